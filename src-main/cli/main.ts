@@ -1,0 +1,332 @@
+// The `steplab` command line. Exit codes: 0 ok, 1 a user error (one line on stderr), 2 an internal error.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { createReadStream, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Job } from '../../src-shared/domain';
+import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shared/domain';
+import { verify } from '../core/data/verify';
+import { UserError } from '../core/errors';
+import { openWorkbench, type Workbench } from '../core/workbench';
+import { startHost } from '../server/host';
+import { JobProgressBar } from './progress';
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+  /** whether progress bars may be drawn (stderr is a terminal) */
+  tty: boolean;
+}
+
+const defaultIO: CliIO = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return n;
+}
+
+function withWorkbench<T>(dir: string, fn: (wb: Workbench) => Promise<T>): Promise<T> {
+  const wb = openWorkbench(dir);
+  return fn(wb).finally(() => wb.close());
+}
+
+/** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */
+async function runJobToEnd(wb: Workbench, job: Job, io: CliIO, json: boolean): Promise<Job> {
+  const bar = !json && io.tty ? new JobProgressBar() : null;
+  const off = wb.runner.onEvent((j) => {
+    if (j.id === job.id) bar?.update(j);
+  });
+  const onSigint = (): void => {
+    io.err(`cancelling job ${job.id}...`);
+    wb.runner.cancel(job.id);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await wb.runner.wait(job.id);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar?.stop();
+  }
+}
+
+export function buildProgram(io: CliIO = defaultIO): Command {
+  const program = new Command('steplab')
+    .description('Steplab: step-level supervision workbench for multimodal math reasoning')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('create a workspace folder (steplab.db, images/)')
+    .argument('<workspace>', 'folder to create or open')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const wb = openWorkbench(dir, { create: true });
+      try {
+        const info = await wb.handlers['workspace.info']({});
+        if (o.json) io.out(JSON.stringify(info));
+        else io.out(`workspace ready at ${info.path} (schema ${info.schemaVersion})`);
+      } finally {
+        await wb.close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('import problems (JSONL, MM-PRM seed JSON, or Hugging Face Parquet) into a dataset')
+    .argument('<file>', 'problems file')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset to import into (created if new)')
+    .option('--format <fmt>', 'jsonl | mmprm-seed | parquet (default: detected)')
+    .option('--skip-bad', 'import the good lines and write a report of the bad ones')
+    .option('--json', 'print {"imported":N,"images":M,"skipped":K}')
+    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; json?: boolean }) => {
+      const path = resolve(file);
+      if (!existsSync(path)) throw new UserError(`file not found: ${file}`);
+      if (o.format !== undefined && !['jsonl', 'mmprm-seed', 'parquet'].includes(o.format)) {
+        throw new UserError(`--format must be one of jsonl, mmprm-seed, parquet (got "${o.format}")`);
+      }
+      await withWorkbench(o.workspace, async (wb) => {
+        const config = { path, dataset: o.dataset, skipBad: Boolean(o.skipBad), ...(o.format ? { format: o.format } : {}) };
+        wb.runner.recover();
+        // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
+        const interrupted = wb.store.jobs
+          .pending()
+          .find((j) => j.kind === 'import' && sameImport(j.config, config));
+        let job: Job;
+        if (interrupted) {
+          if (!o.json) io.err(`resuming interrupted import job ${interrupted.id} (${interrupted.progress.done} lines done)`);
+          wb.runner.enqueue(interrupted.id);
+          job = interrupted;
+        } else {
+          job = wb.runner.submit('import', config);
+        }
+        const end = await runJobToEnd(wb, job, io, Boolean(o.json));
+        if (end.state === 'cancelled') throw new UserError(`import cancelled; the workspace is unchanged`);
+        if (end.state !== 'done') throw new UserError(end.error ?? 'import failed');
+        const r = ImportReport.parse(end.result);
+        if (o.json) {
+          io.out(JSON.stringify({ imported: r.imported, images: r.images, skipped: r.skipped }));
+        } else {
+          io.out(`imported ${r.imported} problems (${r.images} images)`);
+          if (r.unchanged > 0) io.out(`${r.unchanged} already in dataset "${o.dataset}", left as they were`);
+          if (r.skipped > 0) io.out(`skipped ${r.skipped} bad lines; report: ${r.reportPath}`);
+        }
+      });
+    });
+
+  const exp = program.command('export').description('export problems or step annotations');
+  exp
+    .command('problems')
+    .description('problems as JSONL with images beside it')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset')
+    .option('--format <fmt>', 'jsonl', 'jsonl')
+    .requiredOption('--out <file>', 'output file')
+    .option('--split <name>', 'only this split')
+    .option('--limit <n>', 'at most N problems', positiveInt)
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; dataset: string; format: string; out: string; split?: string; limit?: number; json?: boolean }) => {
+      if (o.format !== 'jsonl') throw new UserError(`export problems: --format must be jsonl (got "${o.format}")`);
+      await withWorkbench(o.workspace, async (wb) => {
+        const r = await wb.handlers['export.problems']({ dataset: o.dataset, format: 'jsonl', out: resolve(o.out), split: o.split, limit: o.limit });
+        io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} problems (${r.images} images) to ${r.path}`);
+      });
+    });
+  exp
+    .command('annotations')
+    .description(`step annotations as PRM training data (${AnnotationExportFormat.options.join(' | ')})`)
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset')
+    .requiredOption('--format <fmt>', AnnotationExportFormat.options.join(' | '))
+    .requiredOption('--out <file>', 'output file')
+    .option('--split <name>', 'only this split')
+    .option('--limit <n>', 'at most N annotations', positiveInt)
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; dataset: string; format: string; out: string; split?: string; limit?: number; json?: boolean }) => {
+      const fmt = AnnotationExportFormat.safeParse(o.format);
+      if (!fmt.success) throw new UserError(`export annotations: --format must be one of ${AnnotationExportFormat.options.join(', ')} (got "${o.format}")`);
+      await withWorkbench(o.workspace, async (wb) => {
+        const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit });
+        io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} annotations to ${r.path}`);
+      });
+    });
+
+  program
+    .command('datasets')
+    .description('list datasets')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const list = await wb.handlers['datasets.list']({});
+        if (o.json) return io.out(JSON.stringify(list));
+        if (list.length === 0) return io.out('no datasets; import one with: steplab import <file.jsonl> --workspace <dir> --dataset <name>');
+        io.out(table(['name', 'version', 'problems', 'images', 'splits'], list.map((d) => [d.name, `v${d.version}`, String(d.problemCount), String(d.imageCount), Object.entries(d.splits).map(([k, v]) => `${k}:${v}`).join(' ')])));
+      });
+    });
+
+  program
+    .command('jobs')
+    .description('list jobs; --resume runs interrupted jobs to their end')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--resume', 'resume every queued or interrupted job and wait for them')
+    .option('--cancel <id>', 'cancel a job', positiveInt)
+    .option('--limit <n>', 'at most N jobs', positiveInt)
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; resume?: boolean; cancel?: number; limit?: number; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        if (o.cancel !== undefined) {
+          const j = wb.runner.cancel(o.cancel);
+          if (!o.json) io.out(`job ${j.id}: ${j.state === 'running' ? 'cancel requested' : j.state}`);
+        }
+        if (o.resume) {
+          const ids = wb.runner.resumeAll();
+          if (!o.json) io.out(ids.length ? `resuming ${ids.length} job(s): ${ids.join(', ')}` : 'nothing to resume');
+          for (const id of ids) await runJobToEnd(wb, wb.store.jobs.get(id), io, Boolean(o.json));
+        } else {
+          wb.runner.recover();
+        }
+        const jobs = wb.store.jobs.list(o.limit ?? 100);
+        if (o.json) return io.out(JSON.stringify(jobs));
+        if (jobs.length === 0) return io.out('no jobs');
+        io.out(
+          table(
+            ['id', 'kind', 'state', 'progress', 'message'],
+            jobs.map((j) => [String(j.id), j.kind, j.state, j.progress.total ? `${j.progress.done}/${j.progress.total}` : String(j.progress.done), j.error ?? j.progress.message ?? '']),
+          ),
+        );
+      });
+    });
+
+  program
+    .command('serve')
+    .description('serve the workbench over HTTP + WebSocket on 127.0.0.1 (prints the URL with its token)')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--port <p>', 'port (default: a free one)', port, 0)
+    .option('--json', 'print {"url","port"} as JSON')
+    .action(async (o: { workspace: string; port: number; json?: boolean }) => {
+      const wb = openWorkbench(o.workspace);
+      const resumed = wb.runner.resumeAll();
+      const host = await startHost({ workbench: wb, port: o.port });
+      if (o.json) io.out(JSON.stringify({ url: host.url, port: host.port }));
+      else {
+        io.out(`Steplab is serving ${wb.store.paths.dir}`);
+        io.out(`open ${host.url}`);
+        if (resumed.length) io.out(`resumed ${resumed.length} interrupted job(s)`);
+        io.out('press Ctrl-C to stop');
+      }
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          done();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await host.close();
+      await wb.close();
+    });
+
+  program
+    .command('verify')
+    .description('check answers: each line {"answer": gold, "prediction": text, "answer_type"?}')
+    .argument('<file>', 'JSONL file')
+    .option('--json', 'one JSON object per line, then a summary object')
+    .action(async (file: string, o: { json?: boolean }) => {
+      if (!existsSync(file)) throw new UserError(`file not found: ${file}`);
+      const counts = { total: 0, correct: 0, incorrect: 0, unparseable: 0 };
+      let n = 0;
+      const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+      for await (const raw of lines) {
+        n++;
+        const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (text.trim() === '') continue;
+        const row = parseVerifyLine(text, n);
+        const r = verify(row);
+        counts.total++;
+        counts[r.verdict]++;
+        if (o.json) io.out(JSON.stringify({ line: n, verdict: r.verdict, extracted: r.extracted }));
+        else io.out(`line ${n}: ${r.verdict}${r.extracted === null ? ' (no answer found)' : ` (extracted ${JSON.stringify(r.extracted)})`}`);
+      }
+      if (o.json) io.out(JSON.stringify(counts));
+      else {
+        const pct = counts.total ? ((100 * counts.correct) / counts.total).toFixed(1) : '0.0';
+        io.out(`${counts.total} lines: ${counts.correct} correct (${pct}%), ${counts.incorrect} incorrect, ${counts.unparseable} unparseable`);
+      }
+    });
+
+  return program;
+}
+
+function parseVerifyLine(text: string, n: number): { answer: string; prediction: string; answerType?: AnswerType } {
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`line ${n}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new UserError(`line ${n}: must be a JSON object`);
+  const r = row as Record<string, unknown>;
+  const str = (k: string): string => {
+    const v = r[k];
+    if (v === undefined || v === null) throw new UserError(`line ${n}: field "${k}": required`);
+    if (typeof v === 'number') return String(v);
+    if (typeof v !== 'string') throw new UserError(`line ${n}: field "${k}": must be a string`);
+    return v;
+  };
+  const out: { answer: string; prediction: string; answerType?: AnswerType } = { answer: str('answer'), prediction: str('prediction') };
+  if (r.answer_type !== undefined) {
+    const t = AnswerType.safeParse(r.answer_type);
+    if (!t.success) throw new UserError(`line ${n}: field "answer_type": must be one of ${AnswerType.options.join(', ')}`);
+    out.answerType = t.data;
+  }
+  return out;
+}
+
+function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string }): boolean {
+  const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string };
+  return x.path === b.path && x.dataset === b.dataset && Boolean(x.skipBad) === b.skipBad && (x.format ?? null) === (b.format ?? null);
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]): string => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    if (e instanceof UserError) {
+      io.err(`error: ${e.message}`);
+      return 1;
+    }
+    const err = e as Error;
+    io.err(`internal error: ${err?.message ?? String(e)}`);
+    if (err?.stack) io.err(err.stack);
+    return 2;
+  }
+}

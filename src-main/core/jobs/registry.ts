@@ -1,0 +1,13 @@
+// Every job kind the runner knows. Workers import this module to find their handler.
+import { importJob } from '../data/importProblems';
+import type { JobHandler } from './types';
+
+const handlers: JobHandler<any, any>[] = [importJob];
+
+export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
+
+export function handlerFor(kind: string): JobHandler<any, any> {
+  const h = jobHandlers.get(kind);
+  if (!h) throw new Error(`no handler for job kind "${kind}"`);
+  return h;
+}

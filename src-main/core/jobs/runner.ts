@@ -1,0 +1,156 @@
+// The persistent job queue of one workspace. Jobs are rows in `jobs`; each runs in a worker thread with
+// its own SQLite connection. A job whose owning process died is "interrupted" and resumes from its
+// checkpoint when a runner next starts it.
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { Job } from '../../../src-shared/domain';
+import { UserError } from '../errors';
+import type { Store } from '../store';
+import { jobHandlers } from './registry';
+import type { WorkerInput, WorkerMessage } from './worker';
+
+const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface RunnerOptions {
+  /** how many jobs run at once (default 1: the machine has 2 cores and jobs are CPU-bound) */
+  concurrency?: number;
+}
+
+export class JobRunner {
+  private readonly events = new EventEmitter();
+  private readonly running = new Map<number, Worker>();
+  private readonly waiters = new Map<number, ((job: Job) => void)[]>();
+  private readonly queue: number[] = [];
+  private readonly concurrency: number;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    opts: RunnerOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? 1;
+  }
+
+  /** Marks jobs of dead processes as interrupted; returns their ids. */
+  recover(): number[] {
+    return this.store.jobs.markOrphansInterrupted((pid) => pid !== process.pid && pidAlive(pid));
+  }
+
+  /** Queues every queued or interrupted job of the workspace (what a host does when it starts). */
+  resumeAll(): number[] {
+    this.recover();
+    const ids = this.store.jobs.pending().map((j) => j.id);
+    for (const id of ids) this.enqueue(id);
+    return ids;
+  }
+
+  submit(kind: string, config: unknown): Job {
+    const handler = jobHandlers.get(kind);
+    if (!handler) throw new UserError(`unknown job kind "${kind}"`);
+    const parsed = handler.configSchema.safeParse(config);
+    if (!parsed.success) throw new UserError(`${kind}: invalid config: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const job = this.store.jobs.create(kind, parsed.data);
+    this.emit(job);
+    this.enqueue(job.id);
+    return job;
+  }
+
+  /** Runs an existing queued or interrupted job (resume). */
+  enqueue(id: number): void {
+    if (this.running.has(id) || this.queue.includes(id)) return;
+    this.queue.push(id);
+    this.pump();
+  }
+
+  cancel(id: number): Job {
+    const job = this.store.jobs.requestCancel(id);
+    const qi = this.queue.indexOf(id);
+    if (qi >= 0) this.queue.splice(qi, 1);
+    this.running.get(id)?.postMessage({ type: 'cancel' });
+    this.emit(job);
+    if (job.state === 'cancelled') this.resolveWaiters(job);
+    return job;
+  }
+
+  /** Resolves when the job reaches done, failed or cancelled. */
+  wait(id: number): Promise<Job> {
+    const job = this.store.jobs.get(id);
+    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') return Promise.resolve(job);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  onEvent(listener: (job: Job) => void): () => void {
+    this.events.on('job', listener);
+    return () => this.events.off('job', listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    await Promise.all([...this.running.values()].map((w) => w.terminate()));
+  }
+
+  private emit(job: Job): void {
+    this.events.emit('job', job);
+  }
+
+  private resolveWaiters(job: Job): void {
+    const list = this.waiters.get(job.id);
+    this.waiters.delete(job.id);
+    for (const r of list ?? []) r(job);
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running.size < this.concurrency && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      if (!this.store.jobs.claim(id, process.pid)) continue;
+      this.start(id);
+    }
+  }
+
+  private start(id: number): void {
+    const killAfter = Number(process.env.STEPLAB_TEST_KILL_AFTER_COMMITS ?? 0) || undefined;
+    const workerInput: WorkerInput = { workspace: this.store.paths.dir, jobId: id, crashAfterCommits: killAfter };
+    const worker = new Worker(WORKER_ENTRY, { workerData: workerInput });
+    this.running.set(id, worker);
+    this.emit(this.store.jobs.get(id));
+    let finished = false;
+    worker.on('message', (m: WorkerMessage) => {
+      this.emit(m.job);
+      if (m.type === 'finished') finished = true;
+    });
+    const end = (err?: Error): void => {
+      if (!this.running.has(id)) return;
+      this.running.delete(id);
+      let job = this.store.jobs.get(id);
+      if (!finished && job.state === 'running' && this.closed) {
+        // the host is shutting down: leave the job resumable from its last checkpoint
+        this.store.jobs.interrupt(id);
+        job = this.store.jobs.get(id);
+        this.emit(job);
+      } else if (!finished && job.state === 'running') {
+        // the worker died without finishing: record it, so the job is not left claimed
+        this.store.jobs.finish(id, 'failed', null, `internal error: job worker stopped${err ? `: ${err.message}` : ''}`);
+        job = this.store.jobs.get(id);
+        this.emit(job);
+      }
+      this.resolveWaiters(job);
+      this.pump();
+    };
+    worker.on('error', (err) => end(err));
+    worker.on('exit', () => end());
+  }
+}

@@ -1,0 +1,96 @@
+import type { Dataset } from '../../../src-shared/domain';
+import { NotFoundError, UserError } from '../errors';
+import type { DB } from './db';
+import { nowIso } from './db';
+
+interface DatasetRow {
+  id: number;
+  name: string;
+  version: number;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export class DatasetsRepo {
+  constructor(private readonly db: DB) {}
+
+  getOrCreate(name: string, description: string | null = null): number {
+    const found = this.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
+    if (found) return found.id;
+    const t = nowIso();
+    return Number(
+      this.db.prepare('INSERT INTO datasets (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)').run(name, description, t, t)
+        .lastInsertRowid,
+    );
+  }
+
+  findId(name: string): number | undefined {
+    return (this.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+  }
+
+  requireId(name: string): number {
+    const id = this.findId(name);
+    if (id === undefined) {
+      const names = this.list().map((d) => d.name);
+      throw new NotFoundError(`dataset "${name}" not found${names.length ? ` (have: ${names.join(', ')})` : ' (the workspace has no datasets yet)'}`);
+    }
+    return id;
+  }
+
+  /** Adds a problem to a dataset. Returns 'added', or 'present' when the same problem is already there under the same id. */
+  addMember(datasetId: number, problemId: number, extId: string, split: string | null): 'added' | 'present' {
+    const same = this.db
+      .prepare('SELECT problem_id, ext_id FROM dataset_problems WHERE dataset_id = ? AND (problem_id = ? OR ext_id = ?)')
+      .all(datasetId, problemId, extId) as { problem_id: number; ext_id: string }[];
+    if (same.some((r) => r.problem_id === problemId && r.ext_id === extId)) return 'present';
+    const clash = same.find((r) => r.ext_id === extId);
+    if (clash) throw new UserError(`id "${extId}" is already in this dataset with a different question, answer or image`);
+    const dup = same.find((r) => r.problem_id === problemId);
+    if (dup) throw new UserError(`the same problem is already in this dataset under id "${dup.ext_id}"`);
+    const pos = (this.db.prepare('SELECT coalesce(max(position), -1) + 1 AS p FROM dataset_problems WHERE dataset_id = ?').get(datasetId) as { p: number }).p;
+    this.db
+      .prepare('INSERT INTO dataset_problems (dataset_id, problem_id, ext_id, split, position) VALUES (?, ?, ?, ?, ?)')
+      .run(datasetId, problemId, extId, split, pos);
+    return 'added';
+  }
+
+  bumpVersion(datasetId: number): void {
+    this.db.prepare('UPDATE datasets SET version = version + 1, updated_at = ? WHERE id = ?').run(nowIso(), datasetId);
+  }
+
+  list(): Dataset[] {
+    const rows = this.db.prepare('SELECT * FROM datasets ORDER BY name').all() as DatasetRow[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
+  get(name: string): Dataset {
+    const row = this.db.prepare('SELECT * FROM datasets WHERE name = ?').get(name) as DatasetRow | undefined;
+    if (!row) this.requireId(name);
+    return this.hydrate(row as DatasetRow);
+  }
+
+  private hydrate(r: DatasetRow): Dataset {
+    const splits = this.db
+      .prepare("SELECT coalesce(split, '') AS split, count(*) AS n FROM dataset_problems WHERE dataset_id = ? GROUP BY split")
+      .all(r.id) as { split: string; n: number }[];
+    const imageCount = (
+      this.db
+        .prepare(
+          'SELECT count(DISTINCT pi.image_hash) AS n FROM dataset_problems d JOIN problem_images pi ON pi.problem_id = d.problem_id WHERE d.dataset_id = ?',
+        )
+        .get(r.id) as { n: number }
+    ).n;
+    return {
+      id: r.id,
+      name: r.name,
+      version: r.version,
+      description: r.description,
+      problemCount: splits.reduce((s, x) => s + x.n, 0),
+      imageCount,
+      splits: Object.fromEntries(splits.map((s) => [s.split || '(none)', s.n])),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+}

@@ -1,0 +1,94 @@
+// Opens a workspace folder: steplab.db (SQLite, WAL, foreign keys) plus the images/ store.
+// Migrations are the numbered .sql files beside this module, applied in order inside one transaction each.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors';
+
+export type DB = Database.Database;
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const DB_FILE = 'steplab.db';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
+}
+
+export function latestSchemaVersion(migrations = loadMigrations()): number {
+  return migrations.reduce((m, x) => Math.max(m, x.version), 0);
+}
+
+/** Applies pending migrations; refuses a database written by a newer schema. Returns the version now in force. */
+export function migrate(db: DB, migrations = loadMigrations(), label = 'workspace'): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = latestSchemaVersion(migrations);
+  if (current > latest) {
+    throw new UserError(
+      `${label} uses schema version ${current}, but this Steplab knows versions up to ${latest}: open it with a newer Steplab`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return Math.max(current, latest);
+}
+
+export function openDatabase(file: string, opts: { readonly?: boolean } = {}): DB {
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  if (!opts.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  return db;
+}
+
+export interface WorkspacePaths {
+  dir: string;
+  dbFile: string;
+  imagesDir: string;
+  modelsDir: string;
+}
+
+export function workspacePaths(dir: string): WorkspacePaths {
+  const abs = resolve(dir);
+  return { dir: abs, dbFile: join(abs, DB_FILE), imagesDir: join(abs, 'images'), modelsDir: join(abs, 'models') };
+}
+
+/** Opens (and with create, makes) a workspace; applies migrations. */
+export function openWorkspaceDb(dir: string, opts: { create?: boolean } = {}): { db: DB; paths: WorkspacePaths; schemaVersion: number } {
+  const paths = workspacePaths(dir);
+  if (!existsSync(paths.dbFile)) {
+    if (!opts.create) {
+      throw new UserError(`${paths.dir} is not a Steplab workspace (no ${DB_FILE}); create one with: steplab init ${dir}`);
+    }
+    if (existsSync(paths.dir) && !statSync(paths.dir).isDirectory()) {
+      throw new UserError(`${paths.dir} exists and is not a folder`);
+    }
+    mkdirSync(paths.dir, { recursive: true });
+  }
+  mkdirSync(paths.imagesDir, { recursive: true });
+  const db = openDatabase(paths.dbFile);
+  try {
+    const schemaVersion = migrate(db, loadMigrations(), paths.dir);
+    return { db, paths, schemaVersion };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+export const nowIso = (): string => new Date().toISOString();

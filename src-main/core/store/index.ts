@@ -1,0 +1,58 @@
+// A workspace's store: one SQLite connection and a repository per entity.
+import { AnnotationsRepo } from './annotations';
+import { CyclesRepo } from './cycles';
+import { DatasetsRepo } from './datasets';
+import type { DB, WorkspacePaths } from './db';
+import { openWorkspaceDb } from './db';
+import { EvaluationsRepo } from './evaluations';
+import { ImagesRepo } from './images';
+import { JobsRepo } from './jobs';
+import { ModelsRepo } from './models';
+import { ProblemsRepo } from './problems';
+import { SolutionsRepo } from './solutions';
+import { TreesRepo } from './trees';
+
+export class Store {
+  readonly images: ImagesRepo;
+  readonly problems: ProblemsRepo;
+  readonly datasets: DatasetsRepo;
+  readonly jobs: JobsRepo;
+  readonly models: ModelsRepo;
+  readonly solutions: SolutionsRepo;
+  readonly trees: TreesRepo;
+  readonly annotations: AnnotationsRepo;
+  readonly evaluations: EvaluationsRepo;
+  readonly cycles: CyclesRepo;
+
+  constructor(
+    readonly db: DB,
+    readonly paths: WorkspacePaths,
+    readonly schemaVersion: number,
+  ) {
+    this.images = new ImagesRepo(db);
+    this.problems = new ProblemsRepo(db);
+    this.datasets = new DatasetsRepo(db);
+    this.jobs = new JobsRepo(db);
+    this.models = new ModelsRepo(db);
+    this.solutions = new SolutionsRepo(db);
+    this.trees = new TreesRepo(db);
+    this.annotations = new AnnotationsRepo(db);
+    this.evaluations = new EvaluationsRepo(db);
+    this.cycles = new CyclesRepo(db);
+  }
+
+  static open(dir: string, opts: { create?: boolean } = {}): Store {
+    const { db, paths, schemaVersion } = openWorkspaceDb(dir, opts);
+    return new Store(db, paths, schemaVersion);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export type { DB, WorkspacePaths } from './db';

@@ -1,0 +1,131 @@
+import type { Job, JobProgress, JobState } from '../../../src-shared/domain';
+import { NotFoundError } from '../errors';
+import type { DB } from './db';
+import { nowIso } from './db';
+import { fromJson, toJson } from './json';
+
+interface JobRow {
+  id: number;
+  kind: string;
+  config: string;
+  state: JobState;
+  progress: string;
+  checkpoint: string | null;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  owner_pid: number | null;
+  cancel_requested: number;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export const TERMINAL_STATES: readonly JobState[] = ['done', 'failed', 'cancelled'];
+
+export class JobsRepo {
+  constructor(private readonly db: DB) {}
+
+  create(kind: string, config: unknown): Job {
+    const t = nowIso();
+    const id = Number(
+      this.db
+        .prepare("INSERT INTO jobs (kind, config, state, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)")
+        .run(kind, toJson(config), t, t).lastInsertRowid,
+    );
+    return this.get(id);
+  }
+
+  get(id: number): Job {
+    const row = this.row(id);
+    return hydrate(row);
+  }
+
+  row(id: number): JobRow {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row) throw new NotFoundError(`job ${id} not found`);
+    return row;
+  }
+
+  list(limit = 100): Job[] {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[]).map(hydrate);
+  }
+
+  checkpoint<T>(id: number): T | null {
+    return fromJson<T | null>(this.row(id).checkpoint, null);
+  }
+
+  /** Atomically takes a queued or interrupted job for this process; false if another owner has it. */
+  claim(id: number, pid: number): boolean {
+    const r = this.db
+      .prepare(
+        "UPDATE jobs SET state = 'running', owner_pid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('queued', 'interrupted')",
+      )
+      .run(pid, nowIso(), id);
+    return r.changes === 1;
+  }
+
+  setProgress(id: number, p: JobProgress, checkpoint?: unknown): void {
+    if (checkpoint === undefined) {
+      this.db.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(toJson(p), nowIso(), id);
+    } else {
+      this.db
+        .prepare('UPDATE jobs SET progress = ?, checkpoint = ?, updated_at = ? WHERE id = ?')
+        .run(toJson(p), toJson(checkpoint), nowIso(), id);
+    }
+  }
+
+  finish(id: number, state: 'done' | 'failed' | 'cancelled', result: unknown, error: string | null): void {
+    const t = nowIso();
+    this.db
+      .prepare('UPDATE jobs SET state = ?, result = ?, error = ?, owner_pid = NULL, updated_at = ?, finished_at = ? WHERE id = ?')
+      .run(state, result === undefined ? null : toJson(result), error, t, t, id);
+  }
+
+  requestCancel(id: number): Job {
+    const row = this.row(id);
+    if (row.state === 'queued' || row.state === 'interrupted') {
+      this.finish(id, 'cancelled', null, 'cancelled before it ran');
+    } else if (row.state === 'running') {
+      this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(nowIso(), id);
+    }
+    return this.get(id);
+  }
+
+  cancelRequested(id: number): boolean {
+    return this.row(id).cancel_requested === 1;
+  }
+
+  /** Jobs marked running whose owning process is gone are interrupted: they resume from their checkpoint. */
+  markOrphansInterrupted(isAlive: (pid: number) => boolean): number[] {
+    const rows = this.db.prepare("SELECT id, owner_pid FROM jobs WHERE state = 'running'").all() as { id: number; owner_pid: number | null }[];
+    const orphans = rows.filter((r) => r.owner_pid === null || !isAlive(r.owner_pid)).map((r) => r.id);
+    const stmt = this.db.prepare("UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'");
+    for (const id of orphans) stmt.run(nowIso(), id);
+    return orphans;
+  }
+
+  interrupt(id: number): void {
+    this.db.prepare("UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(nowIso(), id);
+  }
+
+  pending(): Job[] {
+    return (this.db.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'interrupted') ORDER BY id").all() as JobRow[]).map(hydrate);
+  }
+}
+
+function hydrate(r: JobRow): Job {
+  return {
+    id: r.id,
+    kind: r.kind,
+    config: fromJson<unknown>(r.config, {}),
+    state: r.state,
+    progress: fromJson<JobProgress>(r.progress, { done: 0, total: null, message: null }),
+    result: fromJson<unknown>(r.result, null),
+    error: r.error,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+  };
+}

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import type { AnswerType, Problem } from '../../../src-shared/domain';
+import { NotFoundError } from '../errors';
+import type { DB } from './db';
+import { nowIso } from './db';
+import { ImagesRepo } from './images';
+import { fromJson, toJson } from './json';
+
+export interface NewProblem {
+  question: string;
+  answer: string;
+  answerType: AnswerType;
+  source: string | null;
+  tags: string[];
+  imageHashes: string[];
+  meta: Record<string, unknown>;
+}
+
+interface ProblemRow {
+  id: number;
+  question: string;
+  answer: string;
+  answer_type: AnswerType;
+  source: string | null;
+  tags: string;
+  meta: string;
+  ext_id?: string;
+  split?: string | null;
+}
+
+/** Content identity of a problem: the same question, answer and images are the same problem. */
+export function problemFingerprint(p: Pick<NewProblem, 'question' | 'answer' | 'answerType' | 'imageHashes'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([p.question, p.answer, p.answerType, p.imageHashes]))
+    .digest('hex');
+}
+
+export class ProblemsRepo {
+  constructor(private readonly db: DB) {}
+
+  /** Inserts or finds the problem by fingerprint; returns its id and whether it was new. */
+  upsert(p: NewProblem): { id: number; created: boolean } {
+    const fp = problemFingerprint(p);
+    const found = this.db.prepare('SELECT id FROM problems WHERE fingerprint = ?').get(fp) as { id: number } | undefined;
+    if (found) return { id: found.id, created: false };
+    const r = this.db
+      .prepare(
+        `INSERT INTO problems (fingerprint, question, answer, answer_type, source, tags, meta, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(fp, p.question, p.answer, p.answerType, p.source, toJson(p.tags), toJson(p.meta), nowIso());
+    const id = Number(r.lastInsertRowid);
+    const img = this.db.prepare('INSERT INTO problem_images (problem_id, position, image_hash) VALUES (?, ?, ?)');
+    p.imageHashes.forEach((h, i) => img.run(id, i, h));
+    return { id, created: true };
+  }
+
+  get(id: number): Problem {
+    const row = this.db
+      .prepare(
+        `SELECT p.*, (SELECT ext_id FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS ext_id,
+                (SELECT split FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS split
+         FROM problems p WHERE p.id = ?`,
+      )
+      .get(id) as ProblemRow | undefined;
+    if (!row) throw new NotFoundError(`problem ${id} not found`);
+    return this.hydrate([row])[0];
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM problems').get() as { n: number }).n;
+  }
+
+  /** Problems of a dataset in import order, with the dataset's ext id and split. */
+  listInDataset(
+    datasetId: number,
+    q: { split?: string; search?: string; hasImage?: boolean; offset?: number; limit?: number } = {},
+  ): { total: number; items: Problem[] } {
+    const where = ['d.dataset_id = @datasetId'];
+    if (q.split !== undefined) where.push('d.split = @split');
+    if (q.search) where.push("(p.question LIKE @search ESCAPE '\\' OR d.ext_id LIKE @search ESCAPE '\\')");
+    if (q.hasImage === true) where.push('EXISTS (SELECT 1 FROM problem_images pi WHERE pi.problem_id = p.id)');
+    if (q.hasImage === false) where.push('NOT EXISTS (SELECT 1 FROM problem_images pi WHERE pi.problem_id = p.id)');
+    const params = {
+      datasetId,
+      split: q.split ?? null,
+      search: q.search ? `%${q.search.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null,
+      offset: q.offset ?? 0,
+      limit: q.limit ?? -1,
+    };
+    const from = `FROM dataset_problems d JOIN problems p ON p.id = d.problem_id WHERE ${where.join(' AND ')}`;
+    const total = (this.db.prepare(`SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT p.*, d.ext_id, d.split ${from} ORDER BY d.position LIMIT @limit OFFSET @offset`)
+      .all(params) as ProblemRow[];
+    return { total, items: this.hydrate(rows) };
+  }
+
+  /** Streams a dataset's problems in import order without loading them all. */
+  *iterateDataset(datasetId: number, q: { split?: string; limit?: number } = {}): Generator<Problem> {
+    const pageSize = 500;
+    let offset = 0;
+    let left = q.limit ?? Infinity;
+    while (left > 0) {
+      const page = this.listInDataset(datasetId, { split: q.split, offset, limit: Math.min(pageSize, left) }).items;
+      if (page.length === 0) return;
+      for (const p of page) yield p;
+      offset += page.length;
+      left -= page.length;
+    }
+  }
+
+  private hydrate(rows: ProblemRow[]): Problem[] {
+    const images = new ImagesRepo(this.db).forProblems(rows.map((r) => r.id));
+    return rows.map((r) => ({
+      id: r.id,
+      extId: r.ext_id ?? String(r.id),
+      question: r.question,
+      answer: r.answer,
+      answerType: r.answer_type,
+      source: r.source,
+      split: r.split ?? null,
+      tags: fromJson<string[]>(r.tags, []),
+      images: images.get(r.id) ?? [],
+      meta: fromJson<Record<string, unknown>>(r.meta, {}),
+    }));
+  }
+}

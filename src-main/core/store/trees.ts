@@ -1,0 +1,223 @@
+// Searches and their trees. A tree can hold millions of nodes per workspace: inserts are batched in one
+// transaction with one prepared statement, and every read goes through the (search_id, parent_id) index.
+import { NotFoundError } from '../errors';
+import type { DB } from './db';
+import { nowIso } from './db';
+import { fromJson, toJson } from './json';
+
+export interface NewNode {
+  /** index into the same batch (negative: -1 - i) or an existing node id; null for a root */
+  parent: number | null;
+  depth: number;
+  stepText: string;
+  visits?: number;
+  rollouts?: number;
+  correct?: number;
+  mc?: number | null;
+  q?: number | null;
+  firstError?: boolean;
+  meta?: unknown;
+}
+
+export interface TreeNode {
+  id: number;
+  searchId: number;
+  parentId: number | null;
+  depth: number;
+  stepText: string;
+  visits: number;
+  rollouts: number;
+  correct: number;
+  mc: number | null;
+  q: number | null;
+  firstError: boolean;
+  meta: unknown;
+}
+
+interface NodeRow {
+  id: number;
+  search_id: number;
+  parent_id: number | null;
+  depth: number;
+  step_text: string;
+  visits: number;
+  rollouts: number;
+  correct: number;
+  mc: number | null;
+  q: number | null;
+  first_error: number;
+  meta: string | null;
+}
+
+export interface SearchRecord {
+  id: number;
+  problemId: number;
+  modelId: number | null;
+  algorithm: string;
+  config: unknown;
+  seed: number | null;
+  status: string;
+  stats: Record<string, unknown>;
+  jobId: number | null;
+  createdAt: string;
+}
+
+export const SUBTREE_SQL = `WITH RECURSIVE sub(id) AS (
+     SELECT @id
+     UNION ALL
+     SELECT t.id FROM sub CROSS JOIN tree_nodes t ON t.search_id = @searchId AND t.parent_id = sub.id
+   )
+   SELECT n.* FROM sub CROSS JOIN tree_nodes n ON n.id = sub.id ORDER BY n.depth, n.id`;
+
+/** Refers to the i-th node of the same insertNodes batch. */
+export const batchRef = (i: number): number => -1 - i;
+
+export class TreesRepo {
+  constructor(private readonly db: DB) {}
+
+  createSearch(s: { problemId: number; modelId: number | null; algorithm: string; config: unknown; seed: number | null; jobId?: number | null }): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO searches (problem_id, model_id, algorithm, config, seed, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(s.problemId, s.modelId, s.algorithm, toJson(s.config), s.seed, s.jobId ?? null, nowIso()).lastInsertRowid,
+    );
+  }
+
+  getSearch(id: number): SearchRecord {
+    const r = this.db.prepare('SELECT * FROM searches WHERE id = ?').get(id) as
+      | { id: number; problem_id: number; model_id: number | null; algorithm: string; config: string; seed: number | null; status: string; stats: string; job_id: number | null; created_at: string }
+      | undefined;
+    if (!r) throw new NotFoundError(`search ${id} not found`);
+    return {
+      id: r.id,
+      problemId: r.problem_id,
+      modelId: r.model_id,
+      algorithm: r.algorithm,
+      config: fromJson(r.config, {}),
+      seed: r.seed,
+      status: r.status,
+      stats: fromJson(r.stats, {}),
+      jobId: r.job_id,
+      createdAt: r.created_at,
+    };
+  }
+
+  finishSearch(id: number, status: string, stats: Record<string, unknown>): void {
+    this.db.prepare('UPDATE searches SET status = ?, stats = ? WHERE id = ?').run(status, toJson(stats), id);
+  }
+
+  /** Inserts a batch of nodes in one transaction; returns their ids in order. */
+  insertNodes(searchId: number, nodes: NewNode[]): number[] {
+    const stmt = this.db.prepare(
+      `INSERT INTO tree_nodes (search_id, parent_id, depth, step_text, visits, rollouts, correct, mc, q, first_error, meta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const ids: number[] = new Array(nodes.length);
+    this.db.transaction(() => {
+      for (let i = 0; i < nodes.length; i++) {
+        const n = nodes[i];
+        let parent = n.parent;
+        if (parent !== null && parent < 0) {
+          const j = -1 - parent;
+          if (j >= i) throw new Error(`node ${i} refers to batch node ${j}, which comes after it`);
+          parent = ids[j];
+        }
+        ids[i] = Number(
+          stmt.run(
+            searchId,
+            parent,
+            n.depth,
+            n.stepText,
+            n.visits ?? 0,
+            n.rollouts ?? 0,
+            n.correct ?? 0,
+            n.mc ?? null,
+            n.q ?? null,
+            n.firstError ? 1 : 0,
+            n.meta === undefined ? null : toJson(n.meta),
+          ).lastInsertRowid,
+        );
+      }
+    })();
+    return ids;
+  }
+
+  updateNodeStats(id: number, s: { visits: number; rollouts: number; correct: number; mc: number | null; q: number | null; firstError?: boolean }): void {
+    this.db
+      .prepare('UPDATE tree_nodes SET visits = ?, rollouts = ?, correct = ?, mc = ?, q = ?, first_error = coalesce(?, first_error) WHERE id = ?')
+      .run(s.visits, s.rollouts, s.correct, s.mc, s.q, s.firstError === undefined ? null : s.firstError ? 1 : 0, id);
+  }
+
+  node(id: number): TreeNode {
+    const r = this.db.prepare('SELECT * FROM tree_nodes WHERE id = ?').get(id) as NodeRow | undefined;
+    if (!r) throw new NotFoundError(`tree node ${id} not found`);
+    return hydrate(r);
+  }
+
+  roots(searchId: number): TreeNode[] {
+    return (this.db.prepare('SELECT * FROM tree_nodes WHERE search_id = ? AND parent_id IS NULL ORDER BY id').all(searchId) as NodeRow[]).map(hydrate);
+  }
+
+  children(searchId: number, nodeId: number): TreeNode[] {
+    return (this.db.prepare('SELECT * FROM tree_nodes WHERE search_id = ? AND parent_id = ? ORDER BY id').all(searchId, nodeId) as NodeRow[]).map(hydrate);
+  }
+
+  nodeCount(searchId: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM tree_nodes WHERE search_id = ?').get(searchId) as { n: number }).n;
+  }
+
+  nodes(searchId: number): TreeNode[] {
+    return (this.db.prepare('SELECT * FROM tree_nodes WHERE search_id = ? ORDER BY id').all(searchId) as NodeRow[]).map(hydrate);
+  }
+
+  /** The node and all its descendants, walking the parent index (no table scan). */
+  subtree(nodeId: number): TreeNode[] {
+    const searchId = this.node(nodeId).searchId;
+    // CROSS JOIN fixes the join order, so each step is an index lookup by (search_id, parent_id)
+    return (this.db.prepare(SUBTREE_SQL).all({ id: nodeId, searchId }) as NodeRow[]).map(hydrate);
+  }
+
+  /** Root-to-node path. */
+  path(nodeId: number): TreeNode[] {
+    return (
+      this.db
+        .prepare(
+          `WITH RECURSIVE up(id, parent_id, d) AS (
+             SELECT id, parent_id, 0 FROM tree_nodes WHERE id = ?
+             UNION ALL SELECT t.id, t.parent_id, up.d + 1 FROM tree_nodes t JOIN up ON t.id = up.parent_id
+           )
+           SELECT n.* FROM tree_nodes n JOIN up ON n.id = up.id ORDER BY up.d DESC`,
+        )
+        .all(nodeId) as NodeRow[]
+    ).map(hydrate);
+  }
+
+  appendEvents(searchId: number, events: { kind: string; data: unknown }[]): void {
+    const next = (this.db.prepare('SELECT coalesce(max(seq), -1) + 1 AS s FROM search_events WHERE search_id = ?').get(searchId) as { s: number }).s;
+    const stmt = this.db.prepare('INSERT INTO search_events (search_id, seq, kind, data) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => events.forEach((e, i) => stmt.run(searchId, next + i, e.kind, toJson(e.data))))();
+  }
+
+  events(searchId: number): { seq: number; kind: string; data: unknown }[] {
+    return (this.db.prepare('SELECT seq, kind, data FROM search_events WHERE search_id = ? ORDER BY seq').all(searchId) as { seq: number; kind: string; data: string }[]).map(
+      (e) => ({ seq: e.seq, kind: e.kind, data: fromJson<unknown>(e.data, null) }),
+    );
+  }
+}
+
+function hydrate(r: NodeRow): TreeNode {
+  return {
+    id: r.id,
+    searchId: r.search_id,
+    parentId: r.parent_id,
+    depth: r.depth,
+    stepText: r.step_text,
+    visits: r.visits,
+    rollouts: r.rollouts,
+    correct: r.correct,
+    mc: r.mc,
+    q: r.q,
+    firstError: r.first_error === 1,
+    meta: fromJson<unknown>(r.meta, null),
+  };
+}

@@ -1,0 +1,165 @@
+// The one list of operations the UI and CLI can ask of the core, with a zod schema for every
+// request and response. Hosts (HTTP/WebSocket, Electron IPC) parse every call against it.
+import { z } from 'zod';
+import {
+  AnswerType,
+  AnnotationExportFormat,
+  ApiEvent,
+  Dataset,
+  ImportReport,
+  Job,
+  ModelRecord,
+  Problem,
+  ProblemExportFormat,
+  ProblemFormat,
+  Verdict,
+} from './domain';
+
+const Empty = z.object({}).strict();
+const Name = z.string().min(1).max(200);
+const DatasetQuery = z.object({
+  dataset: Name,
+  split: z.string().min(1).max(100).optional(),
+  limit: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+export const contract = {
+  'workspace.info': {
+    input: Empty,
+    output: z.object({
+      path: z.string(),
+      schemaVersion: z.number().int(),
+      appVersion: z.string(),
+      problems: z.number().int(),
+      datasets: z.number().int(),
+      images: z.number().int(),
+    }),
+  },
+  'datasets.list': { input: Empty, output: z.array(Dataset) },
+  'datasets.get': { input: z.object({ name: Name }).strict(), output: Dataset },
+  'problems.list': {
+    input: z
+      .object({
+        dataset: Name,
+        split: z.string().min(1).max(100).optional(),
+        search: z.string().max(500).optional(),
+        hasImage: z.boolean().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(Problem) }),
+  },
+  'problems.get': { input: z.object({ id: z.number().int() }).strict(), output: Problem },
+  'jobs.list': {
+    input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    output: z.array(Job),
+  },
+  'jobs.get': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  'import.start': {
+    input: z
+      .object({
+        path: z.string().min(1),
+        dataset: Name,
+        format: ProblemFormat.optional(),
+        skipBad: z.boolean().default(false),
+      })
+      .strict(),
+    output: Job,
+  },
+  'export.problems': {
+    input: DatasetQuery.extend({ format: ProblemExportFormat.default('jsonl'), out: z.string().min(1) }).strict(),
+    output: z.object({ written: z.number().int(), images: z.number().int(), path: z.string() }),
+  },
+  'export.annotations': {
+    input: DatasetQuery.extend({ format: AnnotationExportFormat, out: z.string().min(1) }).strict(),
+    output: z.object({ written: z.number().int(), path: z.string() }),
+  },
+  'verify.check': {
+    input: z
+      .object({ answer: z.string(), prediction: z.string(), answerType: AnswerType.optional() })
+      .strict(),
+    output: z.object({ verdict: Verdict, extracted: z.string().nullable(), answerType: AnswerType }),
+  },
+  'models.list': { input: Empty, output: z.array(ModelRecord) },
+} as const;
+
+export type Contract = typeof contract;
+export type Method = keyof Contract;
+export type Input<M extends Method> = z.input<Contract[M]['input']>;
+export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;
+export type Output<M extends Method> = z.output<Contract[M]['output']>;
+
+/** What the renderer and CLI hold: one async function per operation. */
+export type Api = { [M in Method]: (input: Input<M>) => Promise<Output<M>> };
+/** What the core implements: receives already-validated input. */
+export type ApiHandlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+export const methods = Object.keys(contract) as Method[];
+export function isMethod(name: string): name is Method {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+export const ErrorCode = z.enum(['bad_request', 'unauthorized', 'not_found', 'user_error', 'internal']);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+export const ApiErrorBody = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** for bad_request: the offending path in the request, e.g. "params.limit" */
+  path: z.string().optional(),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** An error that crosses a transport as a typed envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toBody(): ApiErrorBody {
+    return this.path === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, path: this.path };
+  }
+}
+
+/** Turn a zod failure into a one-line message naming the offending path. */
+export function describeZodError(err: z.ZodError, root = ''): { path: string; message: string } {
+  const issue = err.issues[0];
+  const path = [root, ...(issue?.path ?? []).map(String)].filter((p) => p !== '').join('.');
+  return { path, message: `${path || '(root)'}: ${issue?.message ?? 'invalid'}` };
+}
+
+export function parseInput<M extends Method>(method: M, raw: unknown): ParsedInput<M> {
+  const r = contract[method].input.safeParse(raw ?? {});
+  if (!r.success) {
+    const { path, message } = describeZodError(r.error, 'params');
+    throw new ApiError('bad_request', `${method}: ${message}`, path);
+  }
+  return r.data as ParsedInput<M>;
+}
+
+// ---- wire messages (WebSocket and IPC share them) ----
+export const WireRequest = z.object({ id: z.number().int(), method: z.string(), params: z.unknown().optional() });
+export type WireRequest = z.infer<typeof WireRequest>;
+export type WireMessage =
+  | { id: number; result: unknown }
+  | { id: number; error: ApiErrorBody }
+  | { event: ApiEvent };
+
+/** A transport moves calls and events; the proxy below turns it into an `Api`. */
+export interface Transport {
+  call(method: Method, params: unknown): Promise<unknown>;
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+export function createApiProxy(transport: Transport): Api {
+  const api = {} as Record<Method, (input: unknown) => Promise<unknown>>;
+  for (const m of methods) api[m] = (input) => transport.call(m, input);
+  return api as unknown as Api;
+}
+
+export { ApiEvent };

@@ -1,0 +1,114 @@
+// Domain types shared by core, hosts and renderer. Pure: zod schemas and the types inferred from them.
+import { z } from 'zod';
+
+export const AnswerType = z.enum(['number', 'fraction', 'choice', 'expression', 'text']);
+export type AnswerType = z.infer<typeof AnswerType>;
+
+export const Verdict = z.enum(['correct', 'incorrect', 'unparseable']);
+export type Verdict = z.infer<typeof Verdict>;
+
+export const ImageRef = z.object({
+  hash: z.string(),
+  mime: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+});
+export type ImageRef = z.infer<typeof ImageRef>;
+
+export const Problem = z.object({
+  id: z.number().int(),
+  /** the id the problem had in its source file (or a content-derived one when it had none) */
+  extId: z.string(),
+  question: z.string(),
+  answer: z.string(),
+  answerType: AnswerType,
+  source: z.string().nullable(),
+  split: z.string().nullable(),
+  tags: z.array(z.string()),
+  images: z.array(ImageRef),
+  /** every field of the source row that Steplab does not model, exported back unchanged */
+  meta: z.record(z.string(), z.unknown()),
+});
+export type Problem = z.infer<typeof Problem>;
+
+export const Dataset = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  version: z.number().int(),
+  description: z.string().nullable(),
+  problemCount: z.number().int(),
+  imageCount: z.number().int(),
+  splits: z.record(z.string(), z.number().int()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Dataset = z.infer<typeof Dataset>;
+
+export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobProgress = z.object({
+  done: z.number(),
+  total: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const Job = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  config: z.unknown(),
+  state: JobState,
+  progress: JobProgress,
+  result: z.unknown().nullable(),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobEvent = z.object({
+  type: z.literal('job'),
+  job: Job,
+});
+export type JobEvent = z.infer<typeof JobEvent>;
+
+export const ApiEvent = z.discriminatedUnion('type', [JobEvent]);
+export type ApiEvent = z.infer<typeof ApiEvent>;
+
+export const ImportReport = z.object({
+  imported: z.number().int(),
+  images: z.number().int(),
+  skipped: z.number().int(),
+  /** already in the dataset before this import (idempotent re-import) */
+  unchanged: z.number().int(),
+  badLines: z.array(z.object({ line: z.number().int(), message: z.string() })),
+  reportPath: z.string().nullable(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const ProblemFormat = z.enum(['jsonl', 'mmprm-seed', 'parquet']);
+export type ProblemFormat = z.infer<typeof ProblemFormat>;
+
+export const ProblemExportFormat = z.enum(['jsonl']);
+export const AnnotationExportFormat = z.enum(['trl', 'mmprm', 'math-shepherd', 'prm800k']);
+export type AnnotationExportFormat = z.infer<typeof AnnotationExportFormat>;
+
+export const ModelRole = z.enum(['policy', 'prm', 'orm', 'judge']);
+export type ModelRole = z.infer<typeof ModelRole>;
+
+export const ModelRecord = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  version: z.number().int(),
+  role: ModelRole,
+  family: z.string().nullable(),
+  path: z.string(),
+  manifest: z.unknown(),
+  provenance: z.unknown().nullable(),
+  createdAt: z.string(),
+});
+export type ModelRecord = z.infer<typeof ModelRecord>;
