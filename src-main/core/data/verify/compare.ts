@@ -1,0 +1,444 @@
+/**
+ * Typed answer comparison.
+ *
+ * Tolerance: two numbers match when |a - b| <= 1e-9 (absolute) or the
+ * relative error |a - b| / max(|a|, |b|) is strictly below 1e-6. An error of
+ * exactly one part per million, such as 1/3 vs 0.333333, is therefore a
+ * mismatch while 0.3333333 and 0.3333333333 match; a 1e-8 fraction of the
+ * tolerance is shaved off so that floating-point noise cannot decide that
+ * boundary.
+ *
+ * Percent: `%` is first read as a unit and dropped (`50%` == `50`); when
+ * exactly one side carries `%`, that side divided by 100 is also tried
+ * (`50%` == `0.5` whichever side is the gold). Consequently `0.5%` also
+ * matches a gold of `0.5` (the unit reading).
+ */
+import { parse, simplify } from 'mathjs';
+import type { MathNode } from 'mathjs';
+import {
+  MATH_CONSTANTS,
+  MATH_FUNCTIONS,
+  latexToMathjs,
+  normalizeLatex,
+  normalizeText,
+  parseChoiceLetter,
+  parseNumberLiteral,
+} from './normalize';
+import type { ParsedNumber } from './normalize';
+
+export type AnswerType = 'number' | 'fraction' | 'choice' | 'expression' | 'text';
+
+export const ABS_TOLERANCE = 1e-9;
+export const REL_TOLERANCE = 1e-6;
+
+/** Longest converted expression handed to mathjs; longer input is treated as unparseable. */
+const MAX_EXPR_CHARS = 2000;
+/** simplify() is only attempted on trees up to this many nodes (it can be slow). */
+const MAX_SIMPLIFY_NODES = 200;
+/** Evaluation points for free variables; fixed so verdicts are reproducible. Mostly positive to stay inside log/sqrt domains. */
+const SAMPLE_VALUES: readonly number[] = [0.5377, 1.8339, 2.2588, 0.8622, 1.3188, -0.3077, 2.7694, -1.3499, 3.0349, 0.7254];
+const SAMPLE_TRIALS = 8;
+/** Agreeing points needed before numeric evaluation alone declares two expressions equal. */
+const MIN_AGREEING_POINTS = 3;
+
+export function numbersClose(a: number, b: number): boolean {
+  if (a === b) return true;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  const diff = Math.abs(a - b);
+  if (diff <= ABS_TOLERANCE) return true;
+  return diff < REL_TOLERANCE * (1 - 1e-8) * Math.max(Math.abs(a), Math.abs(b));
+}
+
+function numbersMatch(gold: ParsedNumber, pred: ParsedNumber): boolean {
+  if (numbersClose(gold.value, pred.value)) return true;
+  if (gold.percent && !pred.percent) return numbersClose(gold.value / 100, pred.value);
+  if (pred.percent && !gold.percent) return numbersClose(gold.value, pred.value / 100);
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Type inference
+
+const CHOICE_GOLD_RE =
+  /^(?:\(\s*[A-J]\s*\)|\(\s*[a-j]\s*\)|[A-J][.:)]?|(?:option|choice)\s+\(?[A-Ja-j]\)?|\(\s*[A-J]\s*\)\s+\S.*|[A-J][.)]\s+\S.*)$/i;
+const FUNCTION_WORDS: ReadonlySet<string> = new Set([
+  ...MATH_FUNCTIONS, ...MATH_CONSTANTS, 'ln', 'infty', 'inf', 'arcsin', 'arccos', 'arctan', 'pm', 'mp', 'frac',
+  'dfrac', 'tfrac', 'sqrt', 'cdot', 'times', 'div', 'le', 'leq', 'ge', 'geq', 'neq', 'alpha', 'beta', 'gamma',
+  'delta', 'theta', 'lambda', 'sigma', 'omega', 'phi', 'binom', 'cup', 'cap', 'emptyset', 'varnothing',
+]);
+
+function isChoiceGold(s: string): boolean {
+  if (/^[a-j][.:)]?$/.test(s)) return false; // a bare lower-case letter is a variable
+  return CHOICE_GOLD_RE.test(s) && /^\(?\s*[A-J]|^(?:option|choice)/i.test(s);
+}
+
+/** Prose-like: only letters/spaces with 2+ letters (`yes`, `Triangle`), or a non-math word of 3+ letters. */
+function looksLikeText(s: string): boolean {
+  if (FUNCTION_WORDS.has(s)) return false;
+  if (/^[A-Za-z][A-Za-z ]*[A-Za-z]$/.test(s)) return true;
+  const words = s.match(/(?<![\\A-Za-z])[A-Za-z]{3,}/g) ?? [];
+  return words.some((w) => !FUNCTION_WORDS.has(w) && !FUNCTION_WORDS.has(w.toLowerCase()));
+}
+
+/**
+ * Infers how a gold answer should be compared: `choice` for a single option
+ * letter (A–J, or a parenthesised lower-case letter), `number` for a plain
+ * number (units, currency, percent, separators allowed), `fraction` for a
+ * numeric fraction, `text` for words, `expression` for anything mathjs can
+ * parse, `text` otherwise.
+ */
+export function inferAnswerType(gold: string): AnswerType {
+  const s = normalizeLatex(String(gold ?? ''));
+  if (s === '') return 'text';
+  if (isChoiceGold(s)) return 'choice';
+  const num = parseNumberLiteral(s);
+  if (num) return num.kind === 'fraction' ? 'fraction' : 'number';
+  if (looksLikeText(s)) return 'text';
+  return parseAnswerItems(s) ? 'expression' : 'text';
+}
+
+// ---------------------------------------------------------------------------
+// Expressions
+
+type Item = { kind: 'expr'; node: MathNode; src: string } | { kind: 'eq'; lhs: MathNode; rhs: MathNode; lhsIsName: boolean };
+
+interface ParsedAnswer {
+  /** Opening/closing bracket of a comma list (`(`, `[`, `{`), or '' when unbracketed. */
+  open: string;
+  close: string;
+  items: Item[];
+  ordered: boolean;
+}
+
+const ALLOWED_OPERATORS: ReadonlySet<string> = new Set(['add', 'subtract', 'multiply', 'divide', 'pow', 'unaryMinus', 'unaryPlus', 'factorial']);
+
+/** Parses with mathjs and rejects anything beyond arithmetic on numbers, symbols and whitelisted functions. */
+function safeParse(expr: string): MathNode | null {
+  if (expr === '' || expr.length > MAX_EXPR_CHARS) return null;
+  // mathjs syntax we never want from an answer: ranges, assignments, strings, transpose, conditionals, matrices
+  if (/[:;=<>'"?&@#$\\[\]{}~]/.test(expr)) return null;
+  let node: MathNode;
+  try {
+    node = parse(expr);
+  } catch {
+    return null;
+  }
+  let ok = true;
+  node.traverse((n: MathNode, path: string, parent: MathNode | null) => {
+    if (!ok) return;
+    switch (n.type) {
+      case 'ConstantNode':
+        ok = typeof (n as unknown as { value: unknown }).value === 'number';
+        break;
+      case 'ParenthesisNode':
+        break;
+      case 'SymbolNode':
+        if (parent?.type === 'FunctionNode' && path === 'fn') ok = MATH_FUNCTIONS.has((n as unknown as { name: string }).name);
+        break;
+      case 'OperatorNode':
+        ok = ALLOWED_OPERATORS.has((n as unknown as { fn: string }).fn);
+        break;
+      case 'FunctionNode': {
+        const fn = (n as unknown as { fn: MathNode }).fn;
+        ok = fn.type === 'SymbolNode' && MATH_FUNCTIONS.has((fn as unknown as { name: string }).name);
+        break;
+      }
+      default:
+        ok = false;
+    }
+  });
+  return ok ? node : null;
+}
+
+/** Splits at top-level occurrences of `sep` (outside (), [], {}). */
+function splitTopLevel(s: string, sep: RegExp): string[] {
+  const sticky = new RegExp(sep.source, sep.flags.includes('y') ? sep.flags : `${sep.flags}y`);
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (depth === 0) {
+      sticky.lastIndex = i;
+      const m = sticky.exec(s);
+      if (m && m[0].length > 0) {
+        parts.push(s.slice(start, i));
+        i += m[0].length - 1;
+        start = i + 1;
+      }
+    }
+  }
+  parts.push(s.slice(start));
+  return parts.map((p) => p.trim());
+}
+
+/** True when the bracket at 0 closes at the very end, counting all bracket kinds together (so `[0, 1)` works). */
+function closesAtEnd(s: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i === s.length - 1;
+    }
+  }
+  return false;
+}
+
+function parseItem(raw: string): Item | null {
+  const sides = splitTopLevel(raw, /=|\\approx(?![A-Za-z])/);
+  if (sides.length === 1) {
+    const node = safeParse(latexToMathjs(raw));
+    return node ? { kind: 'expr', node, src: raw } : null;
+  }
+  if (sides.length !== 2 || sides[0] === '' || sides[1] === '') return null;
+  const lhs = safeParse(latexToMathjs(sides[0]));
+  const rhs = safeParse(latexToMathjs(sides[1]));
+  if (!lhs || !rhs) return null;
+  // `x`, `y_1`, `f(x)`: a name being defined rather than an expression
+  const lhsIsName = /^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:\s*\([^()]*\))?$/.test(sides[0].trim());
+  return { kind: 'eq', lhs, rhs, lhsIsName };
+}
+
+/**
+ * Reads an answer as a list of items (one item for a scalar). Top-level
+ * commas, ` or `, ` and `, `;` separate items; a list wrapped in `(...)` or
+ * `[...]` is ordered (a tuple or interval), an unbracketed one or a `\{...\}`
+ * set is unordered. `a \pm b` expands to the two items `a+b`, `a-b`.
+ * Returns null when any item fails to parse.
+ */
+function parseAnswerItems(input: string): ParsedAnswer | null {
+  let s = normalizeLatex(input).replace(/\\\{/g, '{').replace(/\\\}/g, '}');
+  if (s === '' || s.length > MAX_EXPR_CHARS) return null;
+  let open = '';
+  let close = '';
+  const separator = /,|;|\s+(?:or|and)\s+/;
+  if (/^[([{]/.test(s) && closesAtEnd(s) && splitTopLevel(s.slice(1, -1), separator).length > 1) {
+    open = s[0];
+    close = s[s.length - 1];
+    s = s.slice(1, -1);
+  }
+  const parts = splitTopLevel(s, separator).filter((p) => p !== '');
+  const expanded: string[] = [];
+  for (const p of parts) {
+    const pm = /\\(pm|mp)(?![A-Za-z])/.exec(p);
+    if (pm) {
+      const [a, b] = pm[1] === 'pm' ? ['+', '-'] : ['-', '+'];
+      expanded.push(p.slice(0, pm.index) + a + p.slice(pm.index + pm[0].length));
+      expanded.push(p.slice(0, pm.index) + b + p.slice(pm.index + pm[0].length));
+    } else expanded.push(p);
+  }
+  if (expanded.length === 0) return null;
+  const items: Item[] = [];
+  for (const p of expanded) {
+    const item = parseItem(p);
+    if (!item) return null;
+    items.push(item);
+  }
+  const ordered = (open === '(' || open === '[') && expanded.length === parts.length;
+  return { open, close, items, ordered };
+}
+
+interface Complexish {
+  re: number;
+  im: number;
+}
+
+function toComplex(v: unknown): Complexish | null {
+  if (typeof v === 'number') return Number.isNaN(v) ? null : { re: v, im: 0 };
+  if (v && typeof v === 'object' && 're' in v && 'im' in v) {
+    const { re, im } = v as { re: unknown; im: unknown };
+    if (typeof re === 'number' && typeof im === 'number' && !Number.isNaN(re) && !Number.isNaN(im)) return { re, im };
+  }
+  return null;
+}
+
+function compileSafe(node: MathNode): ((scope: Record<string, number>) => Complexish | null) {
+  try {
+    const compiled = node.compile();
+    return (scope) => {
+      try {
+        return toComplex(compiled.evaluate({ ...scope }));
+      } catch {
+        return null;
+      }
+    };
+  } catch {
+    return () => null;
+  }
+}
+
+function freeVariables(node: MathNode, into: Set<string>): void {
+  node.traverse((n: MathNode, path: string, parent: MathNode | null) => {
+    if (n.type !== 'SymbolNode') return;
+    if (parent?.type === 'FunctionNode' && path === 'fn') return;
+    const name = (n as unknown as { name: string }).name;
+    if (!MATH_CONSTANTS.has(name)) into.add(name);
+  });
+}
+
+function isZeroConstant(node: MathNode): boolean {
+  return node.type === 'ConstantNode' && (node as unknown as { value: unknown }).value === 0;
+}
+
+function nodeCount(node: MathNode): number {
+  let n = 0;
+  node.traverse(() => {
+    n++;
+  });
+  return n;
+}
+
+/**
+ * Algebraic equivalence: evaluate both at fixed points of their free
+ * variables; if that is conclusive use it, otherwise fall back to
+ * `simplify(a - b) == 0`. Points where exactly one side leaves the reals
+ * (branch cuts such as log(x^2) vs 2 log(x) at x < 0) are skipped.
+ */
+export function expressionsEquivalent(a: MathNode, b: MathNode): boolean {
+  const vars = new Set<string>();
+  freeVariables(a, vars);
+  freeVariables(b, vars);
+  const names = [...vars].sort();
+  const trials = names.length === 0 ? 1 : SAMPLE_TRIALS;
+  const evalA = compileSafe(a);
+  const evalB = compileSafe(b);
+  let agreeing = 0;
+  for (let k = 0; k < trials; k++) {
+    const scope: Record<string, number> = {};
+    names.forEach((name, j) => {
+      scope[name] = SAMPLE_VALUES[(k + 3 * j) % SAMPLE_VALUES.length] + 0.01 * j;
+    });
+    const va = evalA(scope);
+    const vb = evalB(scope);
+    if (!va || !vb) continue;
+    const realA = va.im === 0;
+    const realB = vb.im === 0;
+    if (realA !== realB) continue;
+    // numerically different at a real point: simplify() cannot overturn that
+    if (!numbersClose(va.re, vb.re) || !numbersClose(va.im, vb.im)) return false;
+    agreeing++;
+  }
+  if (agreeing >= Math.min(MIN_AGREEING_POINTS, trials)) return true;
+  if (nodeCount(a) + nodeCount(b) > MAX_SIMPLIFY_NODES) return false;
+  try {
+    const diff = parse(`(${a.toString()}) - (${b.toString()})`);
+    return isZeroConstant(simplify(diff));
+  } catch {
+    return false;
+  }
+}
+
+function itemsEqual(g: Item, p: Item): boolean {
+  if (g.kind === 'expr' && p.kind === 'expr') return expressionsEquivalent(g.node, p.node);
+  if (g.kind === 'eq' && p.kind === 'eq') {
+    if (expressionsEquivalent(g.lhs, p.lhs) && expressionsEquivalent(g.rhs, p.rhs)) return true;
+    if (expressionsEquivalent(g.lhs, p.rhs) && expressionsEquivalent(g.rhs, p.lhs)) return true;
+    const gd = parse(`(${g.lhs.toString()}) - (${g.rhs.toString()})`);
+    const pd = parse(`(${p.lhs.toString()}) - (${p.rhs.toString()})`);
+    return expressionsEquivalent(gd, pd) || expressionsEquivalent(gd, parse(`-(${pd.toString()})`));
+  }
+  // `y = 2x+1` vs `2x+1`: compare the defining side only when the left side is a plain name
+  const eq = g.kind === 'eq' ? g : (p as Extract<Item, { kind: 'eq' }>);
+  const ex = g.kind === 'expr' ? g : (p as Extract<Item, { kind: 'expr' }>);
+  return eq.lhsIsName && expressionsEquivalent(eq.rhs, ex.node);
+}
+
+function listsEqual(g: ParsedAnswer, p: ParsedAnswer): boolean {
+  if (g.items.length !== p.items.length) return false;
+  if (g.items.length > 1 && (g.open !== p.open || g.close !== p.close)) {
+    // an unbracketed list may match a bracketed set, nothing else
+    const loose = (x: ParsedAnswer) => x.open === '' || x.open === '{';
+    const bareTuple = g.open === '(' && g.close === ')' && p.open === '';
+    if (!(loose(g) && loose(p)) && !bareTuple) return false;
+  }
+  if (g.ordered) return g.items.every((item, i) => itemsEqual(item, p.items[i]));
+  const used = new Set<number>();
+  return g.items.every((item) => {
+    const idx = p.items.findIndex((cand, i) => !used.has(i) && itemsEqual(item, cand));
+    if (idx < 0) return false;
+    used.add(idx);
+    return true;
+  });
+}
+
+function compactText(s: string): string {
+  return normalizeLatex(s).replace(/\s+/g, '').replace(/\\\{/g, '{').replace(/\\\}/g, '}');
+}
+
+function compareExpressions(gold: string, pred: string): boolean | null {
+  const p = parseAnswerItems(pred);
+  const g = parseAnswerItems(gold);
+  if (!g) {
+    // gold outside what mathjs reads (intervals with odd syntax, sets of words): exact text after clean-up
+    return compactText(gold) === compactText(pred) || normalizeText(gold) === normalizeText(pred);
+  }
+  if (!p) return compactText(gold) === compactText(pred) ? true : null;
+  return listsEqual(g, p);
+}
+
+function compareNumbers(gold: string, rawPred: string): boolean | null {
+  const g = parseNumberLiteral(gold);
+  if (!g) return compareExpressions(gold, rawPred);
+  // `2 + 2 = 4`, `\pi \approx 3.14`: for a numeric gold the value is the last side of the chain
+  const sides = splitTopLevel(normalizeLatex(rawPred), /=|\\approx(?![A-Za-z])/);
+  const pred = sides.length > 1 && sides[sides.length - 1] !== '' ? sides[sides.length - 1] : rawPred;
+  const p = parseNumberLiteral(pred);
+  if (p) return numbersMatch(g, p);
+  // prediction is not a plain number (`\sqrt{4}`, `2\pi`, `x`, `1, 2`): compare against the gold's value
+  const asExpression = compareExpressions(String(g.value), pred);
+  if (asExpression === true || !g.percent) return asExpression;
+  return compareExpressions(String(g.value / 100), pred);
+}
+
+/** `(B) 42` / `B. 42` → `42`, so a labelled option can still be graded against a non-letter gold. */
+function stripChoiceLabel(pred: string): string | null {
+  const m = /^\s*(?:\(\s*[A-Za-z]\s*\)|[A-Z][.):])\s+(\S[\s\S]*)$/.exec(normalizeLatex(pred));
+  return m ? m[1] : null;
+}
+
+function compareTyped(gold: string, pred: string, type: AnswerType): boolean | null {
+  switch (type) {
+    case 'choice': {
+      const g = parseChoiceLetter(gold);
+      const p = parseChoiceLetter(pred);
+      if (g === null) return normalizeText(gold) === normalizeText(pred);
+      return p === null ? null : g === p;
+    }
+    case 'number':
+    case 'fraction':
+      return compareNumbers(gold, pred);
+    case 'expression':
+      return compareExpressions(gold, pred);
+    case 'text':
+      return normalizeText(gold) === normalizeText(pred);
+  }
+}
+
+/**
+ * Compares a gold answer with an already-extracted predicted answer.
+ * Returns true/false, or null when the prediction cannot be read as the
+ * type at all (no choice letter for a choice gold; not parseable by mathjs
+ * for number/fraction/expression golds). Never throws.
+ */
+export function answersMatch(gold: string, predicted: string, type?: AnswerType): boolean | null {
+  try {
+    const g = String(gold ?? '');
+    const p = String(predicted ?? '');
+    if (p.trim() === '') return null;
+    const t = type ?? inferAnswerType(g);
+    const result = compareTyped(g, p, t);
+    if (result === true || t === 'choice') return result;
+    const unlabelled = stripChoiceLabel(p);
+    if (unlabelled !== null) {
+      const retry = compareTyped(g, unlabelled, t);
+      if (retry !== null) return retry || (result ?? false);
+    }
+    return result;
+  } catch {
+    return null;
+  }
+}

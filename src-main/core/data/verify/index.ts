@@ -1,0 +1,45 @@
+/**
+ * Answer verification: extract the final answer from a prediction and
+ * compare it with the gold answer by type. Pure and I/O-free.
+ *
+ * Verdicts:
+ *   - `unparseable`: no answer could be extracted from the prediction, or the
+ *     extracted answer cannot be read as the gold's type at all: mathjs
+ *     cannot parse it for a number/fraction/expression gold (e.g. `}{`), or
+ *     it carries no option letter for a choice gold.
+ *   - `incorrect`: a readable answer that does not match (`banana` for a
+ *     numeric gold parses as a symbol, so it is incorrect, not unparseable).
+ *   - `correct`: a match under the rules in compare.ts.
+ */
+import { answersMatch, inferAnswerType } from './compare';
+import type { AnswerType } from './compare';
+import { extractAnswer } from './extract';
+
+export type Verdict = 'correct' | 'incorrect' | 'unparseable';
+
+export interface VerifyResult {
+  verdict: Verdict;
+  extracted: string | null;
+  answerType: AnswerType;
+}
+
+export function verify(input: { answer: string; prediction: string; answerType?: AnswerType }): VerifyResult {
+  const answerType = input.answerType ?? inferAnswerType(input.answer);
+  const extracted = extractAnswer(input.prediction);
+  if (extracted === null) return { verdict: 'unparseable', extracted, answerType };
+  const match = answersMatch(input.answer, extracted, answerType);
+  const verdict: Verdict = match === null ? 'unparseable' : match ? 'correct' : 'incorrect';
+  return { verdict, extracted, answerType };
+}
+
+export { extractAnswer } from './extract';
+export { answersMatch, inferAnswerType, numbersClose, expressionsEquivalent, ABS_TOLERANCE, REL_TOLERANCE } from './compare';
+export type { AnswerType } from './compare';
+export {
+  normalizeLatex,
+  normalizeText,
+  parseNumberLiteral,
+  parseChoiceLetter,
+  latexToMathjs,
+} from './normalize';
+export type { ParsedNumber } from './normalize';
