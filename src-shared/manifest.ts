@@ -1,0 +1,101 @@
+// manifest.json: what Steplab needs to know about a model folder beyond the onnx-community files.
+// Load-time settings (files, layout, tokens) are separate from per-request parameters (sampling).
+import { z } from 'zod';
+import { ModelRole } from './domain';
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+export const ManifestFiles = z
+  .object({
+    /** decoder taking input_ids (Optimum layout; what transformers.js loads): onnx/model.onnx */
+    decoder: z.string().min(1),
+    /** decoder taking inputs_embeds instead of input_ids (VLM layout), for prompts with images */
+    decoderEmbeds: z.string().min(1).optional(),
+    /** input_ids -> inputs_embeds */
+    embedTokens: z.string().min(1).optional(),
+    /** pixel_values -> image_features */
+    visionEncoder: z.string().min(1).optional(),
+    tokenizer: z.string().min(1).default('tokenizer.json'),
+    config: z.string().min(1).default('config.json'),
+  })
+  .strict();
+
+export const PromptTemplate = z
+  .object({
+    /** must contain {question} */
+    question: z.string().refine((s) => s.includes('{question}'), 'must contain {question}'),
+    image: z.string().optional(),
+    /** optional MathSE reflection slot; must contain {reflection} */
+    reflection: z
+      .string()
+      .refine((s) => s.includes('{reflection}'), 'must contain {reflection}')
+      .optional(),
+    /** text after which the solution starts */
+    solution: z.string(),
+  })
+  .strict();
+
+export const SpecialTokens = z
+  .object({
+    bos: z.string().optional(),
+    eos: z.string(),
+    pad: z.string(),
+    image: z.string().optional(),
+    prm: z.string().optional(),
+    yes: z.string().optional(),
+    no: z.string().optional(),
+  })
+  .strict();
+
+export const ImageSettings = z
+  .object({
+    /** how many embeddings the vision encoder produces; the image token is expanded to this many */
+    tokens: z.number().int().min(1).max(4096),
+    /** square input size in pixels */
+    size: z.number().int().min(8).max(4096),
+    channels: z.union([z.literal(1), z.literal(3)]),
+    mean: z.array(z.number()).min(1).max(3),
+    std: z.array(z.number().positive()).min(1).max(3),
+  })
+  .strict();
+
+export const SamplingParameters = z
+  .object({
+    temperature: z.number().min(0).max(5).default(1),
+    topK: z.number().int().min(0).max(100_000).default(0),
+    topP: z.number().gt(0).max(1).default(1),
+    maxNewTokens: z.number().int().min(1).max(1_000_000).default(256),
+  })
+  .strict();
+
+export const Manifest = z
+  .object({
+    schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, . _ - (max 100)'),
+    role: ModelRole,
+    /** models of one family share a tokenizer and template (policy, PRM and ORM of the demo) */
+    family: z.string().min(1),
+    /** Hugging Face model_type of the decoder (llama, qwen2, ...) */
+    architecture: z.string().min(1),
+    files: ManifestFiles,
+    /** input/output naming of the decoder: Hugging Face Optimum / onnx-community KV-cache layout */
+    layout: z.literal('optimum-kv').default('optimum-kv'),
+    promptTemplate: PromptTemplate,
+    stepDelimiter: z.string().min(1),
+    specialTokens: SpecialTokens,
+    contextLength: z.number().int().min(16).max(10_000_000),
+    image: ImageSettings.optional(),
+    parameters: SamplingParameters.default({ temperature: 1, topK: 0, topP: 1, maxNewTokens: 256 }),
+    provenance: z
+      .object({
+        parent: z.string().nullable().default(null),
+        cycle: z.number().int().nullable().default(null),
+        trainingDataHash: z.string().nullable().default(null),
+        recipe: z.string().nullable().default(null),
+        metrics: z.record(z.string(), z.unknown()).default({}),
+      })
+      .partial()
+      .default({}),
+  })
+  .strict();
+export type Manifest = z.infer<typeof Manifest>;
