@@ -35,4 +35,6 @@ try {
   port.postMessage({ type: 'finished', job: store.jobs.get(input.jobId) } satisfies WorkerMessage);
 } finally {
   store.close();
+  // the message listener keeps the port, and so the thread, alive
+  port.close();
 }

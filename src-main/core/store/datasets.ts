@@ -40,9 +40,13 @@ export class DatasetsRepo {
 
   /** Adds a problem to a dataset. Returns 'added', or 'present' when the same problem is already there under the same id. */
   addMember(datasetId: number, problemId: number, extId: string, split: string | null): 'added' | 'present' {
+    // a UNION of two indexed look-ups: with `problem_id = ? OR ext_id = ?` SQLite scans the whole dataset
     const same = this.db
-      .prepare('SELECT problem_id, ext_id FROM dataset_problems WHERE dataset_id = ? AND (problem_id = ? OR ext_id = ?)')
-      .all(datasetId, problemId, extId) as { problem_id: number; ext_id: string }[];
+      .prepare(
+        `SELECT problem_id, ext_id FROM dataset_problems WHERE dataset_id = @datasetId AND problem_id = @problemId
+         UNION SELECT problem_id, ext_id FROM dataset_problems WHERE dataset_id = @datasetId AND ext_id = @extId`,
+      )
+      .all({ datasetId, problemId, extId }) as { problem_id: number; ext_id: string }[];
     if (same.some((r) => r.problem_id === problemId && r.ext_id === extId)) return 'present';
     const clash = same.find((r) => r.ext_id === extId);
     if (clash) throw new UserError(`id "${extId}" is already in this dataset with a different question, answer or image`);

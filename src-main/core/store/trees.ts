@@ -1,6 +1,7 @@
 // Searches and their trees. A tree can hold millions of nodes per workspace: inserts are batched in one
 // transaction with one prepared statement, and every read goes through the (search_id, parent_id) index.
 import { NotFoundError } from '../errors';
+import type { Statement } from 'better-sqlite3';
 import type { DB } from './db';
 import { nowIso } from './db';
 import { fromJson, toJson } from './json';
@@ -69,6 +70,8 @@ export const SUBTREE_SQL = `WITH RECURSIVE sub(id) AS (
    )
    SELECT n.* FROM sub CROSS JOIN tree_nodes n ON n.id = sub.id ORDER BY n.depth, n.id`;
 
+const NODES_PER_STATEMENT = 64;
+
 /** Refers to the i-th node of the same insertNodes batch. */
 export const batchRef = (i: number): number => -1 - i;
 
@@ -106,14 +109,24 @@ export class TreesRepo {
     this.db.prepare('UPDATE searches SET status = ?, stats = ? WHERE id = ?').run(status, toJson(stats), id);
   }
 
-  /** Inserts a batch of nodes in one transaction; returns their ids in order. */
+  /**
+   * Inserts a batch of nodes in one transaction; returns their ids in order. Ids are assigned here (the
+   * write lock is held for the whole transaction) so rows go in through multi-row statements: the
+   * per-statement overhead, not SQLite, is what limits single-row inserts.
+   */
   insertNodes(searchId: number, nodes: NewNode[]): number[] {
-    const stmt = this.db.prepare(
-      `INSERT INTO tree_nodes (search_id, parent_id, depth, step_text, visits, rollouts, correct, mc, q, first_error, meta)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     const ids: number[] = new Array(nodes.length);
     this.db.transaction(() => {
+      const base = (this.db.prepare('SELECT coalesce(max(id), 0) AS m FROM tree_nodes').get() as { m: number }).m + 1;
+      for (let i = 0; i < nodes.length; i++) ids[i] = base + i;
+      const full = this.multiInsert(NODES_PER_STATEMENT);
+      const params: unknown[] = [];
+      const flush = (count: number): void => {
+        if (count === 0) return;
+        (count === NODES_PER_STATEMENT ? full : this.multiInsert(count)).run(params);
+        params.length = 0;
+      };
+      let pending = 0;
       for (let i = 0; i < nodes.length; i++) {
         const n = nodes[i];
         let parent = n.parent;
@@ -122,24 +135,40 @@ export class TreesRepo {
           if (j >= i) throw new Error(`node ${i} refers to batch node ${j}, which comes after it`);
           parent = ids[j];
         }
-        ids[i] = Number(
-          stmt.run(
-            searchId,
-            parent,
-            n.depth,
-            n.stepText,
-            n.visits ?? 0,
-            n.rollouts ?? 0,
-            n.correct ?? 0,
-            n.mc ?? null,
-            n.q ?? null,
-            n.firstError ? 1 : 0,
-            n.meta === undefined ? null : toJson(n.meta),
-          ).lastInsertRowid,
+        params.push(
+          ids[i],
+          searchId,
+          parent,
+          n.depth,
+          n.stepText,
+          n.visits ?? 0,
+          n.rollouts ?? 0,
+          n.correct ?? 0,
+          n.mc ?? null,
+          n.q ?? null,
+          n.firstError ? 1 : 0,
+          n.meta === undefined ? null : toJson(n.meta),
         );
+        if (++pending === NODES_PER_STATEMENT) {
+          flush(pending);
+          pending = 0;
+        }
       }
+      flush(pending);
     })();
     return ids;
+  }
+
+  private readonly statements = new Map<number, Statement>();
+  private multiInsert(rows: number): Statement {
+    let st = this.statements.get(rows);
+    if (!st) {
+      st = this.db.prepare(
+        `INSERT INTO tree_nodes (id, search_id, parent_id, depth, step_text, visits, rollouts, correct, mc, q, first_error, meta) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      );
+      this.statements.set(rows, st);
+    }
+    return st;
   }
 
   updateNodeStats(id: number, s: { visits: number; rollouts: number; correct: number; mc: number | null; q: number | null; firstError?: boolean }): void {

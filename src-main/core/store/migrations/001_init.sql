@@ -49,6 +49,8 @@ CREATE TABLE dataset_problems (
 ) WITHOUT ROWID;
 CREATE INDEX dataset_problems_by_split ON dataset_problems(dataset_id, split, position);
 CREATE INDEX dataset_problems_by_problem ON dataset_problems(problem_id);
+-- next position (max) and dataset order without scanning every member
+CREATE INDEX dataset_problems_by_position ON dataset_problems(dataset_id, position);
 
 CREATE TABLE models (
   id          INTEGER PRIMARY KEY,

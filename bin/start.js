@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm start`: opens the workbench on the default workspace. In Electron when it is installed; otherwise
+// in browser mode (the headless host on 127.0.0.1 plus the system browser, or a printed URL).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const workspace = process.env.STEPLAB_WORKSPACE || join(root, 'workspaces', 'demo');
+const steplab = join(root, 'bin', 'steplab.js');
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+if (!existsSync(join(workspace, 'steplab.db'))) run(process.execPath, [steplab, 'init', workspace]);
+if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+
+let electronBinary = null;
+try {
+  const p = require('electron');
+  if (typeof p === 'string' && existsSync(p)) electronBinary = p;
+} catch {
+  electronBinary = null;
+}
+
+if (electronBinary) {
+  const child = spawn(electronBinary, [root, '--workspace', workspace], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  console.log('Electron is not installed (its binary could not be downloaded here), so Steplab runs in browser mode.');
+  const child = spawn(process.execPath, [steplab, 'serve', '--workspace', workspace, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  child.stdout.on('data', (d) => {
+    buf += d;
+    const nl = buf.indexOf('\n');
+    if (nl < 0 || !buf.startsWith('{')) return;
+    const { url } = JSON.parse(buf.slice(0, nl));
+    buf = '';
+    console.log(`Steplab is serving ${workspace}\nopen ${url}\npress Ctrl-C to stop`);
+    const opener = process.env.STEPLAB_NO_BROWSER ? null : ['xdg-open', 'open'].find((c) => spawnSync('which', [c]).status === 0);
+    if (opener && (process.env.DISPLAY || process.platform === 'darwin')) spawn(opener, [url], { stdio: 'ignore', detached: true }).unref();
+  });
+  const stop = () => child.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => process.exit(code ?? 0));
+}

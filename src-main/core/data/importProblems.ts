@@ -1,0 +1,572 @@
+// The `import` job: reads a problem file (MM-K12-style JSONL, MM-PRM's seed JSON array, or a Hugging Face
+// datasets Parquet file) into a dataset.
+//
+// Two phases, both resumable:
+//  1. Staging. The file is read in chunks (JSONL line by line, Parquet a row range at a time; the seed
+//     array, a small file by nature, is parsed whole). Each chunk is validated, its images are checked with
+//     sharp and hashed, and one ctx.commit writes the chunk's problems to staging_problems, its images to
+//     staging_images (and their files to images/), and a checkpoint naming the position after the chunk.
+//     A killed job resumes at the next chunk.
+//  2. Publishing. One transaction moves everything into the real tables (images, problems, memberships,
+//     the dataset's version), deletes the staging rows, and marks the checkpoint `published`.
+// So a failed import leaves the workspace's tables as they were: cleanup() deletes the staging rows and the
+// image files that only this job's staging rows referenced.
+//
+// Errors name where they are: `line 17: field "answer": required`, `item 4: ...` (seed array, counted
+// from 1), `row 12: ...` (Parquet, counted from 1). With skipBad, bad rows are skipped, listed in the
+// result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { z } from 'zod';
+import type { AnswerType, ImportReport, Job } from '../../../src-shared/domain';
+import { ProblemFormat } from '../../../src-shared/domain';
+import { UserError } from '../errors';
+import type { JobContext, JobHandler } from '../jobs/types';
+import type { Store } from '../store';
+import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile } from './images';
+import type { PreparedImage } from './images';
+import { readLines } from './jsonl';
+import { derivedExtId, parseProblemRow } from './problemRow';
+
+export const ImportConfigSchema = z.object({
+  path: z.string().min(1),
+  dataset: z.string().min(1).max(200),
+  format: ProblemFormat.optional(),
+  skipBad: z.boolean().default(false),
+});
+export type ImportConfig = z.infer<typeof ImportConfigSchema>;
+
+/** Rows per staging chunk (one transaction each). */
+export const CHUNK_ROWS = 500;
+/** A chunk is also cut when its images reach this many bytes, so memory stays bounded. */
+const CHUNK_IMAGE_BYTES = 64 * 1024 * 1024;
+/** Parquet rows decoded per read. */
+const PARQUET_READ_ROWS = 2000;
+/** Staged rows published per page read. */
+const PUBLISH_PAGE = 1000;
+/** How many bad rows the job result lists (the report file has them all). */
+const MAX_BAD_LINES = 100;
+
+type BadLine = { line: number; message: string };
+
+/** Where to go on from: a byte offset and line number (JSONL) or a 0-based item/row index. */
+type Position = { offset: number; line: number } | { index: number };
+
+interface Checkpoint {
+  v: 1;
+  phase: 'staging' | 'published';
+  format: ProblemFormat;
+  file: { size: number; mtimeMs: number };
+  pos: Position;
+  staged: number;
+  skipped: number;
+  badLines: BadLine[];
+  /** size of the partial error report covered by this checkpoint */
+  reportBytes: number;
+  result: ImportReport | null;
+}
+
+/** A problem as staged: everything publish needs, with images already stored as files. */
+interface StagedProblem {
+  extId: string;
+  question: string;
+  answer: string;
+  answerType: AnswerType;
+  source: string | null;
+  split: string | null;
+  tags: string[];
+  imageHashes: string[];
+  meta: Record<string, unknown>;
+  /** the row had no id: extId was derived from the content */
+  derived?: true;
+}
+
+interface SourceRecord {
+  /** line, item or row number, counted from 1 */
+  no: number;
+  row?: unknown;
+  /** set when the record could not even be parsed */
+  error?: string;
+  /** where to resume after this record */
+  after: Position;
+}
+
+interface Source {
+  /** what a record is called in messages */
+  unit: 'line' | 'item' | 'row';
+  /** number of items or rows; null for JSONL (lines are not counted ahead) */
+  total: number | null;
+  records(from: Position): AsyncGenerator<SourceRecord>;
+  /** lines, items or rows read up to a position */
+  done(pos: Position): number;
+  /** where a position is, for progress messages */
+  describe(pos: Position): string;
+}
+
+const UNIT: Record<ProblemFormat, Source['unit']> = { jsonl: 'line', 'mmprm-seed': 'item', parquet: 'row' };
+
+/** Picks the format from the extension and the first bytes: `.parquet` / PAR1 magic, `[` (a JSON array), else JSONL. */
+export function detectFormat(path: string): ProblemFormat {
+  if (/\.parquet$/i.test(path)) return 'parquet';
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n >= 4 && head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
+    let text = head.subarray(0, n).toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return text.trimStart().startsWith('[') ? 'mmprm-seed' : 'jsonl';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function jsonlSource(path: string, size: number): Source {
+  return {
+    unit: 'line',
+    total: null,
+    done: (pos) => ('line' in pos ? pos.line : 0),
+    describe: (pos) => {
+      const offset = 'offset' in pos ? pos.offset : 0;
+      return `line ${'line' in pos ? pos.line : 0} (${size > 0 ? Math.floor((100 * offset) / size) : 100}% of the file)`;
+    },
+    async *records(from) {
+      const start = 'offset' in from ? from : { offset: 0, line: 0 };
+      for await (const l of readLines(path, { offset: start.offset, line: start.line })) {
+        const after = { offset: l.endOffset, line: l.line };
+        try {
+          yield { no: l.line, row: JSON.parse(l.text), after };
+        } catch (e) {
+          yield { no: l.line, error: `not valid JSON (${(e as Error).message})`, after };
+        }
+      }
+    },
+  };
+}
+
+/** MM-PRM's seed file is a JSON array (10k items for MM-K12): parsed whole, then walked item by item. */
+function seedSource(path: string): Source {
+  let text = readFileSync(path, 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let items: unknown;
+  try {
+    items = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${basename(path)}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(items)) throw new UserError(`${basename(path)}: expected a JSON array of problems`);
+  const arr = items as unknown[];
+  return {
+    unit: 'item',
+    total: arr.length,
+    done: (pos) => ('index' in pos ? pos.index : 0),
+    describe: (pos) => `item ${'index' in pos ? pos.index : 0} of ${arr.length}`,
+    async *records(from) {
+      const first = 'index' in from ? from.index : 0;
+      for (let i = first; i < arr.length; i++) {
+        yield { no: i + 1, row: arr[i], after: { index: i + 1 } };
+      }
+    },
+  };
+}
+
+async function parquetSource(path: string): Promise<Source> {
+  const file = await asyncBufferFromFile(path);
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    throw new UserError(`${basename(path)}: not a readable Parquet file (${(e as Error).message})`);
+  }
+  const total = Number(metadata.num_rows);
+  // row-group boundaries: reads never straddle a group, so each read decodes only the groups it needs
+  const bounds: number[] = [];
+  let at = 0;
+  for (const g of metadata.row_groups) {
+    at += Number(g.num_rows);
+    bounds.push(at);
+  }
+  return {
+    unit: 'row',
+    total,
+    done: (pos) => ('index' in pos ? pos.index : 0),
+    describe: (pos) => `row ${'index' in pos ? pos.index : 0} of ${total}`,
+    async *records(from) {
+      let start = 'index' in from ? from.index : 0;
+      while (start < total) {
+        const groupEnd = bounds.find((b) => b > start) ?? total;
+        const end = Math.min(groupEnd, start + PARQUET_READ_ROWS);
+        let rows: Record<string, unknown>[];
+        try {
+          // utf8: false keeps binary columns (image bytes) as Uint8Array; string columns still come back as text
+          rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, utf8: false, useOffsetIndex: true });
+        } catch (e) {
+          throw new UserError(`${basename(path)}: cannot read rows ${start + 1}-${end} (${(e as Error).message})`);
+        }
+        for (let i = 0; i < rows.length; i++) yield { no: start + i + 1, row: rows[i], after: { index: start + i + 1 } };
+        start = end;
+      }
+    },
+  };
+}
+
+async function openSource(path: string, format: ProblemFormat, size: number): Promise<Source> {
+  if (format === 'parquet') return parquetSource(path);
+  if (format === 'mmprm-seed') return seedSource(path);
+  return jsonlSource(path, size);
+}
+
+export function reportPaths(store: Store, inputPath: string, jobId: number): { final: string; partial: string } {
+  const final = join(store.paths.dir, 'reports', `${basename(inputPath)}.import-errors.jsonl`);
+  return { final, partial: `${final}.job${jobId}.partial` };
+}
+
+/** Appends lines to a file and returns its new size. */
+function appendLines(path: string, lines: string[]): number {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a');
+  try {
+    if (lines.length) writeSync(fd, lines.join(''));
+  } finally {
+    closeSync(fd);
+  }
+  return statSync(path).size;
+}
+
+/**
+ * Deletes the files of images this job staged that nothing else needs: no images row and no other job's
+ * staging row. Runs in an IMMEDIATE transaction, so it is serialised with every other job's chunk commit,
+ * which (re)writes any file it stages after taking the write lock.
+ */
+function deleteUnreferencedFiles(store: Store, jobId: number, candidates: { hash: string; mime: string }[], alsoDeleteStaging: boolean): void {
+  const db = store.db;
+  db.transaction(() => {
+    if (alsoDeleteStaging) {
+      db.prepare('DELETE FROM staging_problems WHERE job_id = ?').run(jobId);
+      db.prepare('DELETE FROM staging_images WHERE job_id = ?').run(jobId);
+    }
+    const used = db.prepare(
+      'SELECT 1 FROM images WHERE hash = @hash UNION ALL SELECT 1 FROM staging_images WHERE hash = @hash AND job_id <> @jobId LIMIT 1',
+    );
+    for (const c of candidates) {
+      if (used.get({ hash: c.hash, jobId }) !== undefined) continue;
+      const p = imagePath(store.paths.imagesDir, c);
+      if (existsSync(p)) unlinkSync(p);
+    }
+  }).immediate();
+}
+
+class Importer {
+  private readonly store: Store;
+  private readonly jobId: number;
+  private readonly path: string;
+  private readonly baseDir: string;
+  private readonly seen = new Map<string, { line: number; derived: boolean }>();
+  private cp!: Checkpoint;
+  private source!: Source;
+  private report!: { final: string; partial: string };
+
+  constructor(private readonly ctx: JobContext<ImportConfig>) {
+    this.store = ctx.store;
+    this.jobId = ctx.job.id;
+    this.path = resolve(ctx.config.path);
+    this.baseDir = dirname(this.path);
+  }
+
+  async run(): Promise<ImportReport> {
+    const { config } = this.ctx;
+    this.report = reportPaths(this.store, this.path, this.jobId);
+    const saved = this.ctx.checkpoint as Checkpoint | null;
+    // published by an earlier attempt that died before it could report: nothing is left to do
+    if (saved?.v === 1 && saved.phase === 'published' && saved.result) return this.finishReport(saved.result);
+
+    let st: { size: number; mtimeMs: number; isFile: boolean };
+    try {
+      const s = statSync(this.path);
+      st = { size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
+    } catch {
+      throw new UserError(`file "${config.path}": not found`);
+    }
+    if (!st.isFile) throw new UserError(`file "${config.path}": not a file`);
+
+    if (saved?.v === 1 && saved.phase === 'staging') {
+      this.cp = saved;
+      if (saved.file.size !== st.size || saved.file.mtimeMs !== st.mtimeMs) {
+        throw new UserError(`file "${config.path}" changed since this import started: start the import again`);
+      }
+      this.restore();
+    } else {
+      const format = config.format ?? detectFormat(this.path);
+      this.cp = {
+        v: 1,
+        phase: 'staging',
+        format,
+        file: { size: st.size, mtimeMs: st.mtimeMs },
+        pos: format === 'jsonl' ? { offset: 0, line: 0 } : { index: 0 },
+        staged: 0,
+        skipped: 0,
+        badLines: [],
+        reportBytes: 0,
+        result: null,
+      };
+      if (existsSync(this.report.partial)) unlinkSync(this.report.partial);
+    }
+    this.source = await openSource(this.path, this.cp.format, st.size);
+    await this.stage();
+    const result = this.publish();
+    return this.finishReport(result);
+  }
+
+  /** On a later attempt: the ids already staged, and the error report as far as the checkpoint covers it. */
+  private restore(): void {
+    const rows = this.store.db
+      .prepare("SELECT line, json_extract(payload, '$.extId') AS extId, json_extract(payload, '$.derived') AS derived FROM staging_problems WHERE job_id = ?")
+      .all(this.jobId) as { line: number; extId: string; derived: number | null }[];
+    for (const r of rows) this.seen.set(r.extId, { line: r.line, derived: r.derived === 1 });
+    if (existsSync(this.report.partial)) truncateSync(this.report.partial, this.cp.reportBytes);
+  }
+
+  private async stage(): Promise<void> {
+    let chunk: { no: number; problem: StagedProblem; images: PreparedImage[] }[] = [];
+    let chunkBad: BadLine[] = [];
+    let chunkBytes = 0;
+    let chunkRecords = 0;
+    let pos = this.cp.pos;
+    // images validated in this chunk, by where they came from (a figure shared by several problems)
+    let cache = new Map<string, PreparedImage>();
+
+    const flush = (): void => {
+      this.commitChunk(chunk, chunkBad, pos);
+      chunk = [];
+      chunkBad = [];
+      chunkBytes = 0;
+      chunkRecords = 0;
+      cache = new Map();
+    };
+
+    for await (const rec of this.source.records(this.cp.pos)) {
+      if (chunkRecords === 0) this.ctx.throwIfCancelled();
+      try {
+        const staged = await this.prepare(rec, cache);
+        chunk.push({ no: rec.no, ...staged });
+        for (const img of staged.images) chunkBytes += img.data.length;
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        const message = `${this.source.unit} ${rec.no}: ${e.message}`;
+        if (!this.ctx.config.skipBad) throw new UserError(message);
+        chunkBad.push({ line: rec.no, message });
+      }
+      pos = rec.after;
+      chunkRecords += 1;
+      if (chunkRecords >= CHUNK_ROWS || chunkBytes >= CHUNK_IMAGE_BYTES) flush();
+    }
+    if (chunkRecords > 0) flush();
+  }
+
+  private async prepare(rec: SourceRecord, cache: Map<string, PreparedImage>): Promise<{ problem: StagedProblem; images: PreparedImage[] }> {
+    if (rec.error !== undefined) throw new UserError(rec.error);
+    const p = parseProblemRow(rec.row);
+    const images: PreparedImage[] = [];
+    for (const src of p.images) {
+      if (src.kind === 'ref') {
+        const isData = /^data:/i.test(src.ref.trim());
+        const key = isData ? src.ref : resolve(this.baseDir, src.ref.trim());
+        let img = cache.get(key);
+        if (!img) {
+          img = await prepareImage(readImageRef(src.ref, this.baseDir), imageLabel(src.ref));
+          if (!isData) cache.set(key, img);
+        }
+        images.push(img);
+      } else {
+        images.push(await prepareImage(src.bytes, src.label));
+      }
+    }
+    const imageHashes = images.map((i) => i.ref.hash);
+    const derived = p.id === null;
+    const extId = p.id ?? derivedExtId(p, imageHashes);
+    const prev = this.seen.get(extId);
+    if (prev) {
+      throw new UserError(
+        derived && prev.derived
+          ? `same question, answer and images as ${this.source.unit} ${prev.line}`
+          : `id "${extId}" already used on ${this.source.unit} ${prev.line}`,
+      );
+    }
+    this.seen.set(extId, { line: rec.no, derived });
+    const problem: StagedProblem = {
+      extId,
+      question: p.question,
+      answer: p.answer,
+      answerType: p.answerType,
+      source: p.source,
+      split: p.split,
+      tags: p.tags,
+      imageHashes,
+      meta: p.meta,
+    };
+    if (derived) problem.derived = true;
+    return { problem, images };
+  }
+
+  private commitChunk(chunk: { no: number; problem: StagedProblem; images: PreparedImage[] }[], bad: BadLine[], pos: Position): void {
+    const reportBytes = bad.length
+      ? appendLines(this.report.partial, bad.map((b) => JSON.stringify(b) + '\n'))
+      : this.cp.reportBytes;
+    const next: Checkpoint = {
+      ...this.cp,
+      pos,
+      staged: this.cp.staged + chunk.length,
+      skipped: this.cp.skipped + bad.length,
+      badLines: [...this.cp.badLines, ...bad].slice(0, MAX_BAD_LINES),
+      reportBytes,
+    };
+    const db = this.store.db;
+    const imagesDir = this.store.paths.imagesDir;
+    const jobId = this.jobId;
+    this.ctx.commit(
+        () => {
+          const insImg = db.prepare(
+            'INSERT OR IGNORE INTO staging_images (job_id, hash, mime, width, height, bytes) VALUES (?, ?, ?, ?, ?, ?)',
+          );
+          const insProblem = db.prepare('INSERT INTO staging_problems (job_id, line, payload) VALUES (?, ?, ?)');
+          const imgs = new Map<string, PreparedImage>();
+          for (const c of chunk) for (const i of c.images) imgs.set(i.ref.hash, i);
+          for (const i of imgs.values()) insImg.run(jobId, i.ref.hash, i.ref.mime, i.ref.width, i.ref.height, i.ref.bytes);
+          for (const c of chunk) insProblem.run(jobId, c.no, JSON.stringify(c.problem));
+          // files last: the rows above hold the write lock, so no cleanup of another job can delete a file
+          // this chunk needs between the check and the commit
+          for (const i of imgs.values()) writeImageFile(imagesDir, i);
+        },
+      { done: this.source.done(pos), total: this.source.total, message: `${this.source.describe(pos)}: ${next.staged} problems staged` },
+      next,
+    );
+    this.cp = next;
+  }
+
+  /** Moves the staged problems into the real tables in one transaction. */
+  private publish(): ImportReport {
+    const { store, jobId } = this;
+    const db = store.db;
+    const { skipBad, dataset } = this.ctx.config;
+    const unit = this.source.unit;
+    const final: Checkpoint = { ...this.cp, phase: 'published', result: null };
+    let orphans: { hash: string; mime: string }[] = [];
+    const done = this.source.done(this.cp.pos);
+    this.ctx.progress({ done, total: this.source.total, message: `publishing ${this.cp.staged} problems` });
+    const published = { done, total: this.source.total, message: 'published' };
+
+    const result = this.ctx.commit(
+      () => {
+        const existed = store.datasets.findId(dataset) !== undefined;
+        const datasetId = store.datasets.getOrCreate(dataset);
+        const page = db.prepare('SELECT line, payload FROM staging_problems WHERE job_id = ? AND line > ? ORDER BY line LIMIT ?');
+        const stagedImage = db.prepare('SELECT hash, mime, width, height, bytes FROM staging_images WHERE job_id = ? AND hash = ?');
+        let added = 0;
+        let present = 0;
+        let newImages = 0;
+        const bad: BadLine[] = [];
+        let last = -1;
+        for (;;) {
+          const rows = page.all(jobId, last, PUBLISH_PAGE) as { line: number; payload: string }[];
+          if (rows.length === 0) break;
+          for (const r of rows) {
+            last = r.line;
+            const p = JSON.parse(r.payload) as StagedProblem;
+            try {
+              // a savepoint per problem: with skipBad a clash undoes only this problem
+              const out = store.transaction(() => {
+                let n = 0;
+                for (const h of p.imageHashes) {
+                  const img = (stagedImage.get(jobId, h) as StagedImageRow | undefined) ?? store.images.get(h);
+                  if (!img) throw new Error(`import job ${jobId}: staged image ${h} is missing`);
+                  if (store.images.insert(img)) n += 1;
+                }
+                const { id } = store.problems.upsert({
+                  question: p.question,
+                  answer: p.answer,
+                  answerType: p.answerType,
+                  source: p.source,
+                  tags: p.tags,
+                  imageHashes: p.imageHashes,
+                  meta: p.meta,
+                });
+                return { state: store.datasets.addMember(datasetId, id, p.extId, p.split), images: n };
+              });
+              if (out.state === 'added') added += 1;
+              else present += 1;
+              newImages += out.images;
+            } catch (e) {
+              if (!(e instanceof UserError)) throw e;
+              const message = `${unit} ${r.line}: ${e.message}`;
+              if (!skipBad) throw new UserError(message);
+              bad.push({ line: r.line, message });
+            }
+          }
+        }
+        if (added > 0 && existed) store.datasets.bumpVersion(datasetId);
+        orphans = db
+          .prepare('SELECT s.hash, s.mime FROM staging_images s WHERE s.job_id = ? AND NOT EXISTS (SELECT 1 FROM images i WHERE i.hash = s.hash)')
+          .all(jobId) as { hash: string; mime: string }[];
+        db.prepare('DELETE FROM staging_problems WHERE job_id = ?').run(jobId);
+        db.prepare('DELETE FROM staging_images WHERE job_id = ?').run(jobId);
+
+        const skipped = this.cp.skipped + bad.length;
+        if (bad.length) final.reportBytes = appendLines(this.report.partial, bad.map((b) => JSON.stringify(b) + '\n'));
+        final.skipped = skipped;
+        final.badLines = [...this.cp.badLines, ...bad].slice(0, MAX_BAD_LINES);
+        const report: ImportReport = {
+          imported: added,
+          images: newImages,
+          skipped,
+          unchanged: present,
+          badLines: final.badLines,
+          reportPath: skipped > 0 ? this.report.final : null,
+        };
+        // The checkpoint must carry the result. `final` is the object handed to commit below and is filled
+        // in here; writing it explicitly too keeps that true whether the runner records the checkpoint
+        // before or after fn runs.
+        final.result = report;
+        store.jobs.setProgress(jobId, published, final);
+        return report;
+      },
+      published,
+      final,
+    );
+    this.cp = final;
+    if (orphans.length) deleteUnreferencedFiles(store, jobId, orphans, false);
+    return result;
+  }
+
+  /** Publishes the error report file (rename of the partial one), or removes an empty partial one. */
+  private finishReport(result: ImportReport): ImportReport {
+    if (result.reportPath !== null) {
+      if (existsSync(this.report.partial)) renameSync(this.report.partial, this.report.final);
+    } else if (existsSync(this.report.partial)) {
+      unlinkSync(this.report.partial);
+    }
+    return result;
+  }
+}
+
+interface StagedImageRow {
+  hash: string;
+  mime: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+export const importJob: JobHandler<ImportConfig, ImportReport> = {
+  kind: 'import',
+  configSchema: ImportConfigSchema,
+  run(ctx) {
+    return new Importer(ctx).run();
+  },
+  cleanup(store: Store, job: Job, config: ImportConfig) {
+    const staged = store.db.prepare('SELECT hash, mime FROM staging_images WHERE job_id = ?').all(job.id) as { hash: string; mime: string }[];
+    deleteUnreferencedFiles(store, job.id, staged, true);
+    const { partial } = reportPaths(store, resolve(config.path), job.id);
+    if (existsSync(partial)) unlinkSync(partial);
+  },
+};

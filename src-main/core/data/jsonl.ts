@@ -1,0 +1,133 @@
+// Streaming line reader for JSONL files. Reads the file in fixed-size blocks and splits on '\n' in the
+// raw bytes, so memory holds one block plus the line being assembled, never the whole file. Every line
+// carries the byte offset just past its newline: a job that stores { offset, line } as its checkpoint
+// resumes with `readLines(path, { offset, line })` at exactly the next line.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { UserError } from '../errors';
+
+export interface Line {
+  /** 1-based line number in the file */
+  line: number;
+  /** the line's text: UTF-8 decoded, without its '\n' or '\r\n', without a BOM on line 1 */
+  text: string;
+  /** byte offset just after this line's newline (the file's size for a last line without one) */
+  endOffset: number;
+}
+
+export interface ReadLinesOptions {
+  /** byte offset to start at: 0 or an `endOffset` of an earlier read */
+  offset?: number;
+  /** number of the last line before `offset` (0 at the start of the file) */
+  line?: number;
+  /** yield blank (whitespace-only) lines too; by default they are skipped but still counted */
+  includeBlank?: boolean;
+  /** read block size in bytes */
+  blockSize?: number;
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
+/** Yields the lines of a file from a byte offset on. Blank lines are counted but not yielded unless asked. */
+export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
+  const start = opts.offset ?? 0;
+  let lineNo = opts.line ?? 0;
+  const stream = createReadStream(path, { start, highWaterMark: opts.blockSize ?? 64 * 1024 });
+  // pieces of the line being assembled (a long line can span many blocks)
+  let pending: Buffer[] = [];
+  let pos = start; // file offset of the first byte of the current block
+
+  const emit = (bytes: Buffer, endOffset: number): Line | null => {
+    lineNo += 1;
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === CR) end -= 1;
+    let text = bytes.toString('utf8', 0, end);
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (!opts.includeBlank && text.trim() === '') return null;
+    return { line: lineNo, text, endOffset };
+  };
+
+  try {
+    for await (const block of stream as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (;;) {
+        const nl = block.indexOf(NEWLINE, from);
+        if (nl < 0) break;
+        const piece = block.subarray(from, nl);
+        const bytes = pending.length ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        const l = emit(bytes, pos + nl + 1);
+        if (l) yield l;
+        from = nl + 1;
+      }
+      // copy: the stream may reuse or the slice may pin the whole block
+      if (from < block.length) pending.push(Buffer.from(block.subarray(from)));
+      pos += block.length;
+    }
+    if (pending.length) {
+      const l = emit(Buffer.concat(pending), pos);
+      pending = [];
+      if (l) yield l;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Writes a JSONL file atomically: lines go to a temporary file beside the target, which is renamed over
+ * it on close(); abort() removes the temporary file. Buffers writes into blocks.
+ */
+export class JsonlWriter {
+  readonly path: string;
+  private readonly tmp: string;
+  private fh: FileHandle | null = null;
+  private buf: string[] = [];
+  private bufLen = 0;
+  count = 0;
+
+  private constructor(path: string) {
+    this.path = resolve(path);
+    this.tmp = `${this.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  }
+
+  static async create(path: string): Promise<JsonlWriter> {
+    const w = new JsonlWriter(path);
+    const st = await stat(w.path).catch(() => null);
+    if (st?.isDirectory()) throw new UserError(`"${path}" is a folder: give a file name such as out.jsonl`);
+    await mkdir(dirname(w.path), { recursive: true });
+    w.fh = await open(w.tmp, 'w');
+    return w;
+  }
+
+  async write(value: unknown): Promise<void> {
+    const line = JSON.stringify(value) + '\n';
+    this.buf.push(line);
+    this.bufLen += line.length;
+    this.count += 1;
+    if (this.bufLen >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.fh || this.buf.length === 0) return;
+    await this.fh.write(this.buf.join(''));
+    this.buf = [];
+    this.bufLen = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.fh?.close();
+    this.fh = null;
+    await rename(this.tmp, this.path);
+  }
+
+  async abort(): Promise<void> {
+    await this.fh?.close().catch(() => undefined);
+    this.fh = null;
+    await rm(this.tmp, { force: true });
+  }
+}

@@ -1,0 +1,50 @@
+// The renderer's one store: slices spread into a vanilla zustand store, read in React through useApp.
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Api } from '../../src-shared/api';
+import type { Connection } from '../transport';
+import { createDatasetsSlice, type DatasetsSlice } from './datasets';
+import { createJobsSlice, type JobsSlice } from './jobs';
+import type { Route } from './route';
+import { createViewSlice, type ViewSlice } from './view';
+import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
+
+export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & ViewSlice;
+export type AppStore = StoreApi<AppState>;
+
+export function createAppStore(api: Api, route: Route): AppStore {
+  return createStore<AppState>()((...a) => ({
+    ...createWorkspaceSlice(api)(...a),
+    ...createDatasetsSlice(api)(...a),
+    ...createJobsSlice(api)(...a),
+    ...createViewSlice(route)(...a),
+  }));
+}
+
+/** Loads everything the views show; run at start and after the link to the core comes back. */
+export async function refreshAll(store: AppStore): Promise<void> {
+  const s = store.getState();
+  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs()]);
+}
+
+export interface AppContextValue {
+  store: AppStore;
+  connection: Connection;
+}
+
+export const AppContext = createContext<AppContextValue | null>(null);
+
+function useAppContext(): AppContextValue {
+  const ctx = useContext(AppContext);
+  if (!ctx) throw new Error('AppContext is missing: render the app inside <AppContext.Provider>');
+  return ctx;
+}
+
+export function useApp<T>(selector: (s: AppState) => T): T {
+  return useStore(useAppContext().store, selector);
+}
+
+export function useConnection(): Connection {
+  return useAppContext().connection;
+}

@@ -1,0 +1,63 @@
+// Jobs of the workspace, kept live from the core's job events.
+import type { StateCreator } from 'zustand/vanilla';
+import type { Api } from '../../src-shared/api';
+import type { Job } from '../../src-shared/domain';
+import { describeError } from '../errors';
+import type { AppState } from '.';
+
+export const JOBS_SHOWN = 200;
+
+export interface JobsSlice {
+  /** newest first */
+  jobs: Job[];
+  jobsLoaded: boolean;
+  jobsError: string | null;
+  loadJobs(): Promise<void>;
+  /** merges a job the core reported (event or call result) */
+  applyJob(job: Job): void;
+  /** rejects with the core's error so the caller can show it beside the job */
+  cancelJob(id: number): Promise<void>;
+}
+
+/** The later of two reports of one job: events and list results may arrive out of order. */
+const newer = (a: Job, b: Job): Job => (b.updatedAt >= a.updatedAt ? b : a);
+
+export function mergeJobs(current: Job[], incoming: Job[]): Job[] {
+  const byId = new Map(current.map((j) => [j.id, j]));
+  for (const j of incoming) {
+    const have = byId.get(j.id);
+    byId.set(j.id, have ? newer(have, j) : j);
+  }
+  return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, JOBS_SHOWN);
+}
+
+const FINAL = new Set<Job['state']>(['done', 'failed', 'cancelled']);
+
+export const createJobsSlice =
+  (api: Api): StateCreator<AppState, [], [], JobsSlice> =>
+  (set, get) => ({
+    jobs: [],
+    jobsLoaded: false,
+    jobsError: null,
+    async loadJobs() {
+      try {
+        const list = await api['jobs.list']({ limit: JOBS_SHOWN });
+        set((s) => ({ jobs: mergeJobs(s.jobs, list), jobsLoaded: true, jobsError: null }));
+      } catch (e) {
+        set({ jobsError: describeError(e) });
+      }
+    },
+    applyJob(job) {
+      const before = get().jobs.find((j) => j.id === job.id);
+      set((s) => ({ jobs: mergeJobs(s.jobs, [job]) }));
+      // a finished job may have changed datasets (an import): refresh what the other views show
+      if (job.state === 'done' && before?.state !== 'done') {
+        void get().loadDatasets();
+        void get().loadWorkspace();
+      }
+      if (FINAL.has(job.state) && !before) void get().loadJobs();
+    },
+    async cancelJob(id) {
+      get().applyJob(await api['jobs.cancel']({ id }));
+    },
+  });

@@ -1,0 +1,115 @@
+// Every job of the workspace with live progress; queued and running ones can be cancelled.
+import { useState } from 'react';
+import { ImportReport, type Job } from '../../src-shared/domain';
+import { ErrorNote } from '../components/ErrorNote';
+import { ProgressBar } from '../components/ProgressBar';
+import { describeError } from '../errors';
+import { count } from '../format';
+import { useApp } from '../store';
+
+/** What a job works on, from the fields its config usually has. */
+function subject(job: Job): string | null {
+  const c = job.config as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return null;
+  const parts = [c.dataset, c.path].filter((x): x is string => typeof x === 'string');
+  return parts.length ? parts.join(' ← ') : null;
+}
+
+function outcome(job: Job): string | null {
+  if (job.kind === 'import' && job.state === 'done') {
+    const r = ImportReport.safeParse(job.result);
+    if (r.success) {
+      const { imported, images, skipped, unchanged } = r.data;
+      return `imported ${count(imported, 'problem')} and ${count(images, 'image')}; ${unchanged.toLocaleString()} unchanged, ${skipped.toLocaleString()} skipped`;
+    }
+  }
+  return job.progress.message;
+}
+
+const time = (iso: string): string => new Date(iso).toLocaleString();
+
+export function JobsView() {
+  const jobs = useApp((s) => s.jobs);
+  const loaded = useApp((s) => s.jobsLoaded);
+  const error = useApp((s) => s.jobsError);
+  const load = useApp((s) => s.loadJobs);
+  const cancel = useApp((s) => s.cancelJob);
+  const [cancelErrors, setCancelErrors] = useState<Record<number, string>>({});
+  const [cancelling, setCancelling] = useState<Record<number, boolean>>({});
+
+  const onCancel = async (id: number): Promise<void> => {
+    setCancelling((c) => ({ ...c, [id]: true }));
+    try {
+      await cancel(id);
+      setCancelErrors(({ [id]: _gone, ...rest }) => rest);
+    } catch (e) {
+      setCancelErrors((c) => ({ ...c, [id]: describeError(e) }));
+    } finally {
+      setCancelling(({ [id]: _gone, ...rest }) => rest);
+    }
+  };
+
+  return (
+    <section aria-labelledby="jobs-title">
+      <div className="view-head">
+        <h2 id="jobs-title">Jobs</h2>
+        <button type="button" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+      {error && <ErrorNote message={error} onRetry={() => void load()} />}
+      {!loaded && !error && <p className="muted">Loading…</p>}
+      {loaded && jobs.length === 0 && <p className="empty">No jobs yet. Long work (an import, a search) runs as a job and shows up here.</p>}
+      {jobs.length > 0 && (
+        <table className="data-table" data-testid="jobs-table">
+          <thead>
+            <tr>
+              <th className="num">#</th>
+              <th>Kind</th>
+              <th>State</th>
+              <th>Progress</th>
+              <th>Message</th>
+              <th>Error</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => {
+              const active = j.state === 'queued' || j.state === 'running';
+              return (
+                <tr key={j.id} data-state={j.state}>
+                  <td className="num">{j.id}</td>
+                  <td>
+                    <strong>{j.kind}</strong>
+                    {subject(j) && (
+                      <div className="muted small ellipsis" title={subject(j) ?? undefined}>
+                        {subject(j)}
+                      </div>
+                    )}
+                    <div className="muted small">{time(j.createdAt)}</div>
+                  </td>
+                  <td>
+                    <span className={`state state-${j.state}`}>{j.state}</span>
+                  </td>
+                  <td className="progress-cell">
+                    <ProgressBar progress={j.progress} active={j.state === 'running'} finished={j.state === 'done'} />
+                  </td>
+                  <td>{outcome(j) ?? <span className="muted">—</span>}</td>
+                  <td className="error-text">{j.error}</td>
+                  <td className="actions">
+                    {active && (
+                      <button type="button" disabled={cancelling[j.id]} onClick={() => void onCancel(j.id)}>
+                        {cancelling[j.id] ? 'Cancelling…' : 'Cancel'}
+                      </button>
+                    )}
+                    {cancelErrors[j.id] && <div className="error-text small">{cancelErrors[j.id]}</div>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

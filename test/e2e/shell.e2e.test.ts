@@ -1,0 +1,194 @@
+// The renderer shell in a real browser: built renderer, headless host on a temp workspace, Debian's chromium.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkbench, type Workbench } from '../../src-main/core/workbench';
+import { startHost, type Host } from '../../src-main/server';
+
+const root = join(import.meta.dirname, '..', '..');
+const rendererDir = join(root, 'dist', 'renderer');
+const screenshots = join(import.meta.dirname, '__screenshots__');
+const CHROMIUM = '/usr/bin/chromium';
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((m, name) => Math.max(m, newestMtime(join(path, name))), st.mtimeMs);
+}
+
+/** Builds the renderer when there is no build or the sources changed after it. */
+function ensureRendererBuilt(): void {
+  const index = join(rendererDir, 'index.html');
+  const sources = Math.max(newestMtime(join(root, 'src-renderer')), newestMtime(join(root, 'src-shared')), statSync(join(root, 'vite.config.ts')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+}
+
+/** A small figure (a square with a shaded quarter), so the thumbnail has something to show. */
+function figurePng(): Promise<Buffer> {
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="72"><rect width="96" height="72" fill="white"/>' +
+    '<rect x="8" y="8" width="80" height="56" fill="none" stroke="black" stroke-width="3"/>' +
+    '<rect x="8" y="8" width="40" height="28" fill="#2f6fde"/></svg>';
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+let tmp: string;
+let wb: Workbench;
+let host: Host;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+const browserErrors: string[] = [];
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  tmp = mkdtempSync(join(tmpdir(), 'steplab-e2e-'));
+  const data = join(tmp, 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'square.png'), await figurePng());
+  const rows = [
+    { id: 'p1', question: 'What is 1 + 1?', answer: '2', split: 'train' },
+    { id: 'p2', question: 'What is 2 + 2?', answer: '4', split: 'train' },
+    { id: 'p3', question: 'In the figure, what fraction of the square is shaded? \\(\\frac{a}{b}\\)', answer: '1/4', split: 'test', image: 'square.png' },
+  ];
+  writeFileSync(join(data, 'tiny.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(join(data, 'more.jsonl'), JSON.stringify({ id: 'q1', question: 'What is 5 - 3?', answer: '2' }) + '\n');
+  problems.push(...rows.map((r) => r.id));
+
+  wb = openWorkbench(join(tmp, 'workspace'), { create: true });
+  const job = wb.runner.submit('import', { path: join(data, 'tiny.jsonl'), dataset: 'tiny', skipBad: false });
+  const finished = await wb.runner.wait(job.id);
+  if (finished.state !== 'done') throw new Error(`setup import ${finished.state}: ${finished.error}`);
+  host = await startHost({ workbench: wb });
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // CSP violations reach the console too; the event names the directive even when the console text changes
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') browserErrors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => browserErrors.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => browserErrors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) browserErrors.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await wb?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const tab = (name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: new RegExp(`^${name}`) });
+
+describe('renderer shell', () => {
+  it('logs in with the token, lists the dataset and pages its problems', async () => {
+    await page.goto(host.url);
+    // the token left the address bar for an HttpOnly cookie
+    expect(page.url()).toBe(`http://127.0.0.1:${host.port}/#/datasets`);
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'steplab_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    const datasets = page.getByTestId('datasets-table');
+    await expect.poll(() => datasets.locator('tbody tr').count()).toBe(1);
+    const row = datasets.locator('tbody tr').first();
+    expect(await row.locator('td').nth(0).innerText()).toBe('tiny');
+    expect(await row.locator('td').nth(2).innerText()).toBe('3');
+    expect(await row.locator('td').nth(4).innerText()).toMatch(/test\s*1[\s\S]*train\s*2/);
+    await expect.poll(() => page.locator('.app-header .workspace').innerText()).toContain('1 dataset · 3 problems · 1 image');
+
+    await row.getByRole('button', { name: 'Problems' }).click();
+    const table = page.getByTestId('problems-table');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+    expect(page.url()).toMatch(/#\/problems\/tiny$/);
+    expect(await table.locator('tbody tr td:first-child').allInnerTexts()).toEqual(problems);
+    expect(await page.getByTestId('problems-range').innerText()).toBe('1–3 of 3');
+
+    const thumb = table.locator('tbody tr').nth(2).locator('img');
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+
+    await page.getByLabel('Split').selectOption('test');
+    await expect.poll(() => table.locator('tbody tr td:first-child').allInnerTexts()).toEqual(['p3']);
+    mkdirSync(screenshots, { recursive: true });
+    await page.getByLabel('Split').selectOption('');
+    await page.getByLabel('Search problems').fill('2 + 2');
+    await expect.poll(() => table.locator('tbody tr td:first-child').allInnerTexts()).toEqual(['p2']);
+    await page.getByLabel('Search problems').fill('');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+    await page.screenshot({ path: join(screenshots, 'shell.png'), fullPage: true });
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('starts an import from the form and follows the job live in Jobs', async () => {
+    await tab('Import').click();
+    await page.getByLabel('File on this machine').fill(join(tmp, 'data', 'more.jsonl'));
+    await page.getByLabel('Dataset name').fill('more');
+    await page.screenshot({ path: join(screenshots, 'import.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Start import' }).click();
+    await expect.poll(() => page.getByRole('status').innerText()).toMatch(/Import job #\d+ started/);
+
+    await page.getByRole('button', { name: 'Follow it in Jobs' }).click();
+    const jobs = page.getByTestId('jobs-table');
+    // pushed over the WebSocket: nothing reloads the list
+    await expect.poll(() => jobs.locator('tbody tr').first().getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    expect(await jobs.locator('tbody tr').count()).toBe(2);
+    expect(await jobs.locator('tbody tr').first().innerText()).toMatch(/imported 1 problem and 0 images/);
+    await page.screenshot({ path: join(screenshots, 'jobs.png'), fullPage: true });
+
+    await tab('Datasets').click();
+    await expect.poll(() => page.getByTestId('datasets-table').locator('tbody tr').count()).toBe(2);
+    await page.screenshot({ path: join(screenshots, 'datasets.png'), fullPage: true });
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('shows a readable error for a failing call instead of a blank page', async () => {
+    await tab('Import').click();
+    await page.getByLabel('File on this machine').fill(join(tmp, 'data', 'missing.jsonl'));
+    await page.getByLabel('Dataset name').fill('missing');
+    await page.getByLabel('Format').selectOption('jsonl');
+    await page.getByRole('button', { name: 'Start import' }).click();
+    // the file is checked when the job is submitted or when it runs: either way the reason is on screen
+    await expect.poll(() => page.getByRole('alert').or(page.getByRole('status')).first().innerText()).toMatch(/missing\.jsonl|Import job #\d+ started/);
+    if ((await page.getByRole('alert').count()) === 0) {
+      await page.getByRole('button', { name: 'Follow it in Jobs' }).click();
+      const row = page.getByTestId('jobs-table').locator('tbody tr').first();
+      await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
+      expect(await row.locator('.error-text').first().innerText()).toMatch(/missing\.jsonl/);
+      await page.screenshot({ path: join(screenshots, 'jobs-failed.png'), fullPage: true });
+    }
+
+    // a dataset that does not exist, reached through the address bar
+    await page.goto(`http://127.0.0.1:${host.port}/#/problems/ghost`);
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/^Not found: dataset "ghost" not found \(have: .*tiny/);
+    expect(await page.getByRole('heading', { level: 2 }).innerText()).toContain('ghost');
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('follows the dark colour scheme', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`http://127.0.0.1:${host.port}/#/problems/tiny`);
+    await expect.poll(() => page.getByTestId('problems-table').locator('tbody tr').count()).toBe(3);
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(20, 23, 27)');
+    await page.screenshot({ path: join(screenshots, 'shell-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(247, 248, 250)');
+    expect(browserErrors).toEqual([]);
+  });
+});

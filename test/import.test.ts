@@ -1,0 +1,575 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importJob } from '../src-main/core/data/importProblems';
+import type { ImportConfig } from '../src-main/core/data/importProblems';
+import { imagePath } from '../src-main/core/data/images';
+import { readLines } from '../src-main/core/data/jsonl';
+import { derivedExtId, inferAnswerType } from '../src-main/core/data/problemRow';
+import { executeJob } from '../src-main/core/jobs/execute';
+import { Store } from '../src-main/core/store';
+import type { ImportReport } from '../src-shared/domain';
+import { writeParquet } from './helpers/parquet';
+import { SimulatedKill, runJob } from './helpers/runJob';
+import { tempDir } from './helpers/tmp';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const png = (w: number, h: number, color: string): Promise<Buffer> =>
+  sharp({ create: { width: w, height: h, channels: 3, background: color } }).png().toBuffer();
+const jpg = (w: number, h: number, color: string): Promise<Buffer> =>
+  sharp({ create: { width: w, height: h, channels: 3, background: color } }).jpeg().toBuffer();
+const jsonl = (rows: unknown[]): string => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
+
+let tmp: { dir: string; cleanup(): void };
+let ws: string;
+let data: string;
+let store: Store;
+const img: Record<string, Buffer> = {};
+
+beforeEach(async () => {
+  tmp = tempDir('steplab-import-');
+  ws = join(tmp.dir, 'ws');
+  data = join(tmp.dir, 'data');
+  mkdirSync(join(data, 'figs'), { recursive: true });
+  img.a = await png(40, 30, '#ff0000');
+  img.b = await jpg(64, 48, '#00ff00');
+  img.c = await png(8, 8, '#0000ff');
+  img.d = await png(12, 10, '#ffff00');
+  writeFileSync(join(data, 'figs/a.png'), img.a);
+  writeFileSync(join(data, 'figs/b.jpg'), img.b);
+  writeFileSync(join(data, 'figs/d.png'), img.d);
+  writeFileSync(join(data, 'figs/notimg.png'), 'this is not a picture\n');
+  writeFileSync(join(data, 'figs/trunc.png'), img.a.subarray(0, Math.floor(img.a.length * 0.6)));
+  store = Store.open(ws, { create: true });
+});
+
+afterEach(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+function write(name: string, content: string | Buffer): string {
+  const p = join(data, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+async function importFile(path: string, extra: Partial<ImportConfig> = {}): Promise<ImportReport> {
+  return (await runJob(store, importJob, { path, dataset: 'k12', skipBad: false, ...extra })).result;
+}
+
+const count = (table: string): number => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** Everything an import may change in the real tables, plus the image files. */
+function snapshot() {
+  return {
+    problems: count('problems'),
+    images: count('images'),
+    problemImages: count('problem_images'),
+    members: count('dataset_problems'),
+    datasets: store.db.prepare('SELECT name, version FROM datasets ORDER BY name').all(),
+    files: filesUnder(store.paths.imagesDir),
+  };
+}
+
+function expectClean(): void {
+  expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(store.db.pragma('foreign_key_check')).toEqual([]);
+  expect(count('staging_problems')).toBe(0);
+  expect(count('staging_images')).toBe(0);
+}
+
+const dataUrl = (b: Buffer): string => `data:image/png;base64,${b.toString('base64')}`;
+
+function goodFile(): string {
+  // a BOM, CRLF endings, a blank line and a last line without a newline
+  const lines = [
+    JSON.stringify({
+      id: 'p1',
+      question: 'What is $2+3$?',
+      answer: '5',
+      image: 'figs/a.png',
+      split: 'train',
+      tags: ['arith'],
+      source: 'mm-k12',
+      reference_steps: ['2+3=5'],
+      difficulty: 2,
+    }),
+    '',
+    JSON.stringify({ id: 7, problem: 'Area of the square?', correct_answer: 16, image_path: 'figs/a.png', note: 'shared figure' }),
+    JSON.stringify({ id: 'p3', prompt: 'Which option?', gold: 'B', images: [dataUrl(img.c), 'figs/b.jpg'] }),
+    JSON.stringify({ query: 'Simplify 2/4', solution_answer: '\\frac{1}{2}' }),
+  ];
+  return write('good.jsonl', '\uFEFF' + lines.slice(0, 2).join('\r\n') + '\r\n' + lines.slice(2).join('\n'));
+}
+
+describe('readLines', () => {
+  it('splits on bytes across tiny blocks: BOM, CRLF, UTF-8, blank lines, no final newline, resume', async () => {
+    const text = '\uFEFF{"a":"é"}\r\n\n  \n{"b":"数学"}\n{"c":1}';
+    const path = write('lines.jsonl', text);
+    const all = [];
+    for await (const l of readLines(path, { blockSize: 3 })) all.push(l);
+    const bytes = Buffer.from(text, 'utf8');
+    expect(all).toEqual([
+      { line: 1, text: '{"a":"é"}', endOffset: bytes.indexOf('\n') + 1 },
+      { line: 4, text: '{"b":"数学"}', endOffset: bytes.lastIndexOf('\n') + 1 },
+      { line: 5, text: '{"c":1}', endOffset: bytes.length },
+    ]);
+    const rest = [];
+    for await (const l of readLines(path, { offset: all[0].endOffset, line: 1, blockSize: 5 })) rest.push(l);
+    expect(rest).toEqual(all.slice(1));
+  });
+});
+
+describe('inferAnswerType', () => {
+  it.each([
+    ['42', 'number'],
+    ['-3.5', 'number'],
+    ['1,000', 'number'],
+    ['$12$', 'number'],
+    ['3/4', 'fraction'],
+    ['\\frac{1}{2}', 'fraction'],
+    ['-\\dfrac{3}{8}', 'fraction'],
+    ['B', 'choice'],
+    ['(C)', 'choice'],
+    ['x+1', 'expression'],
+    ['2\\sqrt{3}', 'expression'],
+    ['\\frac{\\pi}{2}', 'expression'],
+    ['3x^2', 'expression'],
+    ['y', 'expression'],
+    ['red', 'text'],
+    ['The triangle is isosceles', 'text'],
+  ])('%s -> %s', (answer, type) => {
+    expect(inferAnswerType(answer)).toBe(type);
+  });
+});
+
+describe('import: JSONL', () => {
+  it('imports problems with paths, data URLs, aliases and meta', async () => {
+    const r = await importFile(goodFile());
+    expect(r).toEqual({ imported: 4, images: 3, skipped: 0, unchanged: 0, badLines: [], reportPath: null });
+    const ds = store.datasets.get('k12');
+    expect(ds).toMatchObject({ version: 1, problemCount: 4, imageCount: 3, splits: { train: 1, '(none)': 3 } });
+    const items = store.problems.listInDataset(ds.id).items;
+    expect(items.map((p) => p.extId)).toEqual([
+      'p1',
+      '7',
+      'p3',
+      derivedExtId({ question: 'Simplify 2/4', answer: '\\frac{1}{2}', answerType: 'fraction' }, []),
+    ]);
+    const [p1, p7, p3, p4] = items;
+    expect(p1).toMatchObject({
+      question: 'What is $2+3$?',
+      answer: '5',
+      answerType: 'number',
+      source: 'mm-k12',
+      split: 'train',
+      tags: ['arith'],
+      meta: { reference_steps: ['2+3=5'], difficulty: 2 },
+    });
+    expect(p1.images).toEqual([{ hash: sha(img.a), mime: 'image/png', width: 40, height: 30, bytes: img.a.length }]);
+    expect(p7).toMatchObject({ question: 'Area of the square?', answer: '16', answerType: 'number', meta: { note: 'shared figure' } });
+    expect(p7.images.map((i) => i.hash)).toEqual([sha(img.a)]);
+    expect(p3).toMatchObject({ answer: 'B', answerType: 'choice', meta: {} });
+    expect(p3.images.map((i) => [i.hash, i.mime])).toEqual([
+      [sha(img.c), 'image/png'],
+      [sha(img.b), 'image/jpeg'],
+    ]);
+    expect(p4).toMatchObject({ answerType: 'fraction', images: [], source: null, split: null, tags: [] });
+    for (const h of [img.a, img.b, img.c]) {
+      const ref = store.images.get(sha(h))!;
+      expect(readFileSync(imagePath(store.paths.imagesDir, ref))).toEqual(h);
+    }
+    expect(filesUnder(store.paths.imagesDir)).toHaveLength(3);
+    expectClean();
+  });
+
+  it('is idempotent: the same file again adds nothing; a new line bumps the version', async () => {
+    const path = goodFile();
+    await importFile(path);
+    const before = snapshot();
+    const again = await importFile(path);
+    expect(again).toEqual({ imported: 0, images: 0, skipped: 0, unchanged: 4, badLines: [], reportPath: null });
+    expect(snapshot()).toEqual(before);
+    writeFileSync(path, readFileSync(path, 'utf8') + '\n' + JSON.stringify({ id: 'p9', question: 'New?', answer: 'x+1', image: 'figs/d.png' }) + '\n');
+    const more = await importFile(path);
+    expect(more).toMatchObject({ imported: 1, images: 1, unchanged: 4 });
+    expect(store.datasets.get('k12')).toMatchObject({ version: 2, problemCount: 5 });
+    expect(store.problems.listInDataset(store.datasets.requireId('k12')).items[4]).toMatchObject({ extId: 'p9', answerType: 'expression' });
+    expectClean();
+  });
+
+  it('imports into a second dataset sharing problems and images', async () => {
+    const path = goodFile();
+    await importFile(path);
+    const r = await importFile(path, { dataset: 'copy' });
+    expect(r).toMatchObject({ imported: 4, images: 0, unchanged: 0 });
+    expect(count('problems')).toBe(4);
+    expect(count('dataset_problems')).toBe(8);
+  });
+});
+
+describe('import: bad input fails with the line and field, and leaves the workspace as it was', () => {
+  const good = (i: number, extra: Record<string, unknown> = {}) => ({ id: `g${i}`, question: `Question ${i}?`, answer: String(i), ...extra });
+
+  const cases: { name: string; lines: () => unknown[]; message: string | RegExp }[] = [
+    {
+      name: 'a missing answer',
+      lines: () => [...Array.from({ length: 16 }, (_, i) => good(i, i === 4 ? { image: 'figs/d.png' } : {})), { id: 'x', question: 'No answer?' }],
+      message: 'line 17: field "answer": required',
+    },
+    {
+      name: 'a missing image',
+      lines: () => [good(1), good(2), { id: 'f', question: 'See figure', answer: '1', image: 'fig3.png' }],
+      message: 'line 3: image "fig3.png": not found',
+    },
+    {
+      name: 'a line that is not JSON',
+      lines: () => [...Array.from({ length: 8 }, (_, i) => good(i)), '{"id": "x", "question": oops}'],
+      message: /^line 9: not valid JSON \(.+\)$/,
+    },
+    {
+      name: 'a duplicate id',
+      lines: () => [good(0), { ...good(1), id: 'p1' }, good(2), good(3), good(4), good(5), good(6), { ...good(7), id: 'p1' }],
+      message: 'line 8: id "p1" already used on line 2',
+    },
+    {
+      name: 'a question that is not a string',
+      lines: () => [good(1), { id: 'q', question: 42, answer: '1' }],
+      message: 'line 2: field "question": must be a string',
+    },
+    {
+      name: 'an unknown answer type',
+      lines: () => [{ ...good(1), answer_type: 'integer' }],
+      message: 'line 1: field "answer_type": must be one of number, fraction, choice, expression, text',
+    },
+    {
+      name: 'an image file that is not an image',
+      lines: () => [good(1, { image: 'figs/d.png' }), good(2, { image: 'figs/notimg.png' })],
+      message: 'line 2: image "figs/notimg.png": not an image (unsupported image format)',
+    },
+    {
+      name: 'a truncated image',
+      lines: () => [good(1, { images: ['figs/trunc.png'] })],
+      message: /^line 1: image "figs\/trunc\.png": corrupt or truncated image \(.+\)$/,
+    },
+    {
+      name: 'a bad data URL',
+      lines: () => [good(1, { image: 'data:image/png;base64,@@@@' })],
+      message: 'line 1: image "data:image/png;base64,@@@@": data URL has invalid base64',
+    },
+    {
+      name: 'an id already in the dataset with other content',
+      lines: () => [{ id: 'p1', question: 'Another question', answer: '5' }],
+      message: 'line 1: id "p1" is already in this dataset with a different question, answer or image',
+    },
+    {
+      name: 'the same problem under a second id',
+      lines: () => [{ id: 'p1-again', question: 'What is $2+3$?', answer: '5', image: 'figs/a.png' }],
+      message: 'line 1: the same problem is already in this dataset under id "p1"',
+    },
+    {
+      name: 'a bad line after a committed chunk of 500 (with a new image)',
+      lines: () => [...Array.from({ length: 600 }, (_, i) => good(i, i === 3 ? { image: 'figs/d.png' } : {})), { id: 'late', answer: '1' }],
+      message: 'line 601: field "question": required',
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      await importFile(goodFile());
+      const before = snapshot();
+      const path = write('bad.jsonl', jsonl(c.lines()));
+      await expect(importFile(path)).rejects.toThrow(c.message);
+      if (typeof c.message === 'string') {
+        const err = await importFile(path).catch((e: Error) => e);
+        expect((err as Error).message).toBe(c.message);
+      }
+      expect(snapshot()).toEqual(before);
+      expect(filesUnder(store.paths.imagesDir)).not.toContain(relative(store.paths.imagesDir, imagePath(store.paths.imagesDir, { hash: sha(img.d), mime: 'image/png' })));
+      expectClean();
+    });
+  }
+
+  it('a failed first import into a new dataset does not create it', async () => {
+    const path = write('bad.jsonl', jsonl([good(1), { id: 2, question: 'x' }]));
+    await expect(importFile(path, { dataset: 'fresh' })).rejects.toThrow('line 2: field "answer": required');
+    expect(store.datasets.list()).toEqual([]);
+    expect(snapshot()).toMatchObject({ problems: 0, images: 0, members: 0, files: [] });
+    expectClean();
+  });
+
+  it('a missing input file', async () => {
+    await expect(importFile(join(data, 'nope.jsonl'))).rejects.toThrow(`file "${join(data, 'nope.jsonl')}": not found`);
+  });
+});
+
+describe('import: skipBad', () => {
+  it('imports the good lines, skips the bad ones and writes a report', async () => {
+    const path = write(
+      'mixed.jsonl',
+      jsonl([
+        { id: 'a', question: 'One?', answer: '1', image: 'figs/a.png' },
+        '{not json',
+        { id: 'b', question: 'Two?', answer: '2' },
+        { id: 'c', question: 'Three?' },
+        { id: 'a', question: 'Dup?', answer: '4' },
+        { id: 'd', question: 'Fig?', answer: '5', image: 'figs/missing.png' },
+        { id: 'e', question: 'Bad fig?', answer: '6', images: ['figs/d.png', 'figs/notimg.png'] },
+        { id: 'f', question: 'Six?', answer: '6' },
+      ]),
+    );
+    const r = await importFile(path, { skipBad: true });
+    const reportPath = join(ws, 'reports', 'mixed.jsonl.import-errors.jsonl');
+    expect(r).toMatchObject({ imported: 3, images: 1, skipped: 5, unchanged: 0, reportPath });
+    expect(r.badLines.map((b) => b.line)).toEqual([2, 4, 5, 6, 7]);
+    expect(r.badLines[1]).toEqual({ line: 4, message: 'line 4: field "answer": required' });
+    expect(r.badLines[2]).toEqual({ line: 5, message: 'line 5: id "a" already used on line 1' });
+    expect(r.badLines[3]).toEqual({ line: 6, message: 'line 6: image "figs/missing.png": not found' });
+    expect(r.badLines[4]).toEqual({ line: 7, message: 'line 7: image "figs/notimg.png": not an image (unsupported image format)' });
+    const report = readFileSync(reportPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(report).toEqual(r.badLines);
+    expect(readdirSync(join(ws, 'reports'))).toEqual(['mixed.jsonl.import-errors.jsonl']);
+    expect(store.problems.listInDataset(store.datasets.requireId('k12')).items.map((p) => p.extId)).toEqual(['a', 'b', 'f']);
+    // figs/d.png was valid but its line was skipped: no row, no file
+    expect(store.images.has(sha(img.d))).toBe(false);
+    expect(filesUnder(store.paths.imagesDir)).toHaveLength(1);
+    expectClean();
+  });
+
+  it('skips publish-time clashes with the dataset too', async () => {
+    await importFile(goodFile());
+    const path = write('clash.jsonl', jsonl([{ id: 'p1', question: 'Different', answer: '1' }, { id: 'n1', question: 'New', answer: '2' }]));
+    const r = await importFile(path, { skipBad: true });
+    expect(r).toMatchObject({ imported: 1, skipped: 1, unchanged: 0 });
+    expect(r.badLines).toEqual([{ line: 1, message: 'line 1: id "p1" is already in this dataset with a different question, answer or image' }]);
+    expect(count('problems')).toBe(5);
+    expectClean();
+  });
+
+  it('writes no report when nothing was bad', async () => {
+    const r = await importFile(goodFile(), { skipBad: true });
+    expect(r.reportPath).toBeNull();
+    expect(filesUnder(join(ws, 'reports'))).toEqual([]);
+  });
+});
+
+describe('import: MM-PRM seed JSON array', () => {
+  it('detects and imports the seed format', async () => {
+    const seed = [
+      { id: 'k1', question: 'Find x.', correct_answer: '3', image_path: join(data, 'figs/a.png') },
+      { id: 'k2', question: 'Pick one', correct_answer: 'C', image_path: 'figs/b.jpg', subject: 'geometry' },
+    ];
+    const path = write('seed.json', '  \n' + JSON.stringify(seed, null, 2));
+    const r = await importFile(path);
+    expect(r).toMatchObject({ imported: 2, images: 2 });
+    const items = store.problems.listInDataset(store.datasets.requireId('k12')).items;
+    expect(items.map((p) => [p.extId, p.answer, p.answerType, p.images[0].hash, p.meta])).toEqual([
+      ['k1', '3', 'number', sha(img.a), {}],
+      ['k2', 'C', 'choice', sha(img.b), { subject: 'geometry' }],
+    ]);
+    expect(store.jobs.list()[0].progress).toMatchObject({ done: 2, total: 2 });
+  });
+
+  it('names the item of a bad entry', async () => {
+    const path = write('seed.json', JSON.stringify([{ id: 'k1', question: 'Q', correct_answer: '1' }, { id: 'k2', correct_answer: '2' }]));
+    await expect(importFile(path)).rejects.toThrow('item 2: field "question": required');
+    expectClean();
+  });
+});
+
+describe('import: Hugging Face Parquet', () => {
+  const imageStruct = { name: 'image', group: [{ name: 'bytes', leaf: 'binary' as const }, { name: 'path', leaf: 'string' as const }] };
+  const imagesList = { name: 'images', list: { name: 'element', group: imageStruct.group } };
+  const columns = [
+    { name: 'id', leaf: 'string' as const },
+    { name: 'question', leaf: 'string' as const },
+    { name: 'answer', leaf: 'string' as const },
+    imageStruct,
+    imagesList,
+    { name: 'year', leaf: 'int64' as const },
+    { name: 'subject', leaf: 'string' as const },
+  ];
+
+  it('reads image structs {bytes, path} and lists of them, across row groups', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => ({
+      id: `hf${i}`,
+      question: `Parquet question ${i}?`,
+      answer: String(i * 2),
+      image: i % 3 === 0 ? { bytes: img.a, path: 'a.png' } : i % 3 === 1 ? { bytes: img.b, path: null } : null,
+      images: i === 2 ? [{ bytes: img.c, path: 'c.png' }, { bytes: img.d, path: 'd.png' }] : null,
+      year: 2020 + i,
+      subject: i % 2 ? 'algebra' : null,
+    }));
+    // the `image` column of row 2 is null, so its images come from `images`
+    const path = join(data, 'train-00000-of-00001.parquet');
+    writeParquet(path, columns, rows, 3);
+    const r = await importFile(path);
+    expect(r).toEqual({ imported: 7, images: 4, skipped: 0, unchanged: 0, badLines: [], reportPath: null });
+    const items = store.problems.listInDataset(store.datasets.requireId('k12')).items;
+    expect(items.map((p) => p.extId)).toEqual(rows.map((r) => r.id));
+    expect(items[0].images.map((i) => i.hash)).toEqual([sha(img.a)]);
+    expect(items[1].images.map((i) => [i.hash, i.mime])).toEqual([[sha(img.b), 'image/jpeg']]);
+    expect(items[2].images.map((i) => i.hash)).toEqual([sha(img.c), sha(img.d)]);
+    expect(items[2].meta).toEqual({ year: 2022, subject: null });
+    expect(items[1].meta).toEqual({ year: 2021, subject: 'algebra' });
+    expect(items[5]).toMatchObject({ question: 'Parquet question 5?', answer: '10', answerType: 'number', images: [] });
+    for (const b of [img.a, img.b, img.c, img.d]) expect(readFileSync(imagePath(store.paths.imagesDir, store.images.get(sha(b))!))).toEqual(b);
+    expectClean();
+  });
+
+  it('names the row of a bad image and detects Parquet by its magic bytes', async () => {
+    const rows = [
+      { id: 'r1', question: 'Q1', answer: '1', image: { bytes: img.a, path: 'a.png' }, images: null, year: 1, subject: null },
+      { id: 'r2', question: 'Q2', answer: '2', image: { bytes: Buffer.from('not an image'), path: 'x.png' }, images: null, year: 2, subject: null },
+    ];
+    const path = join(data, 'rows.bin');
+    writeParquet(path, columns, rows);
+    await expect(importFile(path)).rejects.toThrow('row 2: image "x.png": not an image (unsupported image format)');
+    expect(snapshot()).toMatchObject({ problems: 0, images: 0, files: [] });
+    expectClean();
+  });
+});
+
+describe('import: large files and resuming', () => {
+  it('streams a 100k-line file in chunks with bounded memory', async () => {
+    const path = join(data, 'big.jsonl');
+    const padding = 'x'.repeat(900);
+    await new Promise<void>((resolve, reject) => {
+      const out = createWriteStream(path);
+      out.on('error', reject);
+      out.on('finish', resolve);
+      let i = 0;
+      const more = (): void => {
+        while (i < 100_000) {
+          const line = JSON.stringify({ id: `b${i}`, question: `What is ${i} + 1?`, answer: String(i + 1), pad: padding }) + '\n';
+          i++;
+          if (!out.write(line)) return void out.once('drain', more);
+        }
+        out.end();
+      };
+      more();
+    });
+    const fileSize = statSync(path).size;
+    expect(fileSize).toBeGreaterThan(90_000_000);
+    let peakHeap = 0;
+    const base = process.memoryUsage().heapUsed;
+    const run = await runJob(store, importJob, { path, dataset: 'big', skipBad: false }, {
+      afterCommit: () => {
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      },
+    });
+    expect(run.result).toMatchObject({ imported: 100_000, images: 0, skipped: 0 });
+    // 200 staging chunks of 500 lines, then one publish
+    expect(run.commits).toBe(201);
+    expect(count('problems')).toBe(100_000);
+    expect(store.datasets.get('big').problemCount).toBe(100_000);
+    // the file (~95 MB, ~190 MB as JS strings) is never held whole: the heap grows by far less
+    expect(peakHeap - base).toBeLessThan(fileSize / 2);
+    expectClean();
+  }, 300_000);
+
+  const line = (i: number) => ({
+    id: `r${i}`,
+    question: `Resume question ${i}?`,
+    answer: String(i),
+    ...(i % 250 === 0 ? { image: i % 500 === 0 ? 'figs/a.png' : 'figs/d.png' } : {}),
+  });
+
+  it('resumes after a kill at the next chunk, without lost or duplicated rows', async () => {
+    const path = write('resume.jsonl', jsonl(Array.from({ length: 2100 }, (_, i) => line(i))));
+    const first = runJob(store, importJob, { path, dataset: 'r', skipBad: false }, { killAfterCommits: 3 });
+    await expect(first).rejects.toBeInstanceOf(SimulatedKill);
+    const job = store.jobs.list()[0];
+    expect(store.jobs.checkpoint<{ pos: { line: number } }>(job.id)?.pos.line).toBe(1500);
+    expect(count('staging_problems')).toBe(1500);
+    expect(snapshot()).toMatchObject({ problems: 0, members: 0, images: 0, datasets: [] });
+
+    const second = await runJob(store, importJob, null, { jobId: job.id });
+    expect(second.commits).toBe(2 + 1);
+    expect(second.result).toEqual({ imported: 2100, images: 2, skipped: 0, unchanged: 0, badLines: [], reportPath: null });
+    const items = store.problems.listInDataset(store.datasets.requireId('r')).items;
+    expect(items.map((p) => p.extId)).toEqual(Array.from({ length: 2100 }, (_, i) => `r${i}`));
+    expect(count('problems')).toBe(2100);
+    expect(count('dataset_problems')).toBe(2100);
+    expectClean();
+  });
+
+  it('resumes with skipBad: bad lines are reported once, also those of the chunk that was lost', async () => {
+    const rows: unknown[] = Array.from({ length: 2100 }, (_, i) => line(i));
+    rows[700] = { id: 'bad-a', question: 'no answer' };
+    rows[1600] = '{broken';
+    rows[1700] = { id: 'r5', question: 'dup', answer: '1' };
+    const path = write('resume-bad.jsonl', jsonl(rows));
+    await expect(runJob(store, importJob, { path, dataset: 'r', skipBad: true }, { killAfterCommits: 3 })).rejects.toBeInstanceOf(
+      SimulatedKill,
+    );
+    // the 4th chunk (lines 1501-2000) read its bad lines before the kill: the partial report has them past the checkpoint
+    const job = store.jobs.list()[0];
+    const second = await runJob(store, importJob, null, { jobId: job.id });
+    expect(second.result).toMatchObject({ imported: 2097, skipped: 3 });
+    expect(second.result.badLines.map((b) => b.line)).toEqual([701, 1601, 1701]);
+    expect(second.result.badLines[2].message).toBe('line 1701: id "r5" already used on line 6');
+    const report = readFileSync(second.result.reportPath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(report).toEqual(second.result.badLines);
+    expect(count('problems')).toBe(2097);
+    expectClean();
+  });
+
+  it('a kill during publish loses nothing: the next attempt publishes everything once', async () => {
+    const path = write('resume2.jsonl', jsonl(Array.from({ length: 1200 }, (_, i) => line(i))));
+    // 3 staging chunks commit, the publish commit is the one killed
+    await expect(runJob(store, importJob, { path, dataset: 'r', skipBad: false }, { killAfterCommits: 3 })).rejects.toBeInstanceOf(
+      SimulatedKill,
+    );
+    expect(count('problems')).toBe(0);
+    const job = store.jobs.list()[0];
+    const second = await runJob(store, importJob, null, { jobId: job.id });
+    expect(second.commits).toBe(1);
+    expect(second.result).toMatchObject({ imported: 1200, images: 2 });
+    expect(count('dataset_problems')).toBe(1200);
+    expectClean();
+  });
+
+  it('an attempt after publishing returns the recorded result and changes nothing', async () => {
+    const path = goodFile();
+    const first = await runJob(store, importJob, { path, dataset: 'k12', skipBad: false });
+    const before = snapshot();
+    // the file is not even needed any more
+    rmSync(path);
+    const again = await runJob(store, importJob, null, { jobId: first.jobId });
+    expect(again.commits).toBe(0);
+    expect(again.result).toEqual(first.result);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('refuses to resume when the file changed since the first attempt', async () => {
+    const path = write('changing.jsonl', jsonl(Array.from({ length: 1200 }, (_, i) => line(i))));
+    await expect(runJob(store, importJob, { path, dataset: 'r', skipBad: false }, { killAfterCommits: 1 })).rejects.toBeInstanceOf(
+      SimulatedKill,
+    );
+    writeFileSync(path, jsonl(Array.from({ length: 1300 }, (_, i) => line(i))));
+    const job = store.jobs.list()[0];
+    await expect(runJob(store, importJob, null, { jobId: job.id })).rejects.toThrow('changed since this import started');
+    expect(snapshot()).toMatchObject({ problems: 0, images: 0, files: [] });
+    expectClean();
+  });
+
+  it('runs under the real job executor', async () => {
+    const job = store.jobs.create('import', { path: goodFile(), dataset: 'k12', skipBad: false });
+    const outcome = await executeJob(store, importJob as never, job.id, { onUpdate: () => undefined, signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ state: 'done', result: { imported: 4, images: 3 } });
+    expect(store.jobs.get(job.id)).toMatchObject({ state: 'done', progress: { message: 'published' } });
+    expectClean();
+  });
+});

@@ -1,0 +1,111 @@
+// The renderer's WebSocket transport against the real headless host: calls, typed errors, events,
+// waiting through a host restart, and a readable error when the host stays away.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiError, createApiProxy } from '../src-shared/api';
+import type { ApiEvent } from '../src-shared/domain';
+import { openWorkbench, type Workbench } from '../src-main/core/workbench';
+import { startHost, type Host } from '../src-main/server';
+import { createWebSocketTransport, type ConnectionInfo, type WebSocketTransport } from '../src-renderer/transport/ws';
+
+let tmp: string;
+let wb: Workbench;
+let host: Host;
+const transports: WebSocketTransport[] = [];
+
+// the ws package implements the browser WebSocket interface the transport is written against
+const BrowserLikeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
+
+function transport(url: string, connectTimeoutMs = 5_000): WebSocketTransport {
+  const t = createWebSocketTransport(url, { WebSocket: BrowserLikeWebSocket, connectTimeoutMs, minBackoffMs: 50, maxBackoffMs: 200 });
+  transports.push(t);
+  return t;
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'steplab-transport-'));
+  wb = openWorkbench(join(tmp, 'ws'), { create: true });
+  host = await startHost({ workbench: wb, rendererDir: join(tmp, 'none') });
+});
+
+afterAll(async () => {
+  for (const t of transports) t.close();
+  await host?.close();
+  await wb?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const wsUrl = (h: Host): string => `ws://127.0.0.1:${h.port}/ws?token=${h.token}`;
+
+describe('WebSocket transport', () => {
+  it('calls the API and rejects with the typed error the host sent', async () => {
+    const api = createApiProxy(transport(wsUrl(host)));
+    expect(await api['workspace.info']({})).toMatchObject({ path: wb.store.paths.dir, datasets: 0 });
+    const err = await api['problems.list']({ dataset: 'd', limit: 'x' as unknown as number }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'bad_request', path: 'params.limit' });
+    const missing = await api['datasets.get']({ name: 'ghost' }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'not_found' });
+    expect((missing as Error).message).toContain('dataset "ghost" not found');
+  });
+
+  it('delivers job events to subscribers', async () => {
+    const t = transport(wsUrl(host));
+    const api = createApiProxy(t);
+    const events: ApiEvent[] = [];
+    const off = t.subscribe((e) => events.push(e));
+    await api['workspace.info']({});
+    const file = join(tmp, 'one.jsonl');
+    writeFileSync(file, '{"id":"a","question":"1+1?","answer":"2"}\n');
+    const job = await api['import.start']({ path: file, dataset: 'one' });
+    await expect.poll(() => events.find((e) => e.job.id === job.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
+    // after unsubscribing, a listener hears nothing more while another one still does
+    off();
+    const witness: ApiEvent[] = [];
+    t.subscribe((e) => witness.push(e));
+    const second = await api['import.start']({ path: file, dataset: 'one-again' });
+    await expect.poll(() => witness.find((e) => e.job.id === second.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
+    expect(events.filter((e) => e.job.id === second.id)).toEqual([]);
+  });
+
+  it('a call made while the host is away waits for it to come back on the same port', async () => {
+    const first = await startHost({ workbench: wb, rendererDir: join(tmp, 'none') });
+    const t = transport(wsUrl(first), 10_000);
+    const states: ConnectionInfo['state'][] = [];
+    t.onConnection((i) => states.push(i.state));
+    const api = createApiProxy(t);
+    await api['workspace.info']({});
+    await first.close();
+    await expect.poll(() => states.at(-1)).toBe('reconnecting');
+    const pending = api['datasets.list']({});
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await startHost({ workbench: wb, port: first.port, token: first.token, rendererDir: join(tmp, 'none') });
+    try {
+      expect(Array.isArray(await pending)).toBe(true);
+      expect(states.at(-1)).toBe('open');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('gives up with a readable error when the host does not come back', async () => {
+    const gone = await startHost({ workbench: wb, rendererDir: join(tmp, 'none') });
+    const url = wsUrl(gone);
+    await gone.close();
+    const api = createApiProxy(transport(url, 500));
+    const err = await api['workspace.info']({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^workspace\.info: cannot reach the Steplab host \(waited 500 ms\)/);
+  });
+
+  it('rejects every call after close', async () => {
+    const t = transport(wsUrl(host));
+    const api = createApiProxy(t);
+    await api['workspace.info']({});
+    t.close();
+    await expect(api['workspace.info']({})).rejects.toThrow(/closed/);
+  });
+});
