@@ -1,7 +1,7 @@
 import type { Dataset } from '../../../src-shared/domain';
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
-import { nowIso } from './db';
+import { nowIso, prep } from './db';
 
 interface DatasetRow {
   id: number;
@@ -16,17 +16,17 @@ export class DatasetsRepo {
   constructor(private readonly db: DB) {}
 
   getOrCreate(name: string, description: string | null = null): number {
-    const found = this.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
+    const found = prep(this.db, 'SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
     if (found) return found.id;
     const t = nowIso();
     return Number(
-      this.db.prepare('INSERT INTO datasets (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)').run(name, description, t, t)
+      prep(this.db, 'INSERT INTO datasets (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)').run(name, description, t, t)
         .lastInsertRowid,
     );
   }
 
   findId(name: string): number | undefined {
-    return (this.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+    return (prep(this.db, 'SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined)?.id;
   }
 
   requireId(name: string): number {
@@ -41,8 +41,8 @@ export class DatasetsRepo {
   /** Adds a problem to a dataset. Returns 'added', or 'present' when the same problem is already there under the same id. */
   addMember(datasetId: number, problemId: number, extId: string, split: string | null): 'added' | 'present' {
     // a UNION of two indexed look-ups: with `problem_id = ? OR ext_id = ?` SQLite scans the whole dataset
-    const same = this.db
-      .prepare(
+    const same = prep(
+        this.db,
         `SELECT problem_id, ext_id FROM dataset_problems WHERE dataset_id = @datasetId AND problem_id = @problemId
          UNION SELECT problem_id, ext_id FROM dataset_problems WHERE dataset_id = @datasetId AND ext_id = @extId`,
       )
@@ -52,35 +52,33 @@ export class DatasetsRepo {
     if (clash) throw new UserError(`id "${extId}" is already in this dataset with a different question, answer or image`);
     const dup = same.find((r) => r.problem_id === problemId);
     if (dup) throw new UserError(`the same problem is already in this dataset under id "${dup.ext_id}"`);
-    const pos = (this.db.prepare('SELECT coalesce(max(position), -1) + 1 AS p FROM dataset_problems WHERE dataset_id = ?').get(datasetId) as { p: number }).p;
-    this.db
-      .prepare('INSERT INTO dataset_problems (dataset_id, problem_id, ext_id, split, position) VALUES (?, ?, ?, ?, ?)')
+    const pos = (prep(this.db, 'SELECT coalesce(max(position), -1) + 1 AS p FROM dataset_problems WHERE dataset_id = ?').get(datasetId) as { p: number }).p;
+    prep(this.db, 'INSERT INTO dataset_problems (dataset_id, problem_id, ext_id, split, position) VALUES (?, ?, ?, ?, ?)')
       .run(datasetId, problemId, extId, split, pos);
     return 'added';
   }
 
   bumpVersion(datasetId: number): void {
-    this.db.prepare('UPDATE datasets SET version = version + 1, updated_at = ? WHERE id = ?').run(nowIso(), datasetId);
+    prep(this.db, 'UPDATE datasets SET version = version + 1, updated_at = ? WHERE id = ?').run(nowIso(), datasetId);
   }
 
   list(): Dataset[] {
-    const rows = this.db.prepare('SELECT * FROM datasets ORDER BY name').all() as DatasetRow[];
+    const rows = prep(this.db, 'SELECT * FROM datasets ORDER BY name').all() as DatasetRow[];
     return rows.map((r) => this.hydrate(r));
   }
 
   get(name: string): Dataset {
-    const row = this.db.prepare('SELECT * FROM datasets WHERE name = ?').get(name) as DatasetRow | undefined;
+    const row = prep(this.db, 'SELECT * FROM datasets WHERE name = ?').get(name) as DatasetRow | undefined;
     if (!row) this.requireId(name);
     return this.hydrate(row as DatasetRow);
   }
 
   private hydrate(r: DatasetRow): Dataset {
-    const splits = this.db
-      .prepare("SELECT coalesce(split, '') AS split, count(*) AS n FROM dataset_problems WHERE dataset_id = ? GROUP BY split")
+    const splits = prep(this.db, "SELECT coalesce(split, '') AS split, count(*) AS n FROM dataset_problems WHERE dataset_id = ? GROUP BY split")
       .all(r.id) as { split: string; n: number }[];
     const imageCount = (
-      this.db
-        .prepare(
+      prep(
+          this.db,
           'SELECT count(DISTINCT pi.image_hash) AS n FROM dataset_problems d JOIN problem_images pi ON pi.problem_id = d.problem_id WHERE d.dataset_id = ?',
         )
         .get(r.id) as { n: number }

@@ -92,3 +92,20 @@ export function openWorkspaceDb(dir: string, opts: { create?: boolean } = {}): {
 }
 
 export const nowIso = (): string => new Date().toISOString();
+
+const statementCache = new WeakMap<DB, Map<string, Database.Statement>>();
+
+/** A prepared statement, prepared once per connection: preparing costs more than running a small insert. */
+export function prep(db: DB, sql: string): Database.Statement {
+  let m = statementCache.get(db);
+  if (!m) {
+    m = new Map();
+    statementCache.set(db, m);
+  }
+  let s = m.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    m.set(sql, s);
+  }
+  return s;
+}

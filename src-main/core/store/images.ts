@@ -1,6 +1,6 @@
 import type { ImageRef } from '../../../src-shared/domain';
 import type { DB } from './db';
-import { nowIso } from './db';
+import { nowIso, prep } from './db';
 
 interface ImageRow {
   hash: string;
@@ -15,28 +15,28 @@ export class ImagesRepo {
 
   /** Idempotent: an image already stored by hash is left as it is. Returns whether it was new. */
   insert(img: ImageRef): boolean {
-    const r = this.db
-      .prepare('INSERT OR IGNORE INTO images (hash, mime, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    const r = prep(this.db, 'INSERT OR IGNORE INTO images (hash, mime, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(img.hash, img.mime, img.width, img.height, img.bytes, nowIso());
     return r.changes > 0;
   }
 
   get(hash: string): ImageRef | undefined {
-    return this.db.prepare('SELECT hash, mime, width, height, bytes FROM images WHERE hash = ?').get(hash) as ImageRow | undefined;
+    return prep(this.db, 'SELECT hash, mime, width, height, bytes FROM images WHERE hash = ?').get(hash) as ImageRow | undefined;
   }
 
   has(hash: string): boolean {
-    return this.db.prepare('SELECT 1 FROM images WHERE hash = ?').get(hash) !== undefined;
+    return prep(this.db, 'SELECT 1 FROM images WHERE hash = ?').get(hash) !== undefined;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+    return (prep(this.db, 'SELECT count(*) AS n FROM images').get() as { n: number }).n;
   }
 
   forProblems(problemIds: number[]): Map<number, ImageRef[]> {
     const out = new Map<number, ImageRef[]>();
     if (problemIds.length === 0) return out;
-    const stmt = this.db.prepare(
+    const stmt = prep(
+      this.db,
       `SELECT pi.problem_id AS problemId, i.hash, i.mime, i.width, i.height, i.bytes
        FROM problem_images pi JOIN images i ON i.hash = pi.image_hash
        WHERE pi.problem_id = ? ORDER BY pi.position`,

@@ -1,7 +1,7 @@
 import type { Job, JobProgress, JobState } from '../../../src-shared/domain';
 import { NotFoundError } from '../errors';
 import type { DB } from './db';
-import { nowIso } from './db';
+import { nowIso, prep } from './db';
 import { fromJson, toJson } from './json';
 
 interface JobRow {
@@ -29,8 +29,7 @@ export class JobsRepo {
   create(kind: string, config: unknown): Job {
     const t = nowIso();
     const id = Number(
-      this.db
-        .prepare("INSERT INTO jobs (kind, config, state, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)")
+      prep(this.db, "INSERT INTO jobs (kind, config, state, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)")
         .run(kind, toJson(config), t, t).lastInsertRowid,
     );
     return this.get(id);
@@ -42,13 +41,13 @@ export class JobsRepo {
   }
 
   row(id: number): JobRow {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = prep(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     if (!row) throw new NotFoundError(`job ${id} not found`);
     return row;
   }
 
   list(limit = 100): Job[] {
-    return (this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[]).map(hydrate);
+    return (prep(this.db, 'SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[]).map(hydrate);
   }
 
   checkpoint<T>(id: number): T | null {
@@ -57,8 +56,8 @@ export class JobsRepo {
 
   /** Atomically takes a queued or interrupted job for this process; false if another owner has it. */
   claim(id: number, pid: number): boolean {
-    const r = this.db
-      .prepare(
+    const r = prep(
+        this.db,
         "UPDATE jobs SET state = 'running', owner_pid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('queued', 'interrupted')",
       )
       .run(pid, nowIso(), id);
@@ -67,18 +66,16 @@ export class JobsRepo {
 
   setProgress(id: number, p: JobProgress, checkpoint?: unknown): void {
     if (checkpoint === undefined) {
-      this.db.prepare('UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(toJson(p), nowIso(), id);
+      prep(this.db, 'UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?').run(toJson(p), nowIso(), id);
     } else {
-      this.db
-        .prepare('UPDATE jobs SET progress = ?, checkpoint = ?, updated_at = ? WHERE id = ?')
+      prep(this.db, 'UPDATE jobs SET progress = ?, checkpoint = ?, updated_at = ? WHERE id = ?')
         .run(toJson(p), toJson(checkpoint), nowIso(), id);
     }
   }
 
   finish(id: number, state: 'done' | 'failed' | 'cancelled', result: unknown, error: string | null): void {
     const t = nowIso();
-    this.db
-      .prepare('UPDATE jobs SET state = ?, result = ?, error = ?, owner_pid = NULL, updated_at = ?, finished_at = ? WHERE id = ?')
+    prep(this.db, 'UPDATE jobs SET state = ?, result = ?, error = ?, owner_pid = NULL, updated_at = ?, finished_at = ? WHERE id = ?')
       .run(state, result === undefined ? null : toJson(result), error, t, t, id);
   }
 
@@ -87,7 +84,7 @@ export class JobsRepo {
     if (row.state === 'queued' || row.state === 'interrupted') {
       this.finish(id, 'cancelled', null, 'cancelled before it ran');
     } else if (row.state === 'running') {
-      this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(nowIso(), id);
+      prep(this.db, 'UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(nowIso(), id);
     }
     return this.get(id);
   }
@@ -98,19 +95,19 @@ export class JobsRepo {
 
   /** Jobs marked running whose owning process is gone are interrupted: they resume from their checkpoint. */
   markOrphansInterrupted(isAlive: (pid: number) => boolean): number[] {
-    const rows = this.db.prepare("SELECT id, owner_pid FROM jobs WHERE state = 'running'").all() as { id: number; owner_pid: number | null }[];
+    const rows = prep(this.db, "SELECT id, owner_pid FROM jobs WHERE state = 'running'").all() as { id: number; owner_pid: number | null }[];
     const orphans = rows.filter((r) => r.owner_pid === null || !isAlive(r.owner_pid)).map((r) => r.id);
-    const stmt = this.db.prepare("UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'");
+    const stmt = prep(this.db, "UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'");
     for (const id of orphans) stmt.run(nowIso(), id);
     return orphans;
   }
 
   interrupt(id: number): void {
-    this.db.prepare("UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(nowIso(), id);
+    prep(this.db, "UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(nowIso(), id);
   }
 
   pending(): Job[] {
-    return (this.db.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'interrupted') ORDER BY id").all() as JobRow[]).map(hydrate);
+    return (prep(this.db, "SELECT * FROM jobs WHERE state IN ('queued', 'interrupted') ORDER BY id").all() as JobRow[]).map(hydrate);
   }
 }
 

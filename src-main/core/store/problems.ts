@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnswerType, Problem } from '../../../src-shared/domain';
 import { NotFoundError } from '../errors';
 import type { DB } from './db';
-import { nowIso } from './db';
+import { nowIso, prep } from './db';
 import { ImagesRepo } from './images';
 import { fromJson, toJson } from './json';
 
@@ -41,23 +41,23 @@ export class ProblemsRepo {
   /** Inserts or finds the problem by fingerprint; returns its id and whether it was new. */
   upsert(p: NewProblem): { id: number; created: boolean } {
     const fp = problemFingerprint(p);
-    const found = this.db.prepare('SELECT id FROM problems WHERE fingerprint = ?').get(fp) as { id: number } | undefined;
+    const found = prep(this.db, 'SELECT id FROM problems WHERE fingerprint = ?').get(fp) as { id: number } | undefined;
     if (found) return { id: found.id, created: false };
-    const r = this.db
-      .prepare(
+    const r = prep(
+        this.db,
         `INSERT INTO problems (fingerprint, question, answer, answer_type, source, tags, meta, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(fp, p.question, p.answer, p.answerType, p.source, toJson(p.tags), toJson(p.meta), nowIso());
     const id = Number(r.lastInsertRowid);
-    const img = this.db.prepare('INSERT INTO problem_images (problem_id, position, image_hash) VALUES (?, ?, ?)');
+    const img = prep(this.db, 'INSERT INTO problem_images (problem_id, position, image_hash) VALUES (?, ?, ?)');
     p.imageHashes.forEach((h, i) => img.run(id, i, h));
     return { id, created: true };
   }
 
   get(id: number): Problem {
-    const row = this.db
-      .prepare(
+    const row = prep(
+        this.db,
         `SELECT p.*, (SELECT ext_id FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS ext_id,
                 (SELECT split FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS split
          FROM problems p WHERE p.id = ?`,
@@ -68,7 +68,7 @@ export class ProblemsRepo {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM problems').get() as { n: number }).n;
+    return (prep(this.db, 'SELECT count(*) AS n FROM problems').get() as { n: number }).n;
   }
 
   /** Problems of a dataset in import order, with the dataset's ext id and split. */
@@ -89,9 +89,8 @@ export class ProblemsRepo {
       limit: q.limit ?? -1,
     };
     const from = `FROM dataset_problems d JOIN problems p ON p.id = d.problem_id WHERE ${where.join(' AND ')}`;
-    const total = (this.db.prepare(`SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT p.*, d.ext_id, d.split ${from} ORDER BY d.position LIMIT @limit OFFSET @offset`)
+    const total = (prep(this.db, `SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
+    const rows = prep(this.db, `SELECT p.*, d.ext_id, d.split ${from} ORDER BY d.position LIMIT @limit OFFSET @offset`)
       .all(params) as ProblemRow[];
     return { total, items: this.hydrate(rows) };
   }
