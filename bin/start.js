@@ -17,7 +17,7 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-if (!existsSync(join(workspace, 'steplab.db'))) run(process.execPath, [steplab, 'init', workspace]);
+if (!existsSync(join(workspace, 'steplab.db'))) run(process.execPath, [steplab, 'init', workspace, '--demo']);
 if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
 
 let electronBinary = null;

@@ -1,13 +1,16 @@
 // The `steplab` command line. Exit codes: 0 ok, 1 a user error (one line on stderr), 2 an internal error.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createReadStream, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from '../../src-shared/domain';
 import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shared/domain';
 import { verify } from '../core/data/verify';
 import { UserError } from '../core/errors';
 import { openWorkbench, type Workbench } from '../core/workbench';
+import { readManifest } from '../core/inference/model';
+import { registerModel } from '../core/models/registry';
+import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
 import { startHost } from '../server/host';
 import { JobProgressBar } from './progress';
 
@@ -70,14 +73,16 @@ export function buildProgram(io: CliIO = defaultIO): Command {
 
   program
     .command('init')
-    .description('create a workspace folder (steplab.db, images/)')
+    .description('create a workspace folder (steplab.db, images/); --demo adds the bundled demo dataset and models')
     .argument('<workspace>', 'folder to create or open')
+    .option('--demo', 'import the bundled demo dataset as "demo" and register the bundled models')
     .option('--json', 'print JSON')
-    .action(async (dir: string, o: { json?: boolean }) => {
+    .action(async (dir: string, o: { demo?: boolean; json?: boolean }) => {
       const wb = openWorkbench(dir, { create: true });
       try {
+        const demo = o.demo ? await installDemo(wb, io, Boolean(o.json)) : null;
         const info = await wb.handlers['workspace.info']({});
-        if (o.json) io.out(JSON.stringify(info));
+        if (o.json) io.out(JSON.stringify({ ...info, ...(demo ? { demo } : {}) }));
         else io.out(`workspace ready at ${info.path} (schema ${info.schemaVersion})`);
       } finally {
         await wb.close();
@@ -271,6 +276,26 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   return program;
+}
+
+/** Imports the bundled demo dataset and registers every bundled model folder not registered yet. */
+async function installDemo(wb: Workbench, io: CliIO, json: boolean): Promise<{ dataset: string; problems: number; models: string[] }> {
+  const file = join(BUNDLED_MODELS_DIR, 'demo-data', 'problems.jsonl');
+  if (!existsSync(file)) throw new UserError(`the bundled demo dataset is missing (${file}); is this a complete checkout?`);
+  const job = wb.runner.submit('import', { path: file, dataset: 'demo', skipBad: false });
+  const end = await runJobToEnd(wb, job, io, json);
+  if (end.state !== 'done') throw new UserError(`importing the demo dataset failed: ${end.error ?? end.state}`);
+  const models: string[] = [];
+  for (const folder of bundledModelFolders()) {
+    const name = readManifest(folder).name;
+    if (wb.store.models.list().some((m) => m.name === name)) continue;
+    const rec = await registerModel(wb.store, folder);
+    models.push(`${rec.name}@${rec.version}`);
+    if (!json) io.out(`registered ${rec.name} (${rec.role}) from ${folder}`);
+  }
+  const problems = wb.store.datasets.get('demo').problemCount;
+  if (!json) io.out(`dataset "demo": ${problems} problems`);
+  return { dataset: 'demo', problems, models };
 }
 
 function parseVerifyLine(text: string, n: number): { answer: string; prediction: string; answerType?: AnswerType } {

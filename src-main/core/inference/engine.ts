@@ -1,0 +1,349 @@
+// The decoding loop. Many rollouts are decoded in one batch; each continues from a prefix (prompt plus
+// the steps so far) whose KV cache is computed once and copied to every rollout that shares it, and
+// extended incrementally from the longest cached prefix (a tree node's prefix is its parent's plus one
+// step). Finished rows leave the batch at once; every row stops at its step end, end of sequence or
+// token limit; every row samples from its own random stream, so results do not depend on the batch.
+import { UserError } from '../errors';
+import { gatherRows, rowPositions, withPresent, type KvCache } from './kvcache';
+import type { LoadedModel } from './model';
+import { sampleToken, type SamplingParams } from './sampling';
+import { ort } from './session';
+
+export interface ImageInput {
+  /** identifies the image in the prefix cache (e.g. its content hash) */
+  key: string;
+  /** preprocessed [1, C, H, W] */
+  pixels: Float32Array;
+}
+
+export interface RolloutRequest {
+  /** prefix token ids, as from `encodePrompt` (image token already expanded) */
+  prefix: readonly number[];
+  image?: ImageInput;
+  /** one uniform [0, 1) stream per rollout; its length is the number of rollouts */
+  rngs: (() => number)[];
+}
+
+export interface GenerateOptions extends SamplingParams {
+  maxNewTokens: number;
+  /** stop each rollout after the step delimiter (one step) instead of at end of sequence */
+  stopAtStep: boolean;
+  /** most rows decoded at once */
+  maxBatch?: number;
+  /** compute each request's prefix once and share it (default); false recomputes it for every row */
+  reusePrefix?: boolean;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'step' | 'eos' | 'length';
+
+export interface Rollout {
+  tokens: number[];
+  /** decoded text of `tokens` (the end-of-sequence token is not included) */
+  text: string;
+  /** per-token log-probability under the model (temperature 1, before top-k/top-p) */
+  logprobs: number[];
+  finish: FinishReason;
+}
+
+export interface EngineStats {
+  forwardCalls: number;
+  prefillTokens: number;
+  decodeTokens: number;
+  prefixCacheHits: number;
+}
+
+interface PrefixState {
+  ids: readonly number[];
+  imageKey: string | null;
+  cache: KvCache;
+  /** logits after the last prefix token */
+  logits: Float32Array;
+}
+
+/** A bounded LRU of prefix states, keyed by image + token ids. */
+class PrefixCache {
+  private readonly entries = new Map<string, PrefixState>();
+  constructor(private readonly capacity: number) {}
+
+  static key(imageKey: string | null, ids: readonly number[]): string {
+    return `${imageKey ?? ''}|${ids.join(',')}`;
+  }
+
+  get(imageKey: string | null, ids: readonly number[]): PrefixState | undefined {
+    const k = PrefixCache.key(imageKey, ids);
+    const e = this.entries.get(k);
+    if (e) {
+      this.entries.delete(k);
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+
+  /** the longest cached state whose ids are a prefix of `ids` (same image) */
+  longest(imageKey: string | null, ids: readonly number[]): PrefixState | undefined {
+    let best: PrefixState | undefined;
+    for (const e of this.entries.values()) {
+      if (e.imageKey !== imageKey || e.ids.length > ids.length || (best && e.ids.length <= best.ids.length)) continue;
+      let same = true;
+      for (let i = 0; i < e.ids.length; i++) {
+        if (e.ids[i] !== ids[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) best = e;
+    }
+    return best;
+  }
+
+  set(s: PrefixState): void {
+    const k = PrefixCache.key(s.imageKey, s.ids);
+    this.entries.delete(k);
+    this.entries.set(k, s);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export class Engine {
+  readonly stats: EngineStats = { forwardCalls: 0, prefillTokens: 0, decodeTokens: 0, prefixCacheHits: 0 };
+  private readonly prefixes: PrefixCache;
+  private readonly tokenTexts: string[];
+  private readonly delimiterTokens: Set<number>;
+
+  constructor(
+    readonly model: LoadedModel,
+    opts: { prefixCacheSize?: number } = {},
+  ) {
+    this.prefixes = new PrefixCache(opts.prefixCacheSize ?? 256);
+    this.tokenTexts = Array.from({ length: model.tokenizer.size }, (_, i) => model.tokenizer.decode([i]));
+    const delim = model.manifest.stepDelimiter;
+    const last = delim[delim.length - 1];
+    // tokens that may complete the delimiter; the row's text is checked only when one of them appears
+    this.delimiterTokens = new Set(this.tokenTexts.flatMap((t, i) => (t.includes(last) ? [i] : [])));
+  }
+
+  get provider(): string {
+    return this.model.provider;
+  }
+
+  clearPrefixCache(): void {
+    this.prefixes.clear();
+  }
+
+  /** Prompt text to token ids, with the image token expanded to the encoder's embedding count. */
+  encodePrompt(text: string): number[] {
+    const ids = this.model.tokenizer.encode(text);
+    const img = this.model.tokens.image;
+    const n = this.model.manifest.image?.tokens ?? 1;
+    if (img === undefined || n === 1) return ids;
+    return ids.flatMap((id) => (id === img ? Array<number>(n).fill(img) : [id]));
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.model.tokenizer.decode(ids);
+  }
+
+  async generate(requests: RolloutRequest[], opts: GenerateOptions): Promise<Rollout[][]> {
+    const ctx = this.model.manifest.contextLength;
+    for (const r of requests) {
+      if (r.prefix.length === 0) throw new UserError('empty prompt');
+      if (r.prefix.length >= ctx) throw new UserError(`prompt is ${r.prefix.length} tokens, longer than the model's context of ${ctx} tokens`);
+      if (r.image && !this.model.vision) throw new UserError(`model ${this.model.manifest.name} has no vision encoder, but the prompt has an image`);
+    }
+    const reuse = opts.reusePrefix ?? true;
+    const rows: { req: number; k: number }[] = [];
+    requests.forEach((r, req) => r.rngs.forEach((_, k) => rows.push({ req, k })));
+    const out: Rollout[][] = requests.map((r) => new Array<Rollout>(r.rngs.length));
+    const maxBatch = opts.maxBatch ?? 64;
+    for (let start = 0; start < rows.length; start += maxBatch) {
+      const chunk = rows.slice(start, start + maxBatch);
+      const results = reuse ? await this.decodeShared(requests, chunk, opts) : await this.decodeRecomputed(requests, chunk, opts);
+      chunk.forEach((row, i) => (out[row.req][row.k] = results[i]));
+    }
+    return out;
+  }
+
+  /** Prefix computed (or found) once per request, its cache copied to each of the request's rows. */
+  private async decodeShared(requests: RolloutRequest[], rows: { req: number; k: number }[], opts: GenerateOptions): Promise<Rollout[]> {
+    const states = new Map<number, PrefixState>();
+    for (const { req } of rows) {
+      if (!states.has(req)) states.set(req, await this.prefixState(requests[req].prefix, requests[req].image));
+    }
+    const cache = gatherRows(rows.map(({ req }) => ({ cache: states.get(req)!.cache, row: 0 })));
+    const logits = rows.map(({ req }) => states.get(req)!.logits);
+    return this.decodeLoop(cache, logits, rows.map(({ req, k }) => requests[req].rngs[k]), rows.map(({ req }) => requests[req].prefix.length), opts);
+  }
+
+  /** Baseline: every row runs its own prefix in one left-padded batched prefill. */
+  private async decodeRecomputed(requests: RolloutRequest[], rows: { req: number; k: number }[], opts: GenerateOptions): Promise<Rollout[]> {
+    if (rows.some(({ req }) => requests[req].image)) throw new UserError('reusePrefix: false is not supported for prompts with images');
+    const len = Math.max(...rows.map(({ req }) => requests[req].prefix.length));
+    const B = rows.length;
+    const ids = new BigInt64Array(B * len);
+    const mask = new Uint8Array(B * len);
+    rows.forEach(({ req }, r) => {
+      const p = requests[req].prefix;
+      const pad = len - p.length;
+      for (let t = 0; t < len; t++) {
+        ids[r * len + t] = BigInt(t < pad ? this.model.tokens.pad : p[t - pad]);
+        mask[r * len + t] = t < pad ? 0 : 1;
+      }
+    });
+    const empty = gatherRows(Array.from({ length: B }, () => ({ cache: this.emptyCache(), row: 0 })));
+    const { cache, lastLogits } = await this.forward({ ids }, len, empty, mask);
+    const V = this.model.config.vocabSize;
+    const logits = rows.map((_, r) => lastLogits.slice(r * V, (r + 1) * V));
+    return this.decodeLoop(cache, logits, rows.map(({ req, k }) => requests[req].rngs[k]), rows.map(({ req }) => requests[req].prefix.length), opts);
+  }
+
+  private emptyCache(): KvCache {
+    const { layers } = this.model.kv;
+    return { shape: this.model.kv, batch: 1, length: 0, data: Array.from({ length: 2 * layers }, () => new Float32Array(0)), mask: new Uint8Array(0) };
+  }
+
+  /** The prefix's KV cache and last logits, extended from the longest cached prefix. */
+  private async prefixState(ids: readonly number[], image?: ImageInput): Promise<PrefixState> {
+    const imageKey = image?.key ?? null;
+    const hit = this.prefixes.get(imageKey, ids);
+    if (hit) {
+      this.stats.prefixCacheHits++;
+      return hit;
+    }
+    const base = this.prefixes.longest(imageKey, ids);
+    let state: PrefixState;
+    if (base && base.ids.length === ids.length) {
+      state = base;
+    } else if (base) {
+      this.stats.prefixCacheHits++;
+      const rest = ids.slice(base.ids.length);
+      const { cache, lastLogits } = await this.forward({ ids: BigInt64Array.from(rest, BigInt) }, rest.length, base.cache, new Uint8Array(rest.length).fill(1));
+      state = { ids: [...ids], imageKey, cache, logits: lastLogits };
+    } else if (image) {
+      const embeds = await this.embedWithImage(ids, image);
+      const { cache, lastLogits } = await this.forward({ embeds }, ids.length, this.emptyCache(), new Uint8Array(ids.length).fill(1));
+      state = { ids: [...ids], imageKey, cache, logits: lastLogits };
+    } else {
+      const { cache, lastLogits } = await this.forward({ ids: BigInt64Array.from(ids, BigInt) }, ids.length, this.emptyCache(), new Uint8Array(ids.length).fill(1));
+      state = { ids: [...ids], imageKey, cache, logits: lastLogits };
+    }
+    this.prefixes.set(state);
+    return state;
+  }
+
+  /** Token embeddings with the image token positions replaced by the vision encoder's features. */
+  private async embedWithImage(ids: readonly number[], image: ImageInput): Promise<Float32Array> {
+    const m = this.model;
+    const img = m.manifest.image!;
+    const embedOut = await m.embedTokens!.session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
+    const embeds = new Float32Array((embedOut[m.embedTokens!.outputNames[0]].data as Float32Array).slice());
+    const pixels = new ort.Tensor('float32', image.pixels, [1, img.channels, img.size, img.size]);
+    const visOut = await m.vision!.session.run({ pixel_values: pixels });
+    const feats = visOut[m.vision!.outputNames[0]].data as Float32Array;
+    const H = m.config.hiddenSize;
+    const positions = ids.flatMap((id, i) => (id === m.tokens.image ? [i] : []));
+    if (positions.length !== img.tokens) throw new UserError(`prompt has ${positions.length} image tokens, the vision encoder produces ${img.tokens}`);
+    positions.forEach((pos, j) => embeds.set(feats.subarray(j * H, (j + 1) * H), pos * H));
+    return embeds;
+  }
+
+  /**
+   * One decoder call for T new positions per row. `newMask` [B*T] marks real positions (0 = left pad).
+   * Returns the cache extended by T columns and the logits of each row's last position.
+   */
+  private async forward(input: { ids?: BigInt64Array; embeds?: Float32Array }, T: number, past: KvCache, newMask: Uint8Array): Promise<{ cache: KvCache; lastLogits: Float32Array }> {
+    const m = this.model;
+    const B = past.batch;
+    const S = past.length + T;
+    const { layers, heads, headDim } = m.kv;
+    const attn = new BigInt64Array(B * S);
+    const pos = new BigInt64Array(B * T);
+    for (let r = 0; r < B; r++) {
+      let p = rowPositions(past, r);
+      for (let t = 0; t < past.length; t++) attn[r * S + t] = BigInt(past.mask[r * past.length + t]);
+      for (let t = 0; t < T; t++) {
+        const real = newMask[r * T + t];
+        attn[r * S + past.length + t] = BigInt(real);
+        pos[r * T + t] = BigInt(real ? p : 0);
+        if (real) p++;
+      }
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      attention_mask: new ort.Tensor('int64', attn, [B, S]),
+      position_ids: new ort.Tensor('int64', pos, [B, T]),
+    };
+    for (let i = 0; i < layers; i++) {
+      feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', past.data[2 * i], [B, heads, past.length, headDim]);
+      feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', past.data[2 * i + 1], [B, heads, past.length, headDim]);
+    }
+    let session = m.decoder.session;
+    if (input.embeds) {
+      session = m.decoderEmbeds!.session;
+      feeds.inputs_embeds = new ort.Tensor('float32', input.embeds, [B, T, m.config.hiddenSize]);
+    } else {
+      feeds.input_ids = new ort.Tensor('int64', input.ids!, [B, T]);
+    }
+    const out = await session.run(feeds);
+    this.stats.forwardCalls++;
+    if (T > 1) this.stats.prefillTokens += B * T;
+    else this.stats.decodeTokens += B;
+    const V = m.config.vocabSize;
+    const logits = out.logits.data as Float32Array;
+    const lastLogits = new Float32Array(B * V);
+    for (let r = 0; r < B; r++) lastLogits.set(logits.subarray((r * T + T - 1) * V, (r * T + T) * V), r * V);
+    const present: Float32Array[] = [];
+    for (let i = 0; i < layers; i++) present.push(out[`present.${i}.key`].data as Float32Array, out[`present.${i}.value`].data as Float32Array);
+    return { cache: withPresent(past, present, T, newMask), lastLogits };
+  }
+
+  private async decodeLoop(cache: KvCache, firstLogits: Float32Array[], rngs: (() => number)[], prefixLens: number[], opts: GenerateOptions): Promise<Rollout[]> {
+    const m = this.model;
+    const V = m.config.vocabSize;
+    const ctx = m.manifest.contextLength;
+    const delim = m.manifest.stepDelimiter;
+    const n = rngs.length;
+    const tokens: number[][] = Array.from({ length: n }, () => []);
+    const logprobs: number[][] = Array.from({ length: n }, () => []);
+    const finish: (FinishReason | null)[] = new Array(n).fill(null);
+    // never sample padding or the image placeholder
+    const banned = new Set<number>([m.tokens.pad, ...(m.tokens.image !== undefined ? [m.tokens.image] : [])]);
+    banned.delete(m.tokens.eos);
+    let active = Array.from({ length: n }, (_, i) => i); // active[j] = result index of batch row j
+    let logits: Float32Array = new Float32Array(n * V);
+    firstLogits.forEach((l, i) => logits.set(l, i * V));
+    while (active.length > 0) {
+      if (opts.signal?.aborted) throw new Error('generation aborted');
+      const next: number[] = [];
+      const stillActive: number[] = [];
+      const keepRows: number[] = [];
+      active.forEach((idx, j) => {
+        const s = sampleToken(logits, j * V, V, opts, rngs[idx](), banned);
+        if (s.token === m.tokens.eos) {
+          finish[idx] = 'eos';
+          return;
+        }
+        tokens[idx].push(s.token);
+        logprobs[idx].push(s.logprob);
+        if (opts.stopAtStep && this.delimiterTokens.has(s.token) && this.decode(tokens[idx]).includes(delim)) finish[idx] = 'step';
+        else if (tokens[idx].length >= opts.maxNewTokens || prefixLens[idx] + tokens[idx].length >= ctx) finish[idx] = 'length';
+        if (finish[idx] === null) {
+          stillActive.push(idx);
+          keepRows.push(j);
+          next.push(s.token);
+        }
+      });
+      if (stillActive.length === 0) break;
+      // finished rows leave the batch, so the rest never pay for them
+      if (keepRows.length !== active.length) cache = gatherRows(keepRows.map((row) => ({ cache, row })));
+      active = stillActive;
+      const { cache: c2, lastLogits } = await this.forward({ ids: BigInt64Array.from(next, BigInt) }, 1, cache, new Uint8Array(active.length).fill(1));
+      cache = c2;
+      logits = lastLogits;
+    }
+    return tokens.map((t, i) => ({ tokens: t, text: this.decode(t), logprobs: logprobs[i], finish: finish[i] ?? 'length' }));
+  }
+}

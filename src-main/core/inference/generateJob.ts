@@ -1,0 +1,174 @@
+// The `generate` job: k sampled solutions per problem of a dataset, verified against the gold answer,
+// stored with their steps (and gold step labels on the demo domain), resumable problem by problem.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Problem } from '../../../src-shared/domain';
+import { verify } from '../data/verify';
+import { labelSolution } from '../demo/check';
+import { UserError } from '../errors';
+import type { JobHandler } from '../jobs/types';
+import { createRng, mixSeed } from '../rng';
+import type { Store } from '../store';
+import type { NewSolution } from '../store/solutions';
+import { Engine, type RolloutRequest } from './engine';
+import { preprocessImage } from './image';
+import { loadModel } from './model';
+import { renderPrompt, splitSteps } from './prompt';
+
+export const GenerateConfig = z
+  .object({
+    dataset: z.string().min(1),
+    split: z.string().min(1).optional(),
+    limit: z.number().int().min(1).optional(),
+    model: z.string().min(1),
+    n: z.number().int().min(1).max(1024),
+    temperature: z.number().min(0).max(5).optional(),
+    topK: z.number().int().min(0).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
+    seed: z.number().int().default(0),
+    /** problems decoded together (their rollouts share one batch) */
+    problemsPerBatch: z.number().int().min(1).max(256).default(8),
+  })
+  .strict();
+export type GenerateConfig = z.infer<typeof GenerateConfig>;
+
+export interface GenerateResult {
+  problems: number;
+  samples: number;
+  correct: number;
+  solvedProblems: number;
+  accuracy: number;
+  pass_at_k: number;
+  /** all steps right by the gold labels (demo domain only; null elsewhere) */
+  strict_accuracy: number | null;
+  tokens: number;
+  tokens_per_s: number;
+  provider: string;
+  model: string;
+}
+
+interface Checkpoint {
+  problemsDone: number;
+  samples: number;
+  correct: number;
+  solved: number;
+  strictKnown: number;
+  strict: number;
+  tokens: number;
+  decodeMs: number;
+}
+
+/** Reads a problem's first image for the vision encoder. */
+export async function problemImage(store: Store, p: Problem, engine: Engine): Promise<RolloutRequest['image']> {
+  const img = p.images[0];
+  if (!img || !engine.model.manifest.image) return undefined;
+  const ext = img.mime === 'image/jpeg' ? 'jpg' : img.mime.split('/')[1];
+  const file = join(store.paths.imagesDir, img.hash.slice(0, 2), `${img.hash}.${ext}`);
+  const pixels = await preprocessImage(readFileSync(file), engine.model.manifest.image, `image ${img.hash.slice(0, 12)}`);
+  return { key: img.hash, pixels };
+}
+
+export function demoCheckable(p: Problem): { canonical: string; image_count?: number | null } | null {
+  const c = p.meta.canonical;
+  if (typeof c !== 'string') return null;
+  const ic = p.meta.image_count;
+  return { canonical: c, image_count: typeof ic === 'number' ? ic : null };
+}
+
+export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
+  kind: 'generate',
+  configSchema: GenerateConfig,
+  async run(ctx) {
+    const { store, config } = ctx;
+    const modelRec = store.models.byName(config.model);
+    if (modelRec.role !== 'policy') throw new UserError(`model "${config.model}" is a ${modelRec.role} model, not a policy`);
+    const datasetId = store.datasets.requireId(config.dataset);
+    const total = Math.min(store.problems.listInDataset(datasetId, { split: config.split, limit: 1 }).total, config.limit ?? Infinity);
+    if (total === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);
+    const model = await loadModel(modelRec.path);
+    try {
+      const engine = new Engine(model);
+      const params = model.manifest.parameters;
+      const sampling = {
+        temperature: config.temperature ?? params.temperature,
+        topK: config.topK ?? params.topK,
+        topP: config.topP ?? params.topP,
+        maxNewTokens: config.maxNewTokens ?? params.maxNewTokens,
+        stopAtStep: false,
+      };
+      const cp: Checkpoint = (ctx.checkpoint as Checkpoint | null) ?? { problemsDone: 0, samples: 0, correct: 0, solved: 0, strictKnown: 0, strict: 0, tokens: 0, decodeMs: 0 };
+      const problems = [...store.problems.iterateDataset(datasetId, { split: config.split, limit: total })];
+      for (let start = cp.problemsDone; start < problems.length; start += config.problemsPerBatch) {
+        ctx.throwIfCancelled();
+        const batch = problems.slice(start, start + config.problemsPerBatch);
+        const requests: RolloutRequest[] = [];
+        for (const p of batch) {
+          const image = await problemImage(store, p, engine);
+          const prefix = engine.encodePrompt(renderPrompt(model.manifest, p.question, { hasImage: Boolean(image) }));
+          const rngs = Array.from({ length: config.n }, (_, k) => {
+            const r = createRng(mixSeed(config.seed, p.id, k));
+            return () => r.next();
+          });
+          requests.push({ prefix, image, rngs });
+        }
+        const t0 = performance.now();
+        const results = await engine.generate(requests, { ...sampling, signal: ctx.signal });
+        const ms = performance.now() - t0;
+        const rows: NewSolution[] = [];
+        let batchTokens = 0;
+        batch.forEach((p, i) => {
+          let anyCorrect = false;
+          const check = demoCheckable(p);
+          for (const r of results[i]) {
+            batchTokens += r.tokens.length;
+            const steps = splitSteps(r.text, model.manifest.stepDelimiter);
+            const v = verify({ answer: p.answer, prediction: r.text, answerType: p.answerType });
+            const gold = check ? labelSolution(check, steps) : null;
+            if (v.verdict === 'correct') {
+              cp.correct++;
+              anyCorrect = true;
+            }
+            if (gold) {
+              cp.strictKnown++;
+              if (gold.firstError === null && v.verdict === 'correct') cp.strict++;
+            }
+            rows.push({
+              problemId: p.id,
+              modelId: modelRec.id,
+              origin: 'generate',
+              finalAnswer: v.extracted,
+              verdict: v.verdict,
+              settings: { ...sampling, seed: config.seed, finish: r.finish, jobId: ctx.job.id },
+              provider: engine.provider,
+              jobId: ctx.job.id,
+              steps: steps.map((text, s) => ({ text, goldLabel: gold ? gold.labels[s] ?? null : null })),
+            });
+          }
+          cp.samples += results[i].length;
+          if (anyCorrect) cp.solved++;
+        });
+        cp.problemsDone = Math.min(start + batch.length, problems.length);
+        cp.tokens += batchTokens;
+        cp.decodeMs += ms;
+        ctx.commit(() => store.solutions.insertMany(rows), { done: cp.problemsDone, total: problems.length, message: `${cp.correct}/${cp.samples} correct` }, cp);
+      }
+      return {
+        problems: problems.length,
+        samples: cp.samples,
+        correct: cp.correct,
+        solvedProblems: cp.solved,
+        accuracy: cp.samples ? cp.correct / cp.samples : 0,
+        pass_at_k: problems.length ? cp.solved / problems.length : 0,
+        strict_accuracy: cp.strictKnown ? cp.strict / cp.strictKnown : null,
+        tokens: cp.tokens,
+        tokens_per_s: cp.decodeMs > 0 ? cp.tokens / (cp.decodeMs / 1000) : 0,
+        provider: engine.provider,
+        model: `${modelRec.name}@${modelRec.version}`,
+      };
+    } finally {
+      await model.release();
+    }
+  },
+};
