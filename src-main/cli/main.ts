@@ -8,7 +8,9 @@ import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shar
 import { verify } from '../core/data/verify';
 import { UserError } from '../core/errors';
 import { openWorkbench, type Workbench } from '../core/workbench';
+import type { GenerateResult } from '../core/inference/generateJob';
 import { readManifest } from '../core/inference/model';
+import { availableProviders } from '../core/inference/session';
 import { registerModel } from '../core/models/registry';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
 import { startHost } from '../server/host';
@@ -30,6 +32,24 @@ const defaultIO: CliIO = {
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function nonNegative(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
+}
+
+function probability(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be in (0, 1]');
   return n;
 }
 
@@ -167,6 +187,87 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       await withWorkbench(o.workspace, async (wb) => {
         const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit });
         io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} annotations to ${r.path}`);
+      });
+    });
+
+  program
+    .command('generate')
+    .description('sample k solutions per problem with a policy, verify and store them')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset')
+    .requiredOption('--model <name>', 'policy model (name or name@version)')
+    .requiredOption('--n <k>', 'samples per problem', positiveInt)
+    .option('--split <name>', 'only this split')
+    .option('--limit <n>', 'at most N problems', positiveInt)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy; default: the model manifest)', nonNegative)
+    .option('--top-k <k>', 'top-k (0 = off)', nonNegativeInt)
+    .option('--top-p <p>', 'top-p (1 = off)', probability)
+    .option('--max-new-tokens <n>', 'token limit per solution', positiveInt)
+    .option('--seed <s>', 'random seed', nonNegativeInt, 0)
+    .option('--json', 'print the summary as JSON')
+    .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        wb.store.models.byName(o.model);
+        wb.store.datasets.requireId(o.dataset);
+        const config = {
+          dataset: o.dataset,
+          model: o.model,
+          n: o.n,
+          seed: o.seed,
+          ...(o.split ? { split: o.split } : {}),
+          ...(o.limit ? { limit: o.limit } : {}),
+          ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+          ...(o.topK !== undefined ? { topK: o.topK } : {}),
+          ...(o.topP !== undefined ? { topP: o.topP } : {}),
+          ...(o.maxNewTokens !== undefined ? { maxNewTokens: o.maxNewTokens } : {}),
+        };
+        const end = await runJobToEnd(wb, wb.runner.submit('generate', config), io, Boolean(o.json));
+        if (end.state === 'cancelled') throw new UserError('generate cancelled; the solutions of finished problems are kept');
+        if (end.state !== 'done') throw new UserError(end.error ?? 'generate failed');
+        const r = end.result as GenerateResult;
+        if (o.json) {
+          io.out(JSON.stringify({ problems: r.problems, samples: r.samples, accuracy: r.accuracy, pass_at_k: r.pass_at_k, strict_accuracy: r.strict_accuracy, tokens_per_s: r.tokens_per_s, provider: r.provider }));
+        } else {
+          const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+          io.out(`${r.model}: ${r.problems} problems x ${o.n} samples`);
+          io.out(`accuracy ${pct(r.accuracy)}, pass@${o.n} ${pct(r.pass_at_k)}${r.strict_accuracy === null ? '' : `, strict (every step right) ${pct(r.strict_accuracy)}`}`);
+          io.out(`${Math.round(r.tokens_per_s)} tokens/s on ${r.provider.toUpperCase()}`);
+        }
+      });
+    });
+
+  const models = program
+    .command('models')
+    .description('list registered models and the execution providers available')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const list = wb.store.models.list();
+        const providers = availableProviders();
+        if (o.json) return io.out(JSON.stringify({ providers, models: list }));
+        io.out(`execution providers available: ${providers.map((p) => p.toUpperCase()).join(', ')}`);
+        if (list.length === 0) return io.out('no models; register one with: steplab models register <folder> --workspace <dir>');
+        io.out(
+          table(
+            ['name', 'version', 'role', 'family', 'provider', 'path'],
+            list.map((m) => [m.name, `v${m.version}`, m.role, m.family ?? '', String((m.provenance as { validatedWith?: string } | null)?.validatedWith ?? '').toUpperCase(), m.path]),
+          ),
+        );
+      });
+    });
+  models
+    .command('register')
+    .description('validate a model folder and register it (copied into the workspace)')
+    .argument('<folder>', 'model folder with manifest.json')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--name <name>', 'register under this name instead of the manifest\'s')
+    .option('--json', 'print JSON')
+    .action(async (folder: string, o: { workspace: string; name?: string; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const rec = await registerModel(wb.store, folder, { name: o.name });
+        if (o.json) io.out(JSON.stringify(rec));
+        else io.out(`registered ${rec.name}@${rec.version} (${rec.role}, validated on ${String((rec.provenance as { validatedWith?: string }).validatedWith).toUpperCase()}) at ${rec.path}`);
       });
     });
 

@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for the demo domain. Everything the domain generates (problems,
+ * Seeded pseudo-random numbers. Everything the demo domain generates (problems,
  * phrasings, image layouts) comes from here, so one seed reproduces a dataset byte for byte.
  */
 

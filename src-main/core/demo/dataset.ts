@@ -14,7 +14,7 @@ import {
   resolveShape,
 } from './generate';
 import { canonicalOf } from './plan';
-import { createRng } from './rng';
+import { createRng } from '../rng';
 
 export const DEMO_SPLITS: readonly DemoSplit[] = ['train', 'val', 'test'];
 

@@ -16,9 +16,10 @@ import {
   canonicalOf,
   eventSteps,
   expectedSteps,
+  parseCanonical,
   planDifficulty,
 } from './plan';
-import { type Rng, createRng } from './rng';
+import { type Rng, createRng } from '../rng';
 
 export type DemoSplit = 'train' | 'val' | 'test';
 
@@ -290,6 +291,52 @@ export function buildProblem(id: string, plan: DemoPlan, surface: DemoSurface, i
     problem.image_seed = image.seed;
   }
   return problem;
+}
+
+/** What textTwin needs of an image problem (a DemoProblem or a problems.jsonl row). */
+export interface TwinSource {
+  id: string;
+  question: string;
+  canonical: string;
+  image_count?: number | null;
+  split?: DemoSplit | string;
+}
+
+/**
+ * The text version of an image problem: the same plan, person, object and wording, except that
+ * the opening sentence states the count (`Tom has 7 apples.`) instead of pointing at the picture,
+ * so its reference solution has no `count = N` line. Comparing a model on both isolates how well
+ * it reads the picture. The opening sentence is matched exactly against the image templates, so
+ * the rest of the question is kept byte for byte.
+ */
+export function textTwin(p: TwinSource): DemoProblem {
+  if (p.image_count === undefined || p.image_count === null) throw new Error(`textTwin: ${p.id} is not an image problem`);
+  const plan = parseCanonical(p.canonical);
+  if (plan.start !== p.image_count) throw new Error(`textTwin: ${p.id}: canonical starts at ${plan.start}, image_count is ${p.image_count}`);
+  for (const person of PEOPLE) {
+    for (const [plural, singular] of OBJECTS) {
+      const base: Record<string, string> = { N: person.name, obj: plural, ...PRONOUNS[person.he] };
+      for (let t = 0; t < START_IMAGE.length; t++) {
+        const opening = fill(START_IMAGE[t], base) + ' ';
+        if (!p.question.startsWith(opening)) continue;
+        const start = fill(START_TEXT[t], { ...base, s: String(plan.start), sobj: plan.start === 1 ? singular : plural });
+        const ref = expectedSteps(plan, false);
+        const twin: DemoProblem = {
+          id: `${p.id}-text`,
+          question: `${start} ${p.question.slice(opening.length)}`,
+          answer: String(ref[ref.length - 1].value),
+          answer_type: 'number',
+          steps: ref.map((s) => s.text),
+          reference_steps: ref.map((s) => ({ text: s.text, value: s.value })),
+          canonical: canonicalOf(plan),
+          difficulty: planDifficulty(plan),
+        };
+        if (p.split !== undefined) twin.split = p.split as DemoSplit;
+        return twin;
+      }
+    }
+  }
+  throw new Error(`textTwin: ${p.id}: the question does not open with a picture sentence`);
 }
 
 /** The reference solution as the model writes it. */

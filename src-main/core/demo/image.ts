@@ -5,7 +5,7 @@
  * same bytes.
  */
 import sharp from 'sharp';
-import { createRng, mixSeed } from './rng';
+import { createRng, mixSeed } from '../rng';
 
 /** Side of the PNG stored with a problem, and the default for pixel dumps. */
 export const DEMO_IMAGE_SIZE = 48;

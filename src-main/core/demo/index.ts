@@ -5,5 +5,5 @@ export * from './format';
 export * from './generate';
 export * from './image';
 export * from './plan';
-export * from './rng';
+export * from '../rng';
 export * from './writeDataset';

@@ -7,13 +7,18 @@
  *   pixels.u8        N × size × size bytes, row-major
  *   pixel_counts.u8  N bytes, the object count (1..9) of each picture
  *   pixels.json      { shape: [N, size, size], dtype: "uint8", ... }
+ * With `imageFormat: 'pixels'` (large training sets) the image problems' own pictures are written
+ * as raw grey-scale pixels instead of PNGs, byte-identical to decoding the PNG (imageToPixels):
+ *   problem_pixels.u8    M × 48 × 48 bytes, one picture per image row, in file order
+ *   problem_pixels.json  { shape: [M, 48, 48], dtype: "uint8", ids: [...] }
+ * and each image row carries `image_index` (its picture's index there) instead of `image`.
  */
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildDemoOptions, DEMO_SOURCE, type DemoDatasetStats, buildDemoDataset } from './dataset';
 import type { DemoProblem } from './generate';
 import { DEMO_IMAGE_SIZE, MAX_COUNT, renderCountImage, renderCountPixelsMany } from './image';
-import { createRng, mixSeed } from './rng';
+import { createRng, mixSeed } from '../rng';
 
 export const PROBLEMS_FILE = 'problems.jsonl';
 export const STATS_FILE = 'stats.json';
@@ -21,6 +26,8 @@ export const IMAGES_DIR = 'images';
 export const PIXELS_FILE = 'pixels.u8';
 export const PIXEL_COUNTS_FILE = 'pixel_counts.u8';
 export const PIXELS_HEADER_FILE = 'pixels.json';
+export const PROBLEM_PIXELS_FILE = 'problem_pixels.u8';
+export const PROBLEM_PIXELS_HEADER_FILE = 'problem_pixels.json';
 
 /** Pictures rendered at once; sharp runs them on libuv's thread pool. */
 const RENDER_BATCH = 32;
@@ -39,6 +46,8 @@ export interface DemoRow {
   difficulty: number;
   image_count?: number;
   image_seed?: number;
+  /** pixels mode only: index of the row's picture in problem_pixels.u8 (replaces `image`) */
+  image_index?: number;
 }
 
 export function toRow(p: DemoProblem): DemoRow {
@@ -61,12 +70,22 @@ export function toRow(p: DemoProblem): DemoRow {
 export interface WriteDemoOptions extends BuildDemoOptions {
   /** remove an existing dataset's files (problems.jsonl, stats.json, images/demo-*.png, pixel files) first; default false */
   overwrite?: boolean;
+  /** 'png' (default): images/<id>.png per image problem; 'pixels': one raw grey-scale file for all of them */
+  imageFormat?: 'png' | 'pixels';
+}
+
+export interface ProblemPixelHeader {
+  shape: [number, number, number];
+  dtype: 'uint8';
+  layout: string;
+  /** row id of each picture, in order */
+  ids: string[];
 }
 
 export interface WriteDemoResult {
   stats: DemoDatasetStats;
   files: { problems: string; stats: string; images: number };
-  /** bytes written: JSONL, stats, all PNGs */
+  /** bytes written: JSONL, stats, all PNGs (pixels mode: the problem pixel file) */
   bytes: { problems: number; stats: number; images: number; total: number };
   timings: { buildMs: number; renderMs: number; totalMs: number };
 }
@@ -96,7 +115,9 @@ export async function writeDemoDataset(outDir: string, opts: WriteDemoOptions): 
   const imagesDir = join(outDir, IMAGES_DIR);
   if (await exists(problemsPath)) {
     if (!opts.overwrite) throw new Error(`${problemsPath} exists; pass overwrite to replace the dataset`);
-    for (const name of [PIXELS_FILE, PIXEL_COUNTS_FILE, PIXELS_HEADER_FILE, STATS_FILE]) await rm(join(outDir, name), { force: true });
+    for (const name of [PIXELS_FILE, PIXEL_COUNTS_FILE, PIXELS_HEADER_FILE, PROBLEM_PIXELS_FILE, PROBLEM_PIXELS_HEADER_FILE, STATS_FILE]) {
+      await rm(join(outDir, name), { force: true });
+    }
     if (await exists(imagesDir)) {
       for (const name of await readdir(imagesDir)) if (/^demo-.*\.png$/.test(name)) await rm(join(imagesDir, name));
     }
@@ -104,16 +125,40 @@ export async function writeDemoDataset(outDir: string, opts: WriteDemoOptions): 
   const { problems, stats } = buildDemoDataset(opts);
   const t1 = performance.now();
 
-  await mkdir(imagesDir, { recursive: true });
   const withImage = problems.filter((p) => p.image_count !== undefined);
-  const sizes = await inBatches(withImage, RENDER_BATCH, async (p) => {
-    const png = await renderCountImage(p.image_count as number, p.image_seed as number);
-    await writeFile(join(imagesDir, `${p.id}.png`), png);
-    return png.length;
-  });
+  const pixelsMode = (opts.imageFormat ?? 'png') === 'pixels';
+  let sizes: number[];
+  let rows: DemoRow[];
+  if (pixelsMode) {
+    const pixels = await renderCountPixelsMany(withImage.map((p) => ({ count: p.image_count as number, seed: p.image_seed as number })));
+    const header: ProblemPixelHeader = {
+      shape: [withImage.length, DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE],
+      dtype: 'uint8',
+      layout: 'row-major grey-scale, 0 black .. 255 white; picture i belongs to the row with image_index i',
+      ids: withImage.map((p) => p.id),
+    };
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, PROBLEM_PIXELS_FILE), pixels);
+    await writeFile(join(outDir, PROBLEM_PIXELS_HEADER_FILE), JSON.stringify(header) + '\n');
+    sizes = [pixels.byteLength];
+    const index = new Map(withImage.map((p, i) => [p.id, i]));
+    rows = problems.map((p) => {
+      const { image: _png, ...row } = toRow(p);
+      const i = index.get(p.id);
+      return i === undefined ? row : { ...row, image_index: i };
+    });
+  } else {
+    await mkdir(imagesDir, { recursive: true });
+    sizes = await inBatches(withImage, RENDER_BATCH, async (p) => {
+      const png = await renderCountImage(p.image_count as number, p.image_seed as number);
+      await writeFile(join(imagesDir, `${p.id}.png`), png);
+      return png.length;
+    });
+    rows = problems.map(toRow);
+  }
   const t2 = performance.now();
 
-  const jsonl = problems.map((p) => JSON.stringify(toRow(p))).join('\n') + '\n';
+  const jsonl = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const statsText = JSON.stringify(stats, null, 2) + '\n';
   await writeFile(problemsPath, jsonl);
   await writeFile(statsPath, statsText);

@@ -1,8 +1,9 @@
 // Every job kind the runner knows. Workers import this module to find their handler.
 import { importJob } from '../data/importProblems';
+import { generateJob } from '../inference/generateJob';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob];
+const handlers: JobHandler<any, any>[] = [importJob, generateJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 
