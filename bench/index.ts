@@ -1,8 +1,12 @@
 // `npm run bench`: throughput of Steplab's paths against the alternative a user would write, measured
 // in the same run on the same machine; each line prints both and their ratio.
 import { benchImport } from './import';
+import { benchInference } from './inference';
 import { benchTrees } from './trees';
 import { report } from './util';
 
-const results = [benchTrees(), await benchImport()];
-for (const r of results) console.log(report(r));
+console.log(report(benchTrees()));
+console.log(report(await benchImport()));
+const inf = await benchInference();
+for (const r of inf.results) console.log(report(r));
+for (const n of inf.notes) console.log(n);

@@ -3,7 +3,10 @@
 //
 //   node bin/run-ts.js models/recipes/make_demo_data.ts --out <dir> [--seed S]
 //        [--train N --val N --test N] [--min-steps 2 --max-steps 5 --image-share 0.4]
-//        [--allow-repeats] [--pixels N --pixel-size 48] [--overwrite]
+//        [--allow-repeats] [--pixels N --pixel-size 48] [--image-format png|pixels] [--overwrite]
+//
+// --image-format pixels writes the image problems' pictures as one raw grey-scale file
+// (problem_pixels.u8 + problem_pixels.json) instead of one PNG each: for large training sets.
 //
 // The bundled set is models/demo-data: --out models/demo-data --seed 1 --train 2000 --val 300 --test 500
 import { parseArgs } from 'node:util';
@@ -11,7 +14,7 @@ import { writeCountPixels, writeDemoDataset } from '../../src-main/core/demo/wri
 
 const USAGE =
   'usage: node bin/run-ts.js models/recipes/make_demo_data.ts --out <dir> [--seed S] [--train N --val N --test N] ' +
-  '[--min-steps N --max-steps N --image-share X] [--allow-repeats] [--pixels N --pixel-size 48] [--overwrite]';
+  '[--min-steps N --max-steps N --image-share X] [--allow-repeats] [--pixels N --pixel-size 48] [--image-format png|pixels] [--overwrite]';
 
 function fail(message: string): never {
   console.error(`make_demo_data: ${message}\n${USAGE}`);
@@ -46,6 +49,7 @@ function parse() {
         'allow-repeats': { type: 'boolean', default: false },
         pixels: { type: 'string' },
         'pixel-size': { type: 'string' },
+        'image-format': { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -64,6 +68,8 @@ if (v.help) {
 if (!v.out) fail('--out is required');
 
 const seed = int('seed', v.seed, 1);
+const imageFormat = v['image-format'] ?? 'png';
+if (imageFormat !== 'png' && imageFormat !== 'pixels') fail(`--image-format must be png or pixels, got "${imageFormat}"`);
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 try {
   const res = await writeDemoDataset(v.out, {
@@ -76,6 +82,7 @@ try {
     imageShare: num('image-share', v['image-share'], 0.4),
     uniqueWithinSplit: !v['allow-repeats'],
     overwrite: v.overwrite,
+    imageFormat,
   });
   const { stats, timings, bytes } = res;
   console.log(`wrote ${stats.total} problems (${res.files.images} images) to ${v.out}`);
@@ -89,7 +96,7 @@ try {
   const o = stats.canonicalOverlap;
   console.log(`  canonical overlap train/val ${o.train_val}, train/test ${o.train_test}, val/test ${o.val_test}`);
   console.log(
-    `  bytes: problems.jsonl ${kb(bytes.problems)}, images ${kb(bytes.images)} (mean ${res.files.images ? Math.round(bytes.images / res.files.images) : 0} B), total ${kb(bytes.total)}`,
+    `  bytes: problems.jsonl ${kb(bytes.problems)}, images ${kb(bytes.images)} (${imageFormat}, mean ${res.files.images ? Math.round(bytes.images / res.files.images) : 0} B), total ${kb(bytes.total)}`,
   );
   console.log(
     `  time: build ${timings.buildMs.toFixed(0)} ms, render+write images ${timings.renderMs.toFixed(0)} ms, total ${timings.totalMs.toFixed(0)} ms`,
