@@ -88,6 +88,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   const program = new Command('steplab')
     .description('Steplab: step-level supervision workbench for multimodal math reasoning')
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
 
@@ -239,9 +240,12 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   const models = program
     .command('models')
     .description('list registered models and the execution providers available')
-    .requiredOption('--workspace <dir>', 'workspace folder')
+    // options after `register` belong to it, not to `models`
+    .enablePositionalOptions()
+    .option('--workspace <dir>', 'workspace folder (required)')
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; json?: boolean }) => {
+      if (!o.workspace) throw new UserError("models: required option '--workspace <dir>' not specified");
       await withWorkbench(o.workspace, async (wb) => {
         const list = wb.store.models.list();
         const providers = availableProviders();
