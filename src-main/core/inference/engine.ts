@@ -171,8 +171,14 @@ export class Engine {
   /** Prefix computed (or found) once per request, its cache copied to each of the request's rows. */
   private async decodeShared(requests: RolloutRequest[], rows: { req: number; k: number }[], opts: GenerateOptions): Promise<Rollout[]> {
     const states = new Map<number, PrefixState>();
-    for (const { req } of rows) {
-      if (!states.has(req)) states.set(req, await this.prefixState(requests[req].prefix, requests[req].image));
+    const reqs = [...new Set(rows.map((r) => r.req))];
+    // text prompts with nothing cached to extend are prefilled together in one left-padded batch
+    const fresh = reqs.filter((req) => !requests[req].image && !this.prefixes.longest(null, requests[req].prefix));
+    const uniqueFresh = [...new Map(fresh.map((req) => [PrefixCache.key(null, requests[req].prefix), req])).values()];
+    const batched = uniqueFresh.length > 1 ? await this.prefillBatch(uniqueFresh.map((req) => requests[req].prefix)) : new Map<string, PrefixState>();
+    for (const req of reqs) {
+      const key = PrefixCache.key(null, requests[req].prefix);
+      states.set(req, (!requests[req].image && batched.get(key)) || (await this.prefixState(requests[req].prefix, requests[req].image)));
     }
     const cache = gatherRows(rows.map(({ req }) => ({ cache: states.get(req)!.cache, row: 0 })));
     const logits = rows.map(({ req }) => states.get(req)!.logits);
@@ -233,6 +239,31 @@ export class Engine {
     }
     this.prefixes.set(state);
     return state;
+  }
+
+  /** Prefills several text prefixes in one batched call and caches each row as its own prefix state. */
+  private async prefillBatch(prefixes: (readonly number[])[]): Promise<Map<string, PrefixState>> {
+    const len = Math.max(...prefixes.map((p) => p.length));
+    const B = prefixes.length;
+    const ids = new BigInt64Array(B * len);
+    const mask = new Uint8Array(B * len);
+    prefixes.forEach((p, r) => {
+      const pad = len - p.length;
+      for (let t = 0; t < len; t++) {
+        ids[r * len + t] = BigInt(t < pad ? this.model.tokens.pad : p[t - pad]);
+        mask[r * len + t] = t < pad ? 0 : 1;
+      }
+    });
+    const empty = gatherRows(Array.from({ length: B }, () => ({ cache: this.emptyCache(), row: 0 })));
+    const { cache, lastLogits } = await this.forward({ ids }, len, empty, mask);
+    const V = this.model.config.vocabSize;
+    const out = new Map<string, PrefixState>();
+    prefixes.forEach((p, r) => {
+      const state: PrefixState = { ids: [...p], imageKey: null, cache: gatherRows([{ cache, row: r }]), logits: lastLogits.slice(r * V, (r + 1) * V) };
+      this.prefixes.set(state);
+      out.set(PrefixCache.key(null, p), state);
+    });
+    return out;
   }
 
   /** Token embeddings with the image token positions replaced by the vision encoder's features. */
