@@ -27,7 +27,7 @@ import type { Store } from '../store';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile } from './images';
 import type { PreparedImage } from './images';
 import { readLines } from './jsonl';
-import { derivedExtId, parseProblemRow } from './problemRow';
+import { derivedExtId, parseProblemRow, type ParsedRow } from './problemRow';
 
 export const ImportConfigSchema = z.object({
   path: z.string().min(1),
@@ -68,19 +68,12 @@ interface Checkpoint {
 }
 
 /** A problem as staged: everything publish needs, with images already stored as files. */
-interface StagedProblem {
+type StagedProblem = Omit<ParsedRow, 'id' | 'images'> & {
   extId: string;
-  question: string;
-  answer: string;
-  answerType: AnswerType;
-  source: string | null;
-  split: string | null;
-  tags: string[];
   imageHashes: string[];
-  meta: Record<string, unknown>;
   /** the row had no id: extId was derived from the content */
   derived?: true;
-}
+};
 
 interface SourceRecord {
   /** line, item or row number, counted from 1 */

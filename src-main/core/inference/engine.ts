@@ -109,6 +109,21 @@ class PrefixCache {
   }
 }
 
+/** Left-pads token sequences to one width: ids [B*len] and a mask with 0 on the padding. */
+function leftPad(prefixes: readonly (readonly number[])[], pad: number): { ids: BigInt64Array; mask: Uint8Array; len: number } {
+  const len = Math.max(...prefixes.map((p) => p.length));
+  const ids = new BigInt64Array(prefixes.length * len);
+  const mask = new Uint8Array(prefixes.length * len);
+  prefixes.forEach((p, r) => {
+    const offset = len - p.length;
+    for (let t = 0; t < len; t++) {
+      ids[r * len + t] = BigInt(t < offset ? pad : p[t - offset]);
+      mask[r * len + t] = t < offset ? 0 : 1;
+    }
+  });
+  return { ids, mask, len };
+}
+
 export class Engine {
   readonly stats: EngineStats = { forwardCalls: 0, prefillTokens: 0, decodeTokens: 0, prefixCacheHits: 0 };
   private readonly prefixes: PrefixCache;
@@ -188,18 +203,8 @@ export class Engine {
   /** Baseline: every row runs its own prefix in one left-padded batched prefill. */
   private async decodeRecomputed(requests: RolloutRequest[], rows: { req: number; k: number }[], opts: GenerateOptions): Promise<Rollout[]> {
     if (rows.some(({ req }) => requests[req].image)) throw new UserError('reusePrefix: false is not supported for prompts with images');
-    const len = Math.max(...rows.map(({ req }) => requests[req].prefix.length));
+    const { ids, mask, len } = leftPad(rows.map(({ req }) => requests[req].prefix), this.model.tokens.pad);
     const B = rows.length;
-    const ids = new BigInt64Array(B * len);
-    const mask = new Uint8Array(B * len);
-    rows.forEach(({ req }, r) => {
-      const p = requests[req].prefix;
-      const pad = len - p.length;
-      for (let t = 0; t < len; t++) {
-        ids[r * len + t] = BigInt(t < pad ? this.model.tokens.pad : p[t - pad]);
-        mask[r * len + t] = t < pad ? 0 : 1;
-      }
-    });
     const empty = gatherRows(Array.from({ length: B }, () => ({ cache: this.emptyCache(), row: 0 })));
     const { cache, lastLogits } = await this.forward({ ids }, len, empty, mask);
     const V = this.model.config.vocabSize;
@@ -243,17 +248,8 @@ export class Engine {
 
   /** Prefills several text prefixes in one batched call and caches each row as its own prefix state. */
   private async prefillBatch(prefixes: (readonly number[])[]): Promise<Map<string, PrefixState>> {
-    const len = Math.max(...prefixes.map((p) => p.length));
+    const { ids, mask, len } = leftPad(prefixes, this.model.tokens.pad);
     const B = prefixes.length;
-    const ids = new BigInt64Array(B * len);
-    const mask = new Uint8Array(B * len);
-    prefixes.forEach((p, r) => {
-      const pad = len - p.length;
-      for (let t = 0; t < len; t++) {
-        ids[r * len + t] = BigInt(t < pad ? this.model.tokens.pad : p[t - pad]);
-        mask[r * len + t] = t < pad ? 0 : 1;
-      }
-    });
     const empty = gatherRows(Array.from({ length: B }, () => ({ cache: this.emptyCache(), row: 0 })));
     const { cache, lastLogits } = await this.forward({ ids }, len, empty, mask);
     const V = this.model.config.vocabSize;
