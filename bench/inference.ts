@@ -35,7 +35,7 @@ export async function benchInference(opts: { problems?: number; rollouts?: numbe
     .filter((r) => !r.image && r.reference_steps.length >= 5)
     .slice(0, P);
   const model = await loadModel(MODEL);
-  const engine = new Engine(model, { prefixCacheSize: 4 });
+  const engine = new Engine(model);
   const maxNewTokens = 96;
   // deep prefix: the prompt plus all reference steps but the last arithmetic one
   const prefixes = rows.map((r) => renderPrompt(model.manifest, r.question, { hasImage: false, steps: r.reference_steps.slice(0, -2).map((s) => s.text) }));
