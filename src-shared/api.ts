@@ -73,7 +73,7 @@ export const contract = {
     output: z.object({ written: z.number().int(), images: z.number().int(), path: z.string() }),
   },
   'export.annotations': {
-    input: DatasetQuery.extend({ format: AnnotationExportFormat, out: z.string().min(1) }).strict(),
+    input: DatasetQuery.extend({ format: AnnotationExportFormat, out: z.string().min(1), setName: z.string().min(1).max(200).optional() }).strict(),
     output: z.object({ written: z.number().int(), path: z.string() }),
   },
   'verify.check': {

@@ -1,6 +1,6 @@
 // The `steplab` command line. Exit codes: 0 ok, 1 a user error (one line on stderr), 2 an internal error.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from '../../src-shared/domain';
@@ -13,6 +13,9 @@ import { readManifest } from '../core/inference/model';
 import { availableProviders } from '../core/inference/session';
 import { registerModel } from '../core/models/registry';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
+import { parseSearchConfig } from '../core/search/config';
+import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJob';
+import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
 import { JobProgressBar } from './progress';
 
@@ -174,20 +177,43 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
   exp
     .command('annotations')
-    .description(`step annotations as PRM training data (${AnnotationExportFormat.options.join(' | ')})`)
+    .description(`step annotations as PRM training data (${[...AnnotationExportFormat.options, 'mm-prm', 'tree'].join(' | ')})`)
     .requiredOption('--workspace <dir>', 'workspace folder')
     .requiredOption('--dataset <name>', 'dataset')
-    .requiredOption('--format <fmt>', AnnotationExportFormat.options.join(' | '))
+    .requiredOption('--format <fmt>', `${AnnotationExportFormat.options.join(' | ')} | mm-prm (= mmprm) | tree (search trees, re-importable)`)
     .requiredOption('--out <file>', 'output file')
+    .option('--set <name>', 'only this annotation set')
     .option('--split <name>', 'only this split')
-    .option('--limit <n>', 'at most N annotations', positiveInt)
+    .option('--limit <n>', 'at most N annotations (trees: searches)', positiveInt)
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; dataset: string; format: string; out: string; split?: string; limit?: number; json?: boolean }) => {
-      const fmt = AnnotationExportFormat.safeParse(o.format);
-      if (!fmt.success) throw new UserError(`export annotations: --format must be one of ${AnnotationExportFormat.options.join(', ')} (got "${o.format}")`);
+    .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; json?: boolean }) => {
+      if (o.format === 'tree') {
+        await withWorkbench(o.workspace, async (wb) => {
+          const r = await exportTrees(wb.store, { dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out) });
+          io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} search trees (${r.nodes} nodes) to ${r.path}`);
+        });
+        return;
+      }
+      const fmt = AnnotationExportFormat.safeParse(o.format === 'mm-prm' ? 'mmprm' : o.format);
+      if (!fmt.success) throw new UserError(`export annotations: --format must be one of ${AnnotationExportFormat.options.join(', ')}, mm-prm, tree (got "${o.format}")`);
       await withWorkbench(o.workspace, async (wb) => {
-        const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit });
+        if (o.set !== undefined && !wb.store.annotations.sets().some((x) => x.name === o.set)) throw new UserError(`annotation set "${o.set}" not found (see: steplab annotations --workspace ${o.workspace})`);
+        const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}) });
         io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} annotations to ${r.path}`);
+      });
+    });
+
+  program
+    .command('import-trees')
+    .description('re-import search trees exported with `export annotations --format tree`')
+    .argument('<file>', 'tree JSONL')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: { workspace: string; json?: boolean }) => {
+      if (!existsSync(file)) throw new UserError(`file not found: ${file}`);
+      await withWorkbench(o.workspace, async (wb) => {
+        const r = await importTrees(wb.store, resolve(file));
+        io.out(o.json ? JSON.stringify(r) : `imported ${r.searches} search trees (${r.nodes} nodes)${r.skipped ? `; ${r.skipped} already imported` : ''}`);
       });
     });
 
@@ -234,6 +260,76 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           io.out(`accuracy ${pct(r.accuracy)}, pass@${o.n} ${pct(r.pass_at_k)}${r.strict_accuracy === null ? '' : `, strict (every step right) ${pct(r.strict_accuracy)}`}`);
           io.out(`${Math.round(r.tokens_per_s)} tokens/s on ${r.provider.toUpperCase()}`);
         }
+      });
+    });
+
+  program
+    .command('search')
+    .description('label every step by searching: OmegaPRM (omega) or the Math-Shepherd Monte-Carlo baseline (mc)')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset')
+    .requiredOption('--model <name>', 'policy model (name or name@version)')
+    .requiredOption('--algo <algo>', 'omega | mc')
+    .option('--split <name>', 'only this split')
+    .option('--limit <n>', 'at most N problems', positiveInt)
+    .option('--config <file.json>', 'algorithm and sampling settings (see README)')
+    .option('--seed <s>', 'random seed', nonNegativeInt, 0)
+    .option('--annotation-set <name>', 'name of the annotation set (default: <algo>-<job id>)')
+    .option('--all-paths', 'annotate every root-to-node path instead of MM-PRM\'s rules')
+    .option('--json', 'print the summary as JSON')
+    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; json?: boolean }) => {
+      if (o.algo !== 'omega' && o.algo !== 'mc') throw new UserError(`unknown algorithm "${o.algo}" (omega or mc)`);
+      let raw: Record<string, unknown> = {};
+      if (o.config) {
+        if (!existsSync(o.config)) throw new UserError(`file not found: ${o.config}`);
+        try {
+          raw = JSON.parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
+        } catch (e) {
+          throw new UserError(`${o.config}: not valid JSON (${(e as Error).message})`);
+        }
+      }
+      const { sampling, algorithm } = splitSearchConfig(raw);
+      parseSearchConfig(o.algo, algorithm);
+      await withWorkbench(o.workspace, async (wb) => {
+        const model = wb.store.models.byName(o.model);
+        if (model.role !== 'policy') throw new UserError(`model "${o.model}" is a ${model.role} model, not a policy`);
+        wb.store.datasets.requireId(o.dataset);
+        const config = {
+          dataset: o.dataset,
+          model: o.model,
+          algo: o.algo,
+          config: algorithm,
+          seed: o.seed,
+          ...sampling,
+          ...(o.split ? { split: o.split } : {}),
+          ...(o.limit ? { limit: o.limit } : {}),
+          ...(o.annotationSet ? { annotationSet: o.annotationSet } : {}),
+          ...(o.allPaths ? { annotationMode: 'all-paths' } : {}),
+        };
+        const end = await runJobToEnd(wb, wb.runner.submit('search', config), io, Boolean(o.json));
+        if (end.state === 'cancelled') throw new UserError('search cancelled; the trees of finished problems are kept');
+        if (end.state !== 'done') throw new UserError(end.error ?? 'search failed');
+        const r = end.result as SearchJobResult;
+        if (o.json) {
+          io.out(JSON.stringify({ search_id: r.searchIds[0] ?? null, search_ids: r.searchIds, annotation_set: r.annotationSet, problems: r.problems, nodes: r.nodes, labelled_steps: r.labelledSteps, policy_tokens: r.policyTokens, tokens_per_labelled_step: r.tokensPerLabelledStep }));
+        } else {
+          io.out(`searched ${r.problems} problems${r.skipped ? ` (${r.skipped} skipped by the question filter)` : ''}: ${r.nodes} nodes, ${r.labelledSteps} labelled steps, ${r.annotations} annotations in set "${r.annotationSet}"`);
+          io.out(`${r.policyTokens} policy tokens in ${r.policyCalls} calls, ${r.tokensPerLabelledStep === null ? 'no labelled steps' : `${r.tokensPerLabelledStep.toFixed(1)} tokens per labelled step`}; ${Math.round((100 * r.inferenceMs) / Math.max(r.totalMs, 1))}% of the time in inference`);
+        }
+      });
+    });
+
+  program
+    .command('annotations')
+    .description('list annotation sets')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const sets = wb.store.annotations.sets();
+        if (o.json) return io.out(JSON.stringify(sets));
+        if (sets.length === 0) return io.out('no annotation sets; make one with: steplab search --workspace <dir> --dataset <name> --model <policy> --algo omega');
+        io.out(table(['set', 'annotations', 'problems', 'steps', 'searches', 'created'], sets.map((x) => [x.name, String(x.annotations), String(x.problems), String(x.steps), String(x.searches), x.createdAt])));
       });
     });
 

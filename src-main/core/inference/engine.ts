@@ -160,7 +160,7 @@ export class Engine {
   }
 
   decode(ids: readonly number[]): string {
-    return this.model.tokenizer.decode(ids);
+    return ids.length === 0 ? '' : this.model.tokenizer.decode(ids);
   }
 
   async generate(requests: RolloutRequest[], opts: GenerateOptions): Promise<Rollout[][]> {

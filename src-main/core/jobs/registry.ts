@@ -1,9 +1,10 @@
 // Every job kind the runner knows. Workers import this module to find their handler.
 import { importJob } from '../data/importProblems';
 import { generateJob } from '../inference/generateJob';
+import { searchJob } from '../search/searchJob';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob];
+const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

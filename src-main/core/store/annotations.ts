@@ -87,6 +87,18 @@ export class AnnotationsRepo {
     return this.hydrate(r);
   }
 
+  /** Annotation sets with their counts, newest first. */
+  sets(): { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[] {
+    return this.db
+      .prepare(
+        `SELECT a.set_name AS name, count(*) AS annotations, count(DISTINCT a.problem_id) AS problems,
+                (SELECT count(*) FROM annotation_steps s JOIN annotations b ON b.id = s.annotation_id WHERE b.set_name = a.set_name) AS steps,
+                count(DISTINCT a.search_id) AS searches, min(a.created_at) AS createdAt
+         FROM annotations a GROUP BY a.set_name ORDER BY min(a.id) DESC`,
+      )
+      .all() as { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[];
+  }
+
   /** Annotations of the problems of a dataset, in dataset order. */
   forDataset(datasetId: number, q: { split?: string; limit?: number; setName?: string } = {}): Annotation[] {
     const rows = this.db
