@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MIN_WORDS, extractAnnotations, fullPrefixes, labelledSteps, type StepAnnotation } from '../src-main/core/search/annotations';
 import { parseSearchConfig } from '../src-main/core/search/config';
 import { runOmega } from '../src-main/core/search/omega';
-import { referenceSolution, scriptedPort } from '../src-main/core/search/scriptedPolicy';
+import { referenceSolution, scriptedPort } from './helpers/scriptedPolicy';
 import type { SearchNode } from '../src-main/core/search/types';
 
 function node(id: number, parentId: number | null, steps: string[], mc: number | null, extra: Partial<SearchNode> = {}): SearchNode {

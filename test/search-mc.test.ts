@@ -5,7 +5,7 @@ import { extractAnnotations, fullPrefixes, labelledSteps } from '../src-main/cor
 import { parseSearchConfig } from '../src-main/core/search/config';
 import { runMathShepherd } from '../src-main/core/search/mathShepherd';
 import { runOmega } from '../src-main/core/search/omega';
-import { isWrongStep, referenceSolution, scriptedPort, scriptedRollout, type ScriptedProblem } from '../src-main/core/search/scriptedPolicy';
+import { isWrongStep, referenceSolution, scriptedPort, scriptedRollout, type ScriptedProblem } from './helpers/scriptedPolicy';
 import { streamKeyOf } from '../src-main/core/search/tree';
 import type { RolloutResult, SearchPorts } from '../src-main/core/search/types';
 

@@ -7,7 +7,7 @@ import { binarySearchFirstError } from '../src-main/core/search/binarySearch';
 import { DEMO_SCALE, MathShepherdConfig, OmegaConfig, parseSearchConfig } from '../src-main/core/search/config';
 import { qValue, uValue, wordCount } from '../src-main/core/search/formulas';
 import { runOmega } from '../src-main/core/search/omega';
-import { isWrongStep, referenceSolution, scriptedPort, scriptedRollout, type ScriptedProblem } from '../src-main/core/search/scriptedPolicy';
+import { isWrongStep, referenceSolution, scriptedPort, scriptedRollout, type ScriptedProblem } from './helpers/scriptedPolicy';
 import { PrefixTree, streamKeyOf } from '../src-main/core/search/tree';
 import type { RolloutResult, SearchEvent, SearchNode, SearchPorts, SearchResult } from '../src-main/core/search/types';
 

@@ -1,9 +1,9 @@
 // A scripted stand-in for the policy, for testing the search and measuring its cost without a model:
 // every problem has a reference solution, and whether a rollout is right, and where a wrong one first
 // goes wrong, is a pure function of (seed, stream key, rollout index).
-import { mixSeed } from '../rng';
-import { fnv1a32 } from './hash';
-import type { RolloutResult, SearchPorts } from './types';
+import { mixSeed } from '../../src-main/core/rng';
+import { fnv1a32 } from '../../src-main/core/search/hash';
+import type { RolloutResult, SearchPorts } from '../../src-main/core/search/types';
 
 export interface ScriptedProblem {
   /** the correct solution, one string per step; the last one carries the answer */
