@@ -5,7 +5,7 @@ import { benchInference } from './inference';
 import { benchTrees } from './trees';
 import { report } from './util';
 
-console.log(report(benchTrees()));
+for (const r of benchTrees()) console.log(report(r));
 console.log(report(await benchImport()));
 const inf = await benchInference();
 for (const r of inf.results) console.log(report(r));
