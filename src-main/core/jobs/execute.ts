@@ -11,6 +11,8 @@ export interface ExecuteHooks {
   signal: AbortSignal;
   /** minimum ms between non-checkpoint progress writes */
   throttleMs?: number;
+  /** receives the stack of an internal error (a bug), which the job's error message leaves out */
+  logInternalError?(stack: string): void;
   /** test hook: called after each commit with its ordinal (1-based) */
   afterCommit?(n: number): void;
 }
@@ -83,7 +85,7 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
     } else {
       const err = e as Error;
       outcome = { state: 'failed', error: `internal error: ${err?.message ?? String(e)}` };
-      if (err?.stack) console.error(err.stack);
+      if (err?.stack) hooks.logInternalError?.(err.stack);
     }
     try {
       handler.cleanup?.(store, job, config);

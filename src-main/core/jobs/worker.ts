@@ -26,6 +26,8 @@ try {
   await executeJob(store, handlerFor(job.kind), input.jobId, {
     signal: abort.signal,
     onUpdate: (j) => port.postMessage({ type: 'update', job: j } satisfies WorkerMessage),
+    // the thread's entry point is the one place a bug's stack may go to stderr
+    logInternalError: (stack) => process.stderr.write(`steplab job ${input.jobId}: ${stack}\n`),
     afterCommit: input.crashAfterCommits
       ? (n) => {
           if (n >= input.crashAfterCommits!) process.kill(process.pid, 'SIGKILL');
