@@ -2,6 +2,7 @@
 // request and response. Hosts (HTTP/WebSocket, Electron IPC) parse every call against it.
 import { z } from 'zod';
 import {
+  AnnotationSet,
   AnswerType,
   AnnotationExportFormat,
   ApiEvent,
@@ -12,6 +13,9 @@ import {
   Problem,
   ProblemExportFormat,
   ProblemFormat,
+  SearchEventRecord,
+  SearchSummary,
+  TreeNode,
   Verdict,
 } from './domain';
 
@@ -83,6 +87,25 @@ export const contract = {
     output: z.object({ verdict: Verdict, extracted: z.string().nullable(), answerType: AnswerType }),
   },
   'models.list': { input: Empty, output: z.array(ModelRecord) },
+  'searches.list': {
+    input: z
+      .object({
+        problemId: z.number().int().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(SearchSummary) }),
+  },
+  'searches.tree': {
+    input: z.object({ id: z.number().int() }).strict(),
+    output: z.object({ search: SearchSummary, nodes: z.array(TreeNode) }),
+  },
+  'searches.events': {
+    input: z.object({ id: z.number().int() }).strict(),
+    output: z.array(SearchEventRecord),
+  },
+  'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
 } as const;
 
 export type Contract = typeof contract;

@@ -112,3 +112,44 @@ export const ModelRecord = z.object({
   createdAt: z.string(),
 });
 export type ModelRecord = z.infer<typeof ModelRecord>;
+
+export const SearchSummary = z.object({
+  id: z.number().int(),
+  problemId: z.number().int(),
+  modelId: z.number().int().nullable(),
+  algorithm: z.string(),
+  config: z.unknown(),
+  seed: z.number().int().nullable(),
+  status: z.string(),
+  stats: z.record(z.string(), z.unknown()),
+  jobId: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export type SearchSummary = z.infer<typeof SearchSummary>;
+
+export const TreeNode = z.object({
+  id: z.number().int(),
+  searchId: z.number().int(),
+  parentId: z.number().int().nullable(),
+  depth: z.number().int(),
+  stepText: z.string(),
+  visits: z.number().int(),
+  rollouts: z.number().int(),
+  correct: z.number().int(),
+  mc: z.number().nullable(),
+  q: z.number().nullable(),
+  firstError: z.boolean(),
+  meta: z.unknown(),
+});
+export type TreeNode = z.infer<typeof TreeNode>;
+
+export const SearchEventRecord = z.object({ seq: z.number().int(), kind: z.string(), data: z.unknown() });
+
+export const AnnotationSet = z.object({
+  name: z.string(),
+  annotations: z.number().int(),
+  problems: z.number().int(),
+  steps: z.number().int(),
+  searches: z.number().int(),
+  createdAt: z.string(),
+});

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { main, type CliIO } from '../src-main/cli/main';
+import { dispatch } from '../src-main/core/dispatch';
 import { Store } from '../src-main/core/store';
+import { openWorkbench } from '../src-main/core/workbench';
 import { runCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
@@ -129,6 +131,26 @@ describe('steplab search (tiny policy, demo problems)', () => {
         .map((l) => JSON.parse(l))
         .map(({ search: _s, id: _i, parent: _p, stats: _st, data: _d, ...rest }) => rest);
     expect(strip(back)).toEqual(strip(trees));
+  });
+
+  it('the API serves searches, their trees, their event logs and the annotation sets', async () => {
+    const wb = openWorkbench(ws);
+    try {
+      const list = (await dispatch(wb.handlers, 'searches.list', { limit: 2 })) as { total: number; items: { id: number; algorithm: string }[] };
+      expect(list.total).toBe(count(ws, 'SELECT count(*) AS n FROM searches'));
+      expect(list.items).toHaveLength(2);
+      const tree = (await dispatch(wb.handlers, 'searches.tree', { id: list.items[0].id })) as { search: { id: number }; nodes: { parentId: number | null }[] };
+      expect(tree.search.id).toBe(list.items[0].id);
+      expect(tree.nodes.filter((n) => n.parentId === null)).toHaveLength(1);
+      const events = (await dispatch(wb.handlers, 'searches.events', { id: list.items[0].id })) as { seq: number }[];
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+      const sets = (await dispatch(wb.handlers, 'annotations.sets', {})) as { name: string }[];
+      expect(sets.length).toBeGreaterThan(0);
+      await expect(dispatch(wb.handlers, 'searches.tree', { id: 'x' })).rejects.toMatchObject({ code: 'bad_request', path: 'params.id' });
+      await expect(dispatch(wb.handlers, 'searches.events', { id: 999_999 })).rejects.toThrow('search 999999 not found');
+    } finally {
+      await wb.close();
+    }
   });
 
   it('bad input: one line before any work starts', async () => {

@@ -29,5 +29,12 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
     'export.annotations': (q) => exportAnnotations(store, q),
     'verify.check': (input) => verify(input),
     'models.list': () => store.models.list(),
+    'searches.list': (q) => store.trees.listSearches(q),
+    'searches.tree': ({ id }) => ({ search: store.trees.getSearch(id), nodes: store.trees.nodes(id) }),
+    'searches.events': ({ id }) => {
+      store.trees.getSearch(id);
+      return store.trees.events(id);
+    },
+    'annotations.sets': () => store.annotations.sets(),
   };
 }

@@ -105,6 +105,14 @@ export class TreesRepo {
     };
   }
 
+  listSearches(q: { problemId?: number; offset?: number; limit?: number } = {}): { total: number; items: SearchRecord[] } {
+    const where = q.problemId === undefined ? '' : 'WHERE problem_id = @problemId';
+    const params = { problemId: q.problemId ?? null, offset: q.offset ?? 0, limit: q.limit ?? -1 };
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM searches ${where}`).get(params) as { n: number }).n;
+    const ids = this.db.prepare(`SELECT id FROM searches ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all(params) as { id: number }[];
+    return { total, items: ids.map((r) => this.getSearch(r.id)) };
+  }
+
   finishSearch(id: number, status: string, stats: Record<string, unknown>): void {
     this.db.prepare('UPDATE searches SET status = ?, stats = ? WHERE id = ?').run(status, toJson(stats), id);
   }
