@@ -25,7 +25,7 @@ import type { AnnotationExportFormat, Problem } from '../../../src-shared/domain
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import type { Annotation } from '../store/annotations';
-import { exportImage } from './images';
+import { ImageExporter } from './images';
 import { JsonlWriter, readLines } from './jsonl';
 
 export interface ExportAnnotationsOptions {
@@ -144,7 +144,7 @@ export async function exportAnnotations(store: Store, opts: ExportAnnotationsOpt
   const out = resolve(opts.out);
   const outDir = dirname(out);
   const writer = await JsonlWriter.create(out);
-  const copied = new Map<string, string>();
+  const images = new ImageExporter(store.paths.imagesDir, outDir);
   let problem: Problem | null = null;
   try {
     for (const annotation of store.annotations.forDataset(datasetId, { split: opts.split, setName: opts.setName })) {
@@ -152,25 +152,15 @@ export async function exportAnnotations(store: Store, opts: ExportAnnotationsOpt
       if (annotation.rejected || annotation.steps.length === 0) continue;
       // annotations come in dataset order, so those of one problem are together
       if (problem?.id !== annotation.problemId) problem = store.problems.get(annotation.problemId);
-      const images: string[] = [];
-      if (WITH_IMAGES.has(opts.format)) {
-        for (const img of problem.images) {
-          let rel = copied.get(img.hash);
-          if (rel === undefined) {
-            rel = await exportImage(store.paths.imagesDir, img, outDir);
-            copied.set(img.hash, rel);
-          }
-          images.push(rel);
-        }
-      }
-      await writer.write(toRow({ annotation, problem, images }));
+      const paths = WITH_IMAGES.has(opts.format) ? await images.paths(problem.images) : [];
+      await writer.write(toRow({ annotation, problem, images: paths }));
     }
     await writer.close();
   } catch (e) {
     await writer.abort();
     throw e;
   }
-  return { written: writer.count, images: copied.size, path: writer.path };
+  return { written: writer.count, images: images.count, path: writer.path };
 }
 
 /** A labelled step sequence read back from an exported file. */

@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Problem } from '../../../src-shared/domain';
 import type { Store } from '../store';
-import { exportImage } from './images';
+import { ImageExporter } from './images';
 import { JsonlWriter } from './jsonl';
 import { FIELD_ALIASES } from './problemRow';
 
@@ -49,18 +49,10 @@ export async function exportProblems(store: Store, opts: ExportProblemsOptions):
   const out = resolve(opts.out);
   const outDir = dirname(out);
   const writer = await JsonlWriter.create(out);
-  const images = new Map<string, string>();
+  const images = new ImageExporter(store.paths.imagesDir, outDir);
   try {
     for (const p of store.problems.iterateDataset(datasetId, { split: opts.split, limit: opts.limit })) {
-      const paths: string[] = [];
-      for (const img of p.images) {
-        let rel = images.get(img.hash);
-        if (rel === undefined) {
-          rel = await exportImage(store.paths.imagesDir, img, outDir);
-          images.set(img.hash, rel);
-        }
-        paths.push(rel);
-      }
+      const paths = await images.paths(p.images);
       await writer.write(problemToRow(p, paths));
     }
     await writer.close();
@@ -68,5 +60,5 @@ export async function exportProblems(store: Store, opts: ExportProblemsOptions):
     await writer.abort();
     throw e;
   }
-  return { written: writer.count, images: images.size, path: writer.path };
+  return { written: writer.count, images: images.count, path: writer.path };
 }

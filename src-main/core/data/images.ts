@@ -172,3 +172,30 @@ export async function exportImage(imagesDir: string, ref: Pick<ImageRef, 'hash' 
   }
   return `images/${name}`;
 }
+
+/** Copies images beside an export, each once, and gives their paths relative to the export file. */
+export class ImageExporter {
+  private readonly copied = new Map<string, string>();
+  constructor(
+    private readonly imagesDir: string,
+    private readonly outDir: string,
+  ) {}
+
+  async paths(images: readonly Pick<ImageRef, 'hash' | 'mime'>[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const img of images) {
+      let rel = this.copied.get(img.hash);
+      if (rel === undefined) {
+        rel = await exportImage(this.imagesDir, img, this.outDir);
+        this.copied.set(img.hash, rel);
+      }
+      out.push(rel);
+    }
+    return out;
+  }
+
+  /** distinct images copied so far */
+  get count(): number {
+    return this.copied.size;
+  }
+}
