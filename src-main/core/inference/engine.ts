@@ -4,7 +4,7 @@
 // step). Finished rows leave the batch at once; every row stops at its step end, end of sequence or
 // token limit; every row samples from its own random stream, so results do not depend on the batch.
 import { UserError } from '../errors';
-import { gatherRows, rowPositions, withPresent, type KvCache } from './kvcache';
+import { emptyCache, gatherRows, rowPositions, withPresent, type KvCache } from './kvcache';
 import type { LoadedModel } from './model';
 import { sampleToken, type SamplingParams } from './sampling';
 import { ort } from './session';
@@ -203,18 +203,8 @@ export class Engine {
   /** Baseline: every row runs its own prefix in one left-padded batched prefill. */
   private async decodeRecomputed(requests: RolloutRequest[], rows: { req: number; k: number }[], opts: GenerateOptions): Promise<Rollout[]> {
     if (rows.some(({ req }) => requests[req].image)) throw new UserError('reusePrefix: false is not supported for prompts with images');
-    const { ids, mask, len } = leftPad(rows.map(({ req }) => requests[req].prefix), this.model.tokens.pad);
-    const B = rows.length;
-    const empty = gatherRows(Array.from({ length: B }, () => ({ cache: this.emptyCache(), row: 0 })));
-    const { cache, lastLogits } = await this.forward({ ids }, len, empty, mask);
-    const V = this.model.config.vocabSize;
-    const logits = rows.map((_, r) => lastLogits.slice(r * V, (r + 1) * V));
+    const { cache, logits } = await this.prefillRows(rows.map(({ req }) => requests[req].prefix));
     return this.decodeLoop(cache, logits, rows.map(({ req, k }) => requests[req].rngs[k]), rows.map(({ req }) => requests[req].prefix.length), opts);
-  }
-
-  private emptyCache(): KvCache {
-    const { layers } = this.model.kv;
-    return { shape: this.model.kv, batch: 1, length: 0, data: Array.from({ length: 2 * layers }, () => new Float32Array(0)), mask: new Uint8Array(0) };
   }
 
   /** The prefix's KV cache and last logits, extended from the longest cached prefix. */
@@ -226,36 +216,39 @@ export class Engine {
       return hit;
     }
     const base = this.prefixes.longest(imageKey, ids);
+    // an exact match was a hit above, so a base here is strictly shorter
     let state: PrefixState;
-    if (base && base.ids.length === ids.length) {
-      state = base;
-    } else if (base) {
+    if (base) {
       this.stats.prefixCacheHits++;
       const rest = ids.slice(base.ids.length);
       const { cache, lastLogits } = await this.forward({ ids: BigInt64Array.from(rest, BigInt) }, rest.length, base.cache, new Uint8Array(rest.length).fill(1));
       state = { ids: [...ids], imageKey, cache, logits: lastLogits };
     } else if (image) {
       const embeds = await this.embedWithImage(ids, image);
-      const { cache, lastLogits } = await this.forward({ embeds }, ids.length, this.emptyCache(), new Uint8Array(ids.length).fill(1));
+      const { cache, lastLogits } = await this.forward({ embeds }, ids.length, emptyCache(this.model.kv, 1), new Uint8Array(ids.length).fill(1));
       state = { ids: [...ids], imageKey, cache, logits: lastLogits };
     } else {
-      const { cache, lastLogits } = await this.forward({ ids: BigInt64Array.from(ids, BigInt) }, ids.length, this.emptyCache(), new Uint8Array(ids.length).fill(1));
-      state = { ids: [...ids], imageKey, cache, logits: lastLogits };
+      const { cache, logits } = await this.prefillRows([ids]);
+      state = { ids: [...ids], imageKey, cache, logits: logits[0] };
     }
     this.prefixes.set(state);
     return state;
   }
 
+  /** One left-padded batched prefill of text prefixes: the batch's cache and each row's last logits. */
+  private async prefillRows(prefixes: readonly (readonly number[])[]): Promise<{ cache: KvCache; logits: Float32Array[] }> {
+    const { ids, mask, len } = leftPad(prefixes, this.model.tokens.pad);
+    const { cache, lastLogits } = await this.forward({ ids }, len, emptyCache(this.model.kv, prefixes.length), mask);
+    const V = this.model.config.vocabSize;
+    return { cache, logits: prefixes.map((_, r) => lastLogits.slice(r * V, (r + 1) * V)) };
+  }
+
   /** Prefills several text prefixes in one batched call and caches each row as its own prefix state. */
   private async prefillBatch(prefixes: (readonly number[])[]): Promise<Map<string, PrefixState>> {
-    const { ids, mask, len } = leftPad(prefixes, this.model.tokens.pad);
-    const B = prefixes.length;
-    const empty = gatherRows(Array.from({ length: B }, () => ({ cache: this.emptyCache(), row: 0 })));
-    const { cache, lastLogits } = await this.forward({ ids }, len, empty, mask);
-    const V = this.model.config.vocabSize;
+    const { cache, logits } = await this.prefillRows(prefixes);
     const out = new Map<string, PrefixState>();
     prefixes.forEach((p, r) => {
-      const state: PrefixState = { ids: [...p], imageKey: null, cache: gatherRows([{ cache, row: r }]), logits: lastLogits.slice(r * V, (r + 1) * V) };
+      const state: PrefixState = { ids: [...p], imageKey: null, cache: gatherRows([{ cache, row: r }]), logits: logits[r] };
       this.prefixes.set(state);
       out.set(PrefixCache.key(null, p), state);
     });

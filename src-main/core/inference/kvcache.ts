@@ -78,7 +78,3 @@ export function withPresent(c: KvCache, present: Float32Array[], added: number, 
   }
   return { shape: c.shape, batch: c.batch, length, data: present, mask };
 }
-
-export function cacheBytes(c: KvCache): number {
-  return c.data.reduce((s, d) => s + d.byteLength, 0) + c.mask.byteLength;
-}

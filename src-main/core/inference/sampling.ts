@@ -24,18 +24,6 @@ export function logSumExp(logits: Float32Array, offset = 0, length = logits.leng
   return max + Math.log(s);
 }
 
-export function argmax(logits: Float32Array, offset = 0, length = logits.length - offset): number {
-  let best = 0;
-  let max = -Infinity;
-  for (let i = 0; i < length; i++) {
-    if (logits[offset + i] > max) {
-      max = logits[offset + i];
-      best = i;
-    }
-  }
-  return best;
-}
-
 /**
  * Samples one token from logits[offset .. offset+vocab). `u` is uniform in [0, 1): the caller owns the
  * random stream, so a row's tokens depend only on its own stream, not on the batch around it.
