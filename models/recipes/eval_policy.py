@@ -34,6 +34,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
+    REPO_ROOT,
     CHECKPOINT_FILE,
     CharTokenizer,
     format_prompt,
@@ -42,7 +43,6 @@ from steplab_model import (  # noqa: E402
     split_solution,
 )
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARITH_RE = re.compile(r"^\s*(\d+)\s*([-+*/])\s*(\d+)\s*=\s*(\d+)\s*$")
 
 

@@ -33,6 +33,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
+    REPO_ROOT,
     BOS_TOKEN,
     EOS_TOKEN,
     IMAGE_TOKEN,
@@ -54,7 +55,6 @@ from steplab_model import (  # noqa: E402
     CHECKPOINT_FILE,
 )
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OPSET = 14
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 SAMPLING = {"temperature": 0.8, "topK": 0, "topP": 1, "maxNewTokens": 128}

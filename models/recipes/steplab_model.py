@@ -32,6 +32,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CHECKPOINT_FILE = "checkpoint.pt"
+# the repository root: the recipes call node scripts from there
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHECKPOINT_FORMAT = "steplab-demo-checkpoint"
 CHECKPOINT_VERSION = 1
 

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
+    REPO_ROOT,
     CharTokenizer,
     CountCNN,
     DecoderConfig,
@@ -45,7 +46,6 @@ from steplab_model import (  # noqa: E402
     save_checkpoint,
 )
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 IMAGE_SIZE = 48
 
 

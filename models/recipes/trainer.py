@@ -58,6 +58,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
+    REPO_ROOT,
     CHECKPOINT_FILE,
     IMAGE_TOKEN,
     PROMPT_TEMPLATE,
@@ -68,7 +69,6 @@ from steplab_model import (  # noqa: E402
 )
 from export_onnx import export_folder  # noqa: E402
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 TASKS = ("sft", "prm", "orm")
 HYPER = {"lr": 5e-4, "epochs": 1, "batch_size": 16, "seed": 0, "max_steps": None, "warmup_steps": None, "weight_decay": 0.0}
