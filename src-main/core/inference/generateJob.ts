@@ -1,9 +1,9 @@
 // The `generate` job: k sampled solutions per problem of a dataset, verified against the gold answer,
 // stored with their steps (and gold step labels on the demo domain), resumable problem by problem.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
+import { imagePath } from '../data/images';
 import { verify } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
@@ -64,8 +64,7 @@ interface Checkpoint {
 export async function problemImage(store: Store, p: Problem, engine: Engine): Promise<RolloutRequest['image']> {
   const img = p.images[0];
   if (!img || !engine.model.manifest.image) return undefined;
-  const ext = img.mime === 'image/jpeg' ? 'jpg' : img.mime.split('/')[1];
-  const file = join(store.paths.imagesDir, img.hash.slice(0, 2), `${img.hash}.${ext}`);
+  const file = imagePath(store.paths.imagesDir, img);
   const pixels = await preprocessImage(readFileSync(file), engine.model.manifest.image, `image ${img.hash.slice(0, 12)}`);
   return { key: img.hash, pixels };
 }
