@@ -35,6 +35,25 @@ export const PromptTemplate = z
   })
   .strict();
 
+/**
+ * How a PRM reads a solution (MM-PRM's layout): `{image}{question}{process}{step1}<tag>{sep}{step2}<tag>...`,
+ * the tag being specialTokens.prm. Each step's score is softmax over the Yes/No logits at its tag.
+ */
+export const PrmTemplate = z
+  .object({
+    /** placed first when the problem has an image */
+    image: z.string().optional(),
+    /** must contain {question} */
+    question: z.string().refine((s) => s.includes('{question}'), 'must contain {question}'),
+    process: z.string(),
+    stepSeparator: z.string(),
+  })
+  .strict();
+export type PrmTemplate = z.infer<typeof PrmTemplate>;
+
+/** MM-PRM's layout: `Question: {q}\nProcess: {step1}<prm>\n\n{step2}<prm>...`. */
+export const MMPRM_TEMPLATE: PrmTemplate = { image: '<image>\n', question: 'Question: {question}\n', process: 'Process: ', stepSeparator: '\n\n' };
+
 export const SpecialTokens = z
   .object({
     bos: z.string().optional(),
@@ -82,6 +101,8 @@ export const Manifest = z
     layout: z.literal('optimum-kv').default('optimum-kv'),
     promptTemplate: PromptTemplate,
     stepDelimiter: z.string().min(1),
+    /** PRMs: the scoring layout (MM-PRM's when absent) */
+    prmTemplate: PrmTemplate.optional(),
     specialTokens: SpecialTokens,
     contextLength: z.number().int().min(16).max(10_000_000),
     image: ImageSettings.optional(),

@@ -132,10 +132,16 @@ describe('models, solutions, evaluations, cycles', () => {
   it('stores solutions with steps, scores and ORM verdicts', () => {
     const p = store.problems.upsert(problem('q'));
     const [id] = store.solutions.insertMany([{ problemId: p.id, modelId: null, finalAnswer: '4', verdict: 'correct', provider: 'cpu', steps: [{ text: 'a' }, { text: 'b', goldLabel: 0 }] }]);
-    store.solutions.setStepScores(id, [0.9, 0.1]);
+    const prm = store.models.register({ name: 'prm', role: 'prm', family: 'f', path: '/p', manifest: {} });
+    const prm2 = store.models.register({ name: 'prm2', role: 'prm', family: 'f', path: '/p2', manifest: {} });
+    store.scores.setStepScores(prm.id, [{ solutionId: id, scores: [0.9, 0.1] }]);
+    store.scores.setStepScores(prm2.id, [{ solutionId: id, scores: [0.5, 0.4] }]);
+    store.scores.setStepScores(prm.id, [{ solutionId: id, scores: [0.8, 0.2] }]); // rescoring replaces
     store.solutions.setOrm(id, { status: 'WRONG', error_step: 2 });
     const s = store.solutions.get(id);
-    expect(s.steps.map((x) => [x.text, x.prmScore, x.goldLabel])).toEqual([['a', 0.9, null], ['b', 0.1, 0]]);
+    expect(s.steps.map((x) => [x.text, x.goldLabel])).toEqual([['a', null], ['b', 0]]);
+    expect(store.scores.stepScores(prm.id, [id, 999])).toEqual(new Map([[id, [0.8, 0.2]]]));
+    expect(store.scores.stepScoresOf(id)).toEqual(new Map([[prm.id, [0.8, 0.2]], [prm2.id, [0.5, 0.4]]]));
     expect(s.orm).toEqual({ status: 'WRONG', error_step: 2 });
     expect(store.solutions.forProblem(p.id)).toHaveLength(1);
   });

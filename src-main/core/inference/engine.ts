@@ -255,12 +255,62 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Logits of the given tokens at the given positions of whole sequences, in one batched forward pass
+   * with no generation (how a reward model reads its Yes/No logits at each step tag). Rows are
+   * left-padded; a row with an image goes through the embeddings path, and then so does the batch.
+   * Returns per row `positions.length * tokenIds.length` logits, position-major.
+   */
+  async logitsAt(rows: readonly { ids: readonly number[]; image?: ImageInput; positions: readonly number[] }[], tokenIds: readonly number[]): Promise<Float32Array[]> {
+    if (rows.length === 0) return [];
+    const m = this.model;
+    const ctx = m.manifest.contextLength;
+    for (const r of rows) {
+      if (r.ids.length === 0) throw new UserError('empty input');
+      if (r.ids.length > ctx) throw new UserError(`input is ${r.ids.length} tokens, longer than the model's context of ${ctx} tokens`);
+      if (r.image && !m.vision) throw new UserError(`model ${m.manifest.name} has no vision encoder, but the input has an image`);
+      for (const p of r.positions) if (!Number.isInteger(p) || p < 0 || p >= r.ids.length) throw new Error(`position ${p} outside a ${r.ids.length}-token row`);
+    }
+    const B = rows.length;
+    const T = Math.max(...rows.map((r) => r.ids.length));
+    const mask = new Uint8Array(B * T);
+    rows.forEach((r, i) => mask.fill(1, i * T + T - r.ids.length, (i + 1) * T));
+    let input: { ids?: BigInt64Array; embeds?: Float32Array };
+    if (rows.some((r) => r.image)) {
+      if (!m.embedTokens || !m.decoderEmbeds) throw new UserError(`model ${m.manifest.name} cannot take images: no embed_tokens / decoder_model_merged graph`);
+      const H = m.config.hiddenSize;
+      const embeds = new Float32Array(B * T * H);
+      for (let i = 0; i < B; i++) {
+        const r = rows[i];
+        const e = r.image ? await this.embedWithImage(r.ids, r.image) : await this.embedIds(r.ids);
+        embeds.set(e, (i * T + T - r.ids.length) * H);
+      }
+      input = { embeds };
+    } else {
+      input = { ids: leftPad(rows.map((r) => r.ids), m.tokens.pad).ids };
+    }
+    const { logits } = await this.forward(input, T, emptyCache(m.kv, B), mask, true);
+    const V = m.config.vocabSize;
+    const K = tokenIds.length;
+    return rows.map((r, i) => {
+      const out = new Float32Array(r.positions.length * K);
+      const shift = T - r.ids.length;
+      r.positions.forEach((p, j) => tokenIds.forEach((tok, k) => (out[j * K + k] = logits![(i * T + shift + p) * V + tok])));
+      return out;
+    });
+  }
+
+  private async embedIds(ids: readonly number[]): Promise<Float32Array> {
+    const m = this.model;
+    const out = await m.embedTokens!.session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
+    return out[m.embedTokens!.outputNames[0]].data as Float32Array;
+  }
+
   /** Token embeddings with the image token positions replaced by the vision encoder's features. */
   private async embedWithImage(ids: readonly number[], image: ImageInput): Promise<Float32Array> {
     const m = this.model;
     const img = m.manifest.image!;
-    const embedOut = await m.embedTokens!.session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
-    const embeds = new Float32Array((embedOut[m.embedTokens!.outputNames[0]].data as Float32Array).slice());
+    const embeds = new Float32Array(await this.embedIds(ids));
     const pixels = new ort.Tensor('float32', image.pixels, [1, img.channels, img.size, img.size]);
     const visOut = await m.vision!.session.run({ pixel_values: pixels });
     const feats = visOut[m.vision!.outputNames[0]].data as Float32Array;
@@ -273,9 +323,16 @@ export class Engine {
 
   /**
    * One decoder call for T new positions per row. `newMask` [B*T] marks real positions (0 = left pad).
-   * Returns the cache extended by T columns and the logits of each row's last position.
+   * Returns the cache extended by T columns and the logits of each row's last position (and, with
+   * keepAll, the logits of every position, [B, T, V]).
    */
-  private async forward(input: { ids?: BigInt64Array; embeds?: Float32Array }, T: number, past: KvCache, newMask: Uint8Array): Promise<{ cache: KvCache; lastLogits: Float32Array }> {
+  private async forward(
+    input: { ids?: BigInt64Array; embeds?: Float32Array },
+    T: number,
+    past: KvCache,
+    newMask: Uint8Array,
+    keepAll = false,
+  ): Promise<{ cache: KvCache; lastLogits: Float32Array; logits?: Float32Array }> {
     const m = this.model;
     const B = past.batch;
     const S = past.length + T;
@@ -317,7 +374,7 @@ export class Engine {
     for (let r = 0; r < B; r++) lastLogits.set(logits.subarray((r * T + T - 1) * V, (r * T + T) * V), r * V);
     const present: Float32Array[] = [];
     for (let i = 0; i < layers; i++) present.push(out[`present.${i}.key`].data as Float32Array, out[`present.${i}.value`].data as Float32Array);
-    return { cache: withPresent(past, present, T, newMask), lastLogits };
+    return { cache: withPresent(past, present, T, newMask), lastLogits, logits: keepAll ? logits : undefined };
   }
 
   private async decodeLoop(cache: KvCache, firstLogits: Float32Array[], rngs: (() => number)[], prefixLens: number[], opts: GenerateOptions): Promise<Rollout[]> {

@@ -9,6 +9,7 @@ import { ImagesRepo } from './images';
 import { JobsRepo } from './jobs';
 import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
+import { ScoresRepo } from './scores';
 import { SolutionsRepo } from './solutions';
 import { TreesRepo } from './trees';
 
@@ -23,6 +24,7 @@ export class Store {
   readonly annotations: AnnotationsRepo;
   readonly evaluations: EvaluationsRepo;
   readonly cycles: CyclesRepo;
+  readonly scores: ScoresRepo;
 
   constructor(
     readonly db: DB,
@@ -39,6 +41,7 @@ export class Store {
     this.annotations = new AnnotationsRepo(db);
     this.evaluations = new EvaluationsRepo(db);
     this.cycles = new CyclesRepo(db);
+    this.scores = new ScoresRepo(db);
   }
 
   static open(dir: string, opts: { create?: boolean } = {}): Store {

@@ -106,6 +106,20 @@ export class JobsRepo {
     prep(this.db, "UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(nowIso(), id);
   }
 
+  /** Appends points of a job's metric series (e.g. a training loss curve); a repeated step replaces its value. */
+  addMetrics(id: number, name: string, points: readonly (readonly [step: number, value: number])[]): void {
+    const stmt = prep(this.db, 'INSERT OR REPLACE INTO job_metrics (job_id, name, step, value) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => points.forEach(([step, v]) => stmt.run(id, name, step, v)))();
+  }
+
+  /** A job's metric series, by name, each ordered by step. */
+  metrics(id: number): Record<string, [number, number][]> {
+    const rows = prep(this.db, 'SELECT name, step, value FROM job_metrics WHERE job_id = ? ORDER BY name, step').all(id) as { name: string; step: number; value: number }[];
+    const out: Record<string, [number, number][]> = {};
+    for (const r of rows) (out[r.name] ??= []).push([r.step, r.value]);
+    return out;
+  }
+
   pending(): Job[] {
     return (prep(this.db, "SELECT * FROM jobs WHERE state IN ('queued', 'interrupted') ORDER BY id").all() as JobRow[]).map(hydrate);
   }

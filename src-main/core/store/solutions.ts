@@ -13,7 +13,7 @@ export interface NewSolution {
   settings?: Record<string, unknown>;
   provider?: string | null;
   jobId?: number | null;
-  steps: { text: string; prmScore?: number | null; goldLabel?: number | null }[];
+  steps: { text: string; goldLabel?: number | null }[];
 }
 
 export interface Solution extends Omit<NewSolution, 'steps' | 'settings' | 'origin' | 'provider' | 'jobId'> {
@@ -24,7 +24,7 @@ export interface Solution extends Omit<NewSolution, 'steps' | 'settings' | 'orig
   jobId: number | null;
   orm: unknown;
   createdAt: string;
-  steps: { idx: number; text: string; prmScore: number | null; goldLabel: number | null }[];
+  steps: { idx: number; text: string; goldLabel: number | null }[];
 }
 
 interface SolutionRow {
@@ -50,14 +50,14 @@ export class SolutionsRepo {
       `INSERT INTO solutions (problem_id, model_id, origin, final_answer, verdict, settings, provider, job_id, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const step = this.db.prepare('INSERT INTO steps (solution_id, idx, text, prm_score, gold_label) VALUES (?, ?, ?, ?, ?)');
+    const step = this.db.prepare('INSERT INTO steps (solution_id, idx, text, gold_label) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() =>
       items.map((s) => {
         const id = Number(
           sol.run(s.problemId, s.modelId, s.origin ?? 'generate', s.finalAnswer, s.verdict, toJson(s.settings ?? {}), s.provider ?? null, s.jobId ?? null, nowIso())
             .lastInsertRowid,
         );
-        s.steps.forEach((st, i) => step.run(id, i, st.text, st.prmScore ?? null, st.goldLabel ?? null));
+        s.steps.forEach((st, i) => step.run(id, i, st.text, st.goldLabel ?? null));
         return id;
       }),
     )();
@@ -73,18 +73,13 @@ export class SolutionsRepo {
     return (this.db.prepare('SELECT * FROM solutions WHERE problem_id = ? ORDER BY id').all(problemId) as SolutionRow[]).map((r) => this.hydrate(r));
   }
 
-  setStepScores(solutionId: number, scores: (number | null)[]): void {
-    const stmt = this.db.prepare('UPDATE steps SET prm_score = ? WHERE solution_id = ? AND idx = ?');
-    this.db.transaction(() => scores.forEach((s, i) => stmt.run(s, solutionId, i)))();
-  }
-
   setOrm(solutionId: number, orm: unknown): void {
     this.db.prepare('UPDATE solutions SET orm = ? WHERE id = ?').run(toJson(orm), solutionId);
   }
 
   private hydrate(r: SolutionRow): Solution {
     const steps = this.db
-      .prepare('SELECT idx, text, prm_score AS prmScore, gold_label AS goldLabel FROM steps WHERE solution_id = ? ORDER BY idx')
+      .prepare('SELECT idx, text, gold_label AS goldLabel FROM steps WHERE solution_id = ? ORDER BY idx')
       .all(r.id) as Solution['steps'];
     return {
       id: r.id,

@@ -1,0 +1,155 @@
+// Best-of-N accuracy tables and step-level metrics of a PRM.
+//
+// Best-of-N: with C candidates per problem (i.i.d. samples in seed order), accuracy at N is averaged over
+// the floor(C/N) disjoint consecutive groups of N, so N < C uses every sample once instead of one subset.
+// Step level: ProcessBench's F1 (harmonic mean of the exact first-error accuracy on flawed solutions and
+// the "no error" accuracy on correct ones) and VisualProcessBench's macro F1 over steps (mean of the F1
+// of the "good" and the "bad" class). A step is predicted bad when its score is below a threshold.
+import { AGGREGATORS, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Aggregator, type Candidate } from './aggregate';
+
+export const BON_METHODS = ['random', 'greedy', 'majority', ...AGGREGATORS.map((a) => `prm_${a}` as const), 'prm_weighted_vote', 'pass_at_n'] as const;
+export type BonMethod = (typeof BON_METHODS)[number];
+/** The PRM-based selection rules, among which one is chosen on a validation split. */
+export const PRM_METHODS = BON_METHODS.filter((m) => m.startsWith('prm_')) as BonMethod[];
+
+export interface ProblemCandidates {
+  problemId: number;
+  /** the greedy solution's verdict; null when no greedy solution was made */
+  greedyCorrect: boolean | null;
+  candidates: Candidate[];
+}
+
+export type BonRow = Record<BonMethod, number>;
+
+export const DEFAULT_NS = [1, 2, 4, 8, 16];
+
+function methodScore(m: BonMethod, cands: readonly Candidate[], voteWeight: Aggregator): number {
+  if (m === 'random') return randomPick(cands);
+  if (m === 'majority') return majorityVote(cands);
+  if (m === 'pass_at_n') return passAtN(cands);
+  if (m === 'prm_weighted_vote') return weightedVote(cands, voteWeight);
+  return bestOfN(cands, m.slice(4) as Aggregator);
+}
+
+/** Accuracy (fraction of problems) of every method at each N that every problem has enough candidates for. */
+export function bonTable(problems: readonly ProblemCandidates[], ns: readonly number[] = DEFAULT_NS, opts: { voteWeight?: Aggregator } = {}): Map<number, BonRow> {
+  const voteWeight = opts.voteWeight ?? 'product';
+  const out = new Map<number, BonRow>();
+  if (problems.length === 0) return out;
+  const have = Math.min(...problems.map((p) => p.candidates.length));
+  for (const n of ns) {
+    if (n < 1 || n > have) continue;
+    const row = Object.fromEntries(BON_METHODS.map((m) => [m, 0])) as BonRow;
+    for (const p of problems) {
+      const groups = Math.floor(p.candidates.length / n);
+      for (const m of BON_METHODS) {
+        if (m === 'greedy') continue;
+        let sum = 0;
+        for (let g = 0; g < groups; g++) sum += methodScore(m, p.candidates.slice(g * n, (g + 1) * n), voteWeight);
+        row[m] += sum / groups;
+      }
+      row.greedy += p.greedyCorrect ? 1 : 0;
+    }
+    for (const m of BON_METHODS) row[m] /= problems.length;
+    out.set(n, row);
+  }
+  return out;
+}
+
+/** The PRM method with the highest accuracy in a row (first in PRM_METHODS order on a tie). */
+export function chooseMethod(row: BonRow): BonMethod {
+  return PRM_METHODS.reduce((best, m) => (row[m] > row[best] ? m : best), PRM_METHODS[0]);
+}
+
+export interface ScoredSolution {
+  /** gold step labels, 1 right and 0 wrong */
+  gold: readonly (0 | 1)[];
+  /** PRM scores, aligned with gold (may be shorter when the context cut steps off) */
+  scores: readonly number[];
+  /** the final answer is right */
+  finalCorrect: boolean;
+}
+
+export interface ProcessBenchResult {
+  f1: number;
+  /** exact first-error accuracy on flawed solutions */
+  errorAccuracy: number;
+  /** accuracy of "no error" on correct solutions */
+  correctAccuracy: number;
+  flawed: number;
+  correct: number;
+}
+
+/**
+ * ProcessBench's F1. Flawed: some gold step is wrong (the target is the first wrong step). Correct: every
+ * step right and the final answer right (the target is "no error"). Other solutions (all steps right but
+ * unfinished) count as neither.
+ */
+export function processBenchF1(items: readonly ScoredSolution[], threshold: number): ProcessBenchResult {
+  let flawed = 0;
+  let flawedHit = 0;
+  let correct = 0;
+  let correctHit = 0;
+  for (const it of items) {
+    const goldFirst = it.gold.indexOf(0);
+    const pred = it.scores.findIndex((s) => s < threshold);
+    if (goldFirst >= 0) {
+      flawed++;
+      if (pred === goldFirst) flawedHit++;
+    } else if (it.finalCorrect) {
+      correct++;
+      if (pred < 0) correctHit++;
+    }
+  }
+  const errorAccuracy = flawed ? flawedHit / flawed : 0;
+  const correctAccuracy = correct ? correctHit / correct : 0;
+  const f1 = errorAccuracy + correctAccuracy > 0 ? (2 * errorAccuracy * correctAccuracy) / (errorAccuracy + correctAccuracy) : 0;
+  return { f1, errorAccuracy, correctAccuracy, flawed, correct };
+}
+
+export interface StepF1Result {
+  macroF1: number;
+  f1Good: number;
+  f1Bad: number;
+  accuracy: number;
+  steps: number;
+  goodSteps: number;
+  badSteps: number;
+}
+
+/** Per-step binary F1 of both classes and their mean (VisualProcessBench's macro F1). */
+export function stepF1(pairs: readonly (readonly [gold: 0 | 1, score: number])[], threshold: number): StepF1Result {
+  let tp = 0; // good predicted good
+  let fp = 0; // bad predicted good
+  let fn = 0; // good predicted bad
+  let tn = 0; // bad predicted bad
+  for (const [gold, score] of pairs) {
+    const good = score >= threshold;
+    if (gold === 1) good ? tp++ : fn++;
+    else good ? fp++ : tn++;
+  }
+  const f1 = (a: number, b: number, c: number): number => (2 * a + b + c > 0 ? (2 * a) / (2 * a + b + c) : 0);
+  const f1Good = f1(tp, fp, fn);
+  const f1Bad = f1(tn, fn, fp);
+  const steps = tp + fp + fn + tn;
+  return { macroF1: (f1Good + f1Bad) / 2, f1Good, f1Bad, accuracy: steps ? (tp + tn) / steps : 0, steps, goodSteps: tp + fn, badSteps: fp + tn };
+}
+
+/** The (gold, score) pairs of scored steps. */
+export function stepPairs(items: readonly ScoredSolution[]): [0 | 1, number][] {
+  return items.flatMap((it) => it.scores.map((s, i) => [it.gold[i], s] as [0 | 1, number]));
+}
+
+export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
+
+/** The threshold (of 0.05, 0.10, ..., 0.95) that maximises a metric; the first one on a tie. */
+export function chooseThreshold(metric: (t: number) => number, grid: readonly number[] = THRESHOLDS): number {
+  let best = grid[0];
+  let bestV = -Infinity;
+  for (const t of grid) {
+    const v = metric(t);
+    if (v > bestV) [best, bestV] = [t, v];
+  }
+  return best;
+}
+
