@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../src-main/cli/main';
+import { latestSchemaVersion } from '../src-main/core/store/db';
 import { startCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
@@ -30,7 +31,7 @@ function problemsFile(name = 'p.jsonl', lines?: string[]): string {
 
 describe('steplab CLI', () => {
   it('init, import, datasets, export round trip with --json', async () => {
-    expect((await cli('init', ws)).out[0]).toMatch(/^workspace ready at .* \(schema 1\)$/);
+    expect((await cli('init', ws)).out[0]).toMatch(/^workspace ready at .* \(schema \d+\)$/);
     const imp = await cli('import', problemsFile(), '--workspace', ws, '--dataset', 'd', '--json');
     expect(imp.code).toBe(0);
     expect(JSON.parse(imp.out[0])).toEqual({ imported: 2, images: 0, skipped: 0 });
@@ -141,7 +142,7 @@ describe('steplab CLI', () => {
     const u = new URL(url);
     const ok = await fetch(`${u.origin}/api/workspace.info`, { method: 'POST', headers: { authorization: `Bearer ${u.searchParams.get('token')}`, 'content-type': 'application/json' }, body: '{}' });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).schemaVersion).toBe(1);
+    expect((await ok.json()).schemaVersion).toBe(latestSchemaVersion());
     const no = await fetch(`${u.origin}/api/workspace.info`, { method: 'POST', body: '{}' });
     expect(no.status).toBe(401);
     child.kill('SIGTERM');

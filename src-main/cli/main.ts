@@ -1,5 +1,5 @@
 // The `steplab` command line. Exit codes: 0 ok, 1 a user error (one line on stderr), 2 an internal error.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,75 +17,10 @@ import { parseSearchConfig } from '../core/search/config';
 import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJob';
 import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
-import { JobProgressBar } from './progress';
+import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+import { addRewardCommands } from './reward';
 
-export interface CliIO {
-  out(line: string): void;
-  err(line: string): void;
-  /** whether progress bars may be drawn (stderr is a terminal) */
-  tty: boolean;
-}
-
-const defaultIO: CliIO = {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
-  tty: Boolean(process.stderr.isTTY),
-};
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function nonNegative(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
-  return n;
-}
-
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
-  return n;
-}
-
-function probability(v: string): number {
-  const n = Number(v);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be in (0, 1]');
-  return n;
-}
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
-  return n;
-}
-
-function withWorkbench<T>(dir: string, fn: (wb: Workbench) => Promise<T>): Promise<T> {
-  const wb = openWorkbench(dir);
-  return fn(wb).finally(() => wb.close());
-}
-
-/** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */
-async function runJobToEnd(wb: Workbench, job: Job, io: CliIO, json: boolean): Promise<Job> {
-  const bar = !json && io.tty ? new JobProgressBar() : null;
-  const off = wb.runner.onEvent((j) => {
-    if (j.id === job.id) bar?.update(j);
-  });
-  const onSigint = (): void => {
-    io.err(`cancelling job ${job.id}...`);
-    wb.runner.cancel(job.id);
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    return await wb.runner.wait(job.id);
-  } finally {
-    process.off('SIGINT', onSigint);
-    off();
-    bar?.stop();
-  }
-}
+export type { CliIO };
 
 export function buildProgram(io: CliIO = defaultIO): Command {
   const program = new Command('steplab')
@@ -476,6 +411,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       }
     });
 
+  addRewardCommands(program, io);
   return program;
 }
 
@@ -527,12 +463,6 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
 function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string }): boolean {
   const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string };
   return x.path === b.path && x.dataset === b.dataset && Boolean(x.skipBad) === b.skipBad && (x.format ?? null) === (b.format ?? null);
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]): string => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }
 
 /** Runs the CLI; returns the exit code. */

@@ -29,7 +29,8 @@ import { ImageExporter } from './images';
 import { JsonlWriter, readLines } from './jsonl';
 
 export interface ExportAnnotationsOptions {
-  dataset: string;
+  /** the dataset whose problems' annotations are exported; without it, `setName` is required and the whole set is exported */
+  dataset?: string;
   format: AnnotationExportFormat;
   out: string;
   split?: string;
@@ -138,7 +139,9 @@ const ROW_OF: Record<AnnotationExportFormat, (l: Labelled) => Row> = {
 const WITH_IMAGES: ReadonlySet<AnnotationExportFormat> = new Set(['trl', 'mmprm']);
 
 export async function exportAnnotations(store: Store, opts: ExportAnnotationsOptions): Promise<ExportAnnotationsResult> {
-  const datasetId = store.datasets.requireId(opts.dataset);
+  if (!opts.dataset && !opts.setName) throw new UserError('export annotations: name a dataset or an annotation set');
+  if (!opts.dataset && !store.annotations.sets().some((s) => s.name === opts.setName)) throw new UserError(`annotation set "${opts.setName}" not found`);
+  const datasetId = opts.dataset ? store.datasets.requireId(opts.dataset) : null;
   const toRow = ROW_OF[opts.format];
   if (!toRow) throw new UserError(`unknown annotation format "${opts.format}" (have: ${Object.keys(ROW_OF).join(', ')})`);
   const out = resolve(opts.out);
@@ -147,10 +150,11 @@ export async function exportAnnotations(store: Store, opts: ExportAnnotationsOpt
   const images = new ImageExporter(store.paths.imagesDir, outDir);
   let problem: Problem | null = null;
   try {
-    for (const annotation of store.annotations.forDataset(datasetId, { split: opts.split, setName: opts.setName })) {
+    const annotations = datasetId !== null ? store.annotations.forDataset(datasetId, { split: opts.split, setName: opts.setName }) : store.annotations.forSet(opts.setName!);
+    for (const annotation of annotations) {
       if (opts.limit !== undefined && writer.count >= opts.limit) break;
       if (annotation.rejected || annotation.steps.length === 0) continue;
-      // annotations come in dataset order, so those of one problem are together
+      // annotations come grouped by problem (dataset order, or problem id for a whole set)
       if (problem?.id !== annotation.problemId) problem = store.problems.get(annotation.problemId);
       const paths = WITH_IMAGES.has(opts.format) ? await images.paths(problem.images) : [];
       await writer.write(toRow({ annotation, problem, images: paths }));

@@ -1,10 +1,13 @@
 // Every job kind the runner knows. Workers import this module to find their handler.
 import { importJob } from '../data/importProblems';
 import { generateJob } from '../inference/generateJob';
+import { bonJob } from '../reward/bonJob';
+import { scoreJob } from '../reward/scoreJob';
+import { trainPrmJob } from '../reward/trainPrmJob';
 import { searchJob } from '../search/searchJob';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob];
+const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

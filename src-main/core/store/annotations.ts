@@ -111,6 +111,14 @@ export class AnnotationsRepo {
     return rows.map((r) => this.hydrate(r));
   }
 
+  /** Annotations of one set, whatever dataset their problems are in, grouped by problem. */
+  forSet(setName: string, q: { limit?: number } = {}): Annotation[] {
+    const rows = this.db
+      .prepare('SELECT * FROM annotations WHERE set_name = ? ORDER BY problem_id, id LIMIT ?')
+      .all(setName, q.limit ?? -1) as AnnRow[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
   private hydrate(r: AnnRow): Annotation {
     const steps = this.db
       .prepare('SELECT idx, text, soft_label, hard_label FROM annotation_steps WHERE annotation_id = ? ORDER BY idx')

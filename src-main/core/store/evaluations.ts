@@ -41,6 +41,16 @@ export class EvaluationsRepo {
     ).map((r) => ({ problemId: r.problem_id, solutionId: r.solution_id, scores: fromJson(r.scores, {}) }));
   }
 
+  /** Evaluations, newest first (without their metrics). */
+  list(): { id: number; name: string; createdAt: string; jobId: number | null }[] {
+    return this.db.prepare('SELECT id, name, created_at AS createdAt, job_id AS jobId FROM evaluations ORDER BY id DESC').all() as {
+      id: number;
+      name: string;
+      createdAt: string;
+      jobId: number | null;
+    }[];
+  }
+
   setMetrics(id: number, metrics: Record<string, unknown>): void {
     this.db.prepare('UPDATE evaluations SET metrics = ? WHERE id = ?').run(toJson(metrics), id);
   }

@@ -1,0 +1,80 @@
+// Helpers shared by the CLI's command modules: output, option parsers, running a job to its end.
+import { InvalidArgumentError } from 'commander';
+import type { Job } from '../../src-shared/domain';
+import { openWorkbench, type Workbench } from '../core/workbench';
+import { JobProgressBar } from './progress';
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+  /** whether progress bars may be drawn (stderr is a terminal) */
+  tty: boolean;
+}
+
+export const defaultIO: CliIO = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function nonNegative(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+export function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
+}
+
+export function probability(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be in (0, 1]');
+  return n;
+}
+
+export function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return n;
+}
+
+export function withWorkbench<T>(dir: string, fn: (wb: Workbench) => Promise<T>): Promise<T> {
+  const wb = openWorkbench(dir);
+  return fn(wb).finally(() => wb.close());
+}
+
+/** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */
+export async function runJobToEnd(wb: Workbench, job: Job, io: CliIO, json: boolean): Promise<Job> {
+  const bar = !json && io.tty ? new JobProgressBar() : null;
+  const off = wb.runner.onEvent((j) => {
+    if (j.id === job.id) bar?.update(j);
+  });
+  const onSigint = (): void => {
+    io.err(`cancelling job ${job.id}...`);
+    wb.runner.cancel(job.id);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await wb.runner.wait(job.id);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar?.stop();
+  }
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]): string => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
+

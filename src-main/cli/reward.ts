@@ -1,0 +1,280 @@
+// CLI commands of the process reward model: train-prm, score, bon, evaluations.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { UserError } from '../core/errors';
+import { AGGREGATORS } from '../core/reward/aggregate';
+import { BonConfig, type BonResult } from '../core/reward/bonJob';
+import { evaluationCsv, evaluationJson } from '../core/reward/evaluationExport';
+import { BON_METHODS } from '../core/reward/metrics';
+import { scoreRolloutsFile } from '../core/reward/rollouts';
+import { openPrm, type ScoreResult } from '../core/reward/scoreJob';
+import { checkTrainPrm, TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
+import { nonNegativeInt, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+
+function learningRate(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be a number in (0, 1]');
+  return n;
+}
+
+function nAtLeastOne(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('N must be an integer >= 1');
+  return n;
+}
+
+const pct = (x: number | undefined): string => (x === undefined ? '' : (100 * x).toFixed(1));
+
+/** Parses a config through its schema, turning the first issue into a one-line error. */
+function parseConfig<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown): T {
+  const r = schema.safeParse(v);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserError(`${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
+  }
+  return r.data;
+}
+
+export function addRewardCommands(program: Command, io: CliIO): void {
+  program
+    .command('train-prm')
+    .description('train a process reward model on an annotation set through the trainer protocol and register it')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--annotations <set>', 'annotation set to train on')
+    .option('--base <model>', 'model to start from (default: the policy that produced the annotations)')
+    .option('--name <name>', 'name to register the PRM under (default: prm-<set>)')
+    .option('--hard-labels', 'train on hard labels (MC > 0) instead of the soft MC values')
+    .option('--lr <x>', 'learning rate', learningRate)
+    .option('--epochs <n>', 'epochs', positiveInt)
+    .option('--batch-size <n>', 'rows per step', positiveInt)
+    .option('--max-steps <n>', 'stop after this many steps', positiveInt)
+    .option('--seed <s>', 'random seed', nonNegativeInt, 0)
+    .option('--no-dedupe', 'keep near-identical paths')
+    .option('--max-paths-per-problem <n>', 'keep at most N paths per problem', positiveInt)
+    .option('--val-annotations <set>', 'held-out annotation set for the trainer to report step metrics on')
+    .option('--trainer <command...>', 'trainer command (default: /usr/bin/python3 models/recipes/trainer.py)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (o: {
+        workspace: string;
+        annotations: string;
+        base?: string;
+        name?: string;
+        hardLabels?: boolean;
+        lr?: number;
+        epochs?: number;
+        batchSize?: number;
+        maxSteps?: number;
+        seed: number;
+        dedupe: boolean;
+        maxPathsPerProblem?: number;
+        valAnnotations?: string;
+        trainer?: string[];
+        json?: boolean;
+      }) => {
+        const config = parseConfig(TrainPrmConfig, {
+          annotations: o.annotations,
+          labels: o.hardLabels ? 'hard' : 'soft',
+          seed: o.seed,
+          dedupe: o.dedupe,
+          ...(o.base ? { base: o.base } : {}),
+          ...(o.name ? { name: o.name } : {}),
+          ...(o.lr !== undefined ? { lr: o.lr } : {}),
+          ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+          ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+          ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+          ...(o.maxPathsPerProblem !== undefined ? { maxPathsPerProblem: o.maxPathsPerProblem } : {}),
+          ...(o.valAnnotations ? { valAnnotations: o.valAnnotations } : {}),
+          ...(o.trainer ? { trainer: o.trainer } : {}),
+        });
+        await withWorkbench(o.workspace, async (wb) => {
+          checkTrainPrm(wb.store, config); // a clear error before the job starts
+          const end = await runJobToEnd(wb, wb.runner.submit('train-prm', config), io, Boolean(o.json));
+          if (end.state === 'cancelled') throw new UserError('training cancelled; nothing was registered');
+          if (end.state !== 'done') throw new UserError(end.error ?? 'training failed');
+          const r = end.result as TrainPrmResult;
+          if (o.json) io.out(JSON.stringify({ model: r.model, steps: r.steps, final_loss: r.finalLoss, annotation_set: r.annotationSet, annotation_hash: r.annotationHash, rows: r.rows, job: end.id }));
+          else io.out(`registered ${r.model} (role prm): ${r.steps} steps on ${r.rows} paths of set "${r.annotationSet}", final loss ${r.finalLoss?.toFixed(4) ?? 'n/a'}; loss curve stored with job ${end.id}`);
+        });
+      },
+    );
+
+  program
+    .command('score')
+    .description('score steps with a PRM: stored solutions of a dataset, the nodes of search trees, or an MM-PRM rollout file')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--prm <model>', 'PRM (name or name@version)')
+    .option('--dataset <name>', 'score the stored solutions of this dataset')
+    .option('--split <name>', 'only this split (with --dataset)')
+    .option('--search <ids>', 'score the nodes of these searches (comma-separated ids, or "job:<id>" for every search of a search job)')
+    .option('--rollouts <file>', 'an MM-PRM rollout file (query, image, solutions_splits) to score')
+    .option('--out <file>', 'where the scored rollout file goes (with --rollouts)')
+    .option('--threshold <t>', 'score below which a step counts as bad in the reported metrics', (v) => {
+      const n = Number(v);
+      if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
+      return n;
+    })
+    .option('--rescore', 'score again what this PRM already scored')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; threshold?: number; rescore?: boolean; json?: boolean }) => {
+      const modes = [o.dataset, o.search, o.rollouts].filter(Boolean).length;
+      if (modes !== 1) throw new UserError('give exactly one of --dataset, --search or --rollouts');
+      if (o.rollouts && !o.out) throw new UserError('--rollouts needs --out <file> for the scored copy');
+      if (o.split && !o.dataset) throw new UserError('--split goes with --dataset');
+      await withWorkbench(o.workspace, async (wb) => {
+        if (o.rollouts) {
+          const prm = await openPrm(wb.store, o.prm);
+          try {
+            const t0 = performance.now();
+            const r = await scoreRolloutsFile(prm.scorer, o.rollouts, o.out!);
+            const s = (performance.now() - t0) / 1000;
+            if (o.json) io.out(JSON.stringify({ prm: prm.label, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: Number(s.toFixed(2)) }));
+            else io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${prm.label} in ${s.toFixed(1)} s; wrote ${r.path}`);
+          } finally {
+            await prm.release();
+          }
+          return;
+        }
+        let searches: number[] | undefined;
+        if (o.search) {
+          const m = /^job:(\d+)$/.exec(o.search.trim());
+          if (m) {
+            const ids = wb.store.db.prepare('SELECT id FROM searches WHERE job_id = ? ORDER BY id').all(Number(m[1])) as { id: number }[];
+            if (ids.length === 0) throw new UserError(`job ${m[1]} made no searches`);
+            searches = ids.map((r) => r.id);
+          } else {
+            searches = o.search.split(',').map((x) => {
+              const n = Number(x.trim());
+              if (!Number.isInteger(n) || n < 1) throw new UserError(`--search: "${x}" is not a search id`);
+              return n;
+            });
+          }
+        }
+        const prmRec = wb.store.models.byName(o.prm);
+        if (prmRec.role !== 'prm') throw new UserError(`model "${o.prm}" is a ${prmRec.role} model, not a PRM`);
+        const config = {
+          prm: o.prm,
+          ...(o.dataset ? { dataset: o.dataset } : {}),
+          ...(o.split ? { split: o.split } : {}),
+          ...(searches ? { searches } : {}),
+          ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+          ...(o.rescore ? { rescore: true } : {}),
+        };
+        const end = await runJobToEnd(wb, wb.runner.submit('score', config), io, Boolean(o.json));
+        if (end.state === 'cancelled') throw new UserError('scoring cancelled; scores of finished batches are kept');
+        if (end.state !== 'done') throw new UserError(end.error ?? 'scoring failed');
+        const r = end.result as ScoreResult;
+        if (o.json) return io.out(JSON.stringify(r));
+        io.out(
+          `${r.prm}: scored ${o.dataset ? `${r.solutions} solutions` : `${r.nodes} tree nodes`} (${r.steps} steps${r.skipped ? `, ${r.skipped} already scored` : ''}), mean score ${r.mean_score?.toFixed(3) ?? 'n/a'}, ${Math.round(r.tokens_per_s)} tokens/s`,
+        );
+        if (r.gold) {
+          const pb = r.gold.processbench;
+          io.out(
+            `against gold step labels at threshold ${r.threshold}: step macro F1 ${pct(r.gold.steps.macroF1)} (good ${pct(r.gold.steps.f1Good)}, bad ${pct(r.gold.steps.f1Bad)}, ${r.gold.steps.steps} steps)${pb ? `; ProcessBench F1 ${pct(pb.f1)} (first error ${pct(pb.errorAccuracy)} on ${pb.flawed} flawed, no error ${pct(pb.correctAccuracy)} on ${pb.correct} correct)` : ''}`,
+          );
+        }
+        if (r.mc) io.out(`against MC labels (MC > 0 = good): macro F1 ${pct(r.mc.macroF1)}, accuracy ${pct(r.mc.accuracy)} over ${r.mc.steps} nodes`);
+      });
+    });
+
+  program
+    .command('bon')
+    .description('Best-of-N evaluation: N sampled candidates per problem, scored by a PRM, against random pick, greedy, majority vote and pass@N')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset')
+    .requiredOption('--split <name>', 'split to report on')
+    .requiredOption('--policy <model>', 'policy that writes the candidates')
+    .requiredOption('--prm <model>', 'PRM that scores them')
+    .requiredOption('--n <N>', 'candidates per problem', nAtLeastOne)
+    .option('--select-on <split>', 'choose the PRM aggregation and the step threshold on this split (e.g. val)')
+    .option('--limit <n>', 'at most N problems per split', positiveInt)
+    .option('--seed <s>', 'sampling seed', nonNegativeInt, 0)
+    .option('--temperature <t>', 'sampling temperature (default: the policy manifest\'s)', Number)
+    .option('--vote-weight <agg>', `aggregation weighting the PRM vote (${AGGREGATORS.filter((a) => a !== 'sum_log_odds').join(', ')})`, 'product')
+    .option('--name <name>', 'name of the stored evaluation')
+    .option('--json', 'print the result as JSON (last line)')
+    .action(
+      async (o: { workspace: string; dataset: string; split: string; policy: string; prm: string; n: number; selectOn?: string; limit?: number; seed: number; temperature?: number; voteWeight: string; name?: string; json?: boolean }) => {
+        const config = parseConfig(BonConfig, {
+          dataset: o.dataset,
+          split: o.split,
+          policy: o.policy,
+          prm: o.prm,
+          n: o.n,
+          seed: o.seed,
+          voteWeight: o.voteWeight,
+          ...(o.selectOn ? { selectOn: o.selectOn } : {}),
+          ...(o.limit ? { limit: o.limit } : {}),
+          ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+          ...(o.name ? { name: o.name } : {}),
+        });
+        await withWorkbench(o.workspace, async (wb) => {
+          for (const [what, ref, role] of [['--policy', o.policy, 'policy'], ['--prm', o.prm, 'prm']] as const) {
+            const rec = wb.store.models.byName(ref);
+            if (rec.role !== role) throw new UserError(`${what}: model "${ref}" is a ${rec.role} model, not a ${role === 'prm' ? 'PRM' : 'policy'}`);
+          }
+          wb.store.datasets.requireId(o.dataset);
+          const end = await runJobToEnd(wb, wb.runner.submit('bon', config), io, Boolean(o.json));
+          if (end.state === 'cancelled') throw new UserError('evaluation cancelled; candidates and scores made so far are kept and reused by the next run');
+          if (end.state !== 'done') throw new UserError(end.error ?? 'evaluation failed');
+          const r = end.result as BonResult;
+          if (!o.json) {
+            io.out(bonText(r, o.split));
+          }
+          if (o.json) io.out(JSON.stringify({ n: r.n, problems: r.problems, accuracy: r.accuracy, chosen: r.chosen, chosen_on: r.chosen_on, evaluation: r.evaluation, by_n: r.splits[o.split].byN }));
+        });
+      },
+    );
+
+  program
+    .command('evaluations')
+    .description('list stored evaluations, or export one as JSON or CSV')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--id <n>', 'the evaluation to show or export', positiveInt)
+    .option('--format <fmt>', 'json | csv (with --out)', 'json')
+    .option('--out <file>', 'write the evaluation to this file')
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; id?: number; format: string; out?: string; json?: boolean }) => {
+      if (o.format !== 'json' && o.format !== 'csv') throw new UserError(`unknown format "${o.format}" (json or csv)`);
+      if (o.out && o.id === undefined) throw new UserError('--out needs --id');
+      await withWorkbench(o.workspace, async (wb) => {
+        if (o.id === undefined) {
+          const list = wb.store.evaluations.list();
+          if (o.json) return io.out(JSON.stringify(list));
+          if (list.length === 0) return io.out('no evaluations; make one with: steplab bon --workspace <dir> --dataset demo --split test --policy tiny-policy --prm tiny-prm --n 16');
+          io.out(table(['id', 'name', 'created'], list.map((e) => [String(e.id), e.name, e.createdAt])));
+          return;
+        }
+        const ev = wb.store.evaluations.get(o.id);
+        if (o.out) {
+          writeFileSync(o.out, o.format === 'csv' ? evaluationCsv(wb.store, ev) : JSON.stringify(evaluationJson(wb.store, ev), null, 2) + '\n');
+          io.out(`wrote evaluation ${ev.id} (${o.format}) to ${o.out}`);
+          return;
+        }
+        if (o.json) return io.out(JSON.stringify(evaluationJson(wb.store, ev)));
+        const m = ev.metrics as unknown as BonResult;
+        io.out(`${ev.name} (evaluation ${ev.id}, ${ev.createdAt})`);
+        if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
+      });
+    });
+}
+
+/** The accuracy table of a Best-of-N result (methods down, N across), with the chosen method marked. */
+export function bonText(r: Pick<BonResult, 'splits' | 'chosen' | 'chosen_on' | 'threshold' | 'policy' | 'prm' | 'n'>, split: string): string {
+  const rep = r.splits[split];
+  const ns = Object.keys(rep.byN);
+  const rows = BON_METHODS.map((m) => [m === r.chosen ? `${m} *` : m, ...ns.map((n) => pct(rep.byN[n][m]))]);
+  const lines = [
+    `Best-of-N on ${split}: ${rep.problems} problems, ${rep.candidates} candidates; policy ${r.policy}, PRM ${r.prm} (accuracy %, * = chosen on ${r.chosen_on})`,
+    table(['method', ...ns.map((n) => `N=${n}`)], rows),
+  ];
+  if (rep.steps) {
+    const s = rep.steps;
+    lines.push(
+      `step level vs gold labels (threshold ${s.threshold}${r.chosen_on !== split ? `, chosen on ${r.chosen_on}` : ''}): ProcessBench F1 ${pct(s.processbench.f1)} (first error ${pct(s.processbench.errorAccuracy)} of ${s.processbench.flawed} flawed, no error ${pct(s.processbench.correctAccuracy)} of ${s.processbench.correct} correct), step macro F1 ${pct(s.stepF1.macroF1)}; at 0.5: ${pct(s.at05.processbench.f1)} / ${pct(s.at05.stepF1.macroF1)}`,
+    );
+  }
+  return lines.join('\n');
+}

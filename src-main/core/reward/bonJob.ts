@@ -1,0 +1,344 @@
+// The `bon` job: Best-of-N evaluation of a PRM on a split. Samples N candidates per problem with the
+// policy (reusing candidates an earlier run made with the same policy and settings), one greedy solution
+// per problem, scores every candidate with the PRM, and reports the accuracy of a random pick, greedy,
+// majority vote, each PRM aggregation, the PRM-weighted vote and pass@N, for N = 1, 2, 4, ... up to N.
+// With `selectOn`, the same is done on a second split first, and the PRM method and the step threshold
+// are chosen there, never on the split reported. Every generated or scored batch is committed with the
+// job's progress, so a killed run resumes where it stopped.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Problem } from '../../../src-shared/domain';
+import { verify } from '../data/verify';
+import { labelSolution } from '../demo/check';
+import { UserError } from '../errors';
+import { Engine, type RolloutRequest } from '../inference/engine';
+import { demoCheckable, problemImage } from '../inference/generateJob';
+import { loadModel } from '../inference/model';
+import { renderPrompt, splitSteps } from '../inference/prompt';
+import type { JobContext, JobHandler } from '../jobs/types';
+import { createRng, mixSeed } from '../rng';
+import type { Store } from '../store';
+import type { NewSolution, Solution } from '../store/solutions';
+import { AGGREGATORS, aggregate, answerKey, type Aggregator } from './aggregate';
+import {
+  BON_METHODS,
+  DEFAULT_NS,
+  bonTable,
+  chooseMethod,
+  chooseThreshold,
+  processBenchF1,
+  stepF1,
+  stepPairs,
+  type BonMethod,
+  type BonRow,
+  type ProblemCandidates,
+  type ProcessBenchResult,
+  type ScoredSolution,
+  type StepF1Result,
+} from './metrics';
+import { openPrm } from './scoreJob';
+
+export const BonConfig = z
+  .object({
+    dataset: z.string().min(1),
+    split: z.string().min(1),
+    /** a second split on which the PRM method and the step threshold are chosen */
+    selectOn: z.string().min(1).optional(),
+    policy: z.string().min(1),
+    prm: z.string().min(1),
+    n: z.number().int().min(1, 'N must be at least 1').max(1024),
+    limit: z.number().int().min(1).optional(),
+    seed: z.number().int().default(0),
+    temperature: z.number().gt(0).max(5).optional(),
+    topK: z.number().int().min(0).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
+    /** aggregation whose (non-negative) value weights the PRM-weighted vote */
+    voteWeight: z.enum(AGGREGATORS).refine((a) => a !== 'sum_log_odds', 'the vote weight must be non-negative (not sum_log_odds)').default('product'),
+    problemsPerBatch: z.number().int().min(1).max(256).default(8),
+    name: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((c) => c.selectOn !== c.split, { message: 'selectOn must be another split than the one reported', path: ['selectOn'] });
+export type BonConfig = z.infer<typeof BonConfig>;
+
+export interface SplitReport {
+  split: string;
+  problems: number;
+  candidates: number;
+  /** accuracy of each method by N, as fractions */
+  byN: Record<string, BonRow>;
+  /** demo domain: ProcessBench F1 and step macro F1 against the gold step labels, at the threshold */
+  steps: { threshold: number; processbench: ProcessBenchResult; stepF1: StepF1Result; at05: { processbench: ProcessBenchResult; stepF1: StepF1Result } } | null;
+}
+
+export interface BonResult {
+  evaluation: number;
+  n: number;
+  problems: number;
+  /** the reported split's accuracy at N */
+  accuracy: BonRow;
+  /** the PRM method chosen (on selectOn, or on the split itself when none was given) */
+  chosen: BonMethod;
+  chosen_on: string;
+  threshold: number;
+  splits: Record<string, SplitReport>;
+  policy: string;
+  prm: string;
+  generated: number;
+  reused: number;
+  scored: number;
+}
+
+interface Sampling {
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxNewTokens: number;
+}
+
+/** The key that names one set of candidates: policy, settings, seed. Candidates with the same key are reused. */
+function candidateKey(policyId: number, s: Sampling, seed: number, greedy: boolean): string {
+  const spec = greedy ? { policyId, greedy: true, maxNewTokens: s.maxNewTokens } : { policyId, ...s, seed };
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+interface Bon {
+  key: string;
+  k: number;
+}
+const bonOf = (s: Solution): Bon | null => {
+  const b = (s.settings as { bon?: Bon }).bon;
+  return b && typeof b.key === 'string' && typeof b.k === 'number' ? b : null;
+};
+
+/** Stored candidates of a problem under a key, by index k. */
+function candidatesOf(store: Store, problemId: number, key: string): Map<number, Solution> {
+  const out = new Map<number, Solution>();
+  for (const s of store.solutions.forProblem(problemId)) {
+    const b = bonOf(s);
+    if (b && b.key === key && !out.has(b.k)) out.set(b.k, s);
+  }
+  return out;
+}
+
+export const bonJob: JobHandler<BonConfig, BonResult> = {
+  kind: 'bon',
+  configSchema: BonConfig,
+  async run(ctx) {
+    const { store, config } = ctx;
+    const policyRec = store.models.byName(config.policy);
+    if (policyRec.role !== 'policy') throw new UserError(`model "${config.policy}" is a ${policyRec.role} model, not a policy`);
+    const prmRec = store.models.byName(config.prm);
+    if (prmRec.role !== 'prm') throw new UserError(`model "${config.prm}" is a ${prmRec.role} model, not a PRM`);
+    const datasetId = store.datasets.requireId(config.dataset);
+    const splits = config.selectOn ? [config.selectOn, config.split] : [config.split];
+    const problemsOf = new Map<string, Problem[]>();
+    for (const sp of splits) {
+      const ps = [...store.problems.iterateDataset(datasetId, { split: sp, limit: config.limit })];
+      if (ps.length === 0) throw new UserError(`dataset "${config.dataset}" has no problems in split "${sp}"`);
+      problemsOf.set(sp, ps);
+    }
+    const all = splits.flatMap((sp) => problemsOf.get(sp)!);
+    const counts = { generated: 0, reused: 0, scored: 0 };
+
+    // 1. candidates
+    const policy = await loadModel(policyRec.path);
+    let sampling: Sampling;
+    let keys: { sample: string; greedy: string };
+    try {
+      const engine = new Engine(policy);
+      const p = policy.manifest.parameters;
+      sampling = { temperature: config.temperature ?? p.temperature, topK: config.topK ?? p.topK, topP: config.topP ?? p.topP, maxNewTokens: config.maxNewTokens ?? p.maxNewTokens };
+      if (sampling.temperature <= 0) throw new UserError('Best-of-N needs sampled candidates: temperature must be above 0');
+      keys = { sample: candidateKey(policyRec.id, sampling, config.seed, false), greedy: candidateKey(policyRec.id, sampling, config.seed, true) };
+      await generateCandidates(ctx, engine, policyRec.id, all, sampling, keys, counts);
+    } finally {
+      await policy.release();
+    }
+
+    // 2. scores
+    const prm = await openPrm(store, config.prm);
+    try {
+      for (let start = 0; start < all.length; start += config.problemsPerBatch * 4) {
+        ctx.throwIfCancelled();
+        const batch = all.slice(start, start + config.problemsPerBatch * 4);
+        const sols = batch.flatMap((p) => [...candidatesOf(store, p.id, keys.sample).values()].filter((s) => bonOf(s)!.k < config.n).map((s) => ({ p, s })));
+        const have = store.scores.stepScores(prm.modelId, sols.map((x) => x.s.id));
+        const todo = sols.filter((x) => !have.has(x.s.id) && x.s.steps.length > 0);
+        if (todo.length === 0) continue;
+        const items = [];
+        for (const x of todo) items.push({ question: x.p.question, steps: x.s.steps.map((st) => st.text), image: await problemImage(store, x.p, prm.scorer.engine) });
+        const scores = await prm.scorer.score(items, ctx.signal);
+        counts.scored += todo.length;
+        ctx.commit(
+          () => store.scores.setStepScores(prm.modelId, todo.map((x, i) => ({ solutionId: x.s.id, scores: scores[i] }))),
+          { done: Math.min(start + batch.length, all.length), total: all.length, message: `scoring: ${counts.scored} candidates` },
+          { phase: 'score' },
+        );
+      }
+    } finally {
+      await prm.release();
+    }
+
+    // 3. metrics
+    const ns = DEFAULT_NS.filter((x) => x < config.n).concat(config.n);
+    const reports: Record<string, SplitReport> = {};
+    const scored: Record<string, { problems: ProblemCandidates[]; steps: ScoredSolution[]; items: { problemId: number; solutionId: number; scores: Record<string, number> }[] }> = {};
+    for (const sp of splits) {
+      const problems: ProblemCandidates[] = [];
+      const steps: ScoredSolution[] = [];
+      const items: { problemId: number; solutionId: number; scores: Record<string, number> }[] = [];
+      for (const p of problemsOf.get(sp)!) {
+        const cands = [...candidatesOf(store, p.id, keys.sample).entries()].filter(([k]) => k < config.n).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+        const sc = store.scores.stepScores(prmRec.id, cands.map((s) => s.id));
+        const greedy = candidatesOf(store, p.id, keys.greedy).get(0);
+        problems.push({
+          problemId: p.id,
+          greedyCorrect: greedy ? greedy.verdict === 'correct' : null,
+          candidates: cands.map((s) => ({ correct: s.verdict === 'correct', answer: answerKey(s.finalAnswer), scores: sc.get(s.id) ?? [] })),
+        });
+        for (const s of cands) {
+          const scores = sc.get(s.id) ?? [];
+          const gold = s.steps.map((x) => x.goldLabel);
+          if (gold.length && gold.every((g) => g === 0 || g === 1)) steps.push({ gold: gold as (0 | 1)[], scores, finalCorrect: s.verdict === 'correct' });
+          items.push({ problemId: p.id, solutionId: s.id, scores: { correct: s.verdict === 'correct' ? 1 : 0, ...Object.fromEntries(AGGREGATORS.map((a) => [a, finiteOr(aggregate(scores, a))])) } });
+        }
+      }
+      scored[sp] = { problems, steps, items };
+    }
+    const selectSplit = config.selectOn ?? config.split;
+    const selectTable = bonTable(scored[selectSplit].problems, ns, { voteWeight: config.voteWeight as Aggregator });
+    const chosen = chooseMethod(selectTable.get(config.n)!);
+    const selSteps = scored[selectSplit].steps;
+    const threshold = selSteps.length ? chooseThreshold((t) => processBenchF1(selSteps, t).f1) : 0.5;
+    for (const sp of splits) {
+      const table = sp === selectSplit ? selectTable : bonTable(scored[sp].problems, ns, { voteWeight: config.voteWeight as Aggregator });
+      const st = scored[sp].steps;
+      reports[sp] = {
+        split: sp,
+        problems: scored[sp].problems.length,
+        candidates: scored[sp].items.length,
+        byN: Object.fromEntries([...table.entries()].map(([n, row]) => [String(n), row])),
+        steps: st.length
+          ? {
+              threshold,
+              processbench: processBenchF1(st, threshold),
+              stepF1: stepF1(stepPairs(st), threshold),
+              at05: { processbench: processBenchF1(st, 0.5), stepF1: stepF1(stepPairs(st), 0.5) },
+            }
+          : null,
+      };
+    }
+    const main = reports[config.split];
+    const accuracy = main.byN[String(config.n)];
+    const result: Omit<BonResult, 'evaluation'> = {
+      n: config.n,
+      problems: main.problems,
+      accuracy,
+      chosen,
+      chosen_on: selectSplit,
+      threshold,
+      splits: reports,
+      policy: `${policyRec.name}@${policyRec.version}`,
+      prm: `${prmRec.name}@${prmRec.version}`,
+      ...counts,
+    };
+    const evaluation = store.transaction(() => {
+      const id = store.evaluations.create({
+        name: config.name ?? `bon@${config.n} ${config.dataset}/${config.split} ${result.prm}`,
+        datasetId,
+        policyId: policyRec.id,
+        rewardId: prmRec.id,
+        config: { ...config, sampling, methods: BON_METHODS },
+        jobId: ctx.job.id,
+      });
+      store.evaluations.addItems(id, scored[config.split].items);
+      store.evaluations.setMetrics(id, result as unknown as Record<string, unknown>);
+      return id;
+    });
+    return { evaluation, ...result };
+  },
+};
+
+const finiteOr = (v: number): number => (Number.isFinite(v) ? v : -1e300);
+
+/** Makes the missing candidates (k < n) and greedy solutions of the problems, committed batch by batch. */
+async function generateCandidates(
+  ctx: JobContext<BonConfig>,
+  engine: Engine,
+  policyId: number,
+  problems: readonly Problem[],
+  sampling: Sampling,
+  keys: { sample: string; greedy: string },
+  counts: { generated: number; reused: number },
+): Promise<void> {
+  const { store, config } = ctx;
+  const manifest = engine.model.manifest;
+  for (let start = 0; start < problems.length; start += config.problemsPerBatch) {
+    ctx.throwIfCancelled();
+    const batch = problems.slice(start, start + config.problemsPerBatch);
+    const sampleReqs: RolloutRequest[] = [];
+    const greedyReqs: RolloutRequest[] = [];
+    const plan: { p: Problem; ks: number[]; greedy: boolean }[] = [];
+    for (const p of batch) {
+      const have = candidatesOf(store, p.id, keys.sample);
+      const ks = Array.from({ length: config.n }, (_, k) => k).filter((k) => !have.has(k));
+      counts.reused += config.n - ks.length;
+      const greedy = !candidatesOf(store, p.id, keys.greedy).has(0);
+      if (ks.length === 0 && !greedy) continue;
+      const image = await problemImage(store, p, engine);
+      const prefix = engine.encodePrompt(renderPrompt(manifest, p.question, { hasImage: Boolean(image) }));
+      if (ks.length) {
+        sampleReqs.push({
+          prefix,
+          image,
+          rngs: ks.map((k) => {
+            const r = createRng(mixSeed(config.seed, p.id, k));
+            return () => r.next();
+          }),
+        });
+      }
+      if (greedy) greedyReqs.push({ prefix, image, rngs: [() => 0] });
+      plan.push({ p, ks, greedy });
+    }
+    if (plan.length === 0) continue;
+    const samples = sampleReqs.length ? await engine.generate(sampleReqs, { ...sampling, stopAtStep: false, signal: ctx.signal }) : [];
+    const greedies = greedyReqs.length ? await engine.generate(greedyReqs, { ...sampling, temperature: 0, stopAtStep: false, signal: ctx.signal }) : [];
+    const rows: NewSolution[] = [];
+    let si = 0;
+    let gi = 0;
+    for (const { p, ks, greedy } of plan) {
+      const check = demoCheckable(p);
+      const make = (text: string, finish: string, bon: Bon, temperature: number): NewSolution => {
+        const steps = splitSteps(text, manifest.stepDelimiter);
+        const v = verify({ answer: p.answer, prediction: text, answerType: p.answerType });
+        const gold = check ? labelSolution(check, steps) : null;
+        return {
+          problemId: p.id,
+          modelId: policyId,
+          origin: 'generate',
+          finalAnswer: v.extracted,
+          verdict: v.verdict,
+          settings: { ...sampling, temperature, seed: config.seed, finish, jobId: ctx.job.id, bon },
+          provider: engine.provider,
+          jobId: ctx.job.id,
+          steps: steps.map((t, i) => ({ text: t, goldLabel: gold ? gold.labels[i] ?? null : null })),
+        };
+      };
+      if (ks.length) {
+        samples[si++].forEach((r, j) => rows.push(make(r.text, r.finish, { key: keys.sample, k: ks[j] }, sampling.temperature)));
+      }
+      if (greedy) {
+        const r = greedies[gi++][0];
+        rows.push(make(r.text, r.finish, { key: keys.greedy, k: 0 }, 0));
+      }
+    }
+    counts.generated += rows.length;
+    ctx.commit(
+      () => store.solutions.insertMany(rows),
+      { done: Math.min(start + batch.length, problems.length), total: problems.length, message: `sampling: ${counts.generated} solutions made, ${counts.reused} reused` },
+      { phase: 'generate' },
+    );
+  }
+}

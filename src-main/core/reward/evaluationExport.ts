@@ -1,0 +1,39 @@
+// A stored evaluation as JSON (everything: config, metrics, per-candidate scores) or CSV (the accuracy
+// table in long form, one row per split, N and method, for a spreadsheet or a plotting script).
+import type { Store } from '../store';
+import type { EvaluationRecord } from '../store/evaluations';
+import type { BonRow } from './metrics';
+
+export function evaluationJson(store: Store, ev: EvaluationRecord): Record<string, unknown> {
+  const name = (id: number | null): string | null => {
+    if (id === null) return null;
+    const m = store.models.get(id);
+    return `${m.name}@${m.version}`;
+  };
+  return {
+    id: ev.id,
+    name: ev.name,
+    created_at: ev.createdAt,
+    dataset: ev.datasetId === null ? null : (store.db.prepare('SELECT name FROM datasets WHERE id = ?').get(ev.datasetId) as { name: string } | undefined)?.name ?? null,
+    policy: name(ev.policyId),
+    prm: name(ev.rewardId),
+    job: ev.jobId,
+    config: ev.config,
+    metrics: ev.metrics,
+    items: store.evaluations.items(ev.id).map((i) => ({ problem_id: i.problemId, solution_id: i.solutionId, ...i.scores })),
+  };
+}
+
+const csvCell = (v: string | number): string => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+export function evaluationCsv(_store: Store, ev: EvaluationRecord): string {
+  const splits = (ev.metrics.splits ?? {}) as Record<string, { byN: Record<string, BonRow> }>;
+  const chosen = ev.metrics.chosen as string | undefined;
+  const lines = ['split,n,method,accuracy,chosen'];
+  for (const [split, rep] of Object.entries(splits)) {
+    for (const [n, row] of Object.entries(rep.byN)) {
+      for (const [method, acc] of Object.entries(row)) lines.push([split, Number(n), method, acc, method === chosen ? 1 : 0].map(csvCell).join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,187 @@
+// The `train-prm` job: exports an annotation set as TRL stepwise rows, runs the trainer (task "prm")
+// through the trainer protocol, stores its loss curve as it streams, and registers the model it wrote
+// with provenance (annotation set and its hash, options, parent). The work folder is removed whatever
+// happens, and the model is registered only after the trainer reported a complete folder, so a crash,
+// a failure or a cancel leaves nothing half registered. A resumed job trains again from the start.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Job } from '../../../src-shared/domain';
+import { exportAnnotations } from '../data/exportAnnotations';
+import { NotFoundError, UserError } from '../errors';
+import type { JobHandler } from '../jobs/types';
+import { registerModel } from '../models/registry';
+import type { Store } from '../store';
+import { REFERENCE_TRAINER, runTrainer } from '../training/protocol';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export const TrainPrmConfig = z
+  .object({
+    annotations: z.string().min(1),
+    /** the model to start from (a policy of the annotations' family); default: the policy that produced the set */
+    base: z.string().min(1).optional(),
+    /** name to register the PRM under; default prm-<set> */
+    name: z.string().regex(NAME, 'letters, digits, . _ - (max 100)').optional(),
+    labels: z.enum(['soft', 'hard']).default('soft'),
+    lr: z.number().gt(0).max(1).optional(),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    batchSize: z.number().int().min(1).max(4096).optional(),
+    maxSteps: z.number().int().min(1).optional(),
+    seed: z.number().int().min(0).default(0),
+    /** drop near-identical paths (same problem, same steps up to whitespace and case) */
+    dedupe: z.boolean().default(true),
+    maxPathsPerProblem: z.number().int().min(1).optional(),
+    /** a held-out annotation set whose step metrics the trainer reports */
+    valAnnotations: z.string().min(1).optional(),
+    /** trainer command (argv); default: the reference trainer */
+    trainer: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type TrainPrmConfig = z.infer<typeof TrainPrmConfig>;
+
+export interface TrainPrmResult {
+  model: string;
+  modelId: number;
+  steps: number;
+  finalLoss: number | null;
+  annotationSet: string;
+  annotationHash: string;
+  rows: number;
+}
+
+const workDir = (store: Store, job: Job): string => join(store.paths.dir, 'tmp', `train-prm-${job.id}`);
+
+/** The family of the policy that produced an annotation set, and that policy's name, when known. */
+export function annotationSource(store: Store, set: string): { model: string | null; family: string | null } {
+  if (!store.annotations.sets().some((s) => s.name === set)) {
+    const have = store.annotations.sets().map((s) => s.name);
+    throw new UserError(`annotation set "${set}" not found${have.length ? ` (have: ${have.slice(0, 10).join(', ')})` : ' (the workspace has none: run a search first)'}`);
+  }
+  const models = new Set(
+    (store.db.prepare("SELECT DISTINCT json_extract(provenance, '$.model') AS m FROM annotations WHERE set_name = ?").all(set) as { m: string | null }[]).map((r) => r.m),
+  );
+  const families = new Map<string, string>();
+  for (const m of models) {
+    if (!m) continue;
+    try {
+      const rec = store.models.byName(m);
+      if (rec.family) families.set(m, rec.family);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  if (new Set(families.values()).size > 1) {
+    throw new UserError(`annotation set "${set}" mixes models of different families (${[...families].map(([m, f]) => `${m}: ${f}`).join(', ')}); train on one family at a time`);
+  }
+  const [model, family] = [...families.entries()][0] ?? [[...models][0] ?? null, null];
+  return { model, family };
+}
+
+export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
+  kind: 'train-prm',
+  configSchema: TrainPrmConfig,
+  async run(ctx) {
+    const { store, config, job } = ctx;
+    const { base, name } = checkTrainPrm(store, config);
+    const baseRec = store.models.byName(base);
+    const dir = workDir(store, job);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    try {
+      const train = await exportAnnotations(store, { setName: config.annotations, format: 'trl', out: join(dir, 'data', 'train.jsonl') });
+      if (train.written === 0) throw new UserError(`annotation set "${config.annotations}" has no usable annotations (all rejected or empty)`);
+      const val = config.valAnnotations ? await exportAnnotations(store, { setName: config.valAnnotations, format: 'trl', out: join(dir, 'val', 'val.jsonl') }) : null;
+      const annotationHash = 'sha256:' + createHash('sha256').update(readFileSync(train.path)).digest('hex');
+      const out = join(dir, 'out');
+      const hp: Record<string, unknown> = { seed: config.seed };
+      if (config.lr !== undefined) hp.lr = config.lr;
+      if (config.epochs !== undefined) hp.epochs = config.epochs;
+      if (config.batchSize !== undefined) hp.batch_size = config.batchSize;
+      if (config.maxSteps !== undefined) hp.max_steps = config.maxSteps;
+      const trainerConfig = {
+        task: 'prm',
+        base_model: baseRec.path,
+        train_file: train.path,
+        output_dir: out,
+        name,
+        labels: config.labels,
+        dedupe: config.dedupe,
+        max_paths_per_problem: config.maxPathsPerProblem ?? null,
+        val_file: val?.path ?? null,
+        hyperparameters: hp,
+      };
+      let lastStep = 0;
+      let lastLoss: number | null = null;
+      let pending: [number, number][] = [];
+      const flush = (): void => {
+        if (pending.length) store.jobs.addMetrics(job.id, 'loss', pending);
+        pending = [];
+      };
+      const run = await runTrainer({
+        command: config.trainer ?? REFERENCE_TRAINER,
+        config: trainerConfig,
+        workDir: dir,
+        shouldCancel: () => {
+          try {
+            ctx.throwIfCancelled();
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        onEvent: (e) => {
+          if (e.event === 'progress') {
+            lastStep = e.step;
+            if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
+              lastLoss = e.loss;
+              pending.push([e.step, e.loss]);
+            }
+            if (pending.length >= 20) flush();
+            ctx.progress({ done: e.step, total: e.total ?? null, message: `step ${e.step}${e.total ? `/${e.total}` : ''}${lastLoss !== null ? `, loss ${lastLoss.toFixed(4)}` : ''}` });
+          } else if (e.event === 'log') {
+            ctx.progress({ done: lastStep, total: null, message: e.message.slice(0, 300) });
+          }
+        },
+      });
+      flush();
+      ctx.throwIfCancelled();
+      const rec = await registerModel(store, run.model, {
+        name,
+        provenance: {
+          parent: `${baseRec.name}@${baseRec.version}`,
+          annotationSet: config.annotations,
+          annotationHash,
+          trainingDataHash: annotationHash,
+          rows: train.written,
+          options: { labels: config.labels, lr: config.lr ?? null, epochs: config.epochs ?? null, batchSize: config.batchSize ?? null, maxSteps: config.maxSteps ?? null, seed: config.seed, dedupe: config.dedupe, maxPathsPerProblem: config.maxPathsPerProblem ?? null, valAnnotations: config.valAnnotations ?? null },
+          job: job.id,
+        },
+      });
+      if (rec.role !== 'prm') throw new UserError(`the trainer wrote a ${rec.role} model, not a PRM`);
+      return { model: `${rec.name}@${rec.version}`, modelId: rec.id, steps: lastStep, finalLoss: lastLoss, annotationSet: config.annotations, annotationHash, rows: train.written };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  cleanup(store, job) {
+    rmSync(workDir(store, job), { recursive: true, force: true });
+  },
+};
+
+/** Checks a train-prm request before any work starts (also run by the CLI before it submits). */
+export function checkTrainPrm(store: Store, config: TrainPrmConfig): { base: string; name: string } {
+  const src = annotationSource(store, config.annotations);
+  if (config.valAnnotations) annotationSource(store, config.valAnnotations);
+  const base = config.base ?? src.model;
+  if (!base) throw new UserError(`annotation set "${config.annotations}" does not say which policy produced it: name the model to start from (base)`);
+  const baseRec = store.models.byName(base);
+  if (baseRec.role !== 'policy' && baseRec.role !== 'prm') throw new UserError(`base model "${base}" is a ${baseRec.role} model; a PRM starts from a policy (or a PRM) of the annotations' family`);
+  if (src.family && baseRec.family && src.family !== baseRec.family) {
+    throw new UserError(
+      `annotation set "${config.annotations}" comes from ${src.model} (family ${src.family}), but base model "${base}" is family ${baseRec.family}: a PRM must share the tokenizer family of the policy whose steps it learns`,
+    );
+  }
+  return { base, name: config.name ?? `prm-${config.annotations}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100) };
+}

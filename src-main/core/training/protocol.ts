@@ -1,0 +1,108 @@
+// Runs an external trainer that speaks the trainer protocol (DESIGN.md "Training"): `<command> --config
+// <file.json>`, JSON lines on stdout (progress, log, error, done), SIGTERM to cancel. The caller gets
+// each event as it arrives; a failure carries the trainer's own error message and its last stderr lines.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CancelledError, UserError } from '../errors';
+
+/** The repository root: the reference trainer's paths are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Steplab's reference trainer (Debian python3-torch). */
+export const REFERENCE_TRAINER = ['/usr/bin/python3', join(REPO_ROOT, 'models', 'recipes', 'trainer.py')];
+
+export type TrainerEvent =
+  | { event: 'progress'; step: number; total?: number; loss?: number; [k: string]: unknown }
+  | { event: 'log'; message: string; [k: string]: unknown }
+  | { event: 'error'; message: string }
+  | { event: 'done'; model: string };
+
+export interface TrainerRun {
+  /** the model folder the trainer reported */
+  model: string;
+  logs: string[];
+}
+
+export interface RunTrainerOptions {
+  command: readonly string[];
+  config: Record<string, unknown>;
+  /** where the config file is written */
+  workDir: string;
+  cwd?: string;
+  onEvent?(e: TrainerEvent): void;
+  /** polled every 250 ms; true sends SIGTERM and the run ends in CancelledError */
+  shouldCancel?(): boolean;
+}
+
+const STDERR_TAIL_LINES = 20;
+
+export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
+  if (opts.command.length === 0) throw new UserError('trainer command is empty');
+  const cfgFile = join(opts.workDir, 'trainer-config.json');
+  writeFileSync(cfgFile, JSON.stringify(opts.config, null, 2));
+  const [bin, ...args] = opts.command;
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args, '--config', cfgFile], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '1', PYTHONUNBUFFERED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdoutBuf = '';
+    let stderr = '';
+    let done: string | null = null;
+    let errorMessage: string | null = null;
+    let cancelled = false;
+    const logs: string[] = [];
+    const protocolErrors: string[] = [];
+    const onLine = (line: string): void => {
+      if (!line.trim()) return;
+      let e: TrainerEvent;
+      try {
+        e = JSON.parse(line) as TrainerEvent;
+      } catch {
+        protocolErrors.push(line.slice(0, 200));
+        return;
+      }
+      if (e.event === 'done') done = e.model;
+      else if (e.event === 'error') errorMessage = e.message;
+      else if (e.event === 'log') logs.push(e.message);
+      opts.onEvent?.(e);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      stdoutBuf += d;
+      let nl: number;
+      while ((nl = stdoutBuf.indexOf('\n')) >= 0) {
+        onLine(stdoutBuf.slice(0, nl));
+        stdoutBuf = stdoutBuf.slice(nl + 1);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
+      if (stderr.length > 64_000) stderr = stderr.slice(-32_000);
+    });
+    const poll = setInterval(() => {
+      if (!cancelled && opts.shouldCancel?.()) {
+        cancelled = true;
+        child.kill('SIGTERM');
+      }
+    }, 250);
+    child.on('error', (e) => {
+      clearInterval(poll);
+      reject(new UserError(`cannot start the trainer "${opts.command.join(' ')}": ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
+      onLine(stdoutBuf);
+      if (cancelled) return reject(new CancelledError());
+      if (code === 0 && done) return resolve({ model: done, logs });
+      const tail = stderr.trim().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
+      const why = errorMessage ?? (code === 0 ? 'it exited without a "done" event' : `exit ${code ?? signal}`);
+      const extra = protocolErrors.length ? `\nstdout lines that were not JSON: ${protocolErrors.slice(0, 3).join(' | ')}` : '';
+      reject(new UserError(`trainer failed: ${why}${tail ? `\nlast lines of stderr:\n${tail}` : ''}${extra}`));
+    });
+  });
+}
