@@ -1,0 +1,201 @@
+// The PRM's jobs with the bundled models on real demo problems: Best-of-N end to end (selection on
+// val, candidates reused, evaluation stored and exported), scoring stored solutions, search trees and
+// an MM-PRM rollout file, and the one-line errors that come before any work.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, type CliIO } from '../src-main/cli/main';
+import { Store } from '../src-main/core/store';
+import { tempDir } from './helpers/tmp';
+
+let tmp: ReturnType<typeof tempDir>;
+let ws: string;
+
+async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), tty: false };
+  return { code: await main(args, io), out, err };
+}
+
+const lastJson = (r: { out: string[] }): Record<string, any> => JSON.parse(r.out.at(-1)!);
+
+beforeAll(async () => {
+  tmp = tempDir();
+  ws = join(tmp.dir, 'ws');
+  const init = await cli('init', ws, '--demo', '--json');
+  expect(init.code, init.err.join('\n')).toBe(0);
+  expect(lastJson(init).demo.models).toEqual(expect.arrayContaining(['tiny-policy@1', 'tiny-prm@1']));
+});
+afterAll(() => tmp?.cleanup());
+
+describe('steplab bon', () => {
+  let first: Record<string, any>;
+
+  it('reports every method for N = 1, 2, 4 with the aggregation chosen on val', async () => {
+    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    first = lastJson(r);
+    expect(first).toMatchObject({ n: 4, problems: 6, chosen_on: 'val' });
+    const keys = ['random', 'greedy', 'majority', 'prm_min', 'prm_last', 'prm_product', 'prm_mean', 'prm_max', 'prm_sum_log_odds', 'prm_mean_odds', 'prm_weighted_vote', 'pass_at_n'];
+    expect(Object.keys(first.accuracy).sort()).toEqual([...keys].sort());
+    for (const k of keys) expect(first.accuracy[k]).toBeGreaterThanOrEqual(0), expect(first.accuracy[k]).toBeLessThanOrEqual(1);
+    expect(Object.keys(first.by_n)).toEqual(['1', '2', '4']);
+    expect(first.chosen).toMatch(/^prm_/);
+    // every method picks one of the candidates, so none beats the oracle
+    for (const k of keys) if (k !== 'greedy' && k !== 'pass_at_n') expect(first.accuracy[k]).toBeLessThanOrEqual(first.accuracy.pass_at_n + 1e-12);
+    // at N = 1 every selection rule is the single candidate
+    const one = first.by_n['1'];
+    for (const k of keys) if (k !== 'greedy') expect(one[k]).toBeCloseTo(one.random, 12);
+  });
+
+  it('computes the random pick and pass@N from the stored, verified candidates', () => {
+    const store = Store.open(ws);
+    try {
+      const ev = store.evaluations.get(first.evaluation);
+      const items = store.evaluations.items(ev.id);
+      expect(items).toHaveLength(6 * 4);
+      const byProblem = new Map<number, number[]>();
+      for (const i of items) byProblem.set(i.problemId, [...(byProblem.get(i.problemId) ?? []), i.scores.correct]);
+      const random = [...byProblem.values()].reduce((a, c) => a + c.reduce((x, y) => x + y, 0) / c.length, 0) / byProblem.size;
+      const pass = [...byProblem.values()].filter((c) => c.some((x) => x === 1)).length / byProblem.size;
+      expect(first.accuracy.random).toBeCloseTo(random, 12);
+      expect(first.accuracy.pass_at_n).toBeCloseTo(pass, 12);
+      // each candidate's step scores are stored under the PRM
+      const prm = store.models.byName('tiny-prm');
+      const scores = store.scores.stepScores(prm.id, items.map((i) => i.solutionId));
+      expect(scores.size).toBe(items.length);
+      for (const i of items) expect(store.solutions.get(i.solutionId).steps.length).toBe(scores.get(i.solutionId)!.length);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reuses the stored candidates on a second run and gives the same numbers', async () => {
+    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--json');
+    expect(r.code).toBe(0);
+    const again = lastJson(r);
+    expect(again.accuracy).toEqual(first.accuracy);
+    const store = Store.open(ws);
+    try {
+      const job = store.jobs.list().find((j) => j.kind === 'bon' && (j.result as { evaluation: number }).evaluation === again.evaluation)!;
+      expect(job.result).toMatchObject({ generated: 0, scored: 0, reused: 2 * 6 * 4 });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('prints the table and exports the evaluation as JSON and CSV', async () => {
+    const show = await cli('evaluations', '--workspace', ws, '--id', String(first.evaluation));
+    expect(show.out.join('\n')).toMatch(/prm_mean_odds/);
+    expect(show.out.join('\n')).toMatch(/ProcessBench F1/);
+    const json = join(tmp.dir, 'ev.json');
+    const csv = join(tmp.dir, 'ev.csv');
+    expect((await cli('evaluations', '--workspace', ws, '--id', String(first.evaluation), '--out', json)).code).toBe(0);
+    expect((await cli('evaluations', '--workspace', ws, '--id', String(first.evaluation), '--format', 'csv', '--out', csv)).code).toBe(0);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    expect(j).toMatchObject({ id: first.evaluation, policy: 'tiny-policy@1', prm: 'tiny-prm@1', dataset: 'demo' });
+    expect(j.items).toHaveLength(24);
+    expect(j.metrics.accuracy).toEqual(first.accuracy);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('split,n,method,accuracy,chosen');
+    expect(lines).toHaveLength(1 + 2 * 3 * 12); // two splits, three N, twelve methods
+    expect(lines).toContain(`test,4,random,${first.accuracy.random},0`);
+  });
+
+  it('refuses N < 1, a policy given as PRM and an unknown split before any work', async () => {
+    const base = ['bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--policy', 'tiny-policy'];
+    const n0 = await cli(...base, '--prm', 'tiny-prm', '--n', '0');
+    expect(n0.code).toBe(1);
+    expect(n0.err.join('\n')).toMatch(/N must be an integer >= 1/);
+    const wrong = await cli(...base, '--prm', 'tiny-policy', '--n', '2');
+    expect(wrong.err).toEqual(['error: --prm: model "tiny-policy" is a policy model, not a PRM']);
+    const split = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'nope', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '2');
+    expect(split.err.join('\n')).toMatch(/dataset "demo" has no problems in split "nope"/);
+  });
+});
+
+describe('steplab score', () => {
+  it('scores stored solutions once and skips them the next time', async () => {
+    expect((await cli('generate', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--n', '2', '--split', 'train', '--limit', '3')).code).toBe(0);
+    const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--split', 'train', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const s = lastJson(r);
+    expect(s.solutions).toBe(6);
+    expect(s.steps).toBeGreaterThanOrEqual(6);
+    expect(s.gold.steps.steps).toBe(s.steps);
+    const again = lastJson(await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--split', 'train', '--json'));
+    expect(again).toMatchObject({ solutions: 0, skipped: 6 });
+  });
+
+  it('scores every node of a search tree from its path, beside MC', async () => {
+    const cfg = join(tmp.dir, 'small.json');
+    writeFileSync(cfg, JSON.stringify({ maxSearchCount: 3, rolloutBudget: 24, rolloutsPerState: 4, lengthScale: 50 }));
+    const search = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--split', 'val', '--limit', '2', '--config', cfg, '--json');
+    expect(search.code, search.err.join('\n')).toBe(0);
+    const ids: number[] = lastJson(search).search_ids;
+    const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--search', ids.join(','), '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const s = lastJson(r);
+    const store = Store.open(ws);
+    try {
+      const prm = store.models.byName('tiny-prm');
+      let nonRoot = 0;
+      for (const id of ids) {
+        const nodes = store.trees.nodes(id);
+        const scores = store.scores.nodeScores(prm.id, id);
+        for (const n of nodes) {
+          if (n.parentId === null) expect(scores.has(n.id)).toBe(false);
+          else {
+            nonRoot++;
+            expect(scores.get(n.id)).toBeGreaterThan(0);
+          }
+        }
+      }
+      expect(s.nodes).toBe(nonRoot);
+      expect(s.mc.steps).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('writes prm_scores into an MM-PRM rollout file, and a bad line stops it with nothing written', async () => {
+    const demo = join(import.meta.dirname, '..', 'models', 'demo-data');
+    const picture = readFileSync(join(demo, 'problems.jsonl'), 'utf8').split('\n').map((l) => (l ? JSON.parse(l) : null)).find((r) => r?.image);
+    // the image path is relative to the rollout file, as in MM-PRM's files
+    mkdirSync(join(tmp.dir, 'pics'), { recursive: true });
+    copyFileSync(join(demo, picture.image), join(tmp.dir, 'pics', 'p.png'));
+    const rollouts = join(tmp.dir, 'rollouts.jsonl');
+    const out = join(tmp.dir, 'scored.jsonl');
+    const rows = [
+      { query: 'Tom has 7 apples. He buys 3 more. How many apples now?', solutions_splits: [['7 + 3 = 10', 'Answer: 10'], ['7 + 3 = 11', 'Answer: 11']] },
+      { question: picture.question, image: 'pics/p.png', solutions_splits: [picture.reference_steps.map((s: { text: string }) => s.text)] },
+    ];
+    writeFileSync(rollouts, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    {
+      const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--rollouts', rollouts, '--out', out, '--json');
+      expect(r.code, r.err.join('\n')).toBe(0);
+      expect(lastJson(r)).toMatchObject({ items: 2, solutions: 3 });
+      const scored = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(scored[0].query).toBe(rows[0].query);
+      expect(scored[0].prm_scores.map((s: number[]) => s.length)).toEqual([2, 2]);
+      expect(scored[1].prm_scores[0]).toHaveLength(picture.reference_steps.length);
+
+      const bad = join(tmp.dir, 'bad.jsonl');
+      const out2 = join(tmp.dir, 'scored2.jsonl');
+      writeFileSync(bad, JSON.stringify(rows[0]) + '\n' + JSON.stringify({ query: 'q', solutions_splits: 'x' }) + '\n');
+      const b = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--rollouts', bad, '--out', out2);
+      expect(b.code).toBe(1);
+      expect(b.err).toEqual(['error: line 2: field "solutions_splits": must be a list of solutions, each a list of step strings']);
+      expect(existsSync(out2)).toBe(false);
+      expect(readdirSync(tmp.dir).filter((f) => f.startsWith('scored2'))).toEqual([]);
+    }
+  });
+
+  it('refuses a model that is not a PRM and an ambiguous target', async () => {
+    const r = await cli('score', '--workspace', ws, '--prm', 'tiny-policy', '--dataset', 'demo');
+    expect(r.err).toEqual(['error: model "tiny-policy" is a policy model, not a PRM']);
+    const both = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--search', '1');
+    expect(both.err).toEqual(['error: give exactly one of --dataset, --search or --rollouts']);
+  });
+});
