@@ -131,7 +131,7 @@ describe('steplab score', () => {
   it('scores every node of a search tree from its path, beside MC', async () => {
     const cfg = join(tmp.dir, 'small.json');
     writeFileSync(cfg, JSON.stringify({ maxSearchCount: 3, rolloutBudget: 24, rolloutsPerState: 4, lengthScale: 50 }));
-    const search = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--split', 'val', '--limit', '2', '--config', cfg, '--json');
+    const search = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--split', 'val', '--limit', '2', '--config', cfg, '--all-paths', '--json');
     expect(search.code, search.err.join('\n')).toBe(0);
     const ids: number[] = lastJson(search).search_ids;
     const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--search', ids.join(','), '--json');
@@ -197,5 +197,76 @@ describe('steplab score', () => {
     expect(r.err).toEqual(['error: model "tiny-policy" is a policy model, not a PRM']);
     const both = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--search', '1');
     expect(both.err).toEqual(['error: give exactly one of --dataset, --search or --rollouts']);
+  });
+});
+
+describe('steplab train-prm (errors; the real trainer runs in npm run test:train)', () => {
+  let set: string;
+  beforeAll(() => {
+    const store = Store.open(ws);
+    try {
+      set = store.annotations.sets()[0]?.name;
+    } finally {
+      store.close();
+    }
+    expect(set).toBeTruthy(); // made by the search test above
+  });
+
+  const models = async (): Promise<string[]> => (JSON.parse((await cli('models', '--workspace', ws, '--json')).out.at(-1)!) as { models: { name: string; version: number }[] }).models.map((m) => `${m.name}@${m.version}`);
+
+  it('refuses an unknown set and annotations of another tokenizer family before any work', async () => {
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', 'nope');
+    expect(r.err[0]).toMatch(/^error: annotation set "nope" not found \(have: /);
+    // a policy of another family
+    const other = join(tmp.dir, 'other-policy');
+    (await import('node:fs')).cpSync(join(import.meta.dirname, '..', 'models', 'tiny-policy'), other, { recursive: true });
+    const m = JSON.parse(readFileSync(join(other, 'manifest.json'), 'utf8'));
+    writeFileSync(join(other, 'manifest.json'), JSON.stringify({ ...m, name: 'other-policy', family: 'qwen2-vl' }));
+    expect((await cli('models', 'register', other, '--workspace', ws)).code).toBe(0);
+    const f = await cli('train-prm', '--workspace', ws, '--annotations', set, '--base', 'other-policy');
+    expect(f.err).toEqual([
+      `error: annotation set "${set}" comes from tiny-policy@1 (family steplab-demo), but base model "other-policy" is family qwen2-vl: a PRM must share the tokenizer family of the policy whose steps it learns`,
+    ]);
+  });
+
+  it('fails with the trainer\'s last stderr lines when it crashes, and registers nothing', async () => {
+    const before = await models();
+    const crash = join(tmp.dir, 'crash.mjs');
+    writeFileSync(
+      crash,
+      [
+        "import { readFileSync } from 'node:fs';",
+        "const cfg = JSON.parse(readFileSync(process.argv[process.argv.indexOf('--config') + 1], 'utf8'));",
+        "if (cfg.task !== 'prm' || !readFileSync(cfg.train_file, 'utf8').includes('\"labels\"')) process.exit(3);",
+        "console.log(JSON.stringify({ event: 'progress', step: 1, total: 10, loss: 0.69 }));",
+        "console.error('Traceback (most recent call last):');",
+        "console.error('RuntimeError: out of memory at step 2');",
+        'process.exit(1);',
+      ].join('\n'),
+    );
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--trainer', process.execPath, crash);
+    expect(r.code).toBe(1);
+    const msg = r.err.join('\n');
+    expect(msg).toMatch(/^error: trainer failed: exit 1\nlast lines of stderr:\nTraceback \(most recent call last\):\nRuntimeError: out of memory at step 2/);
+    expect(await models()).toEqual(before);
+    expect(existsSync(join(ws, 'tmp')) ? readdirSync(join(ws, 'tmp')) : []).toEqual([]);
+    const store = Store.open(ws);
+    try {
+      const job = store.jobs.list().find((j) => j.kind === 'train-prm')!;
+      expect(job.state).toBe('failed');
+      expect(store.jobs.metrics(job.id)).toEqual({ loss: [[1, 0.69]] }); // the curve streamed before the crash is kept
+    } finally {
+      store.close();
+    }
+  });
+
+  it('registers nothing when the trainer reports a folder that is not a model', async () => {
+    const before = await models();
+    const liar = join(tmp.dir, 'liar.mjs');
+    writeFileSync(liar, "import { mkdirSync } from 'node:fs'; mkdirSync('/tmp/steplab-not-a-model', { recursive: true }); console.log(JSON.stringify({ event: 'done', model: '/tmp/steplab-not-a-model' }));\n");
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--trainer', process.execPath, liar);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(/manifest\.json: file not found/);
+    expect(await models()).toEqual(before);
   });
 });

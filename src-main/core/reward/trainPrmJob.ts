@@ -119,7 +119,9 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
         if (pending.length) store.jobs.addMetrics(job.id, 'loss', pending);
         pending = [];
       };
-      const run = await runTrainer({
+      let run: Awaited<ReturnType<typeof runTrainer>>;
+      try {
+        run = await runTrainer({
         command: config.trainer ?? REFERENCE_TRAINER,
         config: trainerConfig,
         workDir: dir,
@@ -144,8 +146,10 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
             ctx.progress({ done: lastStep, total: null, message: e.message.slice(0, 300) });
           }
         },
-      });
-      flush();
+        });
+      } finally {
+        flush(); // the curve up to a crash is kept with the failed job
+      }
       ctx.throwIfCancelled();
       const rec = await registerModel(store, run.model, {
         name,
