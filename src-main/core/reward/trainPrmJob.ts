@@ -122,30 +122,30 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
       let run: Awaited<ReturnType<typeof runTrainer>>;
       try {
         run = await runTrainer({
-        command: config.trainer ?? REFERENCE_TRAINER,
-        config: trainerConfig,
-        workDir: dir,
-        shouldCancel: () => {
-          try {
-            ctx.throwIfCancelled();
-            return false;
-          } catch {
-            return true;
-          }
-        },
-        onEvent: (e) => {
-          if (e.event === 'progress') {
-            lastStep = e.step;
-            if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
-              lastLoss = e.loss;
-              pending.push([e.step, e.loss]);
+          command: config.trainer ?? REFERENCE_TRAINER,
+          config: trainerConfig,
+          workDir: dir,
+          shouldCancel: () => {
+            try {
+              ctx.throwIfCancelled();
+              return false;
+            } catch {
+              return true;
             }
-            if (pending.length >= 20) flush();
-            ctx.progress({ done: e.step, total: e.total ?? null, message: `step ${e.step}${e.total ? `/${e.total}` : ''}${lastLoss !== null ? `, loss ${lastLoss.toFixed(4)}` : ''}` });
-          } else if (e.event === 'log') {
-            ctx.progress({ done: lastStep, total: null, message: e.message.slice(0, 300) });
-          }
-        },
+          },
+          onEvent: (e) => {
+            if (e.event === 'progress') {
+              lastStep = e.step;
+              if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
+                lastLoss = e.loss;
+                pending.push([e.step, e.loss]);
+              }
+              if (pending.length >= 20) flush();
+              ctx.progress({ done: e.step, total: e.total ?? null, message: `step ${e.step}${e.total ? `/${e.total}` : ''}${lastLoss !== null ? `, loss ${lastLoss.toFixed(4)}` : ''}` });
+            } else if (e.event === 'log') {
+              ctx.progress({ done: lastStep, total: null, message: e.message.slice(0, 300) });
+            }
+          },
         });
       } finally {
         flush(); // the curve up to a crash is kept with the failed job
