@@ -40,6 +40,7 @@ from steplab_model import (  # noqa: E402
     PAD_TOKEN,
     PROMPT_TEMPLATE,
     PRM_NO,
+    PRM_TEMPLATE,
     PRM_TOKEN,
     PRM_YES,
     STEP_DELIMITER,
@@ -153,6 +154,7 @@ def manifest_for(
     name: str, model: LlamaForCausalLM, vision: Optional[VisionEncoder], role: str, recipe: str,
     data_hash: Optional[str], parent: Optional[str], metrics: Dict,
 ) -> Dict:
+    """manifest.json of an exported folder; a PRM's also carries "prmTemplate", the layout it scores."""
     files = {"decoder": "onnx/model.onnx", "tokenizer": "tokenizer.json", "config": "config.json"}
     m = {
         "schemaVersion": 1,
@@ -164,6 +166,7 @@ def manifest_for(
         "layout": "optimum-kv",
         "promptTemplate": dict(PROMPT_TEMPLATE),
         "stepDelimiter": STEP_DELIMITER,
+        **({"prmTemplate": dict(PRM_TEMPLATE)} if role == "prm" else {}),
         "specialTokens": {"bos": BOS_TOKEN, "eos": EOS_TOKEN, "pad": PAD_TOKEN, "image": IMAGE_TOKEN, "prm": PRM_TOKEN, "yes": PRM_YES, "no": PRM_NO},
         "contextLength": model.config.max_position_embeddings,
         "parameters": dict(SAMPLING),

@@ -12,6 +12,8 @@ generator, and the checkpoint format the recipes share.
   the decoder's hidden size; its trunk is pretrained as a 9-way count classifier (`CountCNN`).
 * CharTokenizer: special tokens matched first, then one token per character, characters outside
   the vocabulary dropped; checked against @huggingface/tokenizers by `--check-tokenizer`.
+* The PRM input layout (MM-PRM's, `format_prm_input`, the manifest's "prmTemplate") and its
+  Yes/No read-out at the <prm> tags (`CharTokenizer.encode_prm`, `prm_log_probs`).
 
 Run `python3 steplab_model.py --check-tokenizer tokenizer.json fixture.json` to compare the Python
 tokenizer with the fixture that make_tokenizer.ts writes.
@@ -23,10 +25,13 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -68,6 +73,25 @@ def format_prompt(question: str, has_image: bool, reflection: Optional[str] = No
     if reflection is not None and one_line(reflection) != "":
         out += PROMPT_TEMPLATE["reflection"].replace("{reflection}", one_line(reflection))
     return out + PROMPT_TEMPLATE["solution"]
+
+
+# The PRM's input (MM-PRM's layout): the question, then every step followed by the <prm> tag. The
+# score of step i is softmax([logit Yes, logit No])[0] at the i-th tag's position. The manifest of a
+# PRM carries this as "prmTemplate"; src-main builds the same string.
+PRM_TEMPLATE = {
+    "image": IMAGE_TOKEN + "\n",
+    "question": "Question: {question}\n",
+    "process": "Process: ",
+    "stepSeparator": "\n\n",
+}
+
+
+def format_prm_input(question: str, steps: Sequence[str], has_image: bool, template: Optional[Dict[str, str]] = None) -> str:
+    """`<image>\\n` (with an image) + `Question: {question}\\n` + `Process: ` + the steps, each
+    stripped and followed by <prm>, joined by a blank line. The question is used as given."""
+    t = template or PRM_TEMPLATE
+    head = (t["image"] if has_image else "") + t["question"].replace("{question}", question)
+    return head + t["process"] + t["stepSeparator"].join(s.strip() + PRM_TOKEN for s in steps)
 
 
 def format_solution(steps: Sequence[str]) -> str:
@@ -426,6 +450,9 @@ class CharTokenizer:
         self.pad_id = self.specials.get("<pad>")
         self.eos_id = self.specials.get("</s>")
         self.image_id = self.specials.get("<image>")
+        self.prm_id = self.specials.get(PRM_TOKEN)
+        self.yes_id = self.specials.get(PRM_YES)
+        self.no_id = self.specials.get(PRM_NO)
 
     @classmethod
     def from_file(cls, path: str) -> "CharTokenizer":
@@ -471,10 +498,24 @@ class CharTokenizer:
             ids.extend([i] * image_tokens if i == self.image_id else [i])
         return ids
 
+    def encode_prm(self, question: str, steps: Sequence[str], has_image: bool, image_tokens: int,
+                   template: Optional[Dict[str, str]] = None) -> Tuple[List[int], List[int]]:
+        """(ids, tag positions) of a PRM input: format_prm_input encoded like a prompt (BOS, the image
+        token expanded). The positions are those of the <prm> tokens, one per step in a well-formed
+        input; the caller checks the count (a step that contains "<prm>" itself adds one)."""
+        ids = self.encode_prompt(format_prm_input(question, steps, has_image, template), image_tokens)
+        return ids, [i for i, t in enumerate(ids) if t == self.prm_id]
+
     def encode_example(self, prompt: str, solution: str, image_tokens: int) -> Tuple[List[int], int]:
         """(ids, prompt length): BOS + prompt + solution + EOS; the loss covers ids[prompt length:]."""
         p = self.encode_prompt(prompt, image_tokens)
         return p + self.encode(solution, add_bos=False) + [self.eos_id], len(p)
+
+
+def prm_log_probs(logits: torch.Tensor, yes_id: int, no_id: int) -> torch.Tensor:
+    """[..., V] logits at tag positions -> [..., 2] log_softmax over (Yes, No); exp of [..., 0] is the
+    step score."""
+    return torch.log_softmax(torch.stack((logits[..., yes_id], logits[..., no_id]), dim=-1), dim=-1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,6 +570,32 @@ def generate(
         logits, past = model(input_ids=tok[:, None], attention_mask=mask, position_ids=next_pos, past_key_values=past)
         next_pos = next_pos + 1
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Pictures
+
+
+class ImageDecodeError(ValueError):
+    """An image the app could not read either (the message names it by its 1-based index)."""
+
+
+def decode_images(refs: Sequence[str], size: int) -> np.ndarray:
+    """Grey-scale size x size uint8 pixels [N, size, size] of each image (a path or a data: URL),
+    prepared by demo_tool.ts with sharp exactly as the app prepares them."""
+    with tempfile.TemporaryDirectory(prefix="steplab-images-") as tmp:
+        lst = os.path.join(tmp, "images.json")
+        out = os.path.join(tmp, "pixels.u8")
+        with open(lst, "w", encoding="utf-8") as f:
+            json.dump(list(refs), f)
+        res = subprocess.run(
+            ["node", "bin/run-ts.js", "models/recipes/demo_tool.ts", "decode", "--in", lst, "--out", out, "--size", str(size)],
+            cwd=REPO_ROOT, capture_output=True, text=True,
+        )
+        if res.returncode != 0:
+            msg = res.stderr.strip().splitlines()
+            raise ImageDecodeError(msg[0].replace("demo_tool: ", "") if msg else "image decoding failed")
+        return np.fromfile(out, dtype=np.uint8).reshape(len(refs), size, size)
 
 
 # ---------------------------------------------------------------------------------------------

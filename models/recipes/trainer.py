@@ -4,7 +4,7 @@
 
 cfg.json:
     {
-      "task": "sft",                          # "sft"; "prm" and "orm" are answered with an error for now
+      "task": "sft",                          # "sft" or "prm"; "orm" is answered with an error for now
       "base_model": "models/tiny-policy",     # a folder made by these recipes (checkpoint.pt + manifest.json)
       "train_file": "sft.jsonl",              # TRL-style rows, see below
       "output_dir": "out/policy-c1",          # must not exist yet (or be an empty folder)
@@ -13,20 +13,34 @@ cfg.json:
       "cycle": 1                              # optional, recorded as provenance.cycle
     }
 Hyperparameters may also be given at the top level (they win over the `hyperparameters` object).
-Relative paths are taken from the current directory.
+Relative paths are taken from the current directory. The default lr is 5e-4 for sft and 3e-4 for prm.
 
 SFT rows: {"messages": [{"role": "user", "content": PROMPT}, {"role": "assistant", "content": SOLUTION}],
 "images": [PATH]}. PROMPT is either the text the model reads (the manifest's prompt template applied:
-`Q: ...\\n<image>\\nS:\\n`, optionally with an `R: ...` reflection line) or a bare question, which is
+`Q: ...\n<image>\nS:\n`, optionally with an `R: ...` reflection line) or a bare question, which is
 then formatted with the template; a row with one image must have one image token in its prompt.
-SOLUTION is the step lines (`\\n` after each); the loss covers them and </s>. Image paths are
+SOLUTION is the step lines (`\n` after each); the loss covers them and </s>. Image paths are
 relative to the JSONL file's folder, or data: URLs.
+
+PRM (MM-PRM's process reward model): rows are TRL stepwise supervision, {"prompt": QUESTION,
+"completions": [STEP, ...], "labels": [SOFT LABEL in [0, 1] (or true/false), ...], "images": [PATH]}.
+The model reads `<image>\n` (with an image) + `Question: {QUESTION}\n` + `Process: ` + the steps, each
+stripped and followed by <prm>, joined by `\n\n` (steplab_model.format_prm_input). The score of a
+step is softmax([logit Yes, logit No])[0] at its <prm> position; the loss is the cross-entropy of
+that pair against [t, 1 - t] at every tag. Extra keys (top level or in `hyperparameters`):
+    "labels": "soft"                  # t = the label (an MC value); "hard": t = 1 if label > 0 else 0
+    "dedupe": true                    # drop paths with the same question, image and steps after
+                                      # whitespace/case normalisation (the first one is kept)
+    "max_paths_per_problem": null     # keep at most this many paths per question + image (seeded)
+    "val_file": null                  # rows of the same form: held-out step metrics at the end
+The PRM starts from the base model's weights and trains the decoder and the vision projection.
 
 stdout carries only JSON lines: {"event":"log","message":...}, {"event":"progress","step":n,"total":N,"loss":x},
 {"event":"error","message":...}, and last {"event":"done","model":"<output_dir>"}. Exit status 0 on
 success, 2 for a bad config or input, 1 for a failure while training, 143 after SIGTERM (which also
 removes the partly written output). The output is a complete model folder: ONNX graphs, tokenizer,
-config, checkpoint.pt and manifest.json with provenance.parent = the base model's name.
+config, checkpoint.pt and manifest.json with provenance.parent = the base model's name (a PRM's
+role is "prm" and its manifest has "prmTemplate").
 """
 
 from __future__ import annotations
@@ -39,11 +53,11 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 # The protocol owns stdout. Everything else, native libraries' prints included, goes to stderr:
 # fd 1 is pointed at stderr and the events are written to a private copy of the original stdout.
@@ -58,21 +72,32 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
-    REPO_ROOT,
     CHECKPOINT_FILE,
     IMAGE_TOKEN,
+    PRM_TEMPLATE,
+    PRM_TOKEN,
     PROMPT_TEMPLATE,
     CharTokenizer,
+    ImageDecodeError,
+    LlamaForCausalLM,
+    VisionEncoder,
+    decode_images as _decode_images,
     format_prompt,
     load_checkpoint,
     merge_image_features,
+    prm_log_probs,
 )
 from export_onnx import export_folder  # noqa: E402
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 TASKS = ("sft", "prm", "orm")
 HYPER = {"lr": 5e-4, "epochs": 1, "batch_size": 16, "seed": 0, "max_steps": None, "warmup_steps": None, "weight_decay": 0.0}
+# Per-task defaults that differ from HYPER. PRM fine-tuning wants a small lr (MM-PRM); for the tiny
+# model 3e-4 learns a planted cue in 100 steps where 1e-4 is still slow (models/recipes/README.md).
+TASK_HYPER = {"prm": {"lr": 3e-4}}
+PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, "val_file": None}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
+PRM_ROW_HELP = 'prm rows are TRL stepwise supervision: {"prompt": ..., "completions": [...], "labels": [...], "images": [...]}'
 
 
 def emit(event: str, **fields) -> None:
@@ -125,12 +150,12 @@ def read_config(path: str) -> Dict:
     task = cfg.get("task")
     if task not in TASKS:
         raise ConfigError(f'config: "task" must be one of {", ".join(TASKS)}, got {json.dumps(task)}')
-    if task != "sft":
+    if task == "orm":
         return cfg
     for key in ("base_model", "train_file", "output_dir"):
         if not isinstance(cfg.get(key), str) or not cfg[key]:
             raise ConfigError(f'config: "{key}" is required (a path)')
-    hp = dict(HYPER)
+    hp = {**HYPER, **TASK_HYPER.get(task, {})}
     nested = cfg.get("hyperparameters", {})
     if not isinstance(nested, dict):
         raise ConfigError('config: "hyperparameters" must be an object')
@@ -148,31 +173,45 @@ def read_config(path: str) -> Dict:
         if not isinstance(v, int) or isinstance(v, bool) or v < (0 if k in ("seed", "warmup_steps") else 1):
             raise ConfigError(f'config: "{k}" must be an integer >= {0 if k in ("seed", "warmup_steps") else 1}, got {json.dumps(v)}')
     cfg["_hp"] = hp
+    known = set(KNOWN_KEYS)
+    if task == "prm":
+        cfg["_prm"] = read_prm_options(cfg, nested)
+        known |= set(PRM_OPTIONS)
     if "name" in cfg and (not isinstance(cfg["name"], str) or not NAME_RE.match(cfg["name"])):
         raise ConfigError('config: "name" must be letters, digits, . _ - (max 100), starting with a letter or digit')
     if "cycle" in cfg and cfg["cycle"] is not None and (not isinstance(cfg["cycle"], int) or isinstance(cfg["cycle"], bool)):
         raise ConfigError('config: "cycle" must be an integer')
-    unknown = sorted(set(cfg) - KNOWN_KEYS - {"_hp"})
+    unknown = sorted(set(cfg) - known - {"_hp", "_prm"})
     if unknown:
         emit("log", message=f"config: ignoring unknown keys {', '.join(unknown)}")
     return cfg
 
 
+def read_prm_options(cfg: Dict, nested: Dict) -> Dict:
+    opts = dict(PRM_OPTIONS)
+    for source in (nested, cfg):
+        for k, v in source.items():
+            if k in PRM_OPTIONS:
+                opts[k] = v
+    if opts["labels"] not in ("soft", "hard"):
+        raise ConfigError(f'config: "labels" must be "soft" or "hard", got {json.dumps(opts["labels"])}')
+    if not isinstance(opts["dedupe"], bool):
+        raise ConfigError(f'config: "dedupe" must be true or false, got {json.dumps(opts["dedupe"])}')
+    cap = opts["max_paths_per_problem"]
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        raise ConfigError(f'config: "max_paths_per_problem" must be an integer >= 1 or null, got {json.dumps(cap)}')
+    val = opts["val_file"]
+    if val is not None and (not isinstance(val, str) or not val):
+        raise ConfigError(f'config: "val_file" must be a path or null, got {json.dumps(val)}')
+    return opts
+
+
 def decode_images(refs: List[str], size: int) -> np.ndarray:
     """Grey-scale size x size pixels of each image, prepared by demo_tool.ts as the app prepares them."""
-    with tempfile.TemporaryDirectory(prefix="steplab-trainer-") as tmp:
-        lst = os.path.join(tmp, "images.json")
-        out = os.path.join(tmp, "pixels.u8")
-        with open(lst, "w", encoding="utf-8") as f:
-            json.dump(refs, f)
-        res = subprocess.run(
-            ["node", "bin/run-ts.js", "models/recipes/demo_tool.ts", "decode", "--in", lst, "--out", out, "--size", str(size)],
-            cwd=REPO_ROOT, capture_output=True, text=True,
-        )
-        if res.returncode != 0:
-            msg = res.stderr.strip().splitlines()
-            raise ConfigError(msg[0].replace("demo_tool: ", "") if msg else "image decoding failed")
-        return np.fromfile(out, dtype=np.uint8).reshape(len(refs), size, size)
+    try:
+        return _decode_images(refs, size)
+    except ImageDecodeError as e:
+        raise ConfigError(str(e))
 
 
 def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, image_size: int):
@@ -232,12 +271,160 @@ def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool,
     return examples, pixels, "sha256:" + h.hexdigest()
 
 
+@dataclass
+class PrmPath:
+    line: int
+    prompt: str
+    steps: List[str]
+    labels: List[float]  # as given (soft)
+    image: str  # resolved path or data: URL; "" without a picture
+    ids: List[int]
+    tags: List[int]  # positions of the <prm> tokens in ids, one per step
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def problem_key(p: PrmPath) -> Tuple[str, str]:
+    return (_norm(p.prompt), p.image)
+
+
+def read_prm(path: str, what: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, context: int):
+    """TRL stepwise rows -> (paths, sha256 of the file's bytes). Every problem names the line and field."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise ConfigError(f"{what} {path}: {e.strerror}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{what} {path}: not UTF-8 text ({e.reason} at byte {e.start})")
+    base = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    paths: List[PrmPath] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{name} line {n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{where}: not JSON ({e.msg})")
+        if not isinstance(row, dict):
+            raise ConfigError(f"{where}: expected a JSON object; {PRM_ROW_HELP}")
+        if "prompt" not in row and "messages" in row:
+            raise ConfigError(f'{where}: field "prompt" is missing (the row has "messages", as sft rows do); {PRM_ROW_HELP}')
+        prompt, steps, labels = row.get("prompt"), row.get("completions"), row.get("labels")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigError(f'{where}: field "prompt": must be a non-empty string (the question); {PRM_ROW_HELP}')
+        for token in (PRM_TOKEN, IMAGE_TOKEN):
+            if token in prompt:
+                raise ConfigError(f'{where}: field "prompt": must not contain {token}' + (' (the picture goes in "images")' if token == IMAGE_TOKEN else ""))
+        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+            raise ConfigError(f'{where}: field "completions": must be a non-empty list of step strings; {PRM_ROW_HELP}')
+        for i, s in enumerate(steps, start=1):
+            if not s.strip():
+                raise ConfigError(f'{where}: field "completions": step {i} is empty')
+            for token in (PRM_TOKEN, IMAGE_TOKEN):
+                if token in s:
+                    raise ConfigError(f'{where}: field "completions": step {i} contains {token}')
+        if not isinstance(labels, list) or len(labels) != len(steps):
+            got = f"{len(labels)} labels" if isinstance(labels, list) else json.dumps(labels)[:40]
+            raise ConfigError(f'{where}: field "labels": expected a list of {len(steps)} numbers in [0, 1] (one per step in "completions"), got {got}')
+        values: List[float] = []
+        for i, v in enumerate(labels, start=1):
+            if isinstance(v, bool):
+                v = 1.0 if v else 0.0
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 1:
+                raise ConfigError(f'{where}: field "labels": label {i} is {json.dumps(v)}, not a number in [0, 1]')
+            values.append(float(v))
+        images = row.get("images")
+        images = [] if images is None else images
+        if not isinstance(images, list) or not all(isinstance(x, str) and x for x in images) or len(images) > 1:
+            raise ConfigError(f'{where}: field "images": expected a list of at most one path')
+        if images and not has_vision:
+            raise ConfigError(f"{where}: the row has an image but the base model has no vision encoder")
+        ref = ""
+        if images:
+            ref = images[0] if images[0].startswith("data:") or os.path.isabs(images[0]) else os.path.join(base, images[0])
+        ids, tags = tok.encode_prm(prompt, steps, bool(images), image_tokens)
+        if len(tags) != len(steps):  # guarded above; a tokenizer without <prm> would end here
+            raise ConfigError(f"{where}: {len(steps)} steps but {len(tags)} {PRM_TOKEN} tokens after tokenizing")
+        if len(ids) > context:
+            raise ConfigError(f"{where}: the row is {len(ids)} tokens long, more than the model's context of {context}; shorten the question or the steps")
+        paths.append(PrmPath(n, prompt, [s for s in steps], values, ref, ids, tags))
+    if not paths:
+        raise ConfigError(f"{what} {path}: no rows")
+    return paths, raw
+
+
+def prm_pixels(paths: Sequence[PrmPath], image_size: int, name: str) -> Tuple[Dict[str, int], np.ndarray]:
+    """Decodes each distinct picture once -> ({ref: index}, pixels [M, H, W] in first-use order)."""
+    index: Dict[str, int] = {}
+    first_line: List[int] = []
+    for p in paths:
+        if p.image and p.image not in index:
+            index[p.image] = len(index)
+            first_line.append(p.line)
+    if not index:
+        return index, np.zeros((0, image_size, image_size), dtype=np.uint8)
+    try:
+        return index, _decode_images(list(index), image_size)
+    except ImageDecodeError as e:
+        msg = str(e)
+        m = re.match(r"image (\d+) ", msg)
+        if m and 1 <= int(m.group(1)) <= len(first_line):
+            msg = f'{name} line {first_line[int(m.group(1)) - 1]}: field "images": image ' + msg[m.end():]
+        raise ConfigError(msg)
+
+
+def select_paths(paths: List[PrmPath], dedupe: bool, cap: Optional[int], seed: int) -> Tuple[List[PrmPath], int]:
+    """Drops repeated paths (same problem, same normalised steps; the first is kept) and keeps at most
+    `cap` paths per problem, picked with a RandomState(seed) in problem order. Returns (kept, after dedupe)."""
+    if dedupe:
+        seen = set()
+        kept = []
+        for p in paths:
+            key = (problem_key(p), tuple(_norm(s) for s in p.steps))
+            if key not in seen:
+                seen.add(key)
+                kept.append(p)
+        paths = kept
+    after_dedupe = len(paths)
+    if cap is not None:
+        groups: Dict[Tuple[str, str], List[int]] = {}
+        for i, p in enumerate(paths):
+            groups.setdefault(problem_key(p), []).append(i)
+        rng = np.random.RandomState(seed)
+        keep = set()
+        for idx in groups.values():
+            keep.update(idx if len(idx) <= cap else [idx[j] for j in rng.choice(len(idx), cap, replace=False)])
+        paths = [p for i, p in enumerate(paths) if i in keep]
+    return paths, after_dedupe
+
+
+def targets_of(p: PrmPath, mode: str) -> List[float]:
+    return list(p.labels) if mode == "soft" else [1.0 if v > 0 else 0.0 for v in p.labels]
+
+
 # ---------------------------------------------------------------------------------------------
-# SFT
+# Shared by the tasks
 
 
-def sft(cfg: Dict, run: Run) -> str:
-    hp = cfg["_hp"]
+@dataclass
+class Base:
+    path: str
+    manifest: Dict
+    model: LlamaForCausalLM
+    vision: Optional[VisionEncoder]
+    tok: CharTokenizer
+    image_tokens: int
+    image_size: int
+
+
+def load_base(cfg: Dict) -> Base:
     base = cfg["base_model"]
     out = os.path.abspath(cfg["output_dir"])
     manifest_path = os.path.join(base, "manifest.json")
@@ -250,30 +437,36 @@ def sft(cfg: Dict, run: Run) -> str:
         raise ConfigError(f"output_dir {out} exists and is not empty; choose a new folder")
     with open(manifest_path, encoding="utf-8") as f:
         base_manifest = json.load(f)
-
-    torch.manual_seed(hp["seed"])
-    model, vision, extra = load_checkpoint(ckpt)
+    torch.manual_seed(cfg["_hp"]["seed"])
+    model, vision, _extra = load_checkpoint(ckpt)
     tok = CharTokenizer.from_file(os.path.join(base, "tokenizer.json"))
     image_tokens = vision.config.tokens if vision is not None else 1
     image_size = vision.config.image_size if vision is not None else 48
     if vision is not None and vision.config.channels != 1:
         raise ConfigError("base_model: this trainer prepares grey-scale pictures; the vision encoder wants 3 channels")
-    examples, pixels, data_hash = read_sft(cfg["train_file"], tok, image_tokens, vision is not None, image_size)
-    n_img = sum(1 for e in examples if e[2] >= 0)
-    emit("log", message=f"sft: {len(examples)} rows ({n_img} with an image) from {cfg['train_file']}; base {base_manifest.get('name')}")
-    run.check()
+    return Base(base, base_manifest, model, vision, tok, image_tokens, image_size)
 
-    feats = None
-    if vision is not None:
-        vision.eval()
-        for p in vision.backbone.parameters():
-            p.requires_grad_(False)
-        if len(pixels):
-            with torch.no_grad():
-                feats = vision.backbone.features(vision.normalise(torch.from_numpy(pixels)))
 
+def frozen_features(vision: Optional[VisionEncoder], pixels: np.ndarray) -> Optional[torch.Tensor]:
+    """Freezes the vision trunk (only its projection trains) and returns its features of `pixels`."""
+    if vision is None:
+        return None
+    vision.eval()
+    for p in vision.backbone.parameters():
+        p.requires_grad_(False)
+    if not len(pixels):
+        return None
+    with torch.no_grad():
+        return torch.cat([vision.backbone.features(vision.normalise(torch.from_numpy(pixels[i:i + 1024])))
+                          for i in range(0, len(pixels), 1024)])
+
+
+def optimise(run: Run, b: Base, hp: Dict, n: int, batch_loss: Callable[[np.ndarray], torch.Tensor], task: str, unit: str):
+    """AdamW over the decoder and the vision projection; warmup, then cosine down to 0.1 x lr; clip 1.0.
+    One progress event per step. Returns (steps, last loss, seconds, [[step, loss], ...])."""
+    model, vision = b.model, b.vision
     bs = hp["batch_size"]
-    per_epoch = math.ceil(len(examples) / bs)
+    per_epoch = math.ceil(n / bs)
     total = per_epoch * hp["epochs"]
     if hp["max_steps"] is not None:
         total = min(total, hp["max_steps"])
@@ -284,83 +477,239 @@ def sft(cfg: Dict, run: Run) -> str:
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=hp["lr"], betas=(0.9, 0.95))
     rng = np.random.RandomState(hp["seed"])
-    pad = tok.pad_id
     step = 0
     t0 = time.time()
     last_loss = float("nan")
-    emit("log", message=f"sft: {total} steps of {bs} rows, lr {hp['lr']}, warmup {warmup}")
+    curve: List[List[float]] = []
+    emit("log", message=f"{task}: {total} steps of {bs} {unit}, lr {hp['lr']}, warmup {warmup}")
     model.train()
     while step < total:
-        order = rng.permutation(len(examples))
-        for b in range(0, len(order), bs):
+        order = rng.permutation(n)
+        for start in range(0, len(order), bs):
             if step >= total:
                 break
             run.check()
-            idx = order[b:b + bs]
-            width = max(len(examples[i][0]) for i in idx)
-            ids = torch.full((len(idx), width), pad, dtype=torch.long)
-            labels = torch.full((len(idx), width), -100, dtype=torch.long)
-            imgs = []
-            for r, i in enumerate(idx):
-                seq, plen, img = examples[i]
-                ids[r, :len(seq)] = torch.tensor(seq)
-                labels[r, plen - 1:len(seq) - 1] = torch.tensor(seq[plen:])
-                if img >= 0:
-                    imgs.append(img)
-            embeds = model.embed(ids)
-            if imgs:
-                embeds = merge_image_features(embeds, ids, tok.image_id, vision.project(feats[torch.tensor(imgs)]))
             lr = hp["lr"] * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / max(1, total))))
             for g in opt.param_groups:
                 g["lr"] = lr
-            logits, _ = model(inputs_embeds=embeds)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+            loss = batch_loss(order[start:start + bs])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             step += 1
             last_loss = float(loss)
+            curve.append([step, round(last_loss, 5)])
             emit("progress", step=step, total=total, loss=round(last_loss, 5))
-    seconds = time.time() - t0
-    run.check()
+    model.eval()
+    return step, last_loss, time.time() - t0, curve
 
+
+def finish(run: Run, cfg: Dict, b: Base, *, role: str, recipe: str, data_hash: str, metrics: Dict, checkpoint_extra: Dict) -> str:
+    """Exports into a staging folder next to output_dir, keeps the base manifest's sampling and prompt
+    settings, and renames the folder into place."""
+    out = os.path.abspath(cfg["output_dir"])
     name = cfg.get("name")
     if not name:
         name = os.path.basename(out.rstrip(os.sep))
         if not NAME_RE.match(name):
-            name = f"{base_manifest.get('name', 'model')}-sft"[:100]
+            name = f"{b.manifest.get('name', 'model')}-{cfg['task']}"[:100]
     parent_dir = os.path.dirname(out) or "."
     os.makedirs(parent_dir, exist_ok=True)
     run.staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.partial-", dir=parent_dir)
-    metrics = {"sft": {"rows": len(examples), "image_rows": n_img, "steps": step, "batch_size": bs, "epochs": hp["epochs"],
-                       "lr": hp["lr"], "seed": hp["seed"], "final_loss": round(last_loss, 5), "seconds": round(seconds, 1)}}
-    emit("log", message=f"sft: trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
-    model.eval()
     export_folder(
-        model, vision, base, run.staging, name=name, role=base_manifest.get("role", "policy"), recipe="models/recipes/trainer.py (sft)",
-        data_hash=data_hash, parent=base_manifest.get("name"), metrics=metrics,
-        checkpoint_extra={"sft": metrics["sft"], "base": base_manifest.get("name")},
+        b.model, b.vision, b.path, run.staging, name=name, role=role, recipe=recipe,
+        data_hash=data_hash, parent=b.manifest.get("name"), metrics=metrics, checkpoint_extra=checkpoint_extra,
     )
     manifest_file = os.path.join(run.staging, "manifest.json")
     with open(manifest_file, encoding="utf-8") as f:
         manifest = json.load(f)
     manifest["provenance"]["cycle"] = cfg.get("cycle")
     for key in ("parameters", "contextLength", "promptTemplate", "stepDelimiter", "family"):
-        if key in base_manifest:
-            manifest[key] = base_manifest[key]
+        if key in b.manifest:
+            manifest[key] = b.manifest[key]
     with open(manifest_file, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
         f.write("\n")
     run.check()
     if os.path.isdir(out):
-        os.rmdir(out)  # empty, checked above
+        os.rmdir(out)  # empty, checked in load_base
     os.rename(run.staging, out)
     run.staging = None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(out, 0o777 & ~umask)  # mkdtemp made the staging folder private
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# SFT
+
+
+def sft(cfg: Dict, run: Run) -> str:
+    hp = cfg["_hp"]
+    b = load_base(cfg)
+    model, vision, tok = b.model, b.vision, b.tok
+    examples, pixels, data_hash = read_sft(cfg["train_file"], tok, b.image_tokens, vision is not None, b.image_size)
+    n_img = sum(1 for e in examples if e[2] >= 0)
+    emit("log", message=f"sft: {len(examples)} rows ({n_img} with an image) from {cfg['train_file']}; base {b.manifest.get('name')}")
+    run.check()
+    feats = frozen_features(vision, pixels)
+    pad = tok.pad_id
+
+    def batch_loss(idx: np.ndarray) -> torch.Tensor:
+        width = max(len(examples[i][0]) for i in idx)
+        ids = torch.full((len(idx), width), pad, dtype=torch.long)
+        labels = torch.full((len(idx), width), -100, dtype=torch.long)
+        imgs = []
+        for r, i in enumerate(idx):
+            seq, plen, img = examples[i]
+            ids[r, :len(seq)] = torch.tensor(seq)
+            labels[r, plen - 1:len(seq) - 1] = torch.tensor(seq[plen:])
+            if img >= 0:
+                imgs.append(img)
+        embeds = model.embed(ids)
+        if imgs:
+            embeds = merge_image_features(embeds, ids, tok.image_id, vision.project(feats[torch.tensor(imgs)]))
+        logits, _ = model(inputs_embeds=embeds)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+    step, last_loss, seconds, _curve = optimise(run, b, hp, len(examples), batch_loss, "sft", "rows")
+    run.check()
+    metrics = {"sft": {"rows": len(examples), "image_rows": n_img, "steps": step, "batch_size": hp["batch_size"], "epochs": hp["epochs"],
+                       "lr": hp["lr"], "seed": hp["seed"], "final_loss": round(last_loss, 5), "seconds": round(seconds, 1)}}
+    emit("log", message=f"sft: trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
+    return finish(run, cfg, b, role=b.manifest.get("role", "policy"), recipe="models/recipes/trainer.py (sft)", data_hash=data_hash,
+                  metrics=metrics, checkpoint_extra={"sft": metrics["sft"], "base": b.manifest.get("name")})
+
+
+# ---------------------------------------------------------------------------------------------
+# PRM
+
+
+def prm_forward(b: Base, paths: Sequence[PrmPath], feats: Optional[torch.Tensor], image_index: Dict[str, int]) -> torch.Tensor:
+    """Right-padded batch -> [tags, 2] log-probabilities of (Yes, No) at every <prm> tag, rows in order."""
+    model, tok = b.model, b.tok
+    width = max(len(p.ids) for p in paths)
+    ids = torch.full((len(paths), width), tok.pad_id, dtype=torch.long)
+    rows: List[int] = []
+    cols: List[int] = []
+    imgs: List[int] = []
+    for r, p in enumerate(paths):
+        ids[r, :len(p.ids)] = torch.tensor(p.ids)
+        rows.extend([r] * len(p.tags))
+        cols.extend(p.tags)
+        if p.image:
+            imgs.append(image_index[p.image])
+    embeds = model.embed(ids)
+    if imgs:
+        embeds = merge_image_features(embeds, ids, tok.image_id, b.vision.project(feats[torch.tensor(imgs)]))
+    logits, _ = model(inputs_embeds=embeds)  # causal: the right padding does not reach the tags
+    return prm_log_probs(logits[torch.tensor(rows), torch.tensor(cols)], tok.yes_id, tok.no_id)
+
+
+def soft_bce(logp: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of (Yes, No) log-probabilities against [t, 1 - t]."""
+    return -(t * logp[:, 0] + (1 - t) * logp[:, 1]).mean()
+
+
+def auc(scores: np.ndarray, positive: np.ndarray) -> Optional[float]:
+    """ROC AUC (Mann-Whitney, ties counted half); None with only one class."""
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    _vals, inv, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inv]
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def evaluate_prm(run: Run, b: Base, paths: List[PrmPath], feats: Optional[torch.Tensor], image_index: Dict[str, int], bs: int) -> Dict:
+    """Step metrics on held-out paths: BCE against the soft labels, accuracy of score > 0.5 against
+    the hard label (label > 0), AUC, and the first-error accuracy of whole paths."""
+    b.model.eval()
+    lp: List[torch.Tensor] = []
+    with torch.no_grad():
+        for start in range(0, len(paths), bs):
+            run.check()
+            lp.append(prm_forward(b, paths[start:start + bs], feats, image_index))
+    logp = torch.cat(lp)
+    t = torch.tensor([v for p in paths for v in p.labels], dtype=torch.float32)
+    score = logp[:, 0].exp().numpy()
+    hard = t.numpy() > 0
+    pred = score > 0.5
+    # A path is judged right when every step with a positive label scores > 0.5 and the first
+    # step with label 0 (if any) is the first step that scores <= 0.5.
+    first_ok = 0
+    k = 0
+    for p in paths:
+        ps, hs = pred[k:k + len(p.tags)], hard[k:k + len(p.tags)]
+        k += len(p.tags)
+        want = next((i for i, h in enumerate(hs) if not h), None)
+        got = next((i for i, s in enumerate(ps) if not s), None)
+        first_ok += int(want == got)
+    a = auc(score, hard)
+    return {
+        "rows": len(paths), "steps": int(len(t)), "positives": int(hard.sum()), "negatives": int((~hard).sum()),
+        "bce": round(float(soft_bce(logp, t)), 5), "accuracy": round(float((pred == hard).mean()), 5),
+        "auc": None if a is None else round(a, 5), "mean_score": round(float(score.mean()), 5),
+        "first_error_accuracy": round(first_ok / len(paths), 5),
+    }
+
+
+def prm(cfg: Dict, run: Run) -> str:
+    hp, opts = cfg["_hp"], cfg["_prm"]
+    b = load_base(cfg)
+    context = b.model.config.max_position_embeddings
+    all_paths, raw = read_prm(cfg["train_file"], "train_file", b.tok, b.image_tokens, b.vision is not None, context)
+    paths, after_dedupe = select_paths(all_paths, opts["dedupe"], opts["max_paths_per_problem"], hp["seed"])
+    val_paths: List[PrmPath] = []
+    if opts["val_file"] is not None:
+        val_paths, _ = read_prm(opts["val_file"], "val_file", b.tok, b.image_tokens, b.vision is not None, context)
+    image_index, pixels = prm_pixels(paths, b.image_size, os.path.basename(cfg["train_file"]))
+    h = hashlib.sha256(raw)
+    if len(pixels):
+        h.update(pixels.tobytes())
+    data_hash = "sha256:" + h.hexdigest()
+    targets = [targets_of(p, opts["labels"]) for p in paths]
+    flat = [v for ts in targets for v in ts]
+    hard = [v > 0 for p in paths for v in p.labels]
+    counts = {"rows": len(all_paths), "paths_after_dedupe": after_dedupe, "paths": len(paths),
+              "image_paths": sum(1 for p in paths if p.image), "tags": len(flat),
+              "mean_target": round(sum(flat) / len(flat), 5), "positives": sum(hard), "negatives": len(hard) - sum(hard)}
+    emit("log", message=(
+        f"prm: {counts['rows']} rows read from {cfg['train_file']}; {after_dedupe} paths after dedupe"
+        f"{'' if opts['dedupe'] else ' (off)'}, {len(paths)} after the per-problem cap ({opts['max_paths_per_problem'] or 'none'}); "
+        f"{counts['image_paths']} with an image; {len(flat)} steps (tags), mean target {counts['mean_target']} ({opts['labels']} labels), "
+        f"{counts['positives']} positive / {counts['negatives']} negative by hard label; base {b.manifest.get('name')}"
+    ))
+    val_index, val_pixels = (prm_pixels(val_paths, b.image_size, os.path.basename(opts["val_file"])) if val_paths else ({}, None))
+    run.check()
+    feats = frozen_features(b.vision, pixels)
+    val_feats = frozen_features(b.vision, val_pixels) if val_paths else None
+    tgt = [torch.tensor(ts, dtype=torch.float32) for ts in targets]
+
+    def batch_loss(idx: np.ndarray) -> torch.Tensor:
+        logp = prm_forward(b, [paths[i] for i in idx], feats, image_index)
+        return soft_bce(logp, torch.cat([tgt[i] for i in idx]))
+
+    step, last_loss, seconds, curve = optimise(run, b, hp, len(paths), batch_loss, "prm", "paths")
+    run.check()
+    val = None
+    if val_paths:
+        val = evaluate_prm(run, b, val_paths, val_feats, val_index, max(hp["batch_size"], 32))
+        emit("log", message=f"prm: held-out {opts['val_file']}: " + ", ".join(f"{k} {v}" for k, v in val.items()))
+    metrics = {"prm": {
+        "rows": counts["rows"], "paths": len(paths), "paths_after_dedupe": after_dedupe, "image_paths": counts["image_paths"],
+        "dedupe": opts["dedupe"], "max_paths_per_problem": opts["max_paths_per_problem"], "labels": opts["labels"],
+        "steps": step, "tags": len(flat), "mean_target": counts["mean_target"], "positives": counts["positives"], "negatives": counts["negatives"],
+        "lr": hp["lr"], "epochs": hp["epochs"], "batch_size": hp["batch_size"], "seed": hp["seed"],
+        "final_loss": round(last_loss, 5), "seconds": round(seconds, 1), "loss_curve": curve, "val": val,
+    }}
+    emit("log", message=f"prm: trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
+    return finish(run, cfg, b, role="prm", recipe="models/recipes/trainer.py (prm)", data_hash=data_hash, metrics=metrics,
+                  checkpoint_extra={"prm": {k: v for k, v in metrics["prm"].items() if k != "loss_curve"},
+                                    "prm_template": dict(PRM_TEMPLATE), "base": b.manifest.get("name")})
 
 
 def main() -> int:
@@ -373,10 +722,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, run.on_signal)
     try:
         cfg = read_config(args.config)
-        if cfg["task"] != "sft":
+        if cfg["task"] not in ("sft", "prm"):
             emit("error", message=f"task {cfg['task']} is not implemented by this trainer yet")
             return 2
-        out = sft(cfg, run)
+        out = (sft if cfg["task"] == "sft" else prm)(cfg, run)
         emit("done", model=out)
         # The folder is complete and reported; a late SIGTERM must not turn that into a failure.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
