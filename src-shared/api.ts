@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import {
   AnnotationSet,
+  EvaluationRecord,
+  EvaluationSummary,
+  NodePrmScores,
   AnswerType,
   AnnotationExportFormat,
   ApiEvent,
@@ -99,13 +102,18 @@ export const contract = {
   },
   'searches.tree': {
     input: z.object({ id: z.number().int() }).strict(),
-    output: z.object({ search: SearchSummary, nodes: z.array(TreeNode) }),
+    /** prm: every PRM's scores of the nodes, beside each node's MC */
+    output: z.object({ search: SearchSummary, nodes: z.array(TreeNode), prm: z.array(NodePrmScores) }),
   },
   'searches.events': {
     input: z.object({ id: z.number().int() }).strict(),
     output: z.array(SearchEventRecord),
   },
   'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
+  'evaluations.list': { input: Empty, output: z.array(EvaluationSummary) },
+  'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
+  /** a job's metric series (a training loss curve): name -> [step, value][] */
+  'jobs.metrics': { input: z.object({ id: z.number().int() }).strict(), output: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))) },
 } as const;
 
 export type Contract = typeof contract;

@@ -143,6 +143,27 @@ export const TreeNode = z.object({
 });
 export type TreeNode = z.infer<typeof TreeNode>;
 
+/** One PRM's scores of a search's nodes: node id (as a string key) -> P(good) of the node's last step. */
+export const NodePrmScores = z.object({ model: z.string(), modelId: z.number().int(), scores: z.record(z.string(), z.number()) });
+export type NodePrmScores = z.infer<typeof NodePrmScores>;
+
+export const EvaluationSummary = z.object({ id: z.number().int(), name: z.string(), createdAt: z.string(), jobId: z.number().int().nullable() });
+export type EvaluationSummary = z.infer<typeof EvaluationSummary>;
+
+export const EvaluationRecord = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  createdAt: z.string(),
+  dataset: z.string().nullable(),
+  policy: z.string().nullable(),
+  prm: z.string().nullable(),
+  jobId: z.number().int().nullable(),
+  config: z.record(z.string(), z.unknown()),
+  /** Best-of-N: accuracy by split, N and method, the chosen method, step-level metrics */
+  metrics: z.record(z.string(), z.unknown()),
+});
+export type EvaluationRecord = z.infer<typeof EvaluationRecord>;
+
 export const SearchEventRecord = z.object({ seq: z.number().int(), kind: z.string(), data: z.unknown() });
 
 export const AnnotationSet = z.object({

@@ -5,7 +5,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../src-main/cli/main';
+import { dispatch } from '../src-main/core/dispatch';
 import { Store } from '../src-main/core/store';
+import { openWorkbench } from '../src-main/core/workbench';
 import { tempDir } from './helpers/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -97,6 +99,15 @@ describe('steplab bon', () => {
     expect(j).toMatchObject({ id: first.evaluation, policy: 'tiny-policy@1', prm: 'tiny-prm@1', dataset: 'demo' });
     expect(j.items).toHaveLength(24);
     expect(j.metrics.accuracy).toEqual(first.accuracy);
+    const wb = openWorkbench(ws);
+    try {
+      const list = (await dispatch(wb.handlers, 'evaluations.list', {})) as { id: number }[];
+      expect(list.map((e) => e.id)).toContain(first.evaluation);
+      const ev = (await dispatch(wb.handlers, 'evaluations.get', { id: first.evaluation })) as { prm: string; metrics: { accuracy: unknown } };
+      expect(ev).toMatchObject({ prm: 'tiny-prm@1', metrics: { accuracy: first.accuracy } });
+    } finally {
+      wb.close();
+    }
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('split,n,method,accuracy,chosen');
     expect(lines).toHaveLength(1 + 2 * 3 * 12); // two splits, three N, twelve methods
@@ -156,6 +167,15 @@ describe('steplab score', () => {
       expect(s.mc.steps).toBeGreaterThan(0);
     } finally {
       store.close();
+    }
+    // the API shows them beside each node's MC
+    const wb = openWorkbench(ws);
+    try {
+      const tree = (await dispatch(wb.handlers, 'searches.tree', { id: ids[0] })) as { nodes: { id: number; parentId: number | null; mc: number | null }[]; prm: { model: string; scores: Record<string, number> }[] };
+      expect(tree.prm.map((p) => p.model)).toEqual(['tiny-prm@1']);
+      for (const n of tree.nodes) if (n.parentId !== null) expect(tree.prm[0].scores[String(n.id)]).toBeGreaterThan(0);
+    } finally {
+      wb.close();
     }
   });
 

@@ -3,6 +3,7 @@ import type { ApiHandlers } from '../../src-shared/api';
 import { exportAnnotations } from './data/exportAnnotations';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
+import { evaluationRecord } from './reward/evaluationExport';
 import type { JobRunner } from './jobs/runner';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
@@ -30,11 +31,24 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
     'verify.check': (input) => verify(input),
     'models.list': () => store.models.list(),
     'searches.list': (q) => store.trees.listSearches(q),
-    'searches.tree': ({ id }) => ({ search: store.trees.getSearch(id), nodes: store.trees.nodes(id) }),
+    'searches.tree': ({ id }) => {
+      const search = store.trees.getSearch(id);
+      const prm = store.scores.nodeScorers(id).map(({ modelId }) => {
+        const m = store.models.get(modelId);
+        return { model: `${m.name}@${m.version}`, modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, id)].map(([n, s]) => [String(n), s])) };
+      });
+      return { search, nodes: store.trees.nodes(id), prm };
+    },
     'searches.events': ({ id }) => {
       store.trees.getSearch(id);
       return store.trees.events(id);
     },
     'annotations.sets': () => store.annotations.sets(),
+    'evaluations.list': () => store.evaluations.list(),
+    'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
+    'jobs.metrics': ({ id }) => {
+      store.jobs.get(id);
+      return store.jobs.metrics(id);
+    },
   };
 }

@@ -1,32 +1,41 @@
 // A stored evaluation as JSON (everything: config, metrics, per-candidate scores) or CSV (the accuracy
 // table in long form, one row per split, N and method, for a spreadsheet or a plotting script).
 import type { Store } from '../store';
-import type { EvaluationRecord } from '../store/evaluations';
+import type { EvaluationRecord } from '../../../src-shared/domain';
+import type { EvaluationRecord as EvaluationRecordRow } from '../store/evaluations';
 import type { BonRow } from './metrics';
 
-export function evaluationJson(store: Store, ev: EvaluationRecord): Record<string, unknown> {
+/** The evaluation as the API shows it (models and dataset by name). */
+export function evaluationRecord(store: Store, ev: EvaluationRecordRow): EvaluationRecord {
   const name = (id: number | null): string | null => {
     if (id === null) return null;
     const m = store.models.get(id);
     return `${m.name}@${m.version}`;
   };
+  const dataset = ev.datasetId === null ? null : ((store.db.prepare('SELECT name FROM datasets WHERE id = ?').get(ev.datasetId) as { name: string } | undefined)?.name ?? null);
+  return { id: ev.id, name: ev.name, createdAt: ev.createdAt, dataset, policy: name(ev.policyId), prm: name(ev.rewardId), jobId: ev.jobId, config: ev.config, metrics: ev.metrics };
+}
+
+/** Everything, with one entry per candidate (its verdict and aggregated scores). */
+export function evaluationJson(store: Store, ev: EvaluationRecordRow): Record<string, unknown> {
+  const r = evaluationRecord(store, ev);
   return {
-    id: ev.id,
-    name: ev.name,
-    created_at: ev.createdAt,
-    dataset: ev.datasetId === null ? null : (store.db.prepare('SELECT name FROM datasets WHERE id = ?').get(ev.datasetId) as { name: string } | undefined)?.name ?? null,
-    policy: name(ev.policyId),
-    prm: name(ev.rewardId),
-    job: ev.jobId,
-    config: ev.config,
-    metrics: ev.metrics,
+    id: r.id,
+    name: r.name,
+    created_at: r.createdAt,
+    dataset: r.dataset,
+    policy: r.policy,
+    prm: r.prm,
+    job: r.jobId,
+    config: r.config,
+    metrics: r.metrics,
     items: store.evaluations.items(ev.id).map((i) => ({ problem_id: i.problemId, solution_id: i.solutionId, ...i.scores })),
   };
 }
 
 const csvCell = (v: string | number): string => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-export function evaluationCsv(_store: Store, ev: EvaluationRecord): string {
+export function evaluationCsv(_store: Store, ev: EvaluationRecordRow): string {
   const splits = (ev.metrics.splits ?? {}) as Record<string, { byN: Record<string, BonRow> }>;
   const chosen = ev.metrics.chosen as string | undefined;
   const lines = ['split,n,method,accuracy,chosen'];
