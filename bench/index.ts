@@ -2,6 +2,7 @@
 // in the same run on the same machine; each line prints both and their ratio.
 import { benchImport } from './import';
 import { benchInference } from './inference';
+import { benchReward } from './reward';
 import { benchSearch } from './search';
 import { benchTrees } from './trees';
 import { report } from './util';
@@ -11,4 +12,5 @@ console.log(report(await benchImport()));
 const inf = await benchInference();
 for (const r of inf.results) console.log(report(r));
 for (const n of inf.notes) console.log(n);
+for (const r of await benchReward()) console.log(report(r));
 for (const line of await benchSearch()) console.log(line);

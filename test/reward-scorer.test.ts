@@ -80,6 +80,14 @@ describe('batched scoring', () => {
     for (const s of together.flat()) expect(s).toBeGreaterThan(0), expect(s).toBeLessThan(1);
   });
 
+  it('gives the same scores whether a question is read once for its solutions or with each one', async () => {
+    const many = [...items, { ...items[1], steps: ['4 * 2 = 9', '9 - 3 = 6', 'Answer: 6'] }, { ...items[1], steps: ['4 * 2 = 8'] }];
+    const shared = await scorer.score(many);
+    const whole = await new PrmScorer(model, { sharePrefix: false }).score(many);
+    expect(whole.map((s) => s.length)).toEqual(shared.map((s) => s.length));
+    shared.forEach((s, i) => s.forEach((v, j) => expect(v).toBeCloseTo(whole[i][j], 5)));
+  });
+
   it('is causal: a step scores the same whatever follows it', async () => {
     const [full, prefix] = await scorer.score([items[1], { ...items[1], steps: items[1].steps.slice(0, 2) }]);
     expect(prefix[0]).toBeCloseTo(full[0], 5);
@@ -93,6 +101,8 @@ describe('batched scoring', () => {
     const [withImage, text] = await scorer.score([item, { ...item, image: undefined }]);
     const [alone] = await scorer.score([item]);
     withImage.forEach((v, j) => expect(v).toBeCloseTo(alone[j], 5));
+    const [whole] = await new PrmScorer(model, { sharePrefix: false }).score([item]);
+    withImage.forEach((v, j) => expect(v).toBeCloseTo(whole[j], 5));
     expect(withImage.some((v, j) => Math.abs(v - text[j]) > 1e-4)).toBe(true);
   });
 

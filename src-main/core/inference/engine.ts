@@ -300,6 +300,47 @@ export class Engine {
     });
   }
 
+  /**
+   * Like logitsAt for rows that all continue one shared prefix (a question read once for its N candidate
+   * solutions): the prefix's KV cache is computed once (and kept in the prefix cache), copied to every
+   * row, and only each row's continuation is run, right-padded. `positions` count from the continuation's
+   * first token.
+   */
+  async logitsAfterPrefix(
+    prefix: readonly number[],
+    image: ImageInput | undefined,
+    rows: readonly { ids: readonly number[]; positions: readonly number[] }[],
+    tokenIds: readonly number[],
+  ): Promise<Float32Array[]> {
+    if (rows.length === 0) return [];
+    const m = this.model;
+    if (prefix.length === 0) throw new UserError('empty prefix');
+    if (image && !m.vision) throw new UserError(`model ${m.manifest.name} has no vision encoder, but the input has an image`);
+    for (const r of rows) {
+      if (r.ids.length === 0) throw new Error('empty continuation');
+      if (prefix.length + r.ids.length > m.manifest.contextLength) throw new UserError(`input is ${prefix.length + r.ids.length} tokens, longer than the model's context of ${m.manifest.contextLength} tokens`);
+      for (const p of r.positions) if (!Number.isInteger(p) || p < 0 || p >= r.ids.length) throw new Error(`position ${p} outside a ${r.ids.length}-token continuation`);
+    }
+    const state = await this.prefixState(prefix, image);
+    const B = rows.length;
+    const T = Math.max(...rows.map((r) => r.ids.length));
+    const ids = new BigInt64Array(B * T).fill(BigInt(m.tokens.pad));
+    const mask = new Uint8Array(B * T);
+    rows.forEach((r, i) => {
+      r.ids.forEach((id, t) => (ids[i * T + t] = BigInt(id)));
+      mask.fill(1, i * T, i * T + r.ids.length);
+    });
+    const cache = gatherRows(rows.map(() => ({ cache: state.cache, row: 0 })));
+    const { logits } = await this.forward({ ids }, T, cache, mask, true);
+    const V = m.config.vocabSize;
+    const K = tokenIds.length;
+    return rows.map((r, i) => {
+      const out = new Float32Array(r.positions.length * K);
+      r.positions.forEach((p, j) => tokenIds.forEach((tok, k) => (out[j * K + k] = logits![(i * T + p) * V + tok])));
+      return out;
+    });
+  }
+
   private async embedIds(ids: readonly number[]): Promise<Float32Array> {
     const m = this.model;
     const out = await m.embedTokens!.session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });

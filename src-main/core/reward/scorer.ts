@@ -30,7 +30,7 @@ export class PrmScorer {
 
   constructor(
     readonly model: LoadedModel,
-    readonly opts: { maxBatch?: number; maxBatchTokens?: number } = {},
+    readonly opts: { maxBatch?: number; maxBatchTokens?: number; /** read a question once for all its solutions (default true) */ sharePrefix?: boolean } = {},
   ) {
     this.spec = prmSpec(model.manifest);
     const { prm, yes, no } = model.tokens;
@@ -38,7 +38,7 @@ export class PrmScorer {
     this.tagId = prm;
     this.yesId = yes;
     this.noId = no;
-    this.engine = new Engine(model, { prefixCacheSize: 1 });
+    this.engine = new Engine(model, { prefixCacheSize: 64 });
   }
 
   /** Token ids of an item and the positions of its step tags (inputs longer than the context are cut, dropping the steps that no longer fit). */
@@ -55,38 +55,85 @@ export class PrmScorer {
     return { ids, positions };
   }
 
-  /** One score array per item, aligned with its steps (shorter where the context cut steps off). */
+  /** Token ids of the part every solution of a question shares: image, question, process marker. */
+  private prefixIds(item: ScoreItem): number[] {
+    const full = renderPrmInput(this.spec, item.question, [], Boolean(item.image && this.model.vision));
+    // the rendered steps part of an empty list is "", so this is exactly the shared text
+    return this.engine.encodePrompt(full);
+  }
+
+  /**
+   * One score array per item, aligned with its steps (shorter where the context cut steps off). Items
+   * of the same question (and image) share one prefix computation; the rest run in batches.
+   */
   async score(items: readonly ScoreItem[], signal?: AbortSignal): Promise<number[][]> {
-    const enc = items.map((it) => this.encode(it));
-    const order = items.map((_, i) => i).sort((a, b) => Number(Boolean(items[a].image)) - Number(Boolean(items[b].image)) || enc[a].ids.length - enc[b].ids.length);
     const out: number[][] = new Array(items.length);
+    const enc = items.map((it) => this.encode(it));
+    const groups = new Map<string, { prefix: number[]; image: ScoreItem['image']; members: number[] }>();
+    const loose: number[] = [];
+    items.forEach((it, i) => {
+      if (enc[i].positions.length === 0) {
+        out[i] = [];
+        return;
+      }
+      const prefix = this.prefixIds(it);
+      // a tokenizer may merge across the boundary; then the item runs whole
+      const shared = prefix.length < enc[i].ids.length && prefix.length <= enc[i].positions[0] && prefix.every((id, k) => enc[i].ids[k] === id);
+      if (!shared || this.opts.sharePrefix === false) return void loose.push(i);
+      const key = `${it.image?.key ?? ''}\u0000${prefix.join(',')}`;
+      const g = groups.get(key) ?? { prefix, image: it.image, members: [] };
+      g.members.push(i);
+      groups.set(key, g);
+    });
     const maxBatch = this.opts.maxBatch ?? 32;
     const maxTokens = this.opts.maxBatchTokens ?? 8192;
-    let start = 0;
-    while (start < order.length) {
-      if (signal?.aborted) throw new Error('scoring aborted');
-      let end = start + 1;
-      const image = Boolean(items[order[start]].image);
-      // rows are sorted by length, so the last row added sets the padded width
-      while (end < order.length && end - start < maxBatch && Boolean(items[order[end]].image) === image && (end - start + 1) * enc[order[end]].ids.length <= maxTokens) end++;
-      const batch = order.slice(start, end).filter((i) => enc[i].positions.length > 0);
-      for (const i of order.slice(start, end)) if (enc[i].positions.length === 0) out[i] = [];
-      if (batch.length) {
-        const logits = await this.engine.logitsAt(
-          batch.map((i) => ({ ids: enc[i].ids, image: items[i].image, positions: enc[i].positions })),
+    const finish = (i: number, l: Float32Array): void => {
+      out[i] = enc[i].positions.map((_, j) => stepScore(l[2 * j], l[2 * j + 1]));
+      this.stats.tokens += enc[i].ids.length;
+      this.stats.steps += out[i].length;
+      this.stats.items++;
+    };
+    for (const g of groups.values()) {
+      const P = g.prefix.length;
+      const order = [...g.members].sort((a, b) => enc[a].ids.length - enc[b].ids.length);
+      for (const batch of chunk(order, (i) => enc[i].ids.length - P, maxBatch, maxTokens)) {
+        if (signal?.aborted) throw new Error('scoring aborted');
+        const logits = await this.engine.logitsAfterPrefix(
+          g.prefix,
+          g.image,
+          batch.map((i) => ({ ids: enc[i].ids.slice(P), positions: enc[i].positions.map((p) => p - P) })),
           [this.yesId, this.noId],
         );
         this.stats.forwardCalls++;
-        batch.forEach((i, b) => {
-          const l = logits[b];
-          out[i] = enc[i].positions.map((_, j) => stepScore(l[2 * j], l[2 * j + 1]));
-          this.stats.tokens += enc[i].ids.length;
-          this.stats.steps += out[i].length;
-        });
+        batch.forEach((i, b) => finish(i, logits[b]));
       }
-      this.stats.items += end - start;
-      start = end;
+    }
+    const order = loose.sort((a, b) => Number(Boolean(items[a].image)) - Number(Boolean(items[b].image)) || enc[a].ids.length - enc[b].ids.length);
+    for (const batch of chunk(order, (i) => enc[i].ids.length, maxBatch, maxTokens, (i) => Boolean(items[i].image))) {
+      if (signal?.aborted) throw new Error('scoring aborted');
+      const logits = await this.engine.logitsAt(
+        batch.map((i) => ({ ids: enc[i].ids, image: items[i].image, positions: enc[i].positions })),
+        [this.yesId, this.noId],
+      );
+      this.stats.forwardCalls++;
+      batch.forEach((i, b) => finish(i, logits[b]));
     }
     return out;
   }
+}
+
+/** Splits length-sorted indices into batches of at most maxBatch rows and maxTokens padded tokens (and one kind per batch). */
+function chunk(sorted: readonly number[], len: (i: number) => number, maxBatch: number, maxTokens: number, kind: (i: number) => unknown = () => 0): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  for (const i of sorted) {
+    // rows are sorted by length, so the row being added sets the padded width
+    if (cur.length && (cur.length >= maxBatch || (cur.length + 1) * len(i) > maxTokens || kind(cur[0]) !== kind(i))) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
