@@ -108,6 +108,12 @@ describe('steplab bon', () => {
     } finally {
       wb.close();
     }
+    const svg = join(tmp.dir, 'ev.svg');
+    expect((await cli('evaluations', '--workspace', ws, '--id', String(first.evaluation), '--format', 'svg', '--out', svg)).code).toBe(0);
+    const chart = readFileSync(svg, 'utf8');
+    expect(chart).toMatch(/^<svg/);
+    expect(chart).toContain('N (candidates per problem)');
+    expect(chart).toContain('majority');
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('split,n,method,accuracy,chosen');
     expect(lines).toHaveLength(1 + 2 * 3 * 12); // two splits, three N, twelve methods

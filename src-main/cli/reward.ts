@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors';
 import { AGGREGATORS } from '../core/reward/aggregate';
+import { accuracyChartSvg } from '../core/reward/chart';
 import { BonConfig, type BonResult } from '../core/reward/bonJob';
 import { evaluationCsv, evaluationJson } from '../core/reward/evaluationExport';
 import { BON_METHODS } from '../core/reward/metrics';
@@ -194,9 +195,10 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--temperature <t>', 'sampling temperature (default: the policy manifest\'s)', Number)
     .option('--vote-weight <agg>', `aggregation weighting the PRM vote (${AGGREGATORS.filter((a) => a !== 'sum_log_odds').join(', ')})`, 'product')
     .option('--name <name>', 'name of the stored evaluation')
+    .option('--chart <file.svg>', 'also draw accuracy against N as an SVG chart')
     .option('--json', 'print the result as JSON (last line)')
     .action(
-      async (o: { workspace: string; dataset: string; split: string; policy: string; prm: string; n: number; selectOn?: string; limit?: number; seed: number; temperature?: number; voteWeight: string; name?: string; json?: boolean }) => {
+      async (o: { workspace: string; dataset: string; split: string; policy: string; prm: string; n: number; selectOn?: string; limit?: number; seed: number; temperature?: number; voteWeight: string; name?: string; chart?: string; json?: boolean }) => {
         const config = parseConfig(BonConfig, {
           dataset: o.dataset,
           split: o.split,
@@ -220,8 +222,10 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           if (end.state === 'cancelled') throw new UserError('evaluation cancelled; candidates and scores made so far are kept and reused by the next run');
           if (end.state !== 'done') throw new UserError(end.error ?? 'evaluation failed');
           const r = end.result as BonResult;
-          if (!o.json) {
-            io.out(bonText(r, o.split));
+          if (!o.json) io.out(bonText(r, o.split));
+          if (o.chart) {
+            writeFileSync(o.chart, await accuracyChartSvg(r.splits[o.split].byN, { title: chartTitle(r, o.split), chosen: r.chosen }));
+            if (!o.json) io.out(`chart: ${o.chart}`);
           }
           if (o.json) io.out(JSON.stringify({ n: r.n, problems: r.problems, accuracy: r.accuracy, chosen: r.chosen, chosen_on: r.chosen_on, evaluation: r.evaluation, by_n: r.splits[o.split].byN }));
         });
@@ -233,11 +237,11 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .description('list stored evaluations, or export one as JSON or CSV')
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--id <n>', 'the evaluation to show or export', positiveInt)
-    .option('--format <fmt>', 'json | csv (with --out)', 'json')
+    .option('--format <fmt>', 'json | csv | svg (accuracy against N) (with --out)', 'json')
     .option('--out <file>', 'write the evaluation to this file')
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; id?: number; format: string; out?: string; json?: boolean }) => {
-      if (o.format !== 'json' && o.format !== 'csv') throw new UserError(`unknown format "${o.format}" (json or csv)`);
+      if (!['json', 'csv', 'svg'].includes(o.format)) throw new UserError(`unknown format "${o.format}" (json, csv or svg)`);
       if (o.out && o.id === undefined) throw new UserError('--out needs --id');
       await withWorkbench(o.workspace, async (wb) => {
         if (o.id === undefined) {
@@ -249,7 +253,17 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         }
         const ev = wb.store.evaluations.get(o.id);
         if (o.out) {
-          writeFileSync(o.out, o.format === 'csv' ? evaluationCsv(wb.store, ev) : JSON.stringify(evaluationJson(wb.store, ev), null, 2) + '\n');
+          const m = ev.metrics as unknown as BonResult;
+          if (o.format === 'svg' && !m.splits) throw new UserError(`evaluation ${ev.id} has no accuracy table to draw`);
+          const split = m.splits ? Object.keys(m.splits).at(-1)! : '';
+          writeFileSync(
+            o.out,
+            o.format === 'csv'
+              ? evaluationCsv(wb.store, ev)
+              : o.format === 'svg'
+                ? await accuracyChartSvg(m.splits[split].byN, { title: chartTitle(m, split), chosen: m.chosen })
+                : JSON.stringify(evaluationJson(wb.store, ev), null, 2) + '\n',
+          );
           io.out(`wrote evaluation ${ev.id} (${o.format}) to ${o.out}`);
           return;
         }
@@ -259,6 +273,10 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
       });
     });
+}
+
+function chartTitle(r: Pick<BonResult, 'prm' | 'policy' | 'splits'>, split: string): string {
+  return `Best-of-N on ${split} (${r.splits[split].problems} problems): ${r.policy} + ${r.prm}`;
 }
 
 /** The accuracy table of a Best-of-N result (methods down, N across), with the chosen method marked. */
