@@ -33,6 +33,10 @@ that pair against [t, 1 - t] at every tag. Extra keys (top level or in `hyperpar
                                       # whitespace/case normalisation (the first one is kept)
     "max_paths_per_problem": null     # keep at most this many paths per question + image (seeded)
     "val_file": null                  # rows of the same form: held-out step metrics at the end
+    "lm_weight": 0.0                  # >= 0: adds lm_weight x next-token cross-entropy over the step text
+                                      # (not question, tags or separators) of the steps before the first
+                                      # step with target < 0.5
+    "init_tag_from_newline": false    # copy the "\n" embedding into <prm>'s before training
 The PRM starts from the base model's weights and trains the decoder and the vision projection.
 
 stdout carries only JSON lines: {"event":"log","message":...}, {"event":"progress","step":n,"total":N,"loss":x},
@@ -95,7 +99,8 @@ HYPER = {"lr": 5e-4, "epochs": 1, "batch_size": 16, "seed": 0, "max_steps": None
 # Per-task defaults that differ from HYPER. PRM fine-tuning wants a small lr (MM-PRM); for the tiny
 # model 3e-4 learns a planted cue in 100 steps where 1e-4 is still slow (models/recipes/README.md).
 TASK_HYPER = {"prm": {"lr": 3e-4}}
-PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, "val_file": None}
+PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, "val_file": None,
+               "lm_weight": 0.0, "init_tag_from_newline": False}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
 PRM_ROW_HELP = 'prm rows are TRL stepwise supervision: {"prompt": ..., "completions": [...], "labels": [...], "images": [...]}'
 
@@ -203,6 +208,12 @@ def read_prm_options(cfg: Dict, nested: Dict) -> Dict:
     val = opts["val_file"]
     if val is not None and (not isinstance(val, str) or not val):
         raise ConfigError(f'config: "val_file" must be a path or null, got {json.dumps(val)}')
+    w = opts["lm_weight"]
+    if not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isfinite(w) or w < 0:
+        raise ConfigError(f'config: "lm_weight" must be a non-negative number, got {json.dumps(w)}')
+    opts["lm_weight"] = float(w)
+    if not isinstance(opts["init_tag_from_newline"], bool):
+        raise ConfigError(f'config: "init_tag_from_newline" must be true or false, got {json.dumps(opts["init_tag_from_newline"])}')
     return opts
 
 
@@ -589,6 +600,12 @@ def sft(cfg: Dict, run: Run) -> str:
 
 def prm_forward(b: Base, paths: Sequence[PrmPath], feats: Optional[torch.Tensor], image_index: Dict[str, int]) -> torch.Tensor:
     """Right-padded batch -> [tags, 2] log-probabilities of (Yes, No) at every <prm> tag, rows in order."""
+    return prm_forward_logits(b, paths, feats, image_index)[0]
+
+
+def prm_forward_logits(b: Base, paths: Sequence[PrmPath], feats: Optional[torch.Tensor],
+                       image_index: Dict[str, int]) -> Tuple[torch.Tensor, torch.Tensor]:
+    """prm_forward's tag log-probabilities and the batch's full [rows, width, vocab] logits."""
     model, tok = b.model, b.tok
     width = max(len(p.ids) for p in paths)
     ids = torch.full((len(paths), width), tok.pad_id, dtype=torch.long)
@@ -605,7 +622,25 @@ def prm_forward(b: Base, paths: Sequence[PrmPath], feats: Optional[torch.Tensor]
     if imgs:
         embeds = merge_image_features(embeds, ids, tok.image_id, b.vision.project(feats[torch.tensor(imgs)]))
     logits, _ = model(inputs_embeds=embeds)  # causal: the right padding does not reach the tags
-    return prm_log_probs(logits[torch.tensor(rows), torch.tensor(cols)], tok.yes_id, tok.no_id)
+    return prm_log_probs(logits[torch.tensor(rows), torch.tensor(cols)], tok.yes_id, tok.no_id), logits
+
+
+def lm_positions(p: PrmPath, targets: Sequence[float], tok: CharTokenizer) -> List[int]:
+    """Positions in p.ids of the step-text tokens (not the question, tags or separators) of the steps
+    before the first one whose target is < 0.5: the tokens the auxiliary LM loss imitates."""
+    out: List[int] = []
+    prev_tag = -1
+    for step, tag, t in zip(p.steps, p.tags, targets):
+        if t < 0.5:
+            break
+        n = len(tok.encode(step.strip(), add_bos=False))
+        start = tag - n
+        if n == 0 or start <= prev_tag:  # not laid out as expected (cannot happen for well-formed rows): skip
+            prev_tag = tag
+            continue
+        out.extend(range(start, tag))
+        prev_tag = tag
+    return out
 
 
 def soft_bce(logp: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -688,10 +723,31 @@ def prm(cfg: Dict, run: Run) -> str:
     feats = frozen_features(b.vision, pixels)
     val_feats = frozen_features(b.vision, val_pixels) if val_paths else None
     tgt = [torch.tensor(ts, dtype=torch.float32) for ts in targets]
+    lm_weight = opts["lm_weight"]
+    lm_pos = [lm_positions(p, ts, b.tok) for p, ts in zip(paths, targets)] if lm_weight > 0 else []
+    lm_tokens = sum(len(x) for x in lm_pos)
+    if opts["init_tag_from_newline"]:
+        newline = b.tok.vocab.get("\n")
+        if newline is None or b.tok.prm_id is None:
+            raise ConfigError('config: "init_tag_from_newline": the base tokenizer lacks "\\n" or <prm>')
+        with torch.no_grad():
+            emb = b.model.model.embed_tokens.weight
+            emb[b.tok.prm_id] = emb[newline]
+    if lm_weight > 0 or opts["init_tag_from_newline"]:
+        emit("log", message=f"prm: lm_weight {lm_weight} over {lm_tokens} step-text tokens of steps before the first target < 0.5; "
+                            f"init_tag_from_newline {opts['init_tag_from_newline']}")
 
     def batch_loss(idx: np.ndarray) -> torch.Tensor:
-        logp = prm_forward(b, [paths[i] for i in idx], feats, image_index)
-        return soft_bce(logp, torch.cat([tgt[i] for i in idx]))
+        logp, logits = prm_forward_logits(b, [paths[i] for i in idx], feats, image_index)
+        loss = soft_bce(logp, torch.cat([tgt[i] for i in idx]))
+        if lm_weight > 0:
+            rows = [r for r, i in enumerate(idx) for _ in lm_pos[i]]
+            if rows:
+                cols = torch.tensor([j for i in idx for j in lm_pos[i]])
+                rows_t = torch.tensor(rows)
+                want = torch.tensor([paths[i].ids[j] for i in idx for j in lm_pos[i]])
+                loss = loss + lm_weight * F.cross_entropy(logits[rows_t, cols - 1], want)
+        return loss
 
     step, last_loss, seconds, curve = optimise(run, b, hp, len(paths), batch_loss, "prm", "paths")
     run.check()
@@ -703,10 +759,11 @@ def prm(cfg: Dict, run: Run) -> str:
         "rows": counts["rows"], "paths": len(paths), "paths_after_dedupe": after_dedupe, "image_paths": counts["image_paths"],
         "dedupe": opts["dedupe"], "max_paths_per_problem": opts["max_paths_per_problem"], "labels": opts["labels"],
         "steps": step, "tags": len(flat), "mean_target": counts["mean_target"], "positives": counts["positives"], "negatives": counts["negatives"],
+        "lm_weight": lm_weight, "lm_tokens": lm_tokens, "init_tag_from_newline": opts["init_tag_from_newline"],
         "lr": hp["lr"], "epochs": hp["epochs"], "batch_size": hp["batch_size"], "seed": hp["seed"],
         "final_loss": round(last_loss, 5), "seconds": round(seconds, 1), "loss_curve": curve, "val": val,
     }}
-    emit("log", message=f"prm: trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
+    emit("log", message=f"prm: trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f} (lm_weight {lm_weight}); exporting")
     return finish(run, cfg, b, role="prm", recipe="models/recipes/trainer.py (prm)", data_hash=data_hash, metrics=metrics,
                   checkpoint_extra={"prm": {k: v for k, v in metrics["prm"].items() if k != "loss_curve"},
                                     "prm_template": dict(PRM_TEMPLATE), "base": b.manifest.get("name")})
