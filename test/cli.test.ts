@@ -2,9 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src-main/cli/main';
 import { latestSchemaVersion } from '../src-main/core/store/db';
-import { startCli } from './helpers/cli';
+import { cli, startCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -14,14 +13,6 @@ beforeEach(() => {
   ws = join(tmp.dir, 'ws');
 });
 afterEach(() => tmp.cleanup());
-
-async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), tty: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 function problemsFile(name = 'p.jsonl', lines?: string[]): string {
   const f = join(tmp.dir, name);

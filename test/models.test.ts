@@ -2,12 +2,12 @@
 import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src-main/cli/main';
 import { loadWithFallback, planProviders, type Provider } from '../src-main/core/inference/providers';
 import { loadTokenizer } from '../src-main/core/inference/tokenizer';
 import { registerModel } from '../src-main/core/models/registry';
 import { Store } from '../src-main/core/store';
 import { tempDir } from './helpers/tmp';
+import { cli } from './helpers/cli';
 
 const MODEL = join(import.meta.dirname, '..', 'models', 'tiny-policy');
 let tmp: ReturnType<typeof tempDir>;
@@ -15,13 +15,6 @@ beforeEach(() => {
   tmp = tempDir();
 });
 afterEach(() => tmp.cleanup());
-
-async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), tty: false };
-  return { code: await main(args, io), out, err };
-}
 
 describe('tokenizers', () => {
   it('a real large tokenizer (Qwen3, 151k tokens) loads from tokenizer.json and round-trips', () => {

@@ -4,21 +4,14 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src-main/cli/main';
 import { dispatch } from '../src-main/core/dispatch';
 import { Store } from '../src-main/core/store';
 import { openWorkbench } from '../src-main/core/workbench';
 import { tempDir } from './helpers/tmp';
+import { cli } from './helpers/cli';
 
 let tmp: ReturnType<typeof tempDir>;
 let ws: string;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), tty: false };
-  return { code: await main(args, io), out, err };
-}
 
 const lastJson = (r: { out: string[] }): Record<string, any> => JSON.parse(r.out.at(-1)!);
 

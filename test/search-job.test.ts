@@ -4,24 +4,16 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { main, type CliIO } from '../src-main/cli/main';
 import { dispatch } from '../src-main/core/dispatch';
 import { Store } from '../src-main/core/store';
 import { openWorkbench } from '../src-main/core/workbench';
-import { runCli } from './helpers/cli';
+import { cli, runCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
 const MODEL = join(import.meta.dirname, '..', 'models', 'tiny-policy');
 let tmp: ReturnType<typeof tempDir>;
 let ws: string;
 let cfg: string;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), tty: false };
-  return { code: await main(args, io), out, err };
-}
 
 beforeAll(async () => {
   tmp = tempDir();

@@ -1,0 +1,137 @@
+// The PRM through the reference trainer, end to end in Steplab: train-prm on an annotation set that a
+// search made, the loss curve stored, the model registered with provenance and scoring; cancel leaves
+// nothing; and the committed PyTorch scores that `npm test` compares the ONNX scorer with.
+// UPDATE_PARITY=1 rewrites that fixture.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src-main/core/store';
+import { openWorkbench } from '../../src-main/core/workbench';
+import { tempDir } from '../helpers/tmp';
+import { cli } from '../helpers/cli';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const PRM_DIR = join(ROOT, 'models', 'tiny-prm');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'tiny-prm-scores.json');
+
+let tmp: ReturnType<typeof tempDir>;
+let ws: string;
+let set: string;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  ws = join(tmp.dir, 'ws');
+  expect((await cli('init', ws, '--demo')).code).toBe(0);
+  const cfg = join(tmp.dir, 'small.json');
+  writeFileSync(cfg, JSON.stringify({ maxSearchCount: 4, rolloutBudget: 48, rolloutsPerState: 4, lengthScale: 50 }));
+  const s = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--split', 'train', '--limit', '6', '--config', cfg, '--all-paths', '--annotation-set', 'small', '--json');
+  expect(s.code, s.err.join('\n')).toBe(0);
+  set = 'small';
+});
+afterAll(() => tmp?.cleanup());
+
+describe('train-prm with the reference trainer', () => {
+  it('trains, stores the loss curve, registers a PRM with provenance that then scores', async () => {
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--max-steps', '4', '--batch-size', '8', '--name', 'prm-small', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const out = JSON.parse(r.out.at(-1)!);
+    expect(out).toMatchObject({ model: 'prm-small@1', steps: 4, annotation_set: 'small', annotation_hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    const store = Store.open(ws);
+    try {
+      const rec = store.models.byName('prm-small');
+      expect(rec.role).toBe('prm');
+      expect(rec.provenance).toMatchObject({ parent: 'tiny-policy@1', annotationSet: 'small', annotationHash: out.annotation_hash, options: { labels: 'soft' } });
+      const curve = store.jobs.metrics(out.job).loss;
+      expect(curve.map(([s]) => s)).toEqual([1, 2, 3, 4]);
+      for (const [, l] of curve) expect(Number.isFinite(l)).toBe(true);
+    } finally {
+      store.close();
+    }
+    expect(existsSync(join(ws, 'tmp')) ? readdirSync(join(ws, 'tmp')) : []).toEqual([]);
+    const rollouts = join(tmp.dir, 'r.jsonl');
+    writeFileSync(rollouts, JSON.stringify({ query: 'Tom has 7 apples. He buys 3 more. How many apples now?', solutions_splits: [['7 + 3 = 10', 'Answer: 10']] }) + '\n');
+    const sc = await cli('score', '--workspace', ws, '--prm', 'prm-small', '--rollouts', rollouts, '--out', join(tmp.dir, 'r-out.jsonl'), '--json');
+    expect(sc.code, sc.err.join('\n')).toBe(0);
+    const scores = JSON.parse(readFileSync(join(tmp.dir, 'r-out.jsonl'), 'utf8')).prm_scores[0];
+    expect(scores).toHaveLength(2);
+    for (const s of scores) expect(s > 0 && s < 1).toBe(true);
+  });
+
+  it('trains on hard labels when asked (recorded in provenance)', async () => {
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--max-steps', '2', '--batch-size', '8', '--hard-labels', '--lr', '0.0001', '--name', 'prm-hard', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const store = Store.open(ws);
+    try {
+      const rec = store.models.byName('prm-hard');
+      expect(rec.provenance).toMatchObject({ options: { labels: 'hard', lr: 0.0001 } });
+      expect((rec.manifest as { provenance: { metrics: { prm: { labels: string } } } }).provenance.metrics.prm.labels).toBe('hard');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('cancel stops the trainer with SIGTERM and registers nothing', async () => {
+    const wb = openWorkbench(ws);
+    try {
+      const before = wb.store.models.list().length;
+      const job = wb.runner.submit('train-prm', { annotations: set, name: 'prm-cancelled', batchSize: 2, epochs: 50 });
+      const off = wb.runner.onEvent((j) => {
+        if (j.id === job.id && j.state === 'running' && j.progress.done >= 1) wb.runner.cancel(job.id);
+      });
+      const end = await wb.runner.wait(job.id);
+      off();
+      expect(end.state).toBe('cancelled');
+      expect(wb.store.models.list().length).toBe(before);
+      expect(existsSync(join(ws, 'tmp')) ? readdirSync(join(ws, 'tmp')) : []).toEqual([]);
+    } finally {
+      wb.close();
+    }
+  });
+});
+
+describe('parity: PyTorch PRM scores', () => {
+  it('prm_score.py on the bundled tiny-prm gives the committed scores', () => {
+    const rows = parityRows();
+    const input = join(tmp.dir, 'parity-rows.jsonl');
+    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
+    const outFile = join(tmp.dir, 'parity-scores.json');
+    execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', '--model', PRM_DIR, '--in', input, '--out', outFile], {
+      cwd: ROOT,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const scores = JSON.parse(readFileSync(outFile, 'utf8')) as { scores: number[] }[];
+    expect(scores.map((s) => s.scores.length)).toEqual(rows.map((r) => r.completions.length));
+    const hash = createHash('sha256').update(readFileSync(join(PRM_DIR, 'checkpoint.pt'))).digest('hex');
+    const fixture = { model: { checkpointSha256: hash }, rows, scores };
+    if (process.env.UPDATE_PARITY) writeFileSync(FIXTURE, JSON.stringify(fixture, null, 1) + '\n');
+    const committed = JSON.parse(readFileSync(FIXTURE, 'utf8')) as typeof fixture;
+    expect(committed.model).toEqual(fixture.model);
+    expect(committed.rows).toEqual(rows);
+    committed.scores.forEach((s, i) => s.scores.forEach((v, j) => expect(v).toBeCloseTo(scores[i].scores[j], 6)));
+  });
+});
+
+/** Demo test problems: the reference steps, and the same with one result off by one (later steps kept). */
+function parityRows(): { prompt: string; completions: string[]; images?: string[] }[] {
+  const all = readFileSync(join(ROOT, 'models', 'demo-data', 'problems.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { question: string; image?: string; split: string; reference_steps: { text: string }[] })
+    .filter((r) => r.split === 'test');
+  const text = all.filter((r) => !r.image).slice(0, 4);
+  const pics = all.filter((r) => r.image).slice(0, 2);
+  const rows: { prompt: string; completions: string[]; images?: string[] }[] = [];
+  for (const r of [...text, ...pics]) {
+    const steps = r.reference_steps.map((s) => s.text);
+    const images = r.image ? [join('models', 'demo-data', r.image)] : undefined;
+    rows.push({ prompt: r.question, completions: steps, ...(images ? { images } : {}) });
+    const broken = [...steps];
+    const k = Math.max(0, broken.findIndex((s) => / = \d+$/.test(s) && !s.startsWith('count')));
+    broken[k] = broken[k].replace(/= (\d+)$/, (_, n: string) => `= ${Number(n) + 1}`);
+    rows.push({ prompt: r.question, completions: broken, ...(images ? { images } : {}) });
+  }
+  return rows;
+}
