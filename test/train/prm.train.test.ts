@@ -34,7 +34,7 @@ afterAll(() => tmp?.cleanup());
 
 describe('train-prm with the reference trainer', () => {
   it('trains, stores the loss curve, registers a PRM with provenance that then scores', async () => {
-    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--max-steps', '4', '--batch-size', '8', '--name', 'prm-small', '--json');
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--max-steps', '4', '--epochs', '10', '--batch-size', '4', '--name', 'prm-small', '--json');
     expect(r.code, r.err.join('\n')).toBe(0);
     const out = JSON.parse(r.out.at(-1)!);
     expect(out).toMatchObject({ model: 'prm-small@1', steps: 4, annotation_set: 'small', annotation_hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
@@ -77,8 +77,12 @@ describe('train-prm with the reference trainer', () => {
     try {
       const before = wb.store.models.list().length;
       const job = wb.runner.submit('train-prm', { annotations: set, name: 'prm-cancelled', batchSize: 2, epochs: 50 });
+      let asked = false;
       const off = wb.runner.onEvent((j) => {
-        if (j.id === job.id && j.state === 'running' && j.progress.done >= 1) wb.runner.cancel(job.id);
+        if (!asked && j.id === job.id && j.state === 'running' && j.progress.done >= 1) {
+          asked = true;
+          wb.runner.cancel(job.id);
+        }
       });
       const end = await wb.runner.wait(job.id);
       off();
