@@ -6,6 +6,7 @@ import { count } from './format';
 import { useApp } from './store';
 import type { View } from './store/route';
 import { DatasetsView } from './views/DatasetsView';
+import { EvaluationsView } from './views/EvaluationsView';
 import { ImportView } from './views/ImportView';
 import { JobsView } from './views/JobsView';
 import { ProblemsView } from './views/ProblemsView';
@@ -13,6 +14,7 @@ import { ProblemsView } from './views/ProblemsView';
 const TABS: { view: View; label: string }[] = [
   { view: 'datasets', label: 'Datasets' },
   { view: 'problems', label: 'Problems' },
+  { view: 'evaluations', label: 'Evaluations' },
   { view: 'jobs', label: 'Jobs' },
   { view: 'import', label: 'Import' },
 ];
@@ -20,6 +22,7 @@ const TABS: { view: View; label: string }[] = [
 const VIEW_COMPONENTS: Record<View, () => ReactNode> = {
   datasets: DatasetsView,
   problems: ProblemsView,
+  evaluations: EvaluationsView,
   jobs: JobsView,
   import: ImportView,
 };

@@ -112,6 +112,8 @@ export const contract = {
   'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
   'evaluations.list': { input: Empty, output: z.array(EvaluationSummary) },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
+  /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
+  'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },
   /** a job's metric series (a training loss curve): name -> [step, value][] */
   'jobs.metrics': { input: z.object({ id: z.number().int() }).strict(), output: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))) },
 } as const;

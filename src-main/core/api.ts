@@ -3,7 +3,7 @@ import type { ApiHandlers } from '../../src-shared/api';
 import { exportAnnotations } from './data/exportAnnotations';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
-import { evaluationRecord } from './reward/evaluationExport';
+import { evaluationChart, evaluationRecord } from './reward/evaluationExport';
 import type { JobRunner } from './jobs/runner';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
@@ -46,6 +46,7 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
     'annotations.sets': () => store.annotations.sets(),
     'evaluations.list': () => store.evaluations.list(),
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
+    'evaluations.chart': ({ id, split }) => evaluationChart(store.evaluations.get(id), split),
     'jobs.metrics': ({ id }) => {
       store.jobs.get(id);
       return store.jobs.metrics(id);

@@ -5,12 +5,13 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
 import type { Connection } from '../transport';
 import { createDatasetsSlice, type DatasetsSlice } from './datasets';
+import { createEvaluationsSlice, type EvaluationsSlice } from './evaluations';
 import { createJobsSlice, type JobsSlice } from './jobs';
 import type { Route } from './route';
 import { createViewSlice, type ViewSlice } from './view';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
 
-export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & ViewSlice;
+export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & ViewSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(api: Api, route: Route): AppStore {
@@ -18,6 +19,7 @@ export function createAppStore(api: Api, route: Route): AppStore {
     ...createWorkspaceSlice(api)(...a),
     ...createDatasetsSlice(api)(...a),
     ...createJobsSlice(api)(...a),
+    ...createEvaluationsSlice(api)(...a),
     ...createViewSlice(route)(...a),
   }));
 }
@@ -25,7 +27,7 @@ export function createAppStore(api: Api, route: Route): AppStore {
 /** Loads everything the views show; run at start and after the link to the core comes back. */
 export async function refreshAll(store: AppStore): Promise<void> {
   const s = store.getState();
-  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs()]);
+  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs(), s.loadEvaluations()]);
 }
 
 export interface AppContextValue {

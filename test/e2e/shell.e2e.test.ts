@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerModel } from '../../src-main/core/models/registry';
 import { openWorkbench, type Workbench } from '../../src-main/core/workbench';
 import { startHost, type Host } from '../../src-main/server';
 
@@ -177,6 +178,25 @@ describe('renderer shell', () => {
     await page.goto(`http://127.0.0.1:${host.port}/#/problems/ghost`);
     await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/^Not found: dataset "ghost" not found \(have: .*tiny/);
     expect(await page.getByRole('heading', { level: 2 }).innerText()).toContain('ghost');
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('shows a Best-of-N evaluation: the accuracy table with the chosen rule and the chart', async () => {
+    for (const m of ['tiny-policy', 'tiny-prm']) await registerModel(wb.store, join(root, 'models', m));
+    const job = wb.runner.submit('bon', { dataset: 'tiny', split: 'train', selectOn: 'test', policy: 'tiny-policy', prm: 'tiny-prm', n: 2 });
+    const end = await wb.runner.wait(job.id);
+    expect(end.state, end.error ?? '').toBe('done');
+    await page.goto(`http://127.0.0.1:${host.port}/#/evaluations`);
+    const table = page.getByTestId('bon-table-train');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(12);
+    expect(await table.locator('thead th').allInnerTexts()).toEqual(['method', 'N=1', 'N=2']);
+    expect(await table.locator('tbody tr.chosen td').first().innerText()).toMatch(/★$/);
+    expect(await page.getByTestId('bon-table-test').locator('tbody tr').count()).toBe(12);
+    const chart = page.getByRole('img', { name: 'Accuracy against N on train' });
+    await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(300);
+    await page.getByRole('button', { name: 'test', exact: true }).click();
+    await expect.poll(() => page.getByRole('img', { name: 'Accuracy against N on test' }).count()).toBe(1);
+    await page.screenshot({ path: join(screenshots, 'evaluations.png'), fullPage: true });
     expect(browserErrors).toEqual([]);
   });
 

@@ -3,6 +3,8 @@
 import type { Store } from '../store';
 import type { EvaluationRecord } from '../../../src-shared/domain';
 import type { EvaluationRecord as EvaluationRecordRow } from '../store/evaluations';
+import { UserError } from '../errors';
+import { accuracyChartSvg } from './chart';
 import type { BonRow } from './metrics';
 
 /** The evaluation as the API shows it (models and dataset by name). */
@@ -45,4 +47,14 @@ export function evaluationCsv(_store: Store, ev: EvaluationRecordRow): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** The accuracy-vs-N chart of a Best-of-N evaluation (the reported split unless another is named). */
+export async function evaluationChart(ev: EvaluationRecordRow, split?: string): Promise<{ split: string; svg: string }> {
+  const m = ev.metrics as { splits?: Record<string, { byN: Record<string, BonRow>; problems: number }>; chosen?: string; policy?: string; prm?: string };
+  if (!m.splits) throw new UserError(`evaluation ${ev.id} has no accuracy table to draw`);
+  const sp = split ?? Object.keys(m.splits).at(-1)!;
+  const rep = m.splits[sp];
+  if (!rep) throw new UserError(`evaluation ${ev.id} has no split "${sp}" (have: ${Object.keys(m.splits).join(', ')})`);
+  return { split: sp, svg: await accuracyChartSvg(rep.byN, { title: `Best-of-N on ${sp} (${rep.problems} problems): ${m.policy} + ${m.prm}`, chosen: m.chosen }) };
 }

@@ -1,0 +1,178 @@
+// Best-of-N evaluations: the list, and for the one open its accuracy table (methods x N, the rule chosen
+// on the selection split marked), step-level metrics and the accuracy-vs-N chart.
+import { useEffect } from 'react';
+import { ErrorNote } from '../components/ErrorNote';
+import { useApp } from '../store';
+
+type Row = Record<string, number>;
+interface SplitReport {
+  problems: number;
+  candidates: number;
+  byN: Record<string, Row>;
+  steps: { threshold: number; processbench: { f1: number; errorAccuracy: number; correctAccuracy: number; flawed: number; correct: number }; stepF1: { macroF1: number } } | null;
+}
+interface BonMetrics {
+  n: number;
+  chosen: string;
+  chosen_on: string;
+  splits: Record<string, SplitReport>;
+  generated: number;
+  reused: number;
+}
+
+const LABELS: Record<string, string> = {
+  random: 'random pick',
+  greedy: 'greedy',
+  majority: 'majority vote',
+  prm_min: 'PRM min',
+  prm_last: 'PRM last',
+  prm_product: 'PRM product',
+  prm_mean: 'PRM mean',
+  prm_max: 'PRM max',
+  prm_sum_log_odds: 'PRM sum of log-odds',
+  prm_mean_odds: 'PRM mean odds',
+  prm_weighted_vote: 'PRM-weighted vote',
+  pass_at_n: 'pass@N (oracle)',
+};
+
+const pct = (x: number | undefined): string => (x === undefined ? '' : (100 * x).toFixed(1));
+
+function AccuracyTable({ split, report, chosen, chosenOn }: { split: string; report: SplitReport; chosen: string; chosenOn: string }) {
+  const ns = Object.keys(report.byN);
+  const methods = Object.keys(report.byN[ns[0]] ?? {});
+  // the best selection rule at each N (the oracle and greedy aside)
+  const best = Object.fromEntries(ns.map((n) => [n, Math.max(...methods.filter((m) => m !== 'pass_at_n' && m !== 'greedy').map((m) => report.byN[n][m]))]));
+  return (
+    <table className="data-table" data-testid={`bon-table-${split}`}>
+      <caption>
+        {split}: {report.problems.toLocaleString()} problems, {report.candidates.toLocaleString()} candidates · accuracy (%) · ★ chosen on {chosenOn}
+      </caption>
+      <thead>
+        <tr>
+          <th>method</th>
+          {ns.map((n) => (
+            <th key={n} className="num">
+              N={n}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {methods.map((m) => (
+          <tr key={m} className={m === chosen ? 'chosen' : undefined}>
+            <td>
+              {LABELS[m] ?? m}
+              {m === chosen && <span title={`chosen on ${chosenOn}`}> ★</span>}
+            </td>
+            {ns.map((n) => (
+              <td key={n} className="num" style={{ fontWeight: report.byN[n][m] === best[n] && m !== 'pass_at_n' && m !== 'greedy' ? 700 : undefined }}>
+                {pct(report.byN[n][m])}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function EvaluationsView() {
+  const list = useApp((s) => s.evaluations);
+  const loaded = useApp((s) => s.evaluationsLoaded);
+  const error = useApp((s) => s.evaluationsError);
+  const load = useApp((s) => s.loadEvaluations);
+  const ev = useApp((s) => s.evaluation);
+  const chart = useApp((s) => s.evaluationChart);
+  const evError = useApp((s) => s.evaluationError);
+  const open = useApp((s) => s.openEvaluation);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    if (!ev && list.length > 0) void open(list[0].id);
+  }, [ev, list, open]);
+
+  const m = ev?.metrics as unknown as BonMetrics | undefined;
+  const splits = m?.splits ? Object.keys(m.splits) : [];
+  return (
+    <section aria-labelledby="evaluations-title">
+      <div className="view-head">
+        <h2 id="evaluations-title">Evaluations</h2>
+        <button type="button" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+      {error && <ErrorNote message={error} onRetry={() => void load()} />}
+      {!loaded && !error && <p className="muted">Loading…</p>}
+      {loaded && list.length === 0 && (
+        <p className="empty">
+          No evaluations yet. Run one with <code>steplab bon --workspace &lt;dir&gt; --dataset demo --split test --select-on val --policy tiny-policy --prm tiny-prm --n 16</code>.
+        </p>
+      )}
+      {list.length > 0 && (
+        <div className="split-pane">
+          <ul className="list" aria-label="Evaluations">
+            {list.map((e) => (
+              <li key={e.id}>
+                <button type="button" className={ev?.id === e.id ? 'link current' : 'link'} onClick={() => void open(e.id)}>
+                  {e.name}
+                </button>
+                <div className="muted small">{new Date(e.createdAt).toLocaleString()}</div>
+              </li>
+            ))}
+          </ul>
+          <div className="detail">
+            {evError && <ErrorNote message={evError} onRetry={() => ev && void open(ev.id)} />}
+            {ev && m?.splits && (
+              <>
+                <h3>{ev.name}</h3>
+                <p className="muted">
+                  policy <span className="mono">{ev.policy}</span> · PRM <span className="mono">{ev.prm}</span> · dataset <span className="mono">{ev.dataset}</span> · {m.generated.toLocaleString()} solutions
+                  generated, {m.reused.toLocaleString()} reused
+                </p>
+                {splits
+                  .slice()
+                  .reverse()
+                  .map((sp) => (
+                    <div key={sp}>
+                      <AccuracyTable split={sp} report={m.splits[sp]} chosen={m.chosen} chosenOn={m.chosen_on} />
+                      {m.splits[sp].steps && (
+                        <p className="small" data-testid={`step-metrics-${sp}`}>
+                          Step level against gold labels (threshold {m.splits[sp].steps!.threshold}): ProcessBench F1 {pct(m.splits[sp].steps!.processbench.f1)} (first error{' '}
+                          {pct(m.splits[sp].steps!.processbench.errorAccuracy)}% of {m.splits[sp].steps!.processbench.flawed} flawed, no error {pct(m.splits[sp].steps!.processbench.correctAccuracy)}% of{' '}
+                          {m.splits[sp].steps!.processbench.correct} correct) · step macro F1 {pct(m.splits[sp].steps!.stepF1.macroF1)}
+                        </p>
+                      )}
+                    </div>
+                  ))}
+                {chart && (
+                  <figure>
+                    <img className="chart" alt={`Accuracy against N on ${chart.split}`} src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(chart.svg)}`} />
+                    <figcaption className="muted small">
+                      Accuracy against N on {chart.split}
+                      {splits.length > 1 && (
+                        <>
+                          {' '}
+                          · show{' '}
+                          {splits.map((sp, i) => (
+                            <span key={sp}>
+                              {i > 0 && ' / '}
+                              <button type="button" className="link" disabled={sp === chart.split} onClick={() => void open(ev.id, sp)}>
+                                {sp}
+                              </button>
+                            </span>
+                          ))}
+                        </>
+                      )}
+                    </figcaption>
+                  </figure>
+                )}
+              </>
+            )}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
