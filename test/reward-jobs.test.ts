@@ -282,7 +282,8 @@ describe('steplab train-prm (errors; the real trainer runs in npm run test:train
   it('registers nothing when the trainer reports a folder that is not a model', async () => {
     const before = await models();
     const liar = join(tmp.dir, 'liar.mjs');
-    writeFileSync(liar, "import { mkdirSync } from 'node:fs'; mkdirSync('/tmp/steplab-not-a-model', { recursive: true }); console.log(JSON.stringify({ event: 'done', model: '/tmp/steplab-not-a-model' }));\n");
+    const fake = join(tmp.dir, 'not-a-model');
+    writeFileSync(liar, `import { mkdirSync } from 'node:fs'; mkdirSync(${JSON.stringify(fake)}, { recursive: true }); console.log(JSON.stringify({ event: 'done', model: ${JSON.stringify(fake)} }));\n`);
     const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--trainer', process.execPath, liar);
     expect(r.code).toBe(1);
     expect(r.err[0]).toMatch(/manifest\.json: file not found/);
