@@ -10,10 +10,12 @@ import { EvaluationsView } from './views/EvaluationsView';
 import { ImportView } from './views/ImportView';
 import { JobsView } from './views/JobsView';
 import { ProblemsView } from './views/ProblemsView';
+import { SearchesView } from './views/SearchesView';
 
 const TABS: { view: View; label: string }[] = [
   { view: 'datasets', label: 'Datasets' },
   { view: 'problems', label: 'Problems' },
+  { view: 'searches', label: 'Searches' },
   { view: 'evaluations', label: 'Evaluations' },
   { view: 'jobs', label: 'Jobs' },
   { view: 'import', label: 'Import' },
@@ -22,6 +24,7 @@ const TABS: { view: View; label: string }[] = [
 const VIEW_COMPONENTS: Record<View, () => ReactNode> = {
   datasets: DatasetsView,
   problems: ProblemsView,
+  searches: SearchesView,
   evaluations: EvaluationsView,
   jobs: JobsView,
   import: ImportView,

@@ -7,11 +7,12 @@ import type { Connection } from '../transport';
 import { createDatasetsSlice, type DatasetsSlice } from './datasets';
 import { createEvaluationsSlice, type EvaluationsSlice } from './evaluations';
 import { createJobsSlice, type JobsSlice } from './jobs';
+import { createSearchesSlice, type SearchesSlice } from './searches';
 import type { Route } from './route';
 import { createViewSlice, type ViewSlice } from './view';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
 
-export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & ViewSlice;
+export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & ViewSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(api: Api, route: Route): AppStore {
@@ -20,6 +21,7 @@ export function createAppStore(api: Api, route: Route): AppStore {
     ...createDatasetsSlice(api)(...a),
     ...createJobsSlice(api)(...a),
     ...createEvaluationsSlice(api)(...a),
+    ...createSearchesSlice(api)(...a),
     ...createViewSlice(route)(...a),
   }));
 }

@@ -1,6 +1,6 @@
 // The view that is open, kept in the URL hash so that a reload (or the back button) returns to it.
-export type View = 'datasets' | 'problems' | 'evaluations' | 'jobs' | 'import';
-export const VIEWS: readonly View[] = ['datasets', 'problems', 'evaluations', 'jobs', 'import'];
+export type View = 'datasets' | 'problems' | 'searches' | 'evaluations' | 'jobs' | 'import';
+export const VIEWS: readonly View[] = ['datasets', 'problems', 'searches', 'evaluations', 'jobs', 'import'];
 
 export interface Route {
   view: View;

@@ -1,6 +1,6 @@
 // The renderer shell in a real browser: built renderer, headless host on a temp workspace, Debian's chromium.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -197,6 +197,48 @@ describe('renderer shell', () => {
     await page.getByRole('button', { name: 'test', exact: true }).click();
     await expect.poll(() => page.getByRole('img', { name: 'Accuracy against N on test' }).count()).toBe(1);
     await page.screenshot({ path: join(screenshots, 'evaluations.png'), fullPage: true });
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('explores a search tree: the canvas, keyboard selection, the path with MC and PRM scores', async () => {
+    // three demo problems: the tiny policy solves some of them, so the tree branches
+    const demo = readFileSync(join(root, 'models', 'demo-data', 'problems.jsonl'), 'utf8').split('\n').filter((l) => l && !JSON.parse(l).image).slice(0, 3);
+    writeFileSync(join(tmp, 'data', 'demo3.jsonl'), demo.join('\n') + '\n');
+    const imp = await wb.runner.wait(wb.runner.submit('import', { path: join(tmp, 'data', 'demo3.jsonl'), dataset: 'demo3', skipBad: false }).id);
+    expect(imp.state, imp.error ?? '').toBe('done');
+    const job = wb.runner.submit('search', {
+      dataset: 'demo3',
+      model: 'tiny-policy',
+      algo: 'omega',
+      limit: 3,
+      config: { maxSearchCount: 4, rolloutBudget: 48, rolloutsPerState: 8, lengthScale: 50 },
+      annotationMode: 'all-paths',
+    });
+    const end = await wb.runner.wait(job.id);
+    expect(end.state, end.error ?? '').toBe('done');
+    const ids = (end.result as { searchIds: number[] }).searchIds;
+    const searchId = ids.reduce((a, b) => (wb.store.trees.nodeCount(b) > wb.store.trees.nodeCount(a) ? b : a));
+    expect(wb.store.trees.nodeCount(searchId)).toBeGreaterThan(2);
+    const scored = await wb.runner.wait(wb.runner.submit('score', { prm: 'tiny-prm', searches: [searchId] }).id);
+    expect(scored.state, scored.error ?? '').toBe('done');
+
+    await page.goto(`http://127.0.0.1:${host.port}/#/searches`);
+    await page.getByRole('button', { name: new RegExp(`^#${searchId} omegaprm`) }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${searchId}:`));
+    const canvas = page.getByTestId('tree-canvas');
+    await canvas.waitFor();
+    expect(await canvas.getAttribute('aria-label')).toMatch(/^Search tree, \d+ nodes$/);
+    // walk to the deepest first child with the keyboard; hovering it names the node
+    await canvas.focus();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowDown');
+    const path = page.getByTestId('node-path');
+    await expect.poll(() => path.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await path.locator('thead th').allInnerTexts()).toContain('tiny-prm@1');
+    // the root is the question; the clicked node has a PRM score
+    expect(await path.locator('tbody tr').first().innerText()).toContain('(question)');
+    expect(await path.locator('tbody tr').last().locator('td').last().innerText()).toMatch(/^0\.\d{3}$/);
+    await page.screenshot({ path: join(screenshots, 'searches.png'), fullPage: true });
     expect(browserErrors).toEqual([]);
   });
 
