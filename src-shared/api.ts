@@ -2,7 +2,9 @@
 // request and response. Hosts (HTTP/WebSocket, Electron IPC) parse every call against it.
 import { z } from 'zod';
 import {
+  AnnotationRecord,
   AnnotationSet,
+  CurationActionSchema,
   EvaluationRecord,
   EvaluationSummary,
   NodePrmScores,
@@ -110,6 +112,21 @@ export const contract = {
     output: z.array(SearchEventRecord),
   },
   'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
+  /** the annotations a search produced, with curation applied */
+  'annotations.forSearch': { input: z.object({ searchId: z.number().int() }).strict(), output: z.array(AnnotationRecord) },
+  /** appends a curation edit (the original labels are never changed) and returns the annotation as it now reads */
+  'annotations.edit': {
+    input: z
+      .object({
+        annotationId: z.number().int(),
+        stepIdx: z.number().int().min(0).nullable().default(null),
+        action: CurationActionSchema,
+        value: z.number().min(0).max(1).nullable().default(null),
+        comment: z.string().max(10_000).nullable().default(null),
+      })
+      .strict(),
+    output: AnnotationRecord,
+  },
   'evaluations.list': { input: Empty, output: z.array(EvaluationSummary) },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */

@@ -164,6 +164,34 @@ export const EvaluationRecord = z.object({
 });
 export type EvaluationRecord = z.infer<typeof EvaluationRecord>;
 
+export const CurationActionSchema = z.enum(['accept', 'reject', 'relabel', 'comment']);
+
+/** A labelled step sequence with its curation applied (originals kept beside the effective labels). */
+export const AnnotationRecord = z.object({
+  id: z.number().int(),
+  problemId: z.number().int(),
+  searchId: z.number().int().nullable(),
+  solutionId: z.number().int().nullable(),
+  setName: z.string(),
+  provenance: z.record(z.string(), z.unknown()),
+  rejected: z.boolean(),
+  accepted: z.boolean(),
+  createdAt: z.string(),
+  steps: z.array(
+    z.object({
+      idx: z.number().int(),
+      text: z.string(),
+      originalSoft: z.number(),
+      originalHard: z.number().int(),
+      softLabel: z.number(),
+      hardLabel: z.number().int(),
+      edited: z.boolean(),
+      comments: z.array(z.string()),
+    }),
+  ),
+});
+export type AnnotationRecord = z.infer<typeof AnnotationRecord>;
+
 export const SearchEventRecord = z.object({ seq: z.number().int(), kind: z.string(), data: z.unknown() });
 
 export const AnnotationSet = z.object({

@@ -173,6 +173,12 @@ describe('steplab score', () => {
       const tree = (await dispatch(wb.handlers, 'searches.tree', { id: ids[0] })) as { nodes: { id: number; parentId: number | null; mc: number | null }[]; prm: { model: string; scores: Record<string, number> }[] };
       expect(tree.prm.map((p) => p.model)).toEqual(['tiny-prm@1']);
       for (const n of tree.nodes) if (n.parentId !== null) expect(tree.prm[0].scores[String(n.id)]).toBeGreaterThan(0);
+      // curation through the API: an edit over the original label, and a clear error for a step that does not exist
+      const anns = (await dispatch(wb.handlers, 'annotations.forSearch', { searchId: ids[0] })) as { id: number; steps: { softLabel: number }[] }[];
+      const a = anns[0];
+      const edited = (await dispatch(wb.handlers, 'annotations.edit', { annotationId: a.id, stepIdx: 0, action: 'relabel', value: 0.25 })) as { steps: { softLabel: number; originalSoft: number; edited: boolean }[] };
+      expect(edited.steps[0]).toMatchObject({ softLabel: 0.25, originalSoft: a.steps[0].softLabel, edited: true });
+      await expect(dispatch(wb.handlers, 'annotations.edit', { annotationId: a.id, stepIdx: 99, action: 'relabel', value: 1 })).rejects.toThrow(`annotation ${a.id} has ${a.steps.length} steps; there is no step 99`);
     } finally {
       wb.close();
     }

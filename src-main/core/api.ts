@@ -3,6 +3,7 @@ import type { ApiHandlers } from '../../src-shared/api';
 import { exportAnnotations } from './data/exportAnnotations';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
+import { UserError } from './errors';
 import { evaluationChart, evaluationRecord } from './reward/evaluationExport';
 import type { JobRunner } from './jobs/runner';
 import type { Store } from './store';
@@ -44,6 +45,16 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
       return store.trees.events(id);
     },
     'annotations.sets': () => store.annotations.sets(),
+    'annotations.forSearch': ({ searchId }) => {
+      store.trees.getSearch(searchId);
+      return store.annotations.forSearch(searchId);
+    },
+    'annotations.edit': ({ annotationId, ...e }) => {
+      const a = store.annotations.get(annotationId);
+      if (e.stepIdx !== null && (e.stepIdx >= a.steps.length)) throw new UserError(`annotation ${annotationId} has ${a.steps.length} steps; there is no step ${e.stepIdx}`);
+      store.annotations.edit(annotationId, e);
+      return store.annotations.get(annotationId);
+    },
     'evaluations.list': () => store.evaluations.list(),
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
     'evaluations.chart': ({ id, split }) => evaluationChart(store.evaluations.get(id), split),

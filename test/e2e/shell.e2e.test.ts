@@ -239,6 +239,32 @@ describe('renderer shell', () => {
     expect(await path.locator('tbody tr').first().innerText()).toContain('(question)');
     expect(await path.locator('tbody tr').last().locator('td').last().innerText()).toMatch(/^0\.\d{3}$/);
     await page.screenshot({ path: join(screenshots, 'searches.png'), fullPage: true });
+
+    // curation: relabel the node's step, undo, and find the label persisted after a reload
+    const curation = page.getByTestId('curation');
+    const row = curation.locator('.label-row').first();
+    await row.waitFor();
+    const original = await row.getByTestId('soft-label').innerText();
+    await row.getByRole('button', { name: 'Mark bad' }).click();
+    await expect.poll(() => row.getByTestId('soft-label').innerText()).toBe('0.000');
+    await row.getByRole('button', { name: 'Mark good' }).click();
+    await expect.poll(() => row.getByTestId('soft-label').innerText()).toBe('1.000');
+    await curation.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => row.getByTestId('soft-label').innerText()).toBe('0.000');
+    expect(await row.innerText()).toContain(`curated, search said ${original}`);
+    await page.reload();
+    await page.getByRole('button', { name: new RegExp(`^#${searchId} omegaprm`) }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${searchId}:`));
+    await page.getByTestId('tree-canvas').focus();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowDown');
+    const again = page.getByTestId('curation').locator('.label-row').first();
+    await expect.poll(() => again.getByTestId('soft-label').innerText()).toBe('0.000');
+    expect(await again.innerText()).toContain(`curated, search said ${original}`);
+    // the original label is kept in the store
+    const ann = wb.store.annotations.forSearch(searchId).find((a) => a.steps.some((st) => st.edited))!;
+    expect(ann.steps.find((st) => st.edited)!.originalSoft.toFixed(3)).toBe(original);
+    await page.screenshot({ path: join(screenshots, 'curation.png'), fullPage: true });
     expect(browserErrors).toEqual([]);
   });
 

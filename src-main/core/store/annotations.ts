@@ -111,6 +111,11 @@ export class AnnotationsRepo {
     return rows.map((r) => this.hydrate(r));
   }
 
+  /** Annotations a search produced, in id order. */
+  forSearch(searchId: number): Annotation[] {
+    return (this.db.prepare('SELECT * FROM annotations WHERE search_id = ? ORDER BY id').all(searchId) as AnnRow[]).map((r) => this.hydrate(r));
+  }
+
   /** Annotations of one set, whatever dataset their problems are in, grouped by problem. */
   forSet(setName: string, q: { limit?: number } = {}): Annotation[] {
     const rows = this.db
