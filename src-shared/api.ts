@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   AnnotationRecord,
   AnnotationSet,
+  EvaluationProblem,
+  ScoredSolution,
   CurationActionSchema,
   EvaluationRecord,
   EvaluationSummary,
@@ -127,7 +129,17 @@ export const contract = {
       .strict(),
     output: AnnotationRecord,
   },
+  /** a problem's stored solutions, or only the given ones, with every PRM's step scores */
+  'solutions.forProblem': {
+    input: z.object({ problemId: z.number().int(), ids: z.array(z.number().int()).max(1000).optional() }).strict(),
+    output: z.array(ScoredSolution),
+  },
   'evaluations.list': { input: Empty, output: z.array(EvaluationSummary) },
+  /** the problems of an evaluation's reported split, with the solution ids of their candidates */
+  'evaluations.problems': {
+    input: z.object({ id: z.number().int() }).strict(),
+    output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()) })),
+  },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
   'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },

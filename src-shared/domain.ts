@@ -164,6 +164,22 @@ export const EvaluationRecord = z.object({
 });
 export type EvaluationRecord = z.infer<typeof EvaluationRecord>;
 
+/** A stored solution with its steps (gold labels on the demo domain) and every PRM's step scores. */
+export const ScoredSolution = z.object({
+  id: z.number().int(),
+  modelId: z.number().int().nullable(),
+  origin: z.string(),
+  verdict: z.enum(['correct', 'incorrect', 'unparseable']).nullable(),
+  finalAnswer: z.string().nullable(),
+  steps: z.array(z.object({ idx: z.number().int(), text: z.string(), goldLabel: z.number().int().nullable() })),
+  /** PRM (name@version) -> one score per step */
+  scores: z.record(z.string(), z.array(z.number())),
+});
+export type ScoredSolution = z.infer<typeof ScoredSolution>;
+
+/** One problem of an evaluation: how many candidates, how many correct. */
+export const EvaluationProblem = z.object({ problemId: z.number().int(), candidates: z.number().int(), correct: z.number().int() });
+
 export const CurationActionSchema = z.enum(['accept', 'reject', 'relabel', 'comment']);
 
 /** A labelled step sequence with its curation applied (originals kept beside the effective labels). */

@@ -55,7 +55,43 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
       store.annotations.edit(annotationId, e);
       return store.annotations.get(annotationId);
     },
+    'solutions.forProblem': ({ problemId, ids }) => {
+      store.problems.get(problemId);
+      const want = ids ? new Set(ids) : null;
+      const label = new Map<number, string>();
+      const name = (modelId: number): string => {
+        if (!label.has(modelId)) {
+          const m = store.models.get(modelId);
+          label.set(modelId, `${m.name}@${m.version}`);
+        }
+        return label.get(modelId)!;
+      };
+      return store.solutions
+        .forProblem(problemId)
+        .filter((s) => !want || want.has(s.id))
+        .map((s) => ({
+          id: s.id,
+          modelId: s.modelId,
+          origin: s.origin,
+          verdict: s.verdict,
+          finalAnswer: s.finalAnswer,
+          steps: s.steps,
+          scores: Object.fromEntries([...store.scores.stepScoresOf(s.id)].map(([m, sc]) => [name(m), sc])),
+        }));
+    },
     'evaluations.list': () => store.evaluations.list(),
+    'evaluations.problems': ({ id }) => {
+      store.evaluations.get(id);
+      const byProblem = new Map<number, { problemId: number; candidates: number; correct: number; solutionIds: number[] }>();
+      for (const it of store.evaluations.items(id)) {
+        const p = byProblem.get(it.problemId) ?? { problemId: it.problemId, candidates: 0, correct: 0, solutionIds: [] };
+        p.candidates++;
+        p.correct += it.scores.correct === 1 ? 1 : 0;
+        p.solutionIds.push(it.solutionId);
+        byProblem.set(it.problemId, p);
+      }
+      return [...byProblem.values()];
+    },
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
     'evaluations.chart': ({ id, split }) => evaluationChart(store.evaluations.get(id), split),
     'jobs.metrics': ({ id }) => {

@@ -1,7 +1,7 @@
 // Stored evaluations (Best-of-N runs): the list, the one open, and its accuracy-vs-N chart.
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
-import type { EvaluationRecord, EvaluationSummary } from '../../src-shared/domain';
+import type { EvaluationRecord, EvaluationSummary, ScoredSolution } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import type { AppState } from '.';
 
@@ -12,7 +12,11 @@ export interface EvaluationsSlice {
   evaluation: EvaluationRecord | null;
   evaluationChart: { split: string; svg: string } | null;
   evaluationError: string | null;
+  /** the problems of the open evaluation, with their candidates' solution ids */
+  evaluationProblems: { problemId: number; candidates: number; correct: number; solutionIds: number[] }[];
   loadEvaluations(): Promise<void>;
+  /** a problem's candidates with their step scores (not kept in the store: the heatmap holds them) */
+  fetchSolutions(problemId: number, ids: number[]): Promise<ScoredSolution[]>;
   openEvaluation(id: number, split?: string): Promise<void>;
 }
 
@@ -25,6 +29,8 @@ export const createEvaluationsSlice =
     evaluation: null,
     evaluationChart: null,
     evaluationError: null,
+    evaluationProblems: [],
+    fetchSolutions: (problemId, ids) => api['solutions.forProblem']({ problemId, ids }),
     async loadEvaluations() {
       try {
         set({ evaluations: await api['evaluations.list']({}), evaluationsLoaded: true, evaluationsError: null });
@@ -34,8 +40,12 @@ export const createEvaluationsSlice =
     },
     async openEvaluation(id, split) {
       try {
-        const [evaluation, chart] = await Promise.all([api['evaluations.get']({ id }), api['evaluations.chart']({ id, ...(split ? { split } : {}) })]);
-        set({ evaluation, evaluationChart: chart, evaluationError: null });
+        const [evaluation, chart, problems] = await Promise.all([
+          api['evaluations.get']({ id }),
+          api['evaluations.chart']({ id, ...(split ? { split } : {}) }),
+          api['evaluations.problems']({ id }),
+        ]);
+        set({ evaluation, evaluationChart: chart, evaluationProblems: problems, evaluationError: null });
       } catch (e) {
         set({ evaluationError: describeError(e) });
       }

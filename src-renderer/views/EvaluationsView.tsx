@@ -1,8 +1,9 @@
 // Best-of-N evaluations: the list, and for the one open its accuracy table (methods x N, the rule chosen
 // on the selection split marked), step-level metrics and the accuracy-vs-N chart.
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { useApp } from '../store';
+import { CandidateHeatmap } from './CandidateHeatmap';
 
 type Row = Record<string, number>;
 interface SplitReport {
@@ -85,6 +86,9 @@ export function EvaluationsView() {
   const chart = useApp((s) => s.evaluationChart);
   const evError = useApp((s) => s.evaluationError);
   const open = useApp((s) => s.openEvaluation);
+  const problems = useApp((s) => s.evaluationProblems);
+  const [problem, setProblem] = useState<number | null>(null);
+  const shown = problems.find((p) => p.problemId === problem) ?? problems[0];
 
   useEffect(() => {
     void load();
@@ -167,6 +171,22 @@ export function EvaluationsView() {
                       )}
                     </figcaption>
                   </figure>
+                )}
+                {shown && ev.prm && (
+                  <div>
+                    <h4>Candidates of one problem ({splits.at(-1)} split): step scores</h4>
+                    <label>
+                      problem{' '}
+                      <select aria-label="Problem" value={shown.problemId} onChange={(e) => setProblem(Number(e.target.value))}>
+                        {problems.slice(0, 500).map((p) => (
+                          <option key={p.problemId} value={p.problemId}>
+                            #{p.problemId}: {p.correct}/{p.candidates} correct
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                    <CandidateHeatmap problemId={shown.problemId} solutionIds={shown.solutionIds} prm={ev.prm} />
+                  </div>
                 )}
               </>
             )}

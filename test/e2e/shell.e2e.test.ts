@@ -196,6 +196,13 @@ describe('renderer shell', () => {
     await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(300);
     await page.getByRole('button', { name: 'test', exact: true }).click();
     await expect.poll(() => page.getByRole('img', { name: 'Accuracy against N on test' }).count()).toBe(1);
+    // the heatmap of one problem's candidates: a row each, a cell per step; a cell opens its solution
+    const heat = page.getByTestId('heatmap');
+    await expect.poll(() => heat.locator('tbody tr').count()).toBe(2);
+    await heat.locator('td.cell button').first().click();
+    await expect.poll(() => page.getByTestId('heatmap-solution').locator('li.current').count()).toBe(1);
+    await page.getByLabel('Sort by').selectOption('verdict');
+    await page.getByLabel('Colour by').selectOption('gold');
     await page.screenshot({ path: join(screenshots, 'evaluations.png'), fullPage: true });
     expect(browserErrors).toEqual([]);
   });
