@@ -2,6 +2,7 @@
 // on the selection split marked), step-level metrics and the accuracy-vs-N chart.
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { ViewHeader } from '../components/ViewHeader';
 import { useApp } from '../store';
 import { CandidateHeatmap } from './CandidateHeatmap';
 
@@ -101,14 +102,7 @@ export function EvaluationsView() {
   const splits = m?.splits ? Object.keys(m.splits) : [];
   return (
     <section aria-labelledby="evaluations-title">
-      <div className="view-head">
-        <h2 id="evaluations-title">Evaluations</h2>
-        <button type="button" onClick={() => void load()}>
-          Refresh
-        </button>
-      </div>
-      {error && <ErrorNote message={error} onRetry={() => void load()} />}
-      {!loaded && !error && <p className="muted">Loading…</p>}
+      <ViewHeader id="evaluations-title" title="Evaluations" onRefresh={() => void load()} error={error} loading={!loaded} />
       {loaded && list.length === 0 && (
         <p className="empty">
           No evaluations yet. Run one with <code>steplab bon --workspace &lt;dir&gt; --dataset demo --split test --select-on val --policy tiny-policy --prm tiny-prm --n 16</code>.

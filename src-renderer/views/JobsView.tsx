@@ -1,7 +1,7 @@
 // Every job of the workspace with live progress; queued and running ones can be cancelled.
 import { useState } from 'react';
 import { ImportReport, type Job } from '../../src-shared/domain';
-import { ErrorNote } from '../components/ErrorNote';
+import { ViewHeader } from '../components/ViewHeader';
 import { ProgressBar } from '../components/ProgressBar';
 import { describeError } from '../errors';
 import { count } from '../format';
@@ -51,14 +51,7 @@ export function JobsView() {
 
   return (
     <section aria-labelledby="jobs-title">
-      <div className="view-head">
-        <h2 id="jobs-title">Jobs</h2>
-        <button type="button" onClick={() => void load()}>
-          Refresh
-        </button>
-      </div>
-      {error && <ErrorNote message={error} onRetry={() => void load()} />}
-      {!loaded && !error && <p className="muted">Loading…</p>}
+      <ViewHeader id="jobs-title" title="Jobs" onRefresh={() => void load()} error={error} loading={!loaded} />
       {loaded && jobs.length === 0 && <p className="empty">No jobs yet. Long work (an import, a search) runs as a job and shows up here.</p>}
       {jobs.length > 0 && (
         <table className="data-table" data-testid="jobs-table">

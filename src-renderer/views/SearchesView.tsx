@@ -4,6 +4,7 @@
 // edits over the originals, with undo).
 import { useEffect, useMemo } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { ViewHeader } from '../components/ViewHeader';
 import { useApp } from '../store';
 import { layoutTree, pathTo, type TreeLayout } from '../tree/layout';
 import { TreeCanvas } from '../tree/TreeCanvas';
@@ -54,14 +55,7 @@ export function SearchesView() {
 
   return (
     <section aria-labelledby="searches-title">
-      <div className="view-head">
-        <h2 id="searches-title">Searches</h2>
-        <button type="button" onClick={() => void load()}>
-          Refresh
-        </button>
-      </div>
-      {error && <ErrorNote message={error} onRetry={() => void load()} />}
-      {!loaded && !error && <p className="muted">Loading…</p>}
+      <ViewHeader id="searches-title" title="Searches" onRefresh={() => void load()} error={error} loading={!loaded} />
       {loaded && searches.length === 0 && (
         <p className="empty">
           No searches yet. Label steps with <code>steplab search --workspace &lt;dir&gt; --dataset demo --model tiny-policy --algo omega --limit 10</code>.
