@@ -68,6 +68,11 @@ export const contract = {
   },
   'jobs.get': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  /** starts a search, scoring or Best-of-N job; the config is checked against that job's schema, its first problem named */
+  'jobs.start': {
+    input: z.object({ kind: z.enum(['search', 'score', 'bon']), config: z.record(z.string(), z.unknown()) }).strict(),
+    output: Job,
+  },
   'import.start': {
     input: z
       .object({

@@ -26,6 +26,7 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
     'jobs.list': ({ limit }) => store.jobs.list(limit),
     'jobs.get': ({ id }) => store.jobs.get(id),
     'jobs.cancel': ({ id }) => runner.cancel(id),
+    'jobs.start': ({ kind, config }) => runner.submit(kind, config),
     'import.start': (cfg) => runner.submit('import', cfg),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),

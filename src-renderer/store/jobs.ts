@@ -17,6 +17,8 @@ export interface JobsSlice {
   applyJob(job: Job): void;
   /** rejects with the core's error so the caller can show it beside the job */
   cancelJob(id: number): Promise<void>;
+  /** starts a search, scoring or Best-of-N job; rejects with the core's one-line reason for a bad config */
+  startJob(kind: 'search' | 'score' | 'bon', config: Record<string, unknown>): Promise<Job>;
 }
 
 /** The later of two reports of one job: events and list results may arrive out of order. */
@@ -54,10 +56,17 @@ export const createJobsSlice =
       if (job.state === 'done' && before?.state !== 'done') {
         void get().loadDatasets();
         void get().loadWorkspace();
+        if (job.kind === 'bon') void get().loadEvaluations();
+        if (job.kind === 'search' || job.kind === 'score') void get().loadSearches();
       }
       if (FINAL.has(job.state) && !before) void get().loadJobs();
     },
     async cancelJob(id) {
       get().applyJob(await api['jobs.cancel']({ id }));
+    },
+    async startJob(kind, config) {
+      const job = await api['jobs.start']({ kind, config });
+      get().applyJob(job);
+      return job;
     },
   });

@@ -6,6 +6,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { describeError } from '../errors';
 import { count } from '../format';
 import { useApp } from '../store';
+import { LaunchJob } from './LaunchJob';
 
 /** What a job works on, from the fields its config usually has. */
 function subject(job: Job): string | null {
@@ -52,6 +53,7 @@ export function JobsView() {
   return (
     <section aria-labelledby="jobs-title">
       <ViewHeader id="jobs-title" title="Jobs" onRefresh={() => void load()} error={error} loading={!loaded} />
+      <LaunchJob />
       {loaded && jobs.length === 0 && <p className="empty">No jobs yet. Long work (an import, a search) runs as a job and shows up here.</p>}
       {jobs.length > 0 && (
         <table className="data-table" data-testid="jobs-table">

@@ -275,6 +275,26 @@ describe('renderer shell', () => {
     expect(browserErrors).toEqual([]);
   });
 
+  it('launches a search from Jobs, names a bad config field inline, and cancels the running job', async () => {
+    await tab('Jobs').click();
+    const config = page.getByLabel('Job config (JSON)');
+    await page.getByLabel('Job kind').selectOption('search');
+    await config.fill(JSON.stringify({ dataset: 'demo3', model: 'tiny-policy', algo: 'nope' }));
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/^Cannot do that: search: invalid config: algo: Invalid option/);
+    await config.fill(JSON.stringify({ dataset: 'demo3', model: 'tiny-policy', algo: 'omega', seed: 7, config: { maxSearchCount: 200, rolloutBudget: 4000, rolloutsPerState: 32, lengthScale: 50 } }));
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').innerText()).toMatch(/^Job #\d+ started/);
+    const id = Number(/#(\d+)/.exec(await page.getByRole('status').innerText())![1]);
+    const row = page.getByTestId('jobs-table').locator('tbody tr').first();
+    await expect.poll(() => row.innerText()).toContain(`${id}`);
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled');
+    expect(wb.store.jobs.get(id).state).toBe('cancelled');
+    await page.screenshot({ path: join(screenshots, 'jobs-launch.png'), fullPage: true });
+    expect(browserErrors).toEqual([]);
+  });
+
   it('follows the dark colour scheme', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`http://127.0.0.1:${host.port}/#/problems/tiny`);
