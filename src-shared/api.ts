@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   AnnotationRecord,
   AnnotationSet,
+  NodeDisagreement,
   EvaluationProblem,
   ScoredSolution,
   CurationActionSchema,
@@ -119,6 +120,11 @@ export const contract = {
     output: z.array(SearchEventRecord),
   },
   'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
+  /** the disagreement queue: tree nodes where a PRM's score and the search's MC differ most */
+  'curation.disagreements': {
+    input: z.object({ prm: z.string().min(1), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    output: z.object({ prm: z.string(), scoredNodes: z.number().int(), items: z.array(NodeDisagreement) }),
+  },
   /** the annotations a search produced, with curation applied */
   'annotations.forSearch': { input: z.object({ searchId: z.number().int() }).strict(), output: z.array(AnnotationRecord) },
   /** appends a curation edit (the original labels are never changed) and returns the annotation as it now reads */

@@ -180,6 +180,18 @@ export type ScoredSolution = z.infer<typeof ScoredSolution>;
 /** One problem of an evaluation: how many candidates, how many correct. */
 export const EvaluationProblem = z.object({ problemId: z.number().int(), candidates: z.number().int(), correct: z.number().int() });
 
+/** A tree node whose PRM score and MC label disagree (gap = |score - MC|, larger first). */
+export const NodeDisagreement = z.object({
+  searchId: z.number().int(),
+  nodeId: z.number().int(),
+  problemId: z.number().int(),
+  stepText: z.string(),
+  mc: z.number(),
+  score: z.number(),
+  gap: z.number(),
+});
+export type NodeDisagreement = z.infer<typeof NodeDisagreement>;
+
 export const CurationActionSchema = z.enum(['accept', 'reject', 'relabel', 'comment']);
 
 /** A labelled step sequence with its curation applied (originals kept beside the effective labels). */

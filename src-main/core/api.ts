@@ -46,6 +46,12 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
       return store.trees.events(id);
     },
     'annotations.sets': () => store.annotations.sets(),
+    'curation.disagreements': ({ prm, limit }) => {
+      const m = store.models.byName(prm);
+      if (m.role !== 'prm') throw new UserError(`model "${prm}" is a ${m.role} model, not a PRM`);
+      const { total, items } = store.scores.disagreements(m.id, limit);
+      return { prm: `${m.name}@${m.version}`, scoredNodes: total, items };
+    },
     'annotations.forSearch': ({ searchId }) => {
       store.trees.getSearch(searchId);
       return store.annotations.forSearch(searchId);

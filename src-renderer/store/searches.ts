@@ -1,7 +1,7 @@
 // Searches and the tree open in the explorer (nodes, every PRM's node scores), and the selected node.
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
-import type { AnnotationRecord, NodePrmScores, SearchSummary, TreeNode } from '../../src-shared/domain';
+import type { AnnotationRecord, NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import type { AppState } from '.';
 
@@ -18,11 +18,17 @@ export interface SearchesSlice {
   curationError: string | null;
   /** relabels that can be undone (each undo appends the edit that restores the label before) */
   undoStack: { annotationId: number; stepIdx: number; previous: number }[];
+  /** registered PRMs (name@version) and the disagreement queue of the one chosen */
+  prms: string[];
+  disagreements: { prm: string; scoredNodes: number; items: NodeDisagreement[] } | null;
+  disagreementsError: string | null;
   loadSearches(): Promise<void>;
+  loadDisagreements(prm: string): Promise<void>;
   relabel(annotationId: number, stepIdx: number, value: number): Promise<void>;
   setPathState(annotationId: number, action: 'accept' | 'reject'): Promise<void>;
   undo(): Promise<void>;
-  openSearch(id: number): Promise<void>;
+  /** opens a search, optionally with one of its nodes selected */
+  openSearch(id: number, node?: number): Promise<void>;
   selectNode(id: number | null): void;
 }
 
@@ -39,18 +45,29 @@ export const createSearchesSlice =
     annotations: [],
     curationError: null,
     undoStack: [],
+    prms: [],
+    disagreements: null,
+    disagreementsError: null,
     async loadSearches() {
       try {
-        const page = await api['searches.list']({ offset: 0, limit: 200 });
-        set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null });
+        const [page, models] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), api['models.list']({})]);
+        const prms = models.filter((m) => m.role === 'prm').map((m) => `${m.name}@${m.version}`);
+        set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null, prms });
       } catch (e) {
         set({ searchesError: describeError(e) });
       }
     },
-    async openSearch(id) {
+    async loadDisagreements(prm) {
+      try {
+        set({ disagreements: await api['curation.disagreements']({ prm, limit: 100 }), disagreementsError: null });
+      } catch (e) {
+        set({ disagreementsError: describeError(e) });
+      }
+    },
+    async openSearch(id, node) {
       try {
         const [tree, annotations] = await Promise.all([api['searches.tree']({ id }), api['annotations.forSearch']({ searchId: id })]);
-        set({ tree, annotations, treeError: null, selectedNode: null, undoStack: [], curationError: null });
+        set({ tree, annotations, treeError: null, selectedNode: node ?? null, undoStack: [], curationError: null });
       } catch (e) {
         set({ treeError: describeError(e) });
       }

@@ -8,6 +8,7 @@ import { ViewHeader } from '../components/ViewHeader';
 import { useApp } from '../store';
 import { layoutTree, pathTo, type TreeLayout } from '../tree/layout';
 import { TreeCanvas } from '../tree/TreeCanvas';
+import { DisagreementQueue } from './DisagreementQueue';
 
 export function SearchesView() {
   const searches = useApp((s) => s.searches);
@@ -56,6 +57,7 @@ export function SearchesView() {
   return (
     <section aria-labelledby="searches-title">
       <ViewHeader id="searches-title" title="Searches" onRefresh={() => void load()} error={error} loading={!loaded} />
+      <DisagreementQueue />
       {loaded && searches.length === 0 && (
         <p className="empty">
           No searches yet. Label steps with <code>steplab search --workspace &lt;dir&gt; --dataset demo --model tiny-policy --algo omega --limit 10</code>.

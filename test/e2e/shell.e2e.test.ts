@@ -272,6 +272,18 @@ describe('renderer shell', () => {
     const ann = wb.store.annotations.forSearch(searchId).find((a) => a.steps.some((st) => st.edited))!;
     expect(ann.steps.find((st) => st.edited)!.originalSoft.toFixed(3)).toBe(original);
     await page.screenshot({ path: join(screenshots, 'curation.png'), fullPage: true });
+
+    // the disagreement queue: nodes where the PRM and MC differ most; a row opens its node in the tree
+    const queue = page.getByTestId('disagreements');
+    await queue.locator('summary').click();
+    const first = queue.locator('tbody tr').first();
+    await first.waitFor();
+    const [, sid, nid] = /#(\d+) node (\d+)/.exec(await first.locator('button').innerText())!;
+    const gaps = (await queue.locator('tbody tr td:last-child').allInnerTexts()).map(Number);
+    expect(gaps).toEqual([...gaps].sort((a, b) => b - a));
+    await first.locator('button').click();
+    await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${sid}:`));
+    await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`node #${nid}`);
     expect(browserErrors).toEqual([]);
   });
 

@@ -64,4 +64,17 @@ export class ScoresRepo {
       .prepare('SELECT s.model_id AS modelId, count(*) AS nodes FROM tree_nodes n JOIN node_scores s ON s.node_id = n.id WHERE n.search_id = ? GROUP BY s.model_id ORDER BY s.model_id')
       .all(searchId) as { modelId: number; nodes: number }[];
   }
+
+  /** Nodes this PRM scored whose MC is known, by |score - MC| descending, and how many there are in all. */
+  disagreements(modelId: number, limit: number): { total: number; items: { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }[] } {
+    const total = (this.db.prepare('SELECT count(*) AS n FROM node_scores s JOIN tree_nodes n ON n.id = s.node_id WHERE s.model_id = ? AND n.mc IS NOT NULL').get(modelId) as { n: number }).n;
+    const items = this.db
+      .prepare(
+        `SELECT n.search_id AS searchId, n.id AS nodeId, r.problem_id AS problemId, n.step_text AS stepText, n.mc AS mc, s.score AS score, abs(s.score - n.mc) AS gap
+         FROM node_scores s JOIN tree_nodes n ON n.id = s.node_id JOIN searches r ON r.id = n.search_id
+         WHERE s.model_id = ? AND n.mc IS NOT NULL ORDER BY gap DESC, n.id LIMIT ?`,
+      )
+      .all(modelId, limit) as { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }[];
+    return { total, items };
+  }
 }
