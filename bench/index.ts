@@ -5,6 +5,7 @@ import { benchInference } from './inference';
 import { benchReward } from './reward';
 import { benchSearch } from './search';
 import { benchTrees } from './trees';
+import { benchUi } from './ui';
 import { report } from './util';
 
 for (const r of benchTrees()) console.log(report(r));
@@ -14,3 +15,4 @@ for (const r of inf.results) console.log(report(r));
 for (const n of inf.notes) console.log(n);
 for (const r of await benchReward()) console.log(report(r));
 for (const line of await benchSearch()) console.log(line);
+for (const line of await benchUi()) console.log(line);
