@@ -26,13 +26,13 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
     CHECKPOINT_FILE,
-    IMAGE_TOKEN,
     PRM_TEMPLATE,
     PRM_TOKEN,
     CharTokenizer,
     decode_images,
     load_checkpoint,
     merge_image_features,
+    parse_prm_row,
     prm_log_probs,
 )
 
@@ -50,21 +50,8 @@ def read_rows(path: str) -> List[Dict]:
                 row = json.loads(line)
             except json.JSONDecodeError as e:
                 raise ValueError(f"{where}: not JSON ({e.msg})")
-            if not isinstance(row, dict):
-                raise ValueError(f"{where}: expected a JSON object")
-            prompt, steps, images = row.get("prompt"), row.get("completions"), row.get("images") or []
-            if not isinstance(prompt, str) or not prompt.strip():
-                raise ValueError(f'{where}: field "prompt": must be a non-empty string')
-            if not isinstance(steps, list) or not steps or not all(isinstance(s, str) and s.strip() for s in steps):
-                raise ValueError(f'{where}: field "completions": must be a non-empty list of non-empty strings')
-            if any(t in x for x in [prompt, *steps] for t in (PRM_TOKEN, IMAGE_TOKEN)):
-                raise ValueError(f"{where}: the prompt and steps must not contain {PRM_TOKEN} or {IMAGE_TOKEN}")
-            if not isinstance(images, list) or len(images) > 1 or not all(isinstance(x, str) and x for x in images):
-                raise ValueError(f'{where}: field "images": expected a list of at most one path')
-            image = None
-            if images:
-                image = images[0] if images[0].startswith("data:") or os.path.isabs(images[0]) else os.path.join(base, images[0])
-            rows.append({"line": n, "prompt": prompt, "steps": steps, "image": image})
+            prompt, steps, _, ref = parse_prm_row(row, where, base, need_labels=False)
+            rows.append({"line": n, "prompt": prompt, "steps": steps, "image": ref or None})
     return rows
 
 

@@ -512,6 +512,53 @@ class CharTokenizer:
         return p + self.encode(solution, add_bos=False) + [self.eos_id], len(p)
 
 
+PRM_ROW_HELP = 'prm rows are TRL stepwise supervision: {"prompt": ..., "completions": [...], "labels": [...], "images": [...]}'
+
+
+def parse_prm_row(row, where: str, base: str, need_labels: bool = True) -> Tuple[str, List[str], Optional[List[float]], str]:
+    """Checks one TRL stepwise row (the trainer's prm rows, prm_score.py's input); a ValueError names the
+    line and field. Returns (prompt, steps, labels as floats or None when not needed, image reference or
+    "" without one; a relative path is joined to `base`, the JSONL file's folder)."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{where}: expected a JSON object; {PRM_ROW_HELP}")
+    if "prompt" not in row and "messages" in row:
+        raise ValueError(f'{where}: field "prompt" is missing (the row has "messages", as sft rows do); {PRM_ROW_HELP}')
+    prompt, steps, labels = row.get("prompt"), row.get("completions"), row.get("labels")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError(f'{where}: field "prompt": must be a non-empty string (the question); {PRM_ROW_HELP}')
+    for token in (PRM_TOKEN, IMAGE_TOKEN):
+        if token in prompt:
+            raise ValueError(f'{where}: field "prompt": must not contain {token}' + (' (the picture goes in "images")' if token == IMAGE_TOKEN else ""))
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        raise ValueError(f'{where}: field "completions": must be a non-empty list of step strings; {PRM_ROW_HELP}')
+    for i, s in enumerate(steps, start=1):
+        if not s.strip():
+            raise ValueError(f'{where}: field "completions": step {i} is empty')
+        for token in (PRM_TOKEN, IMAGE_TOKEN):
+            if token in s:
+                raise ValueError(f'{where}: field "completions": step {i} contains {token}')
+    values: Optional[List[float]] = None
+    if need_labels:
+        if not isinstance(labels, list) or len(labels) != len(steps):
+            got = f"{len(labels)} labels" if isinstance(labels, list) else json.dumps(labels)[:40]
+            raise ValueError(f'{where}: field "labels": expected a list of {len(steps)} numbers in [0, 1] (one per step in "completions"), got {got}')
+        values = []
+        for i, v in enumerate(labels, start=1):
+            if isinstance(v, bool):
+                v = 1.0 if v else 0.0
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 1:
+                raise ValueError(f'{where}: field "labels": label {i} is {json.dumps(v)}, not a number in [0, 1]')
+            values.append(float(v))
+    images = row.get("images")
+    images = [] if images is None else images
+    if not isinstance(images, list) or not all(isinstance(x, str) and x for x in images) or len(images) > 1:
+        raise ValueError(f'{where}: field "images": expected a list of at most one path')
+    ref = ""
+    if images:
+        ref = images[0] if images[0].startswith("data:") or os.path.isabs(images[0]) else os.path.join(base, images[0])
+    return prompt, list(steps), values, ref
+
+
 def prm_log_probs(logits: torch.Tensor, yes_id: int, no_id: int) -> torch.Tensor:
     """[..., V] logits at tag positions -> [..., 2] log_softmax over (Yes, No); exp of [..., 0] is the
     step score."""

@@ -89,6 +89,7 @@ from steplab_model import (  # noqa: E402
     format_prompt,
     load_checkpoint,
     merge_image_features,
+    parse_prm_row,
     prm_log_probs,
 )
 from export_onnx import export_folder  # noqa: E402
@@ -102,7 +103,6 @@ TASK_HYPER = {"prm": {"lr": 3e-4}}
 PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, "val_file": None,
                "lm_weight": 0.0, "init_tag_from_newline": False}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
-PRM_ROW_HELP = 'prm rows are TRL stepwise supervision: {"prompt": ..., "completions": [...], "labels": [...], "images": [...]}'
 
 
 def emit(event: str, **fields) -> None:
@@ -323,44 +323,13 @@ def read_prm(path: str, what: str, tok: CharTokenizer, image_tokens: int, has_vi
             row = json.loads(line)
         except json.JSONDecodeError as e:
             raise ConfigError(f"{where}: not JSON ({e.msg})")
-        if not isinstance(row, dict):
-            raise ConfigError(f"{where}: expected a JSON object; {PRM_ROW_HELP}")
-        if "prompt" not in row and "messages" in row:
-            raise ConfigError(f'{where}: field "prompt" is missing (the row has "messages", as sft rows do); {PRM_ROW_HELP}')
-        prompt, steps, labels = row.get("prompt"), row.get("completions"), row.get("labels")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigError(f'{where}: field "prompt": must be a non-empty string (the question); {PRM_ROW_HELP}')
-        for token in (PRM_TOKEN, IMAGE_TOKEN):
-            if token in prompt:
-                raise ConfigError(f'{where}: field "prompt": must not contain {token}' + (' (the picture goes in "images")' if token == IMAGE_TOKEN else ""))
-        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-            raise ConfigError(f'{where}: field "completions": must be a non-empty list of step strings; {PRM_ROW_HELP}')
-        for i, s in enumerate(steps, start=1):
-            if not s.strip():
-                raise ConfigError(f'{where}: field "completions": step {i} is empty')
-            for token in (PRM_TOKEN, IMAGE_TOKEN):
-                if token in s:
-                    raise ConfigError(f'{where}: field "completions": step {i} contains {token}')
-        if not isinstance(labels, list) or len(labels) != len(steps):
-            got = f"{len(labels)} labels" if isinstance(labels, list) else json.dumps(labels)[:40]
-            raise ConfigError(f'{where}: field "labels": expected a list of {len(steps)} numbers in [0, 1] (one per step in "completions"), got {got}')
-        values: List[float] = []
-        for i, v in enumerate(labels, start=1):
-            if isinstance(v, bool):
-                v = 1.0 if v else 0.0
-            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 1:
-                raise ConfigError(f'{where}: field "labels": label {i} is {json.dumps(v)}, not a number in [0, 1]')
-            values.append(float(v))
-        images = row.get("images")
-        images = [] if images is None else images
-        if not isinstance(images, list) or not all(isinstance(x, str) and x for x in images) or len(images) > 1:
-            raise ConfigError(f'{where}: field "images": expected a list of at most one path')
-        if images and not has_vision:
+        try:
+            prompt, steps, values, ref = parse_prm_row(row, where, base)
+        except ValueError as e:
+            raise ConfigError(str(e))
+        if ref and not has_vision:
             raise ConfigError(f"{where}: the row has an image but the base model has no vision encoder")
-        ref = ""
-        if images:
-            ref = images[0] if images[0].startswith("data:") or os.path.isabs(images[0]) else os.path.join(base, images[0])
-        ids, tags = tok.encode_prm(prompt, steps, bool(images), image_tokens)
+        ids, tags = tok.encode_prm(prompt, steps, bool(ref), image_tokens)
         if len(tags) != len(steps):  # guarded above; a tokenizer without <prm> would end here
             raise ConfigError(f"{where}: {len(steps)} steps but {len(tags)} {PRM_TOKEN} tokens after tokenizing")
         if len(ids) > context:
