@@ -226,8 +226,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       const { sampling, algorithm } = splitSearchConfig(raw);
       parseSearchConfig(o.algo, algorithm);
       await withWorkbench(o.workspace, async (wb) => {
-        const model = wb.store.models.byName(o.model);
-        if (model.role !== 'policy') throw new UserError(`model "${o.model}" is a ${model.role} model, not a policy`);
+        wb.store.models.withRole(o.model, 'policy');
         wb.store.datasets.requireId(o.dataset);
         const config = {
           dataset: o.dataset,

@@ -152,8 +152,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
             });
           }
         }
-        const prmRec = wb.store.models.byName(o.prm);
-        if (prmRec.role !== 'prm') throw new UserError(`model "${o.prm}" is a ${prmRec.role} model, not a PRM`);
+        wb.store.models.withRole(o.prm, 'prm');
         const config = {
           prm: o.prm,
           ...(o.dataset ? { dataset: o.dataset } : {}),
@@ -214,8 +213,11 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         });
         await withWorkbench(o.workspace, async (wb) => {
           for (const [what, ref, role] of [['--policy', o.policy, 'policy'], ['--prm', o.prm, 'prm']] as const) {
-            const rec = wb.store.models.byName(ref);
-            if (rec.role !== role) throw new UserError(`${what}: model "${ref}" is a ${rec.role} model, not a ${role === 'prm' ? 'PRM' : 'policy'}`);
+            try {
+              wb.store.models.withRole(ref, role);
+            } catch (e) {
+              throw e instanceof UserError ? new UserError(`${what}: ${e.message}`) : e;
+            }
           }
           wb.store.datasets.requireId(o.dataset);
           const end = await runJobToEnd(wb, wb.runner.submit('bon', config), io, Boolean(o.json));

@@ -47,8 +47,7 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
     },
     'annotations.sets': () => store.annotations.sets(),
     'curation.disagreements': ({ prm, limit }) => {
-      const m = store.models.byName(prm);
-      if (m.role !== 'prm') throw new UserError(`model "${prm}" is a ${m.role} model, not a PRM`);
+      const m = store.models.withRole(prm, 'prm');
       const { total, items } = store.scores.disagreements(m.id, limit);
       return { prm: `${m.name}@${m.version}`, scoredNodes: total, items };
     },

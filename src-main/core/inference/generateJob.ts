@@ -81,8 +81,7 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
   configSchema: GenerateConfig,
   async run(ctx) {
     const { store, config } = ctx;
-    const modelRec = store.models.byName(config.model);
-    if (modelRec.role !== 'policy') throw new UserError(`model "${config.model}" is a ${modelRec.role} model, not a policy`);
+    const modelRec = store.models.withRole(config.model, 'policy');
     const datasetId = store.datasets.requireId(config.dataset);
     const total = Math.min(store.problems.listInDataset(datasetId, { split: config.split, limit: 1 }).total, config.limit ?? Infinity);
     if (total === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);

@@ -127,10 +127,8 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
   configSchema: BonConfig,
   async run(ctx) {
     const { store, config } = ctx;
-    const policyRec = store.models.byName(config.policy);
-    if (policyRec.role !== 'policy') throw new UserError(`model "${config.policy}" is a ${policyRec.role} model, not a policy`);
-    const prmRec = store.models.byName(config.prm);
-    if (prmRec.role !== 'prm') throw new UserError(`model "${config.prm}" is a ${prmRec.role} model, not a PRM`);
+    const policyRec = store.models.withRole(config.policy, 'policy');
+    const prmRec = store.models.withRole(config.prm, 'prm');
     const datasetId = store.datasets.requireId(config.dataset);
     const splits = config.selectOn ? [config.selectOn, config.split] : [config.split];
     const problemsOf = new Map<string, Problem[]>();

@@ -61,8 +61,7 @@ interface Checkpoint {
 
 /** Finds a registered PRM and opens its scorer; a clear error for a model that is not one. */
 export async function openPrm(store: Store, ref: string): Promise<{ scorer: PrmScorer; modelId: number; label: string; release: () => Promise<void> }> {
-  const rec = store.models.byName(ref);
-  if (rec.role !== 'prm') throw new UserError(`model "${ref}" is a ${rec.role} model, not a PRM`);
+  const rec = store.models.withRole(ref, 'prm');
   const model = await loadModel(rec.path);
   try {
     return { scorer: new PrmScorer(model), modelId: rec.id, label: `${rec.name}@${rec.version}`, release: () => model.release() };

@@ -151,8 +151,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
     const { store, config } = ctx;
     const algoConfig = parseSearchConfig(config.algo, config.config);
     const k = 'rolloutsPerState' in algoConfig ? algoConfig.rolloutsPerState : algoConfig.k;
-    const modelRec = store.models.byName(config.model);
-    if (modelRec.role !== 'policy') throw new UserError(`model "${config.model}" is a ${modelRec.role} model, not a policy`);
+    const modelRec = store.models.withRole(config.model, 'policy');
     const datasetId = store.datasets.requireId(config.dataset);
     const problems = [...store.problems.iterateDataset(datasetId, { split: config.split, limit: config.limit })];
     if (problems.length === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);

@@ -1,8 +1,10 @@
 import type { ModelRecord, ModelRole } from '../../../src-shared/domain';
-import { NotFoundError } from '../errors';
+import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
 import { nowIso } from './db';
 import { fromJson, toJson } from './json';
+
+const ROLE_NAMES: Record<ModelRole, string> = { policy: 'a policy', prm: 'a PRM', orm: 'an ORM', judge: 'a judge' };
 
 interface ModelRow {
   id: number;
@@ -48,6 +50,13 @@ export class ModelsRepo {
     ) as ModelRow | undefined;
     if (!r) throw new NotFoundError(`model "${ref}" is not registered`);
     return hydrate(r);
+  }
+
+  /** byName, and a one-line error when the model has another role (a policy given where a PRM is needed). */
+  withRole(ref: string, role: ModelRole): ModelRecord {
+    const m = this.byName(ref);
+    if (m.role !== role) throw new UserError(`model "${ref}" is a ${m.role} model, not ${ROLE_NAMES[role]}`);
+    return m;
   }
 
   list(): ModelRecord[] {
