@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from '../../src-shared/domain';
 import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shared/domain';
+import { parseJsonLine } from '../core/data/jsonl';
 import { verify } from '../core/data/verify';
 import { UserError } from '../core/errors';
 import { openWorkbench, type Workbench } from '../core/workbench';
@@ -435,12 +436,7 @@ async function installDemo(wb: Workbench, io: CliIO, json: boolean): Promise<{ d
 }
 
 function parseVerifyLine(text: string, n: number): { answer: string; prediction: string; answerType?: AnswerType } {
-  let row: unknown;
-  try {
-    row = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`line ${n}: not valid JSON (${(e as Error).message})`);
-  }
+  const row = parseJsonLine(text, n);
   if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new UserError(`line ${n}: must be a JSON object`);
   const r = row as Record<string, unknown>;
   const str = (k: string): string => {

@@ -26,7 +26,7 @@ import { UserError } from '../errors';
 import type { Store } from '../store';
 import type { Annotation } from '../store/annotations';
 import { ImageExporter } from './images';
-import { JsonlWriter, readLines } from './jsonl';
+import { JsonlWriter, parseJsonLine, readLines } from './jsonl';
 
 export interface ExportAnnotationsOptions {
   /** the dataset whose problems' annotations are exported; without it, `setName` is required and the whole set is exported */
@@ -241,12 +241,7 @@ export async function readAnnotations(path: string, format: 'trl' | 'math-shephe
   const parse = format === 'trl' ? parseTrlRow : parseMathShepherdRow;
   const out: ReadAnnotation[] = [];
   for await (const l of readLines(path)) {
-    let row: unknown;
-    try {
-      row = JSON.parse(l.text);
-    } catch (e) {
-      throw new UserError(`line ${l.line}: not valid JSON (${(e as Error).message})`);
-    }
+    const row = parseJsonLine(l.text, l.line);
     try {
       out.push(parse(row));
     } catch (e) {

@@ -31,6 +31,15 @@ export interface ReadLinesOptions {
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
+/** One line's JSON value; a one-line error naming the line when it is not JSON. */
+export function parseJsonLine(text: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`line ${line}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 /** Yields the lines of a file from a byte offset on. Blank lines are counted but not yielded unless asked. */
 export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
   const start = opts.offset ?? 0;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { JsonlWriter, readLines } from '../data/jsonl';
+import { JsonlWriter, parseJsonLine, readLines } from '../data/jsonl';
 import { UserError } from '../errors';
 import { preprocessImage } from '../inference/image';
 import type { PrmScorer, ScoreItem } from './scorer';
@@ -107,13 +107,7 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
   const writer = await JsonlWriter.create(outPath);
   try {
     for await (const line of readLines(inPath)) {
-      let v: unknown;
-      try {
-        v = JSON.parse(line.text);
-      } catch (e) {
-        throw new UserError(`line ${line.line}: not valid JSON (${(e as Error).message})`);
-      }
-      const o = await scoreItem(v, `line ${line.line}`);
+      const o = await scoreItem(parseJsonLine(line.text, line.line), `line ${line.line}`);
       await writer.write(o);
       count(o);
     }

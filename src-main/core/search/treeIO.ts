@@ -1,8 +1,7 @@
 // Search trees as JSONL: for each search a header line, its nodes (parents before children) and its
 // event log. `importTrees` reads the same format back into a workspace whose problems match.
 import { createHash } from 'node:crypto';
-import { readLines } from '../data/jsonl';
-import { JsonlWriter } from '../data/jsonl';
+import { JsonlWriter, parseJsonLine, readLines } from '../data/jsonl';
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import { problemFingerprint } from '../store/problems';
@@ -75,12 +74,7 @@ export async function exportTrees(store: Store, opts: { dataset: string; split?:
 export async function importTrees(store: Store, file: string): Promise<{ searches: number; nodes: number; skipped: number }> {
   const blocks: { line: number; header: SearchLine; nodes: NodeLine[]; events: EventLine[]; hash: ReturnType<typeof createHash> }[] = [];
   for await (const { line, text } of readLines(file)) {
-    let row: SearchLine | NodeLine | EventLine;
-    try {
-      row = JSON.parse(text);
-    } catch (e) {
-      throw new UserError(`line ${line}: not valid JSON (${(e as Error).message})`);
-    }
+    const row = parseJsonLine(text, line) as SearchLine | NodeLine | EventLine;
     const cur = blocks[blocks.length - 1];
     if (row.type === 'search') {
       if (!row.problem?.fingerprint) throw new UserError(`line ${line}: field "problem.fingerprint": required`);
