@@ -112,14 +112,16 @@ const bonOf = (s: Solution): Bon | null => {
   return b && typeof b.key === 'string' && typeof b.k === 'number' ? b : null;
 };
 
-/** Stored candidates of a problem under a key, by index k. */
-function candidatesOf(store: Store, problemId: number, key: string): Map<number, Solution> {
-  const out = new Map<number, Solution>();
+/** A problem's stored candidates (by index k) and its greedy solution, read in one pass over its solutions. */
+function candidatesOf(store: Store, problemId: number, keys: { sample: string; greedy: string }): { samples: Map<number, Solution>; greedy: Solution | undefined } {
+  const samples = new Map<number, Solution>();
+  let greedy: Solution | undefined;
   for (const s of store.solutions.forProblem(problemId)) {
     const b = bonOf(s);
-    if (b && b.key === key && !out.has(b.k)) out.set(b.k, s);
+    if (b?.key === keys.sample && !samples.has(b.k)) samples.set(b.k, s);
+    else if (b?.key === keys.greedy && b.k === 0 && !greedy) greedy = s;
   }
-  return out;
+  return { samples, greedy };
 }
 
 export const bonJob: JobHandler<BonConfig, BonResult> = {
@@ -161,7 +163,7 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
       for (let start = 0; start < all.length; start += config.problemsPerBatch * 4) {
         ctx.throwIfCancelled();
         const batch = all.slice(start, start + config.problemsPerBatch * 4);
-        const sols = batch.flatMap((p) => [...candidatesOf(store, p.id, keys.sample).values()].filter((s) => bonOf(s)!.k < config.n).map((s) => ({ p, s })));
+        const sols = batch.flatMap((p) => [...candidatesOf(store, p.id, keys).samples.values()].filter((s) => bonOf(s)!.k < config.n).map((s) => ({ p, s })));
         const have = store.scores.stepScores(prm.modelId, sols.map((x) => x.s.id));
         const todo = sols.filter((x) => !have.has(x.s.id) && x.s.steps.length > 0);
         if (todo.length === 0) continue;
@@ -188,9 +190,10 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
       const steps: ScoredSolution[] = [];
       const items: { problemId: number; solutionId: number; scores: Record<string, number> }[] = [];
       for (const p of problemsOf.get(sp)!) {
-        const cands = [...candidatesOf(store, p.id, keys.sample).entries()].filter(([k]) => k < config.n).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+        const stored = candidatesOf(store, p.id, keys);
+        const cands = [...stored.samples.entries()].filter(([k]) => k < config.n).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
         const sc = store.scores.stepScores(prmRec.id, cands.map((s) => s.id));
-        const greedy = candidatesOf(store, p.id, keys.greedy).get(0);
+        const greedy = stored.greedy;
         problems.push({
           problemId: p.id,
           greedyCorrect: greedy ? greedy.verdict === 'correct' : null,
@@ -280,10 +283,11 @@ async function generateCandidates(
     const greedyReqs: RolloutRequest[] = [];
     const plan: { p: Problem; ks: number[]; greedy: boolean }[] = [];
     for (const p of batch) {
-      const have = candidatesOf(store, p.id, keys.sample);
+      const stored = candidatesOf(store, p.id, keys);
+      const have = stored.samples;
       const ks = Array.from({ length: config.n }, (_, k) => k).filter((k) => !have.has(k));
       counts.reused += config.n - ks.length;
-      const greedy = !candidatesOf(store, p.id, keys.greedy).has(0);
+      const greedy = !stored.greedy;
       if (ks.length === 0 && !greedy) continue;
       const image = await problemImage(store, p, engine);
       const prefix = engine.encodePrompt(renderPrompt(manifest, p.question, { hasImage: Boolean(image) }));

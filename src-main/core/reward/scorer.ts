@@ -70,13 +70,16 @@ export class PrmScorer {
     const out: number[][] = new Array(items.length);
     const enc = items.map((it) => this.encode(it));
     const groups = new Map<string, { prefix: number[]; image: ScoreItem['image']; members: number[] }>();
+    const prefixes = new Map<string, number[]>(); // one tokenization per question (and image)
     const loose: number[] = [];
     items.forEach((it, i) => {
       if (enc[i].positions.length === 0) {
         out[i] = [];
         return;
       }
-      const prefix = this.prefixIds(it);
+      const qkey = `${it.image?.key ?? ''}\u0000${it.question}`;
+      let prefix = prefixes.get(qkey);
+      if (!prefix) prefixes.set(qkey, (prefix = this.prefixIds(it)));
       // a tokenizer may merge across the boundary; then the item runs whole
       const shared = prefix.length < enc[i].ids.length && prefix.length <= enc[i].positions[0] && prefix.every((id, k) => enc[i].ids[k] === id);
       if (!shared || this.opts.sharePrefix === false) return void loose.push(i);
