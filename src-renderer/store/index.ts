@@ -4,6 +4,7 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
 import type { Connection } from '../transport';
+import { createCurationSlice, type CurationSlice } from './curation';
 import { createDatasetsSlice, type DatasetsSlice } from './datasets';
 import { createEvaluationsSlice, type EvaluationsSlice } from './evaluations';
 import { createJobsSlice, type JobsSlice } from './jobs';
@@ -12,7 +13,7 @@ import type { Route } from './route';
 import { createViewSlice, type ViewSlice } from './view';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
 
-export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & ViewSlice;
+export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & CurationSlice & ViewSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(api: Api, route: Route): AppStore {
@@ -22,6 +23,7 @@ export function createAppStore(api: Api, route: Route): AppStore {
     ...createJobsSlice(api)(...a),
     ...createEvaluationsSlice(api)(...a),
     ...createSearchesSlice(api)(...a),
+    ...createCurationSlice(api)(...a),
     ...createViewSlice(route)(...a),
   }));
 }

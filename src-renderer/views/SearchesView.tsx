@@ -1,13 +1,13 @@
 // Searches and the tree explorer: the list of searches; the open search's tree on a canvas (MC colour,
 // visits size, first errors ringed); the selected node's path from the root with each step's MC and
-// every PRM's score; the annotation labels through that node, relabelled or rejected in place (curation
-// edits over the originals, with undo).
+// every PRM's score; the annotation labels through that node (CurationPanel).
 import { useEffect, useMemo } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useApp } from '../store';
 import { layoutTree, pathTo, type TreeLayout } from '../tree/layout';
 import { TreeCanvas } from '../tree/TreeCanvas';
+import { CurationPanel } from './CurationPanel';
 import { DisagreementQueue } from './DisagreementQueue';
 
 export function SearchesView() {
@@ -21,12 +21,6 @@ export function SearchesView() {
   const open = useApp((s) => s.openSearch);
   const selected = useApp((s) => s.selectedNode);
   const select = useApp((s) => s.selectNode);
-  const annotations = useApp((s) => s.annotations);
-  const relabel = useApp((s) => s.relabel);
-  const setPathState = useApp((s) => s.setPathState);
-  const undo = useApp((s) => s.undo);
-  const undoCount = useApp((s) => s.undoStack.length);
-  const curationError = useApp((s) => s.curationError);
 
   useEffect(() => {
     void load();
@@ -44,16 +38,6 @@ export function SearchesView() {
     }
   }, [tree]);
   const path = laid.layout && selected !== null && laid.layout.byId.get(selected) ? pathTo(laid.layout.byId.get(selected)!) : [];
-  // the annotations whose path runs through the selected node, and the step of theirs it holds (its last)
-  const labels =
-    selected === null
-      ? []
-      : annotations.flatMap((a) => {
-          const nodes = (a.provenance.nodes as (number | null)[] | undefined) ?? [];
-          const idx = nodes.lastIndexOf(selected);
-          return idx >= 0 && a.steps[idx] ? [{ a, step: a.steps[idx] }] : [];
-        });
-
   return (
     <section aria-labelledby="searches-title">
       <ViewHeader id="searches-title" title="Searches" onRefresh={() => void load()} error={error} loading={!loaded} />
@@ -130,37 +114,7 @@ export function SearchesView() {
                     </tbody>
                   </table>
                 )}
-                {selected !== null && (
-                  <div className="curation" data-testid="curation">
-                    <h4>
-                      Labels through node #{selected}{' '}
-                      <button type="button" disabled={undoCount === 0} onClick={() => void undo()}>
-                        Undo
-                      </button>
-                    </h4>
-                    {curationError && <ErrorNote message={curationError} />}
-                    {labels.length === 0 && <p className="muted small">No annotation path runs through this node (MM-PRM's rules keep only some paths; search with --all-paths to label every node).</p>}
-                    {labels.map(({ a, step }) => (
-                      <div key={a.id} className="label-row" data-testid={`label-${a.id}-${step.idx}`}>
-                        <span className="mono small">
-                          path #{a.id} ({a.setName}), step {step.idx + 1}:
-                        </span>{' '}
-                        <strong data-testid="soft-label">{step.softLabel.toFixed(3)}</strong> ({step.hardLabel ? 'good' : 'bad'})
-                        {step.edited && <span className="muted small"> · curated, search said {step.originalSoft.toFixed(3)}</span>}
-                        {a.rejected && <span className="badge warn"> rejected</span>}{' '}
-                        <button type="button" onClick={() => void relabel(a.id, step.idx, 1)}>
-                          Mark good
-                        </button>{' '}
-                        <button type="button" onClick={() => void relabel(a.id, step.idx, 0)}>
-                          Mark bad
-                        </button>{' '}
-                        <button type="button" onClick={() => void setPathState(a.id, a.rejected ? 'accept' : 'reject')}>
-                          {a.rejected ? 'Accept path' : 'Reject path'}
-                        </button>
-                      </div>
-                    ))}
-                  </div>
-                )}
+                {selected !== null && <CurationPanel node={selected} />}
               </>
             )}
           </div>
