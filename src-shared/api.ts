@@ -28,6 +28,8 @@ import {
 } from './domain';
 
 const Empty = z.object({}).strict();
+/** the job kinds the UI may start through jobs.start */
+export const LaunchableKind = z.enum(['search', 'score', 'bon']);
 const Name = z.string().min(1).max(200);
 const DatasetQuery = z.object({
   dataset: Name,
@@ -71,9 +73,13 @@ export const contract = {
   'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   /** starts a search, scoring or Best-of-N job; the config is checked against that job's schema, its first problem named */
   'jobs.start': {
-    input: z.object({ kind: z.enum(['search', 'score', 'bon']), config: z.record(z.string(), z.unknown()) }).strict(),
+    input: z.object({ kind: LaunchableKind, config: z.record(z.string(), z.unknown()) }).strict(),
     output: Job,
   },
+  /** continues an interrupted, failed or cancelled job from its checkpoint (refused, with the reason, where it cannot) */
+  'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  /** the JSON Schema of the config of each kind jobs.start accepts, for config editors */
+  'jobs.schemas': { input: Empty, output: z.record(z.string(), z.unknown()) },
   'import.start': {
     input: z
       .object({

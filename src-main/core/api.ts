@@ -1,5 +1,5 @@
 // Implements the src-shared API over one workspace: the store for reads, the job runner for long work.
-import type { ApiHandlers } from '../../src-shared/api';
+import { LaunchableKind, type ApiHandlers } from '../../src-shared/api';
 import { exportAnnotations } from './data/exportAnnotations';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
@@ -27,6 +27,8 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
     'jobs.get': ({ id }) => store.jobs.get(id),
     'jobs.cancel': ({ id }) => runner.cancel(id),
     'jobs.start': ({ kind, config }) => runner.submit(kind, config),
+    'jobs.resume': ({ id }) => runner.resume(id),
+    'jobs.schemas': () => runner.configSchemas(LaunchableKind.options),
     'import.start': (cfg) => runner.submit('import', cfg),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),

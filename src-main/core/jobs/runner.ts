@@ -3,6 +3,7 @@
 // checkpoint when a runner next starts it.
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
 import type { Job } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import type { Store } from '../store';
@@ -69,6 +70,36 @@ export class JobRunner {
     if (this.running.has(id) || this.queue.includes(id)) return;
     this.queue.push(id);
     this.pump();
+  }
+
+  /**
+   * Resumes a stopped job from its checkpoint. An interrupted job always can; a failed or cancelled one
+   * only when its kind keeps its partial work (a kind with a cleanup removed it: start a new job instead).
+   */
+  resume(id: number): Job {
+    const job = this.store.jobs.get(id);
+    if (job.state === 'queued' || job.state === 'running') throw new UserError(`job ${id} is already ${job.state}`);
+    if (job.state === 'done') throw new UserError(`job ${id} is done; start a new ${job.kind} job to run it again`);
+    const handler = jobHandlers.get(job.kind);
+    if (!handler) throw new UserError(`job ${id} is of an unknown kind "${job.kind}"`);
+    if (job.state !== 'interrupted' && handler.cleanup) {
+      throw new UserError(`job ${id} (${job.kind}) cannot resume after it ${job.state === 'failed' ? 'failed' : 'was cancelled'}: its partial work was removed; start a new ${job.kind} job`);
+    }
+    if (!this.store.jobs.requeue(id)) throw new UserError(`job ${id} changed state meanwhile; refresh and try again`);
+    const queued = this.store.jobs.get(id);
+    this.emit(queued);
+    this.enqueue(id);
+    return queued;
+  }
+
+  /** The JSON Schema of each kind's config (for editors that check a config before it is sent). */
+  configSchemas(kinds: readonly string[]): Record<string, unknown> {
+    return Object.fromEntries(
+      kinds.flatMap((k) => {
+        const h = jobHandlers.get(k);
+        return h ? [[k, z.toJSONSchema(h.configSchema, { io: 'input', unrepresentable: 'any' })]] : [];
+      }),
+    );
   }
 
   cancel(id: number): Job {

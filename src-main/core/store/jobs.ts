@@ -102,6 +102,19 @@ export class JobsRepo {
     return orphans;
   }
 
+  /**
+   * Puts a stopped job (interrupted, failed or cancelled) back in the queue with its checkpoint, so it
+   * continues where it stopped; false if it was not in one of those states (another caller took it).
+   */
+  requeue(id: number): boolean {
+    const r = prep(
+        this.db,
+        "UPDATE jobs SET state = 'queued', error = NULL, result = NULL, finished_at = NULL, cancel_requested = 0, owner_pid = NULL, updated_at = ? WHERE id = ? AND state IN ('interrupted', 'failed', 'cancelled')",
+      )
+      .run(nowIso(), id);
+    return r.changes === 1;
+  }
+
   interrupt(id: number): void {
     prep(this.db, "UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(nowIso(), id);
   }
