@@ -8,6 +8,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('./src-renderer', import.meta.url)),
   base: './',
   plugins: [react()],
+  // Monaco's editor and JSON workers (imported with ?worker) are ES modules built as their own files
+  worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -39,8 +39,10 @@ export async function benchUi(opts: { nodes?: number; repeats?: number } = {}): 
   const N = opts.nodes ?? 10_000;
   const repeats = opts.repeats ?? 3;
   if (!existsSync('/usr/bin/chromium')) return ['tree explorer: skipped (no /usr/bin/chromium; apt-get install -y chromium)'];
-  if (!existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  // STEPLAB_RENDERER_OUT: a renderer build elsewhere than dist/renderer (as the e2e tests take it)
+  const rendererDir = process.env.STEPLAB_RENDERER_OUT || join(ROOT, 'dist', 'renderer');
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', rendererDir, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
   }
   const dir = mkdtempSync(join(tmpdir(), 'steplab-bench-ui-'));
   const wb = openWorkbench(join(dir, 'ws'), { create: true });
@@ -57,7 +59,7 @@ export async function benchUi(opts: { nodes?: number; repeats?: number } = {}): 
   }
   wb.store.trees.insertNodes(searchId, nodes);
   wb.store.trees.finishSearch(searchId, 'done', { nodes: N });
-  const host = await startHost({ workbench: wb });
+  const host = await startHost({ workbench: wb, rendererDir });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -20,19 +20,26 @@ function run(cmd, args) {
 if (!existsSync(join(workspace, 'steplab.db'))) run(process.execPath, [steplab, 'init', workspace, '--demo']);
 if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
 
-let electronBinary = null;
-try {
-  const p = require('electron');
-  if (typeof p === 'string' && existsSync(p)) electronBinary = p;
-} catch {
-  electronBinary = null;
+/** The Electron binary, or why there is none (one line): the package is optional and its download can fail. */
+function findElectron() {
+  let p;
+  try {
+    p = require('electron');
+  } catch (e) {
+    if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes("'electron'")) return { why: 'Electron is not installed' };
+    return { why: "Electron's binary is missing (its download failed when npm installed it)" };
+  }
+  if (typeof p === 'string' && existsSync(p)) return { binary: p };
+  return { why: "Electron's binary is missing (its download failed when npm installed it)" };
 }
+
+const { binary: electronBinary, why } = findElectron();
 
 if (electronBinary) {
   const child = spawn(electronBinary, [root, '--workspace', workspace], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  console.log('Electron is not installed (its binary could not be downloaded here), so Steplab runs in browser mode.');
+  console.log(`${why}, so Steplab runs in browser mode: the same app, served on 127.0.0.1 to your web browser.`);
   const child = spawn(process.execPath, [steplab, 'serve', '--workspace', workspace, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   child.stdout.on('data', (d) => {

@@ -1,31 +1,29 @@
 // The shell: header with the workspace and link state, view tabs, and the open view.
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { ErrorNote } from './components/ErrorNote';
+import { WorkspacePicker } from './components/WorkspacePicker';
 import { count } from './format';
 import { useApp } from './store';
-import type { View } from './store/route';
+import { VIEWS, type View } from './store/route';
+import { CommandPalette } from './palette/CommandPalette';
+import { isPaletteShortcut, VIEW_LABELS, viewForShortcut } from './palette/commands';
+import { THEME_CHOICES, type ThemeChoice } from './theme';
 import { DatasetsView } from './views/DatasetsView';
 import { EvaluationsView } from './views/EvaluationsView';
 import { ImportView } from './views/ImportView';
 import { JobsView } from './views/JobsView';
+import { ModelsView } from './views/ModelsView';
 import { ProblemsView } from './views/ProblemsView';
 import { SearchesView } from './views/SearchesView';
 
-const TABS: { view: View; label: string }[] = [
-  { view: 'datasets', label: 'Datasets' },
-  { view: 'problems', label: 'Problems' },
-  { view: 'searches', label: 'Searches' },
-  { view: 'evaluations', label: 'Evaluations' },
-  { view: 'jobs', label: 'Jobs' },
-  { view: 'import', label: 'Import' },
-];
 
 const VIEW_COMPONENTS: Record<View, () => ReactNode> = {
   datasets: DatasetsView,
   problems: ProblemsView,
   searches: SearchesView,
   evaluations: EvaluationsView,
+  models: ModelsView,
   jobs: JobsView,
   import: ImportView,
 };
@@ -50,16 +48,69 @@ function Header() {
     <header className="app-header">
       <h1>Steplab</h1>
       {info && (
-        <div className="workspace" title={info.path}>
-          <span className="mono ellipsis">{info.path}</span>
+        <div className="workspace">
+          <WorkspacePicker path={info.path} />
           <span className="muted">
             {count(info.datasets, 'dataset')} · {count(info.problems, 'problem')} · {count(info.images, 'image')}
           </span>
         </div>
       )}
       {error && <ErrorNote message={error} onRetry={() => void reload()} />}
+      <div className="header-tools">
+        <PaletteButton />
+        <ThemePicker />
+      </div>
     </header>
   );
+}
+
+function ThemePicker() {
+  const choice = useApp((s) => s.themeChoice);
+  const set = useApp((s) => s.setThemeChoice);
+  return (
+    <label className="theme-picker small">
+      <span className="muted">Theme</span>{' '}
+      <select aria-label="Theme" value={choice} onChange={(e) => set(e.target.value as ThemeChoice)}>
+        {THEME_CHOICES.map((t) => (
+          <option key={t} value={t}>
+            {t === 'system' ? 'system' : t}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function PaletteButton() {
+  const open = useApp((s) => s.setPaletteOpen);
+  return (
+    <button type="button" className="palette-button" onClick={() => open(true)} title="Command palette (Ctrl+K)">
+      Commands <kbd>Ctrl K</kbd>
+    </button>
+  );
+}
+
+/** Ctrl+K opens the palette and Alt+1…7 switch views, wherever the focus is. */
+function useGlobalKeys(): void {
+  const go = useApp((s) => s.go);
+  const setPalette = useApp((s) => s.setPaletteOpen);
+  const paletteOpen = useApp((s) => s.paletteOpen);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (isPaletteShortcut(e)) {
+        e.preventDefault();
+        setPalette(!paletteOpen);
+        return;
+      }
+      const view = viewForShortcut(e);
+      if (view) {
+        e.preventDefault();
+        go(view);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [go, setPalette, paletteOpen]);
 }
 
 function RunningCount() {
@@ -71,21 +122,23 @@ export function App() {
   const view = useApp((s) => s.view);
   const go = useApp((s) => s.go);
   const Current = VIEW_COMPONENTS[view];
+  useGlobalKeys();
   return (
     <div className="app">
       <Header />
       <ConnectionBanner />
       <nav className="tabs" aria-label="Views">
-        {TABS.map((t) => (
+        {VIEWS.map((v, i) => (
           <button
-            key={t.view}
+            key={v}
             type="button"
-            className={t.view === view ? 'tab current' : 'tab'}
-            aria-current={t.view === view ? 'page' : undefined}
-            onClick={() => go(t.view)}
+            className={v === view ? 'tab current' : 'tab'}
+            aria-current={v === view ? 'page' : undefined}
+            title={`${VIEW_LABELS[v]} (Alt+${i + 1})`}
+            onClick={() => go(v)}
           >
-            {t.label}
-            {t.view === 'jobs' && <RunningCount />}
+            {VIEW_LABELS[v]}
+            {v === 'jobs' && <RunningCount />}
           </button>
         ))}
       </nav>
@@ -94,6 +147,7 @@ export function App() {
           <Current />
         </ErrorBoundary>
       </main>
+      <CommandPalette />
     </div>
   );
 }

@@ -6,12 +6,19 @@ import { App } from './App';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { AppContext, createAppStore, refreshAll } from './store';
 import { formatHash, parseHash } from './store/route';
+import { applyTheme, loadThemeChoice } from './theme';
 import { connect } from './transport';
 import './styles.css';
 
 const connection = connect();
 const initialRoute = parseHash(window.location.hash);
-const store = createAppStore(connection.api, initialRoute);
+const store = createAppStore(connection.api, initialRoute, loadThemeChoice());
+let stopTheme = applyTheme(store.getState().themeChoice);
+store.subscribe((s, prev) => {
+  if (s.themeChoice === prev.themeChoice) return;
+  stopTheme();
+  stopTheme = applyTheme(s.themeChoice);
+});
 if (window.location.hash !== formatHash(initialRoute)) window.history.replaceState(null, '', formatHash(initialRoute));
 
 connection.subscribe((event) => {
@@ -27,14 +34,14 @@ connection.onConnection((info) => {
 });
 
 store.subscribe((s, prev) => {
-  if (s.view === prev.view && s.dataset === prev.dataset) return;
   const hash = formatHash(s);
+  if (hash === formatHash(prev)) return;
   if (window.location.hash !== hash) window.location.hash = hash;
 });
 window.addEventListener('hashchange', () => {
   const route = parseHash(window.location.hash);
   const s = store.getState();
-  if (route.view !== s.view || route.dataset !== s.dataset) s.go(route.view, route.view === 'problems' ? route.dataset : undefined);
+  if (formatHash(route) !== formatHash(s)) s.navigate(route);
 });
 
 void refreshAll(store);

@@ -5,6 +5,7 @@ import {
   AnnotationRecord,
   AnnotationSet,
   NodeDisagreement,
+  SolutionConflict,
   EvaluationProblem,
   ScoredSolution,
   CurationActionSchema,
@@ -28,6 +29,64 @@ import {
 } from './domain';
 
 const Empty = z.object({}).strict();
+/** what one search cost; null where its stats do not record it (imported or older searches) */
+const SearchCosts = z
+  .object({
+    searchId: z.number().int(),
+    algorithm: z.string(),
+    nodes: z.number().int(),
+    rollouts: z.number().int(),
+    policyCalls: z.number().int().nullable(),
+    tokens: z.number().int().nullable(),
+    wallMs: z.number().nullable(),
+    inferenceMs: z.number().nullable(),
+    labelledSteps: z.number().int().nullable(),
+    firstErrors: z.number().int(),
+    tokensPerLabelledStep: z.number().nullable(),
+  })
+  .strict();
+/** a row of the Problems table: the problem with its counts and label status */
+const ProblemListItem = Problem.extend({
+  imageCount: z.number().int(),
+  solutions: z.number().int(),
+  correct: z.number().int(),
+  label: z.enum(['search', 'curated', 'none']),
+}).strict();
+const HeatmapData = z
+  .object({
+    dataset: z.string(),
+    split: z.string().nullable(),
+    source: z.enum(['prm', 'mc']),
+    /** the PRM whose scores colour the rows (prm) or picked them (mc); null when none scored the dataset */
+    prm: z.string().nullable(),
+    /** every PRM that scored this dataset's solutions */
+    prms: z.array(z.string()),
+    pick: z.enum(['best', 'worst', 'first']),
+    policy: z.string().nullable(),
+    /** problems in the dataset (split); those without a solution have no row */
+    problems: z.number().int(),
+    rows: z.array(
+      z
+        .object({
+          problemId: z.number().int(),
+          extId: z.string(),
+          solutionId: z.number().int(),
+          verdict: Verdict.nullable(),
+          candidates: z.number().int(),
+          scores: z.array(z.number().nullable()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+const WorkspaceInfo = z.object({
+  path: z.string(),
+  schemaVersion: z.number().int(),
+  appVersion: z.string(),
+  problems: z.number().int(),
+  datasets: z.number().int(),
+  images: z.number().int(),
+});
 /** the job kinds the UI may start through jobs.start */
 export const LaunchableKind = z.enum(['search', 'score', 'bon']);
 const Name = z.string().min(1).max(200);
@@ -37,17 +96,29 @@ const DatasetQuery = z.object({
   limit: z.number().int().min(1).max(1_000_000).optional(),
 });
 
+/** One curation edit: relabel (value), text (a curated step text), comment, or accept/reject a whole path (no step). */
+const CurationEditInput = z
+  .object({
+    annotationId: z.number().int(),
+    stepIdx: z.number().int().min(0).nullable().default(null),
+    action: CurationActionSchema,
+    value: z.number().min(0).max(1).nullable().default(null),
+    text: z.string().max(100_000).nullable().default(null),
+    comment: z.string().max(10_000).nullable().default(null),
+  })
+  .strict();
+
 export const contract = {
-  'workspace.info': {
+  'workspace.info': { input: Empty, output: WorkspaceInfo },
+  /** switches the host to another workspace folder (create: makes a new one there); every client is told by a workspace event */
+  'workspace.open': {
+    input: z.object({ path: z.string().min(1).max(4096), create: z.boolean().default(false) }).strict(),
+    output: WorkspaceInfo,
+  },
+  /** the workspaces opened lately on this machine, newest first, each with whether it is still there */
+  'workspace.recent': {
     input: Empty,
-    output: z.object({
-      path: z.string(),
-      schemaVersion: z.number().int(),
-      appVersion: z.string(),
-      problems: z.number().int(),
-      datasets: z.number().int(),
-      images: z.number().int(),
-    }),
+    output: z.array(z.object({ path: z.string(), openedAt: z.string(), exists: z.boolean() }).strict()),
   },
   'datasets.list': { input: Empty, output: z.array(Dataset) },
   'datasets.get': { input: z.object({ name: Name }).strict(), output: Dataset },
@@ -58,11 +129,42 @@ export const contract = {
         split: z.string().min(1).max(100).optional(),
         search: z.string().max(500).optional(),
         hasImage: z.boolean().optional(),
+        answerType: AnswerType.optional(),
+        /** solved: a stored solution verified correct; unsolved: solutions, none correct; none: no solutions */
+        solved: z.enum(['solved', 'unsolved', 'none']).optional(),
+        /** search: labelled by a search, not curated; curated: a curation edit in force; none: unlabelled */
+        label: z.enum(['search', 'curated', 'none']).optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),
       })
       .strict(),
-    output: z.object({ total: z.number().int(), items: z.array(Problem) }),
+    output: z.object({ total: z.number().int(), items: z.array(ProblemListItem) }),
+  },
+  /** one problem with the hashes of its images whose files are gone from the workspace's image store */
+  'problems.detail': {
+    input: z.object({ id: z.number().int() }).strict(),
+    output: z.object({ problem: Problem, missingImages: z.array(z.string()) }),
+  },
+  /**
+   * the dataset heatmap: one row per problem (its chosen solution), one value per step, from a PRM's
+   * scores or the steps' Monte-Carlo values; compact arrays, nulls where a step has no value
+   */
+  'heatmap.dataset': {
+    input: z
+      .object({
+        dataset: Name,
+        split: z.string().min(1).max(100).optional(),
+        source: z.enum(['prm', 'mc']).default('prm'),
+        /** name or name@version; defaults to the last PRM that scored this dataset's solutions */
+        prm: z.string().min(1).max(200).optional(),
+        /** only this policy's solutions (name or name@version) */
+        policy: z.string().min(1).max(200).optional(),
+        /** best / worst: the PRM's highest / lowest by minimum step score; first: the earliest stored */
+        pick: z.enum(['best', 'worst', 'first']).default('best'),
+        limit: z.number().int().min(1).max(20_000).default(5000),
+      })
+      .strict(),
+    output: HeatmapData,
   },
   'problems.get': { input: z.object({ id: z.number().int() }).strict(), output: Problem },
   'jobs.list': {
@@ -78,8 +180,6 @@ export const contract = {
   },
   /** continues an interrupted, failed or cancelled job from its checkpoint (refused, with the reason, where it cannot) */
   'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
-  /** the JSON Schema of the config of each kind jobs.start accepts, for config editors */
-  'jobs.schemas': { input: Empty, output: z.record(z.string(), z.unknown()) },
   'import.start': {
     input: z
       .object({
@@ -96,7 +196,17 @@ export const contract = {
     output: z.object({ written: z.number().int(), images: z.number().int(), path: z.string() }),
   },
   'export.annotations': {
-    input: DatasetQuery.extend({ format: AnnotationExportFormat, out: z.string().min(1), setName: z.string().min(1).max(200).optional() }).strict(),
+    input: DatasetQuery.extend({
+      format: AnnotationExportFormat,
+      out: z.string().min(1),
+      setName: z.string().min(1).max(200).optional(),
+      /** all (default), only annotations with a curation edit in force, or only those without */
+      curation: z.enum(['all', 'curated', 'uncurated']).default('all'),
+      /** curated (default): labels and texts with curation applied; original: as the search wrote them */
+      labels: z.enum(['curated', 'original']).default('curated'),
+      /** rejected paths are left out unless this is set */
+      includeRejected: z.boolean().default(false),
+    }).strict(),
     output: z.object({ written: z.number().int(), path: z.string() }),
   },
   'verify.check': {
@@ -125,6 +235,47 @@ export const contract = {
     input: z.object({ id: z.number().int() }).strict(),
     output: z.array(SearchEventRecord),
   },
+  /**
+   * searches.tree for the tree explorer: the nodes as columns (element i of each array is the i-th node,
+   * in id order; firstError 0/1; searchNode: the node's id in the search that made it, when recorded),
+   * a third of the bytes of a big tree and no per-node object to build or check
+   */
+  'searches.treeColumns': {
+    input: z.object({ id: z.number().int() }).strict(),
+    output: z
+      .object({
+        search: SearchSummary,
+        columns: z
+          .object({
+            id: z.array(z.number().int()),
+            parentId: z.array(z.number().int().nullable()),
+            depth: z.array(z.number().int()),
+            stepText: z.array(z.string()),
+            visits: z.array(z.number().int()),
+            rollouts: z.array(z.number().int()),
+            correct: z.array(z.number().int()),
+            mc: z.array(z.number().nullable()),
+            q: z.array(z.number().nullable()),
+            firstError: z.array(z.number().int()),
+            searchNode: z.array(z.number().int().nullable()),
+          })
+          .strict(),
+        prm: z.array(NodePrmScores),
+      })
+      .strict(),
+  },
+  /** two searches of the same problem: each one's costs, and how their MC labels agree on the step prefixes both estimated */
+  'searches.compare': {
+    input: z.object({ a: z.number().int(), b: z.number().int() }).strict(),
+    output: z
+      .object({
+        problemId: z.number().int(),
+        searches: z.tuple([SearchSummary, SearchSummary]),
+        costs: z.tuple([SearchCosts, SearchCosts]),
+        shared: z.object({ prefixes: z.number().int(), agree: z.number().int(), meanAbsDiff: z.number().nullable() }).strict(),
+      })
+      .strict(),
+  },
   'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
   /** the disagreement queue: tree nodes where a PRM's score and the search's MC differ most */
   'curation.disagreements': {
@@ -135,16 +286,43 @@ export const contract = {
   'annotations.forSearch': { input: z.object({ searchId: z.number().int() }).strict(), output: z.array(AnnotationRecord) },
   /** appends a curation edit (the original labels are never changed) and returns the annotation as it now reads */
   'annotations.edit': {
+    input: CurationEditInput.extend({ author: z.string().min(1).max(200).optional() }).strict(),
+    output: AnnotationRecord,
+  },
+  /** many curation edits as one batch in one transaction (all or none), undone and redone as one */
+  'annotations.editMany': {
     input: z
       .object({
-        annotationId: z.number().int(),
-        stepIdx: z.number().int().min(0).nullable().default(null),
-        action: CurationActionSchema,
-        value: z.number().min(0).max(1).nullable().default(null),
+        edits: z.array(CurationEditInput).min(1).max(10_000),
+        /** a comment on every edit of the batch that has none of its own */
         comment: z.string().max(10_000).nullable().default(null),
+        author: z.string().min(1).max(200).optional(),
       })
       .strict(),
-    output: AnnotationRecord,
+    output: z.object({ batch: z.number().int(), annotations: z.array(AnnotationRecord) }),
+  },
+  /** marks a batch of curation edits undone (records kept); returns the annotations it touches */
+  'annotations.undo': {
+    input: z.object({ batch: z.number().int() }).strict(),
+    output: z.object({ batch: z.number().int(), annotations: z.array(AnnotationRecord) }),
+  },
+  /** puts an undone batch back in force */
+  'annotations.redo': {
+    input: z.object({ batch: z.number().int() }).strict(),
+    output: z.object({ batch: z.number().int(), annotations: z.array(AnnotationRecord) }),
+  },
+  /** solutions whose verdict and the PRM's ranking among their problem's candidates conflict, strongest first */
+  'curation.solutionConflicts': {
+    input: z
+      .object({
+        prm: z.string().min(1),
+        limit: z.number().int().min(1).max(1000).default(100),
+        aggregate: z.enum(['min', 'last', 'product', 'mean', 'max']).default('min'),
+        /** a correct solution scored under this is a conflict even when it is not ranked last */
+        threshold: z.number().min(0).max(1).default(0.5),
+      })
+      .strict(),
+    output: z.object({ prm: z.string(), aggregate: z.string(), scoredSolutions: z.number().int(), items: z.array(SolutionConflict) }),
   },
   /** a problem's stored solutions, or only the given ones, with every PRM's step scores */
   'solutions.forProblem': {

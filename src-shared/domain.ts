@@ -76,7 +76,14 @@ export const JobEvent = z.object({
 });
 export type JobEvent = z.infer<typeof JobEvent>;
 
-export const ApiEvent = z.discriminatedUnion('type', [JobEvent]);
+/** the host switched to another workspace (workspace.open): clients forget what they loaded and reload */
+export const WorkspaceEvent = z.object({
+  type: z.literal('workspace'),
+  path: z.string(),
+});
+export type WorkspaceEvent = z.infer<typeof WorkspaceEvent>;
+
+export const ApiEvent = z.discriminatedUnion('type', [JobEvent, WorkspaceEvent]);
 export type ApiEvent = z.infer<typeof ApiEvent>;
 
 export const ImportReport = z.object({
@@ -174,6 +181,8 @@ export const ScoredSolution = z.object({
   steps: z.array(z.object({ idx: z.number().int(), text: z.string(), goldLabel: z.number().int().nullable() })),
   /** PRM (name@version) -> one score per step */
   scores: z.record(z.string(), z.array(z.number())),
+  /** each step's Monte-Carlo value where a search labelled that step prefix (or an annotation of this solution), else null */
+  mc: z.array(z.number().nullable()).optional(),
 });
 export type ScoredSolution = z.infer<typeof ScoredSolution>;
 
@@ -192,7 +201,41 @@ export const NodeDisagreement = z.object({
 });
 export type NodeDisagreement = z.infer<typeof NodeDisagreement>;
 
-export const CurationActionSchema = z.enum(['accept', 'reject', 'relabel', 'comment']);
+export const CurationActionSchema = z.enum(['accept', 'reject', 'relabel', 'comment', 'text']);
+
+/** One curation record (who, when, what, comment); undone records stay, marked. A bulk action is one batch. */
+export const CurationEdit = z.object({
+  id: z.number().int(),
+  batch: z.number().int(),
+  stepIdx: z.number().int().nullable(),
+  action: CurationActionSchema,
+  value: z.number().nullable(),
+  text: z.string().nullable(),
+  comment: z.string().nullable(),
+  author: z.string().nullable(),
+  createdAt: z.string(),
+  undone: z.boolean(),
+});
+export type CurationEdit = z.infer<typeof CurationEdit>;
+
+/** A stored solution whose verdict and the PRM's ranking among its problem's candidates conflict (gap = |verdict - score|). */
+export const SolutionConflict = z.object({
+  solutionId: z.number().int(),
+  problemId: z.number().int(),
+  question: z.string(),
+  verdict: z.enum(['correct', 'incorrect', 'unparseable']),
+  /** wrong-top: a wrong solution ranked above every correct candidate; correct-bottom: a correct one ranked below every wrong one; correct-low: a correct one scored under the threshold */
+  kind: z.enum(['wrong-top', 'correct-bottom', 'correct-low']),
+  score: z.number(),
+  /** 1 = the PRM's top candidate */
+  rank: z.number().int(),
+  candidates: z.number().int(),
+  gap: z.number(),
+  steps: z.number().int(),
+  /** the step with the lowest PRM score */
+  weakestStep: z.number().int(),
+});
+export type SolutionConflict = z.infer<typeof SolutionConflict>;
 
 /** A labelled step sequence with its curation applied (originals kept beside the effective labels). */
 export const AnnotationRecord = z.object({
@@ -204,11 +247,16 @@ export const AnnotationRecord = z.object({
   provenance: z.record(z.string(), z.unknown()),
   rejected: z.boolean(),
   accepted: z.boolean(),
+  /** at least one curation edit is in force */
+  curated: z.boolean(),
   createdAt: z.string(),
   steps: z.array(
     z.object({
       idx: z.number().int(),
+      /** the curated text when a text edit is in force */
       text: z.string(),
+      originalText: z.string(),
+      textEdited: z.boolean(),
       originalSoft: z.number(),
       originalHard: z.number().int(),
       softLabel: z.number(),
@@ -217,6 +265,8 @@ export const AnnotationRecord = z.object({
       comments: z.array(z.string()),
     }),
   ),
+  /** every curation record, oldest first */
+  history: z.array(CurationEdit),
 });
 export type AnnotationRecord = z.infer<typeof AnnotationRecord>;
 

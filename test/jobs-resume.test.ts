@@ -1,6 +1,6 @@
 // Resuming a stopped job through the API: a cancelled search continues from its checkpoint without
 // searching a problem twice; what cannot resume (a running, done or cleaned-up job) is refused with the
-// reason and changes nothing. The config schemas the job editor checks against come from the job kinds.
+// reason and changes nothing.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../src-main/core/dispatch';
@@ -69,13 +69,5 @@ describe('jobs.resume', () => {
     expect(failed.state).toBe('failed');
     await expect(call('jobs.resume', { id: imp.id })).rejects.toThrow(`job ${imp.id} (import) cannot resume after it failed: its partial work was removed; start a new import job`);
     expect(wb.store.jobs.get(imp.id)).toMatchObject({ state: 'failed', error: failed.error });
-  });
-
-  it('gives the JSON Schema of each launchable kind, which names the required fields', async () => {
-    const schemas = (await call('jobs.schemas', {})) as Record<string, { type: string; properties: Record<string, unknown>; required?: string[] }>;
-    expect(Object.keys(schemas).sort()).toEqual(['bon', 'score', 'search']);
-    expect(schemas.search.type).toBe('object');
-    expect(schemas.search.required).toEqual(expect.arrayContaining(['dataset', 'model']));
-    expect(Object.keys(schemas.bon.properties)).toEqual(expect.arrayContaining(['policy', 'prm', 'n']));
   });
 });

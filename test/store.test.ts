@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../src-main/core/errors';
@@ -70,6 +70,20 @@ describe('migrations', () => {
 
   it('refuses to open a folder that is not a workspace unless asked to create it', () => {
     expect(() => Store.open(join(tmp.dir, 'nothing'))).toThrow(/is not a Steplab workspace .*steplab init/);
+  });
+
+  it("refuses another program's SQLite file named steplab.db and leaves it as it was", () => {
+    const dir = join(tmp.dir, 'other');
+    mkdirSync(dir);
+    const other = openDatabase(join(dir, 'steplab.db'));
+    other.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('keep me')");
+    other.close();
+    expect(() => Store.open(dir)).toThrow(`${dir}: its steplab.db is not a Steplab database (it has 1 tables and no Steplab schema version); it was left as it was`);
+    const again = openDatabase(join(dir, 'steplab.db'), { readonly: true });
+    expect(again.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([{ name: 'notes' }]);
+    expect(again.pragma('user_version', { simple: true })).toBe(0);
+    again.close();
+    expect(existsSync(join(dir, 'images'))).toBe(false);
   });
 
   it('migration files are numbered without gaps', () => {

@@ -61,14 +61,14 @@ describe('WebSocket transport', () => {
     const file = join(tmp, 'one.jsonl');
     writeFileSync(file, '{"id":"a","question":"1+1?","answer":"2"}\n');
     const job = await api['import.start']({ path: file, dataset: 'one' });
-    await expect.poll(() => events.find((e) => e.job.id === job.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
+    await expect.poll(() => events.find((e) => e.type === 'job' && e.job.id === job.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
     // after unsubscribing, a listener hears nothing more while another one still does
     off();
     const witness: ApiEvent[] = [];
     t.subscribe((e) => witness.push(e));
     const second = await api['import.start']({ path: file, dataset: 'one-again' });
-    await expect.poll(() => witness.find((e) => e.job.id === second.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
-    expect(events.filter((e) => e.job.id === second.id)).toEqual([]);
+    await expect.poll(() => witness.find((e) => e.type === 'job' && e.job.id === second.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
+    expect(events.filter((e) => e.type === 'job' && e.job.id === second.id)).toEqual([]);
   });
 
   it('a call made while the host is away waits for it to come back on the same port', async () => {

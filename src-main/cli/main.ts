@@ -121,8 +121,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--set <name>', 'only this annotation set')
     .option('--split <name>', 'only this split')
     .option('--limit <n>', 'at most N annotations (trees: searches)', positiveInt)
+    .option('--curation <filter>', 'all (curated labels applied) | curated (only annotations with a curation edit) | uncurated', 'all')
+    .option('--original-labels', "the search's own labels and step texts instead of the curated ones")
+    .option('--include-rejected', 'keep paths rejected in curation (left out by default)')
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; curation: string; originalLabels?: boolean; includeRejected?: boolean; json?: boolean }) => {
       if (o.format === 'tree') {
         await withWorkbench(o.workspace, async (wb) => {
           const r = await exportTrees(wb.store, { dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out) });
@@ -132,9 +135,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       }
       const fmt = AnnotationExportFormat.safeParse(o.format === 'mm-prm' ? 'mmprm' : o.format);
       if (!fmt.success) throw new UserError(`export annotations: --format must be one of ${AnnotationExportFormat.options.join(', ')}, mm-prm, tree (got "${o.format}")`);
+      const curation = o.curation === 'all' || o.curation === 'curated' || o.curation === 'uncurated' ? o.curation : null;
+      if (!curation) throw new UserError(`export annotations: --curation must be one of all, curated, uncurated (got "${o.curation}")`);
       await withWorkbench(o.workspace, async (wb) => {
         if (o.set !== undefined && !wb.store.annotations.sets().some((x) => x.name === o.set)) throw new UserError(`annotation set "${o.set}" not found (see: steplab annotations --workspace ${o.workspace})`);
-        const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}) });
+        const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}), curation, labels: o.originalLabels ? 'original' : 'curated', includeRejected: o.includeRejected ?? false });
         io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} annotations to ${r.path}`);
       });
     });

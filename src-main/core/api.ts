@@ -1,6 +1,10 @@
 // Implements the src-shared API over one workspace: the store for reads, the job runner for long work.
-import { LaunchableKind, type ApiHandlers } from '../../src-shared/api';
+import { userInfo } from 'node:os';
+import type { ApiHandlers } from '../../src-shared/api';
+import { datasetHeatmap, listProblems, problemDetail } from './browse';
 import { exportAnnotations } from './data/exportAnnotations';
+import { compareSearches } from './search/compare';
+import { explorerTree } from './search/explorer';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
 import { UserError } from './errors';
@@ -8,8 +12,19 @@ import { evaluationChart, evaluationRecord } from './reward/evaluationExport';
 import type { JobRunner } from './jobs/runner';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
+import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
 
-export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers {
+/** Who a curation record names when the caller does not say: the account running the core. */
+function curator(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `workspaces` switches the host's workspace (workspace.open; see WorkbenchHolder); without it the workspace is fixed. */
+export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: WorkspaceControl): ApiHandlers {
   return {
     'workspace.info': () => ({
       path: store.paths.dir,
@@ -19,16 +34,22 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
       datasets: store.datasets.list().length,
       images: store.images.count(),
     }),
+    'workspace.open': (input) => {
+      if (!workspaces) throw new UserError('this Steplab process serves one workspace and cannot switch: start Steplab on the other workspace');
+      return workspaces.open(input);
+    },
+    'workspace.recent': () => (workspaces ? workspaces.recent() : readRecentWorkspaces()),
     'datasets.list': () => store.datasets.list(),
     'datasets.get': ({ name }) => store.datasets.get(name),
-    'problems.list': ({ dataset, ...q }) => store.problems.listInDataset(store.datasets.requireId(dataset), q),
+    'problems.list': (q) => listProblems(store, q),
     'problems.get': ({ id }) => store.problems.get(id),
+    'problems.detail': ({ id }) => problemDetail(store, id),
+    'heatmap.dataset': (q) => datasetHeatmap(store, q),
     'jobs.list': ({ limit }) => store.jobs.list(limit),
     'jobs.get': ({ id }) => store.jobs.get(id),
     'jobs.cancel': ({ id }) => runner.cancel(id),
     'jobs.start': ({ kind, config }) => runner.submit(kind, config),
     'jobs.resume': ({ id }) => runner.resume(id),
-    'jobs.schemas': () => runner.configSchemas(LaunchableKind.options),
     'import.start': (cfg) => runner.submit('import', cfg),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),
@@ -47,6 +68,8 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
       store.trees.getSearch(id);
       return store.trees.events(id);
     },
+    'searches.compare': ({ a, b }) => compareSearches(store, a, b),
+    'searches.treeColumns': ({ id }) => explorerTree(store, id),
     'annotations.sets': () => store.annotations.sets(),
     'curation.disagreements': ({ prm, limit }) => {
       const m = store.models.withRole(prm, 'prm');
@@ -57,11 +80,20 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
       store.trees.getSearch(searchId);
       return store.annotations.forSearch(searchId);
     },
-    'annotations.edit': ({ annotationId, ...e }) => {
-      const a = store.annotations.get(annotationId);
-      if (e.stepIdx !== null && (e.stepIdx >= a.steps.length)) throw new UserError(`annotation ${annotationId} has ${a.steps.length} steps; there is no step ${e.stepIdx}`);
-      store.annotations.edit(annotationId, e);
+    'annotations.edit': ({ annotationId, author, ...e }) => {
+      store.annotations.edit(annotationId, { ...e, author: author ?? curator() });
       return store.annotations.get(annotationId);
+    },
+    'annotations.editMany': ({ edits, comment, author }) => {
+      const { batch, annotationIds } = store.annotations.editMany(edits, { comment, author: author ?? curator() });
+      return { batch, annotations: annotationIds.map((id) => store.annotations.get(id)) };
+    },
+    'annotations.undo': ({ batch }) => ({ batch, annotations: store.annotations.setUndone(batch, true).map((id) => store.annotations.get(id)) }),
+    'annotations.redo': ({ batch }) => ({ batch, annotations: store.annotations.setUndone(batch, false).map((id) => store.annotations.get(id)) }),
+    'curation.solutionConflicts': ({ prm, limit, aggregate, threshold }) => {
+      const m = store.models.withRole(prm, 'prm');
+      const { total, items } = store.scores.solutionConflicts(m.id, { aggregate, threshold, limit });
+      return { prm: `${m.name}@${m.version}`, aggregate, scoredSolutions: total, items };
     },
     'solutions.forProblem': ({ problemId, ids }) => {
       store.problems.get(problemId);
@@ -74,9 +106,9 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
         }
         return label.get(modelId)!;
       };
-      return store.solutions
-        .forProblem(problemId)
-        .filter((s) => !want || want.has(s.id))
+      const solutions = store.solutions.forProblem(problemId).filter((s) => !want || want.has(s.id));
+      const mc = store.scores.stepMc(problemId, solutions.map((s) => ({ id: s.id, steps: s.steps.map((st) => st.text) })));
+      return solutions
         .map((s) => ({
           id: s.id,
           modelId: s.modelId,
@@ -85,6 +117,7 @@ export function createApiHandlers(store: Store, runner: JobRunner): ApiHandlers 
           finalAnswer: s.finalAnswer,
           steps: s.steps,
           scores: Object.fromEntries([...store.scores.stepScoresOf(s.id)].map(([m, sc]) => [name(m), sc])),
+          mc: mc.get(s.id),
         }));
     },
     'evaluations.list': () => store.evaluations.list(),

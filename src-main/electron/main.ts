@@ -1,42 +1,99 @@
-// Electron main process: a thin shell. It opens the workspace, starts the same headless host the browser
-// mode uses (127.0.0.1, per-launch token) and shows it in a sandboxed window. Everything else is in core.
+// Electron main process: a thin shell over core. It opens the workspace, serves the built renderer and the
+// workspace's images on its own privileged scheme (steplab://app/, no HTTP port), answers the renderer's API
+// calls over IPC from the trusted window only, and pushes job and workspace events to it. Every decision is
+// a plain function in shell.ts, tested in Node; this file only wires them to Electron.
 // Not exercised on the development machines: Electron's binary cannot be downloaded there.
-import { app, BrowserWindow, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openWorkbench } from '../core/workbench';
-import { startHost } from '../server/host';
+import { fileURLToPath } from 'node:url';
+import type { ApiEvent } from '../../src-shared/domain';
+import { rememberWorkspace, WorkbenchHolder } from '../core/workbench';
+import {
+  allowNavigation,
+  allowPermission,
+  APP_SCHEME,
+  APP_URL,
+  handleApiCall,
+  IPC_CALL,
+  IPC_EVENT,
+  isTrustedSender,
+  SCHEME_PRIVILEGES,
+  serveAppRequest,
+  UNTRUSTED_SENDER_REPLY,
+  windowOpenAction,
+  windowOptions,
+} from './shell';
+
+const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+
+// must happen before the app is ready
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: SCHEME_PRIVILEGES }]);
+app.enableSandbox();
+
+let holder: WorkbenchHolder | undefined;
+let mainWindow: BrowserWindow | undefined;
 
 function workspaceArg(): string {
   const i = process.argv.indexOf('--workspace');
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : join(app.getPath('userData'), 'workspace');
 }
 
-async function createWindow(): Promise<void> {
-  const wb = openWorkbench(workspaceArg(), { create: true });
-  wb.runner.resumeAll();
-  const host = await startHost({ workbench: wb, port: 0 });
-  const origin = new URL(host.url).origin;
-  const win = new BrowserWindow({
-    width: 1400,
-    height: 900,
-    title: 'Steplab',
-    webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true },
-  });
-  // the renderer never leaves the local host; external links open in the system browser
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:/.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (e, url) => {
-    if (new URL(url).origin !== origin) e.preventDefault();
-  });
-  await win.loadURL(host.url);
-  app.on('before-quit', () => {
-    void host.close().then(() => wb.close());
-  });
+function push(event: ApiEvent): void {
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, event);
 }
 
-app.whenReady().then(createWindow, (err) => {
+async function start(): Promise<void> {
+  const workspaces = WorkbenchHolder.open(workspaceArg(), { create: true, onError: (e) => console.error(e) });
+  holder = workspaces;
+  workspaces.current.runner.resumeAll();
+  try {
+    rememberWorkspace(workspaces.current.store.paths.dir);
+  } catch (e) {
+    console.error(e);
+  }
+  workspaces.onJob((job) => push({ type: 'job', job }));
+  workspaces.onSwitch((path) => push({ type: 'workspace', path }));
+
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowPermission(permission)));
+  protocol.handle(APP_SCHEME, async (request) => {
+    const r = serveAppRequest(request.url, { rendererDir: RENDERER_DIR, store: workspaces.current.store, method: request.method });
+    const body = r.file !== undefined ? await readFile(r.file) : (r.body ?? '');
+    return new Response(request.method === 'HEAD' ? null : body, { status: r.status, headers: r.headers });
+  });
+  ipcMain.handle(IPC_CALL, (event: IpcMainInvokeEvent, payload: unknown) =>
+    isTrustedSender(event.senderFrame) ? handleApiCall(workspaces, payload, (e) => console.error(e)) : UNTRUSTED_SENDER_REPLY,
+  );
+
+  const win = new BrowserWindow(windowOptions(PRELOAD));
+  mainWindow = win;
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    const { action, openExternal } = windowOpenAction(url);
+    if (openExternal) void shell.openExternal(openExternal);
+    return { action };
+  });
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!allowNavigation(url)) e.preventDefault();
+  });
+  win.webContents.on('will-redirect', (e, url) => {
+    if (!allowNavigation(url)) e.preventDefault();
+  });
+  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
+  win.once('ready-to-show', () => win.show());
+  await win.loadURL(APP_URL);
+}
+
+let quitting = false;
+app.on('before-quit', (e) => {
+  if (quitting || !holder) return;
+  // running jobs stop as "interrupted" and resume from their checkpoints on the next start
+  e.preventDefault();
+  quitting = true;
+  void holder.close().finally(() => app.quit());
+});
+
+app.whenReady().then(start, (err) => {
   console.error(err);
   app.exit(1);
 });

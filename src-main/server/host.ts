@@ -1,19 +1,20 @@
 // The headless host: the API over HTTP and WebSocket on 127.0.0.1 only, guarded by a per-launch token,
 // plus the workspace's images and the built renderer. Any local process or web page can reach a
 // loopback port, so every request must carry the token and name this host (DNS-rebinding guard).
+// The workspace it serves can be switched (workspace.open): every client is then told to reload.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { WireRequest, describeZodError, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
+import { WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
-import { imagePath } from '../core/data/images';
-import { dispatch, toErrorBody } from '../core/dispatch';
-import type { Workbench } from '../core/workbench';
+import { WorkbenchHolder, type Workbench } from '../core/workbench';
+import { answerCall, malformed } from './dispatch';
+import { rendererContentSecurityPolicy, resolveRendererPath, resolveWorkspaceImage, SVG_POLICY } from './renderer';
 
 export const TOKEN_COOKIE = 'steplab_token';
 /** The largest request body (HTTP) or message (WebSocket) the host reads. */
@@ -24,6 +25,10 @@ export const UNREADABLE_MESSAGE_ID = -1;
 const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 
 export interface HostOptions {
+  /**
+   * the workspace to serve. Switching away from it (workspace.open) closes it; closing it again is harmless.
+   * Workbenches the host opened by switching are closed by host.close().
+   */
   workbench: Workbench;
   /** 0 (the default) picks a free port */
   port?: number;
@@ -51,45 +56,9 @@ const STATUS: Record<ApiErrorBody['code'], number> = {
   internal: 500,
 };
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/** An SVG opened on its own is a document that could run script: this policy leaves it a picture. */
-const SVG_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox";
-
+/** The renderer's policy as this host serves it: the page may also open the host's WebSocket. */
 export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return rendererContentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 }
 
 const NOT_BUILT_PAGE = `<!doctype html>
@@ -104,7 +73,7 @@ const NOT_BUILT_PAGE = `<!doctype html>
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 export async function startHost(opts: HostOptions): Promise<Host> {
-  const { workbench } = opts;
+  const holder = new WorkbenchHolder(opts.workbench, { onError: opts.onInternalError });
   const token = opts.token ?? randomBytes(32).toString('base64url');
   // the token travels in a cookie and a URL, so it is restricted to characters that need no escaping there
   if (!/^[A-Za-z0-9._~-]{16,}$/.test(token)) throw new Error('host token must be at least 16 characters of A-Z a-z 0-9 . _ ~ -');
@@ -198,90 +167,36 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         return;
       }
     }
-    try {
-      const result = await dispatch(workbench.handlers, method, params);
-      sendJson(res, 200, result ?? null);
-    } catch (e) {
-      const err = errorBody(e, reportInternal);
-      sendError(res, STATUS[err.code], err);
-    }
+    const reply = await answerCall(holder, method, params, reportInternal);
+    if ('error' in reply) sendError(res, STATUS[reply.error.code], reply.error);
+    else sendJson(res, 200, reply.result);
   }
 
   function handleImage(req: IncomingMessage, res: ServerResponse, rawHash: string, head: boolean): void {
-    const hash = rawHash.toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(hash)) {
-      sendError(res, 400, { code: 'bad_request', message: 'an image is named by its SHA-256: 64 hex characters' });
+    const img = resolveWorkspaceImage(holder.current.store, rawHash);
+    if (img.kind === 'error') {
+      sendError(res, img.status, img.body);
       return;
     }
-    const img = workbench.store.images.get(hash);
-    if (!img) {
-      sendError(res, 404, { code: 'not_found', message: `no image ${hash} in this workspace` });
-      return;
-    }
-    let size: number;
-    let file: string;
-    try {
-      file = imagePath(workbench.store.paths.imagesDir, img);
-      const st = statSync(file);
-      if (!st.isFile()) throw new Error('not a file');
-      size = st.size;
-    } catch {
-      sendError(res, 404, { code: 'not_found', message: `image ${hash} is registered but its file is missing from the workspace` });
-      return;
-    }
-    if (req.headers['if-none-match'] === `"${hash}"`) {
-      res.writeHead(304, { ...baseHeaders(), ETag: `"${hash}"` });
+    if (req.headers['if-none-match'] === `"${img.hash}"`) {
+      res.writeHead(304, { ...baseHeaders(), ETag: `"${img.hash}"` });
       res.end();
       return;
     }
     // content-addressed: the bytes behind a hash never change
-    sendFile(res, file, size, {
+    sendFile(res, img.file, img.size, {
       'Content-Type': img.mime,
       'Cache-Control': 'private, max-age=31536000, immutable',
-      ETag: `"${hash}"`,
+      ETag: `"${img.hash}"`,
       ...(img.mime === 'image/svg+xml' ? { 'Content-Security-Policy': SVG_POLICY } : {}),
     }, head);
   }
 
   function handleStatic(res: ServerResponse, pathname: string, head: boolean): void {
-    const root = existsSync(rendererDir) ? realpathSync(rendererDir) : undefined;
-    const index = root ? join(root, 'index.html') : undefined;
-    if (!root || !index || !existsSync(index)) {
-      sendHtml(res, 503, NOT_BUILT_PAGE, head);
-      return;
-    }
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      sendError(res, 400, { code: 'bad_request', message: 'malformed path' });
-      return;
-    }
-    if (decoded.includes('\0')) {
-      sendError(res, 400, { code: 'bad_request', message: 'malformed path' });
-      return;
-    }
-    const file = inside(root, decoded);
-    if (file === 'outside') {
-      sendError(res, 404, { code: 'not_found', message: `no file ${decoded}` });
-      return;
-    }
-    if (file) {
-      const isHtml = extname(file) === '.html';
-      // vite names built assets by content hash, so they can be cached for good
-      const immutable = !isHtml && relative(root, file).split(sep)[0] === 'assets';
-      sendFile(res, file, statSync(file).size, {
-        'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      }, head);
-      return;
-    }
-    // a missing file (it has an extension) is a 404; anything else is a route of the single-page app
-    if (extname(decoded) !== '') {
-      sendError(res, 404, { code: 'not_found', message: `no file ${decoded}` });
-      return;
-    }
-    sendFile(res, index, statSync(index).size, { 'Content-Type': CONTENT_TYPES['.html'], 'Cache-Control': 'no-cache' }, head);
+    const target = resolveRendererPath(rendererDir, pathname);
+    if (target.kind === 'not_built') sendHtml(res, 503, NOT_BUILT_PAGE, head);
+    else if (target.kind === 'error') sendError(res, target.status, target.body);
+    else sendFile(res, target.file, target.size, { 'Content-Type': target.contentType, 'Cache-Control': target.cacheControl }, head);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -387,24 +302,24 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
     const parsed = WireRequest.safeParse(raw);
     if (!parsed.success) {
-      const id = recoverId(raw);
-      const { path, message } = describeZodError(parsed.error);
-      send(ws, { id, error: { code: 'bad_request', message: `malformed request: ${message}; expected {id, method, params}`, path } });
+      send(ws, { id: recoverId(raw), error: malformed(parsed.error, '{id, method, params}') });
       return;
     }
     const { id, method, params } = parsed.data;
-    try {
-      send(ws, { id, result: (await dispatch(workbench.handlers, method, params)) ?? null });
-    } catch (e) {
-      send(ws, { id, error: errorBody(e, reportInternal) });
-    }
+    send(ws, { id, ...(await answerCall(holder, method, params, reportInternal)) });
   }
 
-  const unsubscribe = workbench.runner.onEvent((job: Job) => {
+  const broadcast = (msg: WireMessage): void => {
     if (wss.clients.size === 0) return;
-    const text = JSON.stringify({ event: { type: 'job', job } } satisfies WireMessage);
+    const text = JSON.stringify(msg);
     for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
-  });
+  };
+  const offJob = holder.onJob((job: Job) => broadcast({ event: { type: 'job', job } }));
+  const offSwitch = holder.onSwitch((path) => broadcast({ event: { type: 'workspace', path } }));
+  const unsubscribe = (): void => {
+    offJob();
+    offSwitch();
+  };
 
   try {
     await new Promise<void>((resolvePromise, reject) => {
@@ -417,6 +332,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   } catch (e) {
     unsubscribe();
     wss.close();
+    await holder.close();
     throw e;
   }
   port = (server.address() as AddressInfo).port;
@@ -435,16 +351,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();
         await closed;
+        await holder.close();
       })();
       return closing;
     },
   };
-}
-
-function errorBody(e: unknown, reportInternal: (e: unknown) => void): ApiErrorBody {
-  const body = toErrorBody(e);
-  if (body.code === 'internal') reportInternal(e);
-  return body;
 }
 
 function recoverId(raw: unknown): number {
@@ -467,18 +378,6 @@ function cookieValues(header: string | undefined, name: string): string[] {
     out.push(part.slice(eq + 1).trim());
   }
   return out;
-}
-
-/** Resolves a URL path inside root: the file, undefined when there is none, or 'outside' for an escape. */
-function inside(root: string, urlPath: string): string | undefined | 'outside' {
-  const target = resolve(root, '.' + (urlPath.startsWith('/') ? urlPath : '/' + urlPath));
-  const rel = relative(root, target);
-  if (rel.startsWith('..') || isAbsolute(rel)) return 'outside';
-  if (!existsSync(target)) return undefined;
-  const real = realpathSync(target);
-  const realRel = relative(root, real);
-  if (realRel.startsWith('..') || isAbsolute(realRel)) return 'outside';
-  return statSync(real).isFile() ? real : undefined;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {

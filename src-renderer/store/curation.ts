@@ -1,65 +1,216 @@
-// Curation of the open search's annotation labels: relabel a step, reject or accept a path, undo. Edits
-// are curation records over the original labels (the core keeps the originals).
+// Curation of annotation labels: relabel a step (soft value or good/bad), reject or accept a path, comment,
+// give a step a curated text, and do any of these to a selection of labels at once. Every user action is
+// one batch of curation records in the core (annotations.editMany: one transaction), and one step of undo
+// and redo here (the core marks the batch undone or in force again; originals and records stay). Also the
+// solution-level conflict queue and the annotation export with its curation filter.
 import type { StateCreator } from 'zustand/vanilla';
-import type { Api } from '../../src-shared/api';
-import type { AnnotationRecord } from '../../src-shared/domain';
+import type { Api, Input, Output } from '../../src-shared/api';
+import type { AnnotationRecord, SolutionConflict } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import type { AppState } from '.';
+
+/** A label: one step of one annotation, as "annotationId:stepIdx". */
+export type LabelKey = `${number}:${number}`;
+export const labelKey = (annotationId: number, stepIdx: number): LabelKey => `${annotationId}:${stepIdx}`;
+export function parseLabelKey(key: LabelKey): { annotationId: number; stepIdx: number } {
+  const [a, s] = key.split(':').map(Number);
+  return { annotationId: a, stepIdx: s };
+}
+
+export type EditSpec = Input<'annotations.editMany'>['edits'][number];
+export type BulkAction = { kind: 'relabel'; value: number } | { kind: 'reject' } | { kind: 'accept' };
+export type ExportRequest = Input<'export.annotations'>;
+
+/** The edits one bulk action makes over the selected labels (reject/accept: once per path). */
+export function bulkEdits(selection: readonly LabelKey[], action: BulkAction): EditSpec[] {
+  const labels = selection.map(parseLabelKey);
+  if (action.kind === 'relabel') return labels.map((l) => ({ annotationId: l.annotationId, stepIdx: l.stepIdx, action: 'relabel', value: action.value }));
+  const paths = [...new Set(labels.map((l) => l.annotationId))];
+  return paths.map((annotationId) => ({ annotationId, action: action.kind }));
+}
+
+/** The steps of an annotation that lie in the subtree of `node` (its own step and every later one), or none. */
+export function subtreeSteps(a: AnnotationRecord, node: number): number[] {
+  const nodes = (a.provenance.nodes as (number | null)[] | undefined) ?? [];
+  const at = nodes.indexOf(node);
+  return at < 0 ? [] : a.steps.filter((s) => s.idx >= at).map((s) => s.idx);
+}
+
+/** The step of an annotation that a tree node holds (the last place its path passes the node), or -1. */
+export function stepAtNode(a: AnnotationRecord, node: number): number {
+  const nodes = (a.provenance.nodes as (number | null)[] | undefined) ?? [];
+  const idx = nodes.lastIndexOf(node);
+  return idx >= 0 && a.steps[idx] ? idx : -1;
+}
 
 export interface CurationSlice {
   /** the open search's annotations, curation applied */
   annotations: AnnotationRecord[];
   curationError: string | null;
-  /** relabels that can be undone (each undo appends the edit that restores the label before) */
-  undoStack: { annotationId: number; stepIdx: number; previous: number }[];
+  /** batches that can be undone, last on top */
+  undoStack: number[];
+  /** batches undone that can be redone, last undone on top; a new edit clears it */
+  redoStack: number[];
+  /** the selected labels a bulk action applies to */
+  selection: LabelKey[];
+  /** a comment carried by the next edit (single or bulk), cleared after it is saved */
+  curationComment: string;
+  conflicts: Output<'curation.solutionConflicts'> | null;
+  conflictsError: string | null;
+  exportResult: Output<'export.annotations'> | null;
+  exportError: string | null;
   loadAnnotations(searchId: number): Promise<void>;
-  relabel(annotationId: number, stepIdx: number, value: number): Promise<void>;
-  setPathState(annotationId: number, action: 'accept' | 'reject'): Promise<void>;
+  /** applies edits as one batch (one undo step); false when the core refused them (nothing changed) */
+  applyEdits(edits: EditSpec[]): Promise<boolean>;
+  relabel(annotationId: number, stepIdx: number, value: number): Promise<boolean>;
+  setPathState(annotationId: number, action: 'accept' | 'reject'): Promise<boolean>;
+  addComment(annotationId: number, stepIdx: number | null): Promise<boolean>;
+  editText(annotationId: number, stepIdx: number, text: string): Promise<boolean>;
+  bulk(action: BulkAction): Promise<boolean>;
   undo(): Promise<void>;
+  redo(): Promise<void>;
+  setCurationComment(text: string): void;
+  toggleLabel(key: LabelKey): void;
+  selectLabels(keys: readonly LabelKey[], on: boolean): void;
+  clearSelection(): void;
+  /** selects the labels at the given tree nodes, reading the annotations of their searches */
+  selectNodeLabels(rows: readonly { searchId: number; nodeId: number }[]): Promise<void>;
+  loadConflicts(prm: string, threshold?: number): Promise<void>;
+  exportAnnotations(req: ExportRequest): Promise<void>;
 }
 
 export const createCurationSlice =
   (api: Api): StateCreator<AppState, [], [], CurationSlice> =>
-  (set, get) => ({
-    annotations: [],
-    curationError: null,
-    undoStack: [],
-    async loadAnnotations(searchId) {
-      try {
-        set({ annotations: await api['annotations.forSearch']({ searchId }), undoStack: [], curationError: null });
-      } catch (e) {
-        set({ annotations: [], undoStack: [], curationError: describeError(e) });
-      }
-    },
-    async relabel(annotationId, stepIdx, value) {
-      const before = get().annotations.find((a) => a.id === annotationId)?.steps[stepIdx]?.softLabel;
-      try {
-        const a = await api['annotations.edit']({ annotationId, stepIdx, action: 'relabel', value, comment: null });
-        set((st) => ({
-          annotations: st.annotations.map((x) => (x.id === a.id ? a : x)),
-          undoStack: before === undefined ? st.undoStack : [...st.undoStack, { annotationId, stepIdx, previous: before }],
-          curationError: null,
-        }));
-      } catch (e) {
-        set({ curationError: describeError(e) });
-      }
-    },
-    async setPathState(annotationId, action) {
-      try {
-        const a = await api['annotations.edit']({ annotationId, stepIdx: null, action, value: null, comment: null });
-        set((st) => ({ annotations: st.annotations.map((x) => (x.id === a.id ? a : x)), curationError: null }));
-      } catch (e) {
-        set({ curationError: describeError(e) });
-      }
-    },
-    async undo() {
-      const last = get().undoStack.at(-1);
-      if (!last) return;
-      try {
-        const a = await api['annotations.edit']({ annotationId: last.annotationId, stepIdx: last.stepIdx, action: 'relabel', value: last.previous, comment: null });
-        set((st) => ({ annotations: st.annotations.map((x) => (x.id === a.id ? a : x)), undoStack: st.undoStack.slice(0, -1), curationError: null }));
-      } catch (e) {
-        set({ curationError: describeError(e) });
-      }
-    },
-  });
+  (set, get) => {
+    /** replaces the annotations the core returned, keeping the list's order */
+    const merge = (changed: AnnotationRecord[]) => (st: AppState) => {
+      const byId = new Map(changed.map((a) => [a.id, a]));
+      return { annotations: st.annotations.map((a) => byId.get(a.id) ?? a) };
+    };
+    const failed = (e: unknown): false => {
+      set({ curationError: describeError(e) });
+      return false;
+    };
+    return {
+      annotations: [],
+      curationError: null,
+      undoStack: [],
+      redoStack: [],
+      selection: [],
+      curationComment: '',
+      conflicts: null,
+      conflictsError: null,
+      exportResult: null,
+      exportError: null,
+      async loadAnnotations(searchId) {
+        try {
+          set({ annotations: await api['annotations.forSearch']({ searchId }), curationError: null });
+        } catch (e) {
+          set({ annotations: [], curationError: describeError(e) });
+        }
+      },
+      async applyEdits(edits) {
+        if (edits.length === 0) return failed(new Error('nothing selected: select labels first'));
+        const comment = get().curationComment.trim();
+        try {
+          const r = await api['annotations.editMany']({ edits, comment: comment || null });
+          set((st) => ({ ...merge(r.annotations)(st), undoStack: [...st.undoStack, r.batch], redoStack: [], curationComment: '', curationError: null }));
+          return true;
+        } catch (e) {
+          return failed(e);
+        }
+      },
+      relabel(annotationId, stepIdx, value) {
+        if (!(value >= 0 && value <= 1)) return Promise.resolve(failed(new Error(`a soft label must be a number from 0 to 1 (got ${Number.isNaN(value) ? 'nothing' : value})`)));
+        return get().applyEdits([{ annotationId, stepIdx, action: 'relabel', value }]);
+      },
+      setPathState(annotationId, action) {
+        return get().applyEdits([{ annotationId, action }]);
+      },
+      addComment(annotationId, stepIdx) {
+        const comment = get().curationComment.trim();
+        if (!comment) return Promise.resolve(failed(new Error('write a comment first')));
+        return get().applyEdits([{ annotationId, stepIdx, action: 'comment', comment }]);
+      },
+      editText(annotationId, stepIdx, text) {
+        if (text.trim() === '') return Promise.resolve(failed(new Error('a step text cannot be empty')));
+        return get().applyEdits([{ annotationId, stepIdx, action: 'text', text }]);
+      },
+      async bulk(action) {
+        if (action.kind === 'relabel' && !(action.value >= 0 && action.value <= 1)) return failed(new Error(`a soft label must be a number from 0 to 1 (got ${action.value})`));
+        const ok = await get().applyEdits(bulkEdits(get().selection, action));
+        if (ok) set({ selection: [] });
+        return ok;
+      },
+      async undo() {
+        const batch = get().undoStack.at(-1);
+        if (batch === undefined) return;
+        try {
+          const r = await api['annotations.undo']({ batch });
+          set((st) => ({ ...merge(r.annotations)(st), undoStack: st.undoStack.slice(0, -1), redoStack: [...st.redoStack, batch], curationError: null }));
+        } catch (e) {
+          failed(e);
+        }
+      },
+      async redo() {
+        const batch = get().redoStack.at(-1);
+        if (batch === undefined) return;
+        try {
+          const r = await api['annotations.redo']({ batch });
+          set((st) => ({ ...merge(r.annotations)(st), redoStack: st.redoStack.slice(0, -1), undoStack: [...st.undoStack, batch], curationError: null }));
+        } catch (e) {
+          failed(e);
+        }
+      },
+      setCurationComment(text) {
+        set({ curationComment: text });
+      },
+      toggleLabel(key) {
+        set((st) => ({ selection: st.selection.includes(key) ? st.selection.filter((k) => k !== key) : [...st.selection, key] }));
+      },
+      selectLabels(keys, on) {
+        set((st) => {
+          const drop = new Set(keys);
+          const kept = st.selection.filter((k) => !drop.has(k));
+          return { selection: on ? [...kept, ...keys] : kept };
+        });
+      },
+      clearSelection() {
+        set({ selection: [] });
+      },
+      async selectNodeLabels(rows) {
+        try {
+          const searches = [...new Set(rows.map((r) => r.searchId))];
+          const lists = await Promise.all(searches.map((searchId) => api['annotations.forSearch']({ searchId })));
+          const keys: LabelKey[] = [];
+          for (const a of lists.flat()) {
+            for (const r of rows) {
+              if (r.searchId !== a.searchId) continue;
+              const idx = stepAtNode(a, r.nodeId);
+              if (idx >= 0) keys.push(labelKey(a.id, idx));
+            }
+          }
+          if (keys.length === 0) throw new Error('no annotation path runs through the selected rows: search with --all-paths to label every node');
+          get().selectLabels(keys, true);
+          set({ curationError: null });
+        } catch (e) {
+          failed(e);
+        }
+      },
+      async loadConflicts(prm, threshold = 0.5) {
+        try {
+          set({ conflicts: await api['curation.solutionConflicts']({ prm, limit: 100, threshold }), conflictsError: null });
+        } catch (e) {
+          set({ conflicts: null, conflictsError: describeError(e) });
+        }
+      },
+      async exportAnnotations(req) {
+        set({ exportResult: null, exportError: null });
+        try {
+          set({ exportResult: await api['export.annotations'](req) });
+        } catch (e) {
+          set({ exportError: describeError(e) });
+        }
+      },
+    };
+  };

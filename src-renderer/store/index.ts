@@ -9,6 +9,7 @@ import { createDatasetsSlice, type DatasetsSlice } from './datasets';
 import { createEvaluationsSlice, type EvaluationsSlice } from './evaluations';
 import { createJobsSlice, type JobsSlice } from './jobs';
 import { createSearchesSlice, type SearchesSlice } from './searches';
+import type { ThemeChoice } from '../theme';
 import type { Route } from './route';
 import { createViewSlice, type ViewSlice } from './view';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
@@ -16,7 +17,7 @@ import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
 export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & CurationSlice & ViewSlice;
 export type AppStore = StoreApi<AppState>;
 
-export function createAppStore(api: Api, route: Route): AppStore {
+export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice): AppStore {
   return createStore<AppState>()((...a) => ({
     ...createWorkspaceSlice(api)(...a),
     ...createDatasetsSlice(api)(...a),
@@ -24,7 +25,7 @@ export function createAppStore(api: Api, route: Route): AppStore {
     ...createEvaluationsSlice(api)(...a),
     ...createSearchesSlice(api)(...a),
     ...createCurationSlice(api)(...a),
-    ...createViewSlice(route)(...a),
+    ...createViewSlice(route, themeChoice)(...a),
   }));
 }
 
@@ -49,6 +50,11 @@ function useAppContext(): AppContextValue {
 
 export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(useAppContext().store, selector);
+}
+
+/** The store itself, for handlers that read the latest state when they run. */
+export function useAppStore(): AppStore {
+  return useAppContext().store;
 }
 
 export function useConnection(): Connection {

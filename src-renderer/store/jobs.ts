@@ -17,6 +17,8 @@ export interface JobsSlice {
   applyJob(job: Job): void;
   /** rejects with the core's error so the caller can show it beside the job */
   cancelJob(id: number): Promise<void>;
+  /** continues a stopped job from its checkpoint; rejects with the core's reason where it cannot */
+  resumeJob(id: number): Promise<void>;
   /** starts a search, scoring or Best-of-N job; rejects with the core's one-line reason for a bad config */
   startJob(kind: 'search' | 'score' | 'bon', config: Record<string, unknown>): Promise<Job>;
 }
@@ -63,6 +65,9 @@ export const createJobsSlice =
     },
     async cancelJob(id) {
       get().applyJob(await api['jobs.cancel']({ id }));
+    },
+    async resumeJob(id) {
+      get().applyJob(await api['jobs.resume']({ id }));
     },
     async startJob(kind, config) {
       const job = await api['jobs.start']({ kind, config });

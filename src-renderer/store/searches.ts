@@ -1,17 +1,30 @@
-// Searches and the tree open in the explorer (nodes, every PRM's node scores), and the selected node.
+// Searches and the tree open in the explorer (nodes, every PRM's node scores), and the selected node; the
+// open search's event log (for its replay), and a second search of the same problem to compare it with.
 import type { StateCreator } from 'zustand/vanilla';
-import type { Api } from '../../src-shared/api';
+import type { Api, Output } from '../../src-shared/api';
 import type { NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '../../src-shared/domain';
 import { describeError } from '../errors';
+import { nodesFromColumns } from '../tree/columns';
 import type { AppState } from '.';
+
+export type OpenTree = { search: SearchSummary; nodes: TreeNode[]; prm: NodePrmScores[] };
+export type SearchComparison = Output<'searches.compare'>;
 
 export interface SearchesSlice {
   searches: SearchSummary[];
   searchesTotal: number;
   searchesLoaded: boolean;
   searchesError: string | null;
-  tree: { search: SearchSummary; nodes: TreeNode[]; prm: NodePrmScores[] } | null;
+  tree: OpenTree | null;
   treeError: string | null;
+  /** the open search's event log, loaded when its replay is first asked for */
+  treeEvents: { searchId: number; items: Output<'searches.events'> } | null;
+  eventsError: string | null;
+  /** other searches of the open search's problem, the ones it can be compared with */
+  compareCandidates: { problemId: number; items: SearchSummary[] } | null;
+  /** the open search beside a second one: their trees and the comparison of their costs and labels */
+  comparison: { result: SearchComparison; trees: [OpenTree, OpenTree] } | null;
+  compareError: string | null;
   selectedNode: number | null;
   /** registered PRMs (name@version) and the disagreement queue of the one chosen */
   prms: string[];
@@ -22,6 +35,17 @@ export interface SearchesSlice {
   /** opens a search, optionally with one of its nodes selected */
   openSearch(id: number, node?: number): Promise<void>;
   selectNode(id: number | null): void;
+  loadEvents(searchId: number): Promise<void>;
+  loadCompareCandidates(problemId: number): Promise<void>;
+  /** compares the open search with another one of the same problem */
+  compareWith(other: number): Promise<void>;
+  closeCompare(): void;
+}
+
+/** A search's tree for the explorer, read column-wise (the compact form) and turned back into nodes. */
+export async function fetchTree(api: Api, id: number): Promise<OpenTree> {
+  const t = await api['searches.treeColumns']({ id });
+  return { search: t.search, nodes: nodesFromColumns(t.search.id, t.columns), prm: t.prm };
 }
 
 export const createSearchesSlice =
@@ -33,6 +57,11 @@ export const createSearchesSlice =
     searchesError: null,
     tree: null,
     treeError: null,
+    treeEvents: null,
+    eventsError: null,
+    compareCandidates: null,
+    comparison: null,
+    compareError: null,
     selectedNode: null,
     prms: [],
     disagreements: null,
@@ -55,8 +84,9 @@ export const createSearchesSlice =
     },
     async openSearch(id, node) {
       try {
-        const tree = await api['searches.tree']({ id });
-        set({ tree, treeError: null, selectedNode: node ?? null });
+        const tree = await fetchTree(api, id);
+        const keep = get().comparison?.trees[0].search.id === id;
+        set({ tree, treeError: null, selectedNode: node ?? null, treeEvents: null, eventsError: null, ...(keep ? {} : { comparison: null, compareError: null }) });
         await get().loadAnnotations(id);
       } catch (e) {
         set({ treeError: describeError(e) });
@@ -64,5 +94,34 @@ export const createSearchesSlice =
     },
     selectNode(id) {
       set({ selectedNode: id });
+    },
+    async loadEvents(searchId) {
+      try {
+        const items = await api['searches.events']({ id: searchId });
+        if (get().tree?.search.id === searchId) set({ treeEvents: { searchId, items }, eventsError: null });
+      } catch (e) {
+        set({ eventsError: describeError(e) });
+      }
+    },
+    async loadCompareCandidates(problemId) {
+      try {
+        const page = await api['searches.list']({ problemId, offset: 0, limit: 200 });
+        set({ compareCandidates: { problemId, items: page.items }, compareError: null });
+      } catch (e) {
+        set({ compareError: describeError(e) });
+      }
+    },
+    async compareWith(other) {
+      const tree = get().tree;
+      if (!tree) return;
+      try {
+        const [result, second] = await Promise.all([api['searches.compare']({ a: tree.search.id, b: other }), fetchTree(api, other)]);
+        set({ comparison: { result, trees: [tree, second] }, compareError: null });
+      } catch (e) {
+        set({ compareError: describeError(e) });
+      }
+    },
+    closeCompare() {
+      set({ comparison: null, compareError: null });
     },
   });

@@ -1,102 +1,213 @@
 // The search tree drawn on a canvas: edges, then nodes coloured by MC and sized by visits, first-error
-// nodes ringed, the selected node's path highlighted. Drag pans, the wheel zooms at the pointer, "Fit"
-// frames the whole tree; hover names the node, click selects it; with the canvas focused, the arrow keys
-// walk the tree (up: parent, down: first child, left/right: siblings), Home selects the root.
-import { useCallback, useEffect, useRef, useState } from 'react';
+// nodes ringed, the selected node's path highlighted, search matches ringed, collapsed nodes with a count
+// of what they hide, and in a replay only the nodes that existed then (the rest faint) with the event's
+// node marked. Drag pans, the wheel zooms at the pointer, "Fit" frames the whole tree, the minimap moves
+// the view; hover names the node, click selects it, double-click collapses or expands it; with the
+// canvas focused, the arrow keys walk the tree (up: parent, down: first child, left/right: siblings),
+// Home selects the root, Space or C collapses/expands the selected node.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { buildScene, drawScene, MATCH_COLOR, PATH_COLOR, ringsPath, TOUCHED_COLOR, type Scene } from './draw';
 import { hitTest, moveSelection, type LaidNode, type TreeLayout } from './layout';
+import { Legend } from './Legend';
+import { Minimap } from './Minimap';
+import type { ReplayFrame } from './replay';
+import './tree.css';
 
-interface View {
+export interface View {
   x: number;
   y: number;
   k: number;
 }
 
-function fitView(layout: TreeLayout, width: number, height: number): View {
+export function fitView(layout: TreeLayout, width: number, height: number): View {
   const { minX, maxX, minY, maxY } = layout.bounds;
   const pad = 24;
   const k = Math.min(2, (width - 2 * pad) / Math.max(1, maxX - minX), (height - 2 * pad) / Math.max(1, maxY - minY));
   return { k, x: pad - minX * k + (width - 2 * pad - (maxX - minX) * k) / 2, y: pad - minY * k };
 }
 
-export function TreeCanvas({ layout, selected, onSelect }: { layout: TreeLayout; selected: number | null; onSelect(id: number | null): void }) {
+/** Nodes at most this many are drawn without a minimap unless asked for. */
+const MINIMAP_FROM = 60;
+
+export interface TreeCanvasProps {
+  layout: TreeLayout;
+  selected: number | null;
+  onSelect(id: number | null): void;
+  /** collapse or expand a node (double-click, Space or C) */
+  onToggle?(id: number): void;
+  /** search matches, ringed */
+  matches?: readonly number[];
+  /** a replay frame: only its nodes are drawn in full */
+  frame?: ReplayFrame | null;
+  /** centre the view on this node whenever `n` changes */
+  focus?: { id: number; n: number } | null;
+  /** the view is fitted again whenever this changes (a different tree) */
+  fitKey?: string | number;
+  testId?: string;
+  /** what the canvas is called for assistive technology, before its node count */
+  label?: string;
+  height?: number;
+  /** offer the minimap and the legend (the compare view leaves them out) */
+  tools?: boolean;
+  /** PRM scores of the hovered node, shown in its tooltip */
+  prmScores?(id: number): { model: string; score: number }[];
+}
+
+function canvasHeight(): number {
+  return Math.max(360, Math.min(720, window.innerHeight - 260));
+}
+
+export function TreeCanvas(props: TreeCanvasProps) {
+  const { layout, selected, onSelect, onToggle, matches, frame, focus, fitKey, testId = 'tree-canvas', label = 'Search tree', height, tools = true, prmScores } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ width: 800, height: 520 });
-  const [view, setView] = useState<View>({ x: 0, y: 0, k: 1 });
+  const [size, setSize] = useState({ width: 0, height: height ?? 520 });
+  const [view, setView] = useState<View | null>(null);
   const [hover, setHover] = useState<{ n: LaidNode; px: number; py: number } | null>(null);
+  const [minimapOn, setMinimapOn] = useState<boolean | null>(null);
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
 
-  useEffect(() => {
+  // measure before the first paint, so the tree is drawn once at its real size
+  useLayoutEffect(() => {
     const el = canvas.current?.parentElement;
     if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: Math.max(360, Math.min(720, window.innerHeight - 260)) }));
+    const measure = () => setSize((s) => {
+      const next = { width: el.clientWidth, height: height ?? canvasHeight() };
+      return s.width === next.width && s.height === next.height ? s : next;
+    });
+    measure();
+    const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
-  const fit = useCallback(() => setView(fitView(layout, size.width, size.height)), [layout, size]);
-  useEffect(fit, [fit]);
+  }, [height]);
+
+  const fit = useCallback(() => size.width > 0 && setView(fitView(layout, size.width, size.height)), [layout, size]);
+  // fit a new tree, and the first time the size is known; collapsing or expanding keeps the view
+  const fitted = useRef<{ key: unknown; sized: boolean }>({ key: undefined, sized: false });
+  useLayoutEffect(() => {
+    if (size.width === 0) return;
+    if (fitted.current.sized && fitted.current.key === fitKey) return;
+    fitted.current = { key: fitKey, sized: true };
+    setView(fitView(layout, size.width, size.height));
+  }, [fitKey, layout, size]);
+
+  useEffect(() => {
+    if (!focus || size.width === 0) return;
+    const n = layout.byId.get(focus.id);
+    if (!n) return;
+    setView((v) => {
+      const k = Math.max(v?.k ?? 1, 0.8);
+      return { k, x: size.width / 2 - n.x * k, y: size.height / 2 - n.y * k };
+    });
+  }, [focus?.n, focus?.id, size.width === 0]);
+
+  const scene = useMemo(() => buildScene(layout), [layout]);
+  const live = useMemo<Scene | null>(() => (frame ? buildScene(layout, frame) : null), [layout, frame]);
+  const matchRings = useMemo(() => (matches && matches.length ? ringsPath(layout, matches, 3.5) : null), [layout, matches]);
+  const collapsed = useMemo(() => layout.nodes.filter((n) => n.hidden > 0), [layout]);
+  const onPath = useMemo(() => {
+    const out: LaidNode[] = [];
+    for (let n = selected === null ? undefined : layout.byId.get(selected); n; n = n.parent ?? undefined) out.push(n);
+    return out;
+  }, [layout, selected]);
 
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
+    if (!c || !view || size.width === 0) return;
     const dpr = window.devicePixelRatio || 1;
-    c.width = size.width * dpr;
-    c.height = size.height * dpr;
+    const w = Math.round(size.width * dpr);
+    const h = Math.round(size.height * dpr);
+    if (c.width !== w) c.width = w;
+    if (c.height !== h) c.height = h;
     const g = c.getContext('2d')!;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, size.width, size.height);
     g.setTransform(dpr * view.k, 0, 0, dpr * view.k, dpr * view.x, dpr * view.y);
-    const onPath = new Set<number>();
-    for (let n = selected === null ? undefined : layout.byId.get(selected); n; n = n.parent ?? undefined) onPath.add(n.node.id);
-    g.lineWidth = 1 / view.k;
-    g.strokeStyle = 'rgba(120,130,140,0.55)';
-    g.beginPath();
-    for (const n of layout.nodes) {
-      if (!n.parent || onPath.has(n.node.id)) continue;
-      g.moveTo(n.parent.x, n.parent.y);
-      g.lineTo(n.x, n.y);
+    if (live) {
+      drawScene(g, scene, view.k, 0.13);
+      drawScene(g, live, view.k);
+    } else {
+      drawScene(g, scene, view.k);
     }
-    g.stroke();
-    if (onPath.size) {
+    if (onPath.length > 1) {
       g.lineWidth = 3 / view.k;
-      g.strokeStyle = '#2f6fde';
+      g.strokeStyle = PATH_COLOR;
       g.beginPath();
-      for (const id of onPath) {
-        const n = layout.byId.get(id)!;
+      for (const n of onPath) {
         if (!n.parent) continue;
         g.moveTo(n.parent.x, n.parent.y);
         g.lineTo(n.x, n.y);
       }
       g.stroke();
     }
-    for (const n of layout.nodes) {
+    if (matchRings) {
+      g.lineWidth = 2.5 / view.k;
+      g.strokeStyle = MATCH_COLOR;
+      g.stroke(matchRings);
+    }
+    const sel = onPath[0];
+    if (sel) {
+      g.lineWidth = 3 / view.k;
+      g.strokeStyle = PATH_COLOR;
       g.beginPath();
-      g.arc(n.x, n.y, n.r, 0, 2 * Math.PI);
-      g.fillStyle = n.color;
-      g.fill();
-      if (n.node.firstError || n.node.id === selected) {
-        g.lineWidth = (n.node.id === selected ? 3 : 2) / view.k;
-        g.strokeStyle = n.node.id === selected ? '#2f6fde' : '#b3001b';
-        g.stroke();
+      g.arc(sel.x, sel.y, sel.r + 1.5 / view.k, 0, 2 * Math.PI);
+      g.stroke();
+    }
+    const touched = frame?.touched === null || frame?.touched === undefined ? undefined : layout.byId.get(frame.touched);
+    if (touched) {
+      g.lineWidth = 3 / view.k;
+      g.strokeStyle = TOUCHED_COLOR;
+      g.beginPath();
+      g.arc(touched.x, touched.y, touched.r + 6 / view.k, 0, 2 * Math.PI);
+      g.stroke();
+    }
+    // collapsed nodes: a "+count" badge at a constant screen size
+    if (collapsed.length) {
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      g.font = '11px system-ui, sans-serif';
+      g.textBaseline = 'middle';
+      for (const n of collapsed) {
+        const sx = n.x * view.k + view.x;
+        const sy = n.y * view.k + view.y;
+        if (sx < -40 || sy < -20 || sx > size.width + 40 || sy > size.height + 20) continue;
+        const text = `+${n.hidden.toLocaleString()}`;
+        const tw = g.measureText(text).width;
+        const bx = sx + n.r * view.k + 3;
+        g.fillStyle = PATH_COLOR;
+        g.beginPath();
+        g.roundRect(bx, sy - 8, tw + 8, 16, 8);
+        g.fill();
+        g.fillStyle = '#fff';
+        g.fillText(text, bx + 4, sy + 0.5);
       }
     }
-  }, [layout, view, size, selected]);
+  }, [scene, live, view, size, onPath, matchRings, frame, collapsed, layout]);
 
   const toTree = (e: { clientX: number; clientY: number }): { x: number; y: number; px: number; py: number } => {
     const r = canvas.current!.getBoundingClientRect();
     const px = e.clientX - r.left;
     const py = e.clientY - r.top;
-    return { x: (px - view.x) / view.k, y: (py - view.y) / view.k, px, py };
+    const v = view ?? { x: 0, y: 0, k: 1 };
+    return { x: (px - v.x) / v.k, y: (py - v.y) / v.k, px, py };
   };
+  const k = view?.k ?? 1;
+  const hidden = collapsed.reduce((t, n) => t + n.hidden, 0);
+  const showMinimap = tools && (minimapOn ?? layout.nodes.length >= MINIMAP_FROM);
+  const hoverScores = hover && prmScores ? prmScores(hover.n.node.id) : [];
 
   return (
-    <div className="tree-canvas">
+    <div className="tree-canvas themed">
       <canvas
         ref={canvas}
-        style={{ width: size.width, height: size.height }}
-        aria-label={`Search tree, ${layout.nodes.length} nodes`}
-        data-testid="tree-canvas"
+        style={{ width: size.width || '100%', height: size.height }}
+        aria-label={`${label}, ${layout.nodes.length} nodes${hidden ? `, ${hidden} more in collapsed subtrees` : ''}`}
+        data-testid={testId}
         tabIndex={0}
         onKeyDown={(e) => {
+          if ((e.key === ' ' || e.key === 'c' || e.key === 'C') && onToggle && selected !== null) {
+            e.preventDefault();
+            onToggle(selected);
+            return;
+          }
           if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'Escape'].includes(e.key)) return;
           e.preventDefault();
           onSelect(e.key === 'Escape' ? null : moveSelection(layout, selected, e.key));
@@ -110,11 +221,12 @@ export function TreeCanvas({ layout, selected, onSelect }: { layout: TreeLayout;
             if (Math.abs(dx) + Math.abs(dy) > 2) d.moved = true;
             d.x = e.clientX;
             d.y = e.clientY;
-            setView((v) => ({ ...v, x: v.x + dx, y: v.y + dy }));
+            setView((v) => (v ? { ...v, x: v.x + dx, y: v.y + dy } : v));
+            if (hover) setHover(null);
             return;
           }
           const p = toTree(e);
-          const n = hitTest(layout, p.x, p.y, 3 / view.k);
+          const n = hitTest(layout, p.x, p.y, 3 / k);
           setHover(n ? { n, px: p.px, py: p.py } : null);
         }}
         onMouseUp={(e) => {
@@ -122,32 +234,47 @@ export function TreeCanvas({ layout, selected, onSelect }: { layout: TreeLayout;
           drag.current = null;
           if (d?.moved) return;
           const p = toTree(e);
-          onSelect(hitTest(layout, p.x, p.y, 3 / view.k)?.node.id ?? null);
+          onSelect(hitTest(layout, p.x, p.y, 3 / k)?.node.id ?? null);
+        }}
+        onDoubleClick={(e) => {
+          const p = toTree(e);
+          const n = hitTest(layout, p.x, p.y, 3 / k);
+          if (n && onToggle) onToggle(n.node.id);
         }}
         onMouseLeave={() => setHover(null)}
         onWheel={(e) => {
           const p = toTree(e);
-          const k = Math.min(8, Math.max(0.02, view.k * Math.exp(-e.deltaY * 0.0015)));
-          setView({ k, x: p.px - p.x * k, y: p.py - p.y * k });
+          const nk = Math.min(8, Math.max(0.02, k * Math.exp(-e.deltaY * 0.0015)));
+          setView({ k: nk, x: p.px - p.x * nk, y: p.py - p.y * nk });
         }}
       />
+      {showMinimap && view && size.width > 0 && (
+        <Minimap layout={layout} scene={scene} view={view} width={size.width} height={size.height} onCenter={(x, y) => setView((v) => (v ? { ...v, x: size.width / 2 - x * v.k, y: size.height / 2 - y * v.k } : v))} />
+      )}
       {hover && (
-        <div className="tree-tip" style={{ left: hover.px + 14, top: hover.py + 10 }} role="tooltip">
-          <div className="mono">{hover.n.node.stepText || '(question)'}</div>
+        <div className="tree-tip" style={{ left: Math.min(hover.px + 14, Math.max(0, size.width - 320)), top: hover.py + 10 }} role="tooltip">
+          <div className="mono">
+            #{hover.n.node.id} · {hover.n.node.stepText || '(question)'}
+          </div>
           <div className="muted small">
             N {hover.n.node.visits} · rollouts {hover.n.node.rollouts} · MC {hover.n.node.mc?.toFixed(3) ?? '–'} · Q {hover.n.node.q?.toFixed(3) ?? '–'}
             {hover.n.node.firstError ? ' · first error' : ''}
+            {hover.n.hidden ? ` · ${hover.n.hidden} collapsed below` : ''}
+            {hoverScores.map((s) => ` · ${s.model} ${s.score.toFixed(3)}`).join('')}
           </div>
         </div>
       )}
-      <div className="tree-tools">
-        <button type="button" onClick={fit}>
-          Fit
-        </button>
-        <span className="legend" aria-label="MC colour scale">
-          MC <span className="ramp" /> 0 … 1 · <span className="dot unknown" /> unknown · <span className="dot ring" /> first error · size = visits · arrow keys walk the tree
-        </span>
-      </div>
+      {tools && (
+        <div className="tree-tools">
+          <button type="button" onClick={fit}>
+            Fit
+          </button>
+          <label className="small">
+            <input type="checkbox" checked={showMinimap} onChange={(e) => setMinimapOn(e.target.checked)} /> minimap
+          </label>
+          <Legend />
+        </div>
+      )}
     </div>
   );
 }

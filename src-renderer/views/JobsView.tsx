@@ -1,5 +1,7 @@
-// Every job of the workspace with live progress; queued and running ones can be cancelled.
+// Every job of the workspace with live progress; queued and running ones can be cancelled, stopped ones
+// resumed from their checkpoint (the core says why where a job cannot).
 import { useState } from 'react';
+import { LaunchableKind } from '../../src-shared/api';
 import { ImportReport, type Job } from '../../src-shared/domain';
 import { ViewHeader } from '../components/ViewHeader';
 import { ProgressBar } from '../components/ProgressBar';
@@ -35,18 +37,20 @@ export function JobsView() {
   const error = useApp((s) => s.jobsError);
   const load = useApp((s) => s.loadJobs);
   const cancel = useApp((s) => s.cancelJob);
-  const [cancelErrors, setCancelErrors] = useState<Record<number, string>>({});
-  const [cancelling, setCancelling] = useState<Record<number, boolean>>({});
+  const resume = useApp((s) => s.resumeJob);
+  const [actionErrors, setActionErrors] = useState<Record<number, string>>({});
+  const [busy, setBusy] = useState<Record<number, 'cancel' | 'resume'>>({});
 
-  const onCancel = async (id: number): Promise<void> => {
-    setCancelling((c) => ({ ...c, [id]: true }));
+  /** runs a job action, keeping its error beside the job */
+  const act = async (id: number, what: 'cancel' | 'resume'): Promise<void> => {
+    setBusy((c) => ({ ...c, [id]: what }));
     try {
-      await cancel(id);
-      setCancelErrors(({ [id]: _gone, ...rest }) => rest);
+      await (what === 'cancel' ? cancel(id) : resume(id));
+      setActionErrors(({ [id]: _gone, ...rest }) => rest);
     } catch (e) {
-      setCancelErrors((c) => ({ ...c, [id]: describeError(e) }));
+      setActionErrors((c) => ({ ...c, [id]: describeError(e) }));
     } finally {
-      setCancelling(({ [id]: _gone, ...rest }) => rest);
+      setBusy(({ [id]: _gone, ...rest }) => rest);
     }
   };
 
@@ -71,6 +75,9 @@ export function JobsView() {
           <tbody>
             {jobs.map((j) => {
               const active = j.state === 'queued' || j.state === 'running';
+              // an interrupted job always continues; a failed or cancelled one when its kind keeps partial work
+              // (the kinds started from this view do; an import or a training removes it)
+              const stopped = j.state === 'interrupted' || ((j.state === 'failed' || j.state === 'cancelled') && LaunchableKind.safeParse(j.kind).success);
               return (
                 <tr key={j.id} data-state={j.state}>
                   <td className="num">{j.id}</td>
@@ -93,11 +100,16 @@ export function JobsView() {
                   <td className="error-text">{j.error}</td>
                   <td className="actions">
                     {active && (
-                      <button type="button" disabled={cancelling[j.id]} onClick={() => void onCancel(j.id)}>
-                        {cancelling[j.id] ? 'Cancelling…' : 'Cancel'}
+                      <button type="button" disabled={busy[j.id] !== undefined} onClick={() => void act(j.id, 'cancel')}>
+                        {busy[j.id] === 'cancel' ? 'Cancelling…' : 'Cancel'}
                       </button>
                     )}
-                    {cancelErrors[j.id] && <div className="error-text small">{cancelErrors[j.id]}</div>}
+                    {stopped && (
+                      <button type="button" disabled={busy[j.id] !== undefined} title="Continue from its last checkpoint" onClick={() => void act(j.id, 'resume')}>
+                        {busy[j.id] === 'resume' ? 'Resuming…' : 'Resume'}
+                      </button>
+                    )}
+                    {actionErrors[j.id] && <div className="error-text small">{actionErrors[j.id]}</div>}
                   </td>
                 </tr>
               );

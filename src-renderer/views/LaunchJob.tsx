@@ -1,41 +1,99 @@
-// Launching a search or a Best-of-N evaluation: the job's config as JSON, prefilled with a small run on
-// the demo workspace; the core checks it against the job's schema and a bad field is named inline.
-import { useState } from 'react';
+// Launching a search or a Best-of-N evaluation: a form over the fields a researcher changes most, and the
+// whole config as JSON in Monaco for the rest, checked as it is typed against the kind's schema from
+// src-shared (the one the core checks jobs with; a bad field is marked on its key and listed by line).
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ModelRecord } from '../../src-shared/domain';
+import { LAUNCH_SCHEMAS } from '../../src-shared/jobConfigs';
+import { ConfigEditor } from '../config/ConfigEditor';
 import { describeError } from '../errors';
-import { useApp } from '../store';
+import { fieldValue, formFields, getField, parseConfigText, setField, TEMPLATES, type Config, type FormField, type LaunchKind } from '../jobs/form';
+import { useApp, useConnection } from '../store';
 
-const TEMPLATES = {
-  search: {
-    dataset: 'demo',
-    model: 'tiny-policy',
-    algo: 'omega',
-    split: 'train',
-    limit: 5,
-    seed: 0,
-    config: { maxSearchCount: 20, rolloutBudget: 200, rolloutsPerState: 8, lengthScale: 50 },
-  },
-  bon: { dataset: 'demo', split: 'test', selectOn: 'val', policy: 'tiny-policy', prm: 'tiny-prm', n: 4, limit: 20, seed: 0 },
-} as const;
-type Kind = keyof typeof TEMPLATES;
+const pretty = (c: Config): string => JSON.stringify(c, null, 2);
+
+function Field({ field, config, onChange }: { field: FormField; config: Config; onChange(value: unknown): void }) {
+  const value = getField(config, field.path);
+  const text = value === undefined || value === null ? (field.defaultValue ?? '') : String(value);
+  const id = `launch-${field.path.join('-')}`;
+  if (field.kind === 'select') {
+    const choices = field.choices ?? [];
+    const known = choices.some((c) => c.value === text);
+    return (
+      <label className="field" htmlFor={id}>
+        <span>{field.label}</span>
+        <select id={id} value={text} onChange={(e) => onChange(fieldValue(field, e.target.value))}>
+          {!known && <option value={text}>{text === '' ? 'choose…' : `${text} (not in this workspace)`}</option>}
+          {choices.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      </label>
+    );
+  }
+  return (
+    <label className="field" htmlFor={id}>
+      <span>{field.label}</span>
+      <input id={id} type="number" min={field.min} value={text} placeholder={field.help} onChange={(e) => onChange(fieldValue(field, e.target.value))} />
+    </label>
+  );
+}
 
 export function LaunchJob() {
   const start = useApp((s) => s.startJob);
-  const [kind, setKind] = useState<Kind>('search');
-  const [text, setText] = useState(JSON.stringify(TEMPLATES.search, null, 2));
+  const datasets = useApp((s) => s.datasets);
+  const { api } = useConnection();
+  const [models, setModels] = useState<ModelRecord[]>([]);
+  const [kind, setKind] = useState<LaunchKind>('search');
+  const [config, setConfig] = useState<Config>(TEMPLATES.search);
+  const [text, setText] = useState(pretty(TEMPLATES.search));
+  const [textError, setTextError] = useState<string | null>(null);
+  /** false while the JSON fails the kind's schema (the editor lists why, line by line) */
+  const [valid, setValid] = useState(true);
+  const [jsonOpen, setJsonOpen] = useState(false);
+  const onValid = useCallback((v: unknown) => setValid(v !== null), []);
   const [error, setError] = useState<string | null>(null);
   const [started, setStarted] = useState<number | null>(null);
 
+  useEffect(() => {
+    api['models.list']({}).then(setModels, (e: unknown) => setError(describeError(e)));
+  }, [api]);
+
+  const fields = useMemo(() => formFields(kind, config, { datasets, models }), [kind, config, datasets, models]);
+
+  /** a form edit: the JSON follows */
+  const edit = (path: string[], value: unknown): void => {
+    const next = setField(config, path, value);
+    setConfig(next);
+    setText(pretty(next));
+    setTextError(null);
+  };
+  /** a JSON edit: the form follows while the text is a JSON object */
+  const editText = (t: string): void => {
+    setText(t);
+    const parsed = parseConfigText(t);
+    if ('config' in parsed) {
+      setConfig(parsed.config);
+      setTextError(null);
+    } else {
+      setTextError(parsed.error);
+    }
+  };
+  const chooseKind = (k: LaunchKind): void => {
+    setKind(k);
+    setConfig(TEMPLATES[k]);
+    setText(pretty(TEMPLATES[k]));
+    setTextError(null);
+    setError(null);
+  };
+
   const launch = async (): Promise<void> => {
     setStarted(null);
-    let config: unknown;
+    if (textError) return setError(textError);
+    if (!valid) return setError('the config has problems (listed under the JSON editor); fix them first');
     try {
-      config = JSON.parse(text);
-    } catch (e) {
-      return setError(`not valid JSON: ${(e as Error).message}`);
-    }
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) return setError('the config must be a JSON object');
-    try {
-      const job = await start(kind, config as Record<string, unknown>);
+      const job = await start(kind, config);
       setError(null);
       setStarted(job.id);
     } catch (e) {
@@ -49,16 +107,7 @@ export function LaunchJob() {
       <div className="launch-row">
         <label>
           kind{' '}
-          <select
-            aria-label="Job kind"
-            value={kind}
-            onChange={(e) => {
-              const k = e.target.value as Kind;
-              setKind(k);
-              setText(JSON.stringify(TEMPLATES[k], null, 2));
-              setError(null);
-            }}
-          >
+          <select aria-label="Job kind" value={kind} onChange={(e) => chooseKind(e.target.value as LaunchKind)}>
             <option value="search">search (step labels by OmegaPRM or MC)</option>
             <option value="bon">Best-of-N evaluation</option>
           </select>
@@ -67,7 +116,16 @@ export function LaunchJob() {
           Start
         </button>
       </div>
-      <textarea aria-label="Job config (JSON)" className="mono" rows={12} spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} />
+      <div className="launch-form" data-testid="launch-form">
+        {fields.map((f) => (
+          <Field key={f.path.join('.')} field={f} config={config} onChange={(v) => edit(f.path, v)} />
+        ))}
+      </div>
+      <details className="launch-json" onToggle={(e) => setJsonOpen(e.currentTarget.open)}>
+        <summary>Advanced: the whole config as JSON</summary>
+        {/* Monaco is a big chunk: it loads when the JSON is first opened */}
+        {jsonOpen && <ConfigEditor value={text} onChange={editText} schema={LAUNCH_SCHEMAS[kind]} onValid={onValid} ariaLabel="Job config (JSON)" testId="launch-json" height={300} />}
+      </details>
       {error && (
         <p role="alert" className="error-text">
           {error}

@@ -1,77 +1,130 @@
-// One dataset's problems, a page at a time, with text search and a split filter.
-import { useEffect, useState } from 'react';
-import type { Output } from '../../src-shared/api';
+// One dataset's problems: a virtualized table over the whole filtered dataset (rows fetched in windows as
+// it scrolls), with search and filters (split, answer type, images, solved, label status); the keyboard
+// moves the selection and Enter opens a problem. The same view shows one problem or the dataset heatmap
+// when the route focuses one.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { Input, Output } from '../../src-shared/api';
 import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { clip } from '../format';
 import { useApp, useConnection } from '../store';
+import { DatasetHeatmap } from './DatasetHeatmap';
+import { ProblemView } from './ProblemView';
+import './ProblemsView.css';
 
-const PAGE_SIZE = 50;
+const WINDOW = 100;
+const ROW_HEIGHT = 64;
 const QUESTION_CHARS = 200;
 const SEARCH_DELAY_MS = 250;
 const NO_SPLIT = '(none)';
+const ANSWER_TYPES = ['number', 'fraction', 'choice', 'expression', 'text'] as const;
 
-type Page = Output<'problems.list'>;
+type Item = Output<'problems.list'>['items'][number];
+type Query = Omit<Input<'problems.list'>, 'offset' | 'limit'>;
+
+interface Filters {
+  split: string;
+  answerType: string;
+  images: '' | 'with' | 'without';
+  solved: '' | 'solved' | 'unsolved' | 'none';
+  label: '' | 'search' | 'curated' | 'none';
+}
+const NO_FILTERS: Filters = { split: '', answerType: '', images: '', solved: '', label: '' };
+
+function toQuery(dataset: string, search: string, f: Filters): Query {
+  return {
+    dataset,
+    ...(search ? { search } : {}),
+    ...(f.split ? { split: f.split } : {}),
+    ...(f.answerType ? { answerType: f.answerType as Query['answerType'] } : {}),
+    ...(f.images ? { hasImage: f.images === 'with' } : {}),
+    ...(f.solved ? { solved: f.solved } : {}),
+    ...(f.label ? { label: f.label } : {}),
+  };
+}
+
+const LABEL_TEXT: Record<Item['label'], string> = { search: 'search', curated: 'curated', none: '—' };
+
+/** Windows of rows of one query, fetched on demand; a new query starts a new cache. */
+function useRowWindows(query: Query) {
+  const { api } = useConnection();
+  const key = JSON.stringify(query);
+  const [state, setState] = useState<{ key: string; total: number | null; windows: Map<number, Item[]>; error: string | null }>({
+    key,
+    total: null,
+    windows: new Map(),
+    error: null,
+  });
+  const inflight = useRef(new Set<string>());
+  const [reload, setReload] = useState(0);
+
+  const fetchWindow = useCallback(
+    (w: number) => {
+      const id = `${key}#${w}`;
+      if (inflight.current.has(id)) return;
+      inflight.current.add(id);
+      api['problems.list']({ ...query, offset: w * WINDOW, limit: WINDOW })
+        .then((page) =>
+          setState((s) => {
+            if (s.key !== key) return s;
+            const windows = new Map(s.windows);
+            windows.set(w, page.items);
+            return { ...s, total: page.total, windows, error: null };
+          }),
+        )
+        .catch((e: unknown) => {
+          setState((s) => (s.key === key ? { ...s, error: describeError(e), total: s.total ?? 0 } : s));
+        })
+        .finally(() => inflight.current.delete(id));
+    },
+    // the key stands for the query
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, key],
+  );
+
+  useEffect(() => {
+    setState({ key, total: null, windows: new Map(), error: null });
+    inflight.current.clear();
+    fetchWindow(0);
+  }, [key, fetchWindow, reload]);
+
+  const current = state.key === key ? state : { key, total: null, windows: new Map<number, Item[]>(), error: null };
+  const rowAt = (i: number): Item | undefined => current.windows.get(Math.floor(i / WINDOW))?.[i % WINDOW];
+  const ensure = (first: number, last: number) => {
+    for (let w = Math.floor(first / WINDOW); w <= Math.floor(last / WINDOW); w++) if (!current.windows.has(w)) fetchWindow(w);
+  };
+  return { total: current.total, error: current.error, rowAt, ensure, retry: () => setReload((n) => n + 1) };
+}
 
 export function ProblemsView() {
+  const focus = useApp((s) => s.focus);
+  const dataset = useApp((s) => s.dataset);
+  if (focus?.kind === 'problem') return <ProblemView id={focus.id} solution={focus.solution} step={focus.step} dataset={dataset} />;
+  if (focus?.kind === 'heatmap' && dataset) return <DatasetHeatmap dataset={dataset} />;
+  return <ProblemsTable />;
+}
+
+function ProblemsTable() {
   const datasets = useApp((s) => s.datasets);
   const dataset = useApp((s) => s.dataset);
   const go = useApp((s) => s.go);
-  const { api, imageUrl } = useConnection();
+  const navigate = useApp((s) => s.navigate);
 
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
-  const [split, setSplit] = useState('');
-  const [offset, setOffset] = useState(0);
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [reload, setReload] = useState(0);
-
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const info = datasets.find((d) => d.name === dataset);
 
-  // typing settles before the query runs
   useEffect(() => {
     const t = setTimeout(() => setSearch(searchInput.trim()), SEARCH_DELAY_MS);
     return () => clearTimeout(t);
   }, [searchInput]);
-
-  useEffect(() => setOffset(0), [dataset, search, split]);
-
   useEffect(() => {
     setSearchInput('');
     setSearch('');
-    setSplit('');
+    setFilters(NO_FILTERS);
   }, [dataset]);
-
-  useEffect(() => {
-    if (!dataset) return;
-    let live = true;
-    setLoading(true);
-    api['problems.list']({
-      dataset,
-      offset,
-      limit: PAGE_SIZE,
-      ...(search ? { search } : {}),
-      ...(split ? { split } : {}),
-    })
-      .then((p) => {
-        if (!live) return;
-        setPage(p);
-        setError(null);
-      })
-      .catch((e: unknown) => {
-        if (!live) return;
-        setPage(null);
-        setError(describeError(e));
-      })
-      .finally(() => {
-        if (live) setLoading(false);
-      });
-    return () => {
-      live = false;
-    };
-  }, [api, dataset, search, split, offset, reload]);
 
   const chooser = (
     <label className="field inline">
@@ -108,16 +161,27 @@ export function ProblemsView() {
     );
   }
 
-  const total = page?.total ?? 0;
-  const first = total === 0 ? 0 : offset + 1;
-  const last = Math.min(offset + PAGE_SIZE, total);
+  const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setFilters((f) => ({ ...f, [k]: v }));
+  const splits = Object.keys(info?.splits ?? {})
+    // the core counts problems without a split under "(none)", but cannot filter on a missing split
+    .filter((name) => name !== NO_SPLIT)
+    .sort();
 
   return (
-    <section aria-labelledby="problems-title">
+    <section aria-labelledby="problems-title" className="problems-view">
       <div className="view-head">
         <h2 id="problems-title">
           Problems <span className="muted">in {dataset}</span>
         </h2>
+        <button
+          type="button"
+          onClick={() => {
+            performance.mark('steplab:heatmap-open');
+            navigate({ view: 'problems', dataset, focus: { kind: 'heatmap' } });
+          }}
+        >
+          Dataset heatmap
+        </button>
       </div>
       <div className="toolbar">
         {chooser}
@@ -133,54 +197,171 @@ export function ProblemsView() {
         </label>
         <label className="field inline">
           <span>Split</span>
-          <select value={split} onChange={(e) => setSplit(e.target.value)} aria-label="Split">
+          <select value={filters.split} onChange={(e) => set('split', e.target.value)} aria-label="Split">
             <option value="">All splits</option>
-            {Object.keys(info?.splits ?? {})
-              // the core counts problems without a split under "(none)", but cannot filter on a missing split
-              .filter((name) => name !== NO_SPLIT)
-              .sort()
-              .map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+            {splits.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Answer type</span>
+          <select value={filters.answerType} onChange={(e) => set('answerType', e.target.value)} aria-label="Answer type">
+            <option value="">Any type</option>
+            {ANSWER_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Images</span>
+          <select value={filters.images} onChange={(e) => set('images', e.target.value as Filters['images'])} aria-label="Images">
+            <option value="">With or without</option>
+            <option value="with">Has an image</option>
+            <option value="without">No image</option>
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Solutions</span>
+          <select value={filters.solved} onChange={(e) => set('solved', e.target.value as Filters['solved'])} aria-label="Solutions">
+            <option value="">Any</option>
+            <option value="solved">Solved (a solution verified correct)</option>
+            <option value="unsolved">Unsolved (solutions, none correct)</option>
+            <option value="none">No solutions yet</option>
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Labels</span>
+          <select value={filters.label} onChange={(e) => set('label', e.target.value as Filters['label'])} aria-label="Labels">
+            <option value="">Any</option>
+            <option value="search">Labelled by a search</option>
+            <option value="curated">Curated</option>
+            <option value="none">Unlabelled</option>
           </select>
         </label>
       </div>
-      {error && <ErrorNote message={error} onRetry={() => setReload((n) => n + 1)} />}
-      {page && (
-        <>
-          <div className="pager">
-            <span className="muted" data-testid="problems-range">
-              {total === 0 ? 'No problems match' : `${first.toLocaleString()}–${last.toLocaleString()} of ${total.toLocaleString()}`}
-              {loading ? ' · loading…' : ''}
-            </span>
-            <button type="button" disabled={offset === 0 || loading} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-              Previous
-            </button>
-            <button type="button" disabled={last >= total || loading} onClick={() => setOffset(offset + PAGE_SIZE)}>
-              Next
-            </button>
-          </div>
-          {page.items.length > 0 && (
-            <table className="data-table problems" data-testid="problems-table">
-              <thead>
-                <tr>
-                  <th>ID</th>
-                  <th>Split</th>
-                  <th>Question</th>
-                  <th>Answer</th>
-                  <th>Type</th>
-                  <th>Images</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((p) => (
-                  <tr key={p.id}>
-                    <td className="mono">{p.extId}</td>
+      <VirtualTable key={dataset} query={toQuery(dataset, search, filters)} dataset={dataset} />
+    </section>
+  );
+}
+
+function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
+  const { imageUrl } = useConnection();
+  const navigate = useApp((s) => s.navigate);
+  const stableQuery = useMemo(() => query, [JSON.stringify(query)]); // eslint-disable-line react-hooks/exhaustive-deps
+  const { total, error, rowAt, ensure, retry } = useRowWindows(stableQuery);
+  const [selected, setSelected] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  const virtualizer = useVirtualizer({
+    count: total ?? 0,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (total) ensure(first, last);
+  });
+  useEffect(() => setSelected(0), [stableQuery]);
+
+  const open = (i: number) => {
+    const row = rowAt(i);
+    if (row) navigate({ view: 'problems', dataset, focus: { kind: 'problem', id: row.id } });
+  };
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (!total) return;
+    const move = (to: number) => {
+      const i = Math.max(0, Math.min(total - 1, to));
+      setSelected(i);
+      virtualizer.scrollToIndex(i, { align: 'auto' });
+      e.preventDefault();
+    };
+    if (e.key === 'ArrowDown') move(selected + 1);
+    else if (e.key === 'ArrowUp') move(selected - 1);
+    else if (e.key === 'PageDown') move(selected + 10);
+    else if (e.key === 'PageUp') move(selected - 10);
+    else if (e.key === 'Home') move(0);
+    else if (e.key === 'End') move(total - 1);
+    else if (e.key === 'Enter') {
+      open(selected);
+      e.preventDefault();
+    }
+  };
+
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
+  const count = total ?? 0;
+  // the rows in sight (without the overscan), for "1–50 of 3,000"
+  const shownFrom = Math.min(virtualizer.range?.startIndex ?? first, Math.max(0, count - 1));
+  const shownTo = Math.min(virtualizer.range?.endIndex ?? last, Math.max(0, count - 1));
+  return (
+    <>
+      {error && <ErrorNote message={error} onRetry={retry} />}
+      <div className="pager">
+        <span className="muted" data-testid="problems-range">
+          {total === null ? 'Loading…' : count === 0 ? 'No problems match' : `${(shownFrom + 1).toLocaleString()}–${(shownTo + 1).toLocaleString()} of ${count.toLocaleString()}`}
+        </span>
+        {count > 0 && (
+          <span className="muted small" title="Solved: at least one stored solution verified correct. Unsolved: solutions exist, none correct.">
+            row {(selected + 1).toLocaleString()} selected · ↑/↓ move, Enter opens · solutions: correct / stored
+          </span>
+        )}
+      </div>
+      {count > 0 && (
+        <div className="problems-scroll" ref={scroller} tabIndex={0} onKeyDown={onKey} role="region" aria-label="Problems table: arrow keys move, Enter opens">
+          <table className="data-table problems" data-testid="problems-table" aria-rowcount={count}>
+            <thead>
+              <tr>
+                <th>ID</th>
+                <th>Split</th>
+                <th>Question</th>
+                <th>Answer</th>
+                <th>Type</th>
+                <th>Images</th>
+                <th className="num">Solutions</th>
+                <th>Labels</th>
+              </tr>
+            </thead>
+            <tbody>
+              {padTop > 0 && <tr className="spacer" style={{ height: padTop }} aria-hidden="true" />}
+              {items.map((v) => {
+                const p = rowAt(v.index);
+                const sel = v.index === selected;
+                if (!p) {
+                  return (
+                    <tr key={v.key} style={{ height: ROW_HEIGHT }} className="loading-row" aria-rowindex={v.index + 1}>
+                      <td colSpan={8} className="muted">
+                        …
+                      </td>
+                    </tr>
+                  );
+                }
+                return (
+                  <tr
+                    key={v.key}
+                    style={{ height: ROW_HEIGHT }}
+                    className={sel ? 'selected' : undefined}
+                    aria-selected={sel}
+                    aria-rowindex={v.index + 1}
+                    data-problem-id={p.id}
+                    onClick={() => setSelected(v.index)}
+                    onDoubleClick={() => open(v.index)}
+                  >
+                    <td className="mono">
+                      <button type="button" className="link" onClick={() => open(v.index)} title="Open this problem">
+                        {p.extId}
+                      </button>
+                    </td>
                     <td>{p.split ?? <span className="muted">—</span>}</td>
                     <td className="question" title={p.question.length > QUESTION_CHARS ? p.question : undefined}>
-                      {clip(p.question, QUESTION_CHARS)}
+                      <div className="clamp">{clip(p.question, QUESTION_CHARS)}</div>
                     </td>
                     <td className="mono">{clip(p.answer, 80)}</td>
                     <td>
@@ -189,22 +370,31 @@ export function ProblemsView() {
                     <td>
                       {p.images.length > 0 && (
                         <div className="thumbs">
-                          {p.images.map((img, i) => (
-                            <a key={img.hash} href={imageUrl(img.hash)} target="_blank" rel="noreferrer" title={`${img.width}×${img.height} ${img.mime}`}>
-                              <img src={imageUrl(img.hash)} alt={`Image ${i + 1} of problem ${p.extId}`} loading="lazy" width={48} height={48} />
-                            </a>
+                          {p.images.slice(0, 3).map((img, i) => (
+                            <img key={img.hash} src={imageUrl(img.hash)} alt={`Image ${i + 1} of problem ${p.extId}`} title={`${img.width}×${img.height} ${img.mime}`} loading="lazy" width={48} height={48} />
                           ))}
+                          {p.imageCount > 3 && <span className="muted small">+{p.imageCount - 3}</span>}
                         </div>
                       )}
                     </td>
+                    <td className="num" title={p.solutions ? `${p.correct} of ${p.solutions} stored solutions verified correct` : 'no stored solutions'}>
+                      {p.solutions ? (
+                        <span className={p.correct > 0 ? 'solved' : 'unsolved'}>
+                          {p.correct}/{p.solutions}
+                        </span>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
+                    <td>{p.label === 'none' ? <span className="muted">—</span> : <span className={`chip label-${p.label}`}>{LABEL_TEXT[p.label]}</span>}</td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </>
+                );
+              })}
+              {padBottom > 0 && <tr className="spacer" style={{ height: padBottom }} aria-hidden="true" />}
+            </tbody>
+          </table>
+        </div>
       )}
-      {!page && !error && <p className="muted">Loading…</p>}
-    </section>
+    </>
   );
 }

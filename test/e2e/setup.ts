@@ -13,7 +13,7 @@ import { startHost, type Host } from '../../src-main/server';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const screenshots = join(import.meta.dirname, '__screenshots__');
-export const rendererDir = process.env.STEPLAB_RENDERER_OUT ?? join(root, 'dist', 'renderer');
+export const rendererDir = process.env.STEPLAB_RENDERER_OUT || join(root, 'dist', 'renderer');
 const CHROMIUM = '/usr/bin/chromium';
 
 function newestMtime(path: string): number {

@@ -9,25 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModel } from '../../src-main/core/models/registry';
 import { openWorkbench, type Workbench } from '../../src-main/core/workbench';
 import { startHost, type Host } from '../../src-main/server';
+import { ensureRendererBuilt, rendererDir } from './setup';
 
 const root = join(import.meta.dirname, '..', '..');
-const rendererDir = join(root, 'dist', 'renderer');
 const screenshots = join(import.meta.dirname, '__screenshots__');
 const CHROMIUM = '/usr/bin/chromium';
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((m, name) => Math.max(m, newestMtime(join(path, name))), st.mtimeMs);
-}
-
-/** Builds the renderer when there is no build or the sources changed after it. */
-function ensureRendererBuilt(): void {
-  const index = join(rendererDir, 'index.html');
-  const sources = Math.max(newestMtime(join(root, 'src-renderer')), newestMtime(join(root, 'src-shared')), statSync(join(root, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-}
 
 /** A small figure (a square with a shaded quarter), so the thumbnail has something to show. */
 function figurePng(): Promise<Buffer> {
@@ -65,7 +51,7 @@ beforeAll(async () => {
   const job = wb.runner.submit('import', { path: join(data, 'tiny.jsonl'), dataset: 'tiny', skipBad: false });
   const finished = await wb.runner.wait(job.id);
   if (finished.state !== 'done') throw new Error(`setup import ${finished.state}: ${finished.error}`);
-  host = await startHost({ workbench: wb });
+  host = await startHost({ workbench: wb, rendererDir });
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -289,12 +275,26 @@ describe('renderer shell', () => {
 
   it('launches a search from Jobs, names a bad config field inline, and cancels the running job', async () => {
     await tab('Jobs').click();
-    const config = page.getByLabel('Job config (JSON)');
     await page.getByLabel('Job kind').selectOption('search');
-    await config.fill(JSON.stringify({ dataset: 'demo3', model: 'tiny-policy', algo: 'nope' }));
+    await page.getByText('Advanced: the whole config as JSON').click();
+    // the JSON editor (Monaco) checks the config against the job's schema as it is typed
+    const editor = page.getByTestId('launch-json');
+    await expect.poll(() => editor.locator('[data-ready="true"]').count(), { timeout: 30_000 }).toBe(1);
+    const typeConfig = async (config: unknown) => {
+      await editor.locator('.monaco-editor .view-lines').click();
+      await page.keyboard.press('Control+a');
+      await page.keyboard.insertText(JSON.stringify(config));
+      // whatever the editor closed for us (a bracket or quote) after the cursor goes
+      await page.keyboard.press('Control+Shift+End');
+      await page.keyboard.press('Delete');
+    };
+    await typeConfig({ dataset: 'demo3', model: 'tiny-policy', algo: 'nope' });
+    await expect.poll(() => editor.getAttribute('data-valid')).toBe('false');
+    await expect.poll(() => editor.getByRole('list', { name: 'Config problems' }).innerText()).toMatch(/line 1:\d+ .*algo/i);
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/^Cannot do that: search: invalid config: algo: Invalid option/);
-    await config.fill(JSON.stringify({ dataset: 'demo3', model: 'tiny-policy', algo: 'omega', seed: 7, config: { maxSearchCount: 200, rolloutBudget: 4000, rolloutsPerState: 32, lengthScale: 50 } }));
+    await expect.poll(() => page.locator('details.launch > p[role=alert]').innerText()).toBe('the config has problems (listed under the JSON editor); fix them first');
+    await typeConfig({ dataset: 'demo3', model: 'tiny-policy', algo: 'omega', seed: 7, config: { maxSearchCount: 200, rolloutBudget: 4000, rolloutsPerState: 32, lengthScale: 50 } });
+    await expect.poll(() => editor.getAttribute('data-valid')).toBe('true');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(() => page.getByRole('status').innerText()).toMatch(/^Job #\d+ started/);
     const id = Number(/#(\d+)/.exec(await page.getByRole('status').innerText())![1]);
@@ -315,7 +315,8 @@ describe('renderer shell', () => {
     expect(bg).toBe('rgb(20, 23, 27)');
     await page.screenshot({ path: join(screenshots, 'shell-dark.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(247, 248, 250)');
+    // the theme follows the system through a media-query listener, a moment after the change
+    await expect.poll(() => page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(247, 248, 250)');
     expect(browserErrors).toEqual([]);
   });
 });

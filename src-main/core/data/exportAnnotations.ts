@@ -1,6 +1,8 @@
 // Exports the curated step labels of a dataset's annotations as PRM training data, one JSON object per
-// line, in one of four layouts. Labels are the effective ones (the search's label with curation edits
-// applied); annotations rejected in curation, and annotations without steps, are left out.
+// line, in one of four layouts. Labels and step texts are the effective ones (the search's with curation
+// edits applied) unless `labels: 'original'` asks for the search's own; `curation` keeps all annotations,
+// only those with a curation edit in force, or only those without; annotations rejected in curation are
+// left out unless `includeRejected`, and annotations without steps always are.
 //
 //  trl            TRL stepwise supervision: {"prompt": question, "completions": [step, ...],
 //                 "labels": [soft label, ...]} plus "images": [path, ...] when the problem has images.
@@ -34,11 +36,19 @@ export interface ExportAnnotationsOptions {
   format: AnnotationExportFormat;
   out: string;
   split?: string;
-  /** at most this many annotations (after leaving out rejected ones) */
+  /** at most this many annotations (after the filters) */
   limit?: number;
   /** only annotations of this set */
   setName?: string;
+  /** all (default), curated (a curation edit in force) or uncurated annotations */
+  curation?: CurationFilter;
+  /** curated (default): labels and texts with curation applied; original: as the search wrote them */
+  labels?: 'curated' | 'original';
+  /** keep annotations rejected in curation (default: left out) */
+  includeRejected?: boolean;
 }
+
+export type CurationFilter = 'all' | 'curated' | 'uncurated';
 
 export interface ExportAnnotationsResult {
   written: number;
@@ -56,23 +66,31 @@ interface Labelled {
   annotation: Annotation;
   problem: Problem;
   images: string[];
+  /** write the search's own labels and texts, not the curated ones */
+  original: boolean;
 }
 
 type Row = Record<string, unknown>;
 
-function steps(a: Annotation): { text: string; soft: number; hard: number }[] {
-  return a.steps.map((s) => ({ text: s.text, soft: s.softLabel, hard: s.hardLabel }));
+function steps(a: Annotation, original: boolean): { text: string; soft: number; hard: number }[] {
+  return a.steps.map((s) => (original ? { text: s.originalText, soft: s.originalSoft, hard: s.originalHard } : { text: s.text, soft: s.softLabel, hard: s.hardLabel }));
 }
 
-function trlRow({ annotation, problem, images }: Labelled): Row {
-  const st = steps(annotation);
+/** Whether an annotation passes the curation filter and the rejected rule. */
+export function keepAnnotation(a: Annotation, curation: CurationFilter, includeRejected: boolean): boolean {
+  if (a.steps.length === 0 || (a.rejected && !includeRejected)) return false;
+  return curation === 'all' || (curation === 'curated') === a.curated;
+}
+
+function trlRow({ annotation, problem, images, original }: Labelled): Row {
+  const st = steps(annotation, original);
   const row: Row = { prompt: problem.question, completions: st.map((s) => s.text), labels: st.map((s) => s.soft) };
   if (images.length) row.images = images;
   return row;
 }
 
-function mmprmRow({ annotation, problem, images }: Labelled): Row {
-  const st = steps(annotation);
+function mmprmRow({ annotation, problem, images, original }: Labelled): Row {
+  const st = steps(annotation, original);
   const process = st.map((s) => s.text.trim() + MMPRM_TAG).join('\n\n');
   const row: Row = { id: annotation.id };
   if (images.length === 1) row.image = images[0];
@@ -86,8 +104,8 @@ function mmprmRow({ annotation, problem, images }: Labelled): Row {
 
 const stepPrefix = (i: number): string => `Step ${i + 1}: `;
 
-function shepherdRow({ annotation, problem }: Labelled): Row {
-  const st = steps(annotation);
+function shepherdRow({ annotation, problem, original }: Labelled): Row {
+  const st = steps(annotation, original);
   st.forEach((s, i) => {
     if (s.text.includes(SHEPHERD_TAG)) {
       throw new UserError(`annotation ${annotation.id}, step ${i + 1}: contains the Math-Shepherd step tag "${SHEPHERD_TAG}"`);
@@ -101,8 +119,8 @@ function shepherdRow({ annotation, problem }: Labelled): Row {
   };
 }
 
-function prm800kRow({ annotation, problem }: Labelled): Row {
-  const st = steps(annotation);
+function prm800kRow({ annotation, problem, original }: Labelled): Row {
+  const st = steps(annotation, original);
   const firstBad = st.findIndex((s) => s.hard <= 0);
   const labelled = firstBad < 0 ? st : st.slice(0, firstBad + 1);
   return {
@@ -144,6 +162,9 @@ export async function exportAnnotations(store: Store, opts: ExportAnnotationsOpt
   const datasetId = opts.dataset ? store.datasets.requireId(opts.dataset) : null;
   const toRow = ROW_OF[opts.format];
   if (!toRow) throw new UserError(`unknown annotation format "${opts.format}" (have: ${Object.keys(ROW_OF).join(', ')})`);
+  const curation = opts.curation ?? 'all';
+  if (!['all', 'curated', 'uncurated'].includes(curation)) throw new UserError(`export annotations: curation filter must be all, curated or uncurated (got "${curation}")`);
+  const original = (opts.labels ?? 'curated') === 'original';
   const out = resolve(opts.out);
   const outDir = dirname(out);
   const writer = await JsonlWriter.create(out);
@@ -153,11 +174,11 @@ export async function exportAnnotations(store: Store, opts: ExportAnnotationsOpt
     const annotations = datasetId !== null ? store.annotations.forDataset(datasetId, { split: opts.split, setName: opts.setName }) : store.annotations.forSet(opts.setName!);
     for (const annotation of annotations) {
       if (opts.limit !== undefined && writer.count >= opts.limit) break;
-      if (annotation.rejected || annotation.steps.length === 0) continue;
+      if (!keepAnnotation(annotation, curation, opts.includeRejected ?? false)) continue;
       // annotations come grouped by problem (dataset order, or problem id for a whole set)
       if (problem?.id !== annotation.problemId) problem = store.problems.get(annotation.problemId);
       const paths = WITH_IMAGES.has(opts.format) ? await images.paths(problem.images) : [];
-      await writer.write(toRow({ annotation, problem, images: paths }));
+      await writer.write(toRow({ annotation, problem, images: paths, original }));
     }
     await writer.close();
   } catch (e) {

@@ -3,7 +3,6 @@
 // checkpoint when a runner next starts it.
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
 import type { Job } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import type { Store } from '../store';
@@ -90,16 +89,6 @@ export class JobRunner {
     this.emit(queued);
     this.enqueue(id);
     return queued;
-  }
-
-  /** The JSON Schema of each kind's config (for editors that check a config before it is sent). */
-  configSchemas(kinds: readonly string[]): Record<string, unknown> {
-    return Object.fromEntries(
-      kinds.flatMap((k) => {
-        const h = jobHandlers.get(k);
-        return h ? [[k, z.toJSONSchema(h.configSchema, { io: 'input', unrepresentable: 'any' })]] : [];
-      }),
-    );
   }
 
   cancel(id: number): Job {

@@ -38,29 +38,8 @@ import {
 } from './metrics';
 import { openPrm } from './scoreJob';
 
-export const BonConfig = z
-  .object({
-    dataset: z.string().min(1),
-    split: z.string().min(1),
-    /** a second split on which the PRM method and the step threshold are chosen */
-    selectOn: z.string().min(1).optional(),
-    policy: z.string().min(1),
-    prm: z.string().min(1),
-    n: z.number().int().min(1, 'N must be at least 1').max(1024),
-    limit: z.number().int().min(1).optional(),
-    seed: z.number().int().default(0),
-    temperature: z.number().gt(0).max(5).optional(),
-    topK: z.number().int().min(0).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
-    /** aggregation whose (non-negative) value weights the PRM-weighted vote */
-    voteWeight: z.enum(AGGREGATORS).refine((a) => a !== 'sum_log_odds', 'the vote weight must be non-negative (not sum_log_odds)').default('product'),
-    problemsPerBatch: z.number().int().min(1).max(256).default(8),
-    name: z.string().min(1).max(200).optional(),
-  })
-  .strict()
-  .refine((c) => c.selectOn !== c.split, { message: 'selectOn must be another split than the one reported', path: ['selectOn'] });
-export type BonConfig = z.infer<typeof BonConfig>;
+export { BonConfig } from '../../../src-shared/jobConfigs';
+import { BonConfig } from '../../../src-shared/jobConfigs';
 
 export interface SplitReport {
   split: string;

@@ -1,70 +1,10 @@
-// Search settings as the user writes them (a JSON file, CLI flags): zod schemas with the papers'
-// defaults, validated ranges, and one readable line for the first thing wrong.
+// Search settings as the user writes them (a JSON file, CLI flags): the zod schemas (in src-shared, with
+// the papers' defaults and validated ranges), the demo scale, and one readable line for the first thing wrong.
 import { z } from 'zod';
 import { UserError } from '../errors';
 
-/** Rollouts in one batch from one prefix. */
-const batchSize = z.number().int().min(1).max(1024);
-
-/**
- * OmegaPRM as MM-PRM runs it (`run_data_pipeline.sh`, the paper's §4.1 values). The length in Q's
- * length penalty is counted in words (whitespace-separated) of the rollout's steps, as MM-PRM's
- * `compute_Q` does, not in tokens as the OmegaPRM paper does; `lengthScale` is in the same unit.
- */
-export const OmegaConfig = z
-  .object({
-    /** exploration weight in U(s) */
-    cPuct: z.number().min(0).default(0.125),
-    /** Q's base for 1 − MC(s): favours rollouts from states that are usually solved */
-    alpha: z.number().gt(0).max(1).default(0.5),
-    /** Q's base for len(r)/L: favours short rollouts */
-    beta: z.number().gt(0).max(1).default(0.9),
-    /** L, in words of the rollout's steps (MM-PRM's script: 2000; its argparse default and OpenR: 500) */
-    lengthScale: z.number().gt(0).default(2000),
-    /** k: rollouts per Monte-Carlo estimate of a state */
-    rolloutsPerState: batchSize.default(16),
-    /** selections (pool pops) before the search stops */
-    maxSearchCount: z.number().int().min(1).default(200),
-    /** policy rollouts in all, the root's included; a batch that would cross it is never made */
-    rolloutBudget: z.number().int().min(1).default(1000),
-    /**
-     * OmegaPRM App. A: estimate the pass rate first and skip questions that are always or never solved.
-     * When enabled, this batch is the root's Monte-Carlo estimate (it replaces the k-rollout one).
-     */
-    questionFilter: z
-      .object({ enabled: z.boolean().default(false), rollouts: batchSize.default(32) })
-      .strict()
-      .default({ enabled: false, rollouts: 32 }),
-    /** a correct rollout becomes a complete-solution child node with MC = 1, as in MM-PRM's `add_correct_rollout` */
-    keepCorrectRollouts: z.boolean().default(true),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    const first = rootBatch(c);
-    if (c.rolloutBudget < first) {
-      const what = c.questionFilter.enabled ? 'questionFilter.rollouts' : 'rolloutsPerState';
-      ctx.addIssue({ code: 'custom', path: ['rolloutBudget'], message: `must be >= ${what} (${first}), the root's first batch` });
-    }
-  });
-export type OmegaConfig = z.infer<typeof OmegaConfig>;
-export type OmegaConfigInput = z.input<typeof OmegaConfig>;
-
-/** Size of the root's first batch: the question filter's when enabled, else k. */
-export function rootBatch(c: Pick<OmegaConfig, 'questionFilter' | 'rolloutsPerState'>): number {
-  return c.questionFilter.enabled ? c.questionFilter.rollouts : c.rolloutsPerState;
-}
-
-/** Math-Shepherd's brute-force Monte Carlo: sample solutions, then k completions from every step prefix. */
-export const MathShepherdConfig = z
-  .object({
-    /** solutions sampled from the question; their step prefixes are what gets labelled */
-    samplesPerSolution: batchSize.default(4),
-    /** completions per step prefix (Math-Shepherd's N; the paper uses 8) */
-    k: batchSize.default(16),
-  })
-  .strict();
-export type MathShepherdConfig = z.infer<typeof MathShepherdConfig>;
-export type MathShepherdConfigInput = z.input<typeof MathShepherdConfig>;
+export { MathShepherdConfig, OmegaConfig, rootBatch, type MathShepherdConfigInput, type OmegaConfigInput } from '../../../src-shared/jobConfigs';
+import { MathShepherdConfig, OmegaConfig, type MathShepherdConfigInput, type OmegaConfigInput } from '../../../src-shared/jobConfigs';
 
 /**
  * Budgets for the bundled tiny demo policy. Its solutions have 2–5 steps of about 5 words, so a binary

@@ -17,26 +17,8 @@ import { runMathShepherd } from './mathShepherd';
 import { runOmega } from './omega';
 import type { SearchEvent, SearchNode, SearchResult } from './types';
 
-export const SearchJobConfig = z
-  .object({
-    dataset: z.string().min(1),
-    split: z.string().min(1).optional(),
-    limit: z.number().int().min(1).optional(),
-    model: z.string().min(1),
-    algo: z.enum(['omega', 'mc']),
-    /** algorithm settings (validated by parseSearchConfig) */
-    config: z.record(z.string(), z.unknown()).default({}),
-    seed: z.number().int().default(0),
-    /** MM-PRM's sampling defaults */
-    temperature: z.number().min(0).max(5).default(1),
-    topK: z.number().int().min(0).default(50),
-    topP: z.number().gt(0).max(1).default(0.9),
-    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
-    annotationSet: z.string().min(1).max(200).optional(),
-    annotationMode: z.enum(['mmprm', 'all-paths']).default('mmprm'),
-  })
-  .strict();
-export type SearchJobConfig = z.infer<typeof SearchJobConfig>;
+export { SearchJobConfig } from '../../../src-shared/jobConfigs';
+import { SearchJobConfig } from '../../../src-shared/jobConfigs';
 
 export interface SearchJobResult {
   annotationSet: string;
@@ -103,7 +85,22 @@ export function parentFirst(nodes: SearchNode[]): SearchNode[] {
 /** Writes one problem's search: record, nodes, events, annotations. Returns ids and counts. */
 export function storeSearch(
   store: Store,
-  s: { problemId: number; modelId: number | null; algorithm: string; config: unknown; seed: number; jobId: number | null; result: SearchResult; delimiter: string; setName: string; annotationMode: 'mmprm' | 'all-paths'; k: number; model: string },
+  s: {
+    problemId: number;
+    modelId: number | null;
+    algorithm: string;
+    config: unknown;
+    seed: number;
+    jobId: number | null;
+    result: SearchResult;
+    delimiter: string;
+    setName: string;
+    annotationMode: 'mmprm' | 'all-paths';
+    k: number;
+    model: string;
+    /** the search's wall time and the part of it spent in the policy, stored with its stats */
+    timing?: { totalMs: number; inferenceMs: number };
+  },
 ): { searchId: number; annotations: number; labelled: number } {
   const searchId = store.trees.createSearch({ problemId: s.problemId, modelId: s.modelId, algorithm: s.algorithm, config: s.config, seed: s.seed, jobId: s.jobId });
   const ordered = parentFirst(s.result.nodes);
@@ -123,9 +120,10 @@ export function storeSearch(
   const ids = store.trees.insertNodes(searchId, rows);
   const dbId = new Map(ordered.map((n, i) => [n.id, ids[i]]));
   const mapEvent = (e: SearchEvent): SearchEvent => {
-    const m = { ...e } as SearchEvent & { node: number; from?: number };
+    const m = { ...e } as SearchEvent & { node: number; from?: number; parent?: number };
     m.node = dbId.get(e.node) ?? e.node;
     if ('from' in e) m.from = dbId.get(e.from) ?? e.from;
+    if ('parent' in e) m.parent = dbId.get(e.parent) ?? e.parent;
     return m;
   };
   store.trees.appendEvents(searchId, s.result.events.map((e) => ({ kind: e.kind, data: mapEvent(e) })));
@@ -140,13 +138,15 @@ export function storeSearch(
     })),
   );
   const labelled = labelledSteps(s.result.nodes, s.k);
-  store.trees.finishSearch(searchId, s.result.stats.stop, { ...s.result.stats, labelledSteps: labelled, annotations: anns.length });
+  const timing = s.timing ? { wallMs: Math.round(s.timing.totalMs), inferenceMs: Math.round(s.timing.inferenceMs) } : {};
+  store.trees.finishSearch(searchId, s.result.stats.stop, { ...s.result.stats, labelledSteps: labelled, annotations: anns.length, ...timing });
   return { searchId, annotations: anns.length, labelled };
 }
 
 export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
   kind: 'search',
   configSchema: SearchJobConfig,
+
   async run(ctx) {
     const { store, config } = ctx;
     const algoConfig = parseSearchConfig(config.algo, config.config);
@@ -194,7 +194,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         };
         ctx.commit(
           () => {
-            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: model.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}` });
+            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: model.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}`, timing: { totalMs, inferenceMs } });
             next.searchIds = [...cp.searchIds, r.searchId];
             next.annotations = cp.annotations + r.annotations;
             next.labelled = cp.labelled + r.labelled;

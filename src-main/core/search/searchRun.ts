@@ -16,8 +16,9 @@ export function abortError(): Error {
 }
 
 export class SearchRun {
-  readonly tree = new PrefixTree();
   readonly events: SearchEvent[] = [];
+  /** every node added is logged as an 'add' event, so the log replays the tree's growth */
+  readonly tree = new PrefixTree((n) => this.emit({ kind: 'add', node: n.id, parent: n.parentId ?? 0, depth: n.depth, terminal: n.terminal }));
   readonly counts = { policyCalls: 0, rollouts: 0, tokens: 0, selections: 0 };
 
   constructor(

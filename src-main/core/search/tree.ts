@@ -33,7 +33,8 @@ export class PrefixTree {
   private readonly children: number[][] = [];
   private readonly ids = new Map<string, number>();
 
-  constructor() {
+  /** onAdd: told of every node added after the root, once it is in place */
+  constructor(private readonly onAdd?: (node: SearchNode) => void) {
     this.insert([], null, { rollouts: 0, correct: 0, mc: null, terminal: false });
   }
 
@@ -74,6 +75,7 @@ export class PrefixTree {
       this.nodes[c].steps = this.prefixes[c].slice(prefix.length);
     }
     this.children[node.id] = moved;
+    this.onAdd?.(node);
     return node;
   }
 

@@ -114,6 +114,7 @@ export async function importTrees(store: Store, file: string): Promise<{ searche
           const d = { ...(e.data as Record<string, unknown>) };
           if ('node' in d) d.node = idOf(d.node);
           if ('from' in d) d.from = idOf(d.from);
+          if ('parent' in d) d.parent = idOf(d.parent);
           return { kind: e.kind, data: d };
         }),
       );

@@ -48,13 +48,17 @@ export interface SearchNode {
 /**
  * select: a (state, rollout) pair popped from the pool; `rolloutIndex` is the rollout's index in the
  * state's batch, `poolSize` counts the pool before the pop. probe: one binary-search step; `from` is the
- * selected state the search started from, `depth` the probed prefix's length from the root.
+ * selected state the search started from, `depth` the probed prefix's length from the root. add: a node
+ * was created (every node but the root), under `parent` as it stood then (a later, shorter prefix may
+ * come between them), so a replay can tell which nodes existed after each event; `terminal` for a
+ * complete solution (a kept correct rollout, or a wrong rollout probed whole).
  */
 export type SearchEvent =
   | { kind: 'select'; node: number; rolloutIndex: number; q: number; u: number; score: number; poolSize: number }
   | { kind: 'rollout'; node: number; n: number; correct: number; tokens: number }
   | { kind: 'probe'; node: number; from: number; depth: number; mc: number; direction: 'right' | 'left' }
-  | { kind: 'first-error'; node: number; depth: number };
+  | { kind: 'first-error'; node: number; depth: number }
+  | { kind: 'add'; node: number; parent: number; depth: number; terminal: boolean };
 
 export interface SearchStats {
   /** policy calls: one per rollout batch */

@@ -1,5 +1,7 @@
-// Annotations are labelled step sequences. Original labels are written once; curation appends edits,
-// and the effective label of a step is the original with the latest edits applied.
+// Annotations are labelled step sequences. Original labels and texts are written once; curation appends
+// edit records (one batch per user action, bulk actions included), and the effective label and text of a
+// step are the originals with the records in force applied in order. Undo marks a batch's records undone
+// and redo clears the mark: no record and no original is ever deleted.
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
 import { nowIso } from './db';
@@ -14,11 +16,15 @@ export interface NewAnnotation {
   steps: { text: string; softLabel: number }[];
 }
 
-export type CurationAction = 'accept' | 'reject' | 'relabel' | 'comment';
+export type CurationAction = 'accept' | 'reject' | 'relabel' | 'comment' | 'text';
 
 export interface AnnotationStep {
   idx: number;
+  /** the step text after curation */
   text: string;
+  /** the text the search produced, never changed */
+  originalText: string;
+  textEdited: boolean;
   /** the label the search produced, never changed */
   originalSoft: number;
   originalHard: number;
@@ -26,7 +32,22 @@ export interface AnnotationStep {
   softLabel: number;
   hardLabel: number;
   edited: boolean;
+  /** comments of the edits in force on this step, oldest first */
   comments: string[];
+}
+
+/** One curation record: what was done to which step, by whom, when, in which batch, and whether it was undone. */
+export interface CurationEdit {
+  id: number;
+  batch: number;
+  stepIdx: number | null;
+  action: CurationAction;
+  value: number | null;
+  text: string | null;
+  comment: string | null;
+  author: string | null;
+  createdAt: string;
+  undone: boolean;
 }
 
 export interface Annotation {
@@ -39,12 +60,48 @@ export interface Annotation {
   /** rejected by curation: excluded from exports */
   rejected: boolean;
   accepted: boolean;
+  /** at least one curation edit is in force */
+  curated: boolean;
   createdAt: string;
   steps: AnnotationStep[];
+  /** every curation record of the annotation, undone ones included, oldest first */
+  history: CurationEdit[];
+}
+
+export interface EditInput {
+  stepIdx?: number | null;
+  action: CurationAction;
+  value?: number | null;
+  text?: string | null;
+  comment?: string | null;
 }
 
 /** Hard label as in MM-PRM / OmegaPRM: a step is good when any rollout from it reached the answer. */
 export const hardLabel = (mc: number): number => (mc > 0 ? 1 : 0);
+
+/** The one-line reason an edit cannot apply to an annotation with `steps` steps, or null when it can. */
+function editProblem(annotationId: number, steps: number, e: EditInput): string | null {
+  const step = e.stepIdx ?? null;
+  if (step !== null && (!Number.isInteger(step) || step < 0 || step >= steps)) return `annotation ${annotationId} has ${steps} steps; there is no step ${step}`;
+  switch (e.action) {
+    case 'relabel':
+      if (step === null) return 'relabel needs a step index';
+      if (e.value === null || e.value === undefined || !(e.value >= 0 && e.value <= 1)) return 'relabel needs a value in [0, 1]';
+      return null;
+    case 'text':
+      if (step === null) return 'a text edit needs a step index';
+      if (typeof e.text !== 'string' || e.text.trim() === '') return 'a text edit needs a non-empty step text';
+      return null;
+    case 'comment':
+      if (!e.comment || e.comment.trim() === '') return 'a comment edit needs a comment';
+      return null;
+    case 'accept':
+    case 'reject':
+      return step === null ? null : `${e.action} applies to a whole path: leave the step index out`;
+    default:
+      return `unknown curation action "${String(e.action)}"`;
+  }
+}
 
 export class AnnotationsRepo {
   constructor(private readonly db: DB) {}
@@ -68,16 +125,76 @@ export class AnnotationsRepo {
     )();
   }
 
-  edit(annotationId: number, e: { stepIdx?: number | null; action: CurationAction; value?: number | null; comment?: string | null }): number {
-    this.get(annotationId);
-    if (e.action === 'relabel') {
-      if (e.stepIdx === null || e.stepIdx === undefined) throw new UserError('relabel needs a step index');
-      if (e.value === null || e.value === undefined || !(e.value >= 0 && e.value <= 1)) throw new UserError('relabel needs a value in [0, 1]');
-    }
+  /** Appends one curation edit (a batch of its own) and returns its id. */
+  edit(annotationId: number, e: EditInput & { author?: string | null }): number {
+    const steps = this.stepCount(annotationId);
+    const problem = editProblem(annotationId, steps, e);
+    if (problem) throw new UserError(problem);
+    return this.db.transaction(() => this.append(annotationId, e, this.nextBatch(), e.author ?? null))();
+  }
+
+  /**
+   * Appends many edits as one batch in one transaction: all apply or, at the first bad one (named by its
+   * position), none does. Returns the batch and the annotations it touched, in first-touched order.
+   */
+  editMany(edits: readonly (EditInput & { annotationId: number })[], opts: { author?: string | null; comment?: string | null } = {}): { batch: number; annotationIds: number[] } {
+    if (edits.length === 0) throw new UserError('bulk edit: no edits given');
+    const counts = new Map<number, number>();
+    edits.forEach((e, i) => {
+      try {
+        if (!counts.has(e.annotationId)) counts.set(e.annotationId, this.stepCount(e.annotationId));
+      } catch (err) {
+        if (err instanceof NotFoundError) throw new NotFoundError(`bulk edit ${i + 1} of ${edits.length}: ${err.message}`);
+        throw err;
+      }
+      const problem = editProblem(e.annotationId, counts.get(e.annotationId)!, e);
+      if (problem) throw new UserError(`bulk edit ${i + 1} of ${edits.length}: ${problem}`);
+    });
+    return this.db.transaction(() => {
+      const batch = this.nextBatch();
+      for (const e of edits) this.append(e.annotationId, { ...e, comment: e.comment ?? opts.comment ?? null }, batch, opts.author ?? null);
+      return { batch, annotationIds: [...counts.keys()] };
+    })();
+  }
+
+  /** Marks a batch undone (`undo`) or in force again (`redo`); the records stay. Returns the annotations it touches. */
+  setUndone(batch: number, undone: boolean): number[] {
+    const rows = this.db.prepare('SELECT annotation_id AS id, undone_at FROM curation_edits WHERE batch = ? ORDER BY id').all(batch) as { id: number; undone_at: string | null }[];
+    if (rows.length === 0) throw new NotFoundError(`curation batch ${batch} not found`);
+    const isUndone = rows[0].undone_at !== null;
+    if (undone && isUndone) throw new UserError(`curation batch ${batch} is already undone`);
+    if (!undone && !isUndone) throw new UserError(`curation batch ${batch} is in force; only an undone batch can be redone`);
+    this.db.prepare('UPDATE curation_edits SET undone_at = ? WHERE batch = ?').run(undone ? nowIso() : null, batch);
+    return [...new Set(rows.map((r) => r.id))];
+  }
+
+  private stepCount(annotationId: number): number {
+    const r = this.db
+      .prepare('SELECT (SELECT count(*) FROM annotation_steps s WHERE s.annotation_id = a.id) AS n FROM annotations a WHERE a.id = ?')
+      .get(annotationId) as { n: number } | undefined;
+    if (!r) throw new NotFoundError(`annotation ${annotationId} not found`);
+    return r.n;
+  }
+
+  private nextBatch(): number {
+    return (this.db.prepare('SELECT coalesce(max(batch), 0) + 1 AS b FROM curation_edits').get() as { b: number }).b;
+  }
+
+  private append(annotationId: number, e: EditInput, batch: number, author: string | null): number {
     return Number(
       this.db
-        .prepare('INSERT INTO curation_edits (annotation_id, step_idx, action, value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(annotationId, e.stepIdx ?? null, e.action, e.value ?? null, e.comment ?? null, nowIso()).lastInsertRowid,
+        .prepare('INSERT INTO curation_edits (annotation_id, step_idx, action, value, comment, text, author, batch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(
+          annotationId,
+          e.stepIdx ?? null,
+          e.action,
+          e.action === 'relabel' ? (e.value ?? null) : null,
+          e.comment?.trim() ? e.comment : null,
+          e.action === 'text' ? (e.text ?? null) : null,
+          author,
+          batch,
+          nowIso(),
+        ).lastInsertRowid,
     );
   }
 
@@ -129,13 +246,15 @@ export class AnnotationsRepo {
       .prepare('SELECT idx, text, soft_label, hard_label FROM annotation_steps WHERE annotation_id = ? ORDER BY idx')
       .all(r.id) as { idx: number; text: string; soft_label: number; hard_label: number }[];
     const edits = this.db
-      .prepare('SELECT step_idx, action, value, comment FROM curation_edits WHERE annotation_id = ? ORDER BY id')
-      .all(r.id) as { step_idx: number | null; action: CurationAction; value: number | null; comment: string | null }[];
+      .prepare('SELECT id, batch, step_idx, action, value, text, comment, author, created_at, undone_at FROM curation_edits WHERE annotation_id = ? ORDER BY id')
+      .all(r.id) as EditRow[];
     let rejected = false;
     let accepted = false;
     const out: AnnotationStep[] = steps.map((s) => ({
       idx: s.idx,
       text: s.text,
+      originalText: s.text,
+      textEdited: false,
       originalSoft: s.soft_label,
       originalHard: s.hard_label,
       softLabel: s.soft_label,
@@ -143,13 +262,18 @@ export class AnnotationsRepo {
       edited: false,
       comments: [],
     }));
-    for (const e of edits) {
+    const live = edits.filter((e) => e.undone_at === null);
+    for (const e of live) {
       const step = e.step_idx === null ? undefined : out[e.step_idx];
-      if (e.action === 'comment' && e.comment) (step ? step.comments : []).push(e.comment);
+      if (e.comment && step) step.comments.push(e.comment);
       if (e.action === 'relabel' && step && e.value !== null) {
         step.softLabel = e.value;
         step.hardLabel = hardLabel(e.value);
         step.edited = true;
+      }
+      if (e.action === 'text' && step && e.text !== null) {
+        step.text = e.text;
+        step.textEdited = true;
       }
       if (e.step_idx === null && e.action === 'reject') [rejected, accepted] = [true, false];
       if (e.step_idx === null && e.action === 'accept') [rejected, accepted] = [false, true];
@@ -163,10 +287,36 @@ export class AnnotationsRepo {
       provenance: fromJson(r.provenance, {}),
       rejected,
       accepted,
+      curated: live.length > 0,
       createdAt: r.created_at,
       steps: out,
+      history: edits.map((e) => ({
+        id: e.id,
+        batch: e.batch,
+        stepIdx: e.step_idx,
+        action: e.action,
+        value: e.value,
+        text: e.text,
+        comment: e.comment,
+        author: e.author,
+        createdAt: e.created_at,
+        undone: e.undone_at !== null,
+      })),
     };
   }
+}
+
+interface EditRow {
+  id: number;
+  batch: number;
+  step_idx: number | null;
+  action: CurationAction;
+  value: number | null;
+  text: string | null;
+  comment: string | null;
+  author: string | null;
+  created_at: string;
+  undone_at: string | null;
 }
 
 interface AnnRow {

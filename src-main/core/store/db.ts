@@ -37,6 +37,11 @@ export function migrate(db: DB, migrations = loadMigrations(), label = 'workspac
       `${label} uses schema version ${current}, but this Steplab knows versions up to ${latest}: open it with a newer Steplab`,
     );
   }
+  if (current === 0) {
+    // schema version 0 with tables in it: a SQLite file of another program, which migrating would alter
+    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+    if (tables > 0) throw new UserError(`${label}: its ${DB_FILE} is not a Steplab database (it has ${tables} tables and no Steplab schema version); it was left as it was`);
+  }
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
@@ -80,10 +85,10 @@ export function openWorkspaceDb(dir: string, opts: { create?: boolean } = {}): {
     }
     mkdirSync(paths.dir, { recursive: true });
   }
-  mkdirSync(paths.imagesDir, { recursive: true });
   const db = openDatabase(paths.dbFile);
   try {
     const schemaVersion = migrate(db, loadMigrations(), paths.dir);
+    mkdirSync(paths.imagesDir, { recursive: true });
     return { db, paths, schemaVersion };
   } catch (e) {
     db.close();

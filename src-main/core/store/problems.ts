@@ -28,6 +28,60 @@ interface ProblemRow {
   split?: string | null;
 }
 
+export type SolvedFilter = 'solved' | 'unsolved' | 'none';
+export type LabelStatus = 'search' | 'curated' | 'none';
+
+export interface ProblemQuery {
+  split?: string;
+  search?: string;
+  hasImage?: boolean;
+  answerType?: AnswerType;
+  /** solved: a stored solution was verified correct; unsolved: solutions exist, none correct; none: no solutions */
+  solved?: SolvedFilter;
+  /** search: labelled by a search (annotations or a tree), none curated; curated: a curation edit in force; none: neither */
+  label?: LabelStatus;
+  offset?: number;
+  limit?: number;
+}
+
+export interface ProblemStats {
+  imageCount: number;
+  solutions: number;
+  correct: number;
+  label: LabelStatus;
+}
+
+const HAS_CORRECT = "EXISTS (SELECT 1 FROM solutions s WHERE s.problem_id = p.id AND s.verdict = 'correct')";
+const HAS_SOLUTION = 'EXISTS (SELECT 1 FROM solutions s WHERE s.problem_id = p.id)';
+// an edit undone (undone_at set) no longer counts
+const CURATED =
+  'EXISTS (SELECT 1 FROM annotations a JOIN curation_edits e ON e.annotation_id = a.id WHERE a.problem_id = p.id AND e.undone_at IS NULL)';
+const LABELLED =
+  '(EXISTS (SELECT 1 FROM annotations a WHERE a.problem_id = p.id) OR EXISTS (SELECT 1 FROM searches r WHERE r.problem_id = p.id))';
+
+/** The FROM/WHERE of a filtered dataset listing and its named parameters (every filter is an indexed look-up per row). */
+function datasetFilter(datasetId: number, q: ProblemQuery): { from: string; params: Record<string, unknown> } {
+  const where = ['d.dataset_id = @datasetId'];
+  if (q.split !== undefined) where.push('d.split = @split');
+  if (q.search) where.push("(p.question LIKE @search ESCAPE '\\' OR d.ext_id LIKE @search ESCAPE '\\')");
+  if (q.hasImage === true) where.push('EXISTS (SELECT 1 FROM problem_images pi WHERE pi.problem_id = p.id)');
+  if (q.hasImage === false) where.push('NOT EXISTS (SELECT 1 FROM problem_images pi WHERE pi.problem_id = p.id)');
+  if (q.answerType !== undefined) where.push('p.answer_type = @answerType');
+  if (q.solved === 'solved') where.push(HAS_CORRECT);
+  if (q.solved === 'unsolved') where.push(`${HAS_SOLUTION} AND NOT ${HAS_CORRECT}`);
+  if (q.solved === 'none') where.push(`NOT ${HAS_SOLUTION}`);
+  if (q.label === 'curated') where.push(CURATED);
+  if (q.label === 'search') where.push(`${LABELLED} AND NOT ${CURATED}`);
+  if (q.label === 'none') where.push(`NOT ${LABELLED}`);
+  const params = {
+    datasetId,
+    split: q.split ?? null,
+    search: q.search ? `%${q.search.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null,
+    answerType: q.answerType ?? null,
+  };
+  return { from: `FROM dataset_problems d JOIN problems p ON p.id = d.problem_id WHERE ${where.join(' AND ')}`, params };
+}
+
 /** Content identity of a problem: the same question, answer and images are the same problem. */
 export function problemFingerprint(p: Pick<NewProblem, 'question' | 'answer' | 'answerType' | 'imageHashes'>): string {
   return createHash('sha256')
@@ -71,28 +125,31 @@ export class ProblemsRepo {
     return (prep(this.db, 'SELECT count(*) AS n FROM problems').get() as { n: number }).n;
   }
 
-  /** Problems of a dataset in import order, with the dataset's ext id and split. */
-  listInDataset(
-    datasetId: number,
-    q: { split?: string; search?: string; hasImage?: boolean; offset?: number; limit?: number } = {},
-  ): { total: number; items: Problem[] } {
-    const where = ['d.dataset_id = @datasetId'];
-    if (q.split !== undefined) where.push('d.split = @split');
-    if (q.search) where.push("(p.question LIKE @search ESCAPE '\\' OR d.ext_id LIKE @search ESCAPE '\\')");
-    if (q.hasImage === true) where.push('EXISTS (SELECT 1 FROM problem_images pi WHERE pi.problem_id = p.id)');
-    if (q.hasImage === false) where.push('NOT EXISTS (SELECT 1 FROM problem_images pi WHERE pi.problem_id = p.id)');
-    const params = {
-      datasetId,
-      split: q.split ?? null,
-      search: q.search ? `%${q.search.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null,
-      offset: q.offset ?? 0,
-      limit: q.limit ?? -1,
-    };
-    const from = `FROM dataset_problems d JOIN problems p ON p.id = d.problem_id WHERE ${where.join(' AND ')}`;
+  /** Problems of a dataset in import order, with the dataset's ext id and split, filtered as asked. */
+  listInDataset(datasetId: number, q: ProblemQuery = {}): { total: number; items: Problem[] } {
+    const { from, params } = datasetFilter(datasetId, q);
     const total = (prep(this.db, `SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
     const rows = prep(this.db, `SELECT p.*, d.ext_id, d.split ${from} ORDER BY d.position LIMIT @limit OFFSET @offset`)
-      .all(params) as ProblemRow[];
+      .all({ ...params, offset: q.offset ?? 0, limit: q.limit ?? -1 }) as ProblemRow[];
     return { total, items: this.hydrate(rows) };
+  }
+
+  /** Per problem: how many images, stored solutions and correct ones, and its label status. */
+  stats(problemIds: readonly number[]): Map<number, ProblemStats> {
+    const stmt = prep(
+      this.db,
+      `SELECT (SELECT count(*) FROM problem_images pi WHERE pi.problem_id = @id) AS images,
+              (SELECT count(*) FROM solutions s WHERE s.problem_id = @id) AS solutions,
+              (SELECT count(*) FROM solutions s WHERE s.problem_id = @id AND s.verdict = 'correct') AS correct,
+              ${CURATED.replace(/p\.id/g, '@id')} AS curated,
+              ${LABELLED.replace(/p\.id/g, '@id')} AS labelled`,
+    );
+    const out = new Map<number, ProblemStats>();
+    for (const id of problemIds) {
+      const r = stmt.get({ id }) as { images: number; solutions: number; correct: number; curated: number; labelled: number };
+      out.set(id, { imageCount: r.images, solutions: r.solutions, correct: r.correct, label: r.curated ? 'curated' : r.labelled ? 'search' : 'none' });
+    }
+    return out;
   }
 
   /** Streams a dataset's problems in import order without loading them all. */

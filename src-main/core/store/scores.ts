@@ -1,6 +1,42 @@
 // PRM scores, kept per scoring model: step scores of stored solutions and node scores of search trees.
 // Writes are batched (one statement, one transaction per call); reads go through the primary keys.
+import { aggregate, type Aggregator } from '../reward/aggregate';
+import type { Verdict } from '../../../src-shared/domain';
+import { AnnotationsRepo } from './annotations';
 import type { DB } from './db';
+import { prep } from './db';
+import { fromJson } from './json';
+
+/** How the dataset heatmap picks one solution per problem. */
+export type HeatmapPick = 'best' | 'worst' | 'first';
+
+export interface HeatmapRow {
+  problemId: number;
+  extId: string;
+  solutionId: number;
+  verdict: Verdict | null;
+  /** how many of the problem's solutions were candidates for the pick */
+  candidates: number;
+  /** one value per step; null where the step has none */
+  scores: (number | null)[];
+}
+
+interface CandidateRow {
+  problem_id: number;
+  ext_id: string;
+  id: number;
+  verdict: Verdict | null;
+}
+
+/** The minimum of a solution's step scores: the Best-of-N aggregation MM-PRM and OmegaPRM pick by. */
+function minScore(scores: readonly (number | null)[]): number {
+  let m = Infinity;
+  for (const v of scores) if (v !== null && v < m) m = v;
+  return m;
+}
+
+const STEP_KEY_SEP = '\u241e';
+const stepKey = (steps: readonly string[]): string => steps.map((s) => s.trim()).join(STEP_KEY_SEP);
 
 export class ScoresRepo {
   constructor(private readonly db: DB) {}
@@ -77,4 +113,225 @@ export class ScoresRepo {
       .all(modelId, limit) as { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }[];
     return { total, items };
   }
+
+  /**
+   * Solutions with a verdict whose rank under this PRM contradicts it, among the problem's scored candidates
+   * (aggregated step scores): a wrong solution ranked first above a correct candidate (wrong-top), a correct
+   * one ranked last below a wrong candidate (correct-bottom) or scored under `threshold` (correct-low).
+   * Strength gap = |verdict - score| (1 for correct, 0 for wrong), strongest first; total = solutions scored.
+   */
+  solutionConflicts(modelId: number, opts: { aggregate: BoundedAggregator; threshold: number; limit: number }): { total: number; items: SolutionConflictRow[] } {
+    const rows = this.db
+      .prepare(
+        `SELECT s.id, s.problem_id AS problemId, s.verdict, ss.idx, ss.score FROM step_scores ss JOIN solutions s ON s.id = ss.solution_id
+         WHERE ss.model_id = ? AND s.verdict IS NOT NULL ORDER BY s.problem_id, s.id, ss.idx`,
+      )
+      .all(modelId) as { id: number; problemId: number; verdict: Verdict; idx: number; score: number }[];
+    const byProblem = new Map<number, Map<number, { verdict: Verdict; scores: number[] }>>();
+    for (const r of rows) {
+      const sols = byProblem.get(r.problemId) ?? new Map<number, { verdict: Verdict; scores: number[] }>();
+      const sol = sols.get(r.id) ?? { verdict: r.verdict, scores: [] };
+      sol.scores[r.idx] = r.score;
+      sols.set(r.id, sol);
+      byProblem.set(r.problemId, sols);
+    }
+    let total = 0;
+    const found: Omit<SolutionConflictRow, 'question'>[] = [];
+    for (const [problemId, sols] of byProblem) {
+      const ranked = [...sols].map(([id, s]) => ({ id, verdict: s.verdict, scores: s.scores, score: aggregate(s.scores, opts.aggregate) }));
+      ranked.sort((a, b) => b.score - a.score || a.id - b.id);
+      total += ranked.length;
+      const correct = ranked.filter((c) => c.verdict === 'correct');
+      const wrong = ranked.filter((c) => c.verdict !== 'correct');
+      ranked.forEach((c, i) => {
+        const isCorrect = c.verdict === 'correct';
+        let kind: SolutionConflictRow['kind'] | null = null;
+        if (!isCorrect && i === 0 && correct.some((o) => o.score < c.score)) kind = 'wrong-top';
+        else if (isCorrect && i === ranked.length - 1 && wrong.some((o) => o.score > c.score)) kind = 'correct-bottom';
+        else if (isCorrect && c.score < opts.threshold) kind = 'correct-low';
+        if (!kind) return;
+        const weakestStep = c.scores.reduce((m, x, k) => (x < c.scores[m] ? k : m), 0);
+        found.push({
+          solutionId: c.id,
+          problemId,
+          verdict: c.verdict,
+          kind,
+          score: c.score,
+          rank: i + 1,
+          candidates: ranked.length,
+          gap: isCorrect ? 1 - c.score : c.score,
+          steps: c.scores.length,
+          weakestStep,
+        });
+      });
+    }
+    found.sort((a, b) => b.gap - a.gap || a.solutionId - b.solutionId);
+    const question = this.db.prepare('SELECT question FROM problems WHERE id = ?');
+    const items = found.slice(0, opts.limit).map((f) => ({ ...f, question: (question.get(f.problemId) as { question: string }).question }));
+    return { total, items };
+  }
+
+  /**
+   * One solution per problem of a dataset (optionally a split, optionally only one policy's solutions),
+   * in dataset order, with one PRM's step scores. pick 'best' / 'worst' takes the solution this PRM
+   * scores highest / lowest by its minimum step score (the Best-of-N choice); a problem whose solutions it
+   * has not scored falls back to its first solution, uncoloured. 'first' takes the earliest stored one.
+   */
+  datasetRows(
+    datasetId: number,
+    q: { split?: string; policyId?: number; prmId: number | null; pick: HeatmapPick; limit?: number },
+  ): { rows: HeatmapRow[]; problems: number } {
+    const params = { datasetId, split: q.split ?? null, policyId: q.policyId ?? null, prmId: q.prmId, limit: q.limit ?? -1 };
+    const problems = (
+      this.db
+        .prepare('SELECT count(*) AS n FROM dataset_problems d WHERE d.dataset_id = @datasetId AND (@split IS NULL OR d.split = @split)')
+        .get(params) as { n: number }
+    ).n;
+    // the first `limit` problems that have a solution, then their candidates, then the PRM's scores of
+    // those candidates in one pass (raw rows: 40,000 scores come back as arrays, not objects)
+    const chosen = `WITH chosen AS (
+           SELECT d.problem_id, d.ext_id, d.position FROM dataset_problems d
+           WHERE d.dataset_id = @datasetId AND (@split IS NULL OR d.split = @split)
+             AND EXISTS (SELECT 1 FROM solutions s WHERE s.problem_id = d.problem_id AND (@policyId IS NULL OR s.model_id = @policyId))
+           ORDER BY d.position LIMIT @limit)`;
+    const candidates = `chosen c JOIN solutions s ON s.problem_id = c.problem_id AND (@policyId IS NULL OR s.model_id = @policyId)`;
+    const cands = prep(this.db, `${chosen} SELECT c.problem_id, c.ext_id, s.id, s.verdict FROM ${candidates} ORDER BY c.position, s.id`).all(params) as CandidateRow[];
+    const scores = new Map<number, (number | null)[]>();
+    if (q.prmId !== null) {
+      const rows = prep(this.db, `${chosen} SELECT ss.solution_id, ss.idx, ss.score FROM ${candidates} JOIN step_scores ss ON ss.model_id = @prmId AND ss.solution_id = s.id`)
+        .raw(true)
+        .all(params) as [number, number, number][];
+      for (const [id, idx, score] of rows) {
+        let arr = scores.get(id);
+        if (!arr) scores.set(id, (arr = []));
+        arr[idx] = score;
+      }
+      // a step left unscored (a gap) reads as null, not a hole
+      for (const arr of scores.values()) for (let i = 0; i < arr.length; i++) if (arr[i] === undefined) arr[i] = null;
+    }
+    const stepCount = prep(this.db, 'SELECT count(*) AS n FROM steps WHERE solution_id = ?');
+    const blank = (id: number): null[] => Array.from({ length: (stepCount.get(id) as { n: number }).n }, () => null);
+    const out: HeatmapRow[] = [];
+    for (let i = 0; i < cands.length; ) {
+      let j = i;
+      while (j < cands.length && cands[j].problem_id === cands[i].problem_id) j++;
+      const group = cands.slice(i, j);
+      let pick = group[0];
+      if (q.pick !== 'first') {
+        const sign = q.pick === 'best' ? 1 : -1;
+        let bestKey = -Infinity;
+        for (const c of group) {
+          const sc = scores.get(c.id);
+          if (!sc) continue;
+          const key = sign * minScore(sc);
+          if (key > bestKey) {
+            bestKey = key;
+            pick = c;
+          }
+        }
+      }
+      out.push({
+        problemId: pick.problem_id,
+        extId: pick.ext_id,
+        solutionId: pick.id,
+        verdict: pick.verdict,
+        candidates: group.length,
+        scores: scores.get(pick.id) ?? blank(pick.id),
+      });
+      i = j;
+    }
+    return { rows: out, problems };
+  }
+
+  /**
+   * The Monte-Carlo value of each step of a problem's solutions, where one is known: from an annotation
+   * made of that solution (its curated soft label), else from a search tree of the problem that explored
+   * the same step prefix (the node's MC; with several, the one with the most rollouts). null elsewhere.
+   */
+  stepMc(problemId: number, solutions: readonly { id: number; steps: readonly string[] }[]): Map<number, (number | null)[]> {
+    const out = new Map<number, (number | null)[]>();
+    if (solutions.length === 0) return out;
+    const annotations = new AnnotationsRepo(this.db);
+    const linked = this.db.prepare('SELECT id FROM annotations WHERE solution_id = ? ORDER BY id DESC LIMIT 1');
+    let prefixes: Map<string, number> | null = null;
+    for (const s of solutions) {
+      const ann = linked.get(s.id) as { id: number } | undefined;
+      if (ann) {
+        const steps = annotations.get(ann.id).steps;
+        out.set(s.id, s.steps.map((_, i) => steps[i]?.softLabel ?? null));
+        continue;
+      }
+      prefixes ??= this.nodePrefixMc(problemId);
+      const values: (number | null)[] = [];
+      for (let i = 0; i < s.steps.length; i++) values.push(prefixes.get(stepKey(s.steps.slice(0, i + 1))) ?? null);
+      out.set(s.id, values);
+    }
+    return out;
+  }
+
+  /** Every step prefix the problem's search trees hold with an MC value -> that value (most rollouts wins). */
+  private nodePrefixMc(problemId: number): Map<string, number> {
+    const nodes = this.db
+      .prepare(
+        `SELECT n.id, n.parent_id AS parentId, n.step_text AS stepText, n.mc, n.rollouts, n.meta
+         FROM searches r JOIN tree_nodes n ON n.search_id = r.id WHERE r.problem_id = ? ORDER BY n.id`,
+      )
+      .all(problemId) as { id: number; parentId: number | null; stepText: string; mc: number | null; rollouts: number; meta: string | null }[];
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const prefix = new Map<number, string[]>();
+    const own = (n: (typeof nodes)[number]): string[] => {
+      const m = fromJson<{ steps?: unknown } | null>(n.meta, null);
+      if (m && Array.isArray(m.steps) && m.steps.every((x) => typeof x === 'string')) return m.steps as string[];
+      return n.stepText === '' ? [] : [n.stepText];
+    };
+    const prefixOf = (n: (typeof nodes)[number]): string[] => {
+      const hit = prefix.get(n.id);
+      if (hit) return hit;
+      const parent = n.parentId === null ? undefined : byId.get(n.parentId);
+      const p = [...(parent ? prefixOf(parent) : []), ...own(n)];
+      prefix.set(n.id, p);
+      return p;
+    };
+    const best = new Map<string, { mc: number; rollouts: number }>();
+    for (const n of nodes) {
+      const p = prefixOf(n);
+      if (n.mc === null || p.length === 0) continue;
+      const key = stepKey(p);
+      const had = best.get(key);
+      if (!had || n.rollouts > had.rollouts) best.set(key, { mc: n.mc, rollouts: n.rollouts });
+    }
+    return new Map([...best].map(([k, v]) => [k, v.mc]));
+  }
+
+  /** PRMs that scored any solution of a dataset (optionally a split): model ids, most recently registered last. */
+  datasetScorers(datasetId: number, split?: string): number[] {
+    return (
+      this.db
+        .prepare(
+          // per PRM, stops at the first scored solution of the dataset
+          `SELECT m.id FROM models m WHERE m.role = 'prm' AND EXISTS (
+             SELECT 1 FROM dataset_problems d JOIN solutions s ON s.problem_id = d.problem_id
+             JOIN step_scores ss ON ss.model_id = m.id AND ss.solution_id = s.id
+             WHERE d.dataset_id = ? AND (? IS NULL OR d.split = ?)) ORDER BY m.id`,
+        )
+        .all(datasetId, split ?? null, split ?? null) as { id: number }[]
+    ).map((r) => r.id);
+  }
+}
+
+/** Aggregations whose value stays in [0, 1], so a conflict's gap against the verdict is comparable. */
+export type BoundedAggregator = Extract<Aggregator, 'min' | 'last' | 'product' | 'mean' | 'max'>;
+
+export interface SolutionConflictRow {
+  solutionId: number;
+  problemId: number;
+  question: string;
+  verdict: Verdict;
+  kind: 'wrong-top' | 'correct-bottom' | 'correct-low';
+  score: number;
+  rank: number;
+  candidates: number;
+  gap: number;
+  steps: number;
+  weakestStep: number;
 }

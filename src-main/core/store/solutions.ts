@@ -1,7 +1,7 @@
 import type { Verdict } from '../../../src-shared/domain';
 import { NotFoundError } from '../errors';
 import type { DB } from './db';
-import { nowIso } from './db';
+import { nowIso, prep } from './db';
 import { fromJson, toJson } from './json';
 
 export interface NewSolution {
@@ -71,6 +71,11 @@ export class SolutionsRepo {
 
   forProblem(problemId: number): Solution[] {
     return (this.db.prepare('SELECT * FROM solutions WHERE problem_id = ? ORDER BY id').all(problemId) as SolutionRow[]).map((r) => this.hydrate(r));
+  }
+
+  /** A solution's step texts in order (empty for an unknown id). */
+  stepTexts(solutionId: number): string[] {
+    return (prep(this.db, 'SELECT text FROM steps WHERE solution_id = ? ORDER BY idx').all(solutionId) as { text: string }[]).map((r) => r.text);
   }
 
   setOrm(solutionId: number, orm: unknown): void {

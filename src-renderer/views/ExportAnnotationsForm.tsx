@@ -1,0 +1,96 @@
+// Exports annotations as PRM training data from the UI: dataset, annotation set, format, the curation
+// filter (all / curated only / uncurated only), original labels instead of curated ones, rejected paths
+// kept or not, and the output file (a path on the machine running the core).
+import { useEffect, useState } from 'react';
+import { AnnotationExportFormat } from '../../src-shared/domain';
+import { ErrorNote } from '../components/ErrorNote';
+import { useApp } from '../store';
+
+type Curation = 'all' | 'curated' | 'uncurated';
+
+export function ExportAnnotationsForm() {
+  const datasets = useApp((s) => s.datasets);
+  const loadDatasets = useApp((s) => s.loadDatasets);
+  const annotations = useApp((s) => s.annotations);
+  const run = useApp((s) => s.exportAnnotations);
+  const result = useApp((s) => s.exportResult);
+  const error = useApp((s) => s.exportError);
+  const [dataset, setDataset] = useState('');
+  const [setName, setSetName] = useState('');
+  const [format, setFormat] = useState<AnnotationExportFormat>('trl');
+  const [curation, setCuration] = useState<Curation>('all');
+  const [original, setOriginal] = useState(false);
+  const [includeRejected, setIncludeRejected] = useState(false);
+  const [out, setOut] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (datasets.length === 0) void loadDatasets();
+  }, [datasets.length, loadDatasets]);
+  const sets = [...new Set(annotations.map((a) => a.setName))];
+  const chosenDataset = dataset || datasets[0]?.name || '';
+  return (
+    <details className="export-form" data-testid="export-annotations">
+      <summary>Export annotations</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          void run({ dataset: chosenDataset, format, out: out.trim(), curation, labels: original ? 'original' : 'curated', includeRejected, ...(setName ? { setName } : {}) }).finally(() => setBusy(false));
+        }}
+      >
+        <label>
+          Dataset{' '}
+          <select aria-label="Dataset" value={chosenDataset} onChange={(e) => setDataset(e.target.value)}>
+            {datasets.map((d) => (
+              <option key={d.id}>{d.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Set{' '}
+          <select aria-label="Annotation set" value={setName} onChange={(e) => setSetName(e.target.value)}>
+            <option value="">every set</option>
+            {sets.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Format{' '}
+          <select aria-label="Format" value={format} onChange={(e) => setFormat(e.target.value as AnnotationExportFormat)}>
+            {AnnotationExportFormat.options.map((f) => (
+              <option key={f}>{f}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Filter{' '}
+          <select aria-label="Curation filter" value={curation} onChange={(e) => setCuration(e.target.value as Curation)}>
+            <option value="all">all (curated labels applied)</option>
+            <option value="curated">curated only</option>
+            <option value="uncurated">uncurated only</option>
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={original} onChange={(e) => setOriginal(e.target.checked)} /> original labels and texts
+        </label>
+        <label>
+          <input type="checkbox" checked={includeRejected} onChange={(e) => setIncludeRejected(e.target.checked)} /> include rejected paths
+        </label>
+        <label className="export-out">
+          Output file{' '}
+          <input type="text" aria-label="Output file" placeholder="/path/to/prm-train.jsonl" value={out} onChange={(e) => setOut(e.target.value)} />
+        </label>
+        <button type="submit" className="primary" disabled={busy || !chosenDataset || out.trim() === ''}>
+          Export
+        </button>
+      </form>
+      {error && <ErrorNote message={error} />}
+      {result && (
+        <p className="small" role="status" data-testid="export-result">
+          Wrote {result.written} annotation{result.written === 1 ? '' : 's'} to <span className="mono">{result.path}</span>
+        </p>
+      )}
+    </details>
+  );
+}

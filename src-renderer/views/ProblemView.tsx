@@ -1,0 +1,239 @@
+// One problem in full: its images (a missing or unreadable file named inline, the rest still works), the
+// question and gold answer rendered with KaTeX, its stored solutions grouped by the model that wrote
+// them with verdicts, each step's PRM score(s) and MC value, and the solutions × steps heatmap. A step
+// reached from a heatmap cell is highlighted and scrolled into view.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Output } from '../../src-shared/api';
+import type { ModelRecord, ScoredSolution } from '../../src-shared/domain';
+import { ErrorNote } from '../components/ErrorNote';
+import { describeError } from '../errors';
+import { colourOf } from '../heatmap/scale';
+import { MathText } from '../math/MathText';
+import { useApp, useConnection } from '../store';
+import { StepHeatmap } from './CandidateHeatmap';
+
+type Detail = Output<'problems.detail'>;
+type ImageState = 'missing' | 'undecodable';
+
+const short = (hash: string): string => `${hash.slice(0, 12)}…`;
+
+function MissingImage({ hash, state, index }: { hash: string; state: ImageState; index: number }) {
+  return (
+    <div className="image-missing" role="note" data-testid="image-missing" data-hash={hash}>
+      <strong>Image {index + 1} {state === 'missing' ? 'is missing' : 'could not be decoded'}</strong> (sha256 <span className="mono">{hash}</span>).{' '}
+      {state === 'missing'
+        ? "Its file is gone from this workspace's image store (images/" + hash.slice(0, 2) + '/). Re-import the file this problem came from to restore it; the rest of the problem is shown without it.'
+        : 'The stored file is not an image the browser can read: re-import the source file, or replace the image in the source and import again.'}
+    </div>
+  );
+}
+
+function ProblemImages({ detail }: { detail: Detail }) {
+  const { imageUrl } = useConnection();
+  const [broken, setBroken] = useState<Set<string>>(new Set());
+  const missing = new Set(detail.missingImages);
+  if (detail.problem.images.length === 0) return null;
+  return (
+    <div className="problem-images">
+      {detail.problem.images.map((img, i) =>
+        missing.has(img.hash) || broken.has(img.hash) ? (
+          <MissingImage key={img.hash} hash={img.hash} index={i} state={missing.has(img.hash) ? 'missing' : 'undecodable'} />
+        ) : (
+          <figure key={img.hash}>
+            <img
+              src={imageUrl(img.hash)}
+              alt={`Image ${i + 1} of problem ${detail.problem.extId}`}
+              onError={() => setBroken((b) => new Set(b).add(img.hash))}
+              // a small figure scaled up stays sharp
+              className={img.width < 160 ? 'upscaled' : undefined}
+            />
+            <figcaption>
+              {img.width}×{img.height} {img.mime} · <span className="mono">{short(img.hash)}</span>
+            </figcaption>
+          </figure>
+        ),
+      )}
+    </div>
+  );
+}
+
+function ScoreChip({ label, value }: { label: string; value: number | null | undefined }) {
+  if (value === null || value === undefined) return null;
+  return (
+    <span className="score-chip" style={{ background: colourOf(value), color: value < 0.15 || value > 0.8 ? '#fff' : '#111' }} title={`${label}: ${value.toFixed(4)}`}>
+      {label} {value.toFixed(3)}
+    </span>
+  );
+}
+
+function SolutionCard({ s, prms, current, currentStep }: { s: ScoredSolution; prms: string[]; current: boolean; currentStep?: number }) {
+  const ref = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (current && currentStep !== undefined) ref.current?.scrollIntoView({ block: 'center' });
+  }, [current, currentStep]);
+  return (
+    <article className={current ? 'solution-card current' : 'solution-card'} data-testid="solution" data-solution-id={s.id} data-verdict={s.verdict ?? 'none'}>
+      <header>
+        <span className="mono small">#{s.id}</span>
+        <span className={`verdict-${s.verdict ?? 'none'}`}>{s.verdict ?? 'not verified'}</span>
+        <span>
+          answer <span className="mono">{s.finalAnswer ?? '–'}</span>
+        </span>
+        <span className="muted small">{s.origin}</span>
+      </header>
+      {s.steps.length === 0 && <p className="muted small">No steps stored for this solution.</p>}
+      <ol>
+        {s.steps.map((st, i) => (
+          <li key={i} ref={current && i === currentStep ? ref : undefined} className={current && i === currentStep ? 'current' : undefined} data-step={i}>
+            <MathText text={st.text} />
+            {prms.map((p) => (
+              <ScoreChip key={p} label={prms.length > 1 ? p : 'PRM'} value={s.scores[p]?.[i]} />
+            ))}
+            <ScoreChip label="MC" value={s.mc?.[i]} />
+            {st.goldLabel !== null && <span className="muted small"> · gold {st.goldLabel ? 'right' : 'wrong'}</span>}
+          </li>
+        ))}
+      </ol>
+    </article>
+  );
+}
+
+export function ProblemView({ id, solution, step, dataset }: { id: number; solution?: number; step?: number; dataset: string | null }) {
+  const { api } = useConnection();
+  const navigate = useApp((s) => s.navigate);
+  const go = useApp((s) => s.go);
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [solutions, setSolutions] = useState<ScoredSolution[] | null>(null);
+  const [models, setModels] = useState<ModelRecord[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [solError, setSolError] = useState<string | null>(null);
+  const [prm, setPrm] = useState<string | null>(null);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    setDetail(null);
+    setSolutions(null);
+    api['problems.detail']({ id }).then(
+      (d) => live && (setDetail(d), setError(null)),
+      (e: unknown) => live && setError(describeError(e)),
+    );
+    // solutions load on their own: a failure there leaves the problem readable
+    api['solutions.forProblem']({ problemId: id }).then(
+      (s) => live && (setSolutions(s), setSolError(null)),
+      (e: unknown) => live && setSolError(describeError(e)),
+    );
+    api['models.list']({}).then(
+      (m) => live && setModels(m),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id, reload]);
+
+  const prms = useMemo(() => [...new Set((solutions ?? []).flatMap((s) => Object.keys(s.scores)))].sort(), [solutions]);
+  const shownPrm = prm && prms.includes(prm) ? prm : prms[0] ?? null;
+  const groups = useMemo(() => {
+    const name = (mid: number | null) => {
+      const m = models.find((x) => x.id === mid);
+      return m ? `${m.name}@${m.version}` : mid === null ? 'no model (imported)' : `model ${mid}`;
+    };
+    const byModel = new Map<string, ScoredSolution[]>();
+    for (const s of solutions ?? []) byModel.set(name(s.modelId), [...(byModel.get(name(s.modelId)) ?? []), s]);
+    return [...byModel];
+  }, [solutions, models]);
+
+  const back = () => (dataset ? go('problems', dataset) : go('problems'));
+  const openStep = (sol: number, st: number) => navigate({ view: 'problems', dataset, focus: { kind: 'problem', id, solution: sol, step: st } });
+
+  if (error) {
+    return (
+      <section className="problem-view">
+        <button type="button" className="link" onClick={back}>
+          ← Problems{dataset ? ` in ${dataset}` : ''}
+        </button>
+        <ErrorNote message={error} onRetry={() => setReload((n) => n + 1)} />
+      </section>
+    );
+  }
+  if (!detail) return <p className="muted">Loading problem…</p>;
+  const p = detail.problem;
+  return (
+    <section className="problem-view" aria-labelledby="problem-title">
+      <div className="view-head">
+        <h2 id="problem-title">
+          Problem <span className="mono">{p.extId}</span>
+          {dataset && <span className="muted"> in {dataset}</span>}
+        </h2>
+        <div>
+          <button type="button" className="link" onClick={back}>
+            ← Problems{dataset ? ` in ${dataset}` : ''}
+          </button>
+          {dataset && (
+            <>
+              {' · '}
+              <button type="button" className="link" onClick={() => navigate({ view: 'problems', dataset, focus: { kind: 'heatmap' } })}>
+                Dataset heatmap
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+      <div className="muted small">
+        {p.split ? `split ${p.split} · ` : ''}
+        {p.answerType} answer{p.source ? ` · source ${p.source}` : ''} · id {p.id}
+      </div>
+      <ProblemImages detail={detail} />
+      <div className="question-text" data-testid="question">
+        <MathText text={p.question} />
+      </div>
+      <div className="gold">
+        Gold answer: <MathText text={p.answer || '(none)'} className="mono" />
+      </div>
+
+      <h3>Solutions</h3>
+      {solError && <ErrorNote message={solError} onRetry={() => setReload((n) => n + 1)} />}
+      {solutions && solutions.length === 0 && (
+        <p className="muted">No stored solutions for this problem yet: run a generate or Best-of-N job on its dataset (Jobs).</p>
+      )}
+      {solutions && solutions.length > 0 && (
+        <>
+          <p className="muted small">
+            {solutions.length} solutions, {solutions.filter((s) => s.verdict === 'correct').length} verified correct.
+            {prms.length > 1 && (
+              <label>
+                {' '}
+                heatmap PRM{' '}
+                <select aria-label="PRM" value={shownPrm ?? ''} onChange={(e) => setPrm(e.target.value)}>
+                  {prms.map((x) => (
+                    <option key={x}>{x}</option>
+                  ))}
+                </select>
+              </label>
+            )}
+          </p>
+          {solutions.some((s) => s.steps.length > 0) && (
+            <StepHeatmap
+              rows={solutions}
+              prm={shownPrm ?? 'none has scored these'}
+              onOpen={openStep}
+              current={solution !== undefined && step !== undefined ? { sol: solution, step } : undefined}
+            />
+          )}
+          {groups.map(([model, sols]) => (
+            <div className="model-group" key={model} data-testid="model-group">
+              <h4>
+                {model} <span className="muted small">· {sols.length} solutions, {sols.filter((s) => s.verdict === 'correct').length} correct</span>
+              </h4>
+              {sols.map((s) => (
+                <SolutionCard key={s.id} s={s} prms={prms} current={s.id === solution} currentStep={s.id === solution ? step : undefined} />
+              ))}
+            </div>
+          ))}
+        </>
+      )}
+      {!solutions && !solError && <p className="muted">Loading solutions…</p>}
+    </section>
+  );
+}
