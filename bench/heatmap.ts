@@ -2,12 +2,12 @@
 // Problems view) to the first drawn canvas frame (API call, sorting, layout, canvas), against the goal the
 // UI issue sets (< 200 ms). The workspace is synthetic, written through the store: two solutions of 20
 // steps per problem, one PRM's scores of every step. There is no second implementation to compare with.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ensureRendererBuilt, rendererDir } from '../test/helpers/renderer';
 import { createRng } from '../src-main/core/rng';
 import type { NewSolution } from '../src-main/core/store/solutions';
 import { openWorkbench } from '../src-main/core/workbench';
@@ -21,10 +21,7 @@ export async function benchHeatmap(opts: { problems?: number; steps?: number; re
   const S = opts.steps ?? 20;
   const repeats = opts.repeats ?? 5;
   if (!existsSync('/usr/bin/chromium')) return ['dataset heatmap: skipped (no /usr/bin/chromium; apt-get install -y chromium)'];
-  const rendererDir = process.env.STEPLAB_RENDERER_OUT || join(ROOT, 'dist', 'renderer');
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', rendererDir, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'steplab-bench-heatmap-'));
   const wb = openWorkbench(join(dir, 'ws'), { create: true });
   const { store } = wb;

@@ -1,11 +1,11 @@
 // The tree explorer in Chromium on a 10,000-node search tree: time from opening the search to the first
 // drawn frame (API call, layout, canvas), and frames per second while dragging the tree. Against the
 // goals the UI issue sets (< 200 ms, >= 30 fps); there is no second implementation to compare with.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { ensureRendererBuilt, rendererDir } from '../test/helpers/renderer';
 import { startHost } from '../src-main/server';
 import { batchRef, type NewNode } from '../src-main/core/store/trees';
 import { openWorkbench } from '../src-main/core/workbench';
@@ -39,11 +39,7 @@ export async function benchUi(opts: { nodes?: number; repeats?: number } = {}): 
   const N = opts.nodes ?? 10_000;
   const repeats = opts.repeats ?? 3;
   if (!existsSync('/usr/bin/chromium')) return ['tree explorer: skipped (no /usr/bin/chromium; apt-get install -y chromium)'];
-  // STEPLAB_RENDERER_OUT: a renderer build elsewhere than dist/renderer (as the e2e tests take it)
-  const rendererDir = process.env.STEPLAB_RENDERER_OUT || join(ROOT, 'dist', 'renderer');
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', rendererDir, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'steplab-bench-ui-'));
   const wb = openWorkbench(join(dir, 'ws'), { create: true });
   // a bushy tree like a long OmegaPRM run: branching 2-6, MC values and visits varied

@@ -10,6 +10,7 @@ import { useApp } from '../store';
 import { labelKey, stepAtNode, subtreeSteps, type LabelKey } from '../store/curation';
 import { BulkBar } from './CurationBulkBar';
 import { ExportAnnotationsForm } from './ExportAnnotationsForm';
+import { SoftLabelForm } from './SoftLabelForm';
 import './CurationPanel.css';
 
 // Monaco is loaded only when a step's text is edited
@@ -65,7 +66,6 @@ function LabelRow({ a, stepIdx, onEditText }: { a: AnnotationRecord; stepIdx: nu
   const key = labelKey(a.id, stepIdx);
   const selected = useApp((s) => s.selection.includes(key));
   const toggle = useApp((s) => s.toggleLabel);
-  const [soft, setSoft] = useState('');
   return (
     <div className={`label-row${a.rejected ? ' rejected' : ''}`} data-testid={`label-${a.id}-${stepIdx}`}>
       <div className="label-line">
@@ -98,17 +98,7 @@ function LabelRow({ a, stepIdx, onEditText }: { a: AnnotationRecord; stepIdx: nu
         <button type="button" onClick={() => void relabel(a.id, stepIdx, 0)}>
           Mark bad
         </button>
-        <form
-          className="soft-form"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void relabel(a.id, stepIdx, soft.trim() === '' ? Number.NaN : Number(soft)).then((ok) => ok && setSoft(''));
-          }}
-        >
-          <input type="number" min={0} max={1} step={0.01} placeholder="0..1" aria-label={`soft label for path ${a.id} step ${stepIdx + 1}`} value={soft} onChange={(e) => setSoft(e.target.value)} />
-          <button type="submit">Set</button>
-        </form>
+        <SoftLabelForm label={`soft label for path ${a.id} step ${stepIdx + 1}`} button="Set" onSet={(value) => relabel(a.id, stepIdx, value)} />
         <button type="button" onClick={() => void setPathState(a.id, a.rejected ? 'accept' : 'reject')}>
           {a.rejected ? 'Accept path' : 'Reject path'}
         </button>

@@ -2,8 +2,7 @@
 // search with the bundled policy, PRM scores), the headless host and Debian's chromium with every browser
 // error collected. Each e2e file builds its own; STEPLAB_RENDERER_OUT points the build somewhere else
 // (so that two builds never race on dist/renderer).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,25 +12,10 @@ import { startHost, type Host } from '../../src-main/server';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const screenshots = join(import.meta.dirname, '__screenshots__');
-export const rendererDir = process.env.STEPLAB_RENDERER_OUT || join(root, 'dist', 'renderer');
+import { rendererDir } from '../helpers/renderer';
+
+export { ensureRendererBuilt, rendererDir } from '../helpers/renderer';
 const CHROMIUM = '/usr/bin/chromium';
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((m, name) => Math.max(m, newestMtime(join(path, name))), st.mtimeMs);
-}
-
-/** Builds the renderer when there is no build or the sources changed after it. */
-export function ensureRendererBuilt(): void {
-  const index = join(rendererDir, 'index.html');
-  const sources = Math.max(newestMtime(join(root, 'src-renderer')), newestMtime(join(root, 'src-shared')), statSync(join(root, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', rendererDir, '--emptyOutDir'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
 
 export interface DemoWorkspace {
   tmp: string;

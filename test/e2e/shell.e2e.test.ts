@@ -3,17 +3,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModel } from '../../src-main/core/models/registry';
 import { openWorkbench, type Workbench } from '../../src-main/core/workbench';
 import { startHost, type Host } from '../../src-main/server';
-import { ensureRendererBuilt, rendererDir } from './setup';
+import { ensureRendererBuilt, openBrowser, rendererDir, type BrowserSession } from './setup';
 
 const root = join(import.meta.dirname, '..', '..');
 const screenshots = join(import.meta.dirname, '__screenshots__');
-const CHROMIUM = '/usr/bin/chromium';
 
 /** A small figure (a square with a shaded quarter), so the thumbnail has something to show. */
 function figurePng(): Promise<Buffer> {
@@ -27,10 +26,10 @@ function figurePng(): Promise<Buffer> {
 let tmp: string;
 let wb: Workbench;
 let host: Host;
-let browser: Browser;
+let session: BrowserSession;
 let page: Page;
 const problems: string[] = [];
-const browserErrors: string[] = [];
+let browserErrors: string[] = [];
 
 beforeAll(async () => {
   ensureRendererBuilt();
@@ -53,30 +52,14 @@ beforeAll(async () => {
   if (finished.state !== 'done') throw new Error(`setup import ${finished.state}: ${finished.error}`);
   host = await startHost({ workbench: wb, rendererDir });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // CSP violations reach the console too; the event names the directive even when the console text changes
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
-    });
-  });
-  page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') browserErrors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => browserErrors.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => browserErrors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) browserErrors.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
+  session = await openBrowser();
+  page = session.page;
+  browserErrors = session.errors;
+
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.close();
   await host?.close();
   await wb?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { demoCheckable, problemImage } from '../inference/generateJob';
 import { loadModel } from '../inference/model';
 import type { JobHandler } from '../jobs/types';
 import type { Store } from '../store';
-import type { TreeNode } from '../store/trees';
+import { nodePrefixes, type TreeNode } from '../store/trees';
 import { processBenchF1, stepF1, type ScoredSolution, type StepF1Result, type ProcessBenchResult } from './metrics';
 import { PrmScorer, type ScoreItem } from './scorer';
 
@@ -69,27 +69,6 @@ export async function openPrm(store: Store, ref: string): Promise<{ scorer: PrmS
     await model.release();
     throw e;
   }
-}
-
-/** Every node's whole step prefix (ancestors' steps, then its own). */
-export function nodePrefixes(nodes: readonly TreeNode[], delimiter: string): Map<number, string[]> {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const out = new Map<number, string[]>();
-  const own = (n: TreeNode): string[] => {
-    const m = n.meta as { steps?: unknown } | null;
-    if (m && Array.isArray(m.steps) && m.steps.every((s) => typeof s === 'string')) return m.steps as string[];
-    return n.stepText === '' ? [] : n.stepText.split(delimiter);
-  };
-  const prefix = (n: TreeNode): string[] => {
-    const hit = out.get(n.id);
-    if (hit) return hit;
-    const parent = n.parentId === null ? undefined : byId.get(n.parentId);
-    const p = [...(parent ? prefix(parent) : []), ...own(n)];
-    out.set(n.id, p);
-    return p;
-  };
-  nodes.forEach(prefix);
-  return out;
 }
 
 export const scoreJob: JobHandler<ScoreConfig, ScoreResult> = {

@@ -6,6 +6,7 @@ import { AnnotationsRepo } from './annotations';
 import type { DB } from './db';
 import { prep } from './db';
 import { fromJson } from './json';
+import { nodePrefixes } from './trees';
 
 /** How the dataset heatmap picks one solution per problem. */
 export type HeatmapPick = 'best' | 'worst' | 'first';
@@ -277,24 +278,10 @@ export class ScoresRepo {
          FROM searches r JOIN tree_nodes n ON n.search_id = r.id WHERE r.problem_id = ? ORDER BY n.id`,
       )
       .all(problemId) as { id: number; parentId: number | null; stepText: string; mc: number | null; rollouts: number; meta: string | null }[];
-    const byId = new Map(nodes.map((n) => [n.id, n]));
-    const prefix = new Map<number, string[]>();
-    const own = (n: (typeof nodes)[number]): string[] => {
-      const m = fromJson<{ steps?: unknown } | null>(n.meta, null);
-      if (m && Array.isArray(m.steps) && m.steps.every((x) => typeof x === 'string')) return m.steps as string[];
-      return n.stepText === '' ? [] : [n.stepText];
-    };
-    const prefixOf = (n: (typeof nodes)[number]): string[] => {
-      const hit = prefix.get(n.id);
-      if (hit) return hit;
-      const parent = n.parentId === null ? undefined : byId.get(n.parentId);
-      const p = [...(parent ? prefixOf(parent) : []), ...own(n)];
-      prefix.set(n.id, p);
-      return p;
-    };
+    const prefixes = nodePrefixes(nodes.map((n) => ({ ...n, meta: fromJson<unknown>(n.meta, null) })));
     const best = new Map<string, { mc: number; rollouts: number }>();
     for (const n of nodes) {
-      const p = prefixOf(n);
+      const p = prefixes.get(n.id)!;
       if (n.mc === null || p.length === 0) continue;
       const key = stepKey(p);
       const had = best.get(key);

@@ -315,3 +315,28 @@ function hydrate(r: NodeRow): TreeNode {
     meta: fromJson<unknown>(r.meta, null),
   };
 }
+
+/**
+ * Every node's whole step prefix: its ancestors' steps, then its own (meta.steps when the search stored
+ * them, else its text split by `delimiter`, or whole when none is given).
+ */
+export function nodePrefixes(nodes: readonly { id: number; parentId: number | null; stepText: string; meta: unknown }[], delimiter?: string): Map<number, string[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const out = new Map<number, string[]>();
+  const own = (n: (typeof nodes)[number]): string[] => {
+    const m = n.meta as { steps?: unknown } | null;
+    if (m && Array.isArray(m.steps) && m.steps.every((x) => typeof x === 'string')) return m.steps as string[];
+    if (n.stepText === '') return [];
+    return delimiter === undefined ? [n.stepText] : n.stepText.split(delimiter);
+  };
+  const prefix = (n: (typeof nodes)[number]): string[] => {
+    const hit = out.get(n.id);
+    if (hit) return hit;
+    const parent = n.parentId === null ? undefined : byId.get(n.parentId);
+    const p = [...(parent ? prefix(parent) : []), ...own(n)];
+    out.set(n.id, p);
+    return p;
+  };
+  nodes.forEach(prefix);
+  return out;
+}
