@@ -292,7 +292,12 @@ export class WorkbenchHolder implements WorkspaceControl {
     this.remember(next.store.paths.dir);
     await this.idle(prev);
     this.owned.delete(prev);
-    await prev.close();
+    try {
+      await prev.close();
+    } catch (e) {
+      // the switch has happened: a failure to close the old workspace is reported, not thrown at the caller
+      this.opts.onError?.(e);
+    }
     for (const l of this.switchListeners) l(next.store.paths.dir);
     return this.info();
   }

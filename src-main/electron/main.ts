@@ -3,7 +3,7 @@
 // calls over IPC from the trusted window only, and pushes job and workspace events to it. Every decision is
 // a plain function in shell.ts, tested in Node; this file only wires them to Electron.
 // Not exercised on the development machines: Electron's binary cannot be downloaded there.
-import { app, BrowserWindow, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,8 +93,13 @@ app.on('before-quit', (e) => {
   void holder.close().finally(() => app.quit());
 });
 
-app.whenReady().then(start, (err) => {
-  console.error(err);
-  app.exit(1);
-});
+// a workspace that cannot be opened (not a workspace, a newer schema) is said in a dialog: there is no window yet
+app
+  .whenReady()
+  .then(start)
+  .catch((err: unknown) => {
+    console.error(err);
+    dialog.showErrorBox('Steplab could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
 app.on('window-all-closed', () => app.quit());

@@ -62,6 +62,8 @@ export function MonacoEditor(props: MonacoEditorProps) {
   // the texts this editor reported that the caller has not yet passed back: a `value` among them is our
   // own echo, maybe of an older keystroke, not a change from outside (setting it would drop newer ones)
   const reported = useRef<string[]>([]);
+  /** true while the caller's value is being set: that change is not the researcher's typing */
+  const settingValue = useRef(false);
 
   useEffect(() => {
     let live = true;
@@ -111,6 +113,7 @@ export function MonacoEditor(props: MonacoEditorProps) {
     };
     const subs = [
       model.onDidChangeContent(() => {
+        if (settingValue.current) return;
         const text = model.getValue();
         reported.current = [...reported.current.slice(-200), text];
         callbacks.current.onChange?.(text);
@@ -147,7 +150,15 @@ export function MonacoEditor(props: MonacoEditorProps) {
       reported.current = reported.current.slice(echo + 1);
       return;
     }
-    if (model.getValue() !== value) model.setValue(value);
+    if (model.getValue() === value) return;
+    // a change from outside (a form field): what the editor reported before is no longer pending
+    reported.current = [];
+    settingValue.current = true;
+    try {
+      model.setValue(value);
+    } finally {
+      settingValue.current = false;
+    }
   }, [value, mod]);
 
   useEffect(() => {

@@ -91,6 +91,9 @@ export const createCurationSlice =
       set({ curationError: describeError(e) });
       return false;
     };
+    /** the search whose annotations (and undo history) are loaded, and whether an undo or redo is in flight */
+    let loadedSearch: number | null = null;
+    let stepping = false;
     return {
       annotations: [],
       curationError: null,
@@ -103,10 +106,14 @@ export const createCurationSlice =
       exportResult: null,
       exportError: null,
       async loadAnnotations(searchId) {
+        // undo and redo act on this search's edits only; another search starts a fresh history
+        if (loadedSearch !== searchId) set({ undoStack: [], redoStack: [], selection: [] });
+        loadedSearch = searchId;
         try {
-          set({ annotations: await api['annotations.forSearch']({ searchId }), curationError: null });
+          const annotations = await api['annotations.forSearch']({ searchId });
+          if (loadedSearch === searchId) set({ annotations, curationError: null });
         } catch (e) {
-          set({ annotations: [], curationError: describeError(e) });
+          if (loadedSearch === searchId) set({ annotations: [], curationError: describeError(e) });
         }
       },
       async applyEdits(edits) {
@@ -144,22 +151,28 @@ export const createCurationSlice =
       },
       async undo() {
         const batch = get().undoStack.at(-1);
-        if (batch === undefined) return;
+        if (batch === undefined || stepping) return;
+        stepping = true;
         try {
           const r = await api['annotations.undo']({ batch });
           set((st) => ({ ...merge(r.annotations)(st), undoStack: st.undoStack.slice(0, -1), redoStack: [...st.redoStack, batch], curationError: null }));
         } catch (e) {
           failed(e);
+        } finally {
+          stepping = false;
         }
       },
       async redo() {
         const batch = get().redoStack.at(-1);
-        if (batch === undefined) return;
+        if (batch === undefined || stepping) return;
+        stepping = true;
         try {
           const r = await api['annotations.redo']({ batch });
           set((st) => ({ ...merge(r.annotations)(st), redoStack: st.redoStack.slice(0, -1), undoStack: [...st.undoStack, batch], curationError: null }));
         } catch (e) {
           failed(e);
+        } finally {
+          stepping = false;
         }
       },
       setCurationComment(text) {

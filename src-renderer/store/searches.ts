@@ -50,78 +50,87 @@ export async function fetchTree(api: Api, id: number): Promise<OpenTree> {
 
 export const createSearchesSlice =
   (api: Api): StateCreator<AppState, [], [], SearchesSlice> =>
-  (set, get) => ({
-    searches: [],
-    searchesTotal: 0,
-    searchesLoaded: false,
-    searchesError: null,
-    tree: null,
-    treeError: null,
-    treeEvents: null,
-    eventsError: null,
-    compareCandidates: null,
-    comparison: null,
-    compareError: null,
-    selectedNode: null,
-    prms: [],
-    disagreements: null,
-    disagreementsError: null,
-    async loadSearches() {
-      try {
-        const [page, models] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), api['models.list']({})]);
-        const prms = models.filter((m) => m.role === 'prm').map((m) => `${m.name}@${m.version}`);
-        set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null, prms });
-      } catch (e) {
-        set({ searchesError: describeError(e) });
-      }
-    },
-    async loadDisagreements(prm) {
-      try {
-        set({ disagreements: await api['curation.disagreements']({ prm, limit: 100 }), disagreementsError: null });
-      } catch (e) {
-        set({ disagreementsError: describeError(e) });
-      }
-    },
-    async openSearch(id, node) {
-      try {
-        const tree = await fetchTree(api, id);
-        const keep = get().comparison?.trees[0].search.id === id;
-        set({ tree, treeError: null, selectedNode: node ?? null, treeEvents: null, eventsError: null, ...(keep ? {} : { comparison: null, compareError: null }) });
-        await get().loadAnnotations(id);
-      } catch (e) {
-        set({ treeError: describeError(e) });
-      }
-    },
-    selectNode(id) {
-      set({ selectedNode: id });
-    },
-    async loadEvents(searchId) {
-      try {
-        const items = await api['searches.events']({ id: searchId });
-        if (get().tree?.search.id === searchId) set({ treeEvents: { searchId, items }, eventsError: null });
-      } catch (e) {
-        set({ eventsError: describeError(e) });
-      }
-    },
-    async loadCompareCandidates(problemId) {
-      try {
-        const page = await api['searches.list']({ problemId, offset: 0, limit: 200 });
-        set({ compareCandidates: { problemId, items: page.items }, compareError: null });
-      } catch (e) {
-        set({ compareError: describeError(e) });
-      }
-    },
-    async compareWith(other) {
-      const tree = get().tree;
-      if (!tree) return;
-      try {
-        const [result, second] = await Promise.all([api['searches.compare']({ a: tree.search.id, b: other }), fetchTree(api, other)]);
-        set({ comparison: { result, trees: [tree, second] }, compareError: null });
-      } catch (e) {
-        set({ compareError: describeError(e) });
-      }
-    },
-    closeCompare() {
-      set({ comparison: null, compareError: null });
-    },
-  });
+  (set, get) => {
+    // the search (and the comparison) asked for last: a slower reply for an earlier request is dropped
+    let wantedTree: number | null = null;
+    let wantedCompare: number | null = null;
+    return {
+      searches: [],
+      searchesTotal: 0,
+      searchesLoaded: false,
+      searchesError: null,
+      tree: null,
+      treeError: null,
+      treeEvents: null,
+      eventsError: null,
+      compareCandidates: null,
+      comparison: null,
+      compareError: null,
+      selectedNode: null,
+      prms: [],
+      disagreements: null,
+      disagreementsError: null,
+      async loadSearches() {
+        try {
+          const [page, models] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), api['models.list']({})]);
+          const prms = models.filter((m) => m.role === 'prm').map((m) => `${m.name}@${m.version}`);
+          set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null, prms });
+        } catch (e) {
+          set({ searchesError: describeError(e) });
+        }
+      },
+      async loadDisagreements(prm) {
+        try {
+          set({ disagreements: await api['curation.disagreements']({ prm, limit: 100 }), disagreementsError: null });
+        } catch (e) {
+          set({ disagreementsError: describeError(e) });
+        }
+      },
+      async openSearch(id, node) {
+        wantedTree = id;
+        try {
+          const tree = await fetchTree(api, id);
+          if (wantedTree !== id) return;
+          const keep = get().comparison?.trees[0].search.id === id;
+          set({ tree, treeError: null, selectedNode: node ?? null, treeEvents: null, eventsError: null, ...(keep ? {} : { comparison: null, compareError: null }) });
+          await get().loadAnnotations(id);
+        } catch (e) {
+          if (wantedTree === id) set({ treeError: describeError(e) });
+        }
+      },
+      selectNode(id) {
+        set({ selectedNode: id });
+      },
+      async loadEvents(searchId) {
+        try {
+          const items = await api['searches.events']({ id: searchId });
+          if (get().tree?.search.id === searchId) set({ treeEvents: { searchId, items }, eventsError: null });
+        } catch (e) {
+          set({ eventsError: describeError(e) });
+        }
+      },
+      async loadCompareCandidates(problemId) {
+        try {
+          const page = await api['searches.list']({ problemId, offset: 0, limit: 200 });
+          set({ compareCandidates: { problemId, items: page.items }, compareError: null });
+        } catch (e) {
+          set({ compareError: describeError(e) });
+        }
+      },
+      async compareWith(other) {
+        const tree = get().tree;
+        if (!tree) return;
+        wantedCompare = other;
+        const current = () => wantedCompare === other && get().tree?.search.id === tree.search.id;
+        try {
+          const [result, second] = await Promise.all([api['searches.compare']({ a: tree.search.id, b: other }), fetchTree(api, other)]);
+          if (current()) set({ comparison: { result, trees: [tree, second] }, compareError: null });
+        } catch (e) {
+          if (current()) set({ compareError: describeError(e) });
+        }
+      },
+      closeCompare() {
+        set({ comparison: null, compareError: null });
+      },
+    };
+  };

@@ -1,7 +1,8 @@
 // Launching a search or a Best-of-N evaluation: a form over the fields a researcher changes most, and the
 // whole config as JSON in Monaco for the rest, checked as it is typed against the kind's schema from
 // src-shared (the one the core checks jobs with; a bad field is marked on its key and listed by line).
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type { z } from 'zod';
 import type { ModelRecord } from '../../src-shared/domain';
 import { LAUNCH_SCHEMAS } from '../../src-shared/jobConfigs';
 import { ConfigEditor } from '../config/ConfigEditor';
@@ -49,10 +50,10 @@ export function LaunchJob() {
   const [config, setConfig] = useState<Config>(TEMPLATES.search);
   const [text, setText] = useState(pretty(TEMPLATES.search));
   const [textError, setTextError] = useState<string | null>(null);
-  /** false while the JSON fails the kind's schema (the editor lists why, line by line) */
-  const [valid, setValid] = useState(true);
   const [jsonOpen, setJsonOpen] = useState(false);
-  const onValid = useCallback((v: unknown) => setValid(v !== null), []);
+  // the config against the kind's schema, whether or not the JSON editor is open (it lists every issue by line)
+  const schema: z.ZodType = LAUNCH_SCHEMAS[kind];
+  const check = useMemo(() => schema.safeParse(config), [schema, config]);
   const [error, setError] = useState<string | null>(null);
   const [started, setStarted] = useState<number | null>(null);
 
@@ -91,7 +92,10 @@ export function LaunchJob() {
   const launch = async (): Promise<void> => {
     setStarted(null);
     if (textError) return setError(textError);
-    if (!valid) return setError('the config has problems (listed under the JSON editor); fix them first');
+    if (!check.success) {
+      const issue = check.error.issues[0];
+      return setError(`the config has a problem: ${issue?.path.join('.') || '(the whole config)'}: ${issue?.message}; fix it in the form or the JSON`);
+    }
     try {
       const job = await start(kind, config);
       setError(null);
@@ -124,7 +128,7 @@ export function LaunchJob() {
       <details className="launch-json" onToggle={(e) => setJsonOpen(e.currentTarget.open)}>
         <summary>Advanced: the whole config as JSON</summary>
         {/* Monaco is a big chunk: it loads when the JSON is first opened */}
-        {jsonOpen && <ConfigEditor value={text} onChange={editText} schema={LAUNCH_SCHEMAS[kind]} onValid={onValid} ariaLabel="Job config (JSON)" testId="launch-json" height={300} />}
+        {jsonOpen && <ConfigEditor value={text} onChange={editText} schema={schema} ariaLabel="Job config (JSON)" testId="launch-json" height={300} />}
       </details>
       {error && (
         <p role="alert" className="error-text">

@@ -275,7 +275,7 @@ describe('renderer shell', () => {
     await expect.poll(() => editor.getAttribute('data-valid')).toBe('false');
     await expect.poll(() => editor.getByRole('list', { name: 'Config problems' }).innerText()).toMatch(/line 1:\d+ .*algo/i);
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect.poll(() => page.locator('details.launch > p[role=alert]').innerText()).toBe('the config has problems (listed under the JSON editor); fix them first');
+    await expect.poll(() => page.locator('details.launch > p[role=alert]').innerText()).toMatch(/^the config has a problem: algo: .*; fix it in the form or the JSON$/);
     await typeConfig({ dataset: 'demo3', model: 'tiny-policy', algo: 'omega', seed: 7, config: { maxSearchCount: 200, rolloutBudget: 4000, rolloutsPerState: 32, lengthScale: 50 } });
     await expect.poll(() => editor.getAttribute('data-valid')).toBe('true');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
