@@ -67,6 +67,20 @@ export const MathShepherdConfig = z
 export type MathShepherdConfig = z.infer<typeof MathShepherdConfig>;
 export type MathShepherdConfigInput = z.input<typeof MathShepherdConfig>;
 
+/**
+ * Budgets for the bundled tiny demo policy. Its solutions have 2–5 steps of about 5 words, so a binary
+ * search needs at most 3 probes and a search saturates long before MM-PRM's 200 selections / 1000
+ * rollouts; every rollout is a CPU decode, so the paper-scale budget would cost minutes per problem for
+ * no extra labels. 20 / 200 are MM-PRM's own argparse defaults (and OpenR's), k = 8 is the OmegaPRM
+ * paper's k. L is scaled with the text: MM-PRM's L = 2000 words against rollouts of a few hundred words
+ * leaves the length term a few percent; against 10–25-word demo rollouts it would vanish, while L = 50
+ * keeps it at that size.
+ */
+export const DEMO_SCALE = {
+  omega: { maxSearchCount: 20, rolloutBudget: 200, rolloutsPerState: 8, lengthScale: 50 },
+  mc: { samplesPerSolution: 4, k: 8 },
+} as const satisfies { omega: OmegaConfigInput; mc: MathShepherdConfigInput };
+
 export const SearchJobConfig = z
   .object({
     dataset: z.string().min(1),

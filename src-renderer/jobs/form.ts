@@ -1,6 +1,7 @@
 // The launch form's fields for each job kind, and the edits they make to the config object. The config
 // object is the one truth: the form reads and writes fields of it, the JSON editor shows all of it.
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
+import { DEMO_SCALE } from '../../src-shared/jobConfigs';
 
 export type LaunchKind = 'search' | 'bon';
 export type Config = Record<string, unknown>;
@@ -39,16 +40,13 @@ export const TEMPLATES: Record<LaunchKind, Config> = {
     limit: 5,
     seed: 0,
     annotationMode: 'mmprm',
-    config: { maxSearchCount: 20, rolloutBudget: 200, rolloutsPerState: 8, lengthScale: 50 },
+    config: { ...DEMO_SCALE.omega },
   },
   bon: { dataset: 'demo', split: 'test', selectOn: 'val', policy: 'tiny-policy', prm: 'tiny-prm', n: 4, limit: 20, seed: 0 },
 };
 
 /** The algorithm settings a search starts from when its algorithm changes (the demo scale). */
-export const ALGO_DEFAULTS: Record<string, Config> = {
-  omega: { maxSearchCount: 20, rolloutBudget: 200, rolloutsPerState: 8, lengthScale: 50 },
-  mc: { samplesPerSolution: 4, k: 8 },
-};
+export const ALGO_DEFAULTS: Record<string, Config> = DEMO_SCALE;
 
 const modelChoices = (ctx: FormContext, role: string): FieldChoice[] =>
   ctx.models.filter((m) => m.role === role).map((m) => ({ value: m.name, label: `${m.name}@${m.version}` }));

@@ -1,24 +1,10 @@
-// Search settings as the user writes them (a JSON file, CLI flags): the zod schemas (in src-shared, with
-// the papers' defaults and validated ranges), the demo scale, and one readable line for the first thing wrong.
+// Search settings as the user writes them (a JSON file, CLI flags): the zod schemas and the demo scale (in
+// src-shared, with the papers' defaults and validated ranges), and one readable line for the first thing wrong.
 import { z } from 'zod';
 import { UserError } from '../errors';
 
-export { MathShepherdConfig, OmegaConfig, rootBatch, type MathShepherdConfigInput, type OmegaConfigInput } from '../../../src-shared/jobConfigs';
-import { MathShepherdConfig, OmegaConfig, type MathShepherdConfigInput, type OmegaConfigInput } from '../../../src-shared/jobConfigs';
-
-/**
- * Budgets for the bundled tiny demo policy. Its solutions have 2–5 steps of about 5 words, so a binary
- * search needs at most 3 probes and a search saturates long before MM-PRM's 200 selections / 1000
- * rollouts; every rollout is a CPU decode, so the paper-scale budget would cost minutes per problem for
- * no extra labels. 20 / 200 are MM-PRM's own argparse defaults (and OpenR's), k = 8 is the OmegaPRM
- * paper's k. L is scaled with the text: MM-PRM's L = 2000 words against rollouts of a few hundred words
- * leaves the length term a few percent; against 10–25-word demo rollouts it would vanish, while L = 50
- * keeps it at that size.
- */
-export const DEMO_SCALE = {
-  omega: { maxSearchCount: 20, rolloutBudget: 200, rolloutsPerState: 8, lengthScale: 50 },
-  mc: { samplesPerSolution: 4, k: 8 },
-} as const satisfies { omega: OmegaConfigInput; mc: MathShepherdConfigInput };
+export { DEMO_SCALE, MathShepherdConfig, OmegaConfig, rootBatch, type MathShepherdConfigInput, type OmegaConfigInput } from '../../../src-shared/jobConfigs';
+import { MathShepherdConfig, OmegaConfig } from '../../../src-shared/jobConfigs';
 
 export const SEARCH_ALGORITHMS = ['omega', 'mc'] as const;
 export type SearchAlgorithm = (typeof SEARCH_ALGORITHMS)[number];
