@@ -1,8 +1,7 @@
 // A JSON config editor checked against a zod schema: Monaco validates with the schema's JSON Schema as you
 // type (completion and hover come with it), the zod check marks every issue inline on its key, and a
-// readable list under the editor names each problem with its line. onValid hands the caller the parsed
-// value (or null while the text has errors) so it can disable Save or Launch.
-import { useEffect, useMemo, useState } from 'react';
+// readable list under the editor names each problem with its line; data-valid says whether the text passes.
+import { useMemo, useState } from 'react';
 import type { z } from 'zod';
 import { MonacoEditor } from '../components/MonacoEditor';
 import { hasErrors, type EditorMarker } from './markers';
@@ -13,24 +12,19 @@ export interface ConfigEditorProps<T> {
   value: string;
   onChange(text: string): void;
   schema: z.ZodType<T>;
-  /** the checked value, or null while the text (or Monaco's schema check) has an error */
-  onValid?(value: T | null): void;
   height?: number | string;
   readOnly?: boolean;
   ariaLabel?: string;
   testId?: string;
 }
 
-export function ConfigEditor<T>({ value, onChange, schema, onValid, height = 260, readOnly, ariaLabel = 'JSON config', testId = 'config-editor' }: ConfigEditorProps<T>) {
+export function ConfigEditor<T>({ value, onChange, schema, height = 260, readOnly, ariaLabel = 'JSON config', testId = 'config-editor' }: ConfigEditorProps<T>) {
   const jsonSchema = useMemo(() => jsonSchemaOf(schema), [schema]);
   const check = useMemo(() => validateConfig(value, schema), [value, schema]);
   const [monacoMarkers, setMonacoMarkers] = useState<EditorMarker[]>([]);
   // Monaco's own JSON check: kept only where the zod check has nothing to say (they mostly agree)
   const extra = monacoMarkers.filter((m) => m.source !== 'schema' && m.severity === 'error');
   const ok = check.issues.length === 0 && !hasErrors(extra);
-  useEffect(() => {
-    onValid?.(ok ? check.value : null);
-  }, [ok, check, onValid]);
   return (
     <div className="config-editor" data-testid={testId} data-valid={ok ? 'true' : 'false'}>
       <MonacoEditor value={value} onChange={onChange} language="json" schema={jsonSchema} markers={check.markers} onValidate={setMonacoMarkers} height={height} readOnly={readOnly} ariaLabel={ariaLabel} />

@@ -10,7 +10,10 @@ export function CommandPalette() {
   const open = useApp((s) => s.paletteOpen);
   const setOpen = useApp((s) => s.setPaletteOpen);
   const store = useAppStore();
-  const state = useApp((s) => s);
+  // the lists the commands are made from; the actions are the store's own (stable) functions
+  const datasets = useApp((s) => s.datasets);
+  const searches = useApp((s) => s.searches);
+  const evaluations = useApp((s) => s.evaluations);
   const input = useRef<HTMLInputElement>(null);
   const returnFocus = useRef<Element | null>(null);
 
@@ -27,7 +30,11 @@ export function CommandPalette() {
     }
   }, [open]);
 
-  const commands = useMemo(() => (open ? paletteCommands(state, () => void refreshAll(store)) : []), [open, state, store]);
+  const commands = useMemo(
+    () => (open ? paletteCommands(store.getState(), () => void refreshAll(store)) : []),
+    // rebuilt when a list it shows changes (the store is read when it is)
+    [open, store, datasets, searches, evaluations],
+  );
   if (!open) return null;
 
   const groups = new Map<PaletteCommand['group'], PaletteCommand[]>();
