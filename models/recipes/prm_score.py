@@ -32,6 +32,7 @@ from steplab_model import (  # noqa: E402
     decode_images,
     load_checkpoint,
     merge_image_features,
+    jsonl_rows,
     parse_prm_row,
     prm_log_probs,
 )
@@ -42,14 +43,7 @@ def read_rows(path: str) -> List[Dict]:
     base = os.path.dirname(os.path.abspath(path))
     rows = []
     with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{os.path.basename(path)} line {n}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: not JSON ({e.msg})")
+        for n, where, row in jsonl_rows(f, os.path.basename(path)):
             prompt, steps, _, ref = parse_prm_row(row, where, base, need_labels=False)
             rows.append({"line": n, "prompt": prompt, "steps": steps, "image": ref or None})
     return rows

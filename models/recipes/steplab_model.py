@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 import torch
@@ -513,6 +513,19 @@ class CharTokenizer:
 
 
 PRM_ROW_HELP = 'prm rows are TRL stepwise supervision: {"prompt": ..., "completions": [...], "labels": [...], "images": [...]}'
+
+
+def jsonl_rows(lines: Iterable[str], name: str, error: Type[Exception] = ValueError) -> Iterator[Tuple[int, str, object]]:
+    """(line number, "NAME line N", parsed value) for each non-blank line of a JSONL file; a line that is
+    not JSON raises `error` with "NAME line N: not JSON (...)"."""
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{name} line {n}"
+        try:
+            yield n, where, json.loads(line)
+        except json.JSONDecodeError as e:
+            raise error(f"{where}: not JSON ({e.msg})")
 
 
 def parse_prm_row(row, where: str, base: str, need_labels: bool = True) -> Tuple[str, List[str], Optional[List[float]], str]:

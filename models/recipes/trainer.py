@@ -61,7 +61,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 # The protocol owns stdout. Everything else, native libraries' prints included, goes to stderr:
 # fd 1 is pointed at stderr and the events are written to a private copy of the original stdout.
@@ -89,6 +89,7 @@ from steplab_model import (  # noqa: E402
     format_prompt,
     load_checkpoint,
     merge_image_features,
+    jsonl_rows,
     parse_prm_row,
     prm_log_probs,
 )
@@ -225,6 +226,13 @@ def decode_images(refs: List[str], size: int) -> np.ndarray:
         raise ConfigError(str(e))
 
 
+def hashed(lines: Iterable[str], h) -> Iterator[str]:
+    """The lines, each added to the hash `h` as it passes (blank ones too)."""
+    for line in lines:
+        h.update(line.encode("utf-8"))
+        yield line
+
+
 def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, image_size: int):
     """Rows -> (examples [(ids, prompt_len, image index or -1)], pixels [M, H, W] uint8, hash)."""
     base = os.path.dirname(os.path.abspath(path))
@@ -236,15 +244,7 @@ def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool,
     except OSError as e:
         raise ConfigError(f"train_file {path}: {e.strerror}")
     with f:
-        for n, line in enumerate(f, start=1):
-            h.update(line.encode("utf-8"))
-            if not line.strip():
-                continue
-            where = f"{os.path.basename(path)} line {n}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{where}: not JSON ({e.msg})")
+        for _, where, row in jsonl_rows(hashed(f, h), os.path.basename(path), ConfigError):
             msgs = row.get("messages") if isinstance(row, dict) else None
             if not isinstance(msgs, list) or len(msgs) < 2:
                 raise ConfigError(f'{where}: field "messages": needs a user and an assistant message')
@@ -315,14 +315,7 @@ def read_prm(path: str, what: str, tok: CharTokenizer, image_tokens: int, has_vi
     base = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
     paths: List[PrmPath] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{name} line {n}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{where}: not JSON ({e.msg})")
+    for n, where, row in jsonl_rows(text.splitlines(), name, ConfigError):
         try:
             prompt, steps, values, ref = parse_prm_row(row, where, base)
         except ValueError as e:
