@@ -51,6 +51,20 @@ export const PrmTemplate = z
   .strict();
 export type PrmTemplate = z.infer<typeof PrmTemplate>;
 
+/**
+ * How an ORM reads a solution: its promptTemplate with the solution's steps after `solution` (each
+ * followed by stepDelimiter), then `verdict`, after which the model writes MathSE's JSON verdict
+ * `{"status":...,"error_step":k,"error_analysis":...,"improvement_suggestion":...}` and its eos.
+ */
+export const OrmTemplate = z
+  .object({
+    verdict: z.string().min(1),
+    /** diagnostic (MathSE): status, error step, analysis, suggestion; binary: status only */
+    kind: z.enum(['diagnostic', 'binary']).default('diagnostic'),
+  })
+  .strict();
+export type OrmTemplate = z.infer<typeof OrmTemplate>;
+
 /** MM-PRM's layout: `Question: {q}\nProcess: {step1}<prm>\n\n{step2}<prm>...`. */
 export const MMPRM_TEMPLATE: PrmTemplate = { image: '<image>\n', question: 'Question: {question}\n', process: 'Process: ', stepSeparator: '\n\n' };
 
@@ -103,6 +117,8 @@ export const Manifest = z
     stepDelimiter: z.string().min(1),
     /** PRMs: the scoring layout (MM-PRM's when absent) */
     prmTemplate: PrmTemplate.optional(),
+    /** ORMs: where the verdict starts (required for role orm) */
+    ormTemplate: OrmTemplate.optional(),
     specialTokens: SpecialTokens,
     contextLength: z.number().int().min(16).max(10_000_000),
     image: ImageSettings.optional(),

@@ -50,3 +50,11 @@ describe('parseOrmOutput', () => {
     }
   });
 });
+
+describe('binary ORM verdicts', () => {
+  it('reads a status-only WRONG as a verdict with no step, and writes the status alone as the target', () => {
+    expect(parseOrmOutput('{"status":"WRONG"}', 3, { binary: true })).toEqual({ ok: true, verdict: { status: 'WRONG', errorStep: null, errorAnalysis: '', improvementSuggestion: '' } });
+    expect(parseOrmOutput('{"status":"WRONG"}', 3).ok).toBe(false);
+    expect(formatOrmTarget({ status: 'WRONG', errorStep: 2, errorAnalysis: 'a', improvementSuggestion: 'b' }, { binary: true })).toBe('{"status":"WRONG"}');
+  });
+});

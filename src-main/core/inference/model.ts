@@ -53,6 +53,9 @@ export function readManifest(dir: string): Manifest {
     const i = r.error.issues[0];
     throw new UserError(`${file}: field "${i.path.join('.')}": ${i.message}`);
   }
+  if (r.data.role === 'orm' && !r.data.ormTemplate) {
+    throw new UserError(`${file}: field "ormTemplate": required for role orm (where the JSON verdict starts, e.g. {"verdict": "J:\\n"})`);
+  }
   return r.data;
 }
 

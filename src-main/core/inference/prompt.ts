@@ -18,3 +18,12 @@ export function splitSteps(text: string, delimiter: string): string[] {
   while (parts.length && parts[parts.length - 1] === '') parts.pop();
   return parts.filter((s, i) => s !== '' || i < parts.length - 1);
 }
+
+/**
+ * What an ORM reads (manifest.ormTemplate): the prompt with the solution's steps written out, then the
+ * verdict marker after which the model writes its JSON verdict.
+ */
+export function renderOrmPrompt(manifest: Manifest, question: string, opts: { hasImage: boolean; steps: readonly string[] }): string {
+  if (!manifest.ormTemplate) throw new Error(`model ${manifest.name} has no ormTemplate`);
+  return renderPrompt(manifest, question, { hasImage: opts.hasImage, steps: opts.steps }) + manifest.ormTemplate.verdict;
+}

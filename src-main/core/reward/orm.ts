@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 export const OrmStatus = z.enum(['CORRECT', 'WRONG']);
 
-/** The ORM's judgement of one solution; errorStep is 1-based (MathSE's numbering), null for CORRECT. */
+/** The ORM's judgement of one solution; errorStep is 1-based (MathSE's numbering), null for CORRECT (and for a binary ORM's WRONG). */
 export interface OrmVerdict {
   status: z.infer<typeof OrmStatus>;
   errorStep: number | null;
@@ -45,7 +45,7 @@ export function firstJsonObject(text: string): string | null {
  * Parses an ORM generation for a solution of `steps` steps. WRONG needs an error step in 1..steps
  * ("step 3" and "3" both read as 3); CORRECT ignores one. Status is case-insensitive.
  */
-export function parseOrmOutput(text: string, steps: number): OrmParse {
+export function parseOrmOutput(text: string, steps: number, opts: { binary?: boolean } = {}): OrmParse {
   const json = firstJsonObject(text);
   if (json === null) return { ok: false, reason: text.includes('{') ? 'the JSON object is not closed' : 'no JSON object in the output' };
   let value: unknown;
@@ -61,6 +61,9 @@ export function parseOrmOutput(text: string, steps: number): OrmParse {
   const analysis = raw.data.error_analysis?.trim() ?? '';
   const suggestion = raw.data.improvement_suggestion?.trim() ?? '';
   if (status.data === 'CORRECT') return { ok: true, verdict: { status: 'CORRECT', errorStep: null, errorAnalysis: analysis, improvementSuggestion: suggestion } };
+  if (opts.binary && (raw.data.error_step === undefined || raw.data.error_step === null)) {
+    return { ok: true, verdict: { status: 'WRONG', errorStep: null, errorAnalysis: analysis, improvementSuggestion: suggestion } };
+  }
   const step = typeof raw.data.error_step === 'number' ? raw.data.error_step : Number(/\d+/.exec(String(raw.data.error_step ?? ''))?.[0] ?? NaN);
   if (Number.isNaN(step)) return { ok: false, reason: 'status WRONG without an error_step' };
   if (!Number.isInteger(step)) return { ok: false, reason: `error_step ${step} is not a step number` };
@@ -68,7 +71,8 @@ export function parseOrmOutput(text: string, steps: number): OrmParse {
   return { ok: true, verdict: { status: 'WRONG', errorStep: step, errorAnalysis: analysis, improvementSuggestion: suggestion } };
 }
 
-/** The ORM's training target for a solution (what parseOrmOutput reads back). */
-export function formatOrmTarget(v: OrmVerdict): string {
+/** The ORM's training target for a solution (what parseOrmOutput reads back); binary: the status alone. */
+export function formatOrmTarget(v: OrmVerdict, opts: { binary?: boolean } = {}): string {
+  if (opts.binary) return JSON.stringify({ status: v.status });
   return JSON.stringify({ status: v.status, error_step: v.errorStep ?? 0, error_analysis: v.errorAnalysis, improvement_suggestion: v.improvementSuggestion });
 }
