@@ -1,5 +1,6 @@
 // Helpers shared by the CLI's command modules: output, option parsers, running a job to its end.
 import { InvalidArgumentError } from 'commander';
+import { UserError } from '../core/errors';
 import type { Job } from '../../src-shared/domain';
 import { openWorkbench, type Workbench } from '../core/workbench';
 import { JobProgressBar } from './progress';
@@ -78,3 +79,13 @@ export function table(head: string[], rows: string[][]): string {
   return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }
 
+
+/** Parses a config through its schema, turning the first issue into a one-line error. */
+export function parseConfig<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown): T {
+  const r = schema.safeParse(v);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserError(`${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
+  }
+  return r.data;
+}

@@ -19,6 +19,7 @@ import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJo
 import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
 import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+import { addCycleCommands } from './cycle';
 import { addRewardCommands } from './reward';
 
 export type { CliIO };
@@ -417,6 +418,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   addRewardCommands(program, io);
+  addCycleCommands(program, io);
   return program;
 }
 

@@ -11,7 +11,7 @@ import { BON_METHODS } from '../core/reward/metrics';
 import { scoreRolloutsFile } from '../core/reward/rollouts';
 import { openPrm, type ScoreResult } from '../core/reward/scoreJob';
 import { checkTrainPrm, TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
-import { nonNegativeInt, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
 
 function learningRate(v: string): number {
   const n = Number(v);
@@ -26,16 +26,6 @@ function nAtLeastOne(v: string): number {
 }
 
 const pct = (x: number | undefined): string => (x === undefined ? '' : (100 * x).toFixed(1));
-
-/** Parses a config through its schema, turning the first issue into a one-line error. */
-function parseConfig<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown): T {
-  const r = schema.safeParse(v);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserError(`${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
-  }
-  return r.data;
-}
 
 export function addRewardCommands(program: Command, io: CliIO): void {
   program

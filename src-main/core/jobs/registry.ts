@@ -4,10 +4,11 @@ import { generateJob } from '../inference/generateJob';
 import { bonJob } from '../reward/bonJob';
 import { scoreJob } from '../reward/scoreJob';
 import { trainPrmJob } from '../reward/trainPrmJob';
+import { cycleJob } from '../cycles/cycleJob';
 import { searchJob } from '../search/searchJob';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob];
+const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

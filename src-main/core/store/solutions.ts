@@ -13,11 +13,19 @@ export interface NewSolution {
   settings?: Record<string, unknown>;
   provider?: string | null;
   jobId?: number | null;
+  /** MathSE cycles: the cycle, the solution's part in it (sample, regen, eval-greedy, eval-sample) and, for a regeneration, the wrong original */
+  cycleId?: number | null;
+  cycleRole?: string | null;
+  parentSolutionId?: number | null;
+  orm?: unknown;
   steps: { text: string; goldLabel?: number | null }[];
 }
 
-export interface Solution extends Omit<NewSolution, 'steps' | 'settings' | 'origin' | 'provider' | 'jobId'> {
+export interface Solution extends Omit<NewSolution, 'steps' | 'settings' | 'origin' | 'provider' | 'jobId' | 'cycleId' | 'cycleRole' | 'parentSolutionId' | 'orm'> {
   id: number;
+  cycleId: number | null;
+  cycleRole: string | null;
+  parentSolutionId: number | null;
   origin: string;
   settings: Record<string, unknown>;
   provider: string | null;
@@ -38,6 +46,9 @@ interface SolutionRow {
   provider: string | null;
   orm: string | null;
   job_id: number | null;
+  cycle_id: number | null;
+  cycle_role: string | null;
+  parent_solution_id: number | null;
   created_at: string;
 }
 
@@ -47,15 +58,28 @@ export class SolutionsRepo {
   /** Inserts many solutions with their steps in one transaction. */
   insertMany(items: NewSolution[]): number[] {
     const sol = this.db.prepare(
-      `INSERT INTO solutions (problem_id, model_id, origin, final_answer, verdict, settings, provider, job_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO solutions (problem_id, model_id, origin, final_answer, verdict, settings, provider, job_id, cycle_id, cycle_role, parent_solution_id, orm, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const step = this.db.prepare('INSERT INTO steps (solution_id, idx, text, gold_label) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() =>
       items.map((s) => {
         const id = Number(
-          sol.run(s.problemId, s.modelId, s.origin ?? 'generate', s.finalAnswer, s.verdict, toJson(s.settings ?? {}), s.provider ?? null, s.jobId ?? null, nowIso())
-            .lastInsertRowid,
+          sol.run(
+            s.problemId,
+            s.modelId,
+            s.origin ?? 'generate',
+            s.finalAnswer,
+            s.verdict,
+            toJson(s.settings ?? {}),
+            s.provider ?? null,
+            s.jobId ?? null,
+            s.cycleId ?? null,
+            s.cycleRole ?? null,
+            s.parentSolutionId ?? null,
+            s.orm === undefined ? null : toJson(s.orm),
+            nowIso(),
+          ).lastInsertRowid,
         );
         s.steps.forEach((st, i) => step.run(id, i, st.text, st.goldLabel ?? null));
         return id;
@@ -78,6 +102,32 @@ export class SolutionsRepo {
     return (prep(this.db, 'SELECT text FROM steps WHERE solution_id = ? ORDER BY idx').all(solutionId) as { text: string }[]).map((r) => r.text);
   }
 
+  /** A cycle's solutions of one part (sample, regen, eval-greedy, eval-sample), in insertion order. */
+  forCycle(cycleId: number, role: string): Solution[] {
+    return (this.db.prepare('SELECT * FROM solutions WHERE cycle_id = ? AND cycle_role = ? ORDER BY id').all(cycleId, role) as SolutionRow[]).map((r) => this.hydrate(r));
+  }
+
+  /** Regenerations of a wrong solution. */
+  children(parentId: number): Solution[] {
+    return (this.db.prepare('SELECT * FROM solutions WHERE parent_solution_id = ? ORDER BY id').all(parentId) as SolutionRow[]).map((r) => this.hydrate(r));
+  }
+
+  countForCycle(cycleId: number, role: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM solutions WHERE cycle_id = ? AND cycle_role = ?').get(cycleId, role) as { n: number }).n;
+  }
+
+  /** Records verdicts and gold step labels (null labels leave a step's label unknown). */
+  setVerification(items: readonly { id: number; verdict: Verdict; finalAnswer: string | null; goldLabels: readonly (number | null)[] | null }[]): void {
+    const sol = this.db.prepare('UPDATE solutions SET verdict = ?, final_answer = ? WHERE id = ?');
+    const st = this.db.prepare('UPDATE steps SET gold_label = ? WHERE solution_id = ? AND idx = ?');
+    this.db.transaction(() => {
+      for (const it of items) {
+        sol.run(it.verdict, it.finalAnswer, it.id);
+        it.goldLabels?.forEach((g, i) => st.run(g, it.id, i));
+      }
+    })();
+  }
+
   setOrm(solutionId: number, orm: unknown): void {
     this.db.prepare('UPDATE solutions SET orm = ? WHERE id = ?').run(toJson(orm), solutionId);
   }
@@ -96,6 +146,9 @@ export class SolutionsRepo {
       settings: fromJson(r.settings, {}),
       provider: r.provider,
       jobId: r.job_id,
+      cycleId: r.cycle_id,
+      cycleRole: r.cycle_role,
+      parentSolutionId: r.parent_solution_id,
       orm: fromJson<unknown>(r.orm, null),
       createdAt: r.created_at,
       steps,

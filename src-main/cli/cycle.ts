@@ -1,0 +1,254 @@
+// `steplab cycle run|status|resume|cancel|export`: MathSE self-evolving cycles from the terminal. A run
+// prints one line per finished stage and a table per cycle; with --json its last line is the summary.
+import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CycleConfig, type CycleMetrics } from '../../src-shared/cycles';
+import type { Job } from '../../src-shared/domain';
+import { checkCycleRun } from '../core/cycles/check';
+import type { CycleRunResult } from '../core/cycles/cycleJob';
+import { exportCycleTrainingSet } from '../core/cycles/view';
+import { UserError } from '../core/errors';
+import type { CycleRecord, CycleRunRecord } from '../core/store/cycles';
+import type { Workbench } from '../core/workbench';
+import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+
+function readConfigFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new UserError(`file not found: ${file}`);
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${file}: expected a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function seconds(s: { startedAt: string | null; endedAt: string | null }): string {
+  if (!s.startedAt || !s.endedAt) return '';
+  return ` (${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)} s)`;
+}
+
+function stageLine(c: CycleRecord, s: CycleRecord['stages'][number]): string {
+  const counts = Object.entries(s.counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const reason = typeof s.artifacts.reason === 'string' ? s.artifacts.reason : '';
+  return `cycle ${c.idx} · ${s.stage.padEnd(10)} ${s.status}${seconds(s)}${counts ? `: ${counts}` : ''}${reason ? ` (${reason})` : ''}`;
+}
+
+function policyOf(wb: Workbench, c: CycleRecord): string {
+  if (!c.modelId) return '-';
+  const m = wb.store.models.get(c.modelId);
+  return `${m.name}@${m.version}`;
+}
+
+function cycleTable(wb: Workbench, cycles: readonly CycleRecord[]): string {
+  return table(
+    ['cycle', 'policy', 'test acc', 'pass@k', 'strict', 'correct paths', 'diagnosed', 'corrected', 'train rows'],
+    cycles.map((c) => {
+      const m = c.metrics as Partial<CycleMetrics>;
+      return [
+        c.idx === 0 ? '0 (base)' : String(c.idx),
+        policyOf(wb, c),
+        pct(m.test_accuracy),
+        pct(m.pass_at_k),
+        pct(m.strict_accuracy),
+        c.idx === 0 ? '' : String(m.correct_paths ?? '-'),
+        c.idx === 0 ? '' : String(m.diagnosed ?? '-'),
+        c.idx === 0 ? '' : String(m.corrected ?? '-'),
+        c.idx === 0 ? '' : String(m.train_examples ?? '-'),
+      ];
+    }),
+  );
+}
+
+/** The --json summary line. */
+export function cycleJsonLine(r: CycleRunResult): string {
+  return JSON.stringify({
+    run: r.name,
+    cycles: r.cycles.map((c) => ({
+      cycle: c.cycle,
+      policy: c.policy,
+      test_accuracy: c.test_accuracy,
+      pass_at_k: c.pass_at_k,
+      correct_paths: c.correct_paths,
+      diagnosed: c.diagnosed,
+      corrected: c.corrected,
+      train_examples: c.train_examples,
+    })),
+    base_test_accuracy: r.base_test_accuracy,
+  });
+}
+
+/** Runs a cycle job to its end, printing each stage as it finishes (not with --json). */
+async function watch(wb: Workbench, job: Job, io: CliIO, json: boolean): Promise<Job> {
+  const printed = new Set<string>();
+  const report = (): void => {
+    const run = wb.store.cycles.runByJob(job.id);
+    if (!run) return;
+    for (const c of wb.store.cycles.forRun(run.id)) {
+      for (const s of c.stages) {
+        const key = `${c.id}:${s.stage}:${s.status}:${s.endedAt}`;
+        if ((s.status === 'done' || s.status === 'skipped' || s.status === 'failed') && !printed.has(key) && !(c.idx === 0 && s.status === 'skipped')) {
+          printed.add(key);
+          if (!json) io.out(stageLine(c, s));
+          if (!json && s.stage === 'evaluate' && s.status === 'done') io.out(cycleTable(wb, [wb.store.cycles.get(c.id)]));
+        }
+      }
+    }
+  };
+  // stages finished by an earlier attempt are not printed again
+  const before = wb.store.cycles.runByJob(job.id);
+  if (before) for (const c of wb.store.cycles.forRun(before.id)) for (const s of c.stages) printed.add(`${c.id}:${s.stage}:${s.status}:${s.endedAt}`);
+  const off = wb.runner.onEvent((j) => {
+    if (j.id === job.id) report();
+  });
+  try {
+    const end = await runJobToEnd(wb, job, io, json);
+    report();
+    return end;
+  } finally {
+    off();
+  }
+}
+
+function finish(wb: Workbench, end: Job, io: CliIO, json: boolean): void {
+  const run = wb.store.cycles.runByJob(end.id);
+  if (end.state === 'cancelled') throw new UserError(`cycle run ${run ? `${run.id} (${run.name})` : ''} cancelled; finished stages are kept: \`steplab cycle resume --id ${run?.id ?? '?'}\` continues it`);
+  if (end.state !== 'done') throw new UserError(`${end.error ?? 'cycle run failed'}${run ? `\nthe run is paused at that stage: fix the cause, then \`steplab cycle resume --id ${run.id}\`` : ''}`);
+  const r = end.result as CycleRunResult;
+  if (json) return io.out(cycleJsonLine(r));
+  io.out(`run ${r.name} (id ${r.runId}): ${r.cycles.length} cycle(s)`);
+  io.out(cycleTable(wb, wb.store.cycles.forRun(r.runId)));
+}
+
+function pickRun(wb: Workbench, id: number | undefined): CycleRunRecord {
+  if (id !== undefined) return wb.store.cycles.run(id);
+  const latest = wb.store.cycles.runs()[0];
+  if (!latest) throw new UserError('this workspace has no cycle runs; start one with `steplab cycle run`');
+  return latest;
+}
+
+export function addCycleCommands(program: Command, io: CliIO): void {
+  const cycle = program.command('cycle').description('MathSE self-evolving cycles: infer, verify, collect, reflect, regenerate, fine-tune, evaluate');
+
+  cycle
+    .command('run')
+    .description('run C cycles from a policy; prints a line per stage and a table per cycle')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset with a train split and a held-out split')
+    .requiredOption('--policy <name>', 'stage-0 policy (name or name@version)')
+    .option('--orm <name>', 'outcome reward model that diagnoses wrong paths (required unless the config sets reflect.enabled false)')
+    .requiredOption('--cycles <n>', 'number of cycles', positiveInt)
+    .option('--train-split <name>', 'split to practise on', 'train')
+    .option('--eval-split <name>', 'held-out split measured every cycle', 'test')
+    .option('--name <run>', 'name of the run')
+    .option('--config <file.json>', 'the full cycle config (flags override its dataset, policy, orm, cycles and splits)')
+    .option('--json', 'last line: the cycles as JSON')
+    .action(async (o: { workspace: string; dataset: string; policy: string; orm?: string; cycles: number; trainSplit: string; evalSplit: string; name?: string; config?: string; json?: boolean }) => {
+      const raw = o.config ? readConfigFile(o.config) : {};
+      const cfg = parseConfig(CycleConfig, {
+        ...raw,
+        dataset: o.dataset,
+        policy: o.policy,
+        ...(o.orm ? { orm: o.orm } : {}),
+        cycles: o.cycles,
+        trainSplit: o.trainSplit,
+        evalSplit: o.evalSplit,
+        ...(o.name ? { name: o.name } : {}),
+      });
+      await withWorkbench(o.workspace, async (wb) => {
+        checkCycleRun(wb.store, cfg);
+        const job = wb.runner.submit('cycle', cfg);
+        if (!o.json) io.out(`cycle run started as job ${job.id}: ${cfg.cycles} cycle(s) of ${cfg.policy} on ${cfg.dataset} (${cfg.trainSplit} → ${cfg.evalSplit})${cfg.reflect.enabled ? `, ORM ${cfg.orm}` : ', correct paths only (no reflection)'}`);
+        finish(wb, await watch(wb, job, io, Boolean(o.json)), io, Boolean(o.json));
+      });
+    });
+
+  cycle
+    .command('status')
+    .description('the runs of a workspace, or one run\'s cycles and stages')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--id <run>', 'one run', positiveInt)
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; id?: number; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const runs = o.id !== undefined ? [wb.store.cycles.run(o.id)] : wb.store.cycles.runs();
+        if (o.json) {
+          return io.out(JSON.stringify(runs.map((r) => ({ ...r, job: r.jobId ? wb.store.jobs.get(r.jobId) : null, cycles: wb.store.cycles.forRun(r.id) }))));
+        }
+        if (runs.length === 0) return io.out('no cycle runs');
+        if (o.id === undefined) {
+          io.out(
+            table(
+              ['id', 'name', 'job', 'state', 'cycles', 'progress'],
+              runs.map((r) => {
+                const j = r.jobId ? wb.store.jobs.get(r.jobId) : null;
+                const cs = wb.store.cycles.forRun(r.id).filter((c) => c.idx > 0);
+                return [String(r.id), r.name, String(r.jobId ?? '-'), j?.state ?? '-', `${cs.filter((c) => c.status === 'done').length}/${(r.config.cycles as number) ?? '?'}`, j?.progress.message ?? ''];
+              }),
+            ),
+          );
+          return;
+        }
+        const r = runs[0];
+        const j = r.jobId ? wb.store.jobs.get(r.jobId) : null;
+        io.out(`run ${r.id} (${r.name}), job ${r.jobId ?? '-'}: ${j?.state ?? '-'}${j?.error ? ` — ${j.error}` : ''}`);
+        const cycles = wb.store.cycles.forRun(r.id);
+        for (const c of cycles) for (const s of c.stages) if (!(c.idx === 0 && s.status === 'skipped')) io.out(stageLine(c, s));
+        io.out(cycleTable(wb, cycles));
+      });
+    });
+
+  cycle
+    .command('resume')
+    .description('continue a paused, failed, cancelled or interrupted run where it stopped')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--id <run>', 'the run (default: the latest)', positiveInt)
+    .option('--json', 'last line: the cycles as JSON')
+    .action(async (o: { workspace: string; id?: number; json?: boolean }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const run = pickRun(wb, o.id);
+        if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
+        wb.runner.recover();
+        const job = wb.runner.resume(run.jobId);
+        if (!o.json) io.out(`resuming cycle run ${run.id} (${run.name}) as job ${job.id}`);
+        finish(wb, await watch(wb, job, io, Boolean(o.json)), io, Boolean(o.json));
+      });
+    });
+
+  cycle
+    .command('cancel')
+    .description('cancel a running cycle run (finished stages are kept; resume continues it)')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .option('--id <run>', 'the run (default: the latest)', positiveInt)
+    .action(async (o: { workspace: string; id?: number }) => {
+      await withWorkbench(o.workspace, async (wb) => {
+        const run = pickRun(wb, o.id);
+        if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
+        const j = wb.runner.cancel(run.jobId);
+        io.out(`cycle run ${run.id} (job ${j.id}): ${j.state === 'running' ? 'cancel requested' : j.state}`);
+      });
+    });
+
+  cycle
+    .command('export')
+    .description("a cycle's training set as ShareGPT / LLaMA-Factory conversations or TRL SFT messages, images beside it")
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--cycle <n>', 'cycle number (1, 2, ...)', nonNegativeInt)
+    .requiredOption('--format <f>', 'sharegpt | trl')
+    .requiredOption('--out <file>', 'output JSONL (images go to images/ beside it)')
+    .option('--id <run>', 'the run (default: the latest)', positiveInt)
+    .action(async (o: { workspace: string; cycle: number; format: string; out: string; id?: number }) => {
+      if (o.format !== 'sharegpt' && o.format !== 'trl') throw new UserError(`unknown format "${o.format}" (sharegpt or trl)`);
+      await withWorkbench(o.workspace, async (wb) => {
+        const run = pickRun(wb, o.id);
+        const w = exportCycleTrainingSet(wb.store, run.id, o.cycle, o.format as 'sharegpt' | 'trl', resolve(o.out));
+        io.out(`wrote ${w.rows} rows (${w.images} images) of run ${run.name} cycle ${o.cycle} to ${w.path} (${w.hash})`);
+      });
+    });
+}
