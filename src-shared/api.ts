@@ -1,6 +1,7 @@
 // The one list of operations the UI and CLI can ask of the core, with a zod schema for every
 // request and response. Hosts (HTTP/WebSocket, Electron IPC) parse every call against it.
 import { z } from 'zod';
+import { CycleRun, Reflection } from './cycles';
 import {
   AnnotationRecord,
   AnnotationSet,
@@ -338,6 +339,24 @@ export const contract = {
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
   'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },
+  /** MathSE cycle runs, newest first, each with its cycles, stages, metrics and lineage */
+  'cycles.list': { input: Empty, output: z.array(CycleRun) },
+  'cycles.get': { input: z.object({ id: z.number().int() }).strict(), output: CycleRun },
+  /** starts a cycle run: the config is checked against CycleConfig and the workspace (dataset splits, models, trainer) before any work */
+  'cycles.start': { input: z.object({ config: z.record(z.string(), z.unknown()) }).strict(), output: Job },
+  /** the ORM-judged wrong paths of a run with their diagnoses and regenerations, filterable by cycle and outcome */
+  'cycles.reflections': {
+    input: z
+      .object({
+        run: z.number().int(),
+        cycle: z.number().int().min(1).optional(),
+        outcome: Reflection.shape.outcome.optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(50),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(Reflection) }),
+  },
   /** a job's metric series (a training loss curve): name -> [step, value][] */
   'jobs.metrics': { input: z.object({ id: z.number().int() }).strict(), output: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))) },
 } as const;

@@ -3,6 +3,9 @@ import { userInfo } from 'node:os';
 import type { ApiHandlers } from '../../src-shared/api';
 import { datasetHeatmap, listProblems, problemDetail } from './browse';
 import { exportAnnotations } from './data/exportAnnotations';
+import { CycleConfig } from '../../src-shared/cycles';
+import { checkCycleRun } from './cycles/check';
+import { listRuns, reflections, runView } from './cycles/view';
 import { compareSearches } from './search/compare';
 import { explorerTree } from './search/explorer';
 import { exportProblems } from './data/exportProblems';
@@ -50,6 +53,18 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'jobs.cancel': ({ id }) => runner.cancel(id),
     'jobs.start': ({ kind, config }) => runner.submit(kind, config),
     'jobs.resume': ({ id }) => runner.resume(id),
+    'cycles.list': () => listRuns(store),
+    'cycles.get': ({ id }) => runView(store, store.cycles.run(id)),
+    'cycles.start': ({ config }) => {
+      const r = CycleConfig.safeParse(config);
+      if (!r.success) {
+        const i = r.error.issues[0];
+        throw new UserError(`config: ${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
+      }
+      checkCycleRun(store, r.data);
+      return runner.submit('cycle', r.data);
+    },
+    'cycles.reflections': (q) => reflections(store, q),
     'import.start': (cfg) => runner.submit('import', cfg),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),

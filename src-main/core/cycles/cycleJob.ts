@@ -134,7 +134,6 @@ class CycleRunner {
     const c = this.cycle();
     const stage = this.cp.stage;
     const next = this.nextPosition();
-    this.cp = next;
     this.ctx.commit(
       () => {
         fn?.();
@@ -146,9 +145,10 @@ class CycleRunner {
           }
         }
       },
-      this.progress(''),
+      { ...this.progress(''), done: this.stagesDone() + 1 },
       next,
     );
+    this.cp = next;
   }
 
   private nextPosition(): CycleCheckpoint {
@@ -161,19 +161,21 @@ class CycleRunner {
     while (this.cp.cycle <= this.cfg.cycles) {
       this.ctx.throwIfCancelled();
       const c = this.cycle();
+      if (c.idx === 0 && this.cp.stage !== 'evaluate') this.cp = { ...this.cp, stage: 'evaluate', cursor: 0 };
+      const stage = this.cp.stage;
       if (c.status !== 'running') this.store.cycles.setStatus(c.id, 'running');
-      this.store.cycles.setStage(c.id, this.cp.stage, { status: 'running' });
+      this.store.cycles.setStage(c.id, stage, { status: 'running' });
       this.ctx.progress(this.progress(''));
       try {
         await this.stage(c);
       } catch (e) {
         if (!(e instanceof CancelledError)) {
           const message = (e as Error).message;
-          this.store.cycles.setStage(c.id, this.cp.stage, { status: 'failed', artifacts: { ...(c.stages.find((s) => s.stage === this.cp.stage)?.artifacts ?? {}), error: message } });
+          this.store.cycles.setStage(c.id, stage, { status: 'failed', artifacts: { ...(c.stages.find((s) => s.stage === stage)?.artifacts ?? {}), error: message } });
           this.store.cycles.setStatus(c.id, 'failed');
-          throw e instanceof UserError ? new UserError(`cycle ${c.idx}, stage ${this.cp.stage}: ${message}`) : e;
+          throw e instanceof UserError ? new UserError(`cycle ${c.idx}, stage ${stage}: ${message}`) : e;
         }
-        this.store.cycles.setStage(c.id, this.cp.stage, { status: 'pending' });
+        this.store.cycles.setStage(c.id, stage, { status: 'pending' });
         throw e;
       }
     }
@@ -181,11 +183,8 @@ class CycleRunner {
   }
 
   private async stage(c: CycleRecord): Promise<void> {
-    if (c.idx === 0) {
-      // cycle 0 only measures the stage-0 policy
-      if (this.cp.stage !== 'evaluate') this.cp = { ...this.cp, stage: 'evaluate', cursor: 0 };
-      return this.evaluate(c, this.baseModelId);
-    }
+    // cycle 0 only measures the stage-0 policy
+    if (c.idx === 0) return this.evaluate(c, this.baseModelId);
     switch (this.cp.stage) {
       case 'infer':
         return this.infer(c);
