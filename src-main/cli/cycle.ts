@@ -69,7 +69,6 @@ function cycleTable(wb: Workbench, cycles: readonly CycleRecord[]): string {
 /** The --json summary line. */
 export function cycleJsonLine(r: CycleRunResult): string {
   return JSON.stringify({
-    run: r.name,
     cycles: r.cycles.map((c) => ({
       cycle: c.cycle,
       policy: c.policy,
