@@ -8,7 +8,9 @@
 //       the text version of each image problem of the split (textTwin), one JSON row each
 //   node bin/run-ts.js models/recipes/demo_tool.ts label --in <file.jsonl> --out <file.jsonl>
 //       gold labels (labelSolution) of solutions given as {"canonical", "image_count"?, "steps": [...]}
-//       rows; writes {labels, firstError, finalCorrect, reasons, diagnosis} rows in the same order
+//       rows; writes {labels, firstError, finalCorrect, reasons, diagnosis, expected} rows in the same order
+//       (expected: the checker's reference line for the first wrong line, '' when there is none or
+//       when that line should not exist)
 //   node bin/run-ts.js models/recipes/demo_tool.ts decode --in <list.json> --out <file.u8> [--size 48]
 //       any images (file paths or data: URLs, a JSON array) as size x size grey-scale bytes, prepared
 //       as src-main/core/inference/image.ts prepares them (alpha flattened on white, stretched, grey)
@@ -16,7 +18,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_IMAGE_SIZE, PROBLEMS_FILE, type DemoRow, imageToPixels, labelSolution, textTwin } from '../../src-main/core/demo';
+import { DEMO_IMAGE_SIZE, PROBLEMS_FILE, type DemoRow, checkStep, imageToPixels, labelSolution, textTwin } from '../../src-main/core/demo';
 
 const USAGE = [
   'usage: node bin/run-ts.js models/recipes/demo_tool.ts pixels --data <dir> --split <split> --out <file.u8>',
@@ -98,7 +100,9 @@ async function label(input: string, out: string): Promise<void> {
       fail(`${input} line ${i + 1}: ${(err as Error).message}`);
     }
     if (typeof row.canonical !== 'string' || !Array.isArray(row.steps)) fail(`${input} line ${i + 1}: needs "canonical" and "steps"`);
-    results.push(JSON.stringify(labelSolution(row, row.steps)));
+    const lab = labelSolution(row, row.steps);
+    const expected = lab.firstError !== null ? checkStep(row, row.steps.slice(0, lab.firstError), row.steps[lab.firstError]).expected : '';
+    results.push(JSON.stringify({ ...lab, expected }));
   });
   await writeFile(out, results.join('\n') + (results.length ? '\n' : ''));
   console.log(`label: ${results.length} solutions -> ${out}`);

@@ -43,6 +43,7 @@ from steplab_model import (  # noqa: E402
     PRM_TEMPLATE,
     PRM_TOKEN,
     PRM_YES,
+    ORM_VERDICT,
     STEP_DELIMITER,
     CharTokenizer,
     LlamaForCausalLM,
@@ -152,9 +153,10 @@ def export_vision(vision: VisionEncoder, path: str) -> None:
 
 def manifest_for(
     name: str, model: LlamaForCausalLM, vision: Optional[VisionEncoder], role: str, recipe: str,
-    data_hash: Optional[str], parent: Optional[str], metrics: Dict,
+    data_hash: Optional[str], parent: Optional[str], metrics: Dict, orm_template: Optional[Dict] = None,
 ) -> Dict:
-    """manifest.json of an exported folder; a PRM's also carries "prmTemplate", the layout it scores."""
+    """manifest.json of an exported folder; a PRM's also carries "prmTemplate", the layout it scores, and
+    an ORM's "ormTemplate" (`orm_template`, default {"verdict": "V:\\n", "kind": "diagnostic"})."""
     files = {"decoder": "onnx/model.onnx", "tokenizer": "tokenizer.json", "config": "config.json"}
     m = {
         "schemaVersion": 1,
@@ -167,6 +169,7 @@ def manifest_for(
         "promptTemplate": dict(PROMPT_TEMPLATE),
         "stepDelimiter": STEP_DELIMITER,
         **({"prmTemplate": dict(PRM_TEMPLATE)} if role == "prm" else {}),
+        **({"ormTemplate": dict(orm_template or {"verdict": ORM_VERDICT, "kind": "diagnostic"})} if role == "orm" else {}),
         "specialTokens": {"bos": BOS_TOKEN, "eos": EOS_TOKEN, "pad": PAD_TOKEN, "image": IMAGE_TOKEN, "prm": PRM_TOKEN, "yes": PRM_YES, "no": PRM_NO},
         "contextLength": model.config.max_position_embeddings,
         "parameters": dict(SAMPLING),
@@ -190,7 +193,7 @@ def write_json(path: str, obj) -> None:
 def export_folder(
     model: LlamaForCausalLM, vision: Optional[VisionEncoder], tokenizer_dir: str, out: str, *, name: str,
     role: str = "policy", recipe: str, data_hash: Optional[str], parent: Optional[str], metrics: Dict,
-    checkpoint_extra: Optional[Dict] = None,
+    checkpoint_extra: Optional[Dict] = None, orm_template: Optional[Dict] = None,
 ) -> Dict:
     """Writes the complete model folder into `out` (created; must not hold another model)."""
     model.eval()
@@ -214,7 +217,7 @@ def export_folder(
     for f in sorted(os.listdir(os.path.join(out, "onnx"))):
         onnx.checker.check_model(onnx.load(os.path.join(out, "onnx", f)))
     save_checkpoint(os.path.join(out, CHECKPOINT_FILE), model, vision, checkpoint_extra)
-    manifest = manifest_for(name, model, vision, role, recipe, data_hash, parent, metrics)
+    manifest = manifest_for(name, model, vision, role, recipe, data_hash, parent, metrics, orm_template)
     write_json(os.path.join(out, "manifest.json"), manifest)
     return manifest
 
@@ -350,6 +353,7 @@ def main() -> int:
     manifest = export_folder(
         model, vision, args.tokenizer, args.out, name=args.name, role=args.role, recipe=info.get("recipe", "models/recipes/train_policy.py"),
         data_hash=info.get("training_data_hash"), parent=args.parent, metrics=metrics, checkpoint_extra=extra,
+        orm_template=extra.get("orm_template"),
     )
     print(json.dumps({"exported": args.out, "seconds": round(time.time() - t0, 1), "bytes": folder_bytes(args.out)}))
     if args.check:

@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,177 @@ def format_prm_input(question: str, steps: Sequence[str], has_image: bool, templ
     t = template or PRM_TEMPLATE
     head = (t["image"] if has_image else "") + t["question"].replace("{question}", question)
     return head + t["process"] + t["stepSeparator"].join(s.strip() + PRM_TOKEN for s in steps)
+
+
+# The ORM's input (MathSE's outcome reward model): the policy prompt with the steps written out, then
+# the verdict marker, after which the model writes a JSON verdict and </s>. The manifest of an ORM
+# carries {"verdict": ..., "kind": "diagnostic" | "binary"} as "ormTemplate"; src-main's renderOrmPrompt
+# builds the same string (renderPrompt with the steps, then the marker).
+ORM_VERDICT = "V:\n"
+ORM_KINDS = ("diagnostic", "binary")
+# Characters the JSON verdict needs that DEMO_VOCAB lacks; an ORM's tokenizer adds them (in this order).
+ORM_EXTRA_CHARS = ("{", "}", '"', "_")
+ORM_STATUSES = ("CORRECT", "WRONG")
+
+
+def _render_question(question: str) -> str:
+    """The question as src-main's renderPrompt writes it: newlines (with the spaces around them) become
+    one space, then trimmed."""
+    return re.sub(r"\s*\n\s*", " ", question).strip()
+
+
+def format_orm_input(question: str, steps: Sequence[str], has_image: bool, verdict: str = ORM_VERDICT) -> str:
+    """`Q: {question}\n` [`<image>\n`] `S:\n` + each step + `\n` + the verdict marker: byte for byte what
+    renderOrmPrompt (src-main/core/inference/prompt.ts) gives for the demo template."""
+    out = PROMPT_TEMPLATE["question"].replace("{question}", _render_question(question))
+    if has_image:
+        out += PROMPT_TEMPLATE["image"]
+    out += PROMPT_TEMPLATE["solution"]
+    return out + "".join(s + STEP_DELIMITER for s in steps) + verdict
+
+
+def split_orm_input(text: str, verdict: str = ORM_VERDICT) -> Optional[Tuple[str, bool, List[str]]]:
+    """Inverse of format_orm_input: (question, has image, steps), or None when `text` is not laid out so."""
+    q_head = PROMPT_TEMPLATE["question"].split("{question}")[0]
+    q_tail = PROMPT_TEMPLATE["question"].split("{question}")[1]
+    if not text.startswith(q_head) or not text.endswith(verdict):
+        return None
+    body = text[len(q_head):len(text) - len(verdict)]
+    end = body.find(q_tail)
+    if end < 0:
+        return None
+    question, rest = body[:end], body[end + len(q_tail):]
+    has_image = rest.startswith(PROMPT_TEMPLATE["image"])
+    if has_image:
+        rest = rest[len(PROMPT_TEMPLATE["image"]):]
+    if not rest.startswith(PROMPT_TEMPLATE["solution"]):
+        return None
+    rest = rest[len(PROMPT_TEMPLATE["solution"]):]
+    if rest and not rest.endswith(STEP_DELIMITER):
+        return None
+    return question, has_image, split_solution(rest)
+
+
+def format_orm_target(status: str, error_step: Optional[int] = None, error_analysis: str = "", improvement_suggestion: str = "",
+                      binary: bool = False) -> str:
+    """The verdict as src-main/core/reward/orm.ts formatOrmTarget writes it (JSON.stringify's compact
+    form, keys in this order); binary: the status alone. CORRECT has error_step 0."""
+    if status not in ORM_STATUSES:
+        raise ValueError(f"status must be CORRECT or WRONG, got {status!r}")
+    if binary:
+        return json.dumps({"status": status}, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps({"status": status, "error_step": error_step or 0, "error_analysis": error_analysis,
+                       "improvement_suggestion": improvement_suggestion}, separators=(",", ":"), ensure_ascii=False)
+
+
+def first_json_object(text: str) -> Optional[str]:
+    """The first balanced {...} in text (strings and escapes respected), or None (orm.ts firstJsonObject)."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    depth = 0
+    in_string = False
+    i = start
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:i + 1]
+        i += 1
+    return None
+
+
+def parse_orm_output(text: str, steps: int, binary: bool = False) -> Dict:
+    """Python twin of orm.ts parseOrmOutput: {"ok": True, "status", "error_step" (None for CORRECT and a
+    binary WRONG), "error_analysis", "improvement_suggestion"} or {"ok": False, "reason"}."""
+    obj = first_json_object(text)
+    if obj is None:
+        return {"ok": False, "reason": "the JSON object is not closed" if "{" in text else "no JSON object in the output"}
+    try:
+        value = json.loads(obj)
+    except json.JSONDecodeError as e:
+        return {"ok": False, "reason": f"not valid JSON: {e.msg}"}
+    if not isinstance(value, dict) or not isinstance(value.get("status"), str):
+        return {"ok": False, "reason": "field status: not a string"}
+    for k in ("error_analysis", "improvement_suggestion"):
+        if k in value and not isinstance(value[k], str):
+            return {"ok": False, "reason": f"field {k}: not a string"}
+    es = value.get("error_step")
+    if es is not None and (isinstance(es, bool) or not isinstance(es, (int, float, str))):
+        return {"ok": False, "reason": "field error_step: not a number or string"}
+    status = value["status"].strip().upper()
+    if status not in ORM_STATUSES:
+        return {"ok": False, "reason": f'status "{value["status"]}" is neither CORRECT nor WRONG'}
+    analysis = (value.get("error_analysis") or "").strip()
+    suggestion = (value.get("improvement_suggestion") or "").strip()
+    out = {"ok": True, "status": status, "error_step": None, "error_analysis": analysis, "improvement_suggestion": suggestion}
+    if status == "CORRECT" or (binary and es is None):
+        return out
+    if isinstance(es, (int, float)):
+        step = es
+    else:
+        m = re.search(r"\d+", str(es or ""))
+        if not m:
+            return {"ok": False, "reason": "status WRONG without an error_step"}
+        step = int(m.group(0))
+    if step != int(step):
+        return {"ok": False, "reason": f"error_step {step} is not a step number"}
+    step = int(step)
+    if step < 1 or step > steps:
+        return {"ok": False, "reason": f"error_step {step} is outside the solution's steps 1..{steps}"}
+    out["error_step"] = step
+    return out
+
+
+def extend_tokenizer_json(tokenizer_json: Dict, chars: Sequence[str]) -> Tuple[Dict, List[str]]:
+    """A copy of a character-level tokenizer.json with `chars` that it lacks appended to the BPE vocab as
+    new ids (after the highest id). Returns (new json, the characters added, in order)."""
+    out = json.loads(json.dumps(tokenizer_json))
+    vocab = out["model"]["vocab"]
+    specials = {t["content"] for t in out.get("added_tokens", [])}
+    next_id = max([*vocab.values(), *(t["id"] for t in out.get("added_tokens", []))]) + 1
+    added = []
+    for ch in chars:
+        if len(ch) != 1 or ch in vocab or ch in specials:
+            continue
+        vocab[ch] = next_id
+        next_id += 1
+        added.append(ch)
+    return out, added
+
+
+def resize_token_embeddings(model: "LlamaForCausalLM", vocab_size: int) -> "LlamaForCausalLM":
+    """A model with `vocab_size` rows in its (tied) embedding; rows beyond the old size start at the mean
+    of the old rows, so the new tokens begin as an average character. Returns `model` when unchanged."""
+    old = model.config.vocab_size
+    if vocab_size == old:
+        return model
+    if vocab_size < old:
+        raise ValueError(f"cannot shrink the vocabulary from {old} to {vocab_size}")
+    cfg = DecoderConfig(**{**asdict(model.config), "vocab_size": vocab_size})
+    new = LlamaForCausalLM(cfg)
+    state = model.state_dict()
+    emb = state["model.embed_tokens.weight"]
+    grown = torch.cat([emb, emb.mean(0, keepdim=True).repeat(vocab_size - old, 1)])
+    state = {k: v for k, v in state.items() if k not in ("model.embed_tokens.weight", "lm_head.weight")}
+    state["model.embed_tokens.weight"] = grown
+    if not cfg.tie_word_embeddings:
+        head = model.lm_head.weight.detach()
+        state["lm_head.weight"] = torch.cat([head, head.mean(0, keepdim=True).repeat(vocab_size - old, 1)])
+    else:
+        state["lm_head.weight"] = grown
+    new.load_state_dict(state)
+    return new
 
 
 def format_solution(steps: Sequence[str]) -> str:
