@@ -4,7 +4,7 @@
 
 cfg.json:
     {
-      "task": "sft",                          # "sft" or "prm"; "orm" is answered with an error for now
+      "task": "sft",                          # "sft", "prm" or "orm"
       "base_model": "models/tiny-policy",     # a folder made by these recipes (checkpoint.pt + manifest.json)
       "train_file": "sft.jsonl",              # TRL-style rows, see below
       "output_dir": "out/policy-c1",          # must not exist yet (or be an empty folder)
@@ -39,12 +39,27 @@ that pair against [t, 1 - t] at every tag. Extra keys (top level or in `hyperpar
     "init_tag_from_newline": false    # copy the "\n" embedding into <prm>'s before training
 The PRM starts from the base model's weights and trains the decoder and the vision projection.
 
+ORM (MathSE's outcome reward model): rows are TRL conversations like sft's, {"messages": [{"role":
+"user", "content": ORM INPUT}, {"role": "assistant", "content": JSON VERDICT}], "images": [PATH]}. The
+ORM input is steplab_model.format_orm_input: `Q: ...\n` [`<image>\n`] `S:\n`, the solution's lines
+(each followed by `\n`), then the verdict marker `V:\n` (what src-main's renderOrmPrompt writes). The
+verdict is MathSE's JSON, {"status":"WRONG","error_step":3,"error_analysis":"step 3: ...",
+"improvement_suggestion":"..."} (error_step 1-based over the lines; CORRECT has 0 and empty texts);
+the trainer rewrites it compactly in that key order (orm.ts formatOrmTarget). The loss covers the
+verdict and </s>. Extra key (top level or in `hyperparameters`):
+    "orm_kind": "diagnostic"          # or "binary": the target is {"status": ...} alone (the other
+                                      # fields of the rows are dropped, so one row file serves both)
+The base is a policy or an ORM of the demo family. Characters the rows need that its tokenizer lacks
+(always `{`, `}`, `"`, `_` for a policy) are added as new tokens, and the tied embedding grows by rows
+that start at the mean of the old ones. The manifest gets role "orm" and "ormTemplate"
+{"verdict": "V:\n", "kind": orm_kind}; its sampling parameters are greedy with 160 new tokens.
+
 stdout carries only JSON lines: {"event":"log","message":...}, {"event":"progress","step":n,"total":N,"loss":x},
 {"event":"error","message":...}, and last {"event":"done","model":"<output_dir>"}. Exit status 0 on
 success, 2 for a bad config or input, 1 for a failure while training, 143 after SIGTERM (which also
 removes the partly written output). The output is a complete model folder: ONNX graphs, tokenizer,
 config, checkpoint.pt and manifest.json with provenance.parent = the base model's name (a PRM's
-role is "prm" and its manifest has "prmTemplate").
+role is "prm" and its manifest has "prmTemplate"; an ORM's is "orm" with "ormTemplate").
 """
 
 from __future__ import annotations
@@ -78,6 +93,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
     CHECKPOINT_FILE,
     IMAGE_TOKEN,
+    ORM_EXTRA_CHARS,
+    ORM_KINDS,
+    ORM_STATUSES,
+    ORM_VERDICT,
     PRM_TEMPLATE,
     PRM_TOKEN,
     PROMPT_TEMPLATE,
@@ -86,12 +105,17 @@ from steplab_model import (  # noqa: E402
     LlamaForCausalLM,
     VisionEncoder,
     decode_images as _decode_images,
+    extend_tokenizer_json,
+    format_orm_target,
     format_prompt,
     load_checkpoint,
     merge_image_features,
     jsonl_rows,
     parse_prm_row,
     prm_log_probs,
+    resize_token_embeddings,
+    split_orm_input,
+    SPECIAL_TOKENS,
 )
 from export_onnx import export_folder  # noqa: E402
 
@@ -100,9 +124,12 @@ TASKS = ("sft", "prm", "orm")
 HYPER = {"lr": 5e-4, "epochs": 1, "batch_size": 16, "seed": 0, "max_steps": None, "warmup_steps": None, "weight_decay": 0.0}
 # Per-task defaults that differ from HYPER. PRM fine-tuning wants a small lr (MM-PRM); for the tiny
 # model 3e-4 learns a planted cue in 100 steps where 1e-4 is still slow (models/recipes/README.md).
-TASK_HYPER = {"prm": {"lr": 3e-4}}
+TASK_HYPER = {"prm": {"lr": 3e-4}, "orm": {"lr": 1e-3}}
 PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, "val_file": None,
                "lm_weight": 0.0, "init_tag_from_newline": False}
+ORM_OPTIONS = {"orm_kind": "diagnostic"}
+# The ORM's verdict is greedy and about 130 characters for the demo (the longest diagnostic targets).
+ORM_SAMPLING = {"temperature": 0, "topK": 0, "topP": 1, "maxNewTokens": 160}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
 
 
@@ -156,8 +183,6 @@ def read_config(path: str) -> Dict:
     task = cfg.get("task")
     if task not in TASKS:
         raise ConfigError(f'config: "task" must be one of {", ".join(TASKS)}, got {json.dumps(task)}')
-    if task == "orm":
-        return cfg
     for key in ("base_model", "train_file", "output_dir"):
         if not isinstance(cfg.get(key), str) or not cfg[key]:
             raise ConfigError(f'config: "{key}" is required (a path)')
@@ -183,11 +208,14 @@ def read_config(path: str) -> Dict:
     if task == "prm":
         cfg["_prm"] = read_prm_options(cfg, nested)
         known |= set(PRM_OPTIONS)
+    if task == "orm":
+        cfg["_orm"] = read_orm_options(cfg, nested)
+        known |= set(ORM_OPTIONS)
     if "name" in cfg and (not isinstance(cfg["name"], str) or not NAME_RE.match(cfg["name"])):
         raise ConfigError('config: "name" must be letters, digits, . _ - (max 100), starting with a letter or digit')
     if "cycle" in cfg and cfg["cycle"] is not None and (not isinstance(cfg["cycle"], int) or isinstance(cfg["cycle"], bool)):
         raise ConfigError('config: "cycle" must be an integer')
-    unknown = sorted(set(cfg) - known - {"_hp", "_prm"})
+    unknown = sorted(set(cfg) - known - {"_hp", "_prm", "_orm"})
     if unknown:
         emit("log", message=f"config: ignoring unknown keys {', '.join(unknown)}")
     return cfg
@@ -218,6 +246,17 @@ def read_prm_options(cfg: Dict, nested: Dict) -> Dict:
     return opts
 
 
+def read_orm_options(cfg: Dict, nested: Dict) -> Dict:
+    opts = dict(ORM_OPTIONS)
+    for source in (nested, cfg):
+        for k, v in source.items():
+            if k in ORM_OPTIONS:
+                opts[k] = v
+    if opts["orm_kind"] not in ORM_KINDS:
+        raise ConfigError(f'config: "orm_kind" must be "diagnostic" or "binary", got {json.dumps(opts["orm_kind"])}')
+    return opts
+
+
 def decode_images(refs: List[str], size: int) -> np.ndarray:
     """Grey-scale size x size pixels of each image, prepared by demo_tool.ts as the app prepares them."""
     try:
@@ -233,10 +272,29 @@ def hashed(lines: Iterable[str], h) -> Iterator[str]:
         yield line
 
 
-def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, image_size: int):
-    """Rows -> (examples [(ids, prompt_len, image index or -1)], pixels [M, H, W] uint8, hash)."""
+def sft_convert(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
+    """sft's rows: a bare question is formatted with the template; the solution ends with a newline."""
+    q_prefix = PROMPT_TEMPLATE["question"].split("{question}")[0]
+    if not (prompt.startswith(q_prefix) and prompt.endswith(PROMPT_TEMPLATE["solution"])):
+        prompt = format_prompt(prompt, bool(images))
+    if not solution.endswith("\n"):
+        solution += "\n"
+    return prompt, solution
+
+
+def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, image_size: int,
+             convert: Callable[[str, str, str, List[str]], Tuple[str, str]] = sft_convert,
+             tokenizer_for: Optional[Callable[[List[Tuple[str, str, str]]], CharTokenizer]] = None,
+             context: Optional[int] = None):
+    """Rows -> (examples [(ids, prompt_len, image index or -1)], pixels [M, H, W] uint8, hash).
+    `convert(where, prompt, solution, images)` checks and rewrites each row's two texts (sft_convert by
+    default); `tokenizer_for([(where, prompt, solution), ...])` may then give the tokenizer to encode
+    them with (the ORM's, extended by the characters they need); rows longer than `context` tokens
+    are errors."""
     base = os.path.dirname(os.path.abspath(path))
     examples: List[Tuple[List[int], int, int]] = []
+    texts: List[Tuple[str, str, str]] = []
+    row_images: List[int] = []
     refs: List[str] = []
     h = hashlib.sha256()
     try:
@@ -260,22 +318,25 @@ def read_sft(path: str, tok: CharTokenizer, image_tokens: int, has_vision: bool,
                 raise ConfigError(f'{where}: field "images": expected a list of at most one path')
             if images and not has_vision:
                 raise ConfigError(f"{where}: the row has an image but the base model has no vision encoder")
-            q_prefix = PROMPT_TEMPLATE["question"].split("{question}")[0]
-            if not (prompt.startswith(q_prefix) and prompt.endswith(PROMPT_TEMPLATE["solution"])):
-                prompt = format_prompt(prompt, bool(images))
+            prompt, solution = convert(where, prompt, solution, images)
             if prompt.count(IMAGE_TOKEN) != len(images):
                 raise ConfigError(f'{where}: the prompt has {prompt.count(IMAGE_TOKEN)} {IMAGE_TOKEN} tokens but "images" has {len(images)} entries')
-            if not solution.endswith("\n"):
-                solution += "\n"
-            ids, plen = tok.encode_example(prompt, solution, image_tokens)
             img = -1
             if images:
                 ref = images[0]
                 refs.append(ref if ref.startswith("data:") or os.path.isabs(ref) else os.path.join(base, ref))
                 img = len(refs) - 1
-            examples.append((ids, plen, img))
-    if not examples:
+            texts.append((where, prompt, solution))
+            row_images.append(img)
+    if not texts:
         raise ConfigError(f"train_file {path}: no rows")
+    if tokenizer_for is not None:
+        tok = tokenizer_for(texts)
+    for (where, prompt, solution), img in zip(texts, row_images):
+        ids, plen = tok.encode_example(prompt, solution, image_tokens)
+        if context is not None and len(ids) > context:
+            raise ConfigError(f"{where}: the row is {len(ids)} tokens long, more than the model's context of {context}; shorten the question or the solution")
+        examples.append((ids, plen, img))
     pixels = decode_images(refs, image_size) if refs else np.zeros((0, image_size, image_size), dtype=np.uint8)
     if refs:
         h.update(pixels.tobytes())
@@ -478,9 +539,11 @@ def optimise(run: Run, b: Base, hp: Dict, n: int, batch_loss: Callable[[np.ndarr
     return step, last_loss, time.time() - t0, curve
 
 
-def finish(run: Run, cfg: Dict, b: Base, *, role: str, recipe: str, data_hash: str, metrics: Dict, checkpoint_extra: Dict) -> str:
+def finish(run: Run, cfg: Dict, b: Base, *, role: str, recipe: str, data_hash: str, metrics: Dict, checkpoint_extra: Dict,
+           tokenizer_dir: Optional[str] = None, manifest_overrides: Optional[Dict] = None) -> str:
     """Exports into a staging folder next to output_dir, keeps the base manifest's sampling and prompt
-    settings, and renames the folder into place."""
+    settings (then applies `manifest_overrides`), and renames the folder into place. The tokenizer
+    files come from `tokenizer_dir` (default: the base folder)."""
     out = os.path.abspath(cfg["output_dir"])
     name = cfg.get("name")
     if not name:
@@ -491,8 +554,9 @@ def finish(run: Run, cfg: Dict, b: Base, *, role: str, recipe: str, data_hash: s
     os.makedirs(parent_dir, exist_ok=True)
     run.staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.partial-", dir=parent_dir)
     export_folder(
-        b.model, b.vision, b.path, run.staging, name=name, role=role, recipe=recipe,
+        b.model, b.vision, tokenizer_dir or b.path, run.staging, name=name, role=role, recipe=recipe,
         data_hash=data_hash, parent=b.manifest.get("name"), metrics=metrics, checkpoint_extra=checkpoint_extra,
+        orm_template=(checkpoint_extra or {}).get("orm_template"),
     )
     manifest_file = os.path.join(run.staging, "manifest.json")
     with open(manifest_file, encoding="utf-8") as f:
@@ -501,6 +565,7 @@ def finish(run: Run, cfg: Dict, b: Base, *, role: str, recipe: str, data_hash: s
     for key in ("parameters", "contextLength", "promptTemplate", "stepDelimiter", "family"):
         if key in b.manifest:
             manifest[key] = b.manifest[key]
+    manifest.update(manifest_overrides or {})
     with open(manifest_file, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
         f.write("\n")
@@ -731,6 +796,151 @@ def prm(cfg: Dict, run: Run) -> str:
                                     "prm_template": dict(PRM_TEMPLATE), "base": b.manifest.get("name")})
 
 
+# ---------------------------------------------------------------------------------------------
+# ORM
+
+ORM_ROW_HELP = ('orm rows are {"messages": [{"role": "user", "content": "Q: ...\\nS:\\n<one line per step>\\nV:\\n"}, '
+                '{"role": "assistant", "content": "{\\"status\\":\\"WRONG\\",\\"error_step\\":2,...}"}], "images": [...]}')
+
+
+def orm_convert(kind: str, verdict: str, counts: Dict[str, int]):
+    """The ORM's row check: the user turn must be the ORM input (format_orm_input), the assistant turn a
+    JSON verdict, rewritten as format_orm_target writes it (status only for a binary ORM)."""
+
+    def convert(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
+        parts = split_orm_input(prompt, verdict)
+        if parts is None:
+            raise ConfigError(f'{where}: field "messages": the user content must be the ORM input, the policy prompt with the '
+                              f'solution\'s lines written out and then {json.dumps(verdict)} (format_orm_input); got {json.dumps(prompt[-60:])} at its end; '
+                              + ORM_ROW_HELP)
+        _question, _has_image, steps = parts
+        if not steps or any(not s.strip() for s in steps):
+            raise ConfigError(f'{where}: field "messages": the solution in the user content has {"no lines" if not steps else "an empty line"}')
+        try:
+            v = json.loads(solution)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f'{where}: field "messages": the assistant content is not a JSON verdict ({e.msg}); {ORM_ROW_HELP}')
+        if not isinstance(v, dict):
+            raise ConfigError(f'{where}: field "messages": the assistant content must be a JSON object; {ORM_ROW_HELP}')
+        status = v.get("status")
+        if status not in ORM_STATUSES:
+            raise ConfigError(f'{where}: field "messages": the verdict\'s "status" must be "CORRECT" or "WRONG", got {json.dumps(status)}')
+        counts[status] += 1
+        if kind == "binary":
+            return prompt, format_orm_target(status, binary=True)
+        step = v.get("error_step", 0)
+        texts = {}
+        for k in ("error_analysis", "improvement_suggestion"):
+            t = v.get(k, "")
+            if not isinstance(t, str):
+                raise ConfigError(f'{where}: field "messages": the verdict\'s "{k}" must be a string, got {json.dumps(t)[:40]}')
+            texts[k] = t
+        if status == "WRONG":
+            if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= len(steps):
+                raise ConfigError(f'{where}: field "messages": the verdict\'s "error_step" must be a line number 1..{len(steps)} '
+                                  f'(the solution has {len(steps)} lines), got {json.dumps(step)}')
+            if not texts["error_analysis"].strip():
+                raise ConfigError(f'{where}: field "messages": a WRONG verdict needs an "error_analysis" (or train with "orm_kind": "binary")')
+        elif step not in (0, None) or texts["error_analysis"] or texts["improvement_suggestion"]:
+            raise ConfigError(f'{where}: field "messages": a CORRECT verdict has "error_step" 0 and empty "error_analysis" and "improvement_suggestion"')
+        return prompt, format_orm_target(status, step if status == "WRONG" else 0, texts["error_analysis"], texts["improvement_suggestion"])
+
+    return convert
+
+
+def orm_tokenizer(b: Base, tmp: str, added_out: List[str]):
+    """tokenizer_for of read_sft: b's tokenizer extended by the JSON characters and any other character
+    the rows use that it lacks; writes the three tokenizer files into `tmp` for the export."""
+
+    def tokenizer_for(texts: List[Tuple[str, str, str]]) -> CharTokenizer:
+        with open(os.path.join(b.path, "tokenizer.json"), encoding="utf-8") as f:
+            tj = json.load(f)
+        seen = set()
+        for _where, prompt, solution in texts:
+            for t in (prompt, solution):
+                for sp in SPECIAL_TOKENS:
+                    t = t.replace(sp, "")
+                seen.update(t)
+        known = set(tj["model"]["vocab"])
+        others = sorted(c for c in seen if c not in known and c not in ORM_EXTRA_CHARS)
+        if len(others) > 64:
+            raise ConfigError(f"train_file: the rows use {len(others)} characters the base tokenizer lacks (more than 64), e.g. {''.join(others[:20])!r}")
+        tj, added = extend_tokenizer_json(tj, [*ORM_EXTRA_CHARS, *others])
+        added_out.extend(added)
+        with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(tj, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        for name in ("tokenizer_config.json", "special_tokens_map.json"):
+            shutil.copyfile(os.path.join(b.path, name), os.path.join(tmp, name))
+        return CharTokenizer(tj)
+
+    return tokenizer_for
+
+
+def orm(cfg: Dict, run: Run) -> str:
+    hp, opts = cfg["_hp"], cfg["_orm"]
+    kind = opts["orm_kind"]
+    b = load_base(cfg)
+    verdict = (b.manifest.get("ormTemplate") or {}).get("verdict", ORM_VERDICT)
+    counts = {"CORRECT": 0, "WRONG": 0}
+    added: List[str] = []
+    tmp = tempfile.mkdtemp(prefix="steplab-orm-tokenizer-")
+    try:
+        examples, pixels, data_hash = read_sft(
+            cfg["train_file"], b.tok, b.image_tokens, b.vision is not None, b.image_size,
+            convert=orm_convert(kind, verdict, counts), tokenizer_for=orm_tokenizer(b, tmp, added),
+            context=b.model.config.max_position_embeddings,
+        )
+        tok = CharTokenizer.from_file(os.path.join(tmp, "tokenizer.json"))
+        old_vocab = b.model.config.vocab_size
+        if tok.vocab_size > old_vocab:
+            b.model = resize_token_embeddings(b.model, tok.vocab_size)
+        b.tok = tok
+        model, vision = b.model, b.vision
+        n_img = sum(1 for e in examples if e[2] >= 0)
+        target_tokens = sum(len(e[0]) - e[1] for e in examples)
+        emit("log", message=(f"orm ({kind}): {len(examples)} rows ({n_img} with an image; {counts['CORRECT']} CORRECT, {counts['WRONG']} WRONG) "
+                             f"from {cfg['train_file']}; {target_tokens} target tokens; base {b.manifest.get('name')}; "
+                             f"vocabulary {old_vocab} -> {model.config.vocab_size} (added {json.dumps(''.join(added))})"))
+        run.check()
+        feats = frozen_features(vision, pixels)
+        pad = tok.pad_id
+
+        def batch_loss(idx: np.ndarray) -> torch.Tensor:
+            width = max(len(examples[i][0]) for i in idx)
+            ids = torch.full((len(idx), width), pad, dtype=torch.long)
+            labels = torch.full((len(idx), width), -100, dtype=torch.long)
+            imgs = []
+            for r, i in enumerate(idx):
+                seq, plen, img = examples[i]
+                ids[r, :len(seq)] = torch.tensor(seq)
+                labels[r, plen - 1:len(seq) - 1] = torch.tensor(seq[plen:])
+                if img >= 0:
+                    imgs.append(img)
+            embeds = model.embed(ids)
+            if imgs:
+                embeds = merge_image_features(embeds, ids, tok.image_id, vision.project(feats[torch.tensor(imgs)]))
+            logits, _ = model(inputs_embeds=embeds)
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+        step, last_loss, seconds, curve = optimise(run, b, hp, len(examples), batch_loss, f"orm ({kind})", "rows")
+        run.check()
+        metrics = {"orm": {
+            "kind": kind, "rows": len(examples), "image_rows": n_img, "correct_rows": counts["CORRECT"], "wrong_rows": counts["WRONG"],
+            "target_tokens": target_tokens, "added_tokens": added, "vocab_size": model.config.vocab_size,
+            "steps": step, "batch_size": hp["batch_size"], "epochs": hp["epochs"], "lr": hp["lr"], "seed": hp["seed"],
+            "final_loss": round(last_loss, 5), "seconds": round(seconds, 1), "loss_curve": curve,
+        }}
+        emit("log", message=f"orm ({kind}): trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
+        template = {"verdict": verdict, "kind": kind}
+        return finish(run, cfg, b, role="orm", recipe="models/recipes/trainer.py (orm)", data_hash=data_hash, metrics=metrics,
+                      checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": template,
+                                        "base": b.manifest.get("name")},
+                      tokenizer_dir=tmp, manifest_overrides={"ormTemplate": template, "parameters": dict(ORM_SAMPLING)})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Steplab trainer protocol (see the module docstring).")
     ap.add_argument("--config", required=True)
@@ -741,10 +951,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, run.on_signal)
     try:
         cfg = read_config(args.config)
-        if cfg["task"] not in ("sft", "prm"):
-            emit("error", message=f"task {cfg['task']} is not implemented by this trainer yet")
-            return 2
-        out = (sft if cfg["task"] == "sft" else prm)(cfg, run)
+        out = {"sft": sft, "prm": prm, "orm": orm}[cfg["task"]](cfg, run)
         emit("done", model=out)
         # The folder is complete and reported; a late SIGTERM must not turn that into a failure.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
