@@ -48,13 +48,16 @@ function policyOf(wb: Workbench, c: CycleRecord): string {
 
 function cycleTable(wb: Workbench, cycles: readonly CycleRecord[]): string {
   return table(
-    ['cycle', 'policy', 'test acc', 'pass@k', 'strict', 'correct paths', 'diagnosed', 'corrected', 'train rows'],
+    ['cycle', 'policy', 'test acc', 'vs prev', 'pass@k', 'strict', 'correct paths', 'diagnosed', 'corrected', 'train rows'],
     cycles.map((c) => {
       const m = c.metrics as Partial<CycleMetrics>;
+      const prev = c.runId !== null && c.idx > 0 ? (wb.store.cycles.byRunIdx(c.runId, c.idx - 1)?.metrics as Partial<CycleMetrics> | undefined) : undefined;
+      const delta = typeof m.test_accuracy === 'number' && typeof prev?.test_accuracy === 'number' ? m.test_accuracy - prev.test_accuracy : null;
       return [
         c.idx === 0 ? '0 (base)' : String(c.idx),
         policyOf(wb, c),
         pct(m.test_accuracy),
+        delta === null ? '' : `${delta >= 0 ? '+' : ''}${(100 * delta).toFixed(1)}`,
         pct(m.pass_at_k),
         pct(m.strict_accuracy),
         c.idx === 0 ? '' : String(m.correct_paths ?? '-'),
