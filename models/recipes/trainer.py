@@ -13,7 +13,7 @@ cfg.json:
       "cycle": 1                              # optional, recorded as provenance.cycle
     }
 Hyperparameters may also be given at the top level (they win over the `hyperparameters` object).
-Relative paths are taken from the current directory. The default lr is 5e-4 for sft and 3e-4 for prm.
+Relative paths are taken from the current directory. The default lr is 5e-4 for sft, 3e-4 for prm and 1e-3 for orm.
 
 SFT rows: {"messages": [{"role": "user", "content": PROMPT}, {"role": "assistant", "content": SOLUTION}],
 "images": [PATH]}. PROMPT is either the text the model reads (the manifest's prompt template applied:
