@@ -5,6 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
 import type { Connection } from '../transport';
 import { createCurationSlice, type CurationSlice } from './curation';
+import { createCyclesSlice, type CyclesSlice } from './cycles';
 import { createDatasetsSlice, type DatasetsSlice } from './datasets';
 import { createEvaluationsSlice, type EvaluationsSlice } from './evaluations';
 import { createJobsSlice, type JobsSlice } from './jobs';
@@ -14,7 +15,7 @@ import type { Route } from './route';
 import { createViewSlice, type ViewSlice } from './view';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
 
-export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & CurationSlice & ViewSlice;
+export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & CurationSlice & CyclesSlice & ViewSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice): AppStore {
@@ -25,6 +26,7 @@ export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice
     ...createEvaluationsSlice(api)(...a),
     ...createSearchesSlice(api)(...a),
     ...createCurationSlice(api)(...a),
+    ...createCyclesSlice(api)(...a),
     ...createViewSlice(route, themeChoice)(...a),
   }));
 }
@@ -32,7 +34,7 @@ export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice
 /** Loads everything the views show; run at start and after the link to the core comes back. */
 export async function refreshAll(store: AppStore): Promise<void> {
   const s = store.getState();
-  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs(), s.loadEvaluations()]);
+  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs(), s.loadEvaluations(), s.loadCycleRuns()]);
 }
 
 export interface AppContextValue {

@@ -62,6 +62,7 @@ export const createJobsSlice =
         if (job.kind === 'search' || job.kind === 'score') void get().loadSearches();
       }
       if (FINAL.has(job.state) && !before) void get().loadJobs();
+      if (job.kind === 'cycle') get().onCycleJob(job, before);
     },
     async cancelJob(id) {
       get().applyJob(await api['jobs.cancel']({ id }));

@@ -1,6 +1,6 @@
 // The view that is open, kept in the URL hash so that a reload (or the back button) returns to it.
-export type View = 'datasets' | 'problems' | 'searches' | 'evaluations' | 'models' | 'jobs' | 'import';
-export const VIEWS: readonly View[] = ['datasets', 'problems', 'searches', 'evaluations', 'models', 'jobs', 'import'];
+export type View = 'datasets' | 'problems' | 'searches' | 'evaluations' | 'models' | 'jobs' | 'import' | 'cycles';
+export const VIEWS: readonly View[] = ['datasets', 'problems', 'searches', 'evaluations', 'models', 'jobs', 'import', 'cycles'];
 
 /** Inside the Problems view: the dataset heatmap, or one problem (with a solution's step in focus). */
 export type Focus = { kind: 'heatmap' } | { kind: 'problem'; id: number; solution?: number; step?: number };
@@ -11,6 +11,8 @@ export interface Route {
   dataset: string | null;
   /** the Problems view's heatmap or open problem; absent: its table */
   focus?: Focus;
+  /** the cycle run the Cycles view shows (#/cycles/<id>); absent: the newest */
+  cycleRun?: number;
 }
 
 const int = (s: string | undefined): number | undefined => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
@@ -46,6 +48,10 @@ export function parseHash(hash: string): Route {
     }
   }
   const known = (VIEWS as readonly string[]).includes(view ?? '') ? (view as View) : 'datasets';
+  if (known === 'cycles') {
+    const run = rest.length === 1 ? int(rest[0]) : undefined;
+    return run === undefined ? { view: known, dataset: null } : { view: known, dataset: null, cycleRun: run };
+  }
   let dataset: string | null = null;
   if (known === 'problems' && rest.length > 0 && rest.join('/') !== '') {
     try {
@@ -58,6 +64,7 @@ export function parseHash(hash: string): Route {
 }
 
 export function formatHash(route: Route): string {
+  if (route.view === 'cycles') return route.cycleRun !== undefined ? `#/cycles/${route.cycleRun}` : '#/cycles';
   if (route.view === 'problems' && !route.dataset && route.focus?.kind === 'problem') return `#${formatFocus(route.focus)}`;
   return route.view === 'problems' && route.dataset ? `#/problems/${encodeURIComponent(route.dataset)}${formatFocus(route.focus)}` : `#/${route.view}`;
 }

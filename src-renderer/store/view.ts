@@ -1,4 +1,4 @@
-// Which view is open and which dataset the Problems view shows; the theme choice; the command palette.
+// Which view is open, which dataset the Problems view shows and which run the Cycles view shows; the theme choice; the command palette.
 import type { StateCreator } from 'zustand/vanilla';
 import { saveThemeChoice, type ThemeChoice } from '../theme';
 import type { AppState } from '.';
@@ -35,9 +35,9 @@ export const createViewSlice =
       set({ pickerRequested: requested });
     },
     go(view, dataset) {
-      set((s) => ({ view, dataset: dataset === undefined ? s.dataset : dataset, focus: undefined }));
+      set((s) => ({ view, dataset: dataset === undefined ? s.dataset : dataset, focus: undefined, cycleRun: s.cycleRun }));
     },
     navigate(route) {
-      set((s) => ({ view: route.view, dataset: route.view === 'problems' ? route.dataset : s.dataset, focus: route.focus }));
+      set((s) => ({ view: route.view, dataset: route.view === 'problems' ? route.dataset : s.dataset, focus: route.focus, cycleRun: route.view === 'cycles' ? route.cycleRun : s.cycleRun }));
     },
   });

@@ -1,0 +1,166 @@
+// MathSE cycle runs: the list, the open run kept live from its job's events, the models for its lineage,
+// its training-loss curves, and one page of its reflections.
+import type { StateCreator } from 'zustand/vanilla';
+import type { Api } from '../../src-shared/api';
+import type { CycleRun, Reflection } from '../../src-shared/cycles';
+import type { Job, ModelRecord } from '../../src-shared/domain';
+import { parseProgress } from '../cycles/model';
+import { describeError } from '../errors';
+import type { AppState } from '.';
+
+export const REFLECTIONS_PAGE = 25;
+
+export interface ReflectionQuery {
+  run: number;
+  cycle?: number;
+  outcome?: Reflection['outcome'];
+  offset: number;
+}
+
+export interface ReflectionPage {
+  query: ReflectionQuery;
+  total: number;
+  items: Reflection[];
+}
+
+export interface CyclesSlice {
+  /** newest first */
+  cycleRuns: CycleRun[];
+  cycleRunsLoaded: boolean;
+  cycleRunsError: string | null;
+  /** the workspace's models (lineage: provenance of each cycle's model) */
+  cycleModels: ModelRecord[];
+  /** training loss per cycle of a run's job: "loss c1" -> [step, loss][] */
+  cycleLoss: { jobId: number; series: Record<string, [number, number][]> } | null;
+  /** a job started from the launch form whose run is not listed yet: it is opened once it is */
+  pendingCycleJob: number | null;
+  reflectionPage: ReflectionPage | null;
+  reflectionsLoading: boolean;
+  reflectionsError: string | null;
+  loadCycleRuns(): Promise<void>;
+  /** re-reads one run (its stages and metrics) */
+  refreshCycleRun(id: number): Promise<void>;
+  /** shows a run in the Cycles view (#/cycles/<id>) */
+  openCycleRun(id: number): void;
+  loadCycleModels(): Promise<void>;
+  loadCycleLoss(jobId: number): Promise<void>;
+  /** starts a run; rejects with the core's one-line reason (bad config, a dataset without the eval split …) */
+  startCycles(config: Record<string, unknown>): Promise<Job>;
+  loadReflections(query: ReflectionQuery): Promise<void>;
+  /** a cycle job's event (from applyJob): refreshes its run when a stage starts or ends */
+  onCycleJob(job: Job, before: Job | undefined): void;
+}
+
+/** The run that is shown: the one in the route, else the newest. */
+export function shownRun(s: Pick<AppState, 'cycleRuns' | 'cycleRun'>): CycleRun | null {
+  return s.cycleRuns.find((r) => r.id === s.cycleRun) ?? (s.cycleRun === undefined ? (s.cycleRuns[0] ?? null) : null);
+}
+
+const sameQuery = (a: ReflectionQuery, b: ReflectionQuery): boolean => a.run === b.run && a.cycle === b.cycle && a.outcome === b.outcome && a.offset === b.offset;
+
+/** Where a job stands, as far as its run's stage table is concerned. */
+const stageKey = (j: Job | undefined): string => {
+  if (!j) return '';
+  const p = parseProgress(j.progress.message);
+  return `${j.state}|${j.progress.done}|${p ? `${p.cycle}.${p.stage}` : ''}`;
+};
+
+export const createCyclesSlice =
+  (api: Api): StateCreator<AppState, [], [], CyclesSlice> =>
+  (set, get) => {
+    // the latest reflections request: an older reply that arrives later is dropped
+    let reflectionsAsked: ReflectionQuery | null = null;
+    let lossAskedAt = 0;
+    return {
+      cycleRuns: [],
+      cycleRunsLoaded: false,
+      cycleRunsError: null,
+      cycleModels: [],
+      cycleLoss: null,
+      pendingCycleJob: null,
+      reflectionPage: null,
+      reflectionsLoading: false,
+      reflectionsError: null,
+      async loadCycleRuns() {
+        try {
+          const runs = await api['cycles.list']({});
+          const pending = get().pendingCycleJob;
+          const started = pending === null ? undefined : runs.find((r) => r.jobId === pending);
+          set({ cycleRuns: runs, cycleRunsLoaded: true, cycleRunsError: null, ...(started ? { pendingCycleJob: null, cycleRun: started.id } : {}) });
+        } catch (e) {
+          set({ cycleRunsError: describeError(e) });
+        }
+      },
+      async refreshCycleRun(id) {
+        try {
+          const run = await api['cycles.get']({ id });
+          set((s) => ({ cycleRuns: s.cycleRuns.some((r) => r.id === id) ? s.cycleRuns.map((r) => (r.id === id ? run : r)) : [run, ...s.cycleRuns], cycleRunsError: null }));
+        } catch (e) {
+          set({ cycleRunsError: describeError(e) });
+        }
+      },
+      openCycleRun(id) {
+        set({ view: 'cycles', cycleRun: id, focus: undefined });
+      },
+      async loadCycleModels() {
+        try {
+          set({ cycleModels: await api['models.list']({}) });
+        } catch (e) {
+          set({ cycleRunsError: describeError(e) });
+        }
+      },
+      async loadCycleLoss(jobId) {
+        lossAskedAt = Date.now();
+        try {
+          const series = await api['jobs.metrics']({ id: jobId });
+          set({ cycleLoss: { jobId, series } });
+        } catch {
+          // a job without metrics (or one that is gone) has no curve: the chart is left out
+          set({ cycleLoss: { jobId, series: {} } });
+        }
+      },
+      async startCycles(config) {
+        const job = await api['cycles.start']({ config });
+        set({ pendingCycleJob: job.id });
+        get().applyJob(job);
+        await get().loadCycleRuns();
+        return job;
+      },
+      async loadReflections(query) {
+        reflectionsAsked = query;
+        set({ reflectionsLoading: true });
+        try {
+          const page = await api['cycles.reflections']({ ...query, limit: REFLECTIONS_PAGE });
+          if (reflectionsAsked !== query) return;
+          set({ reflectionPage: { query, total: page.total, items: page.items }, reflectionsLoading: false, reflectionsError: null });
+        } catch (e) {
+          if (reflectionsAsked !== query) return;
+          set({ reflectionsLoading: false, reflectionsError: describeError(e) });
+        }
+      },
+      onCycleJob(job, before) {
+        const s = get();
+        const run = s.cycleRuns.find((r) => r.jobId === job.id);
+        if (!run) {
+          // a run started here or elsewhere (the CLI against the same workspace): its row appears once the job made it
+          if (job.state === 'running' || job.state === 'done' || job.state === 'failed') void s.loadCycleRuns();
+          return;
+        }
+        if (stageKey(job) !== stageKey(before)) {
+          void s.refreshCycleRun(run.id);
+          // the page of reflections of a run that just diagnosed or regenerated is out of date
+          const page = s.reflectionPage;
+          if (page && page.query.run === run.id && parseProgress(before?.progress.message)?.stage === 'regenerate') void s.loadReflections(page.query);
+        }
+        const shown = shownRun(s);
+        if (shown?.id === run.id) {
+          const place = parseProgress(job.progress.message);
+          const finished = job.state !== before?.state && job.state !== 'running' && job.state !== 'queued';
+          if ((place?.stage === 'finetune' && Date.now() - lossAskedAt > 1500) || finished) void s.loadCycleLoss(job.id);
+          if (place?.stage === 'register' || finished) void s.loadCycleModels();
+        }
+      },
+    };
+  };
+
+export { sameQuery };
