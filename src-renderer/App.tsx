@@ -9,6 +9,7 @@ import { VIEWS, type View } from './store/route';
 import { CommandPalette } from './palette/CommandPalette';
 import { isPaletteShortcut, VIEW_LABELS, viewForShortcut } from './palette/commands';
 import { THEME_CHOICES, type ThemeChoice } from './theme';
+import { CyclesView } from './views/CyclesView';
 import { DatasetsView } from './views/DatasetsView';
 import { EvaluationsView } from './views/EvaluationsView';
 import { ImportView } from './views/ImportView';
@@ -26,6 +27,7 @@ const VIEW_COMPONENTS: Record<View, () => ReactNode> = {
   models: ModelsView,
   jobs: JobsView,
   import: ImportView,
+  cycles: CyclesView,
 };
 
 function ConnectionBanner() {
@@ -90,7 +92,7 @@ function PaletteButton() {
   );
 }
 
-/** Ctrl+K opens the palette and Alt+1…7 switch views, wherever the focus is. */
+/** Ctrl+K opens the palette and Alt+1…8 switch views, wherever the focus is. */
 function useGlobalKeys(): void {
   const go = useApp((s) => s.go);
   const setPalette = useApp((s) => s.setPaletteOpen);
@@ -113,8 +115,8 @@ function useGlobalKeys(): void {
   }, [go, setPalette, paletteOpen]);
 }
 
-function RunningCount() {
-  const n = useApp((s) => s.jobs.filter((j) => j.state === 'running' || j.state === 'queued').length);
+function RunningCount({ kind }: { kind?: string }) {
+  const n = useApp((s) => s.jobs.filter((j) => (j.state === 'running' || j.state === 'queued') && (kind === undefined || j.kind === kind)).length);
   return n > 0 ? <span className="badge">{n}</span> : null;
 }
 
@@ -139,6 +141,7 @@ export function App() {
           >
             {VIEW_LABELS[v]}
             {v === 'jobs' && <RunningCount />}
+            {v === 'cycles' && <RunningCount kind="cycle" />}
           </button>
         ))}
       </nav>

@@ -14,6 +14,7 @@ export function CommandPalette() {
   const datasets = useApp((s) => s.datasets);
   const searches = useApp((s) => s.searches);
   const evaluations = useApp((s) => s.evaluations);
+  const cycleRuns = useApp((s) => s.cycleRuns);
   const input = useRef<HTMLInputElement>(null);
   const returnFocus = useRef<Element | null>(null);
 
@@ -33,7 +34,7 @@ export function CommandPalette() {
   const commands = useMemo(
     () => (open ? paletteCommands(store.getState(), () => void refreshAll(store)) : []),
     // rebuilt when a list it shows changes (the store is read when it is)
-    [open, store, datasets, searches, evaluations],
+    [open, store, datasets, searches, evaluations, cycleRuns],
   );
   if (!open) return null;
 
@@ -72,7 +73,7 @@ export function CommandPalette() {
           </Command.List>
         </Command>
         <p className="palette-help muted small">
-          ↑↓ to choose · Enter to run · Esc to close · Alt+1…7 switch views · Ctrl+K opens this
+          ↑↓ to choose · Enter to run · Esc to close · Alt+1…8 switch views · Ctrl+K opens this
         </p>
       </div>
     </div>

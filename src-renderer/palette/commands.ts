@@ -1,12 +1,12 @@
-// What the command palette offers: every view, each dataset's problems, recent searches and
-// evaluations, the theme, refresh. Built from the store's state, so it is a plain function to test.
+// What the command palette offers: every view, each dataset's problems, recent searches,
+// evaluations and cycle runs, the theme, refresh. Built from the store's state, so it is a plain function to test.
 import type { AppState } from '../store';
 import { VIEWS, type View } from '../store/route';
 import { THEME_CHOICES } from '../theme';
 
 export interface PaletteCommand {
   id: string;
-  group: 'Go to' | 'Datasets' | 'Searches' | 'Evaluations' | 'Theme' | 'Workspace';
+  group: 'Go to' | 'Datasets' | 'Searches' | 'Evaluations' | 'Cycle runs' | 'Theme' | 'Workspace';
   label: string;
   /** extra words the filter matches */
   keywords?: string[];
@@ -23,9 +23,10 @@ export const VIEW_LABELS: Record<View, string> = {
   models: 'Models',
   jobs: 'Jobs',
   import: 'Import',
+  cycles: 'Cycles',
 };
 
-/** Alt+1 … Alt+7 open the views in tab order. */
+/** Alt+1 … Alt+8 open the views in tab order. */
 export function viewForShortcut(e: { altKey: boolean; ctrlKey: boolean; metaKey: boolean; key: string }): View | null {
   if (!e.altKey || e.ctrlKey || e.metaKey) return null;
   const n = Number(e.key);
@@ -67,6 +68,15 @@ export function paletteCommands(s: AppState, refresh: () => void): PaletteComman
       label: `Evaluation #${e.id}: ${e.name}`,
       keywords: [String(e.id)],
       run: () => void s.openEvaluation(e.id).then(() => s.go('evaluations')),
+    });
+  }
+  for (const r of s.cycleRuns.slice(0, RECENT)) {
+    out.push({
+      id: `cycle-run:${r.id}`,
+      group: 'Cycle runs',
+      label: `Cycle run #${r.id}: ${r.name}`,
+      keywords: [String(r.id), r.dataset, r.baseModel, 'mathse', 'cycle'],
+      run: () => s.openCycleRun(r.id),
     });
   }
   for (const t of THEME_CHOICES) {

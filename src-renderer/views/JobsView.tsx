@@ -76,8 +76,8 @@ export function JobsView() {
             {jobs.map((j) => {
               const active = j.state === 'queued' || j.state === 'running';
               // an interrupted job always continues; a failed or cancelled one when its kind keeps partial work
-              // (the kinds started from this view do; an import or a training removes it)
-              const stopped = j.state === 'interrupted' || ((j.state === 'failed' || j.state === 'cancelled') && LaunchableKind.safeParse(j.kind).success);
+              // (the kinds started from this view and cycle runs do; an import or a training removes it)
+              const stopped = j.state === 'interrupted' || ((j.state === 'failed' || j.state === 'cancelled') && (LaunchableKind.safeParse(j.kind).success || j.kind === 'cycle'));
               return (
                 <tr key={j.id} data-state={j.state}>
                   <td className="num">{j.id}</td>

@@ -1,0 +1,139 @@
+// Launching a MathSE cycle run: a form over the settings a researcher changes most, and the whole config
+// as JSON in Monaco, checked as it is typed against src-shared's CycleConfig (the schema the core checks a
+// run with). The core's own checks (the dataset's splits, the models' roles, the trainer) answer on Start,
+// and their one-line reason is shown here.
+import { useMemo, useState } from 'react';
+import { ConfigEditor } from '../config/ConfigEditor';
+import { CYCLE_LAUNCH_SCHEMA, CYCLE_TEMPLATE, cycleFields, cycleFieldValue, fieldChecked, fieldText, firstIssue, type CycleField } from '../cycles/form';
+import { describeError } from '../errors';
+import { parseConfigText, setField, type Config } from '../jobs/form';
+import { useApp } from '../store';
+
+const pretty = (c: Config): string => JSON.stringify(c, null, 2);
+
+function Field({ field, config, onChange }: { field: CycleField; config: Config; onChange(value: unknown): void }) {
+  const id = `cycle-${field.path.join('-')}`;
+  if (field.kind === 'checkbox') {
+    return (
+      <label className="check cycle-check" htmlFor={id}>
+        <input id={id} type="checkbox" checked={fieldChecked(field, config)} onChange={(e) => onChange(e.target.checked)} />
+        <span>{field.label}</span>
+      </label>
+    );
+  }
+  const text = fieldText(field, config);
+  if (field.kind === 'select') {
+    const choices = field.choices ?? [];
+    const known = choices.some((c) => c.value === text);
+    return (
+      <label className="field" htmlFor={id}>
+        <span>{field.label}</span>
+        <select id={id} value={text} onChange={(e) => onChange(cycleFieldValue(field, e.target.value))}>
+          {!known && <option value={text}>{text === '' ? 'choose…' : `${text} (not in this workspace)`}</option>}
+          {choices.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      </label>
+    );
+  }
+  return (
+    <label className="field" htmlFor={id}>
+      <span>{field.label}</span>
+      <input
+        id={id}
+        type={field.kind === 'number' ? 'number' : 'text'}
+        min={field.min}
+        value={text}
+        placeholder={field.help}
+        onChange={(e) => onChange(cycleFieldValue(field, e.target.value))}
+      />
+    </label>
+  );
+}
+
+export function CycleLaunch({ open }: { open: boolean }) {
+  const start = useApp((s) => s.startCycles);
+  const datasets = useApp((s) => s.datasets);
+  const models = useApp((s) => s.cycleModels);
+  const [config, setConfig] = useState<Config>(CYCLE_TEMPLATE);
+  const [text, setText] = useState(pretty(CYCLE_TEMPLATE));
+  const [textError, setTextError] = useState<string | null>(null);
+  const [jsonOpen, setJsonOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [started, setStarted] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const issue = useMemo(() => firstIssue(config), [config]);
+  const fields = useMemo(() => cycleFields(config, { datasets, models }), [config, datasets, models]);
+
+  const edit = (path: string[], value: unknown): void => {
+    const next = setField(config, path, value);
+    setConfig(next);
+    setText(pretty(next));
+    setTextError(null);
+  };
+  const editText = (t: string): void => {
+    setText(t);
+    const parsed = parseConfigText(t);
+    if ('config' in parsed) {
+      setConfig(parsed.config);
+      setTextError(null);
+    } else {
+      setTextError(parsed.error);
+    }
+  };
+  const reset = (): void => {
+    setConfig(CYCLE_TEMPLATE);
+    setText(pretty(CYCLE_TEMPLATE));
+    setTextError(null);
+    setError(null);
+  };
+
+  const launch = async (): Promise<void> => {
+    setStarted(null);
+    if (textError) return setError(textError);
+    if (issue) return setError(`the config has a problem: ${issue}; fix it in the form or the JSON`);
+    setBusy(true);
+    try {
+      const job = await start(config);
+      setError(null);
+      setStarted(job.id);
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <details className="launch cycle-launch" open={open} data-testid="cycle-launch">
+      <summary>Start a cycle run</summary>
+      <div className="launch-form" data-testid="cycle-form">
+        {fields.map((f) => (
+          <Field key={f.path.join('.')} field={f} config={config} onChange={(v) => edit(f.path, v)} />
+        ))}
+      </div>
+      <details className="launch-json" onToggle={(e) => setJsonOpen(e.currentTarget.open)}>
+        <summary>The whole config as JSON (every setting of CycleConfig: collect, regenerate, build, learning rate …)</summary>
+        {jsonOpen && <ConfigEditor value={text} onChange={editText} schema={CYCLE_LAUNCH_SCHEMA} ariaLabel="Cycle config (JSON)" testId="cycle-json" height={320} />}
+      </details>
+      <div className="launch-row">
+        <button type="button" className="primary" disabled={busy} onClick={() => void launch()}>
+          {busy ? 'Starting…' : 'Start run'}
+        </button>
+        <button type="button" onClick={reset}>
+          Reset to the demo template
+        </button>
+        {!error && (textError || issue) && <span className="error-text small">{textError ?? issue}</span>}
+      </div>
+      {error && (
+        <p role="alert" className="error-text" data-testid="cycle-start-error">
+          {error}
+        </p>
+      )}
+      {started !== null && <p role="status">Job #{started} started; its run opens below as soon as it begins.</p>}
+    </details>
+  );
+}
