@@ -54,9 +54,10 @@ describe('command palette', () => {
       datasets: [dataset('demo', { train: 3, test: 2 })],
       searches: [{ id: 7, algorithm: 'omegaprm', problemId: 3, status: 'done' }],
       evaluations: [{ id: 2, name: 'bon demo test', createdAt: '', jobId: 1 }],
+      cycleRuns: [],
     } as unknown as AppState;
     const cmds = paletteCommands(state, refresh);
-    expect(cmds.filter((c) => c.group === 'Go to').map((c) => c.label)).toEqual(['Datasets', 'Problems', 'Searches', 'Evaluations', 'Models', 'Jobs', 'Import']);
+    expect(cmds.filter((c) => c.group === 'Go to').map((c) => c.label)).toEqual(['Datasets', 'Problems', 'Searches', 'Evaluations', 'Models', 'Jobs', 'Import', 'Cycles']);
     expect(new Set(cmds.map((c) => c.id)).size).toBe(cmds.length);
     cmds.find((c) => c.id === 'dataset:demo')!.run();
     expect(go).toHaveBeenLastCalledWith('problems', 'demo');
