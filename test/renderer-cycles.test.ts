@@ -100,6 +100,16 @@ describe('stage table', () => {
     expect(rows.find((r) => r.cycle === 2 && r.stage === 'evaluate')).toMatchObject({ status: 'pending', durationMs: null });
   });
 
+  it('a late message of the stage before does not make two rows current: the stored running stage wins', () => {
+    const rows = stageRows(run(), job('running', 'cycle 2/2 · reflect · 5/5 paths'), T0 + 1000);
+    expect(rows.filter((r) => r.current).map((r) => `${r.cycle}.${r.stage}:${r.message}`)).toEqual(['2.regenerate:null']);
+    // before the stage is stored as running, the message names it
+    const r = run();
+    r.cycles[2].stages[4] = stage('regenerate', 'pending');
+    const early = stageRows(r, job('running', 'cycle 2/2 · regenerate · 1/5 diagnosed paths'), T0);
+    expect(early.filter((x) => x.current).map((x) => `${x.cycle}.${x.stage}:${x.status}:${x.message}`)).toEqual(['2.regenerate:running:1/5 diagnosed paths']);
+  });
+
   it('shows a failed stage with its error and no current row once the job stopped', () => {
     const r = run();
     r.cycles[2].stages[6] = stage('finetune', 'failed', { artifacts: { error: 'trainer exited 1: Traceback …\nRuntimeError: out of memory' } });

@@ -49,7 +49,10 @@ const ms = (iso: string | null): number | null => (iso ? Date.parse(iso) : null)
  * stages are left out; a later cycle's skipped stage (reflect with reflection off) stays, marked skipped.
  */
 export function stageRows(run: CycleRun, job: Pick<Job, 'state' | 'progress'> | null, now: number): StageRow[] {
-  const live = job && (job.state === 'running' || job.state === 'queued') ? parseProgress(job.progress.message) : null;
+  const active = job !== null && (job.state === 'running' || job.state === 'queued');
+  const live = active ? parseProgress(job.progress.message) : null;
+  // the stored stage status wins over the message: the message of the stage before can arrive after the next one started
+  const storedRunning = active && run.cycles.some((c) => c.stages.some((s) => s.status === 'running'));
   const rows: StageRow[] = [];
   for (const c of [...run.cycles].sort((a, b) => a.idx - b.idx)) {
     const byStage = new Map(c.stages.map((s) => [s.stage, s]));
@@ -60,12 +63,12 @@ export function stageRows(run: CycleRun, job: Pick<Job, 'state' | 'progress'> | 
       const started = ms(s?.startedAt ?? null);
       const ended = ms(s?.endedAt ?? null);
       const isLive = live !== null && live.cycle === c.idx && live.stage === stage;
-      const current = isLive || (status === 'running' && job?.state === 'running');
+      const current = storedRunning ? status === 'running' : isLive;
       const err = s?.artifacts?.error;
       rows.push({
         cycle: c.idx,
         stage,
-        status: isLive && status === 'pending' ? 'running' : status,
+        status: current && status === 'pending' ? 'running' : status,
         counts: s?.counts ?? {},
         error: status === 'failed' ? (typeof err === 'string' ? err : err === undefined ? null : JSON.stringify(err)) : null,
         durationMs: started === null ? null : (ended ?? (current ? now : started)) - started,

@@ -3,7 +3,7 @@
 // accuracy and pass@k per cycle over the stage counts, accuracy per difficulty, the model lineage with
 // each model's training set, the fine-tune loss, and the ORM's reflections.
 import { Fragment, useEffect, useState } from 'react';
-import type { CycleRun } from '../../src-shared/cycles';
+import { CYCLE_STAGES, type CycleRun } from '../../src-shared/cycles';
 import { ErrorNote } from '../components/ErrorNote';
 import { ProgressBar } from '../components/ProgressBar';
 import { ViewHeader } from '../components/ViewHeader';
@@ -82,6 +82,10 @@ function StageTable({ run }: { run: CycleRun }) {
   const now = useNow(running);
   const rows = stageRows(run, job ?? null, now);
   const models = new Map(run.cycles.map((c) => [c.idx, c.model]));
+  // cycles the job has not reached yet have no stages stored: one line each says they are to come
+  const planned = typeof run.config.cycles === 'number' ? run.config.cycles : 0;
+  const reached = Math.max(0, ...run.cycles.map((c) => c.idx));
+  const future = Array.from({ length: Math.max(0, planned - reached) }, (_, i) => reached + 1 + i);
   return (
     <table className="data-table stage-table" data-testid="stage-table">
       <thead>
@@ -103,7 +107,7 @@ function StageTable({ run }: { run: CycleRun }) {
                   {first && (
                     <>
                       <strong>{r.cycle === 0 ? 'cycle 0 (base)' : `cycle ${r.cycle}`}</strong>
-                      {models.get(r.cycle) && <div className="muted small mono">{models.get(r.cycle)}</div>}
+                      {models.get(r.cycle) && <span className="muted small mono"> {models.get(r.cycle)}</span>}
                     </>
                   )}
                 </td>
@@ -130,6 +134,14 @@ function StageTable({ run }: { run: CycleRun }) {
             </Fragment>
           );
         })}
+        {future.map((c) => (
+          <tr key={`future-${c}`} className="cycle-start future" data-testid="stage-row-future">
+            <td>
+              <strong>cycle {c}</strong>
+            </td>
+            <td colSpan={4}>{canCancel(job?.state ?? run.jobState) ? 'to come' : 'not reached'}: {CYCLE_STAGES.join(' → ')}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );
