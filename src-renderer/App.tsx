@@ -1,5 +1,5 @@
 // The shell: header with the workspace and link state, view tabs, and the open view.
-import { useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { ErrorNote } from './components/ErrorNote';
 import { WorkspacePicker } from './components/WorkspacePicker';
@@ -9,7 +9,6 @@ import { VIEWS, type View } from './store/route';
 import { CommandPalette } from './palette/CommandPalette';
 import { isPaletteShortcut, VIEW_LABELS, viewForShortcut } from './palette/commands';
 import { THEME_CHOICES, type ThemeChoice } from './theme';
-import { CyclesView } from './views/CyclesView';
 import { DatasetsView } from './views/DatasetsView';
 import { EvaluationsView } from './views/EvaluationsView';
 import { ImportView } from './views/ImportView';
@@ -19,7 +18,10 @@ import { ProblemsView } from './views/ProblemsView';
 import { SearchesView } from './views/SearchesView';
 
 
-const VIEW_COMPONENTS: Record<View, () => ReactNode> = {
+// the Cycles view carries Chart.js: it loads when first opened
+const CyclesView = lazy(() => import('./views/CyclesView').then((m) => ({ default: m.CyclesView })));
+
+const VIEW_COMPONENTS: Record<View, ComponentType> = {
   datasets: DatasetsView,
   problems: ProblemsView,
   searches: SearchesView,
@@ -147,7 +149,9 @@ export function App() {
       </nav>
       <main className="content">
         <ErrorBoundary key={view} label={`The ${view} view`}>
-          <Current />
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <Current />
+          </Suspense>
         </ErrorBoundary>
       </main>
       <CommandPalette />
