@@ -56,8 +56,6 @@ export function shownRun(s: Pick<AppState, 'cycleRuns' | 'cycleRun'>): CycleRun 
   return s.cycleRuns.find((r) => r.id === s.cycleRun) ?? (s.cycleRun === undefined ? (s.cycleRuns[0] ?? null) : null);
 }
 
-const sameQuery = (a: ReflectionQuery, b: ReflectionQuery): boolean => a.run === b.run && a.cycle === b.cycle && a.outcome === b.outcome && a.offset === b.offset;
-
 /** Where a job stands, as far as its run's stage table is concerned. */
 const stageKey = (j: Job | undefined): string => {
   if (!j) return '';
@@ -162,5 +160,3 @@ export const createCyclesSlice =
       },
     };
   };
-
-export { sameQuery };
