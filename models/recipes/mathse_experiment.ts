@@ -4,7 +4,11 @@
 // reflection), everything else equal. Prints a Markdown table and writes the numbers as JSON.
 //
 //   node bin/run-ts.js models/recipes/mathse_experiment.ts --workspace /tmp/mathse --cycles 3 \
-//       [--eval-split test] [--config cycle.json] [--binary-orm <folder>] [--variants reflect,plain,binary] [--out results.json]
+//       [--eval-split test] [--config cycle.json] [--binary-orm <folder>] [--variants reflect,reflect-text,plain,binary] [--out results.json]
+//
+// reflect: the run as configured (the ORM's verdicts decide which paths regenerate and from which step);
+// reflect-text: the same with the diagnosis text forced into the regeneration prompt; plain: no ORM, correct
+// paths only; binary: a status-only ORM (regeneration from the question).
 //
 // Config choices (samples, learning rate, epochs) are made with --eval-split val; the reported numbers
 // use test, run once.
@@ -53,6 +57,7 @@ try {
   }
   const variants: Record<string, Record<string, unknown>> = {
     reflect: { orm: 'tiny-orm', reflect: { ...(base.reflect as object), enabled: true } },
+    'reflect-text': { orm: 'tiny-orm', reflect: { ...(base.reflect as object), enabled: true }, regenerate: { ...(base.regenerate as object), withReflection: true } },
     plain: { orm: null, reflect: { ...(base.reflect as object), enabled: false } },
     binary: { orm: binaryOrm, reflect: { ...(base.reflect as object), enabled: true } },
   };
@@ -62,7 +67,7 @@ try {
       process.stderr.write('skipping the binary variant: no --binary-orm\n');
       continue;
     }
-    const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`, dataset: 'demo', policy: 'tiny-policy', cycles: o.cycles, evalSplit: o.evalSplit });
+    const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`.replace(/[^A-Za-z0-9._-]/g, '-'), dataset: 'demo', policy: 'tiny-policy', cycles: o.cycles, evalSplit: o.evalSplit });
     checkCycleRun(wb.store, cfg);
     const t0 = Date.now();
     const job = wb.runner.submit('cycle', cfg);
