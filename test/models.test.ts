@@ -98,14 +98,14 @@ describe('registry', () => {
 });
 
 describe('CLI: init --demo, models, generate', () => {
-  it('init --demo imports the demo dataset and registers tiny-policy and tiny-prm; generate samples, verifies and stores', async () => {
+  it('init --demo imports the demo dataset and registers tiny-policy, tiny-orm and tiny-prm; generate samples, verifies and stores', async () => {
     const ws = join(tmp.dir, 'ws');
     const init = await cli('init', ws, '--demo', '--json');
     expect(init.code, init.err.join('\n')).toBe(0);
-    expect(JSON.parse(init.out.at(-1)!)).toMatchObject({ demo: { dataset: 'demo', problems: 2800, models: ['tiny-policy@1', 'tiny-prm@1'] } });
+    expect(JSON.parse(init.out.at(-1)!)).toMatchObject({ demo: { dataset: 'demo', problems: 2800, models: ['tiny-policy@1', 'tiny-orm@1', 'tiny-prm@1'] } });
     const models = JSON.parse((await cli('models', '--workspace', ws, '--json')).out[0]);
     expect(models.providers).toContain('cpu');
-    expect(models.models.map((m: { name: string; role: string }) => `${m.name}:${m.role}`)).toEqual(['tiny-policy:policy', 'tiny-prm:prm']);
+    expect(models.models.map((m: { name: string; role: string }) => `${m.name}:${m.role}`)).toEqual(['tiny-orm:orm', 'tiny-policy:policy', 'tiny-prm:prm']);
     const gen = await cli('generate', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--model', 'tiny-policy', '--n', '2', '--limit', '6', '--json');
     expect(gen.code, gen.err.join('\n')).toBe(0);
     const r = JSON.parse(gen.out.at(-1)!);
