@@ -5,7 +5,7 @@ formatOrmTarget writes it).
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/make_orm_data.py --work /tmp/orm-data \\
         --seed 21 --problems 4000 --samples 2 [--synthetic 1] [--correct-share 0.45] \\
-        [--searches annotations.jsonl]
+        [--searches annotations.jsonl] [--checks]
 
 Writes <work>/problems/ (fresh demo problems made by make_demo_data.ts with --seed, PNG pictures),
 <work>/problems/orm-train.jsonl (the rows; picture paths relative to it) and <work>/orm-data.json
@@ -22,6 +22,14 @@ is line 1), error_analysis = the checker's diagnosis (`step 3: 7 + 4 is 11, not 
 improvement_suggestion = `step 3 should be 7 + 4 = 11` (the checker's reference line there) or
 `remove step N: the solution ends at its Answer line`. Solutions that stop early with every line right
 (no wrong line to point at), that were cut at the token limit, or that are empty, are left out.
+
+--checks writes a checking ORM's rows (tiny-orm v2): the verdict starts with a "checks" string
+(steplab_model.orm_checks, marks joined by `; `), one mark per line up to the first wrong one: `3: 6 + 18 = 24` (the line
+recomputed from its written operands), `1: picture 4`, `6: answer 35`; the first wrong line gets
+` not X` (`3: 6 + 18 = 24 not 25`, `5: from 30 not 31`, `3: add 3 not 4`, `1: picture 4 not 3`,
+`6: answer 35 not 36`, ...), from which status, error_step and the analysis follow. Rows longer than
+--context tokens (prompt + verdict + </s>) are left out. A binary ORM trained on these rows ignores the
+field.
 
 Problems whose canonical form (the math without wording or modality) is in the bundled val or test
 split are dropped, as train_policy.py does, so the ORM's test numbers are on unseen problems.
@@ -59,6 +67,7 @@ from steplab_model import (  # noqa: E402
     format_orm_input,
     format_orm_target,
     jsonl_rows,
+    orm_checks,
     load_checkpoint,
 )
 from eval_policy import Problem, label_all, read_jsonl, run_generation, strict_ok, to_steps  # noqa: E402
@@ -237,6 +246,8 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=1, help="synthetic wrong solutions per problem")
     ap.add_argument("--correct-share", type=float, default=0.45)
     ap.add_argument("--searches", default=None, help="TRL stepwise JSONL exported from Steplab searches (optional)")
+    ap.add_argument("--checks", action="store_true", help='write the "checks" field first in each verdict (a checking ORM)')
+    ap.add_argument("--context", type=int, default=512, help="with --checks: leave out rows longer than this many tokens")
     ap.add_argument("--batch", type=int, default=64)
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -321,14 +332,21 @@ def main() -> int:
     by_step = collections.Counter()
     for i, src, steps, (status, step, analysis, suggestion) in chosen:
         p = problems[i]
+        prompt = format_orm_input(p.question, steps, p.image is not None)
+        checks = orm_checks(steps, status, step, analysis) if args.checks else None
+        target = format_orm_target(status, step, analysis, suggestion, checks=checks)
+        if args.checks and len(tok.encode_prompt(prompt, image_tokens)) + len(target) + 1 > args.context:
+            # the verdict's characters are one token each in the ORM tokenizer (the JSON ones are added)
+            dropped[f"over_context_with_checks {src.split(':')[0]} {status}"] += 1
+            continue
         by_source[f"{src.split(':')[0]} {status}"] += 1
         if src.startswith("synthetic"):
             by_source[src] += 1
         if status == "WRONG":
             by_step[step] += 1
         out_rows.append({
-            "messages": [{"role": "user", "content": format_orm_input(p.question, steps, p.image is not None)},
-                         {"role": "assistant", "content": format_orm_target(status, step, analysis, suggestion)}],
+            "messages": [{"role": "user", "content": prompt},
+                         {"role": "assistant", "content": target}],
             "images": [p.row["image"]] if p.row.get("image") else [],
         })
     search_stats = None
@@ -344,10 +362,10 @@ def main() -> int:
             f.write(json.dumps(out_rows[k], ensure_ascii=False) + "\n")
     with open(out_file, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
-    n_correct = sum(1 for r in out_rows if r["messages"][1]["content"].startswith('{"status":"CORRECT"'))
+    n_correct = sum(1 for r in out_rows if '"status":"CORRECT"' in r["messages"][1]["content"])
     stats = {
         "seed": args.seed, "problems": len(problems), "problems_dropped_heldout": len(rows_all) - len(rows),
-        "samples_per_problem": args.samples, "temperature": args.temperature, "synthetic_per_problem": args.synthetic,
+        "samples_per_problem": args.samples, "temperature": args.temperature, "synthetic_per_problem": args.synthetic, "checks": args.checks,
         "rows": len(out_rows), "correct_rows": n_correct, "correct_share": round(n_correct / max(1, len(out_rows)), 4),
         "reference_rows_added": want, "by_source": dict(sorted(by_source.items())),
         "wrong_by_error_step": {str(k): by_step[k] for k in sorted(by_step)}, "left_out": dict(dropped),

@@ -145,15 +145,80 @@ def split_orm_input(text: str, verdict: str = ORM_VERDICT) -> Optional[Tuple[str
 
 
 def format_orm_target(status: str, error_step: Optional[int] = None, error_analysis: str = "", improvement_suggestion: str = "",
-                      binary: bool = False) -> str:
+                      binary: bool = False, checks: Optional[Sequence[str]] = None) -> str:
     """The verdict as src-main/core/reward/orm.ts formatOrmTarget writes it (JSON.stringify's compact
-    form, keys in this order); binary: the status alone. CORRECT has error_step 0."""
+    form, keys in this order); binary: the status alone. CORRECT has error_step 0. With `checks` (a
+    checking ORM, see orm_checks) the marks come first, joined by `; ` into one string (no `[`/`]`,
+    which the ORM tokenizer lacks), so the model writes its line checks before it judges;
+    parseOrmOutput ignores the field."""
     if status not in ORM_STATUSES:
         raise ValueError(f"status must be CORRECT or WRONG, got {status!r}")
     if binary:
         return json.dumps({"status": status}, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps({"status": status, "error_step": error_step or 0, "error_analysis": error_analysis,
+    head = {"checks": ORM_CHECK_SEPARATOR.join(checks)} if checks is not None else {}
+    return json.dumps({**head, "status": status, "error_step": error_step or 0, "error_analysis": error_analysis,
                        "improvement_suggestion": improvement_suggestion}, separators=(",", ":"), ensure_ascii=False)
+
+
+ORM_CHECK_SEPARATOR = "; "
+_ARITH_LINE = re.compile(r"^\s*(\d+)\s*([-+*/])\s*(\d+)\s*=\s*(\d+)\s*$")
+_COUNT_LINE = re.compile(r"^\s*count\s*=\s*(\d+)\s*$")
+_ANSWER_LINE = re.compile(r"^\s*Answer:\s*(\d+)\s*$")
+_SLIP_REASON = re.compile(r"^(\d+) ([-+*/]) (\d+) is ([\d.]+), not (\d+)$")
+
+
+def orm_check_ok(n: int, line: str) -> Optional[str]:
+    """The check mark of a right line n (1-based): `3: 6 + 18 = 24` (the line recomputed from its written
+    operands), `1: picture 4` (a count line), `6: answer 35`; None when the line is none of these forms.
+    A mark without ` not ...` means the line is right (no ` ok`, to stay within the 512-token context)."""
+    m = _ARITH_LINE.match(line)
+    if m:
+        return f"{n}: {m.group(1)} {m.group(2)} {m.group(3)} = {m.group(4)}"
+    m = _COUNT_LINE.match(line)
+    if m:
+        return f"{n}: picture {m.group(1)}"
+    m = _ANSWER_LINE.match(line)
+    if m:
+        return f"{n}: answer {m.group(1)}"
+    return None
+
+
+def orm_check_wrong(n: int, reason: str) -> str:
+    """The check mark of the first wrong line n from the checker's reason (`step n: ...`, check.ts):
+    `6 + 18 is 24, not 25` -> `3: 6 + 18 = 24 not 25` (recomputed from the written operands);
+    `should start from 30, not 31` -> `5: from 30 not 31`; `the picture shows 4, not 3` -> `1: picture 4 not 3`;
+    `answer is 35, not 36` -> `6: answer 35 not 36`; `should add 3, not 4` -> `3: add 3 not 4`;
+    `should be 2 * 5, not 2 * 6` -> `2: 2 * 5 not 2 * 6`; other reasons (too early, extra lines, a line of
+    the wrong form) verbatim after `n: `."""
+    r = re.sub(r"^step \d+:\s*", "", reason.strip())
+    m = _SLIP_REASON.match(r)
+    if m:
+        return f"{n}: {m.group(1)} {m.group(2)} {m.group(3)} = {m.group(4)} not {m.group(5)}"
+    for pat, rep in ((r"^should start from (\S+), not (\S+)$", r"from \1 not \2"),
+                     (r"^the picture shows (\S+), not (\S+)$", r"picture \1 not \2"),
+                     (r"^answer is (\S+), not (\S+)$", r"answer \1 not \2"),
+                     (r"^should be ([^,]+), not (.+)$", r"\1 not \2"),
+                     (r"^should ((?:add|subtract|multiply by|divide by) \S+), not (.+)$", r"\1 not \2")):
+        if re.match(pat, r):
+            return f"{n}: " + re.sub(pat, rep, r)
+    return f"{n}: {r}"
+
+
+def orm_checks(steps: Sequence[str], status: str, error_step: Optional[int] = None, error_analysis: str = "") -> Optional[List[str]]:
+    """A checking ORM's check marks (format_orm_target joins them with `; `): one mark per line up to the first wrong one (all lines for CORRECT),
+    each line recomputed or compared (orm_check_ok), the first wrong line marked from the checker's
+    reason (orm_check_wrong), so status, error_step and error_analysis follow from the last mark. None
+    when a line before the error has none of the checked forms."""
+    last = len(steps) if status == "CORRECT" else int(error_step or 0) - 1
+    out: List[str] = []
+    for i in range(max(0, last)):
+        c = orm_check_ok(i + 1, steps[i])
+        if c is None:
+            return None
+        out.append(c)
+    if status == "WRONG":
+        out.append(orm_check_wrong(int(error_step), error_analysis))
+    return out
 
 
 def first_json_object(text: str) -> Optional[str]:
