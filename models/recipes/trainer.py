@@ -45,14 +45,16 @@ ORM input is steplab_model.format_orm_input: `Q: ...\n` [`<image>\n`] `S:\n`, th
 (each followed by `\n`), then the verdict marker `V:\n` (what src-main's renderOrmPrompt writes). The
 verdict is MathSE's JSON, {"status":"WRONG","error_step":3,"error_analysis":"step 3: ...",
 "improvement_suggestion":"..."} (error_step 1-based over the lines; CORRECT has 0 and empty texts);
-the trainer rewrites it compactly in that key order (orm.ts formatOrmTarget). The loss covers the
-verdict and </s>. Extra key (top level or in `hyperparameters`):
+the trainer rewrites it compactly in that key order (orm.ts formatOrmTarget). A checking ORM's rows
+(make_orm_data.py --checks) start the verdict with "checks", the line marks joined by `; `, kept
+first (parseOrmOutput ignores it); a binary ORM drops it. The loss covers the verdict and </s>. Extra key (top level or in `hyperparameters`):
     "orm_kind": "diagnostic"          # or "binary": the target is {"status": ...} alone (the other
                                       # fields of the rows are dropped, so one row file serves both)
 The base is a policy or an ORM of the demo family. Characters the rows need that its tokenizer lacks
 (always `{`, `}`, `"`, `_` for a policy) are added as new tokens, and the tied embedding grows by rows
 that start at the mean of the old ones. The manifest gets role "orm" and "ormTemplate"
-{"verdict": "V:\n", "kind": orm_kind}; its sampling parameters are greedy with 160 new tokens.
+{"verdict": "V:\n", "kind": orm_kind}; its sampling parameters are greedy with 160 new tokens (with
+checks: the longest target plus 32, rounded up to 32; an ORM base's value is kept if larger).
 
 stdout carries only JSON lines: {"event":"log","message":...}, {"event":"progress","step":n,"total":N,"loss":x},
 {"event":"error","message":...}, and last {"event":"done","model":"<output_dir>"}. Exit status 0 on
@@ -93,6 +95,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
     CHECKPOINT_FILE,
     IMAGE_TOKEN,
+    ORM_CHECK_SEPARATOR,
     ORM_EXTRA_CHARS,
     ORM_KINDS,
     ORM_STATUSES,
@@ -843,7 +846,15 @@ def orm_convert(kind: str, verdict: str, counts: Dict[str, int]):
                 raise ConfigError(f'{where}: field "messages": a WRONG verdict needs an "error_analysis" (or train with "orm_kind": "binary")')
         elif step not in (0, None) or texts["error_analysis"] or texts["improvement_suggestion"]:
             raise ConfigError(f'{where}: field "messages": a CORRECT verdict has "error_step" 0 and empty "error_analysis" and "improvement_suggestion"')
-        return prompt, format_orm_target(status, step if status == "WRONG" else 0, texts["error_analysis"], texts["improvement_suggestion"])
+        checks = v.get("checks")
+        if checks is not None:
+            if isinstance(checks, str):
+                checks = checks.split(ORM_CHECK_SEPARATOR)
+            if not isinstance(checks, list) or not all(isinstance(c, str) and "\n" not in c for c in checks):
+                raise ConfigError(f'{where}: field "messages": the verdict\'s "checks" must be a one-line string (or a list of them), got {json.dumps(checks)[:60]}')
+            counts["checked"] += 1
+        return prompt, format_orm_target(status, step if status == "WRONG" else 0, texts["error_analysis"], texts["improvement_suggestion"],
+                                         checks=checks)
 
     return convert
 
@@ -882,7 +893,7 @@ def orm(cfg: Dict, run: Run) -> str:
     kind = opts["orm_kind"]
     b = load_base(cfg)
     verdict = (b.manifest.get("ormTemplate") or {}).get("verdict", ORM_VERDICT)
-    counts = {"CORRECT": 0, "WRONG": 0}
+    counts = {"CORRECT": 0, "WRONG": 0, "checked": 0}
     added: List[str] = []
     tmp = tempfile.mkdtemp(prefix="steplab-orm-tokenizer-")
     try:
@@ -899,8 +910,16 @@ def orm(cfg: Dict, run: Run) -> str:
         model, vision = b.model, b.vision
         n_img = sum(1 for e in examples if e[2] >= 0)
         target_tokens = sum(len(e[0]) - e[1] for e in examples)
+        # A checking ORM's verdicts (with "checks") are longer than 160 tokens: room for the longest
+        # target (with </s>) plus a margin, rounded up to 32.
+        longest = max(len(e[0]) - e[1] for e in examples)
+        sampling = dict(ORM_SAMPLING)
+        if counts["checked"]:
+            sampling["maxNewTokens"] = max(ORM_SAMPLING["maxNewTokens"], -(-(longest + 32) // 32) * 32)
+        if b.manifest.get("role") == "orm":  # a checking base keeps its room even on rows without checks
+            sampling["maxNewTokens"] = max(sampling["maxNewTokens"], int((b.manifest.get("parameters") or {}).get("maxNewTokens") or 0))
         emit("log", message=(f"orm ({kind}): {len(examples)} rows ({n_img} with an image; {counts['CORRECT']} CORRECT, {counts['WRONG']} WRONG) "
-                             f"from {cfg['train_file']}; {target_tokens} target tokens; base {b.manifest.get('name')}; "
+                             f"from {cfg['train_file']}; {counts['checked']} with checks; {target_tokens} target tokens (longest {longest}); base {b.manifest.get('name')}; "
                              f"vocabulary {old_vocab} -> {model.config.vocab_size} (added {json.dumps(''.join(added))})"))
         run.check()
         feats = frozen_features(vision, pixels)
@@ -927,7 +946,7 @@ def orm(cfg: Dict, run: Run) -> str:
         run.check()
         metrics = {"orm": {
             "kind": kind, "rows": len(examples), "image_rows": n_img, "correct_rows": counts["CORRECT"], "wrong_rows": counts["WRONG"],
-            "target_tokens": target_tokens, "added_tokens": added, "vocab_size": model.config.vocab_size,
+            "target_tokens": target_tokens, "longest_target": longest, "checked_rows": counts["checked"], "added_tokens": added, "vocab_size": model.config.vocab_size,
             "steps": step, "batch_size": hp["batch_size"], "epochs": hp["epochs"], "lr": hp["lr"], "seed": hp["seed"],
             "final_loss": round(last_loss, 5), "seconds": round(seconds, 1), "loss_curve": curve,
         }}
@@ -936,7 +955,7 @@ def orm(cfg: Dict, run: Run) -> str:
         return finish(run, cfg, b, role="orm", recipe="models/recipes/trainer.py (orm)", data_hash=data_hash, metrics=metrics,
                       checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": template,
                                         "base": b.manifest.get("name")},
-                      tokenizer_dir=tmp, manifest_overrides={"ormTemplate": template, "parameters": dict(ORM_SAMPLING)})
+                      tokenizer_dir=tmp, manifest_overrides={"ormTemplate": template, "parameters": sampling})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
