@@ -32,6 +32,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,8 @@ from steplab_model import (  # noqa: E402
     CHECKPOINT_FILE,
     REPO_ROOT,
     CharTokenizer,
+    ORM_CHECK_SEPARATOR,
+    first_json_object,
     format_orm_input,
     generate,
     load_checkpoint,
@@ -118,9 +121,10 @@ def policy_solutions(args, problems: List[Problem], pix: np.ndarray, work: str, 
     return sols
 
 
-def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: List[Dict], max_new: int, batch: int) -> Dict:
+def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: List[Dict], max_new: Optional[int], batch: int) -> Dict:
     with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
+    max_new = max_new or int((manifest.get("parameters") or {}).get("maxNewTokens") or 160)
     tmpl = manifest.get("ormTemplate") or {}
     binary = tmpl.get("kind") == "binary"
     model, vision, _ = load_checkpoint(os.path.join(model_dir, CHECKPOINT_FILE))
@@ -153,7 +157,62 @@ def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: 
         gen_texts.append(text)
         parsed.append(parse_orm_output(text, len(s["steps"]), binary))
     return {"binary": binary, "texts": texts, "prompts": prompts, "tokens": out_tokens, "outputs": gen_texts, "parsed": parsed,
-            "seconds": seconds, "manifest": manifest}
+            "seconds": seconds, "manifest": manifest, "max_new": max_new,
+            "longest_prompt_plus_output": max(len(p) + len(t or []) for p, t in zip(prompts, out_tokens))}
+
+
+def error_kind(diagnosis: str) -> str:
+    """The kind of a checker diagnosis (check.ts reason forms)."""
+    r = re.sub(r"^step \d+:\s*", "", diagnosis)
+    for kind, pat in (("slip", r"^\d+ [-+*/] \d+ is "), ("start value", r"^should start from "),
+                      ("operand", r"^should (add|subtract|multiply by|divide by) \S+, not \d+$"),
+                      ("operation", r"^should (add|subtract|multiply by|divide by) \S+, not "),
+                      ("bags operands", r"^should be \d+ [-+*/] \d+, not "), ("count", r"^the picture shows "),
+                      ("answer", r"^answer is "), ("missing lines", r"^missing, ")):
+        if re.match(pat, r):
+            return kind
+    return "other"
+
+
+def checks_of(text: str) -> Optional[List[str]]:
+    obj = first_json_object(text)
+    try:
+        v = json.loads(obj) if obj else None
+    except json.JSONDecodeError:
+        return None
+    c = v.get("checks") if isinstance(v, dict) else None
+    if isinstance(c, str):
+        return c.split(ORM_CHECK_SEPARATOR)
+    return c if isinstance(c, list) and all(isinstance(x, str) for x in c) else None
+
+
+def checks_metrics(sols: List[Dict], res: Dict) -> Optional[Dict]:
+    """For a checking ORM: how often its checks are present, whether its error_step is the line of its
+    first ` not ` mark (and CORRECT when there is none), and, on gold-WRONG solutions, whether that first
+    ` not ` mark sits on the gold first wrong line."""
+    checks = [checks_of(t) for t in res["outputs"]]
+    have = [i for i, c in enumerate(checks) if c is not None]
+    if not have:
+        return None
+
+    def first_not(c: List[str]) -> Optional[int]:
+        for x in c:
+            if " not " in x:
+                m = re.match(r"^(\d+):", x)
+                return int(m.group(1)) if m else -1
+        return None
+
+    consistent = 0
+    for i in have:
+        p = res["parsed"][i]
+        if not p["ok"]:
+            continue
+        fn = first_not(checks[i])
+        consistent += (p["status"] == "CORRECT" and fn is None) or (p["status"] == "WRONG" and fn == p["error_step"])
+    gw = [i for i, s in enumerate(sols) if s["gold_step"] is not None]
+    marked = sum(1 for i in gw if checks[i] is not None and first_not(checks[i]) == sols[i]["gold_step"])
+    return {"with_checks": pct(len(have) / len(sols)), "verdict_follows_checks": pct(consistent / max(1, len(have))),
+            "first_not_mark_on_gold_line": pct(marked / max(1, len(gw)))}
 
 
 def prm_scores(prm_dir: str, problems: List[Problem], sols: List[Dict], demo_data: str) -> List[List[float]]:
@@ -201,6 +260,15 @@ def first_error_metrics(sols: List[Dict], pred_steps: List[Optional[int]], parse
     return out
 
 
+def by_error_kind(sols: List[Dict], pred_steps: List[Optional[int]]) -> Dict[str, Dict]:
+    groups = collections.defaultdict(list)
+    for i, s in enumerate(sols):
+        if s["gold_step"] is not None:
+            groups[error_kind(s["gold_diagnosis"])].append(i)
+    return {k: {"n": len(v), "exact": pct(sum(pred_steps[i] == sols[i]["gold_step"] for i in v) / len(v))}
+            for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))}
+
+
 def by_gold_step(sols: List[Dict], pred_steps: List[Optional[int]]) -> Dict[str, Dict]:
     groups = collections.defaultdict(list)
     for i, s in enumerate(sols):
@@ -238,12 +306,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--orm", required=True, help="the diagnostic ORM folder (METRICS.md and the manifest metrics are written here)")
     ap.add_argument("--binary", default=None, help="a binary ORM folder to compare (not written to)")
+    ap.add_argument("--baseline", default=None, help="an earlier diagnostic ORM folder to compare (not written to), e.g. tiny-orm v1")
     ap.add_argument("--policy", default=os.path.join(REPO_ROOT, "models", "tiny-policy"))
     ap.add_argument("--prm", default=os.path.join(REPO_ROOT, "models", "tiny-prm"))
     ap.add_argument("--demo-data", default=os.path.join(REPO_ROOT, "models", "demo-data"))
     ap.add_argument("--samples", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--max-new-tokens", type=int, default=160)
+    ap.add_argument("--max-new-tokens", type=int, default=None, help="default: each model's manifest parameters.maxNewTokens")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--parity", type=int, default=8, help="cases for orm_check.ts (0: skip)")
     ap.add_argument("--limit", type=int, default=None, help="first N problems of each split (a smoke test)")
@@ -253,7 +322,7 @@ def main() -> int:
     torch.manual_seed(args.seed)
     t_start = time.time()
     work = tempfile.mkdtemp(prefix="steplab-eval-orm-")
-    models = [("diagnostic", args.orm)] + ([("binary", args.binary)] if args.binary else [])
+    models = [("diagnostic", args.orm)] + ([("baseline", args.baseline)] if args.baseline else []) + ([("binary", args.binary)] if args.binary else [])
     data: Dict[str, Dict] = {}
     for split, seed in (("val", args.seed + 1), ("test", args.seed)):
         problems, pix = load_split(args, split, work)
@@ -297,17 +366,23 @@ def main() -> int:
                 steps = [p["error_step"] if p["ok"] and p["status"] == "WRONG" else None for p in parsed]
                 block["first_error"] = first_error_metrics(sols, steps, parsed)
                 block["first_error_by_gold_line"] = by_gold_step(sols, steps)
+                block["first_error_by_kind"] = by_error_kind(sols, steps)
+                cm = checks_metrics(sols, res)
+                if cm:
+                    block["checks"] = cm
             for kind in ("text", "image"):
                 idx = [i for i, s in enumerate(sols) if (d["problems"][s["problem"]].image is None) == (kind == "text")]
                 block[f"verdict_{kind}"] = verdict_metrics([sols[i] for i in idx], [parsed[i] for i in idx])
             block["generation_seconds"] = round(res["seconds"], 1)
+            block["max_new_tokens"] = res["max_new"]
+            block["longest_prompt_plus_output"] = res["longest_prompt_plus_output"]
             r[f"orm_{name}"] = block
         prm_steps = [first_below(sc, tau_fe) for sc in d["prm"]]
         r["prm_threshold"] = {"tau_first_error": tau_fe, "tau_verdict": tau_v, "first_error": first_error_metrics(sols, prm_steps),
                               "first_error_by_gold_line": by_gold_step(sols, prm_steps),
                               "verdict": verdict_metrics(sols, [{"ok": True, "status": "WRONG" if first_below(sc, tau_v) else "CORRECT"} for sc in d["prm"]])}
         prior = [min(prior_step, len(s["steps"])) for s in sols]
-        r["position_prior"] = {"line": prior_step, "first_error": first_error_metrics(sols, prior)}
+        r["position_prior"] = {"line": prior_step, "first_error": first_error_metrics(sols, prior), "first_error_by_kind": by_error_kind(sols, prior)}
         results[split] = r
 
     model, vision, _ = load_checkpoint(os.path.join(args.orm, CHECKPOINT_FILE))
@@ -318,7 +393,7 @@ def main() -> int:
     check = None
     if args.parity:
         t = data["test"]
-        check = parity(args.orm, t["problems"], t["sols"], t["orm"]["diagnostic"], args.demo_data, args.parity, args.max_new_tokens, work)
+        check = parity(args.orm, t["problems"], t["sols"], t["orm"]["diagnostic"], args.demo_data, args.parity, t["orm"]["diagnostic"]["max_new"], work)
         log(f"orm_check.ts: {json.dumps({k: v for k, v in check.items() if k != 'sample_outputs'})}")
     examples = []
     t = data["test"]
@@ -327,7 +402,7 @@ def main() -> int:
         if s["gold_step"] is not None and len(examples) < 4:
             examples.append({"input": res["texts"][k], "output": res["outputs"][k], "gold_step": s["gold_step"], "gold_diagnosis": s["gold_diagnosis"]})
     evaluation = {"split": "test (thresholds and the position prior from val)", "samples_per_problem": args.samples, "policy_temperature": 0.8,
-                  "seed": args.seed, "max_new_tokens": args.max_new_tokens, "test": results["test"], "val": results["val"],
+                  "seed": args.seed, "max_new_tokens": data["test"]["orm"]["diagnostic"]["max_new"], "test": results["test"], "val": results["val"],
                   "orm_check": check, "seconds": round(time.time() - t_start, 1)}
     ev_export = export_check
     print(json.dumps({"test": results["test"], "orm_check": check}, indent=1))
@@ -351,6 +426,8 @@ def write(args, ev: Dict, examples: List[Dict], export_check: Dict) -> None:
     t = ev["test"]
     v_d = t["orm_diagnostic"]["verdict"]
     v_b = t.get("orm_binary", {}).get("verdict")
+    base = t.get("orm_baseline")
+    bname = f"earlier diagnostic ORM `{args.baseline}` (no checks)" if base else ""
     fe, pf, pp = t["orm_diagnostic"]["first_error"], t["prm_threshold"]["first_error"], t["position_prior"]["first_error"]
     pv = t["prm_threshold"]["verdict"]
     trn = manifest["provenance"]["metrics"].get("orm", {})
@@ -372,6 +449,9 @@ def write(args, ev: Dict, examples: List[Dict], export_check: Dict) -> None:
         "|---|---|---|---|---|---|",
         f"| diagnostic ORM (this folder) | {v_d['accuracy']} % | {v_d['wrong_recall']} % | {v_d['correct_recall']} % | {v_d['parse_failures']} % | {v_d['n']} |",
     ]
+    if base:
+        vb = base["verdict"]
+        lines.append(f"| {bname} | {vb['accuracy']} % | {vb['wrong_recall']} % | {vb['correct_recall']} % | {vb['parse_failures']} % | {vb['n']} |")
     if v_b:
         lines.append(f"| binary ORM (status only, same data and steps; not bundled) | {v_b['accuracy']} % | {v_b['wrong_recall']} % | {v_b['correct_recall']} % | {v_b['parse_failures']} % | {v_b['n']} |")
     lines += [
@@ -385,12 +465,15 @@ def write(args, ev: Dict, examples: List[Dict], export_check: Dict) -> None:
         "| method | exact | within 1 line | no step given | parse failures | n |",
         "|---|---|---|---|---|---|",
         f"| diagnostic ORM `error_step` | {fe['exact']} % | {fe['within_1']} % | {fe['no_step_given']} % (said CORRECT {fe['said_correct']} %) | {fe['parse_failures']} % | {fe['n']} |",
+        *([f"| {bname} | {base['first_error']['exact']} % | {base['first_error']['within_1']} % | {base['first_error']['no_step_given']} % "
+            f"(said CORRECT {base['first_error']['said_correct']} %) | {base['first_error']['parse_failures']} % | {base['first_error']['n']} |"] if base else []),
         f"| tiny-prm: first step scoring < {t['prm_threshold']['tau_first_error']} | {pf['exact']} % | {pf['within_1']} % | {pf['no_step_given']} % | - | {pf['n']} |",
         f"| position prior: always line {t['position_prior']['line']} | {pp['exact']} % | {pp['within_1']} % | - | - | {pp['n']} |",
         "",
         f"Diagnosis text: `error_analysis` equals the checker's diagnosis on {fe['diagnosis_exact']} % of these solutions "
         f"({fe['diagnosis_exact_when_step_right']} % of those whose step it got right); `improvement_suggestion` equals the gold "
-        f"suggestion on {fe['suggestion_exact']} %.",
+        f"suggestion on {fe['suggestion_exact']} %."
+        + (f" The earlier ORM: {base['first_error']['diagnosis_exact']} % and {base['first_error']['suggestion_exact']} %." if base else ""),
         "",
         "Exact first-error accuracy by gold line (diagnostic ORM / tiny-prm threshold):",
         "",
@@ -399,6 +482,20 @@ def write(args, ev: Dict, examples: List[Dict], export_check: Dict) -> None:
     ]
     for k, blk in t["orm_diagnostic"]["first_error_by_gold_line"].items():
         lines.append(f"| {k} | {blk['n']} | {blk['exact']} % | {t['prm_threshold']['first_error_by_gold_line'].get(k, {}).get('exact', '-')} % |")
+    kinds = t["orm_diagnostic"]["first_error_by_kind"]
+    lines += ["", "Exact first-error accuracy by the kind of the first error (the checker's reason form):", "",
+              "| first error | n | this ORM |" + (" earlier ORM |" if base else "") + " position prior |",
+              "|---|---|---|" + ("---|" if base else "") + "---|"]
+    for k, blk in kinds.items():
+        lines.append(f"| {k} | {blk['n']} | {blk['exact']} % |" + (f" {base['first_error_by_kind'][k]['exact']} % |" if base else "")
+                     + f" {t['position_prior']['first_error_by_kind'][k]['exact']} % |")
+    cm = t["orm_diagnostic"].get("checks")
+    if cm:
+        lines += ["", f"Checks: {cm['with_checks']} % of the outputs have a `checks` list; the verdict follows the checks (error_step is the "
+                  f"line of the first ` not ` mark, CORRECT when there is none) on {cm['verdict_follows_checks']} % of them; on the wrong "
+                  f"solutions the first ` not ` mark is on the gold first wrong line {cm['first_not_mark_on_gold_line']} % of the time."]
+    lines += ["", f"Generation: at most {t['orm_diagnostic']['max_new_tokens']} new tokens (the manifest's maxNewTokens); the longest prompt "
+              f"plus output was {t['orm_diagnostic']['longest_prompt_plus_output']} tokens (context 512)."]
     vt, vi = t["orm_diagnostic"]["verdict_text"], t["orm_diagnostic"]["verdict_image"]
     lines += ["", f"Verdict accuracy by modality (diagnostic): text {vt['accuracy']} % (n {vt['n']}), image {vi['accuracy']} % (n {vi['n']}).", ""]
     chk = ev.get("orm_check")
