@@ -303,9 +303,9 @@ class CycleRunner {
       const p = problems.get(s.problemId) ?? this.store.problems.get(s.problemId);
       problems.set(p.id, p);
       const r = checked(p, s.steps.map((x) => x.text));
-      return { id: s.id, verdict: r.verdict!, finalAnswer: r.finalAnswer, goldLabels: r.gold, strict: r.gold ? r.goldFirstError === null && r.verdict === 'correct' : null };
+      return { id: s.id, problemId: s.problemId, verdict: r.verdict!, finalAnswer: r.finalAnswer, goldLabels: r.gold, strict: r.gold ? r.goldFirstError === null && r.verdict === 'correct' : null };
     });
-    const solved = new Set(updates.filter((u) => u.verdict === 'correct').map((u) => samples.find((s) => s.id === u.id)!.problemId));
+    const solved = new Set(updates.filter((u) => u.verdict === 'correct').map((u) => u.problemId));
     const counts = {
       samples: updates.length,
       correct: updates.filter((u) => u.verdict === 'correct').length,
@@ -453,7 +453,7 @@ class CycleRunner {
         diagnosed: parents.length,
         regenerated: regens.length,
         verified_correct: regens.filter(isRight).length,
-        recheck_passed: regens.filter((s) => isRight(s) && (s.orm as OrmVerdictRecord | null)?.status === 'CORRECT').length,
+        ...(rg.ormRecheck ? { recheck_passed: regens.filter((s) => isRight(s) && (s.orm as OrmVerdictRecord | null)?.status === 'CORRECT').length } : {}),
         corrected: new Set(kept.map((k) => k.solution.parentSolutionId)).size,
         corrected_paths: kept.length,
       },
