@@ -77,6 +77,12 @@ export const CycleConfig = z
         reflectionInTraining: z.enum(['none', 'prompt']).default('none'),
         /** at most this many corrected rows per correct row (null = no cap) */
         correctedPerCorrect: z.number().min(0).nullable().default(null),
+        /**
+         * MathSE's D_SFT keeps the distilled stage-0 data: this many train-split problems (taken from the end
+         * of the split, away from the infer pool) join every cycle's training set with their reference
+         * solution (`reference_steps` of the problem, as the demo domain has); 0 = none
+         */
+        distilled: z.number().int().min(0).max(1_000_000).default(0),
         /** cumulative: every earlier cycle's rows too; cycle: this cycle's rows only */
         pool: z.enum(['cumulative', 'cycle']).default('cumulative'),
       })

@@ -13,7 +13,7 @@ import type { JobHandler } from '../src-main/core/jobs/types';
 import { Store } from '../src-main/core/store';
 import { cli } from './helpers/cli';
 import { runJob, SimulatedKill } from './helpers/runJob';
-import { scriptedPorts } from './helpers/scriptedCycle';
+import { reference as referenceSteps, scriptedPorts } from './helpers/scriptedCycle';
 import { tempDir } from './helpers/tmp';
 
 const TRAINER = [process.execPath, join(import.meta.dirname, 'helpers', 'copy-trainer.mjs')];
@@ -43,6 +43,7 @@ function config(name: string, extra: Record<string, unknown> = {}): Record<strin
     infer: { problems: 6, samples: 2 },
     reflect: { maxPerProblem: 1 },
     regenerate: { tries: 2 },
+    build: { distilled: 3 },
     evaluate: { problems: 5, samples: 2 },
     finetune: { trainer: TRAINER },
     ...extra,
@@ -145,13 +146,20 @@ describe('a cycle run with scripted models', () => {
     // build: correct + corrected (one kept per diagnosed path), no reflection text in the prompt by default
     const ex = store.cycles.examples(c1.id);
     expect(ex.filter((e) => e.source === 'correct')).toHaveLength(st.collect.counts.correct_paths);
+    // the distilled stage-0 rows: reference solutions of the split's last 3 problems, stored once per cycle
+    const distilled = store.solutions.forCycle(c1.id, 'distilled');
+    expect(distilled).toHaveLength(3);
+    expect(ex.filter((e) => e.source === 'distilled').map((e) => e.solutionId)).toEqual(distilled.map((d) => d.id));
+    for (const d of distilled) expect(d.steps.map((x) => x.text)).toEqual(referenceSteps(store.problems.get(d.problemId)));
+    expect(st.build.counts.distilled).toBe(3);
     expect(ex.filter((e) => e.source === 'corrected')).toHaveLength(st.reflect.counts.diagnosed);
     expect(ex.every((e) => e.reflection === null)).toBe(true);
+    expect(ex).toHaveLength(st.collect.counts.correct_paths + st.reflect.counts.diagnosed + 3);
     expect(st.build.counts.train_examples).toBe(ex.length);
     // cumulative pool: cycle 2 carries cycle 1's rows
     const c2 = store.cycles.byRunIdx(r.result.runId, 2)!;
     const ex2 = new Set(store.cycles.examples(c2.id).map((e) => e.solutionId));
-    expect(ex.every((e) => ex2.has(e.solutionId))).toBe(true);
+    expect(ex.filter((e) => e.source !== 'distilled').every((e) => ex2.has(e.solutionId))).toBe(true);
     // evaluate: greedy + k samples per held-out problem; the scripted greedy is right on even problem ids
     expect(store.solutions.countForCycle(c1.id, 'eval-greedy')).toBe(5);
     expect(store.solutions.countForCycle(c1.id, 'eval-sample')).toBe(10);
@@ -170,7 +178,7 @@ describe('a cycle run with scripted models', () => {
     const c1 = store.cycles.byRunIdx(r.result.runId, 1)!;
     expect(c1.stages.filter((s) => s.status === 'skipped').map((s) => s.stage)).toEqual(['reflect', 'regenerate']);
     expect(store.solutions.countForCycle(c1.id, 'regen')).toBe(0);
-    expect(store.cycles.examples(c1.id).every((e) => e.source === 'correct')).toBe(true);
+    expect(store.cycles.examples(c1.id).every((e) => e.source === 'correct' || e.source === 'distilled')).toBe(true);
     // the same samples as the reflection run's first cycle (same seed, same policy)
     const ref1 = store.cycles.byRunIdx(reference.runId, 1)!;
     const texts = (id: number) => store.solutions.forCycle(id, 'sample').map((s) => s.steps.map((x) => x.text).join('|'));
@@ -267,7 +275,7 @@ describe('exports of a training set', () => {
         expect(asst[1]).toMatch(/\nAnswer: \d+$/);
         expect(user[1].startsWith('<image>')).toBe(r.images.length === 1);
         for (const img of r.images) expect(readFileSync(join(tmp.dir, `exp-${format}`, img)).subarray(1, 4).toString()).toBe('PNG');
-        expect(['correct', 'corrected']).toContain(r.source);
+        expect(['correct', 'corrected', 'distilled']).toContain(r.source);
       }
     }
     expect(() => exportCycleTrainingSet(store, reference.runId, 0, 'trl', join(tmp.dir, 'x.jsonl'))).toThrow('run ref has no cycle 0 with a training set (cycle 0 is the stage-0 policy)');

@@ -495,8 +495,9 @@ class CycleRunner {
       const prev = this.store.cycles.byRunIdx(this.cp.runId, c.idx - 1);
       if (prev) carried.push(...this.store.cycles.examples(prev.id));
     }
+    const distilled: CycleExample[] = this.distilledRows(c).map((id) => ({ solutionId: id, source: 'distilled', reflection: null }));
     const seen = new Set<number>();
-    const rows = [...carried, ...fresh, ...corrected].filter((e) => (seen.has(e.solutionId) ? false : (seen.add(e.solutionId), true)));
+    const rows = [...distilled, ...carried.filter((e) => e.source !== 'distilled'), ...fresh, ...corrected].filter((e) => (seen.has(e.solutionId) ? false : (seen.add(e.solutionId), true)));
     if (rows.length === 0) throw new UserError('no training examples: no sample was verified correct and none was corrected; raise infer.samples or infer.problems');
     const policy = this.store.models.get(this.policyOf(c));
     const manifest = Manifest.parse(policy.manifest);
@@ -509,9 +510,31 @@ class CycleRunner {
     });
     const written = writeTrainingSet(this.store, loadExamples(this.store, c.id), file, 'trainer', manifest);
     this.finishStage(
-      { train_examples: rows.length, correct: fresh.length, corrected: corrected.length, carried_over: rows.length - fresh.length - corrected.length },
+      { train_examples: rows.length, correct: fresh.length, corrected: corrected.length, distilled: distilled.length, carried_over: rows.length - fresh.length - corrected.length - distilled.length },
       { file, trainingDataHash: written.hash, images: written.images, reflectionInTraining: b.reflectionInTraining, pool: b.pool },
     );
+  }
+
+  /**
+   * The distilled stage-0 rows of this cycle as solutions (role `distilled`): the reference solutions of the
+   * last `build.distilled` train-split problems. Stored once per cycle, so a resumed build reuses them.
+   */
+  private distilledRows(c: CycleRecord): number[] {
+    const n = this.cfg.build.distilled;
+    if (n === 0) return [];
+    const existing = this.store.solutions.forCycle(c.id, 'distilled');
+    if (existing.length) return existing.map((s) => s.id);
+    const all = this.splitProblems(this.cfg.trainSplit);
+    const pick = all.slice(Math.max(0, all.length - n));
+    const rows: NewSolution[] = [];
+    for (const p of pick) {
+      const ref = p.meta.reference_steps;
+      if (!Array.isArray(ref) || ref.length === 0) continue;
+      const steps = ref.map((r) => (typeof r === 'string' ? r : String((r as { text?: unknown }).text ?? '')));
+      rows.push({ problemId: p.id, modelId: null, origin: 'import', finalAnswer: p.answer, verdict: 'correct', settings: { reference: true }, jobId: this.ctx.job.id, cycleId: c.id, cycleRole: 'distilled', steps: steps.map((text) => ({ text, goldLabel: null })) });
+    }
+    if (rows.length === 0) throw new UserError(`build.distilled is ${n}, but no problem of the "${this.cfg.trainSplit}" split has reference_steps to replay`);
+    return this.store.solutions.insertMany(rows);
   }
 
   private async finetune(c: CycleRecord): Promise<void> {

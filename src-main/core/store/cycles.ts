@@ -44,7 +44,7 @@ export interface CycleRunRecord {
 
 export interface CycleExample {
   solutionId: number;
-  source: 'correct' | 'corrected';
+  source: 'correct' | 'corrected' | 'distilled';
   reflection: string | null;
 }
 
@@ -162,7 +162,7 @@ export class CyclesRepo {
     return (
       this.db.prepare('SELECT solution_id, source, reflection FROM cycle_examples WHERE cycle_id = ? ORDER BY solution_id').all(cycleId) as {
         solution_id: number;
-        source: 'correct' | 'corrected';
+        source: CycleExample['source'];
         reflection: string | null;
       }[]
     ).map((r) => ({ solutionId: r.solution_id, source: r.source, reflection: r.reflection }));

@@ -25,7 +25,7 @@ CREATE INDEX solutions_by_parent ON solutions(parent_solution_id);
 CREATE TABLE cycle_examples (
   cycle_id     INTEGER NOT NULL REFERENCES cycles(id) ON DELETE CASCADE,
   solution_id  INTEGER NOT NULL REFERENCES solutions(id),
-  source       TEXT NOT NULL CHECK (source IN ('correct', 'corrected')),
+  source       TEXT NOT NULL CHECK (source IN ('correct', 'corrected', 'distilled')),
   -- the diagnosis placed in the prompt's reflection line (build.reflectionInTraining = prompt), else NULL
   reflection   TEXT,
   PRIMARY KEY (cycle_id, solution_id)
