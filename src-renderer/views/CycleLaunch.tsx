@@ -3,6 +3,7 @@
 // run with). The core's own checks (the dataset's splits, the models' roles, the trainer) answer on Start,
 // and their one-line reason is shown here.
 import { useMemo, useState } from 'react';
+import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
 import { CYCLE_LAUNCH_SCHEMA, CYCLE_TEMPLATE, cycleFields, cycleFieldValue, fieldChecked, fieldText, firstIssue, type CycleField } from '../cycles/form';
 import { describeError } from '../errors';
@@ -12,45 +13,19 @@ import { useApp } from '../store';
 const pretty = (c: Config): string => JSON.stringify(c, null, 2);
 
 function Field({ field, config, onChange }: { field: CycleField; config: Config; onChange(value: unknown): void }) {
-  const id = `cycle-${field.path.join('-')}`;
-  if (field.kind === 'checkbox') {
-    return (
-      <label className="check cycle-check" htmlFor={id}>
-        <input id={id} type="checkbox" checked={fieldChecked(field, config)} onChange={(e) => onChange(e.target.checked)} />
-        <span>{field.label}</span>
-      </label>
-    );
-  }
-  const text = fieldText(field, config);
-  if (field.kind === 'select') {
-    const choices = field.choices ?? [];
-    const known = choices.some((c) => c.value === text);
-    return (
-      <label className="field" htmlFor={id}>
-        <span>{field.label}</span>
-        <select id={id} value={text} onChange={(e) => onChange(cycleFieldValue(field, e.target.value))}>
-          {!known && <option value={text}>{text === '' ? 'choose…' : `${text} (not in this workspace)`}</option>}
-          {choices.map((c) => (
-            <option key={c.value} value={c.value}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      </label>
-    );
-  }
   return (
-    <label className="field" htmlFor={id}>
-      <span>{field.label}</span>
-      <input
-        id={id}
-        type={field.kind === 'number' ? 'number' : 'text'}
-        min={field.min}
-        value={text}
-        placeholder={field.help}
-        onChange={(e) => onChange(cycleFieldValue(field, e.target.value))}
-      />
-    </label>
+    <FieldControl
+      id={`cycle-${field.path.join('-')}`}
+      label={field.label}
+      kind={field.kind}
+      text={field.kind === 'checkbox' ? '' : fieldText(field, config)}
+      checked={field.kind === 'checkbox' ? fieldChecked(field, config) : undefined}
+      choices={field.choices}
+      min={field.min}
+      help={field.help}
+      onText={(v) => onChange(cycleFieldValue(field, v))}
+      onChecked={(v) => onChange(v)}
+    />
   );
 }
 

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { z } from 'zod';
 import type { ModelRecord } from '../../src-shared/domain';
 import { LAUNCH_SCHEMAS } from '../../src-shared/jobConfigs';
+import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
 import { describeError } from '../errors';
 import { fieldValue, formFields, getField, parseConfigText, setField, TEMPLATES, type Config, type FormField, type LaunchKind } from '../jobs/form';
@@ -15,29 +16,17 @@ const pretty = (c: Config): string => JSON.stringify(c, null, 2);
 function Field({ field, config, onChange }: { field: FormField; config: Config; onChange(value: unknown): void }) {
   const value = getField(config, field.path);
   const text = value === undefined || value === null ? (field.defaultValue ?? '') : String(value);
-  const id = `launch-${field.path.join('-')}`;
-  if (field.kind === 'select') {
-    const choices = field.choices ?? [];
-    const known = choices.some((c) => c.value === text);
-    return (
-      <label className="field" htmlFor={id}>
-        <span>{field.label}</span>
-        <select id={id} value={text} onChange={(e) => onChange(fieldValue(field, e.target.value))}>
-          {!known && <option value={text}>{text === '' ? 'choose…' : `${text} (not in this workspace)`}</option>}
-          {choices.map((c) => (
-            <option key={c.value} value={c.value}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      </label>
-    );
-  }
   return (
-    <label className="field" htmlFor={id}>
-      <span>{field.label}</span>
-      <input id={id} type="number" min={field.min} value={text} placeholder={field.help} onChange={(e) => onChange(fieldValue(field, e.target.value))} />
-    </label>
+    <FieldControl
+      id={`launch-${field.path.join('-')}`}
+      label={field.label}
+      kind={field.kind}
+      text={text}
+      choices={field.choices}
+      min={field.min}
+      help={field.help}
+      onText={(v) => onChange(fieldValue(field, v))}
+    />
   );
 }
 

@@ -18,7 +18,7 @@ import { registerModel } from '../models/registry';
 import type { Store } from '../store';
 import type { CycleExample, CycleRecord } from '../store/cycles';
 import type { NewSolution, Solution } from '../store/solutions';
-import { REFERENCE_TRAINER, runTrainer } from '../training/protocol';
+import { REFERENCE_TRAINER, runTrainerInJob } from '../training/protocol';
 import { checkCycleRun, runNameFor } from './check';
 import { type CyclePorts, enginePorts, type GenOutput, type OrmHandle, type PolicyHandle } from './ports';
 import { loadExamples, writeTrainingSet } from './trainingSet';
@@ -548,44 +548,17 @@ class CycleRunner {
     rmSync(out, { recursive: true, force: true });
     const hp: Record<string, unknown> = { lr: f.lr, epochs: f.epochs, batch_size: f.batchSize, seed: f.seed };
     if (f.maxSteps !== null) hp.max_steps = f.maxSteps;
-    let lastStep = 0;
-    let lastLoss: number | null = null;
-    let pending: [number, number][] = [];
-    const flush = (): void => {
-      if (pending.length) this.store.jobs.addMetrics(this.ctx.job.id, `loss c${c.idx}`, pending);
-      pending = [];
-    };
-    let model: string;
-    try {
-      const r = await runTrainer({
-        command: f.trainer ?? REFERENCE_TRAINER,
-        config: { task: 'sft', base_model: base.path, train_file: file, output_dir: out, name: this.modelName(c), cycle: c.idx, hyperparameters: hp },
-        workDir: this.workDir(c.idx),
-        shouldCancel: () => {
-          try {
-            this.ctx.throwIfCancelled();
-            return false;
-          } catch {
-            return true;
-          }
-        },
-        onEvent: (e) => {
-          if (e.event === 'progress') {
-            lastStep = e.step;
-            if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
-              lastLoss = e.loss;
-              pending.push([e.step, e.loss]);
-              if (pending.length >= 20) flush();
-            }
-            this.ctx.progress(this.progress(`step ${e.step}${e.total ? `/${e.total}` : ''}${lastLoss !== null ? `, loss ${lastLoss.toFixed(4)}` : ''}`));
-          } else if (e.event === 'log') this.ctx.progress(this.progress(e.message.slice(0, 200)));
-        },
-      });
-      model = r.model;
-    } finally {
-      flush();
-    }
-    this.finishStage({ steps: lastStep }, { model, base: `${base.name}@${base.version}`, finalLoss: lastLoss, hyperparameters: hp, trainer: (f.trainer ?? REFERENCE_TRAINER).join(' ') });
+    const run = await runTrainerInJob({
+      store: this.store,
+      jobId: this.ctx.job.id,
+      throwIfCancelled: () => this.ctx.throwIfCancelled(),
+      metric: `loss c${c.idx}`,
+      command: f.trainer ?? REFERENCE_TRAINER,
+      config: { task: 'sft', base_model: base.path, train_file: file, output_dir: out, name: this.modelName(c), cycle: c.idx, hyperparameters: hp },
+      workDir: this.workDir(c.idx),
+      report: (m) => this.ctx.progress(this.progress(m)),
+    });
+    this.finishStage({ steps: run.steps }, { model: run.model, base: `${base.name}@${base.version}`, finalLoss: run.finalLoss, hyperparameters: hp, trainer: (f.trainer ?? REFERENCE_TRAINER).join(' ') });
   }
 
   private modelName(c: CycleRecord): string {

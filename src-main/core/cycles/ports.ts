@@ -65,8 +65,20 @@ export function ormRecord(raw: string, steps: number, binary: boolean): OrmVerdi
   return { ok: true, ...p.verdict, reason: null, raw };
 }
 
-async function imageFor(store: Store, engine: Engine, p: Problem): Promise<RolloutRequest['image']> {
-  return problemImage(store, p, engine);
+/** One rollout request per item: its problem's image (when the model reads images) and its prompt. */
+async function requestsFor<T extends { problem: Problem }>(
+  store: Store,
+  engine: Engine,
+  items: readonly T[],
+  prompt: (item: T, hasImage: boolean) => string,
+  rollouts: (item: T) => (() => number)[],
+): Promise<RolloutRequest[]> {
+  const out: RolloutRequest[] = [];
+  for (const it of items) {
+    const image = await problemImage(store, it.problem, engine);
+    out.push({ prefix: engine.encodePrompt(prompt(it, Boolean(image))), image, rngs: rollouts(it) });
+  }
+  return out;
 }
 
 function rngsFor(n: number, key: readonly number[]): (() => number)[] {
@@ -91,12 +103,13 @@ class EnginePolicy implements PolicyHandle {
 
   async generate(reqs: readonly GenRequest[], sampling: Sampling, signal: AbortSignal): Promise<GenOutput[][]> {
     const m = this.model.manifest;
-    const requests: RolloutRequest[] = [];
-    for (const r of reqs) {
-      const image = await imageFor(this.store, this.engine, r.problem);
-      const prompt = renderPrompt(m, r.problem.question, { hasImage: Boolean(image), reflection: r.reflection ?? undefined, steps: r.prefixSteps });
-      requests.push({ prefix: this.engine.encodePrompt(prompt), image, rngs: rngsFor(r.n, r.seedKey) });
-    }
+    const requests = await requestsFor(
+      this.store,
+      this.engine,
+      reqs,
+      (r, hasImage) => renderPrompt(m, r.problem.question, { hasImage, reflection: r.reflection ?? undefined, steps: r.prefixSteps }),
+      (r) => rngsFor(r.n, r.seedKey),
+    );
     const out = await this.engine.generate(requests, {
       temperature: sampling.temperature,
       topK: m.parameters.topK,
@@ -129,12 +142,7 @@ class EngineOrm implements OrmHandle {
 
   async judge(items: readonly { problem: Problem; steps: readonly string[] }[], signal: AbortSignal): Promise<OrmVerdictRecord[]> {
     const m = this.model.manifest;
-    const requests: RolloutRequest[] = [];
-    for (const it of items) {
-      const image = await imageFor(this.store, this.engine, it.problem);
-      const prompt = renderOrmPrompt(m, it.problem.question, { hasImage: Boolean(image), steps: it.steps });
-      requests.push({ prefix: this.engine.encodePrompt(prompt), image, rngs: rngsFor(1, [0]) });
-    }
+    const requests = await requestsFor(this.store, this.engine, items, (it, hasImage) => renderOrmPrompt(m, it.problem.question, { hasImage, steps: it.steps }), () => rngsFor(1, [0]));
     const out = await this.engine.generate(requests, { temperature: 0, topK: 0, topP: 1, maxNewTokens: this.maxNewTokens, stopAtStep: false, signal });
     return out.map((r, i) => ormRecord(r[0].text, items[i].steps.length, this.binary));
   }

@@ -13,7 +13,7 @@ import { NotFoundError, UserError } from '../errors';
 import type { JobHandler } from '../jobs/types';
 import { registerModel } from '../models/registry';
 import type { Store } from '../store';
-import { REFERENCE_TRAINER, runTrainer } from '../training/protocol';
+import { REFERENCE_TRAINER, runTrainerInJob } from '../training/protocol';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -112,44 +112,16 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
         val_file: val?.path ?? null,
         hyperparameters: hp,
       };
-      let lastStep = 0;
-      let lastLoss: number | null = null;
-      let pending: [number, number][] = [];
-      const flush = (): void => {
-        if (pending.length) store.jobs.addMetrics(job.id, 'loss', pending);
-        pending = [];
-      };
-      let run: Awaited<ReturnType<typeof runTrainer>>;
-      try {
-        run = await runTrainer({
-          command: config.trainer ?? REFERENCE_TRAINER,
-          config: trainerConfig,
-          workDir: dir,
-          shouldCancel: () => {
-            try {
-              ctx.throwIfCancelled();
-              return false;
-            } catch {
-              return true;
-            }
-          },
-          onEvent: (e) => {
-            if (e.event === 'progress') {
-              lastStep = e.step;
-              if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
-                lastLoss = e.loss;
-                pending.push([e.step, e.loss]);
-              }
-              if (pending.length >= 20) flush();
-              ctx.progress({ done: e.step, total: e.total ?? null, message: `step ${e.step}${e.total ? `/${e.total}` : ''}${lastLoss !== null ? `, loss ${lastLoss.toFixed(4)}` : ''}` });
-            } else if (e.event === 'log') {
-              ctx.progress({ done: lastStep, total: null, message: e.message.slice(0, 300) });
-            }
-          },
-        });
-      } finally {
-        flush(); // the curve up to a crash is kept with the failed job
-      }
+      const run = await runTrainerInJob({
+        store,
+        jobId: job.id,
+        throwIfCancelled: () => ctx.throwIfCancelled(),
+        metric: 'loss',
+        command: config.trainer ?? REFERENCE_TRAINER,
+        config: trainerConfig,
+        workDir: dir,
+        report: (message, done, total) => ctx.progress({ done, total, message }),
+      });
       ctx.throwIfCancelled();
       const rec = await registerModel(store, run.model, {
         name,
@@ -164,7 +136,7 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
         },
       });
       if (rec.role !== 'prm') throw new UserError(`the trainer wrote a ${rec.role} model, not a PRM`);
-      return { model: `${rec.name}@${rec.version}`, modelId: rec.id, steps: lastStep, finalLoss: lastLoss, annotationSet: config.annotations, annotationHash, rows: train.written };
+      return { model: `${rec.name}@${rec.version}`, modelId: rec.id, steps: run.steps, finalLoss: run.finalLoss, annotationSet: config.annotations, annotationHash, rows: train.written };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

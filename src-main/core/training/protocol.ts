@@ -106,3 +106,63 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
     });
   });
 }
+
+export interface JobTrainerRun extends TrainerRun {
+  /** the last progress step reported */
+  steps: number;
+  finalLoss: number | null;
+}
+
+/**
+ * runTrainer inside a job: the loss curve is stored as the job's metric `metric` as it streams (kept up to
+ * a crash), progress and log lines go to `report`, and the job's cancel (also one asked for through the
+ * database by another process) sends SIGTERM.
+ */
+export async function runTrainerInJob(opts: {
+  store: { jobs: { addMetrics(id: number, name: string, points: readonly (readonly [number, number])[]): void } };
+  jobId: number;
+  throwIfCancelled(): void;
+  metric: string;
+  command: readonly string[];
+  config: Record<string, unknown>;
+  workDir: string;
+  /** a progress or log line, with the last step and the total steps when the trainer said */
+  report(message: string, step: number, total: number | null): void;
+}): Promise<JobTrainerRun> {
+  let steps = 0;
+  let finalLoss: number | null = null;
+  let pending: [number, number][] = [];
+  const flush = (): void => {
+    if (pending.length) opts.store.jobs.addMetrics(opts.jobId, opts.metric, pending);
+    pending = [];
+  };
+  try {
+    const run = await runTrainer({
+      command: opts.command,
+      config: opts.config,
+      workDir: opts.workDir,
+      shouldCancel: () => {
+        try {
+          opts.throwIfCancelled();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      onEvent: (e) => {
+        if (e.event === 'progress') {
+          steps = e.step;
+          if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
+            finalLoss = e.loss;
+            pending.push([e.step, e.loss]);
+            if (pending.length >= 20) flush();
+          }
+          opts.report(`step ${e.step}${e.total ? `/${e.total}` : ''}${finalLoss !== null ? `, loss ${finalLoss.toFixed(4)}` : ''}`, e.step, e.total ?? null);
+        } else if (e.event === 'log') opts.report(e.message.slice(0, 300), steps, null);
+      },
+    });
+    return { ...run, steps, finalLoss };
+  } finally {
+    flush(); // the curve up to a crash is kept with the failed job
+  }
+}
