@@ -405,7 +405,7 @@ def main() -> int:
                   "seed": args.seed, "max_new_tokens": data["test"]["orm"]["diagnostic"]["max_new"], "test": results["test"], "val": results["val"],
                   "orm_check": check, "seconds": round(time.time() - t_start, 1)}
     ev_export = export_check
-    print(json.dumps({"test": results["test"], "orm_check": check}, indent=1))
+    print(json.dumps({"test": results["test"], "val": results["val"], "orm_check": check}, indent=1))
     with open(os.path.join(work, "examples.json"), "w", encoding="utf-8") as f:
         json.dump(examples, f, indent=1)
     log(f"examples: {os.path.join(work, 'examples.json')}")
