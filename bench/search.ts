@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Problem } from '../src-shared/domain';
 import { labelSolution, type DemoCheckable } from '../src-main/core/demo/check';
-import { Engine, type ImageInput } from '../src-main/core/inference/engine';
-import { preprocessImage } from '../src-main/core/inference/image';
+import { EmbeddedBackend, type ImageData } from '../src-main/core/inference/backend';
 import { loadModel } from '../src-main/core/inference/model';
 import { fullPrefixes, labelledSteps } from '../src-main/core/search/annotations';
 import { parseSearchConfig, DEMO_SCALE } from '../src-main/core/search/config';
@@ -47,7 +46,7 @@ interface Row {
 interface Case {
   row: Row;
   problem: Problem;
-  image?: ImageInput;
+  image?: ImageData;
   gold: DemoCheckable;
   /** reference work steps: the reference solution's lines before its Answer line */
   length: number;
@@ -120,13 +119,14 @@ export async function benchSearch(opts: SearchBenchOptions = {}): Promise<string
     .filter((r) => r.split === 'test')
     .slice(0, N);
   const model = await loadModel(MODEL);
-  const engine = new Engine(model);
+  const backend = new EmbeddedBackend(model);
+  const engine = backend.engine;
   const manifest = model.manifest;
   const cases: Case[] = [];
   for (const row of rows) {
     const num = Number(/(\d+)$/.exec(row.id)?.[1] ?? cases.length);
     const problem: Problem = { id: num, extId: row.id, question: row.question, answer: row.answer, answerType: 'number', source: 'steplab-demo', split: row.split, tags: [], images: [], meta: {} };
-    const image = row.image && manifest.image ? { key: row.id, pixels: await preprocessImage(readFileSync(join(DATA, row.image)), manifest.image, row.image) } : undefined;
+    const image = row.image && manifest.image ? { key: row.id, mime: 'image/png', bytes: readFileSync(join(DATA, row.image)) } : undefined;
     cases.push({ row, problem, image, gold: { canonical: row.canonical, image_count: row.image_count ?? null }, length: row.reference_steps.length - 1 });
   }
   const sampling = { temperature: 1, topK: 50, topP: 0.9, maxNewTokens: manifest.parameters.maxNewTokens };
@@ -149,7 +149,7 @@ export async function benchSearch(opts: SearchBenchOptions = {}): Promise<string
     const list: ProblemRun[] = [];
     for (const c of cases) {
       let inferenceMs = 0;
-      const port = enginePort({ engine, problem: c.problem, image: c.image, seed: a.seed, sampling });
+      const port = enginePort({ backend, problem: c.problem, image: c.image, seed: a.seed, sampling });
       const timed: SearchPorts = {
         async rollout(prefix, n, key) {
           const s = performance.now();

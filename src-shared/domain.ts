@@ -107,15 +107,51 @@ export type AnnotationExportFormat = z.infer<typeof AnnotationExportFormat>;
 export const ModelRole = z.enum(['policy', 'prm', 'orm', 'judge']);
 export type ModelRole = z.infer<typeof ModelRole>;
 
+/**
+ * A model served over an OpenAI-compatible API (vLLM, SGLang, llama.cpp server, `steplab serve-model`).
+ * The API key is read at run time from the environment variable `apiKeyEnv` names; it is never stored.
+ */
+export const EndpointConfig = z
+  .object({
+    /** base URLs ending in /v1, one per server; requests are spread over them */
+    urls: z
+      .array(z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'))
+      .min(1)
+      .max(64),
+    /** the model id the server knows (its /v1/models id) */
+    servedModel: z.string().min(1),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .nullable()
+      .default(null),
+    /** requests in flight per URL */
+    concurrency: z.number().int().min(1).max(1024).default(4),
+    timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+    /** further attempts after a failed request (connection refused, timeout, 5xx, 429, malformed JSON) */
+    retries: z.number().int().min(0).max(20).default(3),
+    /** first backoff in ms; doubled after every failed attempt */
+    backoffMs: z.number().int().min(0).max(60_000).default(500),
+    /** auto: /v1/completions for text, /v1/chat/completions when a picture goes with the prompt */
+    api: z.enum(['auto', 'completions', 'chat']).default('auto'),
+    /** the served model reads pictures (sent as data URLs) */
+    vision: z.boolean().default(false),
+  })
+  .strict();
+export type EndpointConfig = z.infer<typeof EndpointConfig>;
+
 export const ModelRecord = z.object({
   id: z.number().int(),
   name: z.string(),
   version: z.number().int(),
   role: ModelRole,
   family: z.string().nullable(),
+  /** the model folder in the workspace; for an endpoint its first URL */
   path: z.string(),
   manifest: z.unknown(),
   provenance: z.unknown().nullable(),
+  /** set for a model served over an OpenAI-compatible endpoint */
+  endpoint: EndpointConfig.nullish(),
   createdAt: z.string(),
 });
 export type ModelRecord = z.infer<typeof ModelRecord>;

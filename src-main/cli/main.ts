@@ -20,6 +20,7 @@ import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
 import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, withWorkbench, type CliIO } from './common';
 import { addCycleCommands } from './cycle';
+import { addEndpointCommands } from './endpoints';
 import { addRewardCommands } from './reward';
 
 export type { CliIO };
@@ -418,6 +419,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   addRewardCommands(program, io);
+  addEndpointCommands(program, models, io);
   addCycleCommands(program, io);
   return program;
 }

@@ -34,7 +34,16 @@ function fmix32(h: number): number {
  * integer; bits above 32 are folded in, so seeds 1 and 2**32 + 1 differ.
  */
 export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
+  return mixSeedFrom(0x9e3779b9, ...parts);
+}
+
+/**
+ * Continues mixSeed's fold from an earlier result: `mixSeedFrom(mixSeed(a, b), c) === mixSeed(a, b, c)`.
+ * A request that carries one 32-bit seed (an OpenAI-style `seed`) can so derive its rollouts' streams
+ * `mixSeedFrom(seed, k)` exactly as a caller holding the parts would.
+ */
+export function mixSeedFrom(state: number, ...parts: number[]): number {
+  let h = state >>> 0;
   for (const p of parts) {
     if (!Number.isSafeInteger(p)) throw new RangeError(`seed part must be a safe integer, got ${p}`);
     const lo = p >>> 0;

@@ -1,14 +1,13 @@
 // What a MathSE cycle needs from models, behind two small interfaces: a policy that continues step
 // prefixes (with an optional reflection in its prompt) and an ORM that judges whole solutions. The real
-// ones run the workspace's ONNX models through the engine; tests of the orchestration may script them.
+// ones run the workspace's models (ONNX in process, or endpoints) through a ModelBackend; tests of the orchestration may script them.
 import type { Problem } from '../../../src-shared/domain';
 import type { OrmVerdictRecord } from '../../../src-shared/cycles';
-import { Engine, type RolloutRequest } from '../inference/engine';
-import { problemImage } from '../inference/generateJob';
-import { loadModel, type LoadedModel } from '../inference/model';
-import { renderOrmPrompt, renderPrompt, splitSteps } from '../inference/prompt';
+import { UserError } from '../errors';
+import { openBackend, problemImageData, stepsText, type CompletionRequest, type ModelBackend } from '../inference/backend';
+import { splitSteps } from '../inference/prompt';
 import { parseOrmOutput } from '../reward/orm';
-import { createRng, mixSeed } from '../rng';
+import { mixSeed } from '../rng';
 import type { Store } from '../store';
 
 export interface GenRequest {
@@ -65,52 +64,30 @@ export function ormRecord(raw: string, steps: number, binary: boolean): OrmVerdi
   return { ok: true, ...p.verdict, reason: null, raw };
 }
 
-/** One rollout request per item: its problem's image (when the model reads images) and its prompt. */
-async function requestsFor<T extends { problem: Problem }>(
-  store: Store,
-  engine: Engine,
-  items: readonly T[],
-  prompt: (item: T, hasImage: boolean) => string,
-  rollouts: (item: T) => (() => number)[],
-): Promise<RolloutRequest[]> {
-  const out: RolloutRequest[] = [];
-  for (const it of items) {
-    const image = await problemImage(store, it.problem, engine);
-    out.push({ prefix: engine.encodePrompt(prompt(it, Boolean(image))), image, rngs: rollouts(it) });
-  }
-  return out;
+/** A backend request for a problem: its picture when the model reads pictures. */
+function completionRequest(store: Store, backend: ModelBackend, problem: Problem, rest: Omit<CompletionRequest, 'question' | 'image'>): CompletionRequest {
+  return { question: problem.question, image: problemImageData(store, problem, backend), ...rest };
 }
 
-function rngsFor(n: number, key: readonly number[]): (() => number)[] {
-  return Array.from({ length: n }, (_, k) => {
-    const r = createRng(mixSeed(...key, k));
-    return () => r.next();
-  });
-}
-
-class EnginePolicy implements PolicyHandle {
-  readonly provider: string;
-  private readonly engine: Engine;
+class BackendPolicy implements PolicyHandle {
   constructor(
     private readonly store: Store,
-    private readonly model: LoadedModel,
+    private readonly backend: ModelBackend,
     readonly modelId: number,
     readonly label: string,
-  ) {
-    this.engine = new Engine(model);
-    this.provider = this.engine.provider;
+  ) {}
+
+  get provider(): string {
+    return this.backend.provider;
   }
 
   async generate(reqs: readonly GenRequest[], sampling: Sampling, signal: AbortSignal): Promise<GenOutput[][]> {
-    const m = this.model.manifest;
-    const requests = await requestsFor(
-      this.store,
-      this.engine,
-      reqs,
-      (r, hasImage) => renderPrompt(m, r.problem.question, { hasImage, reflection: r.reflection ?? undefined, steps: r.prefixSteps }),
-      (r) => rngsFor(r.n, r.seedKey),
+    const m = this.backend.manifest;
+    // continuation k of a request draws from mixSeed(...seedKey, k) = mixSeedFrom(mixSeed(...seedKey), k)
+    const requests = reqs.map((r) =>
+      completionRequest(this.store, this.backend, r.problem, { reflection: r.reflection ?? undefined, continuation: stepsText(r.prefixSteps, m.stepDelimiter), n: r.n, seed: mixSeed(...r.seedKey) }),
     );
-    const out = await this.engine.generate(requests, {
+    const out = await this.backend.complete(requests, {
       temperature: sampling.temperature,
       topK: m.parameters.topK,
       topP: m.parameters.topP,
@@ -118,50 +95,50 @@ class EnginePolicy implements PolicyHandle {
       stopAtStep: false,
       signal,
     });
-    return out.map((rolls, i) => rolls.map((r) => ({ steps: [...reqs[i].prefixSteps, ...splitSteps(r.text, m.stepDelimiter)], tokens: r.tokens.length, finish: r.finish })));
+    return out.map((rolls, i) => rolls.map((r) => ({ steps: [...reqs[i].prefixSteps, ...splitSteps(r.text, m.stepDelimiter)], tokens: r.tokens, finish: r.finish })));
   }
 
   release(): Promise<void> {
-    return this.model.release();
+    return this.backend.release();
   }
 }
 
-class EngineOrm implements OrmHandle {
+class BackendOrm implements OrmHandle {
   readonly binary: boolean;
-  private readonly engine: Engine;
   constructor(
     private readonly store: Store,
-    private readonly model: LoadedModel,
+    private readonly backend: ModelBackend,
     readonly modelId: number,
     readonly label: string,
     private readonly maxNewTokens: number,
   ) {
-    this.engine = new Engine(model);
-    this.binary = model.manifest.ormTemplate?.kind === 'binary';
+    this.binary = backend.manifest.ormTemplate?.kind === 'binary';
   }
 
   async judge(items: readonly { problem: Problem; steps: readonly string[] }[], signal: AbortSignal): Promise<OrmVerdictRecord[]> {
-    const m = this.model.manifest;
-    const requests = await requestsFor(this.store, this.engine, items, (it, hasImage) => renderOrmPrompt(m, it.problem.question, { hasImage, steps: it.steps }), () => rngsFor(1, [0]));
-    const out = await this.engine.generate(requests, { temperature: 0, topK: 0, topP: 1, maxNewTokens: this.maxNewTokens, stopAtStep: false, signal });
+    const m = this.backend.manifest;
+    if (!m.ormTemplate) throw new UserError(`model ${this.label} has no ormTemplate`);
+    // the ORM reads the solution after the solution marker, then its verdict marker (renderOrmPrompt)
+    const requests = items.map((it) => completionRequest(this.store, this.backend, it.problem, { continuation: stepsText(it.steps, m.stepDelimiter) + m.ormTemplate!.verdict, n: 1, seed: 0 }));
+    const out = await this.backend.complete(requests, { temperature: 0, topK: 0, topP: 1, maxNewTokens: this.maxNewTokens, stopAtStep: false, signal });
     return out.map((r, i) => ormRecord(r[0].text, items[i].steps.length, this.binary));
   }
 
   release(): Promise<void> {
-    return this.model.release();
+    return this.backend.release();
   }
 }
 
-/** Ports over the workspace's registered ONNX models. */
+/** Ports over the workspace's registered models: ONNX folders in process, or endpoints. */
 export function enginePorts(store: Store): CyclePorts {
   return {
     async openPolicy(modelId) {
       const rec = store.models.get(modelId);
-      return new EnginePolicy(store, await loadModel(rec.path), rec.id, `${rec.name}@${rec.version}`);
+      return new BackendPolicy(store, await openBackend(rec), rec.id, `${rec.name}@${rec.version}`);
     },
     async openOrm(modelId, maxNewTokens) {
       const rec = store.models.get(modelId);
-      return new EngineOrm(store, await loadModel(rec.path), rec.id, `${rec.name}@${rec.version}`, maxNewTokens);
+      return new BackendOrm(store, await openBackend(rec), rec.id, `${rec.name}@${rec.version}`, maxNewTokens);
     },
   };
 }

@@ -6,7 +6,7 @@
 import { UserError } from '../errors';
 import { emptyCache, gatherRows, rowPositions, withPresent, type KvCache } from './kvcache';
 import type { LoadedModel } from './model';
-import { sampleToken, type SamplingParams } from './sampling';
+import { logSumExp, sampleToken, type SamplingParams } from './sampling';
 import { ort } from './session';
 
 export interface ImageInput {
@@ -28,6 +28,10 @@ export interface GenerateOptions extends SamplingParams {
   maxNewTokens: number;
   /** stop each rollout after the step delimiter (one step) instead of at end of sequence */
   stopAtStep: boolean;
+  /** also stop a rollout once its text contains one of these (the text keeps it; callers trim) */
+  stopStrings?: readonly string[];
+  /** record, at every generated position, the this-many most likely tokens and their log-probabilities */
+  topLogprobs?: number;
   /** most rows decoded at once */
   maxBatch?: number;
   /** compute each request's prefix once and share it (default); false recomputes it for every row */
@@ -43,7 +47,24 @@ export interface Rollout {
   text: string;
   /** per-token log-probability under the model (temperature 1, before top-k/top-p) */
   logprobs: number[];
+  /** with GenerateOptions.topLogprobs: the most likely tokens at each position, best first */
+  topLogprobs?: { token: number; logprob: number }[][];
   finish: FinishReason;
+}
+
+/** The k most likely tokens of one logits row and their log-probabilities (temperature 1), best first. */
+export function topTokens(logits: Float32Array, offset: number, vocab: number, k: number): { token: number; logprob: number }[] {
+  const lse = logSumExp(logits, offset, vocab);
+  const best: { token: number; logprob: number }[] = [];
+  for (let i = 0; i < vocab; i++) {
+    const lp = logits[offset + i] - lse;
+    if (best.length < k || lp > best[best.length - 1].logprob) {
+      best.push({ token: i, logprob: lp });
+      best.sort((a, b) => b.logprob - a.logprob || a.token - b.token);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best;
 }
 
 export interface EngineStats {
@@ -129,6 +150,7 @@ export class Engine {
   private readonly prefixes: PrefixCache;
   private readonly tokenTexts: string[];
   private readonly delimiterTokens: Set<number>;
+  private readonly stopTokenCache = new Map<string, Set<number>>();
 
   constructor(
     readonly model: LoadedModel,
@@ -426,6 +448,9 @@ export class Engine {
     const n = rngs.length;
     const tokens: number[][] = Array.from({ length: n }, () => []);
     const logprobs: number[][] = Array.from({ length: n }, () => []);
+    const tops: { token: number; logprob: number }[][][] | null = opts.topLogprobs ? Array.from({ length: n }, () => []) : null;
+    const stops = (opts.stopStrings ?? []).filter((x) => x.length > 0);
+    const stopTokens = this.stopTokens(stops);
     const finish: (FinishReason | null)[] = new Array(n).fill(null);
     // never sample padding or the image placeholder
     const banned = new Set<number>([m.tokens.pad, ...(m.tokens.image !== undefined ? [m.tokens.image] : [])]);
@@ -440,6 +465,7 @@ export class Engine {
       const keepRows: number[] = [];
       active.forEach((idx, j) => {
         const s = sampleToken(logits, j * V, V, opts, rngs[idx](), banned);
+        if (tops) tops[idx].push(topTokens(logits, j * V, V, opts.topLogprobs!));
         if (s.token === m.tokens.eos) {
           finish[idx] = 'eos';
           return;
@@ -447,6 +473,7 @@ export class Engine {
         tokens[idx].push(s.token);
         logprobs[idx].push(s.logprob);
         if (opts.stopAtStep && this.delimiterTokens.has(s.token) && this.decode(tokens[idx]).includes(delim)) finish[idx] = 'step';
+        else if (stopTokens.has(s.token) && stops.some((x) => this.decode(tokens[idx]).includes(x))) finish[idx] = 'step';
         else if (tokens[idx].length >= opts.maxNewTokens || prefixLens[idx] + tokens[idx].length >= ctx) finish[idx] = 'length';
         if (finish[idx] === null) {
           stillActive.push(idx);
@@ -462,6 +489,18 @@ export class Engine {
       cache = c2;
       logits = lastLogits;
     }
-    return tokens.map((t, i) => ({ tokens: t, text: this.decode(t), logprobs: logprobs[i], finish: finish[i] ?? 'length' }));
+    return tokens.map((t, i) => ({ tokens: t, text: this.decode(t), logprobs: logprobs[i], ...(tops ? { topLogprobs: tops[i] } : {}), finish: finish[i] ?? 'length' }));
+  }
+
+  /** Tokens whose text holds the last character of one of the stop strings: only then is the text checked. */
+  private stopTokens(stops: readonly string[]): Set<number> {
+    const key = stops.join('\u0000');
+    let set = this.stopTokenCache.get(key);
+    if (!set) {
+      const lasts = new Set(stops.map((x) => x[x.length - 1]));
+      set = new Set(this.tokenTexts.flatMap((t, i) => ([...lasts].some((c) => t.includes(c)) ? [i] : [])));
+      this.stopTokenCache.set(key, set);
+    }
+    return set;
   }
 }

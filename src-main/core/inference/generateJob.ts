@@ -8,13 +8,13 @@ import { verify } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import type { JobHandler } from '../jobs/types';
-import { createRng, mixSeed } from '../rng';
+import { mixSeed } from '../rng';
 import type { Store } from '../store';
 import type { NewSolution } from '../store/solutions';
 import { Engine, type RolloutRequest } from './engine';
 import { preprocessImage } from './image';
-import { loadModel } from './model';
-import { renderPrompt, splitSteps } from './prompt';
+import { openBackend, problemImageData, type CompletionRequest } from './backend';
+import { splitSteps } from './prompt';
 
 export const GenerateConfig = z
   .object({
@@ -85,10 +85,10 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
     const datasetId = store.datasets.requireId(config.dataset);
     const total = Math.min(store.problems.listInDataset(datasetId, { split: config.split, limit: 1 }).total, config.limit ?? Infinity);
     if (total === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);
-    const model = await loadModel(modelRec.path);
+    const backend = await openBackend(modelRec);
     try {
-      const engine = new Engine(model);
-      const params = model.manifest.parameters;
+      const manifest = backend.manifest;
+      const params = manifest.parameters;
       const sampling = {
         temperature: config.temperature ?? params.temperature,
         topK: config.topK ?? params.topK,
@@ -101,18 +101,10 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
       for (let start = cp.problemsDone; start < problems.length; start += config.problemsPerBatch) {
         ctx.throwIfCancelled();
         const batch = problems.slice(start, start + config.problemsPerBatch);
-        const requests: RolloutRequest[] = [];
-        for (const p of batch) {
-          const image = await problemImage(store, p, engine);
-          const prefix = engine.encodePrompt(renderPrompt(model.manifest, p.question, { hasImage: Boolean(image) }));
-          const rngs = Array.from({ length: config.n }, (_, k) => {
-            const r = createRng(mixSeed(config.seed, p.id, k));
-            return () => r.next();
-          });
-          requests.push({ prefix, image, rngs });
-        }
+        // sample k of problem p draws from mixSeed(seed, p, k) = mixSeedFrom(mixSeed(seed, p), k)
+        const requests: CompletionRequest[] = batch.map((p) => ({ question: p.question, continuation: '', image: problemImageData(store, p, backend), n: config.n, seed: mixSeed(config.seed, p.id) }));
         const t0 = performance.now();
-        const results = await engine.generate(requests, { ...sampling, signal: ctx.signal });
+        const results = await backend.complete(requests, { ...sampling, signal: ctx.signal });
         const ms = performance.now() - t0;
         const rows: NewSolution[] = [];
         let batchTokens = 0;
@@ -120,8 +112,8 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
           let anyCorrect = false;
           const check = demoCheckable(p);
           for (const r of results[i]) {
-            batchTokens += r.tokens.length;
-            const steps = splitSteps(r.text, model.manifest.stepDelimiter);
+            batchTokens += r.tokens;
+            const steps = splitSteps(r.text, manifest.stepDelimiter);
             const v = verify({ answer: p.answer, prediction: r.text, answerType: p.answerType });
             const gold = check ? labelSolution(check, steps) : null;
             if (v.verdict === 'correct') {
@@ -139,7 +131,7 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
               finalAnswer: v.extracted,
               verdict: v.verdict,
               settings: { ...sampling, seed: config.seed, finish: r.finish, jobId: ctx.job.id },
-              provider: engine.provider,
+              provider: backend.provider,
               jobId: ctx.job.id,
               steps: steps.map((text, s) => ({ text, goldLabel: gold ? gold.labels[s] ?? null : null })),
             });
@@ -162,11 +154,11 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
         strict_accuracy: cp.strictKnown ? cp.strict / cp.strictKnown : null,
         tokens: cp.tokens,
         tokens_per_s: cp.decodeMs > 0 ? cp.tokens / (cp.decodeMs / 1000) : 0,
-        provider: engine.provider,
+        provider: backend.provider,
         model: `${modelRec.name}@${modelRec.version}`,
       };
     } finally {
-      await model.release();
+      await backend.release();
     }
   },
 };

@@ -11,12 +11,11 @@ import type { Problem } from '../../../src-shared/domain';
 import { verify } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
-import { Engine, type RolloutRequest } from '../inference/engine';
+import { openBackend, problemImageData, type CompletionRequest, type ModelBackend } from '../inference/backend';
 import { demoCheckable, problemImage } from '../inference/generateJob';
-import { loadModel } from '../inference/model';
-import { renderPrompt, splitSteps } from '../inference/prompt';
+import { splitSteps } from '../inference/prompt';
 import type { JobContext, JobHandler } from '../jobs/types';
-import { createRng, mixSeed } from '../rng';
+import { mixSeed } from '../rng';
 import type { Store } from '../store';
 import type { NewSolution, Solution } from '../store/solutions';
 import { AGGREGATORS, aggregate, answerKey, type Aggregator } from './aggregate';
@@ -122,16 +121,15 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
     const counts = { generated: 0, reused: 0, scored: 0 };
 
     // 1. candidates
-    const policy = await loadModel(policyRec.path);
+    const policy = await openBackend(policyRec);
     let sampling: Sampling;
     let keys: { sample: string; greedy: string };
     try {
-      const engine = new Engine(policy);
       const p = policy.manifest.parameters;
       sampling = { temperature: config.temperature ?? p.temperature, topK: config.topK ?? p.topK, topP: config.topP ?? p.topP, maxNewTokens: config.maxNewTokens ?? p.maxNewTokens };
       if (sampling.temperature <= 0) throw new UserError('Best-of-N needs sampled candidates: temperature must be above 0');
       keys = { sample: candidateKey(policyRec.id, sampling, config.seed, false), greedy: candidateKey(policyRec.id, sampling, config.seed, true) };
-      await generateCandidates(ctx, engine, policyRec.id, all, sampling, keys, counts);
+      await generateCandidates(ctx, policy, policyRec.id, all, sampling, keys, counts);
     } finally {
       await policy.release();
     }
@@ -246,7 +244,7 @@ const finiteOr = (v: number): number => (Number.isFinite(v) ? v : -1e300);
 /** Makes the missing candidates (k < n) and greedy solutions of the problems, committed batch by batch. */
 async function generateCandidates(
   ctx: JobContext<BonConfig>,
-  engine: Engine,
+  backend: ModelBackend,
   policyId: number,
   problems: readonly Problem[],
   sampling: Sampling,
@@ -254,13 +252,13 @@ async function generateCandidates(
   counts: { generated: number; reused: number },
 ): Promise<void> {
   const { store, config } = ctx;
-  const manifest = engine.model.manifest;
+  const manifest = backend.manifest;
   for (let start = 0; start < problems.length; start += config.problemsPerBatch) {
     ctx.throwIfCancelled();
     const batch = problems.slice(start, start + config.problemsPerBatch);
-    const sampleReqs: RolloutRequest[] = [];
-    const greedyReqs: RolloutRequest[] = [];
-    const plan: { p: Problem; ks: number[]; greedy: boolean }[] = [];
+    const sampleReqs: CompletionRequest[] = [];
+    const greedyReqs: CompletionRequest[] = [];
+    const plan: { p: Problem; runs: number[][]; greedy: boolean }[] = [];
     for (const p of batch) {
       const stored = candidatesOf(store, p.id, keys);
       const have = stored.samples;
@@ -268,28 +266,25 @@ async function generateCandidates(
       counts.reused += config.n - ks.length;
       const greedy = !stored.greedy;
       if (ks.length === 0 && !greedy) continue;
-      const image = await problemImage(store, p, engine);
-      const prefix = engine.encodePrompt(renderPrompt(manifest, p.question, { hasImage: Boolean(image) }));
-      if (ks.length) {
-        sampleReqs.push({
-          prefix,
-          image,
-          rngs: ks.map((k) => {
-            const r = createRng(mixSeed(config.seed, p.id, k));
-            return () => r.next();
-          }),
-        });
+      const image = problemImageData(store, p, backend);
+      // candidate k draws from mixSeed(seed, p, k); missing ones are asked for in runs of consecutive k
+      const runs: number[][] = [];
+      for (const k of ks) {
+        const last = runs[runs.length - 1];
+        if (last && last[last.length - 1] === k - 1) last.push(k);
+        else runs.push([k]);
       }
-      if (greedy) greedyReqs.push({ prefix, image, rngs: [() => 0] });
-      plan.push({ p, ks, greedy });
+      for (const run of runs) sampleReqs.push({ question: p.question, continuation: '', image, n: run.length, seed: mixSeed(config.seed, p.id), offset: run[0] });
+      if (greedy) greedyReqs.push({ question: p.question, continuation: '', image, n: 1, seed: 0 });
+      plan.push({ p, runs, greedy });
     }
     if (plan.length === 0) continue;
-    const samples = sampleReqs.length ? await engine.generate(sampleReqs, { ...sampling, stopAtStep: false, signal: ctx.signal }) : [];
-    const greedies = greedyReqs.length ? await engine.generate(greedyReqs, { ...sampling, temperature: 0, stopAtStep: false, signal: ctx.signal }) : [];
+    const samples = sampleReqs.length ? await backend.complete(sampleReqs, { ...sampling, stopAtStep: false, signal: ctx.signal }) : [];
+    const greedies = greedyReqs.length ? await backend.complete(greedyReqs, { ...sampling, temperature: 0, stopAtStep: false, signal: ctx.signal }) : [];
     const rows: NewSolution[] = [];
     let si = 0;
     let gi = 0;
-    for (const { p, ks, greedy } of plan) {
+    for (const { p, runs, greedy } of plan) {
       const check = demoCheckable(p);
       const make = (text: string, finish: string, bon: Bon, temperature: number): NewSolution => {
         const steps = splitSteps(text, manifest.stepDelimiter);
@@ -302,14 +297,12 @@ async function generateCandidates(
           finalAnswer: v.extracted,
           verdict: v.verdict,
           settings: { ...sampling, temperature, seed: config.seed, finish, jobId: ctx.job.id, bon },
-          provider: engine.provider,
+          provider: backend.provider,
           jobId: ctx.job.id,
           steps: steps.map((t, i) => ({ text: t, goldLabel: gold ? gold.labels[i] ?? null : null })),
         };
       };
-      if (ks.length) {
-        samples[si++].forEach((r, j) => rows.push(make(r.text, r.finish, { key: keys.sample, k: ks[j] }, sampling.temperature)));
-      }
+      for (const run of runs) samples[si++].forEach((r, j) => rows.push(make(r.text, r.finish, { key: keys.sample, k: run[j] }, sampling.temperature)));
       if (greedy) {
         const r = greedies[gi++][0];
         rows.push(make(r.text, r.finish, { key: keys.greedy, k: 0 }, 0));

@@ -62,6 +62,7 @@ interface Checkpoint {
 /** Finds a registered PRM and opens its scorer; a clear error for a model that is not one. */
 export async function openPrm(store: Store, ref: string): Promise<{ scorer: PrmScorer; modelId: number; label: string; release: () => Promise<void> }> {
   const rec = store.models.withRole(ref, 'prm');
+  if (rec.endpoint) throw new UserError(`PRM "${ref}" is served at ${rec.endpoint.urls[0]}: scoring over an endpoint is not available; register the PRM's ONNX folder`);
   const model = await loadModel(rec.path);
   try {
     return { scorer: new PrmScorer(model), modelId: rec.id, label: `${rec.name}@${rec.version}`, release: () => model.release() };

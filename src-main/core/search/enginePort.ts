@@ -1,12 +1,12 @@
-// The search's rollout port over Steplab's engine: a prefix of steps continued to the end of a solution,
+// The search's rollout port over a model backend (in process or an endpoint): a prefix of steps continued to the end of a solution,
 // verified against the problem's gold answer. Each rollout draws from its own random stream, derived from
 // (seed, problem, node prefix, rollout index), so a tree does not depend on batching, order or resumes.
 import { createHash } from 'node:crypto';
 import type { Problem } from '../../../src-shared/domain';
 import { verify } from '../data/verify';
-import type { Engine, ImageInput } from '../inference/engine';
-import { renderPrompt, splitSteps } from '../inference/prompt';
-import { createRng, mixSeed } from '../rng';
+import { stepsText, type ImageData, type ModelBackend } from '../inference/backend';
+import { splitSteps } from '../inference/prompt';
+import { mixSeed } from '../rng';
 import type { RolloutResult, SearchPorts } from './types';
 
 export interface SamplingSettings {
@@ -22,33 +22,32 @@ export function streamKeyNumber(key: string): number {
 }
 
 export function enginePort(opts: {
-  engine: Engine;
+  backend: ModelBackend;
   problem: Problem;
-  image?: ImageInput;
+  image?: ImageData;
   seed: number;
   sampling: SamplingSettings;
   signal?: AbortSignal;
   /** called after each policy call with the tokens it generated */
   onTokens?(n: number): void;
 }): SearchPorts {
-  const { engine, problem } = opts;
-  const manifest = engine.model.manifest;
+  const { backend, problem } = opts;
+  const manifest = backend.manifest;
   return {
     signal: opts.signal,
     async rollout(prefix, n, streamKey): Promise<RolloutResult[]> {
-      const key = streamKeyNumber(streamKey);
-      const rngs = Array.from({ length: n }, (_, k) => {
-        const r = createRng(mixSeed(opts.seed, problem.id, key, k));
-        return () => r.next();
-      });
-      const ids = engine.encodePrompt(renderPrompt(manifest, problem.question, { hasImage: Boolean(opts.image), steps: prefix }));
-      const [out] = await engine.generate([{ prefix: ids, image: opts.image, rngs }], { ...opts.sampling, stopAtStep: false, signal: opts.signal });
+      // rollout k draws from mixSeed(seed, problem, key, k) = mixSeedFrom(this seed, k)
+      const seed = mixSeed(opts.seed, problem.id, streamKeyNumber(streamKey));
+      const [out] = await backend.complete(
+        [{ question: problem.question, continuation: stepsText(prefix, manifest.stepDelimiter), image: opts.image, n, seed }],
+        { ...opts.sampling, stopAtStep: false, signal: opts.signal },
+      );
       let tokens = 0;
       const results = out.map((r) => {
-        tokens += r.tokens.length;
+        tokens += r.tokens;
         const steps = splitSteps(r.text, manifest.stepDelimiter);
         const full = [...prefix, ...steps].join(manifest.stepDelimiter);
-        return { steps, correct: verify({ answer: problem.answer, prediction: full, answerType: problem.answerType }).verdict === 'correct', tokens: r.tokens.length };
+        return { steps, correct: verify({ answer: problem.answer, prediction: full, answerType: problem.answerType }).verdict === 'correct', tokens: r.tokens };
       });
       opts.onTokens?.(tokens);
       return results;

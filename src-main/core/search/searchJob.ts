@@ -4,9 +4,7 @@
 // no duplicated nodes.
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { problemImage } from '../inference/generateJob';
-import { Engine } from '../inference/engine';
-import { loadModel } from '../inference/model';
+import { openBackend, problemImageData } from '../inference/backend';
 import type { JobHandler } from '../jobs/types';
 import type { Store } from '../store';
 import { batchRef, type NewNode } from '../store/trees';
@@ -100,6 +98,8 @@ export function storeSearch(
     model: string;
     /** the search's wall time and the part of it spent in the policy, stored with its stats */
     timing?: { totalMs: number; inferenceMs: number };
+    /** where the policy ran (execution provider or endpoint), stored with its stats */
+    provider?: string;
   },
 ): { searchId: number; annotations: number; labelled: number } {
   const searchId = store.trees.createSearch({ problemId: s.problemId, modelId: s.modelId, algorithm: s.algorithm, config: s.config, seed: s.seed, jobId: s.jobId });
@@ -139,7 +139,7 @@ export function storeSearch(
   );
   const labelled = labelledSteps(s.result.nodes, s.k);
   const timing = s.timing ? { wallMs: Math.round(s.timing.totalMs), inferenceMs: Math.round(s.timing.inferenceMs) } : {};
-  store.trees.finishSearch(searchId, s.result.stats.stop, { ...s.result.stats, labelledSteps: labelled, annotations: anns.length, ...timing });
+  store.trees.finishSearch(searchId, s.result.stats.stop, { ...s.result.stats, labelledSteps: labelled, annotations: anns.length, ...timing, ...(s.provider ? { provider: s.provider } : {}) });
   return { searchId, annotations: anns.length, labelled };
 }
 
@@ -158,18 +158,17 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
     const noGold = problems.find((p) => p.answer.trim() === '');
     if (noGold) throw new UserError(`problem "${noGold.extId}" has no gold answer; a search needs one to verify rollouts`);
     const setName = config.annotationSet ?? `${config.algo}-${ctx.job.id}`;
-    const model = await loadModel(modelRec.path);
+    const backend = await openBackend(modelRec);
     try {
-      const engine = new Engine(model);
-      const sampling = { temperature: config.temperature, topK: config.topK, topP: config.topP, maxNewTokens: config.maxNewTokens ?? model.manifest.parameters.maxNewTokens };
+      const sampling = { temperature: config.temperature, topK: config.topK, topP: config.topP, maxNewTokens: config.maxNewTokens ?? backend.manifest.parameters.maxNewTokens };
       let cp: Checkpoint = (ctx.checkpoint as Checkpoint | null) ?? { problemsDone: 0, searchIds: [], skipped: 0, nodes: 0, labelled: 0, annotations: 0, tokens: 0, calls: 0, rollouts: 0, inferenceMs: 0, totalMs: 0 };
       for (let i = cp.problemsDone; i < problems.length; i++) {
         ctx.throwIfCancelled();
         const p = problems[i];
         const t0 = performance.now();
         let inferenceMs = 0;
-        const image = await problemImage(store, p, engine);
-        const port = enginePort({ engine, problem: p, image, seed: config.seed, sampling, signal: ctx.signal });
+        const image = problemImageData(store, p, backend);
+        const port = enginePort({ backend, problem: p, image, seed: config.seed, sampling, signal: ctx.signal });
         const timed = { ...port, rollout: async (...a: Parameters<typeof port.rollout>) => {
           const s = performance.now();
           try {
@@ -194,7 +193,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         };
         ctx.commit(
           () => {
-            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: model.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}`, timing: { totalMs, inferenceMs } });
+            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: backend.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}`, timing: { totalMs, inferenceMs }, provider: backend.provider });
             next.searchIds = [...cp.searchIds, r.searchId];
             next.annotations = cp.annotations + r.annotations;
             next.labelled = cp.labelled + r.labelled;
@@ -220,7 +219,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         totalMs: cp.totalMs,
       };
     } finally {
-      await model.release();
+      await backend.release();
     }
   },
 };

@@ -1,4 +1,4 @@
-import type { ModelRecord, ModelRole } from '../../../src-shared/domain';
+import type { EndpointConfig, ModelRecord, ModelRole } from '../../../src-shared/domain';
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
 import { nowIso } from './db';
@@ -15,6 +15,7 @@ interface ModelRow {
   path: string;
   manifest: string;
   provenance: string | null;
+  endpoint: string | null;
   created_at: string;
 }
 
@@ -22,13 +23,13 @@ export class ModelsRepo {
   constructor(private readonly db: DB) {}
 
   /** Registers a new version of the named model (1 for a new name). */
-  register(m: { name: string; role: ModelRole; family: string | null; path: string; manifest: unknown; provenance?: unknown }): ModelRecord {
+  register(m: { name: string; role: ModelRole; family: string | null; path: string; manifest: unknown; provenance?: unknown; endpoint?: EndpointConfig | null }): ModelRecord {
     const version =
       (this.db.prepare('SELECT coalesce(max(version), 0) + 1 AS v FROM models WHERE name = ?').get(m.name) as { v: number }).v;
     const id = Number(
       this.db
-        .prepare('INSERT INTO models (name, version, role, family, path, manifest, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(m.name, version, m.role, m.family, m.path, toJson(m.manifest), m.provenance === undefined ? null : toJson(m.provenance), nowIso())
+        .prepare('INSERT INTO models (name, version, role, family, path, manifest, provenance, endpoint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(m.name, version, m.role, m.family, m.path, toJson(m.manifest), m.provenance === undefined ? null : toJson(m.provenance), m.endpoint ? toJson(m.endpoint) : null, nowIso())
         .lastInsertRowid,
     );
     return this.get(id);
@@ -74,6 +75,7 @@ function hydrate(r: ModelRow): ModelRecord {
     path: r.path,
     manifest: fromJson<unknown>(r.manifest, {}),
     provenance: fromJson<unknown>(r.provenance, null),
+    endpoint: fromJson<EndpointConfig | null>(r.endpoint, null),
     createdAt: r.created_at,
   };
 }
