@@ -86,6 +86,15 @@ export const SearchJobConfig = z
     dataset: z.string().min(1),
     split: z.string().min(1).optional(),
     limit: z.number().int().min(1).optional(),
+    /**
+     * search only shard `index` of `count` (1-based), chosen by each problem's content fingerprint, after
+     * the split and `limit` are applied: shards 1..count together are exactly the unsharded problem list
+     */
+    shard: z
+      .object({ index: z.number().int().min(1), count: z.number().int().min(1) })
+      .strict()
+      .refine((s) => s.index <= s.count, { message: 'the shard index must be between 1 and the shard count', path: ['index'] })
+      .optional(),
     model: z.string().min(1),
     algo: z.enum(['omega', 'mc']),
     /** algorithm settings (validated by parseSearchConfig) */

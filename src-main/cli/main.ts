@@ -15,6 +15,7 @@ import { availableProviders } from '../core/inference/session';
 import { registerModel } from '../core/models/registry';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
 import { parseSearchConfig } from '../core/search/config';
+import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJob';
 import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
@@ -215,12 +216,14 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--algo <algo>', 'omega | mc')
     .option('--split <name>', 'only this split')
     .option('--limit <n>', 'at most N problems', positiveInt)
+    .option('--shard <i/n>', 'search only shard i of n (a stable 1/n of the problems by content, taken after --split and --limit)')
     .option('--config <file.json>', 'algorithm and sampling settings (see README)')
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--annotation-set <name>', 'name of the annotation set (default: <algo>-<job id>)')
     .option('--all-paths', 'annotate every root-to-node path instead of MM-PRM\'s rules')
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; shard?: string; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; json?: boolean }) => {
+      const shard = o.shard === undefined ? undefined : parseShard(o.shard);
       if (o.algo !== 'omega' && o.algo !== 'mc') throw new UserError(`unknown algorithm "${o.algo}" (omega or mc)`);
       let raw: Record<string, unknown> = {};
       if (o.config) {
@@ -245,6 +248,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...sampling,
           ...(o.split ? { split: o.split } : {}),
           ...(o.limit ? { limit: o.limit } : {}),
+          ...(shard ? { shard } : {}),
           ...(o.annotationSet ? { annotationSet: o.annotationSet } : {}),
           ...(o.allPaths ? { annotationMode: 'all-paths' } : {}),
         };
@@ -255,7 +259,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         if (o.json) {
           io.out(JSON.stringify({ search_id: r.searchIds[0] ?? null, search_ids: r.searchIds, annotation_set: r.annotationSet, problems: r.problems, nodes: r.nodes, labelled_steps: r.labelledSteps, policy_tokens: r.policyTokens, tokens_per_labelled_step: r.tokensPerLabelledStep }));
         } else {
-          io.out(`searched ${r.problems} problems${r.skipped ? ` (${r.skipped} skipped by the question filter)` : ''}: ${r.nodes} nodes, ${r.labelledSteps} labelled steps, ${r.annotations} annotations in set "${r.annotationSet}"`);
+          io.out(`searched ${r.problems} problems${shard ? ` (shard ${shard.index}/${shard.count})` : ''}${r.skipped ? ` (${r.skipped} skipped by the question filter)` : ''}: ${r.nodes} nodes, ${r.labelledSteps} labelled steps, ${r.annotations} annotations in set "${r.annotationSet}"`);
           io.out(`${r.policyTokens} policy tokens in ${r.policyCalls} calls, ${r.tokensPerLabelledStep === null ? 'no labelled steps' : `${r.tokensPerLabelledStep.toFixed(1)} tokens per labelled step`}; ${Math.round((100 * r.inferenceMs) / Math.max(r.totalMs, 1))}% of the time in inference`);
         }
       });

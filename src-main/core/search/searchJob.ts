@@ -13,6 +13,7 @@ import { parseSearchConfig } from './config';
 import { enginePort } from './enginePort';
 import { runMathShepherd } from './mathShepherd';
 import { runOmega } from './omega';
+import { selectShard } from './shard';
 import type { SearchEvent, SearchNode, SearchResult } from './types';
 
 export { SearchJobConfig } from '../../../src-shared/jobConfigs';
@@ -153,8 +154,10 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
     const k = 'rolloutsPerState' in algoConfig ? algoConfig.rolloutsPerState : algoConfig.k;
     const modelRec = store.models.withRole(config.model, 'policy');
     const datasetId = store.datasets.requireId(config.dataset);
-    const problems = [...store.problems.iterateDataset(datasetId, { split: config.split, limit: config.limit })];
-    if (problems.length === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);
+    const listed = [...store.problems.iterateDataset(datasetId, { split: config.split, limit: config.limit })];
+    if (listed.length === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);
+    // --shard i/n: a stable 1/n of the listed problems by content, after the split and the limit (src-main/core/search/shard.ts)
+    const problems = selectShard(listed, config.shard);
     const noGold = problems.find((p) => p.answer.trim() === '');
     if (noGold) throw new UserError(`problem "${noGold.extId}" has no gold answer; a search needs one to verify rollouts`);
     const setName = config.annotationSet ?? `${config.algo}-${ctx.job.id}`;
