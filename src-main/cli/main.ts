@@ -10,6 +10,7 @@ import { verify } from '../core/data/verify';
 import { UserError } from '../core/errors';
 import { openWorkbench, type Workbench } from '../core/workbench';
 import type { GenerateResult } from '../core/inference/generateJob';
+import { endpointHealth } from '../core/inference/endpoints';
 import { readManifest } from '../core/inference/model';
 import { availableProviders } from '../core/inference/session';
 import { registerModel } from '../core/models/registry';
@@ -291,13 +292,17 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       await withWorkbench(o.workspace, async (wb) => {
         const list = wb.store.models.list();
         const providers = availableProviders();
-        if (o.json) return io.out(JSON.stringify({ providers, models: list }));
+        // endpoints are asked whether they are up (a few seconds at most, all at once)
+        const health = new Map(await Promise.all(list.filter((m) => m.endpoint).map(async (m) => [m.id, await endpointHealth(m)] as const)));
+        if (o.json) return io.out(JSON.stringify({ providers, models: list.map((m) => (health.has(m.id) ? { ...m, health: health.get(m.id) } : m)) }));
         io.out(`execution providers available: ${providers.map((p) => p.toUpperCase()).join(', ')}`);
         if (list.length === 0) return io.out('no models; register one with: steplab models register <folder> --workspace <dir>');
+        const where = (m: (typeof list)[number]): string =>
+          m.endpoint ? health.get(m.id)!.map((h) => `${h.url} (${m.endpoint!.servedModel}): ${h.detail}`).join('; ') : m.path;
         io.out(
           table(
             ['name', 'version', 'role', 'family', 'provider', 'path'],
-            list.map((m) => [m.name, `v${m.version}`, m.role, m.family ?? '', String((m.provenance as { validatedWith?: string } | null)?.validatedWith ?? '').toUpperCase(), m.path]),
+            list.map((m) => [m.name, `v${m.version}`, m.role, m.family ?? '', String((m.provenance as { validatedWith?: string } | null)?.validatedWith ?? '').toUpperCase(), where(m)]),
           ),
         );
       });

@@ -13,6 +13,18 @@ export class NotFoundError extends UserError {
   }
 }
 
+/**
+ * A service outside Steplab (a model endpoint) is down or answers garbage after every retry. A job that
+ * meets one is paused (interrupted, its committed work kept) instead of failed, and resumes from its
+ * checkpoint once the service is back.
+ */
+export class OutageError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutageError';
+  }
+}
+
 export class CancelledError extends Error {
   constructor(message = 'cancelled') {
     super(message);

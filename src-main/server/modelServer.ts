@@ -7,7 +7,8 @@
 //                               assistant turn with continue_final_message; logprobs, top_logprobs
 //   GET  /health                200 when up (no token needed; says nothing else)
 // Every other request needs `Authorization: Bearer <token>`. Completion k of a request with seed s samples
-// from the stream mixSeedFrom(s, k), as the embedded backend does, so results equal in-process ones.
+// from the stream mixSeedFrom(s, k) (mixSeedFrom(s, stream_offset + k) with Steplab's `stream_offset`), as
+// the embedded backend does, so results equal in-process ones.
 // Requests that arrive while the engine is busy are decoded together in one batch when their sampling
 // settings agree (rows keep their own random streams, so batching does not change any result).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -64,6 +65,8 @@ const Common = {
   top_p: z.number().gt(0).max(1).default(1),
   top_k: z.number().int().min(-1).max(100_000).nullish(),
   seed: z.number().int().nullish(),
+  /** Steplab's extension: completion k samples from stream stream_offset + k (continues an earlier set) */
+  stream_offset: z.number().int().min(0).max(1_000_000).default(0),
   max_tokens: z.number().int().min(1).nullish(),
   max_completion_tokens: z.number().int().min(1).nullish(),
   stop: Stop,
@@ -193,11 +196,11 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     };
   };
 
-  const request = async (prompt: string, image: ImageData | undefined, n: number, seed: number): Promise<RolloutRequest> => {
+  const request = async (prompt: string, image: ImageData | undefined, n: number, seed: number, offset: number): Promise<RolloutRequest> => {
     if (image && !backend.vision) throw new BadRequest(`model "${served}" does not read pictures`, 400, 'messages');
     const prefix = engine.encodePrompt(prompt);
     if (prefix.length >= manifest.contextLength) throw new BadRequest(`the prompt is ${prefix.length} tokens; the model's context is ${manifest.contextLength}`, 400, 'prompt');
-    return { prefix, image: image ? await backend.imageInput(image) : undefined, rngs: completionRngs(seed, n) };
+    return { prefix, image: image ? await backend.imageInput(image) : undefined, rngs: completionRngs(seed, n, offset) };
   };
 
   /** The text up to the first stop string (kept when asked), and which one stopped it. */
@@ -228,7 +231,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const s = settingsOf(b, b.logprobs ?? 0);
     const prompts = typeof b.prompt === 'string' ? [b.prompt] : b.prompt;
     const seed = b.seed ?? randomBytes(4).readUInt32LE(0);
-    const reqs = await Promise.all(prompts.map((p) => request(p, undefined, b.n, seed)));
+    const reqs = await Promise.all(prompts.map((p) => request(p, undefined, b.n, seed, b.stream_offset)));
     const out = await decode(s, reqs);
     const choices = out.flatMap((rolls, pi) =>
       rolls.map((r, k) => {
@@ -273,7 +276,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const continuation = last.role === 'assistant' ? (typeof last.content === 'string' ? last.content : last.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('')) : '';
     const prompt = requestPrompt(manifest, { question, reflection, continuation, image: images[0] });
     const seed = b.seed ?? randomBytes(4).readUInt32LE(0);
-    const req = await request(prompt, images[0], b.n, seed);
+    const req = await request(prompt, images[0], b.n, seed, b.stream_offset);
     const [rolls] = await decode(s, [req]);
     const choices = rolls.map((r, k) => {
       const c = cut(r, s, b.include_stop_str_in_output);

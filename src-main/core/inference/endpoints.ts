@@ -55,7 +55,7 @@ export function roleMisfit(m: Manifest, role: ModelRole): string | null {
 }
 
 /** The config an add-endpoint call asks for, checked (one line on a bad value). */
-export function endpointConfig(o: AddEndpointOptions, manifest?: Manifest): EndpointConfig {
+export function endpointConfig(o: AddEndpointOptions): EndpointConfig {
   const r = EndpointConfig.safeParse({
     urls: o.urls.map((u) => u.replace(/\/+$/, '')),
     servedModel: o.servedModel,
@@ -64,7 +64,7 @@ export function endpointConfig(o: AddEndpointOptions, manifest?: Manifest): Endp
     timeoutMs: o.timeoutMs,
     retries: o.retries,
     api: o.api,
-    vision: o.vision ?? Boolean(manifest?.image || manifest?.specialTokens.image),
+    vision: o.vision ?? false,
   });
   if (!r.success) {
     const i = r.error.issues[0];
@@ -87,7 +87,7 @@ export async function addEndpoint(store: Store, o: AddEndpointOptions): Promise<
     }
     fileManifest = parseManifest(raw, o.manifestFile);
   }
-  const config = endpointConfig(o, fileManifest);
+  const config = endpointConfig(o);
   const label = `endpoint "${o.name}" (${config.servedModel})`;
   const apiKey = EndpointClient.apiKeyFor(config, label);
   // every URL must answer and serve the model
@@ -108,6 +108,8 @@ export async function addEndpoint(store: Store, o: AddEndpointOptions): Promise<
   if (servedContext !== null && servedContext < manifest.contextLength) {
     throw new UserError(`${label}: the server's context is ${servedContext} tokens, smaller than the manifest's contextLength ${manifest.contextLength}`);
   }
+  // a served model reads pictures when asked to, or by default when its manifest has a picture slot
+  const endpoint = o.vision === undefined ? { ...config, vision: Boolean(manifest.image || manifest.specialTokens.image) } : config;
   return store.models.register({
     name: o.name,
     role: role.data,
@@ -115,7 +117,7 @@ export async function addEndpoint(store: Store, o: AddEndpointOptions): Promise<
     path: config.urls[0],
     manifest: { ...manifest, name: o.name },
     provenance: { source: 'endpoint', servedModel: config.servedModel, manifestFrom: fileManifest ? o.manifestFile : 'server', validatedWith: 'endpoint' },
-    endpoint: config,
+    endpoint,
   });
 }
 

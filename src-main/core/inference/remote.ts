@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { EndpointConfig, type ModelRecord } from '../../../src-shared/domain';
 import { Manifest } from '../../../src-shared/manifest';
-import { UserError } from '../errors';
+import { OutageError, UserError } from '../errors';
 import { requestPrompt, type Completion, type CompletionOptions, type CompletionRequest, type ImageData, type ModelBackend } from './backend';
 import type { FinishReason } from './engine';
 
@@ -168,7 +168,8 @@ export class EndpointClient {
       }
     }
     const tries = retries + 1;
-    throw new EndpointError(`${last!.message}${last!.retryable && tries > 1 ? ` (${tries} attempts)` : ''}`, last!.retryable);
+    if (last!.retryable) throw new OutageError(`${last!.message}${tries > 1 ? ` (${tries} attempts)` : ''}`);
+    throw last!;
   }
 
   private async once<T>(base: string, method: string, path: string, body: unknown, schema: z.ZodType<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
@@ -297,6 +298,8 @@ export class RemoteBackend implements ModelBackend {
       top_p: opts.topP,
       ...(opts.topK > 0 ? { top_k: opts.topK } : {}),
       seed: r.seed >>> 0,
+      // Steplab's extension (other servers ignore it): completion k uses stream offset + k
+      ...(r.offset ? { stream_offset: r.offset } : {}),
       max_tokens: opts.maxNewTokens,
       ...(opts.stopAtStep ? { stop: [delim], include_stop_str_in_output: true } : {}),
     };

@@ -1,7 +1,7 @@
 // Runs one claimed job to its end inside the current thread: builds the context, maps the outcome to a
 // final state, and calls the handler's cleanup after a failure or cancel.
 import type { Job, JobProgress } from '../../../src-shared/domain';
-import { CancelledError, UserError } from '../errors';
+import { CancelledError, OutageError, UserError } from '../errors';
 import type { Store } from '../store';
 import type { JobContext, JobHandler } from './types';
 
@@ -17,7 +17,7 @@ export interface ExecuteHooks {
   afterCommit?(n: number): void;
 }
 
-export type Outcome = { state: 'done'; result: unknown } | { state: 'failed'; error: string } | { state: 'cancelled' };
+export type Outcome = { state: 'done'; result: unknown } | { state: 'failed'; error: string } | { state: 'cancelled' } | { state: 'interrupted'; error: string };
 
 export async function executeJob(store: Store, handler: JobHandler<unknown, unknown>, jobId: number, hooks: ExecuteHooks): Promise<Outcome> {
   const job = store.jobs.get(jobId);
@@ -78,6 +78,13 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
     outcome = { state: 'done', result };
     store.jobs.finish(jobId, 'done', result, null);
   } catch (e) {
+    if (e instanceof OutageError && !hooks.signal.aborted) {
+      // a service is down: pause (no cleanup, committed work kept) and resume from the checkpoint later
+      const error = `${e.message}; the job is paused with its work saved: resume it once the service answers (steplab jobs --workspace <dir> --resume, or Resume in the Jobs view)`;
+      store.jobs.pause(jobId, error);
+      hooks.onUpdate(store.jobs.get(jobId));
+      return { state: 'interrupted', error };
+    }
     if (e instanceof CancelledError || (hooks.signal.aborted && !(e instanceof UserError))) {
       outcome = { state: 'cancelled' };
     } else if (e instanceof UserError) {

@@ -115,6 +115,11 @@ export class JobsRepo {
     return r.changes === 1;
   }
 
+  /** A running job stopped by an outage: interrupted (resumable from its checkpoint), with the reason kept. */
+  pause(id: number, reason: string): void {
+    prep(this.db, "UPDATE jobs SET state = 'interrupted', error = ?, owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(reason, nowIso(), id);
+  }
+
   interrupt(id: number): void {
     prep(this.db, "UPDATE jobs SET state = 'interrupted', owner_pid = NULL, updated_at = ? WHERE id = ? AND state = 'running'").run(nowIso(), id);
   }

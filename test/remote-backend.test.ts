@@ -1,0 +1,240 @@
+// The remote model backend against a real `steplab serve-model` process on this machine: the same seeded
+// requests give the same tokens in process and over HTTP (text through /v1/completions, pictures through
+// /v1/chat/completions), a search and a Best-of-N run through the endpoint equal in-process runs, a server
+// killed mid-job pauses the job with a clear message and it resumes with exact counts once the server is
+// back, and add-endpoint refuses bad endpoints in one line with the workspace unchanged.
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job, Problem } from '../src-shared/domain';
+import { EmbeddedBackend, problemImageData, stepsText, type CompletionOptions, type CompletionRequest } from '../src-main/core/inference/backend';
+import { loadModel } from '../src-main/core/inference/model';
+import { RemoteBackend } from '../src-main/core/inference/remote';
+import { openWorkbench, type Workbench } from '../src-main/core/workbench';
+import { cli, startCli } from './helpers/cli';
+import { tempDir } from './helpers/tmp';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const KEY_ENV = 'STEPLAB_TEST_ENDPOINT_KEY';
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  port: number;
+}
+
+async function serve(ws: string, port = 0): Promise<Served> {
+  const { child, done } = startCli(['serve-model', '--workspace', ws, '--model', 'tiny-policy', '--port', String(port), '--token-env', 'SERVE_TOKEN', '--json'], { SERVE_TOKEN: TOKEN });
+  const info = await new Promise<{ url: string; port: number }>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d) => {
+      buf += String(d);
+      const line = buf.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    void done.then((r) => reject(new Error(`serve-model exited ${r.code}: ${r.stderr}`)));
+  });
+  return { child, ...info };
+}
+
+async function stop(s: Served | null): Promise<void> {
+  if (!s || s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGKILL');
+  await exited;
+}
+
+const tmp = tempDir('steplab-remote-');
+const ws = join(tmp.dir, 'ws');
+let wb: Workbench;
+let served: Served;
+
+beforeAll(async () => {
+  process.env[KEY_ENV] = TOKEN;
+  expect((await cli('init', ws, '--demo')).code).toBe(0);
+  served = await serve(ws);
+  const add = await cli('models', 'add-endpoint', 'remote-policy', '--url', served.url, '--served-model', 'tiny-policy', '--role', 'policy', '--api-key-env', KEY_ENV, '--retries', '1', '--timeout', '60', '--workspace', ws);
+  expect(add.err).toEqual([]);
+  expect(add.out[0]).toMatch(/^registered remote-policy@1 \(policy\) served as "tiny-policy" at http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  wb = openWorkbench(ws);
+}, 120_000);
+
+afterAll(async () => {
+  await wb?.close();
+  await stop(served);
+  delete process.env[KEY_ENV];
+  tmp.cleanup();
+});
+
+function testProblems(): { text: Problem[]; image: Problem[] } {
+  const id = wb.store.datasets.requireId('demo');
+  const ps = [...wb.store.problems.iterateDataset(id, { split: 'test', limit: 40 })];
+  return { text: ps.filter((p) => p.images.length === 0).slice(0, 3), image: ps.filter((p) => p.images.length > 0).slice(0, 2) };
+}
+
+describe('remote backend over steplab serve-model', () => {
+  it('gives the same tokens as the engine in process for the same seeded requests (text, pictures, prefixes, reflections, one step)', async () => {
+    const local = new EmbeddedBackend(await loadModel(wb.store.models.byName('tiny-policy').path));
+    const remote = RemoteBackend.open(wb.store.models.byName('remote-policy'));
+    try {
+      expect(remote.vision).toBe(true);
+      const { text, image } = testProblems();
+      expect(image.length).toBe(2);
+      const req = (p: Problem, extra: Partial<CompletionRequest> = {}): CompletionRequest => ({ question: p.question, continuation: '', image: problemImageData(wb.store, p, local), n: 3, seed: 1234 + p.id, ...extra });
+      const reqs: CompletionRequest[] = [
+        ...text.map((p) => req(p)),
+        ...image.map((p) => req(p)),
+        req(text[0], { continuation: stepsText(['2 + 3 = 5'], '\n'), reflection: 'step 2: check the operands', offset: 5 }),
+        req(image[0], { continuation: stepsText(['count = 4'], '\n'), reflection: 'count the picture again' }),
+      ];
+      const settings: CompletionOptions[] = [
+        { temperature: 0.8, topK: 0, topP: 1, maxNewTokens: 64, stopAtStep: false },
+        { temperature: 1, topK: 20, topP: 0.9, maxNewTokens: 64, stopAtStep: true },
+        { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, stopAtStep: false },
+      ];
+      for (const s of settings) {
+        const a = await local.complete(reqs, s);
+        const b = await remote.complete(reqs, s);
+        expect(b).toEqual(a);
+        if (s.stopAtStep) expect(a.flat().every((c) => c.finish !== 'eos' || !c.text.includes('\n'))).toBe(true);
+      }
+      expect(remote.client.stats.requests).toBe(settings.length * reqs.length);
+      expect(remote.provider).toBe(`endpoint ${served.url} (tiny-policy)`);
+    } finally {
+      await local.release();
+    }
+  }, 120_000);
+
+  it('runs a search through the endpoint node for node like the one in process, and records the backend', async () => {
+    const config = { maxSearchCount: 3, rolloutBudget: 40, rolloutsPerState: 8, lengthScale: 50 };
+    const run = async (model: string): Promise<Job> => wb.runner.wait(wb.runner.submit('search', { dataset: 'demo', split: 'test', limit: 3, model, algo: 'omega', config, seed: 11 }).id);
+    const a = await run('tiny-policy');
+    const b = await run('remote-policy');
+    expect(a.state).toBe('done');
+    expect(b.state).toBe('done');
+    const ids = (j: Job): number[] => (j.result as { searchIds: number[] }).searchIds;
+    const shape = (searchId: number): unknown[] => wb.store.trees.nodes(searchId).map((n) => [n.depth, n.stepText, n.visits, n.rollouts, n.correct, n.mc, n.q, n.firstError]);
+    expect(ids(b).length).toBe(3);
+    ids(a).forEach((s, i) => expect(shape(ids(b)[i])).toEqual(shape(s)));
+    expect(wb.store.trees.getSearch(ids(b)[0]).stats.provider).toBe(`endpoint ${served.url} (tiny-policy)`);
+    expect(wb.store.trees.getSearch(ids(a)[0]).stats.provider).toBe('cpu');
+  }, 180_000);
+
+  it('runs Best-of-N with the policy behind the endpoint: the same candidates and numbers as in process', async () => {
+    const run = async (policy: string): Promise<Job> => wb.runner.wait(wb.runner.submit('bon', { dataset: 'demo', split: 'test', policy, prm: 'tiny-prm', n: 4, limit: 4, seed: 5 }).id);
+    const a = await run('tiny-policy');
+    const b = await run('remote-policy');
+    expect(b.state).toBe('done');
+    const ra = a.result as { accuracy: unknown; splits: unknown; generated: number };
+    const rb = b.result as { accuracy: unknown; splits: unknown; generated: number };
+    expect(rb.generated).toBe(4 * 5);
+    expect(rb.accuracy).toEqual(ra.accuracy);
+    expect(rb.splits).toEqual(ra.splits);
+    const texts = (jobId: number): string[] =>
+      (wb.store.db.prepare("SELECT s.problem_id AS p, s.settings AS st, group_concat(x.text, '|') AS t FROM solutions s JOIN steps x ON x.solution_id = s.id WHERE s.job_id = ? GROUP BY s.id ORDER BY s.problem_id, s.id").all(jobId) as { p: number; t: string }[]).map((r) => `${r.p}:${r.t}`);
+    expect(texts(b.id)).toEqual(texts(a.id));
+    const providers = wb.store.db.prepare('SELECT DISTINCT provider FROM solutions WHERE job_id = ?').all(b.id) as { provider: string }[];
+    expect(providers).toEqual([{ provider: `endpoint ${served.url} (tiny-policy)` }]);
+  }, 180_000);
+
+  it('pauses a job when the server dies, says why, and resumes it with exact counts once the server is back', async () => {
+    const config = { dataset: 'demo', split: 'val', limit: 6, model: 'remote-policy', n: 2, seed: 3, problemsPerBatch: 1 };
+    const job = wb.runner.submit('generate', config);
+    let killed = false;
+    const off = wb.runner.onEvent((j) => {
+      if (j.id === job.id && j.progress.done >= 2 && !killed) {
+        killed = true;
+        served.child.kill('SIGKILL');
+      }
+    });
+    const paused = await wb.runner.wait(job.id);
+    off();
+    expect(killed).toBe(true);
+    expect(paused.state).toBe('interrupted');
+    expect(paused.error).toMatch(/^endpoint model "remote-policy@1" \(tiny-policy\) at http:\/\/127\.0\.0\.1:\d+\/v1 is unreachable: connection refused \(is the server running\?\) \(2 attempts\); the job is paused with its work saved/);
+    const before = (wb.store.db.prepare('SELECT count(*) AS n FROM solutions WHERE job_id = ?').get(job.id) as { n: number }).n;
+    expect(before).toBeGreaterThanOrEqual(4);
+    expect(before).toBeLessThan(12);
+    expect(before % 2).toBe(0);
+
+    served = await serve(ws, served.port);
+    wb.runner.resume(job.id);
+    const end = await wb.runner.wait(job.id);
+    expect(end.state).toBe('done');
+    const rows = wb.store.db.prepare('SELECT problem_id AS p, count(*) AS n FROM solutions WHERE job_id = ? GROUP BY problem_id').all(job.id) as { p: number; n: number }[];
+    expect(rows.length).toBe(6);
+    expect(rows.every((r) => r.n === 2)).toBe(true);
+    // the resumed run equals an uninterrupted one in process
+    const local = await wb.runner.wait(wb.runner.submit('generate', { ...config, model: 'tiny-policy' }).id);
+    const texts = (jobId: number): string[] =>
+      (wb.store.db.prepare("SELECT group_concat(x.text, '|') AS t FROM solutions s JOIN steps x ON x.solution_id = s.id WHERE s.job_id = ? GROUP BY s.id ORDER BY s.problem_id, s.id").all(jobId) as { t: string }[]).map((r) => r.t);
+    expect(texts(job.id)).toEqual(texts(local.id));
+  }, 180_000);
+});
+
+describe('models add-endpoint and models', () => {
+  let scripted: Server;
+  let scriptedUrl = '';
+  beforeAll(async () => {
+    // a server with an OpenAI-style model list and no Steplab manifest (as vLLM), one model with a small context
+    scripted = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'Qwen/Qwen2.5-VL-7B', object: 'model', max_model_len: 128 }] }));
+    });
+    await new Promise<void>((r) => scripted.listen(0, '127.0.0.1', r));
+    scriptedUrl = `http://127.0.0.1:${(scripted.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(() => new Promise<void>((r) => scripted.close(() => r())));
+
+  const count = (): number => (wb.store.db.prepare('SELECT count(*) AS n FROM models').get() as { n: number }).n;
+
+  it('refuses a bad endpoint in one line before anything is written', async () => {
+    const before = count();
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const deadPort = (free.address() as AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const add = (...a: string[]) => cli('models', 'add-endpoint', 'x', '--workspace', ws, ...a);
+    const cases: [string[], RegExp][] = [
+      [['--url', `http://127.0.0.1:${deadPort}/v1`, '--served-model', 'm', '--role', 'policy'], /^error: endpoint "x" \(m\) at http:\/\/127\.0\.0\.1:\d+\/v1 is unreachable: connection refused/],
+      [['--url', served.url, '--served-model', 'tiny-policy', '--role', 'policy'], /refused the request \(HTTP 401: missing or wrong API key .*\): it needs an API key \(models add-endpoint --api-key-env VAR\)$/],
+      [['--url', served.url, '--served-model', 'tiny-policy', '--role', 'policy', '--api-key-env', 'STEPLAB_WRONG_KEY'], /reads its API key from the environment variable STEPLAB_WRONG_KEY, which is not set$/],
+      [['--url', served.url, '--served-model', 'nope', '--role', 'policy', '--api-key-env', KEY_ENV], /does not serve "nope"; it serves "tiny-policy"$/],
+      [['--url', served.url, '--served-model', 'tiny-policy', '--role', 'prm', '--api-key-env', KEY_ENV], /cannot be registered as a prm: its manifest is for a policy model, not a prm$/],
+      [['--url', scriptedUrl, '--served-model', 'Qwen/Qwen2.5-VL-7B', '--role', 'policy'], /offers no Steplab manifest for "Qwen\/Qwen2\.5-VL-7B" \(only steplab serve-model does\); give one with --manifest <file>$/],
+      [['--url', scriptedUrl, '--served-model', 'Qwen/Qwen2.5-VL-7B', '--role', 'policy', '--manifest', join(import.meta.dirname, '..', 'models', 'tiny-policy', 'manifest.json')], /the server's context is 128 tokens, smaller than the manifest's contextLength 512$/],
+      [['--url', 'ftp://example/v1', '--served-model', 'm', '--role', 'policy'], /^error: endpoint urls\.0: must be an http\(s\) URL$/],
+      [['--url', served.url, '--served-model', 'tiny-policy', '--role', 'critic'], /--role.*critic.*is invalid/],
+    ];
+    process.env.STEPLAB_WRONG_KEY_UNUSED = '1';
+    for (const [args, msg] of cases) {
+      const r = await add(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err.length, r.err.join('\n')).toBeGreaterThanOrEqual(1);
+      expect(r.err[0]).toMatch(msg);
+    }
+    process.env.STEPLAB_BAD_KEY = 'not-the-token-at-all';
+    const wrong = await add('--url', served.url, '--served-model', 'tiny-policy', '--role', 'policy', '--api-key-env', 'STEPLAB_BAD_KEY');
+    expect(wrong.err[0]).toMatch(/refused the request \(HTTP 401: .*\): check the API key in \$STEPLAB_BAD_KEY$/);
+    delete process.env.STEPLAB_BAD_KEY;
+    expect(count()).toBe(before);
+  }, 60_000);
+
+  it('lists endpoints with their health: up, and down with the reason', async () => {
+    const up = await cli('models', '--workspace', ws, '--json');
+    const list = JSON.parse(up.out[0]) as { models: { name: string; endpoint: unknown; health?: { ok: boolean; detail: string }[] }[] };
+    const remote = list.models.find((m) => m.name === 'remote-policy')!;
+    expect(remote.health![0].ok).toBe(true);
+    expect(remote.health![0].detail).toMatch(/^up, \d+ ms$/);
+    expect(list.models.find((m) => m.name === 'tiny-policy')!.health).toBeUndefined();
+    const text = await cli('models', '--workspace', ws);
+    expect(text.out.join('\n')).toMatch(/remote-policy\s+v1\s+policy\s+steplab-demo\s+ENDPOINT\s+http:\/\/127\.0\.0\.1:\d+\/v1 \(tiny-policy\): up, \d+ ms/);
+    await stop(served);
+    const down = await cli('models', '--workspace', ws, '--json');
+    const d = (JSON.parse(down.out[0]) as typeof list).models.find((m) => m.name === 'remote-policy')!;
+    expect(d.health![0]).toMatchObject({ ok: false, detail: expect.stringMatching(/unreachable: connection refused/) });
+    served = await serve(ws, served.port);
+  }, 60_000);
+});
