@@ -163,6 +163,19 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   program
+    .command('merge')
+    .description('merge workspaces into one by content: problems, images, datasets, models, search trees, annotations, curation (see README)')
+    .argument('<sources...>', 'workspaces to merge from (read, never written)')
+    .requiredOption('--into <dir>', 'the workspace to merge into (created if missing)')
+    .option('--json', 'print the report as one JSON line')
+    .action(async (sources: string[], o: { into: string; json?: boolean }) => {
+      const { mergeWorkspaces, mergeReportJson, mergeReportLines } = await import('../core/merge');
+      const r = mergeWorkspaces(sources, o.into);
+      if (o.json) io.out(JSON.stringify(mergeReportJson(r)));
+      else for (const line of mergeReportLines(r, table)) io.out(line);
+    });
+
+  program
     .command('generate')
     .description('sample k solutions per problem with a policy, verify and store them')
     .requiredOption('--workspace <dir>', 'workspace folder')

@@ -1,0 +1,648 @@
+// `steplab merge`: copies the work of other workspaces into one. Everything is matched by content, never by
+// row id, so merging the same source twice adds nothing the second time:
+//   images          by sha256 (the file is copied beside the record)
+//   problems        by fingerprint (question, answer, answer type, image hashes)
+//   datasets        by name; members by (dataset, problem, ext id); a split missing in the target is filled in
+//   models          by name + every recorded field but version, path and provenance (role, family, manifest,
+//                   endpoint...) + a hash of the model folder's files; the same name with other content is a
+//                   conflict and comes in as the next version of that name (its folder copied into models/)
+//   solutions       by problem, model, origin, answer, verdict, settings, provider, ORM verdict, cycle role,
+//                   creation time and step texts and gold labels; with their steps and PRM step scores
+//   searches        by problem, model, algorithm, seed and a hash of config and tree (every node's stats and
+//                   step text, parents by position); with their nodes, event log (node ids remapped) and node scores
+//   annotations     by problem, search, solution, set name and steps (text, soft and hard label); provenance's
+//                   search, node and model references remapped
+//   curation edits  by annotation, step, action, value, comment, text, author and time; batches renumbered
+// Rows of one source with equal identity (two identical samples, the same search run twice) stay as many in
+// the target; a row two sources both hold comes in once (see SourceMerge.nth).
+// Not carried: jobs and their metrics and staging rows (job ids become null), evaluations, cycle runs,
+// cycles, their stages and training examples (a solution's cycle id becomes null), and any table this
+// version does not know; the report lists those that hold rows.
+// One transaction per source: a source that fails leaves the target as it was before that source.
+import { copyFileSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Statement } from 'better-sqlite3';
+import { imagePath } from '../data/images';
+import { UserError } from '../errors';
+import { Store } from '../store';
+import { DB_FILE, type DB } from '../store/db';
+import { batchRef, type NewNode } from '../store/trees';
+import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
+import { checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
+
+export const MERGE_KINDS = [
+  'images',
+  'problems',
+  'datasets',
+  'dataset_members',
+  'models',
+  'solutions',
+  'step_scores',
+  'searches',
+  'tree_nodes',
+  'search_events',
+  'node_scores',
+  'annotations',
+  'curation_edits',
+] as const;
+export type MergeKind = (typeof MERGE_KINDS)[number];
+export type MergeCounts = Record<MergeKind, { added: number; skipped: number }>;
+
+/** Tables a merge carries (with the kind they are counted under, or the row they belong to). */
+const CARRIED = new Set([
+  'images',
+  'problems',
+  'problem_images',
+  'datasets',
+  'dataset_problems',
+  'models',
+  'solutions',
+  'steps',
+  'step_scores',
+  'searches',
+  'tree_nodes',
+  'search_events',
+  'node_scores',
+  'annotations',
+  'annotation_steps',
+  'curation_edits',
+]);
+
+export interface MergeConflict {
+  source: string;
+  kind: MergeKind;
+  message: string;
+}
+
+export interface SourceReport {
+  source: string;
+  schemaVersion: number;
+  counts: MergeCounts;
+  conflicts: MergeConflict[];
+  /** tables with rows that the merge does not carry */
+  notMerged: { table: string; rows: number }[];
+}
+
+export interface MergeReport {
+  into: string;
+  /** the target workspace was created by this merge */
+  created: boolean;
+  sources: SourceReport[];
+  totals: MergeCounts;
+  conflicts: MergeConflict[];
+}
+
+export const emptyCounts = (): MergeCounts => Object.fromEntries(MERGE_KINDS.map((k) => [k, { added: 0, skipped: 0 }])) as MergeCounts;
+
+/**
+ * Checks every source and the target before any work (one-line UserError, nothing written), then merges the
+ * sources in order into the target (created if missing), one transaction per source.
+ */
+export function mergeWorkspaces(sources: readonly string[], into: string): MergeReport {
+  if (sources.length === 0) throw new UserError('merge: name at least one source workspace');
+  const checked: CheckedWorkspace[] = sources.map((s) => checkWorkspace(s, 'source'));
+  const targetReal = realWorkspacePath(into);
+  for (const s of checked) {
+    if (s.real === targetReal) throw new UserError(`cannot merge ${s.given} into itself (--into ${into} is the same workspace)`);
+  }
+  const targetDir = resolve(into);
+  const created = !existsSync(join(targetDir, DB_FILE));
+  const dirExisted = existsSync(targetDir);
+  if (!created) checkWorkspace(into, 'target');
+  else if (dirExisted && !statSync(targetDir).isDirectory()) throw new UserError(`target ${into} exists and is not a folder`);
+  const target = Store.open(targetDir, { create: true });
+  const report: MergeReport = { into: target.paths.dir, created, sources: [], totals: emptyCounts(), conflicts: [] };
+  try {
+    checked.forEach((ws, i) => {
+      const src = openSource(ws);
+      try {
+        const r = mergeOne(target, src);
+        report.sources.push(r);
+        for (const k of MERGE_KINDS) {
+          report.totals[k].added += r.counts[k].added;
+          report.totals[k].skipped += r.counts[k].skipped;
+        }
+        report.conflicts.push(...r.conflicts);
+      } catch (e) {
+        const before = i > 0 ? ` (the ${i} source${i > 1 ? 's' : ''} before it ${i > 1 ? 'were' : 'was'} merged)` : '';
+        if (e instanceof UserError) throw new UserError(`merging ${ws.given}: ${e.message}; nothing from it was merged${before}`);
+        throw e;
+      } finally {
+        src.close();
+      }
+    });
+  } catch (e) {
+    target.close();
+    // a workspace this merge made and nothing went into is removed again
+    if (created && !dirExisted && report.sources.length === 0) rmSync(targetDir, { recursive: true, force: true });
+    throw e;
+  }
+  target.close();
+  return report;
+}
+
+type Row = Record<string, unknown>;
+
+/** Merges one source into the target in one transaction; files it copied are removed if that fails. */
+function mergeOne(target: Store, src: OpenSource): SourceReport {
+  const m = new SourceMerge(target, src);
+  src.db.exec('BEGIN'); // one consistent snapshot of the source, also while another process writes to it
+  try {
+    target.db.transaction(() => m.run()).immediate();
+  } catch (e) {
+    m.removeCopiedFiles();
+    throw e;
+  } finally {
+    src.db.exec('ROLLBACK');
+  }
+  return m.report;
+}
+
+class SourceMerge {
+  readonly report: SourceReport;
+  private readonly t: DB;
+  private readonly s: DB;
+  private readonly copied: string[] = [];
+  private readonly problems = new Map<number, number>();
+  private readonly models = new Map<number, number>();
+  /** source `name@version` -> target `name@version` */
+  private readonly modelLabels = new Map<string, string>();
+  private readonly solutions = new Map<number, number>();
+  private readonly searches = new Map<number, number>();
+  /** source curation batch -> target batch */
+  private readonly batches = new Map<number, number>();
+  private readonly statements = new Map<string, Statement>();
+  private readonly columns = new Map<string, string[]>();
+  private readonly folderHashes = new Map<string, string | null>();
+  /** how many source rows of each identity were met so far (see nth) */
+  private readonly occurrences = new Map<string, number>();
+
+  constructor(
+    private readonly target: Store,
+    private readonly src: OpenSource,
+  ) {
+    this.t = target.db;
+    this.s = src.db;
+    this.report = { source: src.ws.dir, schemaVersion: src.ws.schemaVersion, counts: emptyCounts(), conflicts: [], notMerged: [] };
+  }
+
+  run(): void {
+    this.listNotMerged();
+    this.mergeImages();
+    this.mergeProblems();
+    this.mergeDatasets();
+    this.mergeModels();
+    this.mergeSolutions();
+    const annotations = this.annotationsBySearch();
+    this.mergeSearches(annotations);
+    for (const a of annotations.get(null) ?? []) this.mergeAnnotation(a, null, null);
+  }
+
+  removeCopiedFiles(): void {
+    for (const p of this.copied.reverse()) rmSync(p, { recursive: true, force: true });
+    this.copied.length = 0;
+  }
+
+  // ---- helpers ----
+
+  /**
+   * The target row that a source row with identity `key` is: the k-th target candidate with that identity
+   * when this is the k-th source row with it (in id order). Equal rows in one source (two identical samples
+   * drawn in the same millisecond, the same search run twice) so stay as many in the target, while a row
+   * that two sources both hold comes in once: the target holds each identity as often as the source that
+   * holds it most often (or the target itself).
+   */
+  private nth<T>(scope: string, key: string, candidates: readonly T[], keyOf: (c: T) => string): T | undefined {
+    const k = `${scope}\0${key}`;
+    const seen = this.occurrences.get(k) ?? 0;
+    this.occurrences.set(k, seen + 1);
+    return candidates.filter((c) => keyOf(c) === key)[seen];
+  }
+
+  private count(kind: MergeKind, what: 'added' | 'skipped', n = 1): void {
+    this.report.counts[kind][what] += n;
+  }
+
+  private conflict(kind: MergeKind, message: string): void {
+    this.report.conflicts.push({ source: this.src.ws.dir, kind, message });
+  }
+
+  private prep(db: DB, sql: string): Statement {
+    const key = `${db === this.t ? 't' : 's'}:${sql}`;
+    let st = this.statements.get(key);
+    if (!st) {
+      st = db.prepare(sql);
+      this.statements.set(key, st);
+    }
+    return st;
+  }
+
+  private tableColumns(table: string): string[] {
+    let cols = this.columns.get(table);
+    if (!cols) {
+      cols = (this.t.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+      this.columns.set(table, cols);
+    }
+    return cols;
+  }
+
+  /** Inserts a source row into the target's table: every column the target has, `id` left to the target. Returns the new rowid. */
+  private insert(table: string, row: Row, keepId = false): number {
+    const cols = this.tableColumns(table).filter((c) => (keepId || c !== 'id') && c in row);
+    const st = this.prep(this.t, `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    return Number(st.run(cols.map((c) => row[c])).lastInsertRowid);
+  }
+
+  private listNotMerged(): void {
+    const tables = (this.s.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    for (const table of tables) {
+      if (CARRIED.has(table)) continue;
+      const rows = (this.s.prepare(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number }).n;
+      if (rows > 0) this.report.notMerged.push({ table, rows });
+    }
+  }
+
+  /** A copy made next to its destination and renamed into place, remembered for a rollback. */
+  private copyInto(from: string, to: string, folder: boolean): void {
+    const tmp = `${to}.merge-${process.pid}`;
+    this.copied.push(tmp);
+    if (folder) cpSync(from, tmp, { recursive: true, filter: (p) => !p.includes('__pycache__') });
+    else copyFileSync(from, tmp);
+    renameSync(tmp, to);
+    this.copied[this.copied.length - 1] = to;
+  }
+
+  // ---- images and problems ----
+
+  private mergeImages(): void {
+    const srcImages = join(this.src.ws.dir, 'images');
+    for (const row of this.s.prepare('SELECT * FROM images ORDER BY hash').all() as (Row & { hash: string; mime: string })[]) {
+      if (this.prep(this.t, 'SELECT 1 FROM images WHERE hash = ?').get(row.hash)) {
+        this.count('images', 'skipped');
+        continue;
+      }
+      this.insert('images', row);
+      this.count('images', 'added');
+      const from = imagePath(srcImages, row);
+      const to = imagePath(this.target.paths.imagesDir, row);
+      if (existsSync(to)) continue;
+      if (!existsSync(from)) {
+        this.conflict('images', `image ${row.hash} has a record but no file in the source; its record was merged without the file`);
+        continue;
+      }
+      mkdirSync(join(to, '..'), { recursive: true });
+      this.copyInto(from, to, false);
+    }
+  }
+
+  private mergeProblems(): void {
+    for (const row of this.s.prepare('SELECT * FROM problems ORDER BY id').all() as (Row & { id: number; fingerprint: string })[]) {
+      const found = this.prep(this.t, 'SELECT id FROM problems WHERE fingerprint = ?').get(row.fingerprint) as { id: number } | undefined;
+      if (found) {
+        this.problems.set(row.id, found.id);
+        this.count('problems', 'skipped');
+        continue;
+      }
+      const id = this.insert('problems', row);
+      this.problems.set(row.id, id);
+      for (const pi of this.prep(this.s, 'SELECT * FROM problem_images WHERE problem_id = ? ORDER BY position').all(row.id) as Row[]) {
+        this.insert('problem_images', { ...pi, problem_id: id }, true);
+      }
+      this.count('problems', 'added');
+    }
+  }
+
+  private problem(srcId: number): number {
+    const id = this.problems.get(srcId);
+    if (id === undefined) throw new UserError(`the source refers to problem ${srcId}, which it does not hold`);
+    return id;
+  }
+
+  // ---- datasets ----
+
+  private mergeDatasets(): void {
+    type Member = { problem_id: number; ext_id: string; split: string | null; position: number };
+    for (const ds of this.s.prepare('SELECT * FROM datasets ORDER BY id').all() as (Row & { id: number; name: string })[]) {
+      const found = this.prep(this.t, 'SELECT id FROM datasets WHERE name = ?').get(ds.name) as { id: number } | undefined;
+      const isNew = !found;
+      const datasetId = found ? found.id : this.insert('datasets', ds);
+      this.count('datasets', isNew ? 'added' : 'skipped');
+      let changed = false;
+      for (const mem of this.prep(this.s, 'SELECT * FROM dataset_problems WHERE dataset_id = ? ORDER BY position').all(ds.id) as (Row & Member)[]) {
+        const problemId = this.problem(mem.problem_id);
+        const byProblem = this.prep(this.t, 'SELECT ext_id, split FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?').get(datasetId, problemId) as Member | undefined;
+        const byExt = this.prep(this.t, 'SELECT problem_id FROM dataset_problems WHERE dataset_id = ? AND ext_id = ?').get(datasetId, mem.ext_id) as { problem_id: number } | undefined;
+        if (byProblem && byProblem.ext_id === mem.ext_id) {
+          if ((byProblem.split ?? null) === (mem.split ?? null) || mem.split === null) {
+            this.count('dataset_members', 'skipped');
+          } else if (byProblem.split === null) {
+            this.prep(this.t, 'UPDATE dataset_problems SET split = ? WHERE dataset_id = ? AND problem_id = ?').run(mem.split, datasetId, problemId);
+            this.count('dataset_members', 'added');
+            changed = true;
+          } else {
+            this.conflict('dataset_members', `dataset "${ds.name}": problem "${mem.ext_id}" is in split "${byProblem.split}" in the target and "${mem.split}" in the source; kept "${byProblem.split}"`);
+            this.count('dataset_members', 'skipped');
+          }
+        } else if (byExt) {
+          this.conflict('dataset_members', `dataset "${ds.name}": id "${mem.ext_id}" names another problem in the target; the source's problem "${mem.ext_id}" was not added to the dataset`);
+          this.count('dataset_members', 'skipped');
+        } else if (byProblem) {
+          this.conflict('dataset_members', `dataset "${ds.name}": the source's problem "${mem.ext_id}" is already in the dataset as "${byProblem.ext_id}"; kept "${byProblem.ext_id}"`);
+          this.count('dataset_members', 'skipped');
+        } else {
+          const pos = (this.prep(this.t, 'SELECT coalesce(max(position), -1) + 1 AS p FROM dataset_problems WHERE dataset_id = ?').get(datasetId) as { p: number }).p;
+          this.insert('dataset_problems', { ...mem, dataset_id: datasetId, problem_id: problemId, position: pos }, true);
+          this.count('dataset_members', 'added');
+          changed = true;
+        }
+      }
+      if (changed && !isNew) this.target.datasets.bumpVersion(datasetId);
+    }
+  }
+
+  // ---- models ----
+
+  private folderHashOf(path: unknown): string | null {
+    if (typeof path !== 'string' || path === '') return null;
+    if (!this.folderHashes.has(path)) this.folderHashes.set(path, folderHash(path));
+    return this.folderHashes.get(path)!;
+  }
+
+  /** The fields that differ between two model rows, [] when they are the same model. */
+  private modelDifferences(a: Row, b: Row): string[] {
+    const skip = new Set(['id', 'name', 'version', 'path', 'provenance', 'created_at']);
+    const diff = this.tableColumns('models').filter((c) => !skip.has(c) && canonicalValue(a[c] ?? null) !== canonicalValue(b[c] ?? null));
+    if (this.folderHashOf(a.path) !== this.folderHashOf(b.path)) diff.push('files');
+    return diff;
+  }
+
+  private mergeModels(): void {
+    type ModelRow = Row & { id: number; name: string; version: number; path: string; provenance: string | null; endpoint?: string | null };
+    for (const row of this.s.prepare('SELECT * FROM models ORDER BY id').all() as ModelRow[]) {
+      const sameName = this.prep(this.t, 'SELECT * FROM models WHERE name = ? ORDER BY version').all(row.name) as ModelRow[];
+      const differences = sameName.map((c) => this.modelDifferences(row, c));
+      const match = sameName.find((_, i) => differences[i].length === 0);
+      if (match) {
+        this.models.set(row.id, match.id);
+        this.modelLabels.set(`${row.name}@${row.version}`, `${match.name}@${match.version}`);
+        this.count('models', 'skipped');
+        continue;
+      }
+      const version = (this.prep(this.t, 'SELECT coalesce(max(version), 0) + 1 AS v FROM models WHERE name = ?').get(row.name) as { v: number }).v;
+      let path = row.path;
+      const isFolder = this.folderHashOf(row.path) !== null;
+      if (isFolder) {
+        const base = join(this.target.paths.modelsDir, `${row.name}-v${version}`);
+        let dest = base;
+        for (let n = 2; existsSync(dest); n++) dest = `${base}-merged${n === 2 ? '' : n}`;
+        mkdirSync(this.target.paths.modelsDir, { recursive: true });
+        this.copyInto(row.path, dest, true);
+        path = dest;
+      } else if (!row.endpoint) {
+        this.conflict('models', `model "${row.name}@${row.version}": its folder ${row.path} is missing; merged with that path, it cannot run until the folder is back`);
+      }
+      const id = this.insert('models', { ...row, version, path, provenance: this.modelProvenance(row) });
+      this.models.set(row.id, id);
+      this.modelLabels.set(`${row.name}@${row.version}`, `${row.name}@${version}`);
+      this.count('models', 'added');
+      if (sameName.length > 0) {
+        const what = [...new Set(differences.flat())].join(', ');
+        this.conflict('models', `model "${row.name}@${row.version}" differs from the target's "${row.name}" (${what}); added as "${row.name}@${version}"`);
+      }
+    }
+  }
+
+  /** The source's provenance, its workspace-local ids (job, cycle) moved under mergedFrom so they cannot be read as the target's. */
+  private modelProvenance(row: { name: string; version: number; provenance: string | null }): string {
+    const prov = row.provenance ? (JSON.parse(row.provenance) as unknown) : null;
+    const base: Row = prov && typeof prov === 'object' && !Array.isArray(prov) ? { ...(prov as Row) } : prov === null ? {} : { original: prov };
+    const local: Row = {};
+    for (const k of ['job', 'cycleId']) {
+      if (k in base) {
+        local[k] = base[k];
+        delete base[k];
+      }
+    }
+    return JSON.stringify({ ...base, mergedFrom: { workspace: this.src.ws.dir, model: `${row.name}@${row.version}`, ...local } });
+  }
+
+  private model(srcId: number | null): number | null {
+    if (srcId === null) return null;
+    const id = this.models.get(srcId);
+    if (id === undefined) throw new UserError(`the source refers to model ${srcId}, which it does not hold`);
+    return id;
+  }
+
+  // ---- solutions ----
+
+  private solutionKey(row: Row, problemId: number, modelId: number | null, steps: readonly Row[]): string {
+    return sha256(
+      canonicalJson([
+        problemId,
+        modelId,
+        row.origin,
+        row.final_answer,
+        row.verdict,
+        canonicalValue(row.settings),
+        row.provider,
+        canonicalValue(row.orm ?? null),
+        row.cycle_role ?? null,
+        row.created_at,
+        steps.map((s) => [s.text, s.gold_label ?? null]),
+      ]),
+    );
+  }
+
+  private mergeSolutions(): void {
+    const stepsOf = (db: DB, id: number): Row[] => this.prep(db, 'SELECT idx, text, gold_label FROM steps WHERE solution_id = ? ORDER BY idx').all(id) as Row[];
+    for (const row of this.s.prepare('SELECT * FROM solutions ORDER BY id').all() as (Row & { id: number; problem_id: number; model_id: number | null; parent_solution_id: number | null; created_at: string })[]) {
+      const problemId = this.problem(row.problem_id);
+      const modelId = this.model(row.model_id);
+      const steps = stepsOf(this.s, row.id);
+      const key = this.solutionKey(row, problemId, modelId, steps);
+      const candidates = this.prep(this.t, 'SELECT * FROM solutions WHERE problem_id = ? AND created_at = ?').all(problemId, row.created_at) as (Row & { id: number; model_id: number | null })[];
+      const match = this.nth('solution', key, candidates, (c) => this.solutionKey(c, problemId, c.model_id, stepsOf(this.t, c.id)));
+      let id: number;
+      if (match) {
+        id = match.id;
+        this.count('solutions', 'skipped');
+      } else {
+        const parent = row.parent_solution_id === null ? null : (this.solutions.get(row.parent_solution_id) ?? null);
+        id = this.insert('solutions', { ...row, problem_id: problemId, model_id: modelId, job_id: null, cycle_id: null, parent_solution_id: parent });
+        for (const s of this.prep(this.s, 'SELECT * FROM steps WHERE solution_id = ? ORDER BY idx').all(row.id) as Row[]) this.insert('steps', { ...s, solution_id: id }, true);
+        this.count('solutions', 'added');
+      }
+      this.solutions.set(row.id, id);
+      for (const sc of this.prep(this.s, 'SELECT model_id, idx, score FROM step_scores WHERE solution_id = ?').all(row.id) as { model_id: number; idx: number; score: number }[]) {
+        const modelOfScore = this.model(sc.model_id)!;
+        const have = this.prep(this.t, 'SELECT score FROM step_scores WHERE model_id = ? AND solution_id = ? AND idx = ?').get(modelOfScore, id, sc.idx) as { score: number } | undefined;
+        if (!have) {
+          this.prep(this.t, 'INSERT INTO step_scores (solution_id, model_id, idx, score) VALUES (?, ?, ?, ?)').run(id, modelOfScore, sc.idx, sc.score);
+          this.count('step_scores', 'added');
+        } else {
+          if (have.score !== sc.score) this.conflict('step_scores', `solution ${id} step ${sc.idx}: the target's score ${have.score} by model ${modelOfScore} kept (source: ${sc.score})`);
+          this.count('step_scores', 'skipped');
+        }
+      }
+    }
+  }
+
+  // ---- searches, their trees, events, node scores and annotations ----
+
+  private annotationsBySearch(): Map<number | null, Row[]> {
+    const out = new Map<number | null, Row[]>();
+    for (const a of this.s.prepare('SELECT * FROM annotations ORDER BY id').all() as (Row & { search_id: number | null })[]) {
+      const list = out.get(a.search_id) ?? [];
+      list.push(a);
+      out.set(a.search_id, list);
+    }
+    return out;
+  }
+
+  private nodesOf(db: DB, searchId: number): TreeNodeRow[] {
+    return this.prep(db, 'SELECT id, parent_id, depth, step_text, visits, rollouts, correct, mc, q, first_error, meta FROM tree_nodes WHERE search_id = ? ORDER BY id').all(searchId) as TreeNodeRow[];
+  }
+
+  private mergeSearches(annotations: Map<number | null, Row[]>): void {
+    type SearchRow = Row & { id: number; problem_id: number; model_id: number | null; algorithm: string; config: string; seed: number | null; stats: string };
+    const targetHashes = new Map<number, string>();
+    for (const row of this.s.prepare('SELECT * FROM searches ORDER BY id').all() as SearchRow[]) {
+      const problemId = this.problem(row.problem_id);
+      const modelId = this.model(row.model_id);
+      const nodes = this.nodesOf(this.s, row.id);
+      let tree: ReturnType<typeof treeHash>;
+      try {
+        tree = treeHash(row, nodes);
+      } catch (e) {
+        throw new UserError(`search ${row.id}: ${(e as Error).message}`);
+      }
+      const candidates = this.prep(this.t, 'SELECT id, algorithm, config, seed FROM searches WHERE problem_id = ? AND algorithm = ? AND seed IS ? AND model_id IS ? ORDER BY id').all(problemId, row.algorithm, row.seed, modelId) as SearchRow[];
+      const match = this.nth(`search ${problemId} ${modelId}`, tree.hash, candidates, (c) => {
+        if (!targetHashes.has(c.id)) targetHashes.set(c.id, treeHash(c, this.nodesOf(this.t, c.id)).hash);
+        return targetHashes.get(c.id)!;
+      });
+      const nodeMap = new Map<number, number>();
+      const events = this.prep(this.s, 'SELECT seq, kind, data FROM search_events WHERE search_id = ? ORDER BY seq').all(row.id) as { seq: number; kind: string; data: string }[];
+      let searchId: number;
+      if (match) {
+        searchId = match.id;
+        const ids = this.nodesOf(this.t, match.id).map((n) => n.id);
+        nodes.forEach((n, i) => nodeMap.set(n.id, ids[i]));
+        this.count('searches', 'skipped');
+        this.count('tree_nodes', 'skipped', nodes.length);
+        this.count('search_events', 'skipped', events.length);
+      } else {
+        const stats = { ...(JSON.parse(row.stats || '{}') as Row), mergedFrom: { workspace: this.src.ws.dir, search: row.id } };
+        searchId = this.insert('searches', { ...row, problem_id: problemId, model_id: modelId, job_id: null, stats: JSON.stringify(stats) });
+        const rows: NewNode[] = nodes.map((n, i) => ({
+          parent: tree.parents[i] === null ? null : batchRef(tree.parents[i]!),
+          depth: n.depth,
+          stepText: n.step_text,
+          visits: n.visits,
+          rollouts: n.rollouts,
+          correct: n.correct,
+          mc: n.mc,
+          q: n.q,
+          firstError: n.first_error === 1,
+          meta: n.meta === null ? undefined : (JSON.parse(n.meta) as unknown),
+        }));
+        const ids = this.target.trees.insertNodes(searchId, rows);
+        nodes.forEach((n, i) => nodeMap.set(n.id, ids[i]));
+        const remap = (v: unknown): unknown => (typeof v === 'number' ? (nodeMap.get(v) ?? v) : v);
+        const ins = this.prep(this.t, 'INSERT INTO search_events (search_id, seq, kind, data) VALUES (?, ?, ?, ?)');
+        for (const e of events) {
+          const d = JSON.parse(e.data) as unknown;
+          if (d && typeof d === 'object' && !Array.isArray(d)) {
+            const o = d as Row;
+            for (const k of ['node', 'from', 'parent']) if (k in o) o[k] = remap(o[k]);
+          }
+          ins.run(searchId, e.seq, e.kind, JSON.stringify(d));
+        }
+        this.count('searches', 'added');
+        this.count('tree_nodes', 'added', nodes.length);
+        this.count('search_events', 'added', events.length);
+      }
+      this.searches.set(row.id, searchId);
+      this.mergeNodeScores(row.id, nodeMap);
+      for (const a of annotations.get(row.id) ?? []) this.mergeAnnotation(a, searchId, nodeMap);
+    }
+  }
+
+  private mergeNodeScores(srcSearch: number, nodeMap: Map<number, number>): void {
+    const scores = this.prep(this.s, 'SELECT ns.node_id, ns.model_id, ns.score FROM tree_nodes t CROSS JOIN node_scores ns ON ns.node_id = t.id WHERE t.search_id = ? ORDER BY ns.node_id, ns.model_id').all(srcSearch) as { node_id: number; model_id: number; score: number }[];
+    for (const sc of scores) {
+      const node = nodeMap.get(sc.node_id)!;
+      const modelId = this.model(sc.model_id)!;
+      const have = this.prep(this.t, 'SELECT score FROM node_scores WHERE model_id = ? AND node_id = ?').get(modelId, node) as { score: number } | undefined;
+      if (!have) {
+        this.prep(this.t, 'INSERT INTO node_scores (node_id, model_id, score) VALUES (?, ?, ?)').run(node, modelId, sc.score);
+        this.count('node_scores', 'added');
+      } else {
+        if (have.score !== sc.score) this.conflict('node_scores', `tree node ${node}: the target's score ${have.score} by model ${modelId} kept (source: ${sc.score})`);
+        this.count('node_scores', 'skipped');
+      }
+    }
+  }
+
+  private annotationKey(problemId: number, searchId: number | null, solutionId: number | null, setName: unknown, steps: readonly Row[]): string {
+    return sha256(canonicalJson([problemId, searchId, solutionId, setName, steps.map((s) => [s.text, s.soft_label, s.hard_label])]));
+  }
+
+  /** The provenance with its search, node and model references turned into the target's. */
+  private annotationProvenance(raw: unknown, nodeMap: Map<number, number> | null): string {
+    const prov = typeof raw === 'string' && raw !== '' ? (JSON.parse(raw) as unknown) : {};
+    if (!prov || typeof prov !== 'object' || Array.isArray(prov)) return JSON.stringify(prov);
+    const p = { ...(prov as Row) };
+    if (typeof p.search === 'number') p.search = this.searches.get(p.search) ?? null;
+    if (Array.isArray(p.nodes) && nodeMap) p.nodes = p.nodes.map((n) => (typeof n === 'number' ? (nodeMap.get(n) ?? null) : n));
+    if (typeof p.model === 'string') p.model = this.modelLabels.get(p.model) ?? p.model;
+    return JSON.stringify(p);
+  }
+
+  private mergeAnnotation(a: Row, searchId: number | null, nodeMap: Map<number, number> | null): void {
+    const row = a as Row & { id: number; problem_id: number; solution_id: number | null; set_name: string };
+    const problemId = this.problem(row.problem_id);
+    const solutionId = row.solution_id === null ? null : (this.solutions.get(row.solution_id) ?? null);
+    const stepsOf = (db: DB, id: number): Row[] => this.prep(db, 'SELECT * FROM annotation_steps WHERE annotation_id = ? ORDER BY idx').all(id) as Row[];
+    const steps = stepsOf(this.s, row.id);
+    const key = this.annotationKey(problemId, searchId, solutionId, row.set_name, steps);
+    const candidates = this.prep(this.t, 'SELECT id FROM annotations WHERE problem_id = ? AND set_name = ? AND search_id IS ? AND solution_id IS ? ORDER BY id').all(problemId, row.set_name, searchId, solutionId) as { id: number }[];
+    const match = this.nth('annotation', key, candidates, (c) => this.annotationKey(problemId, searchId, solutionId, row.set_name, stepsOf(this.t, c.id)));
+    let id: number;
+    if (match) {
+      id = match.id;
+      this.count('annotations', 'skipped');
+    } else {
+      id = this.insert('annotations', { ...row, problem_id: problemId, search_id: searchId, solution_id: solutionId, provenance: this.annotationProvenance(row.provenance, nodeMap) });
+      for (const s of steps) this.insert('annotation_steps', { ...s, annotation_id: id }, true);
+      this.count('annotations', 'added');
+    }
+    this.mergeEdits(row.id, id);
+  }
+
+  private mergeEdits(srcAnnotation: number, annotationId: number): void {
+    type Edit = Row & { batch: number; undone_at: string | null };
+    const key = (e: Row): string => canonicalJson([e.step_idx, e.action, e.value, e.comment ?? null, e.text ?? null, e.author ?? null, e.created_at]);
+    const edits = this.prep(this.s, 'SELECT * FROM curation_edits WHERE annotation_id = ? ORDER BY id').all(srcAnnotation) as Edit[];
+    if (edits.length === 0) return;
+    const existing = this.prep(this.t, 'SELECT * FROM curation_edits WHERE annotation_id = ? ORDER BY id').all(annotationId) as Edit[];
+    for (const e of edits) {
+      const have = this.nth(`edit ${annotationId}`, key(e), existing, key);
+      if (have) {
+        if (!this.batches.has(e.batch)) this.batches.set(e.batch, have.batch);
+        if ((have.undone_at === null) !== (e.undone_at === null)) {
+          this.conflict('curation_edits', `annotation ${annotationId}: a ${String(e.action)} edit is ${have.undone_at === null ? 'in force' : 'undone'} in the target and ${e.undone_at === null ? 'in force' : 'undone'} in the source; the target's state kept`);
+        }
+        this.count('curation_edits', 'skipped');
+        continue;
+      }
+      let batch = this.batches.get(e.batch);
+      if (batch === undefined) {
+        batch = (this.prep(this.t, 'SELECT coalesce(max(batch), 0) + 1 AS b FROM curation_edits').get() as { b: number }).b;
+        this.batches.set(e.batch, batch);
+      }
+      this.insert('curation_edits', { ...e, annotation_id: annotationId, batch });
+      this.count('curation_edits', 'added');
+    }
+  }
+}
