@@ -174,6 +174,47 @@ describe('remote backend over steplab serve-model', () => {
   }, 180_000);
 });
 
+describe('steplab serve-model', () => {
+  const post = async (path: string, body: unknown, token: string | null = TOKEN): Promise<{ status: number; body: { error?: { message: string; param: string | null } } & Record<string, unknown> }> => {
+    const res = await fetch(served.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as never };
+  };
+
+  it('answers OpenAI-shaped completions with logprobs and top_logprobs, and trims at a stop string', async () => {
+    const r = await post('/completions', { model: 'tiny-policy', prompt: 'Q: Ann has 2 apples and buys 3 more. How many now?\nS:\n', n: 2, temperature: 0, max_tokens: 40, logprobs: 2, stop: ['\n'] });
+    expect(r.status).toBe(200);
+    const choices = r.body.choices as { index: number; text: string; finish_reason: string; stop_reason: string; logprobs: { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[] } }[];
+    expect(choices.map((c) => c.index)).toEqual([0, 1]);
+    expect(choices[0].text).not.toContain('\n');
+    expect(choices[0]).toMatchObject({ finish_reason: 'stop', stop_reason: '\n' });
+    expect(choices[0].logprobs.tokens.join('')).toBe(choices[0].text + '\n');
+    expect(Object.keys(choices[0].logprobs.top_logprobs[0])).toHaveLength(2);
+    expect(Math.max(...Object.values(choices[0].logprobs.top_logprobs[0]))).toBeCloseTo(choices[0].logprobs.token_logprobs[0], 5);
+    expect(r.body.usage).toMatchObject({ completion_tokens: expect.any(Number), prompt_tokens: expect.any(Number) });
+  });
+
+  it('refuses requests it cannot answer with an OpenAI error naming the field', async () => {
+    const cases: [unknown, string | null, number, RegExp][] = [
+      [{ prompt: 'x', n: 0 }, TOKEN, 400, /^field "n": /],
+      [{ prompt: 'x' }, null, 401, /missing or wrong API key/],
+      [{ prompt: 'x' }, 'wrong-token-0123456789', 401, /missing or wrong API key/],
+      [{ prompt: 'x', model: 'gpt-4' }, TOKEN, 404, /model "gpt-4" is not served here; this server serves "tiny-policy"/],
+      [{ prompt: 'x', stream: true }, TOKEN, 400, /stream: true is not supported/],
+      [{ prompt: 'x '.repeat(600) }, TOKEN, 400, /the prompt is \d+ tokens; the model's context is 512/],
+    ];
+    for (const [body, token, status, msg] of cases) {
+      const r = await post('/completions', body, token);
+      expect(r.status, JSON.stringify(body).slice(0, 60)).toBe(status);
+      expect(r.body.error!.message).toMatch(msg);
+    }
+    const chat = await post('/chat/completions', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }, { type: 'text', text: 'q' }] }] });
+    expect(chat.status).toBe(400);
+    expect(chat.body.error!.message).toMatch(/only data: URLs/);
+    const unauth = await fetch(served.url + '/models');
+    expect(unauth.status).toBe(401);
+  });
+});
+
 describe('models add-endpoint and models', () => {
   let scripted: Server;
   let scriptedUrl = '';
