@@ -3,6 +3,7 @@
 import { benchHeatmap } from './heatmap';
 import { benchImport } from './import';
 import { benchInference } from './inference';
+import { benchRemote } from './remote';
 import { benchReward } from './reward';
 import { benchSearch } from './search';
 import { benchTrees } from './trees';
@@ -16,5 +17,6 @@ for (const r of inf.results) console.log(report(r));
 for (const n of inf.notes) console.log(n);
 for (const r of await benchReward()) console.log(report(r));
 for (const line of await benchSearch()) console.log(line);
+for (const line of (await benchRemote()).lines) console.log(line);
 for (const line of await benchUi()) console.log(line);
 for (const line of await benchHeatmap()) console.log(line);
