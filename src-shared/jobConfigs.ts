@@ -81,6 +81,23 @@ export const DEMO_SCALE = {
   mc: { samplesPerSolution: 4, k: 8 },
 } as const satisfies { omega: OmegaConfigInput; mc: MathShepherdConfigInput };
 
+/** How a judge is consulted: where the rules give `unparseable`, also where they give `incorrect`, or always. */
+export const JUDGE_MODES = ['undecided', 'incorrect', 'all'] as const;
+export type JudgeMode = (typeof JUDGE_MODES)[number];
+
+/**
+ * An LLM judge for answer verification (src-main/core/data/verify/judge.ts): a registered model of role
+ * `judge` served over an endpoint, asked whether a final answer matches the gold answer where the rule
+ * verifier cannot decide (`undecided`), also where it says `incorrect`, or for every answer (`all`).
+ */
+export const JudgeConfig = z
+  .object({
+    model: z.string().min(1),
+    mode: z.enum(JUDGE_MODES).default('undecided'),
+  })
+  .strict();
+export type JudgeConfig = z.infer<typeof JudgeConfig>;
+
 export const SearchJobConfig = z
   .object({
     dataset: z.string().min(1),
@@ -107,6 +124,8 @@ export const SearchJobConfig = z
     maxNewTokens: z.number().int().min(1).max(100_000).optional(),
     annotationSet: z.string().min(1).max(200).optional(),
     annotationMode: z.enum(['mmprm', 'all-paths']).default('mmprm'),
+    /** verify rollouts with the rules and, where they cannot decide (by mode), an LLM judge */
+    judge: JudgeConfig.optional(),
   })
   .strict();
 export type SearchJobConfig = z.infer<typeof SearchJobConfig>;

@@ -23,6 +23,8 @@ import { startHost } from '../server/host';
 import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, withWorkbench, type CliIO } from './common';
 import { addCycleCommands } from './cycle';
 import { addEndpointCommands } from './endpoints';
+import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
+import type { JudgeMode } from '../../src-shared/jobConfigs';
 import { addRewardCommands } from './reward';
 
 export type { CliIO };
@@ -189,11 +191,14 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--top-p <p>', 'top-p (1 = off)', probability)
     .option('--max-new-tokens <n>', 'token limit per solution', positiveInt)
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
+    .addOption(judgeOption())
+    .addOption(judgeModeOption())
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; judge?: string; judgeMode?: JudgeMode; json?: boolean }) => {
       await withWorkbench(o.workspace, async (wb) => {
         wb.store.models.byName(o.model);
         wb.store.datasets.requireId(o.dataset);
+        const judge = judgeFromFlags(wb.store, o);
         const config = {
           dataset: o.dataset,
           model: o.model,
@@ -205,18 +210,20 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(o.topK !== undefined ? { topK: o.topK } : {}),
           ...(o.topP !== undefined ? { topP: o.topP } : {}),
           ...(o.maxNewTokens !== undefined ? { maxNewTokens: o.maxNewTokens } : {}),
+          ...(judge ? { judge } : {}),
         };
         const end = await runJobToEnd(wb, wb.runner.submit('generate', config), io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError('generate cancelled; the solutions of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'generate failed');
         const r = end.result as GenerateResult;
         if (o.json) {
-          io.out(JSON.stringify({ problems: r.problems, samples: r.samples, accuracy: r.accuracy, pass_at_k: r.pass_at_k, strict_accuracy: r.strict_accuracy, tokens_per_s: r.tokens_per_s, provider: r.provider }));
+          io.out(JSON.stringify({ problems: r.problems, samples: r.samples, accuracy: r.accuracy, pass_at_k: r.pass_at_k, strict_accuracy: r.strict_accuracy, tokens_per_s: r.tokens_per_s, provider: r.provider, ...(r.judge ? { judge: judgeJson(r.judge) } : {}) }));
         } else {
           const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
           io.out(`${r.model}: ${r.problems} problems x ${o.n} samples`);
           io.out(`accuracy ${pct(r.accuracy)}, pass@${o.n} ${pct(r.pass_at_k)}${r.strict_accuracy === null ? '' : `, strict (every step right) ${pct(r.strict_accuracy)}`}`);
           io.out(`${Math.round(r.tokens_per_s)} tokens/s on ${r.provider.toUpperCase()}`);
+          if (r.judge) io.out(judgeLine(r.judge));
         }
       });
     });
@@ -235,8 +242,10 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--annotation-set <name>', 'name of the annotation set (default: <algo>-<job id>)')
     .option('--all-paths', 'annotate every root-to-node path instead of MM-PRM\'s rules')
+    .addOption(judgeOption())
+    .addOption(judgeModeOption())
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; shard?: string; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; shard?: string; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; judge?: string; judgeMode?: JudgeMode; json?: boolean }) => {
       const shard = o.shard === undefined ? undefined : parseShard(o.shard);
       if (o.algo !== 'omega' && o.algo !== 'mc') throw new UserError(`unknown algorithm "${o.algo}" (omega or mc)`);
       let raw: Record<string, unknown> = {};
@@ -253,6 +262,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       await withWorkbench(o.workspace, async (wb) => {
         wb.store.models.withRole(o.model, 'policy');
         wb.store.datasets.requireId(o.dataset);
+        const judge = judgeFromFlags(wb.store, o);
         const config = {
           dataset: o.dataset,
           model: o.model,
@@ -265,16 +275,18 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(shard ? { shard } : {}),
           ...(o.annotationSet ? { annotationSet: o.annotationSet } : {}),
           ...(o.allPaths ? { annotationMode: 'all-paths' } : {}),
+          ...(judge ? { judge } : {}),
         };
         const end = await runJobToEnd(wb, wb.runner.submit('search', config), io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError('search cancelled; the trees of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'search failed');
         const r = end.result as SearchJobResult;
         if (o.json) {
-          io.out(JSON.stringify({ search_id: r.searchIds[0] ?? null, search_ids: r.searchIds, annotation_set: r.annotationSet, problems: r.problems, nodes: r.nodes, labelled_steps: r.labelledSteps, policy_tokens: r.policyTokens, tokens_per_labelled_step: r.tokensPerLabelledStep }));
+          io.out(JSON.stringify({ search_id: r.searchIds[0] ?? null, search_ids: r.searchIds, annotation_set: r.annotationSet, problems: r.problems, nodes: r.nodes, labelled_steps: r.labelledSteps, policy_tokens: r.policyTokens, tokens_per_labelled_step: r.tokensPerLabelledStep, ...(r.judge ? { judge: judgeJson(r.judge) } : {}) }));
         } else {
           io.out(`searched ${r.problems} problems${shard ? ` (shard ${shard.index}/${shard.count})` : ''}${r.skipped ? ` (${r.skipped} skipped by the question filter)` : ''}: ${r.nodes} nodes, ${r.labelledSteps} labelled steps, ${r.annotations} annotations in set "${r.annotationSet}"`);
           io.out(`${r.policyTokens} policy tokens in ${r.policyCalls} calls, ${r.tokensPerLabelledStep === null ? 'no labelled steps' : `${r.tokensPerLabelledStep.toFixed(1)} tokens per labelled step`}; ${Math.round((100 * r.inferenceMs) / Math.max(r.totalMs, 1))}% of the time in inference`);
+          if (r.judge) io.out(judgeLine(r.judge));
         }
       });
     });

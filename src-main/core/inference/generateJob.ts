@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
 import { imagePath } from '../data/images';
 import { verify } from '../data/verify';
+import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgedVerdict, type JudgeStats } from '../data/verify/judge';
+import { JudgeConfig } from '../../../src-shared/jobConfigs';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import type { JobHandler } from '../jobs/types';
@@ -30,6 +32,8 @@ export const GenerateConfig = z
     seed: z.number().int().default(0),
     /** problems decoded together (their rollouts share one batch) */
     problemsPerBatch: z.number().int().min(1).max(256).default(8),
+    /** verify with the rules and, where they cannot decide (by mode), an LLM judge */
+    judge: JudgeConfig.optional(),
   })
   .strict();
 export type GenerateConfig = z.infer<typeof GenerateConfig>;
@@ -47,6 +51,8 @@ export interface GenerateResult {
   tokens_per_s: number;
   provider: string;
   model: string;
+  /** the LLM judge's counts over the job, when one was configured */
+  judge?: JudgeStats;
 }
 
 interface Checkpoint {
@@ -58,6 +64,8 @@ interface Checkpoint {
   strict: number;
   tokens: number;
   decodeMs: number;
+  /** the judge's counts over the committed problems (only with a judge) */
+  judge?: JudgeCounts;
 }
 
 /** Reads a problem's first image for the vision encoder. */
@@ -85,6 +93,8 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
     const datasetId = store.datasets.requireId(config.dataset);
     const total = Math.min(store.problems.listInDataset(datasetId, { split: config.split, limit: 1 }).total, config.limit ?? Infinity);
     if (total === 0) throw new UserError(`dataset "${config.dataset}"${config.split ? ` split "${config.split}"` : ''} has no problems`);
+    // the judge is checked before the policy is opened: a bad judge stops the job before any work
+    const judge = config.judge ? JudgedVerifier.open(store, config.judge, ctx.signal) : null;
     const backend = await openBackend(modelRec);
     try {
       const manifest = backend.manifest;
@@ -106,15 +116,18 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
         const t0 = performance.now();
         const results = await backend.complete(requests, { ...sampling, signal: ctx.signal });
         const ms = performance.now() - t0;
+        // with a judge: the rules, then the judge where its mode says (the batch's requests in flight together)
+        const judgedBefore = judge?.snapshot();
+        const judged: JudgedVerdict[][] | null = judge ? await Promise.all(batch.map((p, i) => Promise.all(results[i].map((r) => judge.verify(p, r.text))))) : null;
         const rows: NewSolution[] = [];
         let batchTokens = 0;
         batch.forEach((p, i) => {
           let anyCorrect = false;
           const check = demoCheckable(p);
-          for (const r of results[i]) {
+          results[i].forEach((r, j) => {
             batchTokens += r.tokens;
             const steps = splitSteps(r.text, manifest.stepDelimiter);
-            const v = verify({ answer: p.answer, prediction: r.text, answerType: p.answerType });
+            const v = judged ? judged[i][j] : verify({ answer: p.answer, prediction: r.text, answerType: p.answerType });
             const gold = check ? labelSolution(check, steps) : null;
             if (v.verdict === 'correct') {
               cp.correct++;
@@ -130,18 +143,19 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
               origin: 'generate',
               finalAnswer: v.extracted,
               verdict: v.verdict,
-              settings: { ...sampling, seed: config.seed, finish: r.finish, jobId: ctx.job.id },
+              settings: { ...sampling, seed: config.seed, finish: r.finish, jobId: ctx.job.id, ...(judged ? { verifiedBy: judged[i][j].by, ...(judged[i][j].judge ? { judge: judged[i][j].judge } : {}) } : {}) },
               provider: backend.provider,
               jobId: ctx.job.id,
               steps: steps.map((text, s) => ({ text, goldLabel: gold ? gold.labels[s] ?? null : null })),
             });
-          }
+          });
           cp.samples += results[i].length;
           if (anyCorrect) cp.solved++;
         });
         cp.problemsDone = Math.min(start + batch.length, problems.length);
         cp.tokens += batchTokens;
         cp.decodeMs += ms;
+        if (judge) cp.judge = addJudgeCounts(cp.judge ?? emptyJudgeCounts(), subJudgeCounts(judge.counts, judgedBefore!));
         ctx.commit(() => store.solutions.insertMany(rows), { done: cp.problemsDone, total: problems.length, message: `${cp.correct}/${cp.samples} correct` }, cp);
       }
       return {
@@ -156,6 +170,7 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
         tokens_per_s: cp.decodeMs > 0 ? cp.tokens / (cp.decodeMs / 1000) : 0,
         provider: backend.provider,
         model: `${modelRec.name}@${modelRec.version}`,
+        ...(judge ? { judge: judgeStats(cp.judge ?? emptyJudgeCounts(), judge.judge.name, judge.mode) } : {}),
       };
     } finally {
       await backend.release();

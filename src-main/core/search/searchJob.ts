@@ -3,6 +3,7 @@
 // transaction together with the checkpoint, so a killed job resumes at the next problem with no lost and
 // no duplicated nodes.
 import { z } from 'zod';
+import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgeStats } from '../data/verify/judge';
 import { UserError } from '../errors';
 import { openBackend, problemImageData } from '../inference/backend';
 import type { JobHandler } from '../jobs/types';
@@ -33,6 +34,8 @@ export interface SearchJobResult {
   tokensPerLabelledStep: number | null;
   inferenceMs: number;
   totalMs: number;
+  /** the LLM judge's counts over the job, when one was configured */
+  judge?: JudgeStats;
 }
 
 interface Checkpoint {
@@ -47,6 +50,8 @@ interface Checkpoint {
   rollouts: number;
   inferenceMs: number;
   totalMs: number;
+  /** the judge's counts over the committed problems (only with a judge) */
+  judge?: JudgeCounts;
 }
 
 const SAMPLING_KEYS = ['temperature', 'topK', 'topP', 'maxNewTokens'] as const;
@@ -101,6 +106,8 @@ export function storeSearch(
     timing?: { totalMs: number; inferenceMs: number };
     /** where the policy ran (execution provider or endpoint), stored with its stats */
     provider?: string;
+    /** the LLM judge's counts for this search, stored with its stats */
+    judge?: JudgeStats;
   },
 ): { searchId: number; annotations: number; labelled: number } {
   const searchId = store.trees.createSearch({ problemId: s.problemId, modelId: s.modelId, algorithm: s.algorithm, config: s.config, seed: s.seed, jobId: s.jobId });
@@ -140,7 +147,7 @@ export function storeSearch(
   );
   const labelled = labelledSteps(s.result.nodes, s.k);
   const timing = s.timing ? { wallMs: Math.round(s.timing.totalMs), inferenceMs: Math.round(s.timing.inferenceMs) } : {};
-  store.trees.finishSearch(searchId, s.result.stats.stop, { ...s.result.stats, labelledSteps: labelled, annotations: anns.length, ...timing, ...(s.provider ? { provider: s.provider } : {}) });
+  store.trees.finishSearch(searchId, s.result.stats.stop, { ...s.result.stats, labelledSteps: labelled, annotations: anns.length, ...timing, ...(s.provider ? { provider: s.provider } : {}), ...(s.judge ? { judge: s.judge } : {}) });
   return { searchId, annotations: anns.length, labelled };
 }
 
@@ -161,6 +168,8 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
     const noGold = problems.find((p) => p.answer.trim() === '');
     if (noGold) throw new UserError(`problem "${noGold.extId}" has no gold answer; a search needs one to verify rollouts`);
     const setName = config.annotationSet ?? `${config.algo}-${ctx.job.id}`;
+    // the judge is checked before the policy is opened: a bad --judge stops the job before any work
+    const judge = config.judge ? JudgedVerifier.open(store, config.judge, ctx.signal) : null;
     const backend = await openBackend(modelRec);
     try {
       const sampling = { temperature: config.temperature, topK: config.topK, topP: config.topP, maxNewTokens: config.maxNewTokens ?? backend.manifest.parameters.maxNewTokens };
@@ -171,7 +180,8 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         const t0 = performance.now();
         let inferenceMs = 0;
         const image = problemImageData(store, p, backend);
-        const port = enginePort({ backend, problem: p, image, seed: config.seed, sampling, signal: ctx.signal });
+        const judgedBefore = judge?.snapshot();
+        const port = enginePort({ backend, problem: p, image, seed: config.seed, sampling, signal: ctx.signal, ...(judge ? { verifier: judge } : {}) });
         const timed = { ...port, rollout: async (...a: Parameters<typeof port.rollout>) => {
           const s = performance.now();
           try {
@@ -182,6 +192,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         } };
         const result = config.algo === 'omega' ? await runOmega(algoConfig as never, timed, {}) : await runMathShepherd(algoConfig as never, timed, {});
         const totalMs = performance.now() - t0;
+        const judged = judge ? subJudgeCounts(judge.counts, judgedBefore!) : null;
         // the checkpoint object is serialised after fn has run, inside the same transaction
         const next: Checkpoint = {
           ...cp,
@@ -193,10 +204,11 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
           skipped: cp.skipped + (result.stats.stop === 'filtered' ? 1 : 0),
           inferenceMs: cp.inferenceMs + inferenceMs,
           totalMs: cp.totalMs + totalMs,
+          ...(judged ? { judge: addJudgeCounts(cp.judge ?? emptyJudgeCounts(), judged) } : {}),
         };
         ctx.commit(
           () => {
-            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: backend.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}`, timing: { totalMs, inferenceMs }, provider: backend.provider });
+            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: backend.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}`, timing: { totalMs, inferenceMs }, provider: backend.provider, ...(judged ? { judge: judgeStats(judged, judge!.judge.name, judge!.mode) } : {}) });
             next.searchIds = [...cp.searchIds, r.searchId];
             next.annotations = cp.annotations + r.annotations;
             next.labelled = cp.labelled + r.labelled;
@@ -220,6 +232,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         tokensPerLabelledStep: cp.labelled ? cp.tokens / cp.labelled : null,
         inferenceMs: cp.inferenceMs,
         totalMs: cp.totalMs,
+        ...(judge ? { judge: judgeStats(cp.judge ?? emptyJudgeCounts(), judge.judge.name, judge.mode) } : {}),
       };
     } finally {
       await backend.release();
