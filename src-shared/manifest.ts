@@ -110,7 +110,8 @@ export const Manifest = z
     family: z.string().min(1),
     /** Hugging Face model_type of the decoder (llama, qwen2, ...) */
     architecture: z.string().min(1),
-    files: ManifestFiles,
+    /** the folder's files (the onnx-community layout when absent; an endpoint's manifest needs none) */
+    files: ManifestFiles.default({ decoder: 'onnx/model.onnx', tokenizer: 'tokenizer.json', config: 'config.json' }),
     /** input/output naming of the decoder: Hugging Face Optimum / onnx-community KV-cache layout */
     layout: z.literal('optimum-kv').default('optimum-kv'),
     promptTemplate: PromptTemplate,

@@ -12,6 +12,8 @@ import type { Job, Problem } from '../src-shared/domain';
 import { EmbeddedBackend, problemImageData, stepsText, type CompletionOptions, type CompletionRequest } from '../src-main/core/inference/backend';
 import { loadModel } from '../src-main/core/inference/model';
 import { RemoteBackend } from '../src-main/core/inference/remote';
+import { RemotePrmScorer } from '../src-main/core/reward/remotePrm';
+import { openPrm } from '../src-main/core/reward/scoreJob';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import { cli, startCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
@@ -25,8 +27,8 @@ interface Served {
   port: number;
 }
 
-async function serve(ws: string, port = 0): Promise<Served> {
-  const { child, done } = startCli(['serve-model', '--workspace', ws, '--model', 'tiny-policy', '--port', String(port), '--token-env', 'SERVE_TOKEN', '--json'], { SERVE_TOKEN: TOKEN });
+async function serve(ws: string, port = 0, model = 'tiny-policy'): Promise<Served> {
+  const { child, done } = startCli(['serve-model', '--workspace', ws, '--model', model, '--port', String(port), '--token-env', 'SERVE_TOKEN', '--json'], { SERVE_TOKEN: TOKEN });
   const info = await new Promise<{ url: string; port: number }>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d) => {
@@ -172,6 +174,49 @@ describe('remote backend over steplab serve-model', () => {
       (wb.store.db.prepare("SELECT group_concat(x.text, '|') AS t FROM solutions s JOIN steps x ON x.solution_id = s.id WHERE s.job_id = ? GROUP BY s.id ORDER BY s.problem_id, s.id").all(jobId) as { t: string }[]).map((r) => r.t);
     expect(texts(job.id)).toEqual(texts(local.id));
   }, 180_000);
+});
+
+describe('a PRM over an endpoint', () => {
+  let prmServer: Served | null = null;
+  afterAll(() => stop(prmServer));
+
+  it('scores steps through logprobs at each tag like the PRM in process, pictures included, and in a score job', async () => {
+    prmServer = await serve(ws, 0, 'tiny-prm');
+    const add = await cli('models', 'add-endpoint', 'remote-prm', '--url', prmServer.url, '--served-model', 'tiny-prm', '--role', 'prm', '--api-key-env', KEY_ENV, '--workspace', ws);
+    expect(add.err).toEqual([]);
+    const local = await openPrm(wb.store, 'tiny-prm');
+    const remote = await openPrm(wb.store, 'remote-prm');
+    try {
+      const { text, image } = testProblems();
+      const items = [];
+      for (const p of [...text.slice(0, 2), ...image]) {
+        const steps = ['count = 3', '3 + 2 = 5', 'Answer: 5'].slice(p.images.length ? 0 : 1);
+        items.push({ local: { question: p.question, steps, image: await local.scorer.imageFor(wb.store, p) }, remote: { question: p.question, steps, image: await remote.scorer.imageFor(wb.store, p) } });
+      }
+      expect(items.filter((i) => i.remote.image?.bytes).length).toBe(2);
+      const a = await local.scorer.score(items.map((i) => i.local));
+      const b = await remote.scorer.score(items.map((i) => i.remote));
+      expect(b.map((r) => r.length)).toEqual(a.map((r) => r.length));
+      a.forEach((row, i) => row.forEach((x, j) => expect(b[i][j]).toBeCloseTo(x, 4)));
+      expect((remote.scorer as RemotePrmScorer).bounded).toBe(0);
+    } finally {
+      await local.release();
+      await remote.release();
+    }
+    // a score job over a search's nodes gives the same scores through the endpoint
+    const made = await wb.runner.wait(wb.runner.submit('search', { dataset: 'demo', split: 'val', limit: 1, model: 'tiny-policy', algo: 'omega', config: { maxSearchCount: 3, rolloutBudget: 32, rolloutsPerState: 8, lengthScale: 50 }, seed: 2 }).id);
+    const search = wb.store.trees.getSearch((made.result as { searchIds: number[] }).searchIds[0]);
+    const run = async (prm: string): Promise<Job> => wb.runner.wait(wb.runner.submit('score', { prm, searches: [search.id] }).id);
+    const ja = await run('tiny-prm');
+    const jb = await run('remote-prm');
+    expect(jb.state).toBe('done');
+    const sa = wb.store.scores.nodeScores(wb.store.models.byName('tiny-prm').id, search.id);
+    const sb = wb.store.scores.nodeScores(wb.store.models.byName('remote-prm').id, search.id);
+    expect(sb.size).toBe(sa.size);
+    expect(sa.size).toBeGreaterThan(0);
+    for (const [k, v] of sa) expect(sb.get(k)).toBeCloseTo(v, 4);
+    expect(ja.state).toBe('done');
+  }, 120_000);
 });
 
 describe('steplab serve-model', () => {

@@ -10,6 +10,7 @@ import { evaluationCsv, evaluationJson } from '../core/reward/evaluationExport';
 import { BON_METHODS } from '../core/reward/metrics';
 import { scoreRolloutsFile } from '../core/reward/rollouts';
 import { openPrm, type ScoreResult } from '../core/reward/scoreJob';
+import { PrmScorer } from '../core/reward/scorer';
 import { checkTrainPrm, TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
 import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
 
@@ -117,6 +118,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         if (o.rollouts) {
           const prm = await openPrm(wb.store, o.prm);
           try {
+            if (!(prm.scorer instanceof PrmScorer)) throw new UserError(`--rollouts scores with a PRM's ONNX folder; "${o.prm}" is an endpoint (score stored solutions or searches with it instead)`);
             const t0 = performance.now();
             const r = await scoreRolloutsFile(prm.scorer, o.rollouts, o.out!);
             const s = (performance.now() - t0) / 1000;

@@ -2,7 +2,8 @@
 // machine can serve a model to another and the remote backend is tested against a real server here.
 //   GET  /v1/models             the model, with its Steplab manifest (`steplab_manifest`)
 //   POST /v1/completions        prompt (a string or a list), n, temperature, top_p, top_k, seed, stop,
-//                               max_tokens, logprobs (0-20: the sampled token's and the top alternatives)
+//                               max_tokens, logprobs (0-20: the sampled token's and the top alternatives),
+//                               and Steplab's `images` (one data-URL picture for the prompt's image token)
 //   POST /v1/chat/completions   one user turn (text parts and data-URL pictures), optionally a partial
 //                               assistant turn with continue_final_message; logprobs, top_logprobs
 //   GET  /health                200 when up (no token needed; says nothing else)
@@ -74,7 +75,15 @@ const Common = {
   stream: z.boolean().nullish(),
   echo: z.boolean().nullish(),
 };
-const CompletionsBody = z.object({ ...Common, prompt: z.union([z.string(), z.array(z.string()).min(1).max(256)]), logprobs: z.number().int().min(0).max(20).nullish() });
+const CompletionsBody = z.object({
+  ...Common,
+  prompt: z.union([z.string(), z.array(z.string()).min(1).max(256)]),
+  logprobs: z.number().int().min(0).max(20).nullish(),
+  /** Steplab's extension: one data-URL picture for the prompt's image token (a vision PRM's raw layout) */
+  images: z.array(z.string()).max(1).nullish(),
+  /** Steplab's extension: tokens whose log-probabilities are returned in top_logprobs wherever they rank (a PRM's Yes and No) */
+  logprob_tokens: z.array(z.string()).max(16).nullish(),
+});
 const ContentPart = z.union([
   z.object({ type: z.literal('text'), text: z.string() }),
   z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }) }),
@@ -96,6 +105,7 @@ interface Settings {
   maxNewTokens: number;
   stop: string[];
   topLogprobs: number;
+  logprobTokens: number[];
 }
 
 interface Pending {
@@ -160,6 +170,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
             stopAtStep: false,
             stopStrings: s.stop,
             topLogprobs: s.topLogprobs || undefined,
+            logprobTokens: s.logprobTokens,
             maxBatch: opts.maxBatch,
           });
           let i = 0;
@@ -193,6 +204,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       maxNewTokens: Math.min(max, manifest.contextLength),
       stop: b.stop === undefined || b.stop === null ? [] : typeof b.stop === 'string' ? [b.stop] : b.stop,
       topLogprobs,
+      logprobTokens: [],
     };
   };
 
@@ -229,9 +241,15 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const completions = async (raw: unknown): Promise<unknown> => {
     const b = parseBody(CompletionsBody, raw);
     const s = settingsOf(b, b.logprobs ?? 0);
+    for (const t of b.logprob_tokens ?? []) {
+      const id = backend.model.tokenizer.tokenToId(t);
+      if (id === undefined) throw new BadRequest(`logprob_tokens: "${t}" is not a token of this model`, 400, 'logprob_tokens');
+      s.logprobTokens.push(id);
+    }
     const prompts = typeof b.prompt === 'string' ? [b.prompt] : b.prompt;
     const seed = b.seed ?? randomBytes(4).readUInt32LE(0);
-    const reqs = await Promise.all(prompts.map((p) => request(p, undefined, b.n, seed, b.stream_offset)));
+    const image = b.images?.length ? imageFromDataUrl(b.images[0]) : undefined;
+    const reqs = await Promise.all(prompts.map((p) => request(p, image, b.n, seed, b.stream_offset)));
     const out = await decode(s, reqs);
     const choices = out.flatMap((rolls, pi) =>
       rolls.map((r, k) => {

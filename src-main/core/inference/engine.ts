@@ -32,6 +32,8 @@ export interface GenerateOptions extends SamplingParams {
   stopStrings?: readonly string[];
   /** record, at every generated position, the this-many most likely tokens and their log-probabilities */
   topLogprobs?: number;
+  /** with topLogprobs: these tokens are recorded too, wherever they rank (a PRM's Yes and No) */
+  logprobTokens?: readonly number[];
   /** most rows decoded at once */
   maxBatch?: number;
   /** compute each request's prefix once and share it (default); false recomputes it for every row */
@@ -465,7 +467,15 @@ export class Engine {
       const keepRows: number[] = [];
       active.forEach((idx, j) => {
         const s = sampleToken(logits, j * V, V, opts, rngs[idx](), banned);
-        if (tops) tops[idx].push(topTokens(logits, j * V, V, opts.topLogprobs!));
+        if (tops) {
+          const row = topTokens(logits, j * V, V, opts.topLogprobs!);
+          const extra = (opts.logprobTokens ?? []).filter((t) => !row.some((r) => r.token === t));
+          if (extra.length) {
+            const lse = logSumExp(logits, j * V, V);
+            for (const t of extra) row.push({ token: t, logprob: logits[j * V + t] - lse });
+          }
+          tops[idx].push(row);
+        }
         if (s.token === m.tokens.eos) {
           finish[idx] = 'eos';
           return;

@@ -145,7 +145,7 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
         const todo = sols.filter((x) => !have.has(x.s.id) && x.s.steps.length > 0);
         if (todo.length === 0) continue;
         const items = [];
-        for (const x of todo) items.push({ question: x.p.question, steps: x.s.steps.map((st) => st.text), image: await problemImage(store, x.p, prm.scorer.engine) });
+        for (const x of todo) items.push({ question: x.p.question, steps: x.s.steps.map((st) => st.text), image: await prm.scorer.imageFor(store, x.p) });
         const scores = await prm.scorer.score(items, ctx.signal);
         counts.scored += todo.length;
         ctx.commit(

@@ -11,7 +11,8 @@ import type { JobHandler } from '../jobs/types';
 import type { Store } from '../store';
 import { nodePrefixes, type TreeNode } from '../store/trees';
 import { processBenchF1, stepF1, type ScoredSolution, type StepF1Result, type ProcessBenchResult } from './metrics';
-import { PrmScorer, type ScoreItem } from './scorer';
+import { RemotePrmScorer } from './remotePrm';
+import { PrmScorer, type ScoreItem, type StepScorer } from './scorer';
 
 export const ScoreConfig = z
   .object({
@@ -59,13 +60,14 @@ interface Checkpoint {
   ms: number;
 }
 
-/** Finds a registered PRM and opens its scorer; a clear error for a model that is not one. */
-export async function openPrm(store: Store, ref: string): Promise<{ scorer: PrmScorer; modelId: number; label: string; release: () => Promise<void> }> {
+/** Finds a registered PRM and opens its scorer (in process, or over its endpoint); a clear error for a model that is not one. */
+export async function openPrm(store: Store, ref: string): Promise<{ scorer: StepScorer; modelId: number; label: string; release: () => Promise<void> }> {
   const rec = store.models.withRole(ref, 'prm');
-  if (rec.endpoint) throw new UserError(`PRM "${ref}" is served at ${rec.endpoint.urls[0]}: scoring over an endpoint is not available; register the PRM's ONNX folder`);
+  const label = `${rec.name}@${rec.version}`;
+  if (rec.endpoint) return { scorer: RemotePrmScorer.open(rec), modelId: rec.id, label, release: async () => {} };
   const model = await loadModel(rec.path);
   try {
-    return { scorer: new PrmScorer(model), modelId: rec.id, label: `${rec.name}@${rec.version}`, release: () => model.release() };
+    return { scorer: new PrmScorer(model), modelId: rec.id, label, release: () => model.release() };
   } catch (e) {
     await model.release();
     throw e;
@@ -83,7 +85,7 @@ export const scoreJob: JobHandler<ScoreConfig, ScoreResult> = {
       const gold: ScoredSolution[] = [];
       const goldSteps: [0 | 1, number][] = [];
       const mcSteps: [0 | 1, number][] = [];
-      const image = (p: Problem): Promise<ScoreItem['image']> => problemImage(store, p, prm.scorer.engine);
+      const image = (p: Problem): Promise<ScoreItem['image']> => prm.scorer.imageFor(store, p);
 
       if (config.dataset) {
         const datasetId = store.datasets.requireId(config.dataset);
@@ -139,7 +141,7 @@ export const scoreJob: JobHandler<ScoreConfig, ScoreResult> = {
             const search = store.trees.getSearch(searchId);
             const problem = store.problems.get(search.problemId);
             const nodes = store.trees.nodes(searchId);
-            const delimiter = prm.scorer.model.manifest.stepDelimiter;
+            const delimiter = prm.scorer.manifest.stepDelimiter;
             const prefixes = nodePrefixes(nodes, delimiter);
             const byId = new Map(nodes.map((n) => [n.id, n]));
             const have = config.rescore ? new Map<number, number>() : store.scores.nodeScores(prm.modelId, searchId);

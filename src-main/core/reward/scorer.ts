@@ -1,15 +1,42 @@
 // Batched PRM scoring through onnxruntime: many (question, steps, image) items, sorted by length and run
 // in left-padded batches, one forward pass each; each step's score is read at its tag.
+import type { Problem } from '../../../src-shared/domain';
+import type { Manifest } from '../../../src-shared/manifest';
 import { Engine, type ImageInput } from '../inference/engine';
+import { problemImage } from '../inference/generateJob';
 import type { LoadedModel } from '../inference/model';
 import { UserError } from '../errors';
+import type { Store } from '../store';
 import { prmSpec, renderPrmInput, stepScore, type PrmSpec } from './layout';
+
+/** A problem's picture as a scorer reads it: preprocessed pixels in process, the file's bytes for an endpoint. */
+export interface ScoreImage {
+  key: string;
+  pixels?: Float32Array;
+  mime?: string;
+  bytes?: Buffer;
+}
 
 export interface ScoreItem {
   question: string;
   steps: readonly string[];
-  image?: ImageInput;
+  image?: ScoreImage;
 }
+
+/** What scoring jobs need from a PRM, in process (PrmScorer) or over an endpoint (RemotePrmScorer). */
+export interface StepScorer {
+  readonly manifest: Manifest;
+  readonly stats: ScorerStats;
+  /** the problem's picture in the form this scorer reads (undefined: none, or the PRM reads none) */
+  imageFor(store: Store, p: Problem): Promise<ScoreImage | undefined>;
+  score(items: readonly ScoreItem[], signal?: AbortSignal): Promise<number[][]>;
+}
+
+const pixelsOf = (image: ScoreImage | undefined): ImageInput | undefined => {
+  if (!image) return undefined;
+  if (!image.pixels) throw new Error(`image ${image.key} was not preprocessed for the vision encoder`);
+  return { key: image.key, pixels: image.pixels };
+};
 
 export interface ScorerStats {
   items: number;
@@ -20,7 +47,7 @@ export interface ScorerStats {
   truncatedSteps: number;
 }
 
-export class PrmScorer {
+export class PrmScorer implements StepScorer {
   readonly spec: PrmSpec;
   readonly engine: Engine;
   readonly stats: ScorerStats = { items: 0, steps: 0, tokens: 0, forwardCalls: 0, truncatedSteps: 0 };
@@ -39,6 +66,14 @@ export class PrmScorer {
     this.yesId = yes;
     this.noId = no;
     this.engine = new Engine(model, { prefixCacheSize: 64 });
+  }
+
+  get manifest(): Manifest {
+    return this.model.manifest;
+  }
+
+  imageFor(store: Store, p: Problem): Promise<ScoreImage | undefined> {
+    return problemImage(store, p, this.engine);
   }
 
   /** Token ids of an item and the positions of its step tags (inputs longer than the context are cut, dropping the steps that no longer fit). */
@@ -69,7 +104,7 @@ export class PrmScorer {
   async score(items: readonly ScoreItem[], signal?: AbortSignal): Promise<number[][]> {
     const out: number[][] = new Array(items.length);
     const enc = items.map((it) => this.encode(it));
-    const groups = new Map<string, { prefix: number[]; image: ScoreItem['image']; members: number[] }>();
+    const groups = new Map<string, { prefix: number[]; image: ImageInput | undefined; members: number[] }>();
     const prefixes = new Map<string, number[]>(); // one tokenization per question (and image)
     const loose: number[] = [];
     items.forEach((it, i) => {
@@ -84,7 +119,7 @@ export class PrmScorer {
       const shared = prefix.length < enc[i].ids.length && prefix.length <= enc[i].positions[0] && prefix.every((id, k) => enc[i].ids[k] === id);
       if (!shared || this.opts.sharePrefix === false) return void loose.push(i);
       const key = `${it.image?.key ?? ''}\u0000${prefix.join(',')}`;
-      const g = groups.get(key) ?? { prefix, image: it.image, members: [] };
+      const g = groups.get(key) ?? { prefix, image: pixelsOf(it.image), members: [] };
       g.members.push(i);
       groups.set(key, g);
     });
@@ -115,7 +150,7 @@ export class PrmScorer {
     for (const batch of chunk(order, (i) => enc[i].ids.length, maxBatch, maxTokens, (i) => Boolean(items[i].image))) {
       if (signal?.aborted) throw new Error('scoring aborted');
       const logits = await this.engine.logitsAt(
-        batch.map((i) => ({ ids: enc[i].ids, image: items[i].image, positions: enc[i].positions })),
+        batch.map((i) => ({ ids: enc[i].ids, image: pixelsOf(items[i].image), positions: enc[i].positions })),
         [this.yesId, this.noId],
       );
       this.stats.forwardCalls++;
