@@ -4,6 +4,7 @@
 // killed mid-job pauses the job with a clear message and it resumes with exact counts once the server is
 // back, and add-endpoint refuses bad endpoints in one line with the workspace unchanged.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -265,9 +266,12 @@ describe('models add-endpoint and models', () => {
   let scriptedUrl = '';
   beforeAll(async () => {
     // a server with an OpenAI-style model list and no Steplab manifest (as vLLM), one model with a small context
+    // and a PRM whose served tokenizer splits its tag (POST /tokenize answers two ids)
+    const prmManifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'models', 'tiny-prm', 'manifest.json'), 'utf8'));
     scripted = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: 'Qwen/Qwen2.5-VL-7B', object: 'model', max_model_len: 128 }] }));
+      if (req.url === '/tokenize') return res.end(JSON.stringify({ count: 2, max_model_len: 512, tokens: [17, 18] }));
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'Qwen/Qwen2.5-VL-7B', object: 'model', max_model_len: 128 }, { id: 'split-prm', object: 'model', max_model_len: 512, steplab_manifest: prmManifest }] }));
     });
     await new Promise<void>((r) => scripted.listen(0, '127.0.0.1', r));
     scriptedUrl = `http://127.0.0.1:${(scripted.address() as AddressInfo).port}/v1`;
@@ -291,6 +295,7 @@ describe('models add-endpoint and models', () => {
       [['--url', served.url, '--served-model', 'tiny-policy', '--role', 'prm', '--api-key-env', KEY_ENV], /cannot be registered as a prm: its manifest is for a policy model, not a prm$/],
       [['--url', scriptedUrl, '--served-model', 'Qwen/Qwen2.5-VL-7B', '--role', 'policy'], /offers no Steplab manifest for "Qwen\/Qwen2\.5-VL-7B" \(only steplab serve-model does\); give one with --manifest <file>$/],
       [['--url', scriptedUrl, '--served-model', 'Qwen/Qwen2.5-VL-7B', '--role', 'policy', '--manifest', join(import.meta.dirname, '..', 'models', 'tiny-policy', 'manifest.json')], /the server's context is 128 tokens, smaller than the manifest's contextLength 512$/],
+      [['--url', scriptedUrl, '--served-model', 'split-prm', '--role', 'prm'], /cannot be registered as a prm: the served tokenizer makes 2 tokens of specialTokens\.prm "<prm>"; the manifest's special tokens must be single tokens of the served model$/],
       [['--url', 'ftp://example/v1', '--served-model', 'm', '--role', 'policy'], /^error: endpoint urls\.0: must be an http\(s\) URL$/],
       [['--url', served.url, '--served-model', 'tiny-policy', '--role', 'critic'], /--role.*critic.*is invalid/],
     ];

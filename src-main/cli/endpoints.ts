@@ -60,7 +60,11 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
             vision: o.vision,
           });
           if (o.json) io.out(JSON.stringify(rec));
-          else io.out(`registered ${rec.name}@${rec.version} (${rec.role}) served as "${rec.endpoint!.servedModel}" at ${rec.endpoint!.urls.join(', ')}`);
+          else {
+            io.out(`registered ${rec.name}@${rec.version} (${rec.role}) served as "${rec.endpoint!.servedModel}" at ${rec.endpoint!.urls.join(', ')}`);
+            const check = (rec.provenance as { tokenizerCheck?: string }).tokenizerCheck;
+            if (check?.startsWith('not checked')) io.out(`special tokens ${check}`);
+          }
         });
       },
     );

@@ -6,6 +6,7 @@
 //                               and Steplab's `images` (one data-URL picture for the prompt's image token)
 //   POST /v1/chat/completions   one user turn (text parts and data-URL pictures), optionally a partial
 //                               assistant turn with continue_final_message; logprobs, top_logprobs
+//   POST /tokenize              vLLM's tokenizer route: {prompt, add_special_tokens} -> {tokens, count}
 //   GET  /health                200 when up (no token needed; says nothing else)
 // Every other request needs `Authorization: Bearer <token>`. Completion k of a request with seed s samples
 // from the stream mixSeedFrom(s, k) (mixSeedFrom(s, stream_offset + k) with Steplab's `stream_offset`), as
@@ -313,6 +314,14 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     return { id: `chatcmpl-${randomBytes(12).toString('hex')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: served, choices, usage: usage([req], [rolls]) };
   };
 
+  const TokenizeBody = z.object({ model: z.string().optional(), prompt: z.string(), add_special_tokens: z.boolean().default(true) });
+  const tokenize = (raw: unknown): unknown => {
+    const b = parseBody(TokenizeBody, raw);
+    if (b.model !== undefined && b.model !== served) throw new BadRequest(`model "${b.model}" is not served here; this server serves "${served}"`, 404, 'model');
+    const tokens = backend.model.tokenizer.encode(b.prompt, { addSpecialTokens: b.add_special_tokens });
+    return { count: tokens.length, max_model_len: manifest.contextLength, tokens };
+  };
+
   const models = (): unknown => ({
     object: 'list',
     data: [{ id: served, object: 'model', created, owned_by: 'steplab', max_model_len: manifest.contextLength, steplab_manifest: manifest, steplab_provider: backend.provider }],
@@ -362,6 +371,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
         if (req.method === 'GET' && path === '/v1/models') return send(res, 200, models());
         if (req.method === 'POST' && path === '/v1/completions') return send(res, 200, await completions(await readBody(req)));
         if (req.method === 'POST' && path === '/v1/chat/completions') return send(res, 200, await chat(await readBody(req)));
+        if (req.method === 'POST' && path === '/tokenize') return send(res, 200, tokenize(await readBody(req)));
         return sendError(res, 404, `no route ${req.method} ${path}`);
       } catch (e) {
         if (e instanceof BadRequest) return sendError(res, e.status, e.message, e.param);

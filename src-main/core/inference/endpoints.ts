@@ -22,6 +22,34 @@ const ModelsList = z.object({
   ),
 });
 
+const Tokenized = z.object({ tokens: z.array(z.number().int()) }).passthrough();
+
+/**
+ * The special tokens a role reads one token's probability or end of (a PRM's tag, Yes and No; every
+ * model's end of sequence) must each be one token of the served tokenizer. Asked through POST /tokenize
+ * at the server's root (vLLM's and serve-model's); a server without it is not checked (said in the result).
+ */
+async function checkServedTokens(config: EndpointConfig, manifest: Manifest, role: ModelRole, label: string, apiKey: string | null): Promise<string> {
+  const st = manifest.specialTokens;
+  const wanted: [string, string][] = role === 'prm' ? [['prm', st.prm!], ['yes', st.yes!], ['no', st.no!]] : role === 'judge' ? [] : [['eos', st.eos]];
+  if (wanted.length === 0) return 'not needed';
+  const root = config.urls[0].replace(/\/v1$/, '');
+  const client = new EndpointClient({ ...config, urls: [root] }, label, apiKey);
+  for (const [field, tok] of wanted) {
+    let ids: number[];
+    try {
+      ids = (await client.request('POST', '/tokenize', { model: config.servedModel, prompt: tok, add_special_tokens: false }, Tokenized, { retries: 0, timeoutMs: Math.min(config.timeoutMs, 15_000) })).tokens;
+    } catch (e) {
+      if (e instanceof EndpointError && (e.status === 404 || e.status === 405)) return 'not checked: the server has no /tokenize';
+      throw e;
+    }
+    if (ids.length !== 1) {
+      throw new UserError(`${label} cannot be registered as a ${role}: the served tokenizer makes ${ids.length} tokens of specialTokens.${field} "${tok}"; the manifest's special tokens must be single tokens of the served model`);
+    }
+  }
+  return 'ok';
+}
+
 export interface AddEndpointOptions {
   name: string;
   urls: string[];
@@ -108,6 +136,7 @@ export async function addEndpoint(store: Store, o: AddEndpointOptions): Promise<
   if (servedContext !== null && servedContext < manifest.contextLength) {
     throw new UserError(`${label}: the server's context is ${servedContext} tokens, smaller than the manifest's contextLength ${manifest.contextLength}`);
   }
+  const tokenizerCheck = await checkServedTokens(config, manifest, role.data, label, apiKey);
   // a served model reads pictures when asked to, or by default when its manifest has a picture slot
   const endpoint = o.vision === undefined ? { ...config, vision: Boolean(manifest.image || manifest.specialTokens.image) } : config;
   return store.models.register({
@@ -116,7 +145,7 @@ export async function addEndpoint(store: Store, o: AddEndpointOptions): Promise<
     family: manifest.family,
     path: config.urls[0],
     manifest: { ...manifest, name: o.name },
-    provenance: { source: 'endpoint', servedModel: config.servedModel, manifestFrom: fileManifest ? o.manifestFile : 'server', validatedWith: 'endpoint' },
+    provenance: { source: 'endpoint', servedModel: config.servedModel, manifestFrom: fileManifest ? o.manifestFile : 'server', validatedWith: 'endpoint', tokenizerCheck },
     endpoint,
   });
 }

@@ -23,6 +23,8 @@ export class EndpointError extends UserError {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** the HTTP status when the server answered with an error */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'EndpointError';
@@ -202,11 +204,11 @@ export class EndpointClient {
     if (!res.ok) {
       const detail = errorDetail(text);
       if (res.status === 401 || res.status === 403) {
-        throw new EndpointError(`${where} refused the request (HTTP ${res.status}${detail ? `: ${detail}` : ''}): ${this.config.apiKeyEnv ? `check the API key in $${this.config.apiKeyEnv}` : 'it needs an API key (models add-endpoint --api-key-env VAR)'}`, false);
+        throw new EndpointError(`${where} refused the request (HTTP ${res.status}${detail ? `: ${detail}` : ''}): ${this.config.apiKeyEnv ? `check the API key in $${this.config.apiKeyEnv}` : 'it needs an API key (models add-endpoint --api-key-env VAR)'}`, false, res.status);
       }
-      if (res.status === 404) throw new EndpointError(`${where} has no ${path} (HTTP 404${detail ? `: ${detail}` : ''}): is the URL the server's /v1 base and "${this.config.servedModel}" its model id?`, false);
+      if (res.status === 404) throw new EndpointError(`${where} has no ${path} (HTTP 404${detail ? `: ${detail}` : ''}): is the URL the server's /v1 base and "${this.config.servedModel}" its model id?`, false, 404);
       const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
-      throw new EndpointError(`${where} answered HTTP ${res.status}${detail ? `: ${detail}` : ''}`, retryable);
+      throw new EndpointError(`${where} answered HTTP ${res.status}${detail ? `: ${detail}` : ''}`, retryable, res.status);
     }
     let json: unknown;
     try {
