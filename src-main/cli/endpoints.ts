@@ -6,7 +6,7 @@ import { EmbeddedBackend } from '../core/inference/backend';
 import { addEndpoint } from '../core/inference/endpoints';
 import { loadModel } from '../core/inference/model';
 import { startModelServer } from '../server/modelServer';
-import { port, positiveInt, withWorkbench, type CliIO } from './common';
+import { port, positiveInt, untilStopped, withWorkbench, type CliIO } from './common';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -97,15 +97,7 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
         io.out(o.tokenEnv ? `token: from $${o.tokenEnv}` : `token: ${server.token}`);
         io.out('press Ctrl-C to stop');
       }
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          done();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopped();
       await server.close();
       await backend.release();
     });

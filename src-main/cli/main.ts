@@ -20,7 +20,7 @@ import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJob';
 import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
-import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withWorkbench, type CliIO } from './common';
 import { addCycleCommands } from './cycle';
 import { addEndpointCommands } from './endpoints';
 import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
@@ -411,15 +411,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         if (resumed.length) io.out(`resumed ${resumed.length} interrupted job(s)`);
         io.out('press Ctrl-C to stop');
       }
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          done();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopped();
       await host.close();
       await wb.close();
     });

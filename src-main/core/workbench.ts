@@ -1,7 +1,7 @@
 // One open workspace: store, job runner and the API handlers over them. Hosts (CLI, HTTP, Electron) hold one,
 // through a WorkbenchHolder when they can switch workspaces (workspace.open): the holder checks a folder
 // before opening it, swaps the open workbench safely, and keeps the list of recently opened workspaces.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ApiHandlers, Output } from '../../src-shared/api';
@@ -11,7 +11,7 @@ import { dispatch } from './dispatch';
 import { UserError } from './errors';
 import { JobRunner } from './jobs/runner';
 import { Store } from './store';
-import { DB_FILE, latestSchemaVersion, openDatabase } from './store/db';
+import { DB_FILE, isSqliteFile, latestSchemaVersion, probeDatabase } from './store/db';
 
 export interface Workbench {
   store: Store;
@@ -47,7 +47,6 @@ export function openWorkbench(dir: string, opts: { create?: boolean; concurrency
 
 /** The tables every Steplab workspace has from its first schema version on. */
 const STEPLAB_TABLES = ['problems', 'datasets', 'jobs'];
-const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** An absolute path for a folder typed by a person: ~ is the home folder; other relative paths are refused. */
 export function resolveWorkspacePath(raw: string): string {
@@ -71,17 +70,11 @@ export function checkWorkspaceFolder(dir: string): void {
   if (!existsSync(dbFile)) cannot(`it is not a Steplab workspace (no ${DB_FILE}). Create one here with "Create workspace", or pick another folder.`);
   if (!statSync(dbFile).isFile()) cannot(`its ${DB_FILE} is not a file, so it is not a Steplab workspace. Pick another folder.`);
   const notSteplab = `its ${DB_FILE} is not a Steplab database (it may belong to another program, or be damaged). Pick another folder.`;
-  if (readHeader(dbFile, SQLITE_HEADER.length) !== SQLITE_HEADER) cannot(notSteplab);
+  if (!isSqliteFile(dbFile)) cannot(notSteplab);
   let version: number;
   let tables: Set<string>;
   try {
-    const db = openDatabase(dbFile, { readonly: true });
-    try {
-      version = db.pragma('user_version', { simple: true }) as number;
-      tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
-    } finally {
-      db.close();
-    }
+    ({ version, tables } = probeDatabase(dbFile));
   } catch (e) {
     return cannot(`its ${DB_FILE} cannot be read (${(e as Error).message}). Pick another folder.`);
   }
@@ -102,17 +95,6 @@ export function checkNewWorkspaceFolder(dir: string): void {
   if (!statSync(dir).isDirectory()) cannot('it is a file. Pick a new or an empty folder.');
   if (existsSync(join(dir, DB_FILE))) cannot('it already is a Steplab workspace. Open it with "Open".');
   if (readdirSync(dir).length > 0) cannot('the folder is not empty and is not a Steplab workspace. Pick a new or an empty folder.');
-}
-
-function readHeader(file: string, bytes: number): string {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n).toString('latin1');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 // ---- the recent list: a small JSON file in the user's config folder ----

@@ -1,6 +1,7 @@
 // Content identities used by `merge`: canonical JSON (object keys sorted, so key order never makes two equal
 // values differ), a hash of a model folder's files, and a search tree's hash by content and position.
 import { createHash } from 'node:crypto';
+import type { NodeRow } from '../store/trees';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
@@ -54,19 +55,8 @@ export function folderHash(dir: string): string | null {
   return h.digest('hex');
 }
 
-export interface TreeNodeRow {
-  id: number;
-  parent_id: number | null;
-  depth: number;
-  step_text: string;
-  visits: number;
-  rollouts: number;
-  correct: number;
-  mc: number | null;
-  q: number | null;
-  first_error: number;
-  meta: string | null;
-}
+/** A tree_nodes row without its search id (what a tree's identity is computed from). */
+export type TreeNodeRow = Omit<NodeRow, 'search_id'>;
 
 /**
  * A search's identity by content: algorithm, config, seed and every node in id order (parents come first)

@@ -2,13 +2,12 @@
 // than this Steplab's, not the target itself) and opened read-only. A source of an older schema is copied
 // (VACUUM INTO, a consistent snapshot read through SQLite) to a temporary file and the copy migrated, so the
 // source itself is never written.
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { DB_FILE, latestSchemaVersion, loadMigrations, migrate, openDatabase, type DB } from '../store/db';
+import { DB_FILE, isSqliteFile, latestSchemaVersion, loadMigrations, migrate, openDatabase, probeDatabase, type DB } from '../store/db';
 
-const SQLITE_HEADER = 'SQLite format 3\0';
 /** tables every Steplab workspace has from its first schema version on */
 const STEPLAB_TABLES = ['problems', 'datasets', 'jobs', 'searches', 'tree_nodes'];
 
@@ -35,17 +34,6 @@ export function realWorkspacePath(dir: string): string {
   return join(existsSync(p) ? realpathSync(p) : p, ...rest);
 }
 
-function readHeader(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(SQLITE_HEADER.length);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString('latin1');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Throws a one-line UserError unless `given` is a Steplab workspace this Steplab can read. Reads only. */
 export function checkWorkspace(given: string, role: 'source' | 'target'): CheckedWorkspace {
   const dir = resolve(given);
@@ -56,17 +44,11 @@ export function checkWorkspace(given: string, role: 'source' | 'target'): Checke
   if (!statSync(dir).isDirectory()) not('it is a file, not a folder');
   const dbFile = join(dir, DB_FILE);
   if (!existsSync(dbFile)) not(`no ${DB_FILE}`);
-  if (!statSync(dbFile).isFile() || readHeader(dbFile) !== SQLITE_HEADER) not(`its ${DB_FILE} is not a SQLite database`);
+  if (!statSync(dbFile).isFile() || !isSqliteFile(dbFile)) not(`its ${DB_FILE} is not a SQLite database`);
   let version: number;
   let tables: Set<string>;
   try {
-    const db = openDatabase(dbFile, { readonly: true });
-    try {
-      version = db.pragma('user_version', { simple: true }) as number;
-      tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
-    } finally {
-      db.close();
-    }
+    ({ version, tables } = probeDatabase(dbFile));
   } catch (e) {
     return not(`its ${DB_FILE} cannot be read: ${(e as Error).message}`);
   }

@@ -1,7 +1,7 @@
 // Opens a workspace folder: steplab.db (SQLite, WAL, foreign keys) plus the images/ store.
 // Migrations are the numbered .sql files beside this module, applied in order inside one transaction each.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
@@ -113,4 +113,30 @@ export function prep(db: DB, sql: string): Database.Statement {
     m.set(sql, s);
   }
   return s;
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** Whether a file starts with SQLite's header (a cheap check before opening it). */
+export function isSqliteFile(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(SQLITE_HEADER.length);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('latin1') === SQLITE_HEADER;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A database's schema version and table names, read without writing anything (throws what SQLite says). */
+export function probeDatabase(file: string): { version: number; tables: Set<string> } {
+  const db = openDatabase(file, { readonly: true });
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    return { version, tables };
+  } finally {
+    db.close();
+  }
 }

@@ -51,7 +51,8 @@ export interface TreeColumns {
   searchNode: (number | null)[];
 }
 
-interface NodeRow {
+/** A tree_nodes row as SQLite returns it. */
+export interface NodeRow {
   id: number;
   search_id: number;
   parent_id: number | null;
