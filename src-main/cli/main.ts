@@ -222,7 +222,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
           io.out(`${r.model}: ${r.problems} problems x ${o.n} samples`);
           io.out(`accuracy ${pct(r.accuracy)}, pass@${o.n} ${pct(r.pass_at_k)}${r.strict_accuracy === null ? '' : `, strict (every step right) ${pct(r.strict_accuracy)}`}`);
-          io.out(`${Math.round(r.tokens_per_s)} tokens/s on ${r.provider.toUpperCase()}`);
+          io.out(`${Math.round(r.tokens_per_s)} tokens/s on ${r.provider.startsWith('endpoint ') ? r.provider : r.provider.toUpperCase()}`);
           if (r.judge) io.out(judgeLine(r.judge));
         }
       });

@@ -11,7 +11,7 @@ import { useConnection } from '../store';
 export function provenanceSummary(provenance: unknown): string[] {
   if (!provenance || typeof provenance !== 'object' || Array.isArray(provenance)) return [];
   const p = provenance as Record<string, unknown>;
-  const keys = ['parent', 'annotationSet', 'cycle', 'job', 'rows', 'recipe', 'trainingDataHash'];
+  const keys = ['parent', 'annotationSet', 'cycle', 'job', 'rows', 'recipe', 'trainingDataHash', 'servedModel', 'tokenizerCheck'];
   return keys
     .filter((k) => p[k] !== undefined && p[k] !== null && typeof p[k] !== 'object')
     .map((k) => `${k}: ${k === 'trainingDataHash' ? String(p[k]).slice(0, 19) + '…' : String(p[k])}`);
@@ -63,8 +63,8 @@ export function ModelsView() {
                   <strong>
                     {m.name}@{m.version}
                   </strong>
-                  <div className="muted small mono ellipsis" title={m.path}>
-                    {m.path}
+                  <div className="muted small mono ellipsis" title={m.endpoint ? m.endpoint.urls.join(' ') : m.path}>
+                    {m.endpoint ? `endpoint ${m.endpoint.urls.join(' ')}` : m.path}
                   </div>
                 </td>
                 <td>
