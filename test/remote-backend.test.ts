@@ -104,6 +104,10 @@ describe('remote backend over steplab serve-model', () => {
         if (s.stopAtStep) expect(a.flat().every((c) => c.finish !== 'eos' || !c.text.includes('\n'))).toBe(true);
       }
       expect(remote.client.stats.requests).toBe(settings.length * reqs.length);
+      // --api completions carries the picture in serve-model's `images` extension: the same tokens
+      const rec = wb.store.models.byName('remote-policy');
+      const viaCompletions = RemoteBackend.open({ ...rec, endpoint: { ...rec.endpoint!, api: 'completions' } });
+      expect(await viaCompletions.complete(reqs, settings[0])).toEqual(await local.complete(reqs, settings[0]));
       expect(remote.provider).toBe(`endpoint ${served.url} (tiny-policy)`);
     } finally {
       await local.release();

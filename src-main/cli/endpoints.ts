@@ -36,7 +36,7 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
     .option('--concurrency <c>', 'requests in flight per URL', positiveInt, 4)
     .option('--timeout <s>', 'seconds before a request is given up', seconds, 120)
     .option('--retries <n>', 'further attempts after a failed request', nonNegInt, 3)
-    .addOption(new Option('--api <api>', 'which API: auto = completions for text, chat with pictures').choices(['auto', 'completions', 'chat']).default('auto'))
+    .addOption(new Option('--api <api>', 'which API: auto = completions for text, chat with pictures; completions sends a picture in serve-model\'s `images` extension').choices(['auto', 'completions', 'chat']).default('auto'))
     .option('--vision', 'the served model reads pictures (default: when the manifest has an image token)')
     .option('--no-vision', 'send no pictures')
     .option('--json', 'print the registered model as JSON')

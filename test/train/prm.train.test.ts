@@ -114,7 +114,9 @@ describe('parity: PyTorch PRM scores', () => {
     const committed = JSON.parse(readFileSync(FIXTURE, 'utf8')) as typeof fixture;
     expect(committed.model).toEqual(fixture.model);
     expect(committed.rows).toEqual(rows);
-    committed.scores.forEach((s, i) => s.scores.forEach((v, j) => expect(v).toBeCloseTo(scores[i].scores[j], 6)));
+    // float32 kernels differ by a few ulps between BLAS builds and CPUs (a CI run here saw 6e-7); any real
+    // change of the layout or the weights moves scores by far more than 5e-6
+    committed.scores.forEach((s, i) => s.scores.forEach((v, j) => expect(v).toBeCloseTo(scores[i].scores[j], 5)));
   });
 });
 

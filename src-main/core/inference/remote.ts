@@ -313,7 +313,8 @@ export class RemoteBackend implements ModelBackend {
       usageTokens = res.usage?.completion_tokens;
       choices = res.choices.map((c) => ({ index: c.index, text: c.message.content ?? '', finish: finishOf(c.finish_reason, c.stop_reason, c.message.content ?? '', delim, opts.stopAtStep), tokens: c.logprobs?.content?.length ?? null }));
     } else {
-      const body = { ...common, prompt: requestPrompt(this.manifest, r), logprobs: 0 };
+      // with --api completions a picture rides in `images`, serve-model's extension (other servers drop it)
+      const body = { ...common, prompt: requestPrompt(this.manifest, r), logprobs: 0, ...(r.image ? { images: [dataUrl(r.image)] } : {}) };
       const res = await this.client.request('POST', '/completions', body, CompletionResponse, { signal: opts.signal });
       usageTokens = res.usage?.completion_tokens;
       choices = res.choices.map((c) => ({ index: c.index, text: c.text, finish: finishOf(c.finish_reason, c.stop_reason, c.text, delim, opts.stopAtStep), tokens: c.logprobs?.tokens?.length ?? null }));
