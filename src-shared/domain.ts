@@ -136,6 +136,14 @@ export const EndpointConfig = z
     api: z.enum(['auto', 'completions', 'chat']).default('auto'),
     /** the served model reads pictures (sent as data URLs) */
     vision: z.boolean().default(false),
+    /**
+     * how a PRM is read: `logprobs` of its Yes/No tokens after each step tag (/v1/completions; a PRM with an
+     * LM head, as MM-PRM's), or vLLM's `pooling` API (/pooling at the server root; a reward model served with
+     * a STEP pooler, whose rows are the softmax over its returned token ids at each step tag)
+     */
+    prmApi: z.enum(['logprobs', 'pooling']).default('logprobs'),
+    /** pooling: which column of a row is P(good) (the order of the server's returned token ids or labels) */
+    poolingGoodIndex: z.number().int().min(0).max(15).default(1),
   })
   .strict();
 export type EndpointConfig = z.infer<typeof EndpointConfig>;

@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelRecord } from '../src-shared/domain';
 import { OutageError, UserError } from '../src-main/core/errors';
 import { RemoteBackend } from '../src-main/core/inference/remote';
+import { prmSpec, renderPrmInput } from '../src-main/core/reward/layout';
+import { RemotePrmScorer } from '../src-main/core/reward/remotePrm';
 
 const MANIFEST = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'models', 'tiny-policy', 'manifest.json'), 'utf8'));
 const OPTS = { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: 32, stopAtStep: false };
@@ -154,5 +156,25 @@ describe('remote backend error handling', () => {
     expect(() => backend(['http://127.0.0.1:9/v1'], { apiKeyEnv: 'STEPLAB_UNSET_KEY_VAR' })).toThrow(/reads its API key from the environment variable STEPLAB_UNSET_KEY_VAR, which is not set$/);
     const url = await scripted((_q, _b, res) => json(res, 200, vllmCompletion(1)));
     await expect(backend([url]).complete([{ ...REQ, n: 1, image: { key: 'k', mime: 'image/png', bytes: Buffer.alloc(4) } }], OPTS)).rejects.toThrow(/is not registered as reading pictures \(add-endpoint --vision\)/);
+  });
+
+  it("reads a PRM through vLLM's /pooling API: the whole input once, one row per step tag, P(good) from the configured column", async () => {
+    const prmManifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'models', 'tiny-prm', 'manifest.json'), 'utf8'));
+    const seen: { path?: string; body?: Record<string, unknown> }[] = [];
+    let rows = [[0.3, 0.7], [0.9, 0.1]];
+    const url = await scripted((req, body, res) => {
+      seen.push({ path: req.url, body });
+      // vLLM's /pooling response for a STEP pooler (one row per step tag, softmax over its returned ids)
+      json(res, 200, { id: 'pool-1', object: 'list', created: 1, model: 'm', data: [{ index: 0, object: 'pooling', data: rows }], usage: { prompt_tokens: 40, total_tokens: 40, completion_tokens: 0 } });
+    });
+    const open = (endpoint: Record<string, unknown>): RemotePrmScorer =>
+      RemotePrmScorer.open({ name: 'pooled', version: 1, manifest: prmManifest, endpoint: { urls: [url], servedModel: 'm', retries: 0, backoffMs: 10, timeoutMs: 2000, prmApi: 'pooling', ...endpoint } } as unknown as ModelRecord);
+    const item = { question: 'Ann has 2 apples and buys 3 more. How many now?', steps: ['2 + 3 = 5', 'Answer: 5'] };
+    expect(await open({ poolingGoodIndex: 1 }).score([item])).toEqual([[0.7, 0.1]]);
+    expect(await open({ poolingGoodIndex: 0 }).score([item])).toEqual([[0.3, 0.9]]);
+    expect(seen[0]).toEqual({ path: '/pooling', body: { model: 'm', input: renderPrmInput(prmSpec(prmManifest), item.question, item.steps, false) } });
+    rows = [[0.3, 0.7]];
+    await expect(open({}).score([item])).rejects.toThrow(/\/pooling answered 1 rows for 2 step tags \(each needs a column 1\); serve the PRM with a STEP pooler whose step tag is "<prm>"$/);
+    await expect(open({ vision: true }).score([{ ...item, image: { key: 'k', mime: 'image/png', bytes: Buffer.alloc(4) } }])).rejects.toThrow(/is read through \/pooling, which takes no picture/);
   });
 });

@@ -39,11 +39,13 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
     .addOption(new Option('--api <api>', 'which API: auto = completions for text, chat with pictures; completions sends a picture in serve-model\'s `images` extension').choices(['auto', 'completions', 'chat']).default('auto'))
     .option('--vision', 'the served model reads pictures (default: when the manifest has an image token)')
     .option('--no-vision', 'send no pictures')
+    .addOption(new Option('--prm-api <api>', "a PRM's scores: logprobs of Yes/No after each tag, or vLLM's /pooling (a STEP-pooler reward model)").choices(['logprobs', 'pooling']).default('logprobs'))
+    .option('--pooling-good-index <i>', 'with --prm-api pooling: the column of P(good) in each row', nonNegInt, 1)
     .option('--json', 'print the registered model as JSON')
     .action(
       async (
         name: string,
-        o: { url: string[]; servedModel: string; role: 'policy' | 'prm' | 'orm' | 'judge'; workspace: string; manifest?: string; apiKeyEnv?: string; concurrency: number; timeout: number; retries: number; api: 'auto' | 'completions' | 'chat'; vision?: boolean; json?: boolean },
+        o: { url: string[]; servedModel: string; role: 'policy' | 'prm' | 'orm' | 'judge'; workspace: string; manifest?: string; apiKeyEnv?: string; concurrency: number; timeout: number; retries: number; api: 'auto' | 'completions' | 'chat'; vision?: boolean; prmApi: 'logprobs' | 'pooling'; poolingGoodIndex: number; json?: boolean },
       ) => {
         await withWorkbench(o.workspace, async (wb) => {
           const rec = await addEndpoint(wb.store, {
@@ -58,6 +60,7 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
             retries: o.retries,
             api: o.api,
             vision: o.vision,
+            ...(o.role === 'prm' ? { prmApi: o.prmApi, poolingGoodIndex: o.poolingGoodIndex } : {}),
           });
           if (o.json) io.out(JSON.stringify(rec));
           else {

@@ -62,6 +62,8 @@ export interface AddEndpointOptions {
   retries?: number;
   api?: 'auto' | 'completions' | 'chat';
   vision?: boolean;
+  prmApi?: 'logprobs' | 'pooling';
+  poolingGoodIndex?: number;
 }
 
 function parseManifest(raw: unknown, where: string): Manifest {
@@ -93,6 +95,8 @@ export function endpointConfig(o: AddEndpointOptions): EndpointConfig {
     retries: o.retries,
     api: o.api,
     vision: o.vision ?? false,
+    prmApi: o.prmApi,
+    poolingGoodIndex: o.poolingGoodIndex,
   });
   if (!r.success) {
     const i = r.error.issues[0];

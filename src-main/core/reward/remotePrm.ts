@@ -1,4 +1,6 @@
-// A PRM served over an OpenAI-compatible endpoint, scored like the local one: for each step, the PRM input
+// A PRM served over an OpenAI-compatible endpoint, scored like the local one (or, with prmApi `pooling`,
+// through vLLM's /pooling API for a reward model served with a STEP pooler: one request per solution, one
+// row per step tag, P(good) in the configured column): for each step, the PRM input
 // up to and including that step's tag is sent to /v1/completions with max_tokens 1 and logprobs 20, and
 // the step's score is softmax over the log-probabilities of the Yes and No tokens as the next token, which
 // equals softmax over their logits at the tag (the local PrmScorer's score). The steps of all items are
@@ -7,6 +9,7 @@
 // so serve a vision PRM with steplab serve-model). `logprob_tokens` (also serve-model's) returns Yes and No
 // wherever they rank; from other servers they must be among the top 20, or the step is refused in one line.
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { EndpointConfig, type ModelRecord, type Problem } from '../../../src-shared/domain';
 import { Manifest } from '../../../src-shared/manifest';
 import { imagePath } from '../data/images';
@@ -15,6 +18,12 @@ import { CompletionResponse, dataUrl, EndpointClient, EndpointError } from '../i
 import type { Store } from '../store';
 import { prmSpec, renderPrmInput, stepScore, type PrmSpec } from './layout';
 import type { ScoreImage, ScoreItem, ScorerStats, StepScorer } from './scorer';
+
+/** vLLM's /pooling answer: one item per input, its data one row per step tag for a STEP pooler. */
+const PoolingResponse = z.object({
+  data: z.array(z.object({ index: z.number().int().optional(), data: z.array(z.union([z.array(z.number()), z.number()])) })).min(1),
+  usage: z.object({ prompt_tokens: z.number().optional() }).nullable().optional(),
+});
 
 /** How many alternatives the server is asked for at each tag; Yes and No must be among them. */
 export const PRM_TOP_LOGPROBS = 20;
@@ -26,6 +35,9 @@ export class RemotePrmScorer implements StepScorer {
   /** steps whose Yes or No was not among the top alternatives (scored with that one's bound) */
   bounded = 0;
 
+  /** the same servers at their root, where vLLM serves /pooling */
+  private readonly poolingClient: EndpointClient;
+
   private constructor(
     readonly manifest: Manifest,
     readonly config: EndpointConfig,
@@ -34,6 +46,7 @@ export class RemotePrmScorer implements StepScorer {
   ) {
     this.spec = prmSpec(manifest);
     this.client = new EndpointClient(config, label, apiKey);
+    this.poolingClient = new EndpointClient({ ...config, urls: config.urls.map((u) => u.replace(/\/v1\/?$/, '')) }, label, apiKey);
   }
 
   static open(rec: Pick<ModelRecord, 'name' | 'version' | 'manifest' | 'endpoint'>): RemotePrmScorer {
@@ -95,11 +108,30 @@ export class RemotePrmScorer implements StepScorer {
     return stepScore(yes, no);
   }
 
+  /** vLLM's pooling API: the whole PRM input once, one row per step tag, P(good) in column poolingGoodIndex. */
+  private async pooledScores(item: ScoreItem, steps: number, signal?: AbortSignal): Promise<number[]> {
+    const input = renderPrmInput(this.spec, item.question, item.steps, Boolean(item.image));
+    const res = await this.poolingClient.request('POST', '/pooling', { model: this.config.servedModel, input }, PoolingResponse, { signal });
+    this.stats.forwardCalls++;
+    this.stats.tokens += res.usage?.prompt_tokens ?? 0;
+    const rows = res.data[0]?.data ?? [];
+    const k = this.config.poolingGoodIndex;
+    if (rows.length !== steps || rows.some((r) => !Array.isArray(r) || r.length <= k)) {
+      throw new EndpointError(
+        `${this.client.label}: /pooling answered ${rows.length} rows for ${steps} step tags (each needs a column ${k}); serve the PRM with a STEP pooler whose step tag is "${this.spec.tag}"`,
+        false,
+      );
+    }
+    return rows.map((r) => (r as number[])[k]);
+  }
+
   async score(items: readonly ScoreItem[], signal?: AbortSignal): Promise<number[][]> {
     return Promise.all(
       items.map(async (it) => {
         if (it.image && !this.config.vision) throw new UserError(`${this.client.label} is not registered as reading pictures (add-endpoint --vision), but the problem has one`);
-        const scores = await Promise.all(this.prompts(it).map((p) => this.stepScore(p, it.image, signal)));
+        if (it.image && this.config.prmApi === 'pooling') throw new UserError(`${this.client.label} is read through /pooling, which takes no picture; serve a vision PRM with steplab serve-model (logprobs)`);
+        const prompts = this.prompts(it);
+        const scores = this.config.prmApi === 'pooling' ? await this.pooledScores(it, prompts.length, signal) : await Promise.all(prompts.map((p) => this.stepScore(p, it.image, signal)));
         this.stats.items++;
         this.stats.steps += scores.length;
         return scores;
