@@ -151,7 +151,6 @@ export class Engine {
   readonly stats: EngineStats = { forwardCalls: 0, prefillTokens: 0, decodeTokens: 0, prefixCacheHits: 0 };
   private readonly prefixes: PrefixCache;
   private readonly tokenTexts: string[];
-  private readonly delimiterTokens: Set<number>;
   private readonly stopTokenCache = new Map<string, Set<number>>();
 
   constructor(
@@ -160,10 +159,6 @@ export class Engine {
   ) {
     this.prefixes = new PrefixCache(opts.prefixCacheSize ?? 256);
     this.tokenTexts = Array.from({ length: model.tokenizer.size }, (_, i) => model.tokenizer.decode([i]));
-    const delim = model.manifest.stepDelimiter;
-    const last = delim[delim.length - 1];
-    // tokens that may complete the delimiter; the row's text is checked only when one of them appears
-    this.delimiterTokens = new Set(this.tokenTexts.flatMap((t, i) => (t.includes(last) ? [i] : [])));
   }
 
   get provider(): string {
@@ -446,12 +441,12 @@ export class Engine {
     const m = this.model;
     const V = m.config.vocabSize;
     const ctx = m.manifest.contextLength;
-    const delim = m.manifest.stepDelimiter;
     const n = rngs.length;
     const tokens: number[][] = Array.from({ length: n }, () => []);
     const logprobs: number[][] = Array.from({ length: n }, () => []);
     const tops: { token: number; logprob: number }[][][] | null = opts.topLogprobs ? Array.from({ length: n }, () => []) : null;
-    const stops = (opts.stopStrings ?? []).filter((x) => x.length > 0);
+    // one step ends at the step delimiter: the first stop string
+    const stops = [...(opts.stopAtStep ? [m.manifest.stepDelimiter] : []), ...(opts.stopStrings ?? [])].filter((x) => x.length > 0);
     const stopTokens = this.stopTokens(stops);
     const finish: (FinishReason | null)[] = new Array(n).fill(null);
     // never sample padding or the image placeholder
@@ -482,8 +477,7 @@ export class Engine {
         }
         tokens[idx].push(s.token);
         logprobs[idx].push(s.logprob);
-        if (opts.stopAtStep && this.delimiterTokens.has(s.token) && this.decode(tokens[idx]).includes(delim)) finish[idx] = 'step';
-        else if (stopTokens.has(s.token) && stops.some((x) => this.decode(tokens[idx]).includes(x))) finish[idx] = 'step';
+        if (stopTokens.has(s.token) && this.endsAStop(tokens[idx], stops)) finish[idx] = 'step';
         else if (tokens[idx].length >= opts.maxNewTokens || prefixLens[idx] + tokens[idx].length >= ctx) finish[idx] = 'length';
         if (finish[idx] === null) {
           stillActive.push(idx);
@@ -502,7 +496,13 @@ export class Engine {
     return tokens.map((t, i) => ({ tokens: t, text: this.decode(t), logprobs: logprobs[i], ...(tops ? { topLogprobs: tops[i] } : {}), finish: finish[i] ?? 'length' }));
   }
 
-  /** Tokens whose text holds the last character of one of the stop strings: only then is the text checked. */
+  /** Whether the generated text holds one of the stop strings (decoded once). */
+  private endsAStop(tokens: readonly number[], stops: readonly string[]): boolean {
+    const text = this.decode(tokens);
+    return stops.some((x) => text.includes(x));
+  }
+
+  /** Tokens whose text holds the last character of one of the stop strings: only then is the row's text checked. */
   private stopTokens(stops: readonly string[]): Set<number> {
     const key = stops.join('\u0000');
     let set = this.stopTokenCache.get(key);
