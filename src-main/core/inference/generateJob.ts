@@ -1,9 +1,7 @@
 // The `generate` job: k sampled solutions per problem of a dataset, verified against the gold answer,
 // stored with their steps (and gold step labels on the demo domain), resumable problem by problem.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
-import { imagePath } from '../data/images';
 import { verify } from '../data/verify';
 import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgedVerdict, type JudgeStats } from '../data/verify/judge';
 import { JudgeConfig } from '../../../src-shared/jobConfigs';
@@ -11,10 +9,7 @@ import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import type { JobHandler } from '../jobs/types';
 import { mixSeed } from '../rng';
-import type { Store } from '../store';
 import type { NewSolution } from '../store/solutions';
-import { Engine, type RolloutRequest } from './engine';
-import { preprocessImage } from './image';
 import { openBackend, problemImageData, type CompletionRequest } from './backend';
 import { splitSteps } from './prompt';
 
@@ -66,15 +61,6 @@ interface Checkpoint {
   decodeMs: number;
   /** the judge's counts over the committed problems (only with a judge) */
   judge?: JudgeCounts;
-}
-
-/** Reads a problem's first image for the vision encoder. */
-export async function problemImage(store: Store, p: Problem, engine: Engine): Promise<RolloutRequest['image']> {
-  const img = p.images[0];
-  if (!img || !engine.model.manifest.image) return undefined;
-  const file = imagePath(store.paths.imagesDir, img);
-  const pixels = await preprocessImage(readFileSync(file), engine.model.manifest.image, `image ${img.hash.slice(0, 12)}`);
-  return { key: img.hash, pixels };
 }
 
 export function demoCheckable(p: Problem): { canonical: string; image_count?: number | null } | null {

@@ -12,7 +12,7 @@ import { verify } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import { openBackend, problemImageData, type CompletionRequest, type ModelBackend } from '../inference/backend';
-import { demoCheckable, problemImage } from '../inference/generateJob';
+import { demoCheckable } from '../inference/generateJob';
 import { splitSteps } from '../inference/prompt';
 import type { JobContext, JobHandler } from '../jobs/types';
 import { mixSeed } from '../rng';

@@ -8,12 +8,11 @@
 // A picture goes as a `data:` URL in `images` (a `steplab serve-model` extension; other servers ignore it,
 // so serve a vision PRM with steplab serve-model). `logprob_tokens` (also serve-model's) returns Yes and No
 // wherever they rank; from other servers they must be among the top 20, or the step is refused in one line.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EndpointConfig, type ModelRecord, type Problem } from '../../../src-shared/domain';
 import { Manifest } from '../../../src-shared/manifest';
-import { imagePath } from '../data/images';
 import { UserError } from '../errors';
+import { problemImageData } from '../inference/backend';
 import { CompletionResponse, dataUrl, EndpointClient, EndpointError } from '../inference/remote';
 import type { Store } from '../store';
 import { prmSpec, renderPrmInput, stepScore, type PrmSpec } from './layout';
@@ -60,9 +59,7 @@ export class RemotePrmScorer implements StepScorer {
   }
 
   async imageFor(store: Store, p: Problem): Promise<ScoreImage | undefined> {
-    const img = p.images[0];
-    if (!img || !this.config.vision) return undefined;
-    return { key: img.hash, mime: img.mime, bytes: readFileSync(imagePath(store.paths.imagesDir, img)) };
+    return problemImageData(store, p, this.config);
   }
 
   /** The texts to send for an item: its PRM input cut after each step's tag. */

@@ -3,7 +3,8 @@
 import type { Problem } from '../../../src-shared/domain';
 import type { Manifest } from '../../../src-shared/manifest';
 import { Engine, type ImageInput } from '../inference/engine';
-import { problemImage } from '../inference/generateJob';
+import { problemImageData } from '../inference/backend';
+import { preprocessImage } from '../inference/image';
 import type { LoadedModel } from '../inference/model';
 import { UserError } from '../errors';
 import type { Store } from '../store';
@@ -72,8 +73,12 @@ export class PrmScorer implements StepScorer {
     return this.model.manifest;
   }
 
-  imageFor(store: Store, p: Problem): Promise<ScoreImage | undefined> {
-    return problemImage(store, p, this.engine);
+  /** The problem's picture preprocessed for this PRM's vision encoder (none when its manifest has no image section). */
+  async imageFor(store: Store, p: Problem): Promise<ScoreImage | undefined> {
+    const settings = this.model.manifest.image;
+    const data = problemImageData(store, p, { vision: Boolean(settings) });
+    if (!data || !settings) return undefined;
+    return { key: data.key, pixels: await preprocessImage(data.bytes, settings, `image ${data.key.slice(0, 12)}`) };
   }
 
   /** Token ids of an item and the positions of its step tags (inputs longer than the context are cut, dropping the steps that no longer fit). */
