@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Manifest } from '../../src-shared/manifest';
-import { completionRngs, requestPrompt, type EmbeddedBackend, type ImageData } from '../core/inference/backend';
+import { requestPrompt, type EmbeddedBackend, type ImageData } from '../core/inference/backend';
 import type { Rollout, RolloutRequest } from '../core/inference/engine';
 import { CHAT_REFLECTION } from '../core/inference/remote';
 import { UserError } from '../core/errors';
@@ -211,9 +211,10 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
 
   const request = async (prompt: string, image: ImageData | undefined, n: number, seed: number, offset: number): Promise<RolloutRequest> => {
     if (image && !backend.vision) throw new BadRequest(`model "${served}" does not read pictures`, 400, 'messages');
-    const prefix = engine.encodePrompt(prompt);
-    if (prefix.length >= manifest.contextLength) throw new BadRequest(`the prompt is ${prefix.length} tokens; the model's context is ${manifest.contextLength}`, 400, 'prompt');
-    return { prefix, image: image ? await backend.imageInput(image) : undefined, rngs: completionRngs(seed, n, offset) };
+    const r = await backend.rolloutRequest(prompt, image, n, seed, offset);
+    // checked here, not in the batch, so one long prompt does not fail the requests decoded with it
+    if (r.prefix.length >= manifest.contextLength) throw new BadRequest(`the prompt is ${r.prefix.length} tokens; the model's context is ${manifest.contextLength}`, 400, 'prompt');
+    return r;
   };
 
   /** The text up to the first stop string (kept when asked), and which one stopped it. */

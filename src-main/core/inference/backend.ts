@@ -126,16 +126,15 @@ export class EmbeddedBackend implements ModelBackend {
     return { key: image.key, pixels: px };
   }
 
+  /** The engine's request for a prompt text: its ids, its picture preprocessed, n random streams from the seed. */
+  async rolloutRequest(prompt: string, image: ImageData | undefined, n: number, seed: number, offset = 0): Promise<RolloutRequest> {
+    if (image && !this.vision) throw new UserError(`model ${this.manifest.name} does not read pictures, but the prompt has one`);
+    return { prefix: this.engine.encodePrompt(prompt), image: image ? await this.imageInput(image) : undefined, rngs: completionRngs(seed, n, offset) };
+  }
+
   async rolloutRequests(reqs: readonly CompletionRequest[]): Promise<RolloutRequest[]> {
     const out: RolloutRequest[] = [];
-    for (const r of reqs) {
-      if (r.image && !this.vision) throw new UserError(`model ${this.manifest.name} does not read pictures, but the prompt has one`);
-      out.push({
-        prefix: this.engine.encodePrompt(requestPrompt(this.manifest, r)),
-        image: r.image ? await this.imageInput(r.image) : undefined,
-        rngs: completionRngs(r.seed, r.n, r.offset ?? 0),
-      });
-    }
+    for (const r of reqs) out.push(await this.rolloutRequest(requestPrompt(this.manifest, r), r.image, r.n, r.seed, r.offset ?? 0));
     return out;
   }
 

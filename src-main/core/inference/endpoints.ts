@@ -8,7 +8,7 @@ import { EndpointConfig, ModelRole, type ModelRecord } from '../../../src-shared
 import { Manifest } from '../../../src-shared/manifest';
 import { UserError } from '../errors';
 import type { Store } from '../store';
-import { EndpointClient, EndpointError } from './remote';
+import { EndpointClient, EndpointError, serverRoot } from './remote';
 
 const ModelsList = z.object({
   data: z.array(
@@ -33,7 +33,7 @@ async function checkServedTokens(config: EndpointConfig, manifest: Manifest, rol
   const st = manifest.specialTokens;
   const wanted: [string, string][] = role === 'prm' ? [['prm', st.prm!], ['yes', st.yes!], ['no', st.no!]] : role === 'judge' ? [] : [['eos', st.eos]];
   if (wanted.length === 0) return 'not needed';
-  const root = config.urls[0].replace(/\/v1$/, '');
+  const root = serverRoot(config.urls[0]);
   const client = new EndpointClient({ ...config, urls: [root] }, label, apiKey);
   for (const [field, tok] of wanted) {
     let ids: number[];

@@ -236,6 +236,16 @@ function errorDetail(text: string): string {
   return text.trim().slice(0, 120);
 }
 
+/** How a result names where an endpoint model ran (the `provider` stored with it). */
+export function endpointProvider(c: Pick<EndpointConfig, 'urls' | 'servedModel'>): string {
+  return `endpoint ${c.urls.join(' ')} (${c.servedModel})`;
+}
+
+/** A /v1 base URL's server root, where vLLM serves /tokenize and /pooling. */
+export function serverRoot(url: string): string {
+  return url.replace(/\/v1\/?$/, '');
+}
+
 export function dataUrl(image: ImageData): string {
   return `data:${image.mime};base64,${image.bytes.toString('base64')}`;
 }
@@ -275,7 +285,7 @@ export class RemoteBackend implements ModelBackend {
   }
 
   get provider(): string {
-    return `endpoint ${this.config.urls.join(' ')} (${this.config.servedModel})`;
+    return endpointProvider(this.config);
   }
 
   get vision(): boolean {

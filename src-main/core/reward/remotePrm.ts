@@ -13,7 +13,7 @@ import { EndpointConfig, type ModelRecord, type Problem } from '../../../src-sha
 import { Manifest } from '../../../src-shared/manifest';
 import { UserError } from '../errors';
 import { problemImageData } from '../inference/backend';
-import { CompletionResponse, dataUrl, EndpointClient, EndpointError } from '../inference/remote';
+import { CompletionResponse, dataUrl, EndpointClient, EndpointError, endpointProvider, serverRoot } from '../inference/remote';
 import type { Store } from '../store';
 import { prmSpec, renderPrmInput, stepScore, type PrmSpec } from './layout';
 import type { ScoreImage, ScoreItem, ScorerStats, StepScorer } from './scorer';
@@ -45,7 +45,7 @@ export class RemotePrmScorer implements StepScorer {
   ) {
     this.spec = prmSpec(manifest);
     this.client = new EndpointClient(config, label, apiKey);
-    this.poolingClient = new EndpointClient({ ...config, urls: config.urls.map((u) => u.replace(/\/v1\/?$/, '')) }, label, apiKey);
+    this.poolingClient = new EndpointClient({ ...config, urls: config.urls.map(serverRoot) }, label, apiKey);
   }
 
   static open(rec: Pick<ModelRecord, 'name' | 'version' | 'manifest' | 'endpoint'>): RemotePrmScorer {
@@ -55,7 +55,7 @@ export class RemotePrmScorer implements StepScorer {
   }
 
   get provider(): string {
-    return `endpoint ${this.config.urls.join(' ')} (${this.config.servedModel})`;
+    return endpointProvider(this.config);
   }
 
   async imageFor(store: Store, p: Problem): Promise<ScoreImage | undefined> {
