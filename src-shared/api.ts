@@ -28,6 +28,7 @@ import {
   TreeNode,
   Verdict,
 } from './domain';
+import { JobRequest } from './jobConfigs';
 
 const Empty = z.object({}).strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
@@ -88,8 +89,48 @@ const WorkspaceInfo = z.object({
   datasets: z.number().int(),
   images: z.number().int(),
 });
-/** the job kinds the UI may start through jobs.start */
+/** the job kinds the UI's launch form starts (jobs.start takes every kind) */
 export const LaunchableKind = z.enum(['search', 'score', 'bon']);
+/** what a merge counts, one kind per table it carries */
+export const MERGE_KINDS = [
+  'images',
+  'problems',
+  'datasets',
+  'dataset_members',
+  'models',
+  'solutions',
+  'step_scores',
+  'searches',
+  'tree_nodes',
+  'search_events',
+  'node_scores',
+  'annotations',
+  'curation_edits',
+] as const;
+const MergeCounts = z.record(z.enum(MERGE_KINDS), z.object({ added: z.number().int(), skipped: z.number().int() }).strict());
+const MergeConflict = z.object({ source: z.string(), kind: z.enum(MERGE_KINDS), message: z.string() }).strict();
+/** what a merge did: per source and in total, with the conflicts it resolved */
+const MergeReport = z
+  .object({
+    into: z.string(),
+    created: z.boolean(),
+    sources: z.array(
+      z
+        .object({
+          source: z.string(),
+          schemaVersion: z.number().int(),
+          counts: MergeCounts,
+          conflicts: z.array(MergeConflict),
+          notMerged: z.array(z.object({ table: z.string(), rows: z.number().int() }).strict()),
+        })
+        .strict(),
+    ),
+    totals: MergeCounts,
+    conflicts: z.array(MergeConflict),
+  })
+  .strict();
+const EndpointHealth = z.object({ url: z.string(), ok: z.boolean(), ms: z.number(), detail: z.string() }).strict();
+const PathIn = z.string().min(1).max(4096);
 const Name = z.string().min(1).max(200);
 const DatasetQuery = z.object({
   dataset: Name,
@@ -174,13 +215,22 @@ export const contract = {
   },
   'jobs.get': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   'jobs.cancel': { input: z.object({ id: z.number().int() }).strict(), output: Job },
-  /** starts a search, scoring or Best-of-N job; the config is checked against that job's schema, its first problem named */
-  'jobs.start': {
-    input: z.object({ kind: LaunchableKind, config: z.record(z.string(), z.unknown()) }).strict(),
-    output: Job,
-  },
+  /**
+   * starts a job of any kind: the request is one value of the JobRequest union (src-shared/jobConfigs.ts),
+   * parsed here once; what would fail later (an unknown model or dataset, a model of another role, a
+   * cycle's missing split or trainer) is refused before the job is made
+   */
+  'jobs.start': { input: JobRequest, output: Job },
+  /** resolves when the job has ended (done, failed or cancelled); the CLI waits on its jobs through it */
+  'jobs.wait': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  /** queues every queued or interrupted job of the workspace (what a host does when it starts) */
+  'jobs.resumeAll': { input: Empty, output: z.object({ ids: z.array(z.number().int()) }).strict() },
   /** continues an interrupted, failed or cancelled job from its checkpoint (refused, with the reason, where it cannot) */
   'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
+  /**
+   * imports a file into a dataset as a job; an import of the same file into the same dataset that was
+   * interrupted is resumed from its checkpoint instead (resumed: true). Reads a path: see LOCAL_ONLY.
+   */
   'import.start': {
     input: z
       .object({
@@ -190,7 +240,17 @@ export const contract = {
         skipBad: z.boolean().default(false),
       })
       .strict(),
-    output: Job,
+    output: Job.extend({ resumed: z.boolean() }),
+  },
+  /** search trees exported with `export annotations --format tree`, read back (a path: CLI and Electron only) */
+  'import.trees': {
+    input: z.object({ path: PathIn }).strict(),
+    output: z.object({ searches: z.number().int(), nodes: z.number().int(), skipped: z.number().int() }).strict(),
+  },
+  /** a dataset's search trees, one node per line with parent ids (a path: CLI and Electron only) */
+  'export.trees': {
+    input: DatasetQuery.extend({ out: PathIn }).strict(),
+    output: z.object({ written: z.number().int(), nodes: z.number().int(), path: z.string() }).strict(),
   },
   'export.problems': {
     input: DatasetQuery.extend({ format: ProblemExportFormat.default('jsonl'), out: z.string().min(1) }).strict(),
@@ -217,10 +277,72 @@ export const contract = {
     output: z.object({ verdict: Verdict, extracted: z.string().nullable(), answerType: AnswerType }),
   },
   'models.list': { input: Empty, output: z.array(ModelRecord) },
+  /** one registered model by name or name@version; with role, refused in one line when it has another role */
+  'models.get': {
+    input: z.object({ name: Name, role: ModelRecord.shape.role.optional() }).strict(),
+    output: ModelRecord,
+  },
+  /** the execution providers onnxruntime offers on this machine, in the order they are tried */
+  'models.providers': { input: Empty, output: z.array(z.string()) },
+  /** an endpoint model's servers: each up (serving the model) or why not, asked now */
+  'models.health': { input: z.object({ id: z.number().int() }).strict(), output: z.array(EndpointHealth) },
+  /** validates a model folder and registers it (copied into the workspace). Reads a path: CLI and Electron only */
+  'models.register': {
+    input: z.object({ folder: PathIn, name: Name.optional() }).strict(),
+    output: ModelRecord,
+  },
+  /** registers a model that a server serves, after asking the server (CLI and Electron only: it reaches out to URLs and files) */
+  'models.addEndpoint': {
+    input: z
+      .object({
+        name: Name,
+        urls: z.array(z.string().min(1).max(2000)).min(1).max(64),
+        servedModel: z.string().min(1).max(500),
+        role: ModelRecord.shape.role,
+        manifestFile: PathIn.optional(),
+        apiKeyEnv: z.string().min(1).max(200).nullable().default(null),
+        concurrency: z.number().int().min(1).optional(),
+        timeoutMs: z.number().int().min(1).optional(),
+        retries: z.number().int().min(0).optional(),
+        api: z.enum(['auto', 'completions', 'chat']).optional(),
+        vision: z.boolean().optional(),
+        prmApi: z.enum(['logprobs', 'pooling']).optional(),
+        poolingGoodIndex: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    output: ModelRecord,
+  },
+  /**
+   * merges workspaces into `into` by content (created when missing); sources are only read. Needs no open
+   * workspace. Reads and writes paths: CLI and Electron only
+   */
+  'workspace.merge': {
+    input: z.object({ sources: z.array(PathIn).min(1).max(256), into: PathIn }).strict(),
+    output: MergeReport,
+  },
+  /** scores an MM-PRM rollout file with a PRM's ONNX folder into a scored copy (paths: CLI and Electron only) */
+  'score.rollouts': {
+    input: z.object({ prm: Name, rollouts: PathIn, out: PathIn }).strict(),
+    output: z
+      .object({ prm: z.string(), items: z.number().int(), solutions: z.number().int(), steps: z.number().int(), path: z.string(), seconds: z.number() })
+      .strict(),
+  },
+  /** one evaluation as the text of a file: its JSON, its CSV table, or its accuracy-vs-N chart as SVG */
+  'evaluations.export': {
+    input: z.object({ id: z.number().int(), format: z.enum(['json', 'csv', 'svg']) }).strict(),
+    output: z.object({ text: z.string() }).strict(),
+  },
+  /** a cycle's training set as ShareGPT or TRL SFT conversations, images beside it (a path: CLI and Electron only) */
+  'cycles.exportTrainingSet': {
+    input: z.object({ run: z.number().int(), cycle: z.number().int().min(0), format: z.enum(['sharegpt', 'trl']), out: PathIn }).strict(),
+    output: z.object({ rows: z.number().int(), images: z.number().int(), path: z.string(), hash: z.string() }).strict(),
+  },
   'searches.list': {
     input: z
       .object({
         problemId: z.number().int().optional(),
+        /** only the searches a search job made */
+        jobId: z.number().int().optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),
       })
@@ -362,6 +484,24 @@ export const contract = {
 } as const;
 
 export type Contract = typeof contract;
+
+/**
+ * Which door serves which method. Every method is served in process (the CLI) and over Electron's IPC.
+ * The HTTP/WebSocket host serves every method except these: they read or write arbitrary paths on this
+ * machine, or reach out to URLs, and are served over HTTP only once the host confines paths (the
+ * reliability issue's rules). `import.start` and the `export.*` methods that the browser-mode UI uses
+ * predate the rule and stay served. `init`, `serve`, `serve-model` and `verify` are CLI commands with no
+ * method: they create or serve a workspace rather than act on one.
+ */
+export const LOCAL_ONLY: ReadonlySet<string> = new Set([
+  'import.trees',
+  'export.trees',
+  'models.register',
+  'models.addEndpoint',
+  'workspace.merge',
+  'score.rollouts',
+  'cycles.exportTrainingSet',
+]);
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;
 export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;

@@ -1,8 +1,11 @@
-// The configs of the jobs a researcher launches (search, Best-of-N) as zod schemas with the papers'
-// defaults: the core checks every job against them, and the UI's config editor checks the text as it is
-// typed against the same schemas (one contract, no copy).
+// The config of every job kind as one zod schema each, with the papers' defaults, and their discriminated
+// union (JobRequest): a door (CLI, HTTP, IPC) parses a job request once against it, the core stores the
+// parsed value and hands it typed to the job's handler (a worker parses it once more when it reads the
+// stored job back); the UI's config editor checks the text as it is typed against the same schemas.
 import { z } from 'zod';
 import { AGGREGATORS } from './aggregate';
+import { CycleConfig } from './cycles';
+import { ProblemFormat } from './domain';
 
 /** Rollouts in one batch from one prefix. */
 const batchSize = z.number().int().min(1).max(1024);
@@ -98,36 +101,38 @@ export const JudgeConfig = z
   .strict();
 export type JudgeConfig = z.infer<typeof JudgeConfig>;
 
-export const SearchJobConfig = z
-  .object({
-    dataset: z.string().min(1),
-    split: z.string().min(1).optional(),
-    limit: z.number().int().min(1).optional(),
-    /**
-     * search only shard `index` of `count` (1-based), chosen by each problem's content fingerprint, after
-     * the split and `limit` are applied: shards 1..count together are exactly the unsharded problem list
-     */
-    shard: z
-      .object({ index: z.number().int().min(1), count: z.number().int().min(1) })
-      .strict()
-      .refine((s) => s.index <= s.count, { message: 'the shard index must be between 1 and the shard count', path: ['index'] })
-      .optional(),
-    model: z.string().min(1),
-    algo: z.enum(['omega', 'mc']),
-    /** algorithm settings (validated by parseSearchConfig) */
-    config: z.record(z.string(), z.unknown()).default({}),
-    seed: z.number().int().default(0),
-    /** MM-PRM's sampling defaults */
-    temperature: z.number().min(0).max(5).default(1),
-    topK: z.number().int().min(0).default(50),
-    topP: z.number().gt(0).max(1).default(0.9),
-    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
-    annotationSet: z.string().min(1).max(200).optional(),
-    annotationMode: z.enum(['mmprm', 'all-paths']).default('mmprm'),
-    /** verify rollouts with the rules and, where they cannot decide (by mode), an LLM judge */
-    judge: JudgeConfig.optional(),
-  })
-  .strict();
+/** What every search job has, whatever its algorithm. */
+const SearchJobCommon = z.object({
+  dataset: z.string().min(1),
+  split: z.string().min(1).optional(),
+  limit: z.number().int().min(1).optional(),
+  /**
+   * search only shard `index` of `count` (1-based), chosen by each problem's content fingerprint, after
+   * the split and `limit` are applied: shards 1..count together are exactly the unsharded problem list
+   */
+  shard: z
+    .object({ index: z.number().int().min(1), count: z.number().int().min(1) })
+    .strict()
+    .refine((s) => s.index <= s.count, { message: 'the shard index must be between 1 and the shard count', path: ['index'] })
+    .optional(),
+  model: z.string().min(1),
+  seed: z.number().int().default(0),
+  /** MM-PRM's sampling defaults */
+  temperature: z.number().min(0).max(5).default(1),
+  topK: z.number().int().min(0).default(50),
+  topP: z.number().gt(0).max(1).default(0.9),
+  maxNewTokens: z.number().int().min(1).max(100_000).optional(),
+  annotationSet: z.string().min(1).max(200).optional(),
+  annotationMode: z.enum(['mmprm', 'all-paths']).default('mmprm'),
+  /** verify rollouts with the rules and, where they cannot decide (by mode), an LLM judge */
+  judge: JudgeConfig.optional(),
+});
+
+/** A search job: the algorithm (`algo`) picks the schema of its settings (`config`, all defaults when absent). */
+export const SearchJobConfig = z.discriminatedUnion('algo', [
+  SearchJobCommon.extend({ algo: z.literal('omega'), config: OmegaConfig.prefault({}) }).strict(),
+  SearchJobCommon.extend({ algo: z.literal('mc'), config: MathShepherdConfig.prefault({}) }).strict(),
+]);
 export type SearchJobConfig = z.infer<typeof SearchJobConfig>;
 
 export const BonConfig = z
@@ -154,14 +159,113 @@ export const BonConfig = z
   .refine((c) => c.selectOn !== c.split, { message: 'selectOn must be another split than the one reported', path: ['selectOn'] });
 export type BonConfig = z.infer<typeof BonConfig>;
 
-/**
- * What the launch editor checks a search against: the job's fields with `config` checked by the chosen
- * algorithm's own schema (the core does the same in two steps: SearchJobConfig, then parseSearchConfig).
- */
-export const SearchLaunchConfig = z.discriminatedUnion('algo', [
-  SearchJobConfig.extend({ algo: z.literal('omega'), config: OmegaConfig.optional() }),
-  SearchJobConfig.extend({ algo: z.literal('mc'), config: MathShepherdConfig.optional() }),
-]);
-
 /** The launch editor's schema for each kind the UI starts. */
-export const LAUNCH_SCHEMAS = { search: SearchLaunchConfig, bon: BonConfig } as const;
+export const LAUNCH_SCHEMAS = { search: SearchJobConfig, bon: BonConfig } as const;
+
+/** Registered model and job names: letters, digits, . _ - (max 100). */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Problems of a file into a dataset (JSONL, MM-PRM seed JSON or Parquet). */
+export const ImportJobConfig = z.object({
+  path: z.string().min(1),
+  dataset: z.string().min(1).max(200),
+  format: ProblemFormat.optional(),
+  skipBad: z.boolean().default(false),
+});
+export type ImportJobConfig = z.infer<typeof ImportJobConfig>;
+
+/** Samples n solutions per problem with a policy, verifies and stores them. */
+export const GenerateJobConfig = z
+  .object({
+    dataset: z.string().min(1),
+    split: z.string().min(1).optional(),
+    limit: z.number().int().min(1).optional(),
+    model: z.string().min(1),
+    n: z.number().int().min(1).max(1024),
+    temperature: z.number().min(0).max(5).optional(),
+    topK: z.number().int().min(0).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
+    seed: z.number().int().default(0),
+    /** problems decoded together (their rollouts share one batch) */
+    problemsPerBatch: z.number().int().min(1).max(256).default(8),
+    /** verify with the rules and, where they cannot decide (by mode), an LLM judge */
+    judge: JudgeConfig.optional(),
+  })
+  .strict();
+export type GenerateJobConfig = z.infer<typeof GenerateJobConfig>;
+
+/** Scores steps with a PRM: the stored solutions of a dataset, or the nodes of searches. */
+export const ScoreJobConfig = z
+  .object({
+    prm: z.string().min(1),
+    dataset: z.string().min(1).optional(),
+    split: z.string().min(1).optional(),
+    limit: z.number().int().min(1).optional(),
+    /** search ids to score */
+    searches: z.array(z.number().int().min(1)).min(1).optional(),
+    /** score again what this PRM already scored */
+    rescore: z.boolean().default(false),
+    /** threshold below which a step counts as bad in the reported step metrics */
+    threshold: z.number().gt(0).lt(1).default(0.5),
+    /** solutions (dataset) or trees (searches) per committed batch */
+    batch: z.number().int().min(1).max(4096).default(64),
+  })
+  .strict()
+  .refine((c) => Boolean(c.dataset) !== Boolean(c.searches), { message: 'give either a dataset or searches, not both' })
+  .refine((c) => !c.split || c.dataset, { message: 'split needs a dataset', path: ['split'] });
+export type ScoreJobConfig = z.infer<typeof ScoreJobConfig>;
+
+/** Trains a PRM on an annotation set through the trainer protocol and registers it. */
+export const TrainPrmJobConfig = z
+  .object({
+    annotations: z.string().min(1),
+    /** the model to start from (a policy of the annotations' family); default: the policy that produced the set */
+    base: z.string().min(1).optional(),
+    /** name to register the PRM under; default prm-<set> */
+    name: z.string().regex(MODEL_NAME, 'letters, digits, . _ - (max 100)').optional(),
+    labels: z.enum(['soft', 'hard']).default('soft'),
+    lr: z.number().gt(0).max(1).optional(),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    batchSize: z.number().int().min(1).max(4096).optional(),
+    maxSteps: z.number().int().min(1).optional(),
+    seed: z.number().int().min(0).default(0),
+    /** drop near-identical paths (same problem, same steps up to whitespace and case) */
+    dedupe: z.boolean().default(true),
+    maxPathsPerProblem: z.number().int().min(1).optional(),
+    /** a held-out annotation set whose step metrics the trainer reports */
+    valAnnotations: z.string().min(1).optional(),
+    /** trainer command (argv); default: the reference trainer */
+    trainer: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type TrainPrmJobConfig = z.infer<typeof TrainPrmJobConfig>;
+
+/** Every job kind's config schema, by kind. */
+export const JOB_CONFIGS = {
+  import: ImportJobConfig,
+  generate: GenerateJobConfig,
+  search: SearchJobConfig,
+  score: ScoreJobConfig,
+  bon: BonConfig,
+  'train-prm': TrainPrmJobConfig,
+  cycle: CycleConfig,
+} as const;
+export type JobKind = keyof typeof JOB_CONFIGS;
+export const JOB_KINDS = Object.keys(JOB_CONFIGS) as JobKind[];
+/** The parsed config of a job kind. */
+export type JobConfigOf<K extends JobKind> = z.output<(typeof JOB_CONFIGS)[K]>;
+/** A job config as a caller writes it (defaults not yet filled in). */
+export type JobConfigInput<K extends JobKind> = z.input<(typeof JOB_CONFIGS)[K]>;
+
+/** A request to start a job: its kind and that kind's config, as one discriminated union. */
+export const JobRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('import'), config: ImportJobConfig }).strict(),
+  z.object({ kind: z.literal('generate'), config: GenerateJobConfig }).strict(),
+  z.object({ kind: z.literal('search'), config: SearchJobConfig }).strict(),
+  z.object({ kind: z.literal('score'), config: ScoreJobConfig }).strict(),
+  z.object({ kind: z.literal('bon'), config: BonConfig }).strict(),
+  z.object({ kind: z.literal('train-prm'), config: TrainPrmJobConfig }).strict(),
+  z.object({ kind: z.literal('cycle'), config: CycleConfig }).strict(),
+]);
+export type JobRequest = z.output<typeof JobRequest>;

@@ -1,8 +1,9 @@
 // Helpers shared by the CLI's command modules: output, option parsers, running a job to its end.
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../core/errors';
+import type { Api } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
-import { openWorkbench, type Workbench } from '../core/workbench';
+import { openLocalDoor, type LocalDoor } from '../core/door';
 import { JobProgressBar } from './progress';
 
 export interface CliIO {
@@ -48,24 +49,25 @@ export function port(v: string): number {
   return n;
 }
 
-export function withWorkbench<T>(dir: string, fn: (wb: Workbench) => Promise<T>): Promise<T> {
-  const wb = openWorkbench(dir);
-  return fn(wb).finally(() => wb.close());
+/** Opens a workspace behind the in-process door for one command, and closes it after. */
+export function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  const door = openLocalDoor(dir, opts);
+  return fn(door.api, door).finally(() => door.close());
 }
 
 /** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */
-export async function runJobToEnd(wb: Workbench, job: Job, io: CliIO, json: boolean): Promise<Job> {
+export async function runJobToEnd(door: LocalDoor, job: Job, io: CliIO, json: boolean): Promise<Job> {
   const bar = !json && io.tty ? new JobProgressBar() : null;
-  const off = wb.runner.onEvent((j) => {
-    if (j.id === job.id) bar?.update(j);
+  const off = door.subscribe((e) => {
+    if (e.type === 'job' && e.job.id === job.id) bar?.update(e.job);
   });
   const onSigint = (): void => {
     io.err(`cancelling job ${job.id}...`);
-    wb.runner.cancel(job.id);
+    void door.api['jobs.cancel']({ id: job.id });
   };
   process.once('SIGINT', onSigint);
   try {
-    return await wb.runner.wait(job.id);
+    return await door.api['jobs.wait']({ id: job.id });
   } finally {
     process.off('SIGINT', onSigint);
     off();

@@ -3,15 +3,13 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CycleConfig, type CycleMetrics } from '../../src-shared/cycles';
+import type { Api } from '../../src-shared/api';
+import { CycleConfig, type CycleRun, type CycleSummary } from '../../src-shared/cycles';
 import type { Job } from '../../src-shared/domain';
-import { checkCycleRun } from '../core/cycles/check';
 import type { CycleRunResult } from '../core/cycles/cycleJob';
-import { exportCycleTrainingSet } from '../core/cycles/view';
+import type { LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
-import type { CycleRecord, CycleRunRecord } from '../core/store/cycles';
-import type { Workbench } from '../core/workbench';
-import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
@@ -32,7 +30,7 @@ function seconds(s: { startedAt: string | null; endedAt: string | null }): strin
   return ` (${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)} s)`;
 }
 
-function stageLine(c: CycleRecord, s: CycleRecord['stages'][number]): string {
+function stageLine(c: CycleSummary, s: CycleSummary['stages'][number]): string {
   const counts = Object.entries(s.counts)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
@@ -40,22 +38,17 @@ function stageLine(c: CycleRecord, s: CycleRecord['stages'][number]): string {
   return `cycle ${c.idx} · ${s.stage.padEnd(10)} ${s.status}${seconds(s)}${counts ? `: ${counts}` : ''}${reason ? ` (${reason})` : ''}`;
 }
 
-function policyOf(wb: Workbench, c: CycleRecord): string {
-  if (!c.modelId) return '-';
-  const m = wb.store.models.get(c.modelId);
-  return `${m.name}@${m.version}`;
-}
-
-function cycleTable(wb: Workbench, cycles: readonly CycleRecord[]): string {
+/** The table of a run's cycles (`rows`; default all), each compared with the cycle before it. */
+function cycleTable(run: CycleRun, rows: readonly CycleSummary[] = run.cycles): string {
   return table(
     ['cycle', 'policy', 'test acc', 'vs prev', 'pass@k', 'strict', 'correct paths', 'diagnosed', 'corrected', 'train rows'],
-    cycles.map((c) => {
-      const m = c.metrics as Partial<CycleMetrics>;
-      const prev = c.runId !== null && c.idx > 0 ? (wb.store.cycles.byRunIdx(c.runId, c.idx - 1)?.metrics as Partial<CycleMetrics> | undefined) : undefined;
+    rows.map((c) => {
+      const m = c.metrics;
+      const prev = c.idx > 0 ? run.cycles.find((x) => x.idx === c.idx - 1)?.metrics : undefined;
       const delta = typeof m.test_accuracy === 'number' && typeof prev?.test_accuracy === 'number' ? m.test_accuracy - prev.test_accuracy : null;
       return [
         c.idx === 0 ? '0 (base)' : String(c.idx),
-        policyOf(wb, c),
+        c.model ?? '-',
         pct(m.test_accuracy),
         delta === null ? '' : `${delta >= 0 ? '+' : ''}${(100 * delta).toFixed(1)}`,
         pct(m.pass_at_k),
@@ -86,51 +79,58 @@ export function cycleJsonLine(r: CycleRunResult): string {
   });
 }
 
+async function runOfJob(api: Api, jobId: number): Promise<CycleRun | undefined> {
+  return (await api['cycles.list']({})).find((r) => r.jobId === jobId);
+}
+
 /** Runs a cycle job to its end, printing each stage as it finishes (not with --json). */
-async function watch(wb: Workbench, job: Job, io: CliIO, json: boolean): Promise<Job> {
+async function watch(door: LocalDoor, job: Job, io: CliIO, json: boolean): Promise<Job> {
   const printed = new Set<string>();
-  const report = (): void => {
-    const run = wb.store.cycles.runByJob(job.id);
+  // reports run one at a time, in the order the job's events came
+  let reporting: Promise<void> = Promise.resolve();
+  const report = async (): Promise<void> => {
+    const run = await runOfJob(door.api, job.id);
     if (!run) return;
-    for (const c of wb.store.cycles.forRun(run.id)) {
+    for (const c of run.cycles) {
       for (const s of c.stages) {
         const key = `${c.id}:${s.stage}:${s.status}:${s.endedAt}`;
         if ((s.status === 'done' || s.status === 'skipped' || s.status === 'failed') && !printed.has(key) && !(c.idx === 0 && s.status === 'skipped')) {
           printed.add(key);
           if (!json) io.out(stageLine(c, s));
-          if (!json && s.stage === 'evaluate' && s.status === 'done') io.out(cycleTable(wb, [wb.store.cycles.get(c.id)]));
+          if (!json && s.stage === 'evaluate' && s.status === 'done') io.out(cycleTable(run, [c]));
         }
       }
     }
   };
   // stages finished by an earlier attempt are not printed again
-  const before = wb.store.cycles.runByJob(job.id);
-  if (before) for (const c of wb.store.cycles.forRun(before.id)) for (const s of c.stages) printed.add(`${c.id}:${s.stage}:${s.status}:${s.endedAt}`);
-  const off = wb.runner.onEvent((j) => {
-    if (j.id === job.id) report();
+  const before = await runOfJob(door.api, job.id);
+  if (before) for (const c of before.cycles) for (const s of c.stages) printed.add(`${c.id}:${s.stage}:${s.status}:${s.endedAt}`);
+  const off = door.subscribe((e) => {
+    if (e.type === 'job' && e.job.id === job.id) reporting = reporting.then(report);
   });
   try {
-    const end = await runJobToEnd(wb, job, io, json);
-    report();
+    const end = await runJobToEnd(door, job, io, json);
+    await reporting;
+    await report();
     return end;
   } finally {
     off();
   }
 }
 
-function finish(wb: Workbench, end: Job, io: CliIO, json: boolean): void {
-  const run = wb.store.cycles.runByJob(end.id);
+async function finish(api: Api, end: Job, io: CliIO, json: boolean): Promise<void> {
+  const run = await runOfJob(api, end.id);
   if (end.state === 'cancelled') throw new UserError(`cycle run ${run ? `${run.id} (${run.name})` : ''} cancelled; finished stages are kept: \`steplab cycle resume --id ${run?.id ?? '?'}\` continues it`);
   if (end.state !== 'done') throw new UserError(`${end.error ?? 'cycle run failed'}${run ? `\nthe run is paused at that stage: fix the cause, then \`steplab cycle resume --id ${run.id}\`` : ''}`);
   const r = end.result as CycleRunResult;
   if (json) return io.out(cycleJsonLine(r));
   io.out(`run ${r.name} (id ${r.runId}): ${r.cycles.length} cycle(s)`);
-  io.out(cycleTable(wb, wb.store.cycles.forRun(r.runId)));
+  io.out(cycleTable(await api['cycles.get']({ id: r.runId })));
 }
 
-function pickRun(wb: Workbench, id: number | undefined): CycleRunRecord {
-  if (id !== undefined) return wb.store.cycles.run(id);
-  const latest = wb.store.cycles.runs()[0];
+async function pickRun(api: Api, id: number | undefined): Promise<CycleRun> {
+  if (id !== undefined) return api['cycles.get']({ id });
+  const latest = (await api['cycles.list']({}))[0];
   if (!latest) throw new UserError('this workspace has no cycle runs; start one with `steplab cycle run`');
   return latest;
 }
@@ -163,11 +163,10 @@ export function addCycleCommands(program: Command, io: CliIO): void {
         evalSplit: o.evalSplit,
         ...(o.name ? { name: o.name } : {}),
       });
-      await withWorkbench(o.workspace, async (wb) => {
-        checkCycleRun(wb.store, cfg);
-        const job = wb.runner.submit('cycle', cfg);
+      await withApi(o.workspace, async (api, door) => {
+        const job = await api['jobs.start']({ kind: 'cycle', config: cfg });
         if (!o.json) io.out(`cycle run started as job ${job.id}: ${cfg.cycles} cycle(s) of ${cfg.policy} on ${cfg.dataset} (${cfg.trainSplit} → ${cfg.evalSplit})${cfg.reflect.enabled ? `, ORM ${cfg.orm}` : ', correct paths only (no reflection)'}`);
-        finish(wb, await watch(wb, job, io, Boolean(o.json)), io, Boolean(o.json));
+        await finish(api, await watch(door, job, io, Boolean(o.json)), io, Boolean(o.json));
       });
     });
 
@@ -178,31 +177,33 @@ export function addCycleCommands(program: Command, io: CliIO): void {
     .option('--id <run>', 'one run', positiveInt)
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; id?: number; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        const runs = o.id !== undefined ? [wb.store.cycles.run(o.id)] : wb.store.cycles.runs();
+      await withApi(o.workspace, async (api) => {
+        const runs = o.id !== undefined ? [await api['cycles.get']({ id: o.id })] : await api['cycles.list']({});
+        const jobOf = async (r: CycleRun): Promise<Job | null> => (r.jobId ? api['jobs.get']({ id: r.jobId }) : null);
         if (o.json) {
-          return io.out(JSON.stringify(runs.map((r) => ({ ...r, job: r.jobId ? wb.store.jobs.get(r.jobId) : null, cycles: wb.store.cycles.forRun(r.id) }))));
+          return io.out(JSON.stringify(await Promise.all(runs.map(async (r) => ({ ...r, job: await jobOf(r) })))));
         }
         if (runs.length === 0) return io.out('no cycle runs');
         if (o.id === undefined) {
           io.out(
             table(
               ['id', 'name', 'job', 'state', 'cycles', 'progress'],
-              runs.map((r) => {
-                const j = r.jobId ? wb.store.jobs.get(r.jobId) : null;
-                const cs = wb.store.cycles.forRun(r.id).filter((c) => c.idx > 0);
-                return [String(r.id), r.name, String(r.jobId ?? '-'), j?.state ?? '-', `${cs.filter((c) => c.status === 'done').length}/${(r.config.cycles as number) ?? '?'}`, j?.progress.message ?? ''];
-              }),
+              await Promise.all(
+                runs.map(async (r) => {
+                  const j = await jobOf(r);
+                  const cs = r.cycles.filter((c) => c.idx > 0);
+                  return [String(r.id), r.name, String(r.jobId ?? '-'), j?.state ?? '-', `${cs.filter((c) => c.status === 'done').length}/${(r.config.cycles as number) ?? '?'}`, j?.progress.message ?? ''];
+                }),
+              ),
             ),
           );
           return;
         }
         const r = runs[0];
-        const j = r.jobId ? wb.store.jobs.get(r.jobId) : null;
+        const j = await jobOf(r);
         io.out(`run ${r.id} (${r.name}), job ${r.jobId ?? '-'}: ${j?.state ?? '-'}${j?.error ? ` — ${j.error}` : ''}`);
-        const cycles = wb.store.cycles.forRun(r.id);
-        for (const c of cycles) for (const s of c.stages) if (!(c.idx === 0 && s.status === 'skipped')) io.out(stageLine(c, s));
-        io.out(cycleTable(wb, cycles));
+        for (const c of r.cycles) for (const s of c.stages) if (!(c.idx === 0 && s.status === 'skipped')) io.out(stageLine(c, s));
+        io.out(cycleTable(r));
       });
     });
 
@@ -213,13 +214,12 @@ export function addCycleCommands(program: Command, io: CliIO): void {
     .option('--id <run>', 'the run (default: the latest)', positiveInt)
     .option('--json', 'last line: the cycles as JSON')
     .action(async (o: { workspace: string; id?: number; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        const run = pickRun(wb, o.id);
+      await withApi(o.workspace, async (api, door) => {
+        const run = await pickRun(api, o.id);
         if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
-        wb.runner.recover();
-        const job = wb.runner.resume(run.jobId);
+        const job = await api['jobs.resume']({ id: run.jobId });
         if (!o.json) io.out(`resuming cycle run ${run.id} (${run.name}) as job ${job.id}`);
-        finish(wb, await watch(wb, job, io, Boolean(o.json)), io, Boolean(o.json));
+        await finish(api, await watch(door, job, io, Boolean(o.json)), io, Boolean(o.json));
       });
     });
 
@@ -229,10 +229,10 @@ export function addCycleCommands(program: Command, io: CliIO): void {
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--id <run>', 'the run (default: the latest)', positiveInt)
     .action(async (o: { workspace: string; id?: number }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        const run = pickRun(wb, o.id);
+      await withApi(o.workspace, async (api) => {
+        const run = await pickRun(api, o.id);
         if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
-        const j = wb.runner.cancel(run.jobId);
+        const j = await api['jobs.cancel']({ id: run.jobId });
         io.out(`cycle run ${run.id} (job ${j.id}): ${j.state === 'running' ? 'cancel requested' : j.state}`);
       });
     });
@@ -247,9 +247,9 @@ export function addCycleCommands(program: Command, io: CliIO): void {
     .option('--id <run>', 'the run (default: the latest)', positiveInt)
     .action(async (o: { workspace: string; cycle: number; format: string; out: string; id?: number }) => {
       if (o.format !== 'sharegpt' && o.format !== 'trl') throw new UserError(`unknown format "${o.format}" (sharegpt or trl)`);
-      await withWorkbench(o.workspace, async (wb) => {
-        const run = pickRun(wb, o.id);
-        const w = exportCycleTrainingSet(wb.store, run.id, o.cycle, o.format as 'sharegpt' | 'trl', resolve(o.out));
+      await withApi(o.workspace, async (api) => {
+        const run = await pickRun(api, o.id);
+        const w = await api['cycles.exportTrainingSet']({ run: run.id, cycle: o.cycle, format: o.format as 'sharegpt' | 'trl', out: resolve(o.out) });
         io.out(`wrote ${w.rows} rows (${w.images} images) of run ${run.name} cycle ${o.cycle} to ${w.path} (${w.hash})`);
       });
     });

@@ -3,10 +3,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../core/errors';
 import { EmbeddedBackend } from '../core/inference/backend';
-import { addEndpoint } from '../core/inference/endpoints';
 import { loadModel } from '../core/inference/model';
 import { startModelServer } from '../server/modelServer';
-import { port, positiveInt, untilStopped, withWorkbench, type CliIO } from './common';
+import { port, positiveInt, untilStopped, withApi, type CliIO } from './common';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -47,8 +46,8 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
         name: string,
         o: { url: string[]; servedModel: string; role: 'policy' | 'prm' | 'orm' | 'judge'; workspace: string; manifest?: string; apiKeyEnv?: string; concurrency: number; timeout: number; retries: number; api: 'auto' | 'completions' | 'chat'; vision?: boolean; prmApi: 'logprobs' | 'pooling'; poolingGoodIndex: number; json?: boolean },
       ) => {
-        await withWorkbench(o.workspace, async (wb) => {
-          const rec = await addEndpoint(wb.store, {
+        await withApi(o.workspace, async (api) => {
+          const rec = await api['models.addEndpoint']({
             name,
             urls: o.url,
             servedModel: o.servedModel,
@@ -89,7 +88,7 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
         if (!token) throw new UserError(`--token-env ${o.tokenEnv}: the environment variable is not set`);
         if (token.length < 16) throw new UserError(`--token-env ${o.tokenEnv}: the token must be at least 16 characters`);
       }
-      const rec = await withWorkbench(o.workspace, async (wb) => wb.store.models.byName(o.model));
+      const rec = await withApi(o.workspace, async (api) => api['models.get']({ name: o.model }));
       if (rec.endpoint) throw new UserError(`model "${o.model}" is itself an endpoint (${rec.endpoint.urls[0]}); serve-model serves ONNX models registered in the workspace`);
       const backend = new EmbeddedBackend(await loadModel(rec.path));
       const served = o.servedName ?? rec.name;

@@ -2,19 +2,17 @@
 // turned into the job's `judge` config, and the judge's counts printed after the summary.
 import { Option } from 'commander';
 import { JUDGE_MODES, type JudgeConfig, type JudgeMode } from '../../src-shared/jobConfigs';
-import { judgeModel, type JudgeStats } from '../core/data/verify/judge';
+import type { JudgeStats } from '../core/data/verify/judge';
 import { UserError } from '../core/errors';
-import type { Store } from '../core/store';
 
 export const judgeOption = (): Option => new Option('--judge <model>', 'LLM judge (a registered endpoint model of role judge) asked where the rule verifier cannot decide');
 export const judgeModeOption = (): Option =>
   new Option('--judge-mode <mode>', 'undecided: where the rules give unparseable (default); incorrect: also where they give incorrect; all: every answer').choices(JUDGE_MODES);
 
-/** The job's judge config from the flags, the model checked in the workspace (one line before any work). */
-export function judgeFromFlags(store: Store, o: { judge?: string; judgeMode?: JudgeMode }): JudgeConfig | undefined {
+/** The job's judge config from the flags; jobs.start checks the model in the workspace (one line before any work). */
+export function judgeFromFlags(o: { judge?: string; judgeMode?: JudgeMode }): JudgeConfig | undefined {
   if (o.judgeMode !== undefined && o.judge === undefined) throw new UserError('--judge-mode needs --judge <model>');
   if (o.judge === undefined) return undefined;
-  judgeModel(store, o.judge);
   return { model: o.judge, mode: o.judgeMode ?? 'undecided' };
 }
 

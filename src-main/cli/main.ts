@@ -3,24 +3,19 @@ import { Command, CommanderError } from 'commander';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Job } from '../../src-shared/domain';
+import { ApiError, type Api, type Input } from '../../src-shared/api';
 import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shared/domain';
 import { parseJsonLine } from '../core/data/jsonl';
-import { verify } from '../core/data/verify';
+import { detachedApi, openLocalDoor, type LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
-import { openWorkbench, type Workbench } from '../core/workbench';
 import type { GenerateResult } from '../core/inference/generateJob';
-import { endpointHealth } from '../core/inference/endpoints';
 import { readManifest } from '../core/inference/model';
-import { availableProviders } from '../core/inference/session';
-import { registerModel } from '../core/models/registry';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
 import { parseSearchConfig } from '../core/search/config';
 import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJob';
-import { exportTrees, importTrees } from '../core/search/treeIO';
 import { startHost } from '../server/host';
-import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withWorkbench, type CliIO } from './common';
+import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withApi, type CliIO } from './common';
 import { addCycleCommands } from './cycle';
 import { addEndpointCommands } from './endpoints';
 import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
@@ -44,15 +39,16 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--demo', 'import the bundled demo dataset as "demo" and register the bundled models')
     .option('--json', 'print JSON')
     .action(async (dir: string, o: { demo?: boolean; json?: boolean }) => {
-      const wb = openWorkbench(dir, { create: true });
-      try {
-        const demo = o.demo ? await installDemo(wb, io, Boolean(o.json)) : null;
-        const info = await wb.handlers['workspace.info']({});
-        if (o.json) io.out(JSON.stringify({ ...info, ...(demo ? { demo } : {}) }));
-        else io.out(`workspace ready at ${info.path} (schema ${info.schemaVersion})`);
-      } finally {
-        await wb.close();
-      }
+      await withApi(
+        dir,
+        async (api, door) => {
+          const demo = o.demo ? await installDemo(door, io, Boolean(o.json)) : null;
+          const info = await api['workspace.info']({});
+          if (o.json) io.out(JSON.stringify({ ...info, ...(demo ? { demo } : {}) }));
+          else io.out(`workspace ready at ${info.path} (schema ${info.schemaVersion})`);
+        },
+        { create: true },
+      );
     });
 
   program
@@ -70,22 +66,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       if (o.format !== undefined && !['jsonl', 'mmprm-seed', 'parquet'].includes(o.format)) {
         throw new UserError(`--format must be one of jsonl, mmprm-seed, parquet (got "${o.format}")`);
       }
-      await withWorkbench(o.workspace, async (wb) => {
-        const config = { path, dataset: o.dataset, skipBad: Boolean(o.skipBad), ...(o.format ? { format: o.format } : {}) };
-        wb.runner.recover();
+      await withApi(o.workspace, async (api, door) => {
         // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
-        const interrupted = wb.store.jobs
-          .pending()
-          .find((j) => j.kind === 'import' && sameImport(j.config, config));
-        let job: Job;
-        if (interrupted) {
-          if (!o.json) io.err(`resuming interrupted import job ${interrupted.id} (${interrupted.progress.done} lines done)`);
-          wb.runner.enqueue(interrupted.id);
-          job = interrupted;
-        } else {
-          job = wb.runner.submit('import', config);
-        }
-        const end = await runJobToEnd(wb, job, io, Boolean(o.json));
+        const job = await api['import.start']({ path, dataset: o.dataset, skipBad: Boolean(o.skipBad), ...(o.format ? { format: o.format as 'jsonl' } : {}) });
+        if (job.resumed && !o.json) io.err(`resuming interrupted import job ${job.id} (${job.progress.done} lines done)`);
+        const end = await runJobToEnd(door, job, io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError(`import cancelled; the workspace is unchanged`);
         if (end.state !== 'done') throw new UserError(end.error ?? 'import failed');
         const r = ImportReport.parse(end.result);
@@ -112,8 +97,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; dataset: string; format: string; out: string; split?: string; limit?: number; json?: boolean }) => {
       if (o.format !== 'jsonl') throw new UserError(`export problems: --format must be jsonl (got "${o.format}")`);
-      await withWorkbench(o.workspace, async (wb) => {
-        const r = await wb.handlers['export.problems']({ dataset: o.dataset, format: 'jsonl', out: resolve(o.out), split: o.split, limit: o.limit });
+      await withApi(o.workspace, async (api) => {
+        const r = await api['export.problems']({ dataset: o.dataset, format: 'jsonl', out: resolve(o.out), split: o.split, limit: o.limit });
         io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} problems (${r.images} images) to ${r.path}`);
       });
     });
@@ -133,8 +118,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; curation: string; originalLabels?: boolean; includeRejected?: boolean; json?: boolean }) => {
       if (o.format === 'tree') {
-        await withWorkbench(o.workspace, async (wb) => {
-          const r = await exportTrees(wb.store, { dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out) });
+        await withApi(o.workspace, async (api) => {
+          const r = await api['export.trees']({ dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out) });
           io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} search trees (${r.nodes} nodes) to ${r.path}`);
         });
         return;
@@ -143,9 +128,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       if (!fmt.success) throw new UserError(`export annotations: --format must be one of ${AnnotationExportFormat.options.join(', ')}, mm-prm, tree (got "${o.format}")`);
       const curation = o.curation === 'all' || o.curation === 'curated' || o.curation === 'uncurated' ? o.curation : null;
       if (!curation) throw new UserError(`export annotations: --curation must be one of all, curated, uncurated (got "${o.curation}")`);
-      await withWorkbench(o.workspace, async (wb) => {
-        if (o.set !== undefined && !wb.store.annotations.sets().some((x) => x.name === o.set)) throw new UserError(`annotation set "${o.set}" not found (see: steplab annotations --workspace ${o.workspace})`);
-        const r = await wb.handlers['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}), curation, labels: o.originalLabels ? 'original' : 'curated', includeRejected: o.includeRejected ?? false });
+      await withApi(o.workspace, async (api) => {
+        if (o.set !== undefined && !(await api['annotations.sets']({})).some((x) => x.name === o.set)) throw new UserError(`annotation set "${o.set}" not found (see: steplab annotations --workspace ${o.workspace})`);
+        const r = await api['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}), curation, labels: o.originalLabels ? 'original' : 'curated', includeRejected: o.includeRejected ?? false });
         io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} annotations to ${r.path}`);
       });
     });
@@ -158,8 +143,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--json', 'print JSON')
     .action(async (file: string, o: { workspace: string; json?: boolean }) => {
       if (!existsSync(file)) throw new UserError(`file not found: ${file}`);
-      await withWorkbench(o.workspace, async (wb) => {
-        const r = await importTrees(wb.store, resolve(file));
+      await withApi(o.workspace, async (api) => {
+        const r = await api['import.trees']({ path: resolve(file) });
         io.out(o.json ? JSON.stringify(r) : `imported ${r.searches} search trees (${r.nodes} nodes)${r.skipped ? `; ${r.skipped} already imported` : ''}`);
       });
     });
@@ -171,8 +156,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--into <dir>', 'the workspace to merge into (created if missing)')
     .option('--json', 'print the report as one JSON line')
     .action(async (sources: string[], o: { into: string; json?: boolean }) => {
-      const { mergeWorkspaces, mergeReportJson, mergeReportLines } = await import('../core/merge');
-      const r = mergeWorkspaces(sources, o.into);
+      const { mergeReportJson, mergeReportLines } = await import('../core/merge');
+      const r = await detachedApi()['workspace.merge']({ sources, into: o.into });
       if (o.json) io.out(JSON.stringify(mergeReportJson(r)));
       else for (const line of mergeReportLines(r, table)) io.out(line);
     });
@@ -195,10 +180,10 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .addOption(judgeModeOption())
     .option('--json', 'print the summary as JSON')
     .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; judge?: string; judgeMode?: JudgeMode; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        wb.store.models.byName(o.model);
-        wb.store.datasets.requireId(o.dataset);
-        const judge = judgeFromFlags(wb.store, o);
+      await withApi(o.workspace, async (api, door) => {
+        await api['models.get']({ name: o.model });
+        await api['datasets.get']({ name: o.dataset });
+        const judge = judgeFromFlags(o); // the judge model itself is checked when the job is started
         const config = {
           dataset: o.dataset,
           model: o.model,
@@ -212,7 +197,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(o.maxNewTokens !== undefined ? { maxNewTokens: o.maxNewTokens } : {}),
           ...(judge ? { judge } : {}),
         };
-        const end = await runJobToEnd(wb, wb.runner.submit('generate', config), io, Boolean(o.json));
+        const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'generate', config }), io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError('generate cancelled; the solutions of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'generate failed');
         const r = end.result as GenerateResult;
@@ -258,26 +243,26 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         }
       }
       const { sampling, algorithm } = splitSearchConfig(raw);
-      parseSearchConfig(o.algo, algorithm);
-      await withWorkbench(o.workspace, async (wb) => {
-        wb.store.models.withRole(o.model, 'policy');
-        wb.store.datasets.requireId(o.dataset);
-        const judge = judgeFromFlags(wb.store, o);
+      const algoConfig = o.algo === 'omega' ? { algo: 'omega' as const, config: parseSearchConfig('omega', algorithm) } : { algo: 'mc' as const, config: parseSearchConfig('mc', algorithm) };
+      await withApi(o.workspace, async (api, door) => {
+        await api['models.get']({ name: o.model, role: 'policy' });
+        await api['datasets.get']({ name: o.dataset });
+        const judge = judgeFromFlags(o); // the judge model itself is checked when the job is started
         const config = {
           dataset: o.dataset,
           model: o.model,
-          algo: o.algo,
-          config: algorithm,
+          ...algoConfig,
           seed: o.seed,
           ...sampling,
           ...(o.split ? { split: o.split } : {}),
           ...(o.limit ? { limit: o.limit } : {}),
           ...(shard ? { shard } : {}),
           ...(o.annotationSet ? { annotationSet: o.annotationSet } : {}),
-          ...(o.allPaths ? { annotationMode: 'all-paths' } : {}),
+          ...(o.allPaths ? { annotationMode: 'all-paths' as const } : {}),
           ...(judge ? { judge } : {}),
         };
-        const end = await runJobToEnd(wb, wb.runner.submit('search', config), io, Boolean(o.json));
+        // the sampling settings of a --config file are checked at the door with the rest of the request
+        const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'search', config } as Input<'jobs.start'>), io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError('search cancelled; the trees of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'search failed');
         const r = end.result as SearchJobResult;
@@ -297,8 +282,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        const sets = wb.store.annotations.sets();
+      await withApi(o.workspace, async (api) => {
+        const sets = await api['annotations.sets']({});
         if (o.json) return io.out(JSON.stringify(sets));
         if (sets.length === 0) return io.out('no annotation sets; make one with: steplab search --workspace <dir> --dataset <name> --model <policy> --algo omega');
         io.out(table(['set', 'annotations', 'problems', 'steps', 'searches', 'created'], sets.map((x) => [x.name, String(x.annotations), String(x.problems), String(x.steps), String(x.searches), x.createdAt])));
@@ -314,11 +299,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--json', 'print JSON')
     .action(async (o: { workspace?: string; json?: boolean }) => {
       if (!o.workspace) throw new UserError("models: required option '--workspace <dir>' not specified");
-      await withWorkbench(o.workspace, async (wb) => {
-        const list = wb.store.models.list();
-        const providers = availableProviders();
+      await withApi(o.workspace, async (api) => {
+        const list = await api['models.list']({});
+        const providers = await api['models.providers']({});
         // endpoints are asked whether they are up (a few seconds at most, all at once)
-        const health = new Map(await Promise.all(list.filter((m) => m.endpoint).map(async (m) => [m.id, await endpointHealth(m)] as const)));
+        const health = new Map(await Promise.all(list.filter((m) => m.endpoint).map(async (m) => [m.id, await api['models.health']({ id: m.id })] as const)));
         if (o.json) return io.out(JSON.stringify({ providers, models: list.map((m) => (health.has(m.id) ? { ...m, health: health.get(m.id) } : m)) }));
         io.out(`execution providers available: ${providers.map((p) => p.toUpperCase()).join(', ')}`);
         if (list.length === 0) return io.out('no models; register one with: steplab models register <folder> --workspace <dir>');
@@ -340,8 +325,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--name <name>', 'register under this name instead of the manifest\'s')
     .option('--json', 'print JSON')
     .action(async (folder: string, o: { workspace: string; name?: string; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        const rec = await registerModel(wb.store, folder, { name: o.name });
+      await withApi(o.workspace, async (api) => {
+        const rec = await api['models.register']({ folder, ...(o.name ? { name: o.name } : {}) });
         if (o.json) io.out(JSON.stringify(rec));
         else io.out(`registered ${rec.name}@${rec.version} (${rec.role}, validated on ${String((rec.provenance as { validatedWith?: string }).validatedWith).toUpperCase()}) at ${rec.path}`);
       });
@@ -353,8 +338,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
-        const list = await wb.handlers['datasets.list']({});
+      await withApi(o.workspace, async (api) => {
+        const list = await api['datasets.list']({});
         if (o.json) return io.out(JSON.stringify(list));
         if (list.length === 0) return io.out('no datasets; import one with: steplab import <file.jsonl> --workspace <dir> --dataset <name>');
         io.out(table(['name', 'version', 'problems', 'images', 'splits'], list.map((d) => [d.name, `v${d.version}`, String(d.problemCount), String(d.imageCount), Object.entries(d.splits).map(([k, v]) => `${k}:${v}`).join(' ')])));
@@ -370,19 +355,17 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--limit <n>', 'at most N jobs', positiveInt)
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; resume?: boolean; cancel?: number; limit?: number; json?: boolean }) => {
-      await withWorkbench(o.workspace, async (wb) => {
+      await withApi(o.workspace, async (api, door) => {
         if (o.cancel !== undefined) {
-          const j = wb.runner.cancel(o.cancel);
+          const j = await api['jobs.cancel']({ id: o.cancel });
           if (!o.json) io.out(`job ${j.id}: ${j.state === 'running' ? 'cancel requested' : j.state}`);
         }
         if (o.resume) {
-          const ids = wb.runner.resumeAll();
+          const { ids } = await api['jobs.resumeAll']({});
           if (!o.json) io.out(ids.length ? `resuming ${ids.length} job(s): ${ids.join(', ')}` : 'nothing to resume');
-          for (const id of ids) await runJobToEnd(wb, wb.store.jobs.get(id), io, Boolean(o.json));
-        } else {
-          wb.runner.recover();
+          for (const id of ids) await runJobToEnd(door, await api['jobs.get']({ id }), io, Boolean(o.json));
         }
-        const jobs = wb.store.jobs.list(o.limit ?? 100);
+        const jobs = await api['jobs.list']({ limit: o.limit ?? 100 });
         if (o.json) return io.out(JSON.stringify(jobs));
         if (jobs.length === 0) return io.out('no jobs');
         io.out(
@@ -401,19 +384,20 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--port <p>', 'port (default: a free one)', port, 0)
     .option('--json', 'print {"url","port"} as JSON')
     .action(async (o: { workspace: string; port: number; json?: boolean }) => {
-      const wb = openWorkbench(o.workspace);
-      const resumed = wb.runner.resumeAll();
-      const host = await startHost({ workbench: wb, port: o.port });
+      const door = openLocalDoor(o.workspace);
+      const { ids: resumed } = await door.api['jobs.resumeAll']({});
+      const { path } = await door.api['workspace.info']({});
+      const host = await startHost({ workbench: door.workbench, port: o.port });
       if (o.json) io.out(JSON.stringify({ url: host.url, port: host.port }));
       else {
-        io.out(`Steplab is serving ${wb.store.paths.dir}`);
+        io.out(`Steplab is serving ${path}`);
         io.out(`open ${host.url}`);
         if (resumed.length) io.out(`resumed ${resumed.length} interrupted job(s)`);
         io.out('press Ctrl-C to stop');
       }
       await untilStopped();
       await host.close();
-      await wb.close();
+      await door.close();
     });
 
   program
@@ -425,13 +409,14 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       if (!existsSync(file)) throw new UserError(`file not found: ${file}`);
       const counts = { total: 0, correct: 0, incorrect: 0, unparseable: 0 };
       let n = 0;
+      const api = detachedApi();
       const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
       for await (const raw of lines) {
         n++;
         const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
         if (text.trim() === '') continue;
         const row = parseVerifyLine(text, n);
-        const r = verify(row);
+        const r = await api['verify.check'](row);
         counts.total++;
         counts[r.verdict]++;
         if (o.json) io.out(JSON.stringify({ line: n, verdict: r.verdict, extracted: r.extracted }));
@@ -451,21 +436,22 @@ export function buildProgram(io: CliIO = defaultIO): Command {
 }
 
 /** Imports the bundled demo dataset and registers every bundled model folder not registered yet. */
-async function installDemo(wb: Workbench, io: CliIO, json: boolean): Promise<{ dataset: string; problems: number; models: string[] }> {
+async function installDemo(door: LocalDoor, io: CliIO, json: boolean): Promise<{ dataset: string; problems: number; models: string[] }> {
+  const api: Api = door.api;
   const file = join(BUNDLED_MODELS_DIR, 'demo-data', 'problems.jsonl');
   if (!existsSync(file)) throw new UserError(`the bundled demo dataset is missing (${file}); is this a complete checkout?`);
-  const job = wb.runner.submit('import', { path: file, dataset: 'demo', skipBad: false });
-  const end = await runJobToEnd(wb, job, io, json);
+  const job = await api['import.start']({ path: file, dataset: 'demo', skipBad: false });
+  const end = await runJobToEnd(door, job, io, json);
   if (end.state !== 'done') throw new UserError(`importing the demo dataset failed: ${end.error ?? end.state}`);
   const models: string[] = [];
   for (const folder of bundledModelFolders()) {
     const name = readManifest(folder).name;
-    if (wb.store.models.list().some((m) => m.name === name)) continue;
-    const rec = await registerModel(wb.store, folder);
+    if ((await api['models.list']({})).some((m) => m.name === name)) continue;
+    const rec = await api['models.register']({ folder });
     models.push(`${rec.name}@${rec.version}`);
     if (!json) io.out(`registered ${rec.name} (${rec.role}) from ${folder}`);
   }
-  const problems = wb.store.datasets.get('demo').problemCount;
+  const problems = (await api['datasets.get']({ name: 'demo' })).problemCount;
   if (!json) io.out(`dataset "demo": ${problems} problems`);
   return { dataset: 'demo', problems, models };
 }
@@ -490,11 +476,6 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
   return out;
 }
 
-function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string }): boolean {
-  const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string };
-  return x.path === b.path && x.dataset === b.dataset && Boolean(x.skipBad) === b.skipBad && (x.format ?? null) === (b.format ?? null);
-}
-
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = buildProgram(io);
@@ -506,7 +487,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 1;
     }
-    if (e instanceof UserError) {
+    if (e instanceof UserError || (e instanceof ApiError && e.code !== 'internal')) {
       io.err(`error: ${e.message}`);
       return 1;
     }

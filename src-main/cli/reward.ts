@@ -2,17 +2,14 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { ApiError } from '../../src-shared/api';
 import { UserError } from '../core/errors';
 import { AGGREGATORS } from '../core/reward/aggregate';
-import { accuracyChartSvg } from '../core/reward/chart';
 import { BonConfig, type BonResult } from '../core/reward/bonJob';
-import { evaluationCsv, evaluationJson } from '../core/reward/evaluationExport';
 import { BON_METHODS } from '../core/reward/metrics';
-import { scoreRolloutsFile } from '../core/reward/rollouts';
-import { openPrm, type ScoreResult } from '../core/reward/scoreJob';
-import { PrmScorer } from '../core/reward/scorer';
-import { checkTrainPrm, TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
-import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withWorkbench, type CliIO } from './common';
+import type { ScoreResult } from '../core/reward/scoreJob';
+import { TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
+import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
 
 function learningRate(v: string): number {
   const n = Number(v);
@@ -80,9 +77,9 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           ...(o.valAnnotations ? { valAnnotations: o.valAnnotations } : {}),
           ...(o.trainer ? { trainer: o.trainer } : {}),
         });
-        await withWorkbench(o.workspace, async (wb) => {
-          checkTrainPrm(wb.store, config); // a clear error before the job starts
-          const end = await runJobToEnd(wb, wb.runner.submit('train-prm', config), io, Boolean(o.json));
+        await withApi(o.workspace, async (api, door) => {
+          // jobs.start refuses an unknown set, base or name before the job starts
+          const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'train-prm', config }), io, Boolean(o.json));
           if (end.state === 'cancelled') throw new UserError('training cancelled; nothing was registered');
           if (end.state !== 'done') throw new UserError(end.error ?? 'training failed');
           const r = end.result as TrainPrmResult;
@@ -114,28 +111,20 @@ export function addRewardCommands(program: Command, io: CliIO): void {
       if (modes !== 1) throw new UserError('give exactly one of --dataset, --search or --rollouts');
       if (o.rollouts && !o.out) throw new UserError('--rollouts needs --out <file> for the scored copy');
       if (o.split && !o.dataset) throw new UserError('--split goes with --dataset');
-      await withWorkbench(o.workspace, async (wb) => {
+      await withApi(o.workspace, async (api, door) => {
         if (o.rollouts) {
-          const prm = await openPrm(wb.store, o.prm);
-          try {
-            if (!(prm.scorer instanceof PrmScorer)) throw new UserError(`--rollouts scores with a PRM's ONNX folder; "${o.prm}" is an endpoint (score stored solutions or searches with it instead)`);
-            const t0 = performance.now();
-            const r = await scoreRolloutsFile(prm.scorer, o.rollouts, o.out!);
-            const s = (performance.now() - t0) / 1000;
-            if (o.json) io.out(JSON.stringify({ prm: prm.label, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: Number(s.toFixed(2)) }));
-            else io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${prm.label} in ${s.toFixed(1)} s; wrote ${r.path}`);
-          } finally {
-            await prm.release();
-          }
+          const r = await api['score.rollouts']({ prm: o.prm, rollouts: o.rollouts, out: o.out! });
+          if (o.json) io.out(JSON.stringify({ prm: r.prm, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: r.seconds }));
+          else io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${r.prm} in ${r.seconds.toFixed(1)} s; wrote ${r.path}`);
           return;
         }
         let searches: number[] | undefined;
         if (o.search) {
           const m = /^job:(\d+)$/.exec(o.search.trim());
           if (m) {
-            const ids = wb.store.db.prepare('SELECT id FROM searches WHERE job_id = ? ORDER BY id').all(Number(m[1])) as { id: number }[];
-            if (ids.length === 0) throw new UserError(`job ${m[1]} made no searches`);
-            searches = ids.map((r) => r.id);
+            const { items } = await api['searches.list']({ jobId: Number(m[1]), limit: 1000 });
+            if (items.length === 0) throw new UserError(`job ${m[1]} made no searches`);
+            searches = items.map((r) => r.id).sort((a, b) => a - b);
           } else {
             searches = o.search.split(',').map((x) => {
               const n = Number(x.trim());
@@ -144,7 +133,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
             });
           }
         }
-        wb.store.models.withRole(o.prm, 'prm');
+        await api['models.get']({ name: o.prm, role: 'prm' });
         const config = {
           prm: o.prm,
           ...(o.dataset ? { dataset: o.dataset } : {}),
@@ -153,7 +142,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
           ...(o.rescore ? { rescore: true } : {}),
         };
-        const end = await runJobToEnd(wb, wb.runner.submit('score', config), io, Boolean(o.json));
+        const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'score', config }), io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError('scoring cancelled; scores of finished batches are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'scoring failed');
         const r = end.result as ScoreResult;
@@ -203,22 +192,22 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
           ...(o.name ? { name: o.name } : {}),
         });
-        await withWorkbench(o.workspace, async (wb) => {
+        await withApi(o.workspace, async (api, door) => {
           for (const [what, ref, role] of [['--policy', o.policy, 'policy'], ['--prm', o.prm, 'prm']] as const) {
             try {
-              wb.store.models.withRole(ref, role);
+              await api['models.get']({ name: ref, role });
             } catch (e) {
-              throw e instanceof UserError ? new UserError(`${what}: ${e.message}`) : e;
+              throw e instanceof UserError || e instanceof ApiError ? new UserError(`${what}: ${e.message}`) : e;
             }
           }
-          wb.store.datasets.requireId(o.dataset);
-          const end = await runJobToEnd(wb, wb.runner.submit('bon', config), io, Boolean(o.json));
+          await api['datasets.get']({ name: o.dataset });
+          const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'bon', config }), io, Boolean(o.json));
           if (end.state === 'cancelled') throw new UserError('evaluation cancelled; candidates and scores made so far are kept and reused by the next run');
           if (end.state !== 'done') throw new UserError(end.error ?? 'evaluation failed');
           const r = end.result as BonResult;
           if (!o.json) io.out(bonText(r, o.split));
           if (o.chart) {
-            writeFileSync(o.chart, await accuracyChartSvg(r.splits[o.split].byN, { title: chartTitle(r, o.split), chosen: r.chosen }));
+            writeFileSync(o.chart, (await api['evaluations.chart']({ id: r.evaluation, split: o.split })).svg);
             if (!o.json) io.out(`chart: ${o.chart}`);
           }
           if (o.json) io.out(JSON.stringify({ n: r.n, problems: r.problems, accuracy: r.accuracy, chosen: r.chosen, chosen_on: r.chosen_on, evaluation: r.evaluation, by_n: r.splits[o.split].byN }));
@@ -237,40 +226,27 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .action(async (o: { workspace: string; id?: number; format: string; out?: string; json?: boolean }) => {
       if (!['json', 'csv', 'svg'].includes(o.format)) throw new UserError(`unknown format "${o.format}" (json, csv or svg)`);
       if (o.out && o.id === undefined) throw new UserError('--out needs --id');
-      await withWorkbench(o.workspace, async (wb) => {
+      await withApi(o.workspace, async (api) => {
         if (o.id === undefined) {
-          const list = wb.store.evaluations.list();
+          const list = await api['evaluations.list']({});
           if (o.json) return io.out(JSON.stringify(list));
           if (list.length === 0) return io.out('no evaluations; make one with: steplab bon --workspace <dir> --dataset demo --split test --policy tiny-policy --prm tiny-prm --n 16');
           io.out(table(['id', 'name', 'created'], list.map((e) => [String(e.id), e.name, e.createdAt])));
           return;
         }
-        const ev = wb.store.evaluations.get(o.id);
         if (o.out) {
-          const m = ev.metrics as unknown as BonResult;
-          if (o.format === 'svg' && !m.splits) throw new UserError(`evaluation ${ev.id} has no accuracy table to draw`);
-          const split = m.splits ? Object.keys(m.splits).at(-1)! : '';
-          writeFileSync(
-            o.out,
-            o.format === 'csv'
-              ? evaluationCsv(wb.store, ev)
-              : o.format === 'svg'
-                ? await accuracyChartSvg(m.splits[split].byN, { title: chartTitle(m, split), chosen: m.chosen })
-                : JSON.stringify(evaluationJson(wb.store, ev), null, 2) + '\n',
-          );
-          io.out(`wrote evaluation ${ev.id} (${o.format}) to ${o.out}`);
+          const { text } = await api['evaluations.export']({ id: o.id, format: o.format as 'json' | 'csv' | 'svg' });
+          writeFileSync(o.out, text);
+          io.out(`wrote evaluation ${o.id} (${o.format}) to ${o.out}`);
           return;
         }
-        if (o.json) return io.out(JSON.stringify(evaluationJson(wb.store, ev)));
+        if (o.json) return io.out(JSON.stringify(JSON.parse((await api['evaluations.export']({ id: o.id, format: 'json' })).text)));
+        const ev = await api['evaluations.get']({ id: o.id });
         const m = ev.metrics as unknown as BonResult;
         io.out(`${ev.name} (evaluation ${ev.id}, ${ev.createdAt})`);
         if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
       });
     });
-}
-
-function chartTitle(r: Pick<BonResult, 'prm' | 'policy' | 'splits'>, split: string): string {
-  return `Best-of-N on ${split} (${r.splits[split].problems} problems): ${r.policy} + ${r.prm}`;
 }
 
 /** The accuracy table of a Best-of-N result (methods down, N across), with the chosen method marked. */

@@ -11,8 +11,16 @@ import { explorerTree } from './search/explorer';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
 import { UserError } from './errors';
-import { evaluationChart, evaluationRecord } from './reward/evaluationExport';
+import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from './reward/evaluationExport';
+import { endpointHealth, addEndpoint } from './inference/endpoints';
+import { availableProviders } from './inference/session';
+import { preflight } from './jobs/preflight';
 import type { JobRunner } from './jobs/runner';
+import { mergeWorkspaces } from './merge';
+import { registerModel } from './models/registry';
+import { scoreRollouts } from './reward/scoreRollouts';
+import { exportTrees, importTrees } from './search/treeIO';
+import { exportCycleTrainingSet } from './cycles/view';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
 import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
@@ -24,6 +32,11 @@ function curator(): string {
   } catch {
     return 'unknown';
   }
+}
+
+function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string }): boolean {
+  const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string };
+  return x.path === b.path && x.dataset === b.dataset && Boolean(x.skipBad) === b.skipBad && (x.format ?? null) === (b.format ?? null);
 }
 
 /** `workspaces` switches the host's workspace (workspace.open; see WorkbenchHolder); without it the workspace is fixed. */
@@ -51,7 +64,12 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'jobs.list': ({ limit }) => store.jobs.list(limit),
     'jobs.get': ({ id }) => store.jobs.get(id),
     'jobs.cancel': ({ id }) => runner.cancel(id),
-    'jobs.start': ({ kind, config }) => runner.submit(kind, config),
+    'jobs.start': (request) => {
+      preflight(store, request);
+      return runner.start(request);
+    },
+    'jobs.wait': ({ id }) => runner.wait(id),
+    'jobs.resumeAll': () => ({ ids: runner.resumeAll() }),
     'jobs.resume': ({ id }) => runner.resume(id),
     'cycles.list': () => listRuns(store),
     'cycles.get': ({ id }) => runView(store, store.cycles.run(id)),
@@ -62,14 +80,42 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
         throw new UserError(`config: ${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
       }
       checkCycleRun(store, r.data);
-      return runner.submit('cycle', r.data);
+      return runner.start({ kind: 'cycle', config: r.data });
     },
     'cycles.reflections': (q) => reflections(store, q),
-    'import.start': (cfg) => runner.submit('import', cfg),
+    'import.start': (config) => {
+      runner.recover();
+      // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
+      const interrupted = store.jobs.pending().find((j) => j.kind === 'import' && sameImport(j.config, config));
+      if (interrupted) {
+        runner.enqueue(interrupted.id);
+        return { ...interrupted, resumed: true };
+      }
+      return { ...runner.start({ kind: 'import', config }), resumed: false };
+    },
+    'import.trees': ({ path }) => importTrees(store, path),
+    'export.trees': (q) => exportTrees(store, q),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),
     'verify.check': (input) => verify(input),
     'models.list': () => store.models.list(),
+    'models.get': ({ name, role }) => (role ? store.models.withRole(name, role) : store.models.byName(name)),
+    'models.providers': () => availableProviders(),
+    'models.health': ({ id }) => {
+      const m = store.models.get(id);
+      if (!m.endpoint) throw new UserError(`model ${m.name}@${m.version} is not served over an endpoint`);
+      return endpointHealth(m);
+    },
+    'models.register': ({ folder, name }) => registerModel(store, folder, { name }),
+    'models.addEndpoint': (o) => addEndpoint(store, o),
+    'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
+    'score.rollouts': (o) => scoreRollouts(store, o),
+    'evaluations.export': async ({ id, format }) => {
+      const ev = store.evaluations.get(id);
+      if (format === 'svg') return { text: (await evaluationChart(ev)).svg };
+      return { text: format === 'csv' ? evaluationCsv(store, ev) : JSON.stringify(evaluationJson(store, ev), null, 2) + '\n' };
+    },
+    'cycles.exportTrainingSet': ({ run, cycle, format, out }) => exportCycleTrainingSet(store, store.cycles.run(run).id, cycle, format, out),
     'searches.list': (q) => store.trees.listSearches(q),
     'searches.tree': ({ id }) => {
       const search = store.trees.getSearch(id);

@@ -158,7 +158,7 @@ export interface HolderOptions {
 }
 
 /** Methods that never touch the open workspace's store: they are not counted as calls in flight on it. */
-const HOLDER_METHODS = new Set(['workspace.open', 'workspace.recent']);
+const HOLDER_METHODS = new Set(['workspace.open', 'workspace.recent', 'workspace.merge']);
 
 /**
  * Holds the workbench a host serves and switches it. A switch opens the new workspace first (a folder

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
+import { ApiError, LOCAL_ONLY, WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
 import { WorkbenchHolder, type Workbench } from '../core/workbench';
 import { answerCall, malformed } from './dispatch';
@@ -74,6 +74,13 @@ const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').dig
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const holder = new WorkbenchHolder(opts.workbench, { onError: opts.onInternalError });
+  // methods that read or write arbitrary paths are not served over HTTP (src-shared/api.ts LOCAL_ONLY)
+  const httpTarget = {
+    call: (method: string, params: unknown): Promise<unknown> =>
+      LOCAL_ONLY.has(method)
+        ? Promise.reject(new ApiError('not_found', `${method} is served to the command line and the desktop app only: it reads or writes files on this machine`))
+        : holder.call(method, params),
+  };
   const token = opts.token ?? randomBytes(32).toString('base64url');
   // the token travels in a cookie and a URL, so it is restricted to characters that need no escaping there
   if (!/^[A-Za-z0-9._~-]{16,}$/.test(token)) throw new Error('host token must be at least 16 characters of A-Z a-z 0-9 . _ ~ -');
@@ -167,7 +174,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         return;
       }
     }
-    const reply = await answerCall(holder, method, params, reportInternal);
+    const reply = await answerCall(httpTarget, method, params, reportInternal);
     if ('error' in reply) sendError(res, STATUS[reply.error.code], reply.error);
     else sendJson(res, 200, reply.result);
   }
@@ -306,7 +313,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       return;
     }
     const { id, method, params } = parsed.data;
-    send(ws, { id, ...(await answerCall(holder, method, params, reportInternal)) });
+    send(ws, { id, ...(await answerCall(httpTarget, method, params, reportInternal)) });
   }
 
   const broadcast = (msg: WireMessage): void => {

@@ -1,6 +1,6 @@
 // Jobs of the workspace, kept live from the core's job events.
 import type { StateCreator } from 'zustand/vanilla';
-import type { Api } from '../../src-shared/api';
+import type { Api, Input } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import type { AppState } from '.';
@@ -71,7 +71,8 @@ export const createJobsSlice =
       get().applyJob(await api['jobs.resume']({ id }));
     },
     async startJob(kind, config) {
-      const job = await api['jobs.start']({ kind, config });
+      // the editor checked the JSON as it was typed against the same schema; the core parses it at the door
+      const job = await api['jobs.start']({ kind, config } as Input<'jobs.start'>);
       get().applyJob(job);
       return job;
     },

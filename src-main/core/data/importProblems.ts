@@ -29,13 +29,8 @@ import type { PreparedImage } from './images';
 import { readLines } from './jsonl';
 import { derivedExtId, parseProblemRow, type ParsedRow } from './problemRow';
 
-export const ImportConfigSchema = z.object({
-  path: z.string().min(1),
-  dataset: z.string().min(1).max(200),
-  format: ProblemFormat.optional(),
-  skipBad: z.boolean().default(false),
-});
-export type ImportConfig = z.infer<typeof ImportConfigSchema>;
+export { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
+import { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
 
 /** Rows per staging chunk (one transaction each). */
 export const CHUNK_ROWS = 500;

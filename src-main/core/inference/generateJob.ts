@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
 import { verify } from '../data/verify';
 import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgedVerdict, type JudgeStats } from '../data/verify/judge';
-import { JudgeConfig } from '../../../src-shared/jobConfigs';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import type { JobHandler } from '../jobs/types';
@@ -13,25 +12,8 @@ import type { NewSolution } from '../store/solutions';
 import { openBackend, problemImageData, type CompletionRequest } from './backend';
 import { splitSteps } from './prompt';
 
-export const GenerateConfig = z
-  .object({
-    dataset: z.string().min(1),
-    split: z.string().min(1).optional(),
-    limit: z.number().int().min(1).optional(),
-    model: z.string().min(1),
-    n: z.number().int().min(1).max(1024),
-    temperature: z.number().min(0).max(5).optional(),
-    topK: z.number().int().min(0).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    maxNewTokens: z.number().int().min(1).max(100_000).optional(),
-    seed: z.number().int().default(0),
-    /** problems decoded together (their rollouts share one batch) */
-    problemsPerBatch: z.number().int().min(1).max(256).default(8),
-    /** verify with the rules and, where they cannot decide (by mode), an LLM judge */
-    judge: JudgeConfig.optional(),
-  })
-  .strict();
-export type GenerateConfig = z.infer<typeof GenerateConfig>;
+export { GenerateJobConfig as GenerateConfig } from '../../../src-shared/jobConfigs';
+import { GenerateJobConfig as GenerateConfig } from '../../../src-shared/jobConfigs';
 
 export interface GenerateResult {
   problems: number;

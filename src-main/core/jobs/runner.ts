@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Job } from '../../../src-shared/domain';
+import { JOB_CONFIGS, type JobKind, type JobRequest } from '../../../src-shared/jobConfigs';
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import { jobHandlers } from './registry';
@@ -53,12 +54,18 @@ export class JobRunner {
     return ids;
   }
 
+  /** Parses a config written by a caller inside the core (or a test) and starts the job. Doors use start(). */
   submit(kind: string, config: unknown): Job {
-    const handler = jobHandlers.get(kind);
-    if (!handler) throw new UserError(`unknown job kind "${kind}"`);
-    const parsed = handler.configSchema.safeParse(config);
+    if (!Object.prototype.hasOwnProperty.call(JOB_CONFIGS, kind)) throw new UserError(`unknown job kind "${kind}"`);
+    const parsed = JOB_CONFIGS[kind as JobKind].safeParse(config);
     if (!parsed.success) throw new UserError(`${kind}: invalid config: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    const job = this.store.jobs.create(kind, parsed.data);
+    return this.start({ kind, config: parsed.data } as JobRequest);
+  }
+
+  /** Stores a job whose request a door has parsed already, and queues it. */
+  start(request: JobRequest): Job {
+    if (!jobHandlers.has(request.kind)) throw new UserError(`unknown job kind "${request.kind}"`);
+    const job = this.store.jobs.create(request.kind, request.config);
     this.emit(job);
     this.enqueue(job.id);
     return job;
@@ -137,11 +144,11 @@ export class JobRunner {
     while (!this.closed && this.running.size < this.concurrency && this.queue.length > 0) {
       const id = this.queue.shift()!;
       if (!this.store.jobs.claim(id, process.pid)) continue;
-      this.start(id);
+      this.launch(id);
     }
   }
 
-  private start(id: number): void {
+  private launch(id: number): void {
     const killAfter = Number(process.env.STEPLAB_TEST_KILL_AFTER_COMMITS ?? 0) || undefined;
     const workerInput: WorkerInput = { workspace: this.store.paths.dir, jobId: id, crashAfterCommits: killAfter };
     const worker = new Worker(WORKER_ENTRY, { workerData: workerInput });

@@ -30,21 +30,8 @@ import { batchRef, type NewNode } from '../store/trees';
 import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
 import { checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
 
-export const MERGE_KINDS = [
-  'images',
-  'problems',
-  'datasets',
-  'dataset_members',
-  'models',
-  'solutions',
-  'step_scores',
-  'searches',
-  'tree_nodes',
-  'search_events',
-  'node_scores',
-  'annotations',
-  'curation_edits',
-] as const;
+import { MERGE_KINDS } from '../../../src-shared/api';
+export { MERGE_KINDS };
 export type MergeKind = (typeof MERGE_KINDS)[number];
 export type MergeCounts = Record<MergeKind, { added: number; skipped: number }>;
 

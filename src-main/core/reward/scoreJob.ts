@@ -14,25 +14,8 @@ import { processBenchF1, stepF1, type ScoredSolution, type StepF1Result, type Pr
 import { RemotePrmScorer } from './remotePrm';
 import { PrmScorer, type ScoreItem, type StepScorer } from './scorer';
 
-export const ScoreConfig = z
-  .object({
-    prm: z.string().min(1),
-    dataset: z.string().min(1).optional(),
-    split: z.string().min(1).optional(),
-    limit: z.number().int().min(1).optional(),
-    /** search ids to score */
-    searches: z.array(z.number().int().min(1)).min(1).optional(),
-    /** score again what this PRM already scored */
-    rescore: z.boolean().default(false),
-    /** threshold below which a step counts as bad in the reported step metrics */
-    threshold: z.number().gt(0).lt(1).default(0.5),
-    /** solutions (dataset) or trees (searches) per committed batch */
-    batch: z.number().int().min(1).max(4096).default(64),
-  })
-  .strict()
-  .refine((c) => Boolean(c.dataset) !== Boolean(c.searches), { message: 'give either a dataset or searches, not both' })
-  .refine((c) => !c.split || c.dataset, { message: 'split needs a dataset', path: ['split'] });
-export type ScoreConfig = z.infer<typeof ScoreConfig>;
+export { ScoreJobConfig as ScoreConfig } from '../../../src-shared/jobConfigs';
+import { ScoreJobConfig as ScoreConfig } from '../../../src-shared/jobConfigs';
 
 export interface ScoreResult {
   prm: string;

@@ -15,31 +15,8 @@ import { registerModel } from '../models/registry';
 import type { Store } from '../store';
 import { REFERENCE_TRAINER, runTrainerInJob } from '../training/protocol';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-export const TrainPrmConfig = z
-  .object({
-    annotations: z.string().min(1),
-    /** the model to start from (a policy of the annotations' family); default: the policy that produced the set */
-    base: z.string().min(1).optional(),
-    /** name to register the PRM under; default prm-<set> */
-    name: z.string().regex(NAME, 'letters, digits, . _ - (max 100)').optional(),
-    labels: z.enum(['soft', 'hard']).default('soft'),
-    lr: z.number().gt(0).max(1).optional(),
-    epochs: z.number().int().min(1).max(1000).optional(),
-    batchSize: z.number().int().min(1).max(4096).optional(),
-    maxSteps: z.number().int().min(1).optional(),
-    seed: z.number().int().min(0).default(0),
-    /** drop near-identical paths (same problem, same steps up to whitespace and case) */
-    dedupe: z.boolean().default(true),
-    maxPathsPerProblem: z.number().int().min(1).optional(),
-    /** a held-out annotation set whose step metrics the trainer reports */
-    valAnnotations: z.string().min(1).optional(),
-    /** trainer command (argv); default: the reference trainer */
-    trainer: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .strict();
-export type TrainPrmConfig = z.infer<typeof TrainPrmConfig>;
+export { TrainPrmJobConfig as TrainPrmConfig } from '../../../src-shared/jobConfigs';
+import { TrainPrmJobConfig as TrainPrmConfig } from '../../../src-shared/jobConfigs';
 
 export interface TrainPrmResult {
   model: string;

@@ -10,7 +10,6 @@ import type { JobHandler } from '../jobs/types';
 import type { Store } from '../store';
 import { batchRef, type NewNode } from '../store/trees';
 import { extractAnnotations, labelledSteps } from './annotations';
-import { parseSearchConfig } from './config';
 import { enginePort } from './enginePort';
 import { runMathShepherd } from './mathShepherd';
 import { runOmega } from './omega';
@@ -157,8 +156,8 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
 
   async run(ctx) {
     const { store, config } = ctx;
-    const algoConfig = parseSearchConfig(config.algo, config.config);
-    const k = 'rolloutsPerState' in algoConfig ? algoConfig.rolloutsPerState : algoConfig.k;
+    const algoConfig = config.config;
+    const k = config.algo === 'omega' ? config.config.rolloutsPerState : config.config.k;
     const modelRec = store.models.withRole(config.model, 'policy');
     const datasetId = store.datasets.requireId(config.dataset);
     const listed = [...store.problems.iterateDataset(datasetId, { split: config.split, limit: config.limit })];
@@ -190,7 +189,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
             inferenceMs += performance.now() - s;
           }
         } };
-        const result = config.algo === 'omega' ? await runOmega(algoConfig as never, timed, {}) : await runMathShepherd(algoConfig as never, timed, {});
+        const result = config.algo === 'omega' ? await runOmega(config.config, timed, {}) : await runMathShepherd(config.config, timed, {});
         const totalMs = performance.now() - t0;
         const judged = judge ? subJudgeCounts(judge.counts, judgedBefore!) : null;
         // the checkpoint object is serialised after fn has run, inside the same transaction

@@ -122,9 +122,10 @@ export class TreesRepo {
     };
   }
 
-  listSearches(q: { problemId?: number; offset?: number; limit?: number } = {}): { total: number; items: SearchRecord[] } {
-    const where = q.problemId === undefined ? '' : 'WHERE problem_id = @problemId';
-    const params = { problemId: q.problemId ?? null, offset: q.offset ?? 0, limit: q.limit ?? -1 };
+  listSearches(q: { problemId?: number; jobId?: number; offset?: number; limit?: number } = {}): { total: number; items: SearchRecord[] } {
+    const conds = [q.problemId === undefined ? '' : 'problem_id = @problemId', q.jobId === undefined ? '' : 'job_id = @jobId'].filter(Boolean);
+    const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+    const params = { problemId: q.problemId ?? null, jobId: q.jobId ?? null, offset: q.offset ?? 0, limit: q.limit ?? -1 };
     const total = (this.db.prepare(`SELECT count(*) AS n FROM searches ${where}`).get(params) as { n: number }).n;
     const ids = this.db.prepare(`SELECT id FROM searches ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all(params) as { id: number }[];
     return { total, items: ids.map((r) => this.getSearch(r.id)) };

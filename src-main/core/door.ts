@@ -1,0 +1,50 @@
+// The in-process door: the same typed proxy and dispatcher the renderer's transports use (every call is
+// parsed against the src-shared contract and its answer checked), over a workspace opened in this
+// process. The CLI reaches the core only through it, so a CLI command and a UI action are one code path.
+import { createApiProxy, type Api, type ApiHandlers, type Method, type Transport } from '../../src-shared/api';
+import type { ApiEvent } from '../../src-shared/domain';
+import { dispatch } from './dispatch';
+import { mergeWorkspaces } from './merge';
+import { verify } from './data/verify';
+import { UserError } from './errors';
+import { openWorkbench, readRecentWorkspaces, type Workbench } from './workbench';
+
+export interface LocalDoor {
+  api: Api;
+  /** every job event of the workspace (the snapshots a host streams to its clients) */
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+  /** the workbench behind the door, for a host that serves it (steplab serve) */
+  readonly workbench: Workbench;
+  close(): Promise<void>;
+}
+
+/** Opens a workspace in this process behind the contract. Jobs of processes that died are marked interrupted. */
+export function openLocalDoor(dir: string, opts: { create?: boolean } = {}): LocalDoor {
+  const workbench = openWorkbench(dir, opts);
+  workbench.runner.recover();
+  const transport: Transport = {
+    call: (method: Method, params: unknown) => dispatch(workbench.handlers, method, params),
+    subscribe: (listener) => workbench.runner.onEvent((job) => listener({ type: 'job', job })),
+  };
+  return { api: createApiProxy(transport), subscribe: transport.subscribe, workbench, close: () => workbench.close() };
+}
+
+/** The methods that need no open workspace. */
+type Detached = Pick<ApiHandlers, 'workspace.merge' | 'verify.check' | 'workspace.recent'>;
+const DETACHED: Detached = {
+  'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
+  'verify.check': (input) => verify(input),
+  'workspace.recent': () => readRecentWorkspaces(),
+};
+
+/** A door with no workspace behind it: only the methods that need none answer. */
+export function detachedApi(): Api {
+  const handlers = new Proxy(DETACHED as Partial<ApiHandlers>, {
+    get: (target, method: string) =>
+      (target as Record<string, unknown>)[method] ??
+      (() => {
+        throw new UserError(`${method} needs a workspace (--workspace <dir>)`);
+      }),
+  }) as ApiHandlers;
+  return createApiProxy({ call: (method, params) => dispatch(handlers, method, params), subscribe: () => () => {} });
+}
