@@ -117,7 +117,8 @@ function answerAfterMarker(after: string): string {
   const s0 = after.replace(/^[ \t]+/, '').replace(/^(?:\*\*|__)\s*/, '').replace(/^[:：]\s*/, '');
   const delimited = /^(\$\$[\s\S]*?\$\$|\\\[[\s\S]*?\\\]|\$(?:[^$\\\n]|\\[^\n])*\$|\\\([^\n]*?\\\))/.exec(s0);
   if (delimited) return cleanExtracted(delimited[1]);
-  let s = s0.split(/\r?\n/)[0].trim();
+  // `The correct answer is therefore (B)`: a connective between marker and answer
+  let s = s0.split(/\r?\n/)[0].trim().replace(/^(?:therefore|thus|hence|then|clearly)\b\s*,?\s*/i, '');
   // stop at the end of the sentence ("5. I hope it is correct."), but keep "B. 42"
   const sentence = /\.\s+(?=\S)/g;
   let m: RegExpExecArray | null;
