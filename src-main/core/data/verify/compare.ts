@@ -528,8 +528,12 @@ function valueIsChoice(choice: string, pred: string, opts: MatchOptions): boolea
  */
 function compareWithChoices(gold: string, pred: string, type: AnswerType, choices: readonly string[], opts: MatchOptions): boolean | null | undefined {
   const letters = choices.map((_, i) => String.fromCharCode(65 + i));
-  const goldLetter = type === 'choice' ? parseChoiceLetter(gold) : null;
-  let goldIdx = goldLetter !== null ? letters.indexOf(goldLetter) : -1;
+  // the gold's own text among the choices first: MathVista's choices can look like letters (`(b)`)
+  let goldIdx = choices.findIndex((c) => c.trim() === gold.trim());
+  if (goldIdx < 0 && type === 'choice') {
+    const goldLetter = parseChoiceLetter(gold);
+    goldIdx = goldLetter !== null ? letters.indexOf(goldLetter) : -1;
+  }
   if (goldIdx < 0) goldIdx = choices.findIndex((c) => normalizeText(c) === normalizeText(gold));
   if (goldIdx < 0) return undefined;
   const predLetter = parseChoiceLetter(pred);

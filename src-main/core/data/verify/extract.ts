@@ -220,7 +220,9 @@ function isProse(s: string): boolean {
 function lastSentence(text: string): { sentence: string; count: number } | null {
   const { masked, spans } = maskMath(text);
   const parts = masked
-    .split(/\n+|(?<=[.!?])\s+(?=[^a-z\s])|(?<=[!?])\s+/)
+    // a capitalised conclusion word starts a sentence even when the period before it is missing
+    // (`P(A) = 2/3 Therefore, the probability is 2/3`)
+    .split(/\n+|(?<=[.!?])\s+(?=[^a-z\s])|(?<=[!?])\s+|\s+(?=(?:Therefore|Thus|Hence|Consequently|In conclusion|Finally)\b)/)
     .map((p) => p.trim())
     .filter((p) => p !== '' && /[A-Za-z0-9\u0000]/.test(p));
   if (parts.length === 0) return null;
@@ -290,6 +292,8 @@ function minervaAnswer(text: string): string | null {
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) found = m[1];
   if (found === null) return null;
+  const boxed = lastBoxed(found);
+  if (boxed !== null) return cleanExtracted(boxed) || null;
   const answer = answerAfterMarker(found);
   return answer === '' ? null : answerFromProse(answer);
 }
