@@ -100,14 +100,19 @@ export function inferAnswerType(gold: string): AnswerType {
 // ---------------------------------------------------------------------------
 // Expressions
 
-type Item = { kind: 'expr'; node: MathNode; src: string } | { kind: 'eq'; lhs: MathNode; rhs: MathNode; lhsIsName: boolean };
+type Item =
+  | { kind: 'expr'; node: MathNode; src: string }
+  | { kind: 'eq'; lhs: MathNode; rhs: MathNode; lhsIsName: boolean; lhsSrc: string };
 
 interface ParsedAnswer {
   /** Opening/closing bracket of a comma list (`(`, `[`, `{`), or '' when unbracketed. */
   open: string;
   close: string;
   items: Item[];
+  /** Bracketed `(...)`/`[...]` list: a tuple or an interval, compared in order. */
   ordered: boolean;
+  /** Items come from a `\pm` expansion: two roots, whose order means nothing. */
+  fromPm: boolean;
 }
 
 const ALLOWED_OPERATORS: ReadonlySet<string> = new Set(['add', 'subtract', 'multiply', 'divide', 'pow', 'unaryMinus', 'unaryPlus', 'factorial']);
@@ -200,14 +205,15 @@ function parseItem(raw: string): Item | null {
   if (!lhs || !rhs) return null;
   // `x`, `y_1`, `f(x)`: a name being defined rather than an expression
   const lhsIsName = /^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:\s*\([^()]*\))?$/.test(sides[0].trim());
-  return { kind: 'eq', lhs, rhs, lhsIsName };
+  return { kind: 'eq', lhs, rhs, lhsIsName, lhsSrc: sides[0].replace(/\s+/g, '') };
 }
 
 /**
  * Reads an answer as a list of items (one item for a scalar). Top-level
  * commas, ` or `, ` and `, `;` separate items; a list wrapped in `(...)` or
- * `[...]` is ordered (a tuple or interval), an unbracketed one or a `\{...\}`
- * set is unordered. `a \pm b` expands to the two items `a+b`, `a-b`.
+ * `[...]` is ordered (a tuple or interval), a `\{...\}` set is unordered, and
+ * an unbracketed one is ordered unless the caller says otherwise (see
+ * listsEqual). `a \pm b` expands to the two items `a+b`, `a-b`.
  * Returns null when any item fails to parse.
  */
 function parseAnswerItems(input: string): ParsedAnswer | null {
@@ -238,8 +244,9 @@ function parseAnswerItems(input: string): ParsedAnswer | null {
     if (!item) return null;
     items.push(item);
   }
-  const ordered = (open === '(' || open === '[') && expanded.length === parts.length;
-  return { open, close, items, ordered };
+  const fromPm = expanded.length !== parts.length;
+  const ordered = (open === '(' || open === '[') && !fromPm;
+  return { open, close, items, ordered, fromPm };
 }
 
 interface Complexish {
@@ -347,7 +354,23 @@ function itemsEqual(g: Item, p: Item): boolean {
   return eq.lhsIsName && expressionsEquivalent(eq.rhs, ex.node);
 }
 
-function listsEqual(g: ParsedAnswer, p: ParsedAnswer): boolean {
+/** `x = 3 or x = 2`: every item gives a value of one and the same name — a set of solutions. */
+function isSolutionSet(a: ParsedAnswer): boolean {
+  const first = a.items[0];
+  if (a.items.length < 2 || first.kind !== 'eq' || !first.lhsIsName) return false;
+  return a.items.every((it) => it.kind === 'eq' && it.lhsIsName && it.lhsSrc === first.lhsSrc);
+}
+
+/**
+ * Compares two lists. Brackets decide when the gold has them: `(...)`/`[...]`
+ * in order (tuples, intervals; an unbracketed prediction may match a tuple),
+ * `\{...\}` as a set. A gold list without brackets (`10, 4, -2`, MathVista's
+ * lists) is compared in order unless `ordered` is false — order is part of
+ * such answers, and reading it as a set would call a wrong order correct —
+ * except against two `\pm` roots or a prediction that lists the solutions of
+ * one unknown (`x = 3 or x = 2`), which are sets by their own writing.
+ */
+function listsEqual(g: ParsedAnswer, p: ParsedAnswer, ordered?: boolean): boolean {
   if (g.items.length !== p.items.length) return false;
   if (g.items.length > 1 && (g.open !== p.open || g.close !== p.close)) {
     // an unbracketed list may match a bracketed set, nothing else
@@ -355,7 +378,10 @@ function listsEqual(g: ParsedAnswer, p: ParsedAnswer): boolean {
     const bareTuple = g.open === '(' && g.close === ')' && p.open === '';
     if (!(loose(g) && loose(p)) && !bareTuple) return false;
   }
-  if (g.ordered) return g.items.every((item, i) => itemsEqual(item, p.items[i]));
+  const inOrder =
+    g.ordered ||
+    (g.open === '' && g.items.length > 1 && ordered !== false && !g.fromPm && !p.fromPm && !isSolutionSet(p));
+  if (inOrder) return g.items.every((item, i) => itemsEqual(item, p.items[i]));
   const used = new Set<number>();
   return g.items.every((item) => {
     const idx = p.items.findIndex((cand, i) => !used.has(i) && itemsEqual(item, cand));
@@ -369,7 +395,23 @@ function compactText(s: string): string {
   return normalizeLatex(s).replace(/\s+/g, '').replace(/\\\{/g, '{').replace(/\\\}/g, '}');
 }
 
-function compareExpressions(gold: string, pred: string): boolean | null {
+/** Optional facts about the problem that change how its answer is compared. */
+export interface MatchOptions {
+  /**
+   * The problem's listed choices, in order (choice A first). With them a
+   * choice's value is accepted for its letter and a letter for its value.
+   */
+  choices?: readonly string[];
+  /**
+   * Decimal places (MathVista's `precision`): numbers are compared after
+   * rounding both to this many places, instead of with the 1e-6 tolerance.
+   */
+  precision?: number;
+  /** How to compare a gold list written without brackets: in order (default) or, when false, as a set. */
+  ordered?: boolean;
+}
+
+function compareExpressions(gold: string, pred: string, opts: MatchOptions = {}): boolean | null {
   const p = parseAnswerItems(pred);
   const g = parseAnswerItems(gold);
   if (!g) {
@@ -377,30 +419,61 @@ function compareExpressions(gold: string, pred: string): boolean | null {
     return compactText(gold) === compactText(pred) || normalizeText(gold) === normalizeText(pred);
   }
   if (!p) return compactText(gold) === compactText(pred) ? true : null;
-  return listsEqual(g, p);
+  return listsEqual(g, p, opts.ordered);
 }
 
-function compareNumbers(gold: string, rawPred: string): boolean | null {
+/** Rounds half away from zero to `places` decimals; the tiny nudge keeps 2.675 (stored as 2.67499...) rounding up as written. */
+function roundTo(x: number, places: number): number {
+  const f = 10 ** places;
+  return (Math.sign(x) * Math.round(Math.abs(x) * f * (1 + 1e-12))) / f;
+}
+
+function validPrecision(p: number | undefined): p is number {
+  return typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 15;
+}
+
+/** Value of a constant expression (`2\sqrt{15}`, `\pi/2`), or null when it has variables or is not real. */
+function constantValue(s: string): number | null {
+  const a = parseAnswerItems(s);
+  if (!a || a.items.length !== 1 || a.items[0].kind !== 'expr') return null;
+  const vars = new Set<string>();
+  freeVariables(a.items[0].node, vars);
+  if (vars.size > 0) return null;
+  const v = compileSafe(a.items[0].node)({});
+  return v && v.im === 0 && Number.isFinite(v.re) ? v.re : null;
+}
+
+function compareNumbers(gold: string, rawPred: string, opts: MatchOptions = {}): boolean | null {
   const g = parseNumberLiteral(gold);
-  if (!g) return compareExpressions(gold, rawPred);
+  if (!g) return compareExpressions(gold, rawPred, opts);
   // `2 + 2 = 4`, `\pi \approx 3.14`: for a numeric gold the value is the last side of the chain
   const sides = splitTopLevel(normalizeLatex(rawPred), /=|\\approx(?![A-Za-z])/);
   const pred = sides.length > 1 && sides[sides.length - 1] !== '' ? sides[sides.length - 1] : rawPred;
   const p = parseNumberLiteral(pred);
+  if (validPrecision(opts.precision)) {
+    const places = opts.precision;
+    const same = (a: number, b: number) => roundTo(a, places) === roundTo(b, places);
+    const value = p ? p.value : constantValue(pred);
+    if (value === null) return compareExpressions(String(g.value), pred, opts);
+    if (same(g.value, value)) return true;
+    if (p && g.percent && !p.percent) return same(g.value / 100, value);
+    if (p && p.percent && !g.percent) return same(g.value, value / 100);
+    return false;
+  }
   if (p) return numbersMatch(g, p);
   // prediction is not a plain number (`\sqrt{4}`, `2\pi`, `x`, `1, 2`): compare against the gold's value
-  const asExpression = compareExpressions(String(g.value), pred);
+  const asExpression = compareExpressions(String(g.value), pred, opts);
   if (asExpression === true || !g.percent) return asExpression;
-  return compareExpressions(String(g.value / 100), pred);
+  return compareExpressions(String(g.value / 100), pred, opts);
 }
 
 /** `(B) 42` / `B. 42` → `42`, so a labelled option can still be graded against a non-letter gold. */
 function stripChoiceLabel(pred: string): string | null {
-  const m = /^\s*(?:\(\s*[A-Za-z]\s*\)|[A-Z][.):])\s+(\S[\s\S]*)$/.exec(normalizeLatex(pred));
+  const m = /^\s*(?:\(\s*[A-Za-z]\s*\)|[A-Z][.):])\s*,?\s+(\S[\s\S]*)$/.exec(normalizeLatex(pred));
   return m ? m[1] : null;
 }
 
-function compareTyped(gold: string, pred: string, type: AnswerType): boolean | null {
+function compareTyped(gold: string, pred: string, type: AnswerType, opts: MatchOptions = {}): boolean | null {
   switch (type) {
     case 'choice': {
       const g = parseChoiceLetter(gold);
@@ -410,12 +483,74 @@ function compareTyped(gold: string, pred: string, type: AnswerType): boolean | n
     }
     case 'number':
     case 'fraction':
-      return compareNumbers(gold, pred);
+      return compareNumbers(gold, pred, opts);
     case 'expression':
-      return compareExpressions(gold, pred);
+      return compareExpressions(gold, pred, opts);
     case 'text':
-      return normalizeText(gold) === normalizeText(pred);
+      return normalizeText(gold) === normalizeText(pred) || yesNoLead(gold, pred);
   }
+}
+
+/**
+ * `no, there are not more buses than bikes` for a yes/no gold: the answer word
+ * opens the sentence and is set off by a comma or period; the other word must
+ * not occur in the rest (`no, ... yes` reads both ways and is not accepted).
+ */
+function yesNoLead(gold: string, pred: string): boolean {
+  const g = normalizeText(gold);
+  if (g !== 'yes' && g !== 'no') return false;
+  const m = /^\s*(yes|no)\s*[,.;:]\s*(.*)$/is.exec(normalizeLatex(pred).replace(/\*\*|__/g, ''));
+  if (!m || m[1].toLowerCase() !== g) return false;
+  const other = g === 'yes' ? /\bno\b/i : /\byes\b/i;
+  return !other.test(m[2]);
+}
+
+// ---------------------------------------------------------------------------
+// Listed choices
+
+const LETTER_ONLY_RE = /^\s*(?:\(\s*[A-Za-z]\s*\)|\[\s*[A-Za-z]\s*\]|(?:the\s+)?(?:option|choice)\s*:?\s*\(?\s*[A-Za-z]\s*\)?|[A-Za-z]\s*[.):]?)\s*[.,]?\s*$/i;
+
+/** Does a prediction (a value, not a letter) equal one choice's text? */
+function valueIsChoice(choice: string, pred: string, opts: MatchOptions): boolean {
+  if (normalizeText(choice) !== '' && normalizeText(choice) === normalizeText(pred)) return true;
+  const t = inferAnswerType(choice);
+  if (t === 'choice' || t === 'text') return false;
+  return compareTyped(choice, pred, t, { precision: opts.precision }) === true;
+}
+
+/**
+ * Grades against the listed choices: the gold is a letter within them or one
+ * of their texts; the prediction is a letter (`(B)`, `B. text`, `Option B`)
+ * or a value. A value counts only when it equals exactly one choice. A letter
+ * whose label text names another choice (`(A) No` where A is Yes) is a
+ * contradiction and incorrect. Returns undefined when the gold is not among
+ * the choices (then the usual comparison applies).
+ */
+function compareWithChoices(gold: string, pred: string, type: AnswerType, choices: readonly string[], opts: MatchOptions): boolean | null | undefined {
+  const letters = choices.map((_, i) => String.fromCharCode(65 + i));
+  // the gold's own text among the choices first: MathVista's choices can look like letters (`(b)`)
+  let goldIdx = choices.findIndex((c) => c.trim() === gold.trim());
+  if (goldIdx < 0 && type === 'choice') {
+    const goldLetter = parseChoiceLetter(gold);
+    goldIdx = goldLetter !== null ? letters.indexOf(goldLetter) : -1;
+  }
+  if (goldIdx < 0) goldIdx = choices.findIndex((c) => normalizeText(c) === normalizeText(gold));
+  if (goldIdx < 0) return undefined;
+  const predLetter = parseChoiceLetter(pred);
+  const predIdx = predLetter !== null ? letters.indexOf(predLetter) : -1;
+  const label = stripChoiceLabel(pred);
+  if (predIdx >= 0 && (label !== null || LETTER_ONLY_RE.test(normalizeLatex(pred)))) {
+    if (label !== null) {
+      const named = choices.map((c) => valueIsChoice(c, label, opts));
+      if (named.some(Boolean) && !named[predIdx]) return false;
+    }
+    return predIdx === goldIdx;
+  }
+  const hits = choices.map((c) => valueIsChoice(c, pred, opts));
+  const count = hits.filter(Boolean).length;
+  if (count === 1) return hits[goldIdx];
+  if (count > 1) return false; // the value is more than one choice: it does not pick one
+  return undefined;
 }
 
 /**
@@ -424,17 +559,24 @@ function compareTyped(gold: string, pred: string, type: AnswerType): boolean | n
  * type at all (no choice letter for a choice gold; not parseable by mathjs
  * for number/fraction/expression golds). Never throws.
  */
-export function answersMatch(gold: string, predicted: string, type?: AnswerType): boolean | null {
+export function answersMatch(gold: string, predicted: string, type?: AnswerType, options: MatchOptions = {}): boolean | null {
   try {
     const g = String(gold ?? '');
     const p = String(predicted ?? '');
     if (p.trim() === '') return null;
     const t = type ?? inferAnswerType(g);
-    const result = compareTyped(g, p, t);
+    if (options.choices && options.choices.length > 0) {
+      // `**(B)**, No`: emphasis around the letter would hide the label
+      const viaChoices = compareWithChoices(g, p.replace(/\*\*|__/g, ''), t, options.choices, options);
+      if (viaChoices !== undefined) return viaChoices;
+      // a choice gold whose prediction is a readable value that is none of the choices
+      if (t === 'choice' && parseChoiceLetter(p) === null) return false;
+    }
+    const result = compareTyped(g, p, t, options);
     if (result === true || t === 'choice') return result;
     const unlabelled = stripChoiceLabel(p);
     if (unlabelled !== null) {
-      const retry = compareTyped(g, unlabelled, t);
+      const retry = compareTyped(g, unlabelled, t, options);
       if (retry !== null) return retry || (result ?? false);
     }
     return result;

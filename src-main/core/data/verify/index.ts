@@ -12,7 +12,7 @@
  *   - `correct`: a match under the rules in compare.ts.
  */
 import { answersMatch, inferAnswerType } from './compare';
-import type { AnswerType } from './compare';
+import type { AnswerType, MatchOptions } from './compare';
 import { extractAnswer } from './extract';
 
 export type Verdict = 'correct' | 'incorrect' | 'unparseable';
@@ -23,18 +23,31 @@ export interface VerifyResult {
   answerType: AnswerType;
 }
 
-export function verify(input: { answer: string; prediction: string; answerType?: AnswerType }): VerifyResult {
+export interface VerifyInput extends MatchOptions {
+  answer: string;
+  prediction: string;
+  answerType?: AnswerType;
+}
+
+/**
+ * Grades one prediction. The optional inputs come from the problem, not the
+ * answer: `choices` (its listed options, A first), `precision` (decimal
+ * places, MathVista), `ordered` (false when an unbracketed gold list is a
+ * set); see MatchOptions in compare.ts.
+ */
+export function verify(input: VerifyInput): VerifyResult {
   const answerType = input.answerType ?? inferAnswerType(input.answer);
   const extracted = extractAnswer(input.prediction);
   if (extracted === null) return { verdict: 'unparseable', extracted, answerType };
-  const match = answersMatch(input.answer, extracted, answerType);
+  const { choices, precision, ordered } = input;
+  const match = answersMatch(input.answer, extracted, answerType, { choices, precision, ordered });
   const verdict: Verdict = match === null ? 'unparseable' : match ? 'correct' : 'incorrect';
   return { verdict, extracted, answerType };
 }
 
 export { extractAnswer } from './extract';
 export { answersMatch, inferAnswerType, numbersClose, expressionsEquivalent, ABS_TOLERANCE, REL_TOLERANCE } from './compare';
-export type { AnswerType } from './compare';
+export type { AnswerType, MatchOptions } from './compare';
 export {
   normalizeLatex,
   normalizeText,
