@@ -267,6 +267,20 @@ export const contract = {
       labels: z.enum(['curated', 'original']).default('curated'),
       /** rejected paths are left out unless this is set */
       includeRejected: z.boolean().default(false),
+      /** trl, openrlhf: write the soft labels (MC floats) instead of booleans / reward tokens */
+      softLabels: z.boolean().default(false),
+      /** hard label of a step without a curated label: MC > this (0: any rollout from it reached the answer) */
+      labelThreshold: z.number().min(0).max(1).default(0),
+      /** mmprm: one <prm> per step from the annotations (the older layout) instead of one per search-tree node */
+      perStep: z.boolean().default(false),
+      /** mmprm: drop paths of at most this many space-separated words (MM-PRM's traverse.py: 10) */
+      minWords: z.number().int().min(0).max(1_000_000).default(10),
+      /** mmprm: seed of the positive down-sampling */
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+      /** openrlhf: the step placeholder (OpenRLHF's --placeholder_token) */
+      placeholderToken: z.string().min(1).max(100).default('ки'),
+      /** openrlhf: positive then negative label token (OpenRLHF's --reward_tokens) */
+      rewardTokens: z.tuple([z.string().min(1).max(100), z.string().min(1).max(100)]).default(['+', '-']),
     }).strict(),
     output: z.object({ written: z.number().int(), path: z.string() }),
   },

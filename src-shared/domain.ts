@@ -100,8 +100,10 @@ export type ImportReport = z.infer<typeof ImportReport>;
 export const ProblemFormat = z.enum(['jsonl', 'mmprm-seed', 'parquet']);
 export type ProblemFormat = z.infer<typeof ProblemFormat>;
 
-export const ProblemExportFormat = z.enum(['jsonl']);
-export const AnnotationExportFormat = z.enum(['trl', 'mmprm', 'math-shepherd', 'prm800k']);
+/** jsonl: the import format; mmprm-seed: MM-PRM's seed JSON array (id, question, correct_answer, image_path) */
+export const ProblemExportFormat = z.enum(['jsonl', 'mmprm-seed']);
+export type ProblemExportFormat = z.infer<typeof ProblemExportFormat>;
+export const AnnotationExportFormat = z.enum(['trl', 'mmprm', 'math-shepherd', 'prm800k', 'openrlhf', 'processbench']);
 export type AnnotationExportFormat = z.infer<typeof AnnotationExportFormat>;
 
 export const ModelRole = z.enum(['policy', 'prm', 'orm', 'judge']);

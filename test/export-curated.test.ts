@@ -18,7 +18,8 @@ let ids: number[];
 const readJsonl = (p: string): Record<string, any>[] => readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 async function exportTrl(name: string, opts: Record<string, unknown> = {}): Promise<{ written: number; rows: Record<string, any>[] }> {
-  const r = (await dispatch(wb.handlers, 'export.annotations', { dataset: 'demo', format: 'trl', setName: 'cur', out: join(tmp.dir, name), ...opts })) as { written: number; path: string };
+  // soft labels: these tests are about which labels curation puts in force, read as numbers
+  const r = (await dispatch(wb.handlers, 'export.annotations', { dataset: 'demo', format: 'trl', setName: 'cur', softLabels: true, out: join(tmp.dir, name), ...opts })) as { written: number; path: string };
   // some demo problems have a picture: the rows are compared without the image paths
   return { written: r.written, rows: r.written ? readJsonl(r.path).map(({ images: _images, ...row }) => row) : [] };
 }
@@ -99,10 +100,11 @@ describe('steplab export annotations: curation options', () => {
       const r = await cli('export', 'annotations', '--workspace', ws, '--dataset', 'demo', '--set', 'cur', '--format', 'trl', '--out', out, '--curation', 'curated', '--original-labels', '--include-rejected', '--json');
       expect(r.code, r.err.join('\n')).toBe(0);
       expect(JSON.parse(r.out.at(-1)!).written).toBe(3);
-      expect(readJsonl(out).map((x) => [x.completions[0], x.labels[1]])).toEqual([
-        ['a0 first', 0],
-        ['a1 first', 0],
-        ['a2 first', 0],
+      // booleans by default: the original labels (0.5, 0) are good then bad
+      expect(readJsonl(out).map((x) => [x.completions[0], x.labels])).toEqual([
+        ['a0 first', [true, false]],
+        ['a1 first', [true, false]],
+        ['a2 first', [true, false]],
       ]);
       const bad = await cli('export', 'annotations', '--workspace', ws, '--dataset', 'demo', '--format', 'trl', '--out', out, '--curation', 'edited');
       expect(bad.code).not.toBe(0);

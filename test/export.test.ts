@@ -159,8 +159,22 @@ describe('export: annotations', () => {
 
   const hashA = () => `images/${sha(img.a)}.png`;
 
-  it('trl: stepwise supervision with soft, curated labels; read back equal', async () => {
+  it('trl: boolean labels by default (MC > 0, a curated relabel wins); read back equal', async () => {
     const r = await exportAnnotations(store, { dataset: 'k12', format: 'trl', out: join(out, 'prm.jsonl') });
+    expect(r).toMatchObject({ written: 4, images: 1 });
+    const rows = readJsonl(r.path);
+    expect(rows[0]).toEqual({ prompt: 'What is $2+3$?', completions: ['2 + 3 = 5.', 'So the answer is 5.'], labels: [true, true], images: [hashA()] });
+    expect(rows[1].labels).toEqual([true, false, false]);
+    expect(rows[2]).toEqual({ prompt: 'Simplify 2/4', completions: ['2/4 = 1/2'], labels: [true] });
+    expect(existsSync(join(out, hashA()))).toBe(true);
+    expect((await readAnnotations(r.path, 'trl')).map((a) => a.steps.map((s) => s.label))).toEqual([[1, 1], [1, 0, 0], [1], [1, 1]]);
+    // a threshold turns low MCs bad; the curated 0.9 stays good whatever the threshold (relabel wins)
+    const t = await exportAnnotations(store, { dataset: 'k12', format: 'trl', labelThreshold: 0.6, out: join(out, 't.jsonl') });
+    expect(readJsonl(t.path).map((x) => x.labels)).toEqual([[true, true], [false, false, false], [true], [false, false]]);
+  });
+
+  it('trl --soft-labels: the MC floats, curated; read back equal', async () => {
+    const r = await exportAnnotations(store, { dataset: 'k12', format: 'trl', softLabels: true, out: join(out, 'prm.jsonl') });
     expect(r).toMatchObject({ written: 4, images: 1 });
     const rows = readJsonl(r.path);
     expect(rows[0]).toEqual({
@@ -170,7 +184,6 @@ describe('export: annotations', () => {
       images: [hashA()],
     });
     expect(rows[2]).toEqual({ prompt: 'Simplify 2/4', completions: ['2/4 = 1/2'], labels: [0.9] });
-    expect(existsSync(join(out, hashA()))).toBe(true);
     expect(await readAnnotations(r.path, 'trl')).toEqual([
       { question: 'What is $2+3$?', steps: [{ text: '2 + 3 = 5.', label: 0.75 }, { text: 'So the answer is 5.', label: 1 }], images: [hashA()] },
       {
@@ -194,7 +207,9 @@ describe('export: annotations', () => {
     expect(rows[1]).toEqual({
       input: 'Area of the square? Step 1: The side is 4. ки\nStep 2: The area is 4 + 4 = 8. ки\nStep 3: The answer is 8. ки',
       label: 'Area of the square? Step 1: The side is 4. +\nStep 2: The area is 4 + 4 = 8. -\nStep 3: The answer is 8. -',
+      task: 'steplab',
     });
+    expect(rows[0].task).toBe('mm-k12');
     expect(await readAnnotations(r.path, 'math-shepherd')).toEqual([
       { question: 'What is $2+3$?', steps: [{ text: '2 + 3 = 5.', label: 1 }, { text: 'So the answer is 5.', label: 1 }] },
       {
@@ -225,8 +240,8 @@ describe('export: annotations', () => {
     });
   });
 
-  it('mmprm: MM-PRM training conversations', async () => {
-    const r = await exportAnnotations(store, { dataset: 'k12', format: 'mmprm', out: join(out, 'mmprm.jsonl') });
+  it('mmprm --per-step: one <prm> per annotation step', async () => {
+    const r = await exportAnnotations(store, { dataset: 'k12', format: 'mmprm', perStep: true, out: join(out, 'mmprm.jsonl') });
     const rows = readJsonl(r.path);
     expect(rows).toHaveLength(4);
     expect(rows[0]).toEqual({
@@ -246,24 +261,31 @@ describe('export: annotations', () => {
     });
   });
 
-  it('prm800k: ratings from hard labels, stopping at the first error', async () => {
+  it('prm800k: phase-2 fields, ratings from hard labels, stopping at the first error, "# Answer" at the end', async () => {
     const r = await exportAnnotations(store, { dataset: 'k12', format: 'prm800k', out: join(out, 'prm800k.jsonl') });
     const rows = readJsonl(r.path);
     expect(rows).toHaveLength(4);
+    expect(Object.keys(rows[0]).sort()).toEqual(['generation', 'is_initial_screening_question', 'is_quality_control_question', 'label', 'labeler', 'question', 'timestamp']);
     expect(rows[0].question).toEqual({
       problem: 'What is $2+3$?',
+      ground_truth_solution: null,
       ground_truth_answer: '5',
-      pre_generated_steps: ['2 + 3 = 5.', 'So the answer is 5.'],
+      pre_generated_steps: ['2 + 3 = 5.', 'So the answer is 5.\n\n# Answer\n\n5'],
+      pre_generated_answer: '5',
+      pre_generated_verifier_score: null,
     });
     expect(rows[0].label).toEqual({
       steps: [
         { completions: [{ text: '2 + 3 = 5.', rating: 1, flagged: null }], human_completion: null, chosen_completion: 0 },
-        { completions: [{ text: 'So the answer is 5.', rating: 1, flagged: null }], human_completion: null, chosen_completion: 0 },
+        { completions: [{ text: 'So the answer is 5.\n\n# Answer\n\n5', rating: 1, flagged: null }], human_completion: null, chosen_completion: 0 },
       ],
+      // not from a search: no labelling time known
       total_time: null,
       finish_reason: 'solution',
     });
-    expect(rows[1].question.pre_generated_steps).toHaveLength(3);
+    // a last line that only states the answer becomes the "# Answer" block
+    expect(rows[1].question.pre_generated_steps).toEqual(['The side is 4.', 'The area is 4 + 4 = 8.', '# Answer\n\n8']);
+    expect(rows[1].question.pre_generated_answer).toBe('8');
     expect(rows[1].label).toEqual({
       steps: [
         { completions: [{ text: 'The side is 4.', rating: 1, flagged: null }], human_completion: null, chosen_completion: 0 },
@@ -272,11 +294,14 @@ describe('export: annotations', () => {
       total_time: null,
       finish_reason: 'found_error',
     });
+    // no bad step and no final answer: labelling stopped before a solution
+    expect(rows[3].label.finish_reason).toBe('give_up');
+    expect(rows[3].question.pre_generated_answer).toBeNull();
   });
 
   it('leaves out rejected annotations in every format, and limits after leaving them out', async () => {
-    for (const format of ['trl', 'mmprm', 'math-shepherd', 'prm800k'] as const) {
-      const r = await exportAnnotations(store, { dataset: 'k12', format, out: join(out, `${format}.jsonl`) });
+    for (const format of ['trl', 'mmprm', 'math-shepherd', 'prm800k', 'openrlhf', 'processbench'] as const) {
+      const r = await exportAnnotations(store, { dataset: 'k12', format, perStep: true, out: join(out, `${format}.jsonl`) });
       expect(r.written).toBe(4);
       expect(readFileSync(r.path, 'utf8')).not.toContain('Which option?');
     }

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApiError, type Api, type Input } from '../../src-shared/api';
-import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shared/domain';
+import { AnswerType, AnnotationExportFormat, ImportReport, ProblemExportFormat } from '../../src-shared/domain';
 import { parseJsonLine } from '../core/data/jsonl';
 import { detachedApi, openLocalDoor, type LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
@@ -90,15 +90,16 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description('problems as JSONL with images beside it')
     .requiredOption('--workspace <dir>', 'workspace folder')
     .requiredOption('--dataset <name>', 'dataset')
-    .option('--format <fmt>', 'jsonl', 'jsonl')
+    .option('--format <fmt>', `${ProblemExportFormat.options.join(' | ')} (MM-PRM's seed JSON array, images beside it)`, 'jsonl')
     .requiredOption('--out <file>', 'output file')
     .option('--split <name>', 'only this split')
     .option('--limit <n>', 'at most N problems', positiveInt)
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; dataset: string; format: string; out: string; split?: string; limit?: number; json?: boolean }) => {
-      if (o.format !== 'jsonl') throw new UserError(`export problems: --format must be jsonl (got "${o.format}")`);
+      const fmt = ProblemExportFormat.safeParse(o.format);
+      if (!fmt.success) throw new UserError(`export problems: --format must be one of ${ProblemExportFormat.options.join(', ')} (got "${o.format}")`);
       await withApi(o.workspace, async (api) => {
-        const r = await api['export.problems']({ dataset: o.dataset, format: 'jsonl', out: resolve(o.out), split: o.split, limit: o.limit });
+        const r = await api['export.problems']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit });
         io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} problems (${r.images} images) to ${r.path}`);
       });
     });
@@ -111,12 +112,19 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--out <file>', 'output file')
     .option('--set <name>', 'only this annotation set')
     .option('--split <name>', 'only this split')
-    .option('--limit <n>', 'at most N annotations (trees: searches)', positiveInt)
+    .option('--limit <n>', 'at most N rows (trees: searches)', positiveInt)
     .option('--curation <filter>', 'all (curated labels applied) | curated (only annotations with a curation edit) | uncurated', 'all')
     .option('--original-labels', "the search's own labels and step texts instead of the curated ones")
     .option('--include-rejected', 'keep paths rejected in curation (left out by default)')
+    .option('--soft-labels', 'trl, openrlhf: MC floats instead of booleans / reward tokens')
+    .option('--label-threshold <x>', 'hard label of a step without a curated label: MC > x, in [0, 1)', nonNegative, 0)
+    .option('--per-step', 'mmprm: one <prm> per annotation step instead of one per search-tree node')
+    .option('--min-words <n>', "mmprm: drop paths of at most N words (MM-PRM's traverse.py: 10)", nonNegativeInt, 10)
+    .option('--seed <n>', 'mmprm: seed of the positive down-sampling', nonNegativeInt, 0)
+    .option('--placeholder-token <tok>', "openrlhf: the step placeholder (OpenRLHF's --placeholder_token)", 'ки')
+    .option('--reward-tokens <tokens...>', "openrlhf: positive then negative label token (OpenRLHF's --reward_tokens)", ['+', '-'])
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; curation: string; originalLabels?: boolean; includeRejected?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; curation: string; originalLabels?: boolean; includeRejected?: boolean; softLabels?: boolean; labelThreshold: number; perStep?: boolean; minWords: number; seed: number; placeholderToken: string; rewardTokens: string[]; json?: boolean }) => {
       if (o.format === 'tree') {
         await withApi(o.workspace, async (api) => {
           const r = await api['export.trees']({ dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out) });
@@ -128,10 +136,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       if (!fmt.success) throw new UserError(`export annotations: --format must be one of ${AnnotationExportFormat.options.join(', ')}, mm-prm, tree (got "${o.format}")`);
       const curation = o.curation === 'all' || o.curation === 'curated' || o.curation === 'uncurated' ? o.curation : null;
       if (!curation) throw new UserError(`export annotations: --curation must be one of all, curated, uncurated (got "${o.curation}")`);
+      if (o.rewardTokens.length !== 2) throw new UserError(`export annotations: --reward-tokens takes two tokens, positive then negative (got ${o.rewardTokens.length})`);
       await withApi(o.workspace, async (api) => {
         if (o.set !== undefined && !(await api['annotations.sets']({})).some((x) => x.name === o.set)) throw new UserError(`annotation set "${o.set}" not found (see: steplab annotations --workspace ${o.workspace})`);
-        const r = await api['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}), curation, labels: o.originalLabels ? 'original' : 'curated', includeRejected: o.includeRejected ?? false });
-        io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} annotations to ${r.path}`);
+        const r = await api['export.annotations']({ dataset: o.dataset, format: fmt.data, out: resolve(o.out), split: o.split, limit: o.limit, ...(o.set ? { setName: o.set } : {}), curation, labels: o.originalLabels ? 'original' : 'curated', includeRejected: o.includeRejected ?? false, softLabels: o.softLabels ?? false, labelThreshold: o.labelThreshold, perStep: o.perStep ?? false, minWords: o.minWords, seed: o.seed, placeholderToken: o.placeholderToken, rewardTokens: [o.rewardTokens[0], o.rewardTokens[1]] });
+        io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} rows to ${r.path}`);
       });
     });
 

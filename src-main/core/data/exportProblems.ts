@@ -2,8 +2,18 @@
 // problems back: `id` (the ext id), `question`, `answer`, `answer_type`, `images` (paths relative to the
 // file, the files copied to <out folder>/images/<hash>.<ext>), `source`, `split`, `tags` when not empty,
 // then every `meta` field unchanged. Written to a temporary file, renamed over `out` at the end.
-import { dirname, resolve } from 'node:path';
-import type { Problem } from '../../../src-shared/domain';
+//
+// `mmprm-seed` writes MM-PRM's seed instead (the README's input to data_pipeline/run_data_pipeline.py): one
+// JSON array of {id, question, correct_answer, image_path}, so that Steplab's problems go back into
+// MM-PRM's own pipeline. image_path is the ABSOLUTE path of the image copied beside the file, because
+// MM-PRM's llm_utils.py opens 'file://' + image_path (a relative path would be read as a URL host);
+// null for a problem without an image. MM-PRM's seed holds one image per question: a problem with two or
+// more is refused before anything is written.
+import { randomBytes } from 'node:crypto';
+import { writeFile, rename, rm, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Problem, ProblemExportFormat } from '../../../src-shared/domain';
+import { UserError } from '../errors';
 import type { Store } from '../store';
 import { ImageExporter } from './images';
 import { JsonlWriter } from './jsonl';
@@ -15,8 +25,8 @@ export interface ExportProblemsOptions {
   limit?: number;
   /** the JSONL file to write */
   out: string;
-  /** the only problem export format; accepted for the API's sake */
-  format?: 'jsonl';
+  /** jsonl (default): the import format; mmprm-seed: MM-PRM's seed JSON array */
+  format?: ProblemExportFormat;
 }
 
 export interface ExportProblemsResult {
@@ -44,8 +54,39 @@ export function problemToRow(p: Problem, imagePaths: string[]): Record<string, u
   return row;
 }
 
+/** MM-PRM's seed entry of a problem, its image already copied to `imagePath` (absolute), or null without one. */
+export function problemToSeed(p: Problem, imagePath: string | null): { id: string; question: string; correct_answer: string; image_path: string | null } {
+  return { id: p.extId, question: p.question, correct_answer: p.answer, image_path: imagePath };
+}
+
+async function exportSeed(store: Store, datasetId: number, opts: ExportProblemsOptions): Promise<ExportProblemsResult> {
+  const problems = [...store.problems.iterateDataset(datasetId, { split: opts.split, limit: opts.limit })];
+  const multi = problems.find((p) => p.images.length > 1);
+  if (multi) throw new UserError(`problem "${multi.extId}": has ${multi.images.length} images and MM-PRM's seed holds one image_path per question; leave it out (--split, --limit or another dataset) or export --format jsonl`);
+  const out = resolve(opts.out);
+  if ((await stat(out).catch(() => null))?.isDirectory()) throw new UserError(`"${opts.out}" is a folder: give a file name such as seed.json`);
+  await mkdir(dirname(out), { recursive: true });
+  const images = new ImageExporter(store.paths.imagesDir, dirname(out));
+  const seed = [];
+  for (const p of problems) {
+    const [rel] = await images.paths(p.images);
+    seed.push(problemToSeed(p, rel === undefined ? null : join(dirname(out), rel)));
+  }
+  const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    // indented as MM-PRM's own scripts dump their JSON
+    await writeFile(tmp, JSON.stringify(seed, null, 4) + '\n');
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return { written: seed.length, images: images.count, path: out };
+}
+
 export async function exportProblems(store: Store, opts: ExportProblemsOptions): Promise<ExportProblemsResult> {
   const datasetId = store.datasets.requireId(opts.dataset);
+  if ((opts.format ?? 'jsonl') === 'mmprm-seed') return exportSeed(store, datasetId, opts);
   const out = resolve(opts.out);
   const outDir = dirname(out);
   const writer = await JsonlWriter.create(out);

@@ -67,9 +67,10 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     try {
-      const train = await exportAnnotations(store, { setName: config.annotations, format: 'trl', out: join(dir, 'data', 'train.jsonl') });
+      // soft labels asked for explicitly: the trainer's rows (and their hash) do not follow the export's default; config.labels tells the trainer how to use them
+      const train = await exportAnnotations(store, { setName: config.annotations, format: 'trl', softLabels: true, out: join(dir, 'data', 'train.jsonl') });
       if (train.written === 0) throw new UserError(`annotation set "${config.annotations}" has no usable annotations (all rejected or empty)`);
-      const val = config.valAnnotations ? await exportAnnotations(store, { setName: config.valAnnotations, format: 'trl', out: join(dir, 'val', 'val.jsonl') }) : null;
+      const val = config.valAnnotations ? await exportAnnotations(store, { setName: config.valAnnotations, format: 'trl', softLabels: true, out: join(dir, 'val', 'val.jsonl') }) : null;
       const annotationHash = 'sha256:' + createHash('sha256').update(readFileSync(train.path)).digest('hex');
       const out = join(dir, 'out');
       const hp: Record<string, unknown> = { seed: config.seed };
