@@ -23,6 +23,7 @@ import {
   Problem,
   ProblemExportFormat,
   ProblemFormat,
+  FieldMap,
   SearchEventRecord,
   SearchSummary,
   TreeNode,
@@ -188,6 +189,10 @@ export const contract = {
         dataset: Name,
         format: ProblemFormat.optional(),
         skipBad: z.boolean().default(false),
+        /** Steplab field -> the file's column (`--field`), beating the built-in aliases */
+        fields: FieldMap.optional(),
+        /** folder image paths are read against / looked for under (`--image-root`) */
+        imageRoot: z.string().min(1).optional(),
       })
       .strict(),
     output: Job,

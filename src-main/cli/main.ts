@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from '../../src-shared/domain';
 import { AnswerType, AnnotationExportFormat, ImportReport } from '../../src-shared/domain';
+import { parseFieldSpecs } from '../core/data/fieldMap';
+import { checkImageRoot } from '../core/data/imageRoot';
 import { parseJsonLine } from '../core/data/jsonl';
 import { verify } from '../core/data/verify';
 import { UserError } from '../core/errors';
@@ -63,15 +65,26 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--dataset <name>', 'dataset to import into (created if new)')
     .option('--format <fmt>', 'jsonl | mmprm-seed | parquet (default: detected)')
     .option('--skip-bad', 'import the good lines and write a report of the bad ones')
+    .option('--field <field=column>', 'read a Steplab field from this column (repeatable; id, question, answer, answer_type, images, split, source, tags)', repeat, [])
+    .option('--image-root <dir>', 'read relative image paths against DIR; find absolute paths of another machine under DIR')
     .option('--json', 'print {"imported":N,"images":M,"skipped":K}')
-    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; json?: boolean }) => {
+    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; field: string[]; imageRoot?: string; json?: boolean }) => {
       const path = resolve(file);
       if (!existsSync(path)) throw new UserError(`file not found: ${file}`);
       if (o.format !== undefined && !['jsonl', 'mmprm-seed', 'parquet'].includes(o.format)) {
         throw new UserError(`--format must be one of jsonl, mmprm-seed, parquet (got "${o.format}")`);
       }
+      const fields = parseFieldSpecs(o.field);
+      const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withWorkbench(o.workspace, async (wb) => {
-        const config = { path, dataset: o.dataset, skipBad: Boolean(o.skipBad), ...(o.format ? { format: o.format } : {}) };
+        const config = {
+          path,
+          dataset: o.dataset,
+          skipBad: Boolean(o.skipBad),
+          ...(o.format ? { format: o.format } : {}),
+          ...(Object.keys(fields).length ? { fields } : {}),
+          ...(imageRoot ? { imageRoot } : {}),
+        };
         wb.runner.recover();
         // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
         const interrupted = wb.store.jobs
@@ -490,10 +503,22 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
   return out;
 }
 
-function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string }): boolean {
-  const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string };
-  return x.path === b.path && x.dataset === b.dataset && Boolean(x.skipBad) === b.skipBad && (x.format ?? null) === (b.format ?? null);
+function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string; fields?: Record<string, string>; imageRoot?: string }): boolean {
+  const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string; fields?: Record<string, string>; imageRoot?: string };
+  // the same mapping in any order: a resumed import must read the rest of the file as it read the start
+  const fields = (f: Record<string, string> | undefined): string => JSON.stringify(Object.entries(f ?? {}).sort());
+  return (
+    x.path === b.path &&
+    x.dataset === b.dataset &&
+    Boolean(x.skipBad) === b.skipBad &&
+    (x.format ?? null) === (b.format ?? null) &&
+    fields(x.fields) === fields(b.fields) &&
+    (x.imageRoot ?? null) === (b.imageRoot ?? null)
+  );
 }
+
+/** Commander's collector for a repeatable option. */
+const repeat = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
