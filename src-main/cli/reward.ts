@@ -1,6 +1,6 @@
 // CLI commands of the process reward model: train-prm, score, bon, evaluations.
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors';
 import { AGGREGATORS } from '../core/reward/aggregate';
@@ -8,7 +8,9 @@ import { accuracyChartSvg } from '../core/reward/chart';
 import { BonConfig, type BonResult } from '../core/reward/bonJob';
 import { evaluationCsv, evaluationJson } from '../core/reward/evaluationExport';
 import { BON_METHODS } from '../core/reward/metrics';
-import { scoreRolloutsFile } from '../core/reward/rollouts';
+import { parseFieldSpecs } from '../core/data/fieldMap';
+import { checkImageRoot } from '../core/data/imageRoot';
+import { ROLLOUT_SHAPES, scoreRolloutsFile, type RolloutShape } from '../core/reward/rollouts';
 import { openPrm, type ScoreResult } from '../core/reward/scoreJob';
 import { PrmScorer } from '../core/reward/scorer';
 import { checkTrainPrm, TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
@@ -102,6 +104,9 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--search <ids>', 'score the nodes of these searches (comma-separated ids, or "job:<id>" for every search of a search job)')
     .option('--rollouts <file>', 'an MM-PRM rollout file (query, image, solutions_splits) to score')
     .option('--out <file>', 'where the scored rollout file goes (with --rollouts)')
+    .addOption(new Option('--shape <shape>', 'read question, options and pictures as this MM-PRM evaluator does (with --rollouts; default: detected)').choices(ROLLOUT_SHAPES))
+    .option('--field <field=column>', 'read the question or the pictures from this column (with --rollouts; repeatable: question, images)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--image-root <dir>', "folder picture paths are read under, as MM-PRM's --root (with --rollouts; default: the file's folder)")
     .option('--threshold <t>', 'score below which a step counts as bad in the reported metrics', (v) => {
       const n = Number(v);
       if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
@@ -109,21 +114,27 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     })
     .option('--rescore', 'score again what this PRM already scored')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; threshold?: number; rescore?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; shape?: RolloutShape; field: string[]; imageRoot?: string; threshold?: number; rescore?: boolean; json?: boolean }) => {
       const modes = [o.dataset, o.search, o.rollouts].filter(Boolean).length;
       if (modes !== 1) throw new UserError('give exactly one of --dataset, --search or --rollouts');
       if (o.rollouts && !o.out) throw new UserError('--rollouts needs --out <file> for the scored copy');
       if (o.split && !o.dataset) throw new UserError('--split goes with --dataset');
+      if (!o.rollouts && (o.shape || o.field.length || o.imageRoot)) throw new UserError('--shape, --field and --image-root go with --rollouts');
+      const fields = parseFieldSpecs(o.field, ['question', 'images']);
+      const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withWorkbench(o.workspace, async (wb) => {
         if (o.rollouts) {
           const prm = await openPrm(wb.store, o.prm);
           try {
             if (!(prm.scorer instanceof PrmScorer)) throw new UserError(`--rollouts scores with a PRM's ONNX folder; "${o.prm}" is an endpoint (score stored solutions or searches with it instead)`);
             const t0 = performance.now();
-            const r = await scoreRolloutsFile(prm.scorer, o.rollouts, o.out!);
+            const r = await scoreRolloutsFile(prm.scorer, o.rollouts, o.out!, { shape: o.shape, fields, imageRoot });
             const s = (performance.now() - t0) / 1000;
-            if (o.json) io.out(JSON.stringify({ prm: prm.label, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: Number(s.toFixed(2)) }));
-            else io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${prm.label} in ${s.toFixed(1)} s; wrote ${r.path}`);
+            if (o.json) io.out(JSON.stringify({ prm: prm.label, shape: r.shape, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: Number(s.toFixed(2)) }));
+            else {
+              if (r.shape) io.out(`shape ${r.shape} (${r.shapeFrom === '--shape' ? 'given' : `detected: ${r.shapeFrom}; --shape chooses another`})`);
+              io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${prm.label} in ${s.toFixed(1)} s; wrote ${r.path}`);
+            }
           } finally {
             await prm.release();
           }
