@@ -12,6 +12,7 @@ import {
   CurationActionSchema,
   EvaluationRecord,
   EvaluationSummary,
+  ROLLOUT_SHAPES,
   NodePrmScores,
   AnswerType,
   AnnotationExportFormat,
@@ -23,6 +24,7 @@ import {
   Problem,
   ProblemExportFormat,
   ProblemFormat,
+  FieldMap,
   SearchEventRecord,
   SearchSummary,
   TreeNode,
@@ -238,6 +240,10 @@ export const contract = {
         dataset: Name,
         format: ProblemFormat.optional(),
         skipBad: z.boolean().default(false),
+        /** Steplab field -> the file's column (`--field`), beating the built-in aliases */
+        fields: FieldMap.optional(),
+        /** folder image paths are read against / looked for under (`--image-root`) */
+        imageRoot: z.string().min(1).optional(),
       })
       .strict(),
     output: Job.extend({ resumed: z.boolean() }),
@@ -336,9 +342,31 @@ export const contract = {
   },
   /** scores an MM-PRM rollout file with a PRM's ONNX folder into a scored copy (paths: CLI and Electron only) */
   'score.rollouts': {
-    input: z.object({ prm: Name, rollouts: PathIn, out: PathIn }).strict(),
+    input: z
+      .object({
+        prm: Name,
+        rollouts: PathIn,
+        out: PathIn,
+        /** which MM-PRM evaluator's fields to read; detected from the first item when absent */
+        shape: z.enum(ROLLOUT_SHAPES).optional(),
+        /** `--field question=<column>`, `--field images=<column>` */
+        fields: FieldMap.optional(),
+        /** MM-PRM's `--root` */
+        imageRoot: PathIn.optional(),
+      })
+      .strict(),
     output: z
-      .object({ prm: z.string(), items: z.number().int(), solutions: z.number().int(), steps: z.number().int(), path: z.string(), seconds: z.number() })
+      .object({
+        prm: z.string(),
+        shape: z.enum(ROLLOUT_SHAPES).nullable(),
+        /** how the shape was chosen: `--shape`, or which field of the first item made it */
+        shapeFrom: z.string(),
+        items: z.number().int(),
+        solutions: z.number().int(),
+        steps: z.number().int(),
+        path: z.string(),
+        seconds: z.number(),
+      })
       .strict(),
   },
   /** one evaluation as the text of a file: its JSON, its CSV table, or its accuracy-vs-N chart as SVG */

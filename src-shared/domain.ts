@@ -27,7 +27,7 @@ export const Problem = z.object({
   split: z.string().nullable(),
   tags: z.array(z.string()),
   images: z.array(ImageRef),
-  /** every field of the source row that Steplab does not model, exported back unchanged */
+  /** every field of the source row that Steplab does not model (the row of the dataset it is seen through), exported back unchanged */
   meta: z.record(z.string(), z.unknown()),
 });
 export type Problem = z.infer<typeof Problem>;
@@ -99,6 +99,17 @@ export type ImportReport = z.infer<typeof ImportReport>;
 
 export const ProblemFormat = z.enum(['jsonl', 'mmprm-seed', 'parquet']);
 export type ProblemFormat = z.infer<typeof ProblemFormat>;
+
+/** The MM-PRM Best-of-N evaluators whose rollout files `score --rollouts --shape` reads (eval/prm/evaluate_<shape>_prm.py). */
+export const ROLLOUT_SHAPES = ['k12', 'mathvista', 'mathverse', 'mathvision', 'olympiadbench'] as const;
+export type RolloutShape = (typeof ROLLOUT_SHAPES)[number];
+
+/** The Steplab fields a `--field <field>=<column>` mapping can point at a source column. */
+export const FieldTarget = z.enum(['id', 'question', 'answer', 'answer_type', 'images', 'split', 'source', 'tags']);
+export type FieldTarget = z.infer<typeof FieldTarget>;
+/** Steplab field -> the source column it is read from; a mapped field is read from that column only. */
+export const FieldMap = z.partialRecord(FieldTarget, z.string().min(1));
+export type FieldMap = z.infer<typeof FieldMap>;
 
 /** jsonl: the import format; mmprm-seed: MM-PRM's seed JSON array (id, question, correct_answer, image_path) */
 export const ProblemExportFormat = z.enum(['jsonl', 'mmprm-seed']);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { AGGREGATORS } from './aggregate';
 import { CycleConfig } from './cycles';
-import { ProblemFormat } from './domain';
+import { FieldMap, ProblemFormat } from './domain';
 
 /** Rollouts in one batch from one prefix. */
 const batchSize = z.number().int().min(1).max(1024);
@@ -171,6 +171,10 @@ export const ImportJobConfig = z.object({
   dataset: z.string().min(1).max(200),
   format: ProblemFormat.optional(),
   skipBad: z.boolean().default(false),
+  /** Steplab field -> the file's column it is read from (`--field`) */
+  fields: FieldMap.optional(),
+  /** folder that relative image paths are read against and foreign absolute ones looked for under (`--image-root`) */
+  imageRoot: z.string().min(1).optional(),
 });
 export type ImportJobConfig = z.infer<typeof ImportJobConfig>;
 

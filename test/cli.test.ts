@@ -69,6 +69,26 @@ describe('steplab CLI', () => {
     expect(JSON.parse((await cli('datasets', '--workspace', ws, '--json')).out[0])).toEqual([]);
   });
 
+  it('import --field and --image-root: rows read as mapped; a bad spec, column or folder is one line and writes nothing', async () => {
+    await cli('init', ws);
+    const f = problemsFile('geo.jsonl', ['{"id":1,"problem_text":"Find x.","gt":"3","img":""}', '{"id":2,"problem_text":"Find y.","gt":"4","img":null}']);
+    const cases: [string[], string][] = [
+      [['--field', 'prompt=problem_text'], 'error: --field "prompt=problem_text": unknown field "prompt" (fields: id, question, answer, answer_type, images, split, source, tags)'],
+      [['--field', 'question=problem_txt'], 'error: --field question=problem_txt: geo.jsonl line 1 has no column "problem_txt" (columns: id, problem_text, gt, img)'],
+      [['--field', 'question'], 'error: --field "question": write <field>=<column>, e.g. --field question=problem_text (fields: id, question, answer, answer_type, images, split, source, tags)'],
+      [['--image-root', join(tmp.dir, 'nope')], `error: --image-root ${join(tmp.dir, 'nope')}: no such folder`],
+    ];
+    for (const [args, line] of cases) {
+      const r = await cli('import', f, '--workspace', ws, '--dataset', 'g', ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toEqual([line]);
+    }
+    expect(JSON.parse((await cli('datasets', '--workspace', ws, '--json')).out[0])).toEqual([]);
+    const ok = await cli('import', f, '--workspace', ws, '--dataset', 'g', '--field', 'question=problem_text', '--field', 'answer=gt', '--field', 'images=img', '--image-root', tmp.dir, '--json');
+    expect(ok.code, ok.err.join('\n')).toBe(0);
+    expect(JSON.parse(ok.out[0])).toEqual({ imported: 2, images: 0, skipped: 0 });
+  });
+
   it('--skip-bad imports the good lines and reports the bad ones', async () => {
     await cli('init', ws);
     const f = problemsFile('mixed.jsonl', ['{"id":"a","question":"q","answer":"1"}', '{"id":"b","question":"q2"}', 'oops', '{"id":"c","question":"q3","answer":"3"}']);

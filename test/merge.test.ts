@@ -393,6 +393,41 @@ describe('steplab merge', () => {
     expect(again.skipped).toMatchObject({ searches: 2, solutions: 2 });
   });
 
+  it("carries each dataset member's extra fields: filled in where the target has none, a conflict where they differ", async () => {
+    const make = (name: string, meta: Record<string, unknown>): string => {
+      const dir = ws(name);
+      const st = Store.open(dir, { create: true });
+      try {
+        const p = st.problems.upsert({ question: 'What is 6 * 7?', answer: '42', answerType: 'number', source: null, tags: [], imageHashes: [], meta: {} }).id;
+        st.datasets.addMember(st.datasets.getOrCreate('extra'), p, 'm1', null, meta);
+      } finally {
+        st.close();
+      }
+      return dir;
+    };
+    const [empty, a, b] = [make('meta-empty', {}), make('meta-a', { precision: 2 }), make('meta-b', { precision: 3 })];
+    const metaIn = (dir: string): unknown => {
+      const st = Store.open(dir);
+      try {
+        return st.problems.listInDataset(st.datasets.requireId('extra')).items.map((p) => p.meta);
+      } finally {
+        st.close();
+      }
+    };
+    const fresh = ws('meta-fresh');
+    await merge(b, '--into', fresh);
+    expect(metaIn(fresh)).toEqual([{ precision: 3 }]);
+    const into = ws('meta-merged');
+    await merge(empty, '--into', into);
+    const filled = await merge(a, '--into', into);
+    expect(filled.added).toMatchObject({ dataset_members: 1 });
+    expect(filled.conflicts).toEqual([]);
+    const differs = await merge(b, '--into', into);
+    expect(differs.added).toMatchObject({ dataset_members: 0 });
+    expect(differs.conflicts).toEqual([{ source: b, kind: 'dataset_members', message: 'dataset "extra": problem "m1" has other extra fields in the source than in the target; kept the target\'s' }]);
+    expect(metaIn(into)).toEqual([{ precision: 2 }]);
+  });
+
   it('a source of an older schema is read through a migrated copy and left as it was', async () => {
     const old = ws('old');
     mkdirSync(old);

@@ -2,8 +2,10 @@
 // val, candidates reused, evaluation stored and exported), scoring stored solutions, search trees and
 // an MM-PRM rollout file, and the one-line errors that come before any work.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImagePathResolver } from '../src-main/core/data/imageRoot';
+import { ROLLOUT_SHAPES, rolloutInput, type RolloutShape } from '../src-main/core/reward/rollouts';
 import { dispatch } from '../src-main/core/dispatch';
 import { Store } from '../src-main/core/store';
 import { openWorkbench } from '../src-main/core/workbench';
@@ -192,29 +194,104 @@ describe('steplab score', () => {
     copyFileSync(join(demo, picture.image), join(tmp.dir, 'pics', 'p.png'));
     const rollouts = join(tmp.dir, 'rollouts.jsonl');
     const out = join(tmp.dir, 'scored.jsonl');
+    // MM-K12's shape (question, image_path), one text-only item
     const rows = [
-      { query: 'Tom has 7 apples. He buys 3 more. How many apples now?', solutions_splits: [['7 + 3 = 10', 'Answer: 10'], ['7 + 3 = 11', 'Answer: 11']] },
-      { question: picture.question, image: 'pics/p.png', solutions_splits: [picture.reference_steps.map((s: { text: string }) => s.text)] },
+      { question: 'Tom has 7 apples. He buys 3 more. How many apples now?', solutions_splits: [['7 + 3 = 10', 'Answer: 10'], ['7 + 3 = 11', 'Answer: 11']] },
+      { question: picture.question, image_path: 'pics/p.png', solutions_splits: [picture.reference_steps.map((s: { text: string }) => s.text)] },
     ];
     writeFileSync(rollouts, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     {
       const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--rollouts', rollouts, '--out', out, '--json');
       expect(r.code, r.err.join('\n')).toBe(0);
-      expect(lastJson(r)).toMatchObject({ items: 2, solutions: 3 });
+      expect(lastJson(r)).toMatchObject({ shape: 'k12', items: 2, solutions: 3 });
       const scored = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      expect(scored[0].query).toBe(rows[0].query);
+      expect(scored[0].question).toBe(rows[0].question);
       expect(scored[0].prm_scores.map((s: number[]) => s.length)).toEqual([2, 2]);
       expect(scored[1].prm_scores[0]).toHaveLength(picture.reference_steps.length);
 
       const bad = join(tmp.dir, 'bad.jsonl');
       const out2 = join(tmp.dir, 'scored2.jsonl');
-      writeFileSync(bad, JSON.stringify(rows[0]) + '\n' + JSON.stringify({ query: 'q', solutions_splits: 'x' }) + '\n');
+      writeFileSync(bad, JSON.stringify(rows[0]) + '\n' + JSON.stringify({ question: 'q', solutions_splits: 'x' }) + '\n');
       const b = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--rollouts', bad, '--out', out2);
       expect(b.code).toBe(1);
       expect(b.err).toEqual(['error: line 2: field "solutions_splits": must be a list of solutions, each a list of step strings']);
       expect(existsSync(out2)).toBe(false);
       expect(readdirSync(tmp.dir).filter((f) => f.startsWith('scored2'))).toEqual([]);
     }
+  });
+
+  describe('--rollouts in each MM-PRM evaluator\'s shape', () => {
+    const fixture = (shape: RolloutShape): Record<string, any>[] => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'rollouts', `${shape}.json`), 'utf8'));
+    let root: string;
+    const scoreFile = async (file: string, out: string, ...extra: string[]) => cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--rollouts', file, '--out', out, ...extra);
+
+    beforeAll(() => {
+      const demo = join(import.meta.dirname, '..', 'models', 'demo-data');
+      const picture = readFileSync(join(demo, 'problems.jsonl'), 'utf8').split('\n').map((l) => (l ? JSON.parse(l) : null)).find((r) => r?.image);
+      // every picture the fixtures name, laid out as the evaluators look for them under their --root
+      root = join(tmp.dir, 'bench-root');
+      const names = ['images/k12_0001.png', 'images/k12_0002.png', '12.png', '27.png', 'images_version_1-4/image_1.png', '4.png', '7.png', '39.png', 'images/OlympiadBench_2231_1.png', 'images/OlympiadBench_2240_1.png', 'images/OlympiadBench_2240_2.png'];
+      for (const n of names) {
+        mkdirSync(dirname(join(root, n)), { recursive: true });
+        copyFileSync(join(demo, picture.image), join(root, n));
+      }
+    });
+
+    it('reads question, options and pictures as the evaluator does: the same scores as those texts and pictures given plainly', async () => {
+      const resolver = new ImagePathResolver(tmp.dir, root);
+      for (const shape of ROLLOUT_SHAPES) {
+        // one picture per input (the engine's limit): OlympiadBench's two-picture item is tested below
+        const rows = fixture(shape).filter((r) => rolloutInput(r, shape, '').images.length <= 1);
+        const file = join(tmp.dir, `${shape}.json`);
+        writeFileSync(file, JSON.stringify(rows));
+        const r = await scoreFile(file, join(tmp.dir, `${shape}-scored.json`), '--image-root', root, '--json');
+        expect(r.code, r.err.join('\n')).toBe(0);
+        expect(lastJson(r)).toMatchObject({ shape, items: rows.length });
+        // the same items as plain rows: the composed question, the picture's path on this machine
+        const plain = rows.map((row) => {
+          const it = rolloutInput(row, shape, '');
+          return { question: it.question, image_path: it.images.length ? resolver.locate(it.images[0].path) : null, solutions_splits: it.solutions };
+        });
+        const plainFile = join(tmp.dir, `${shape}-plain.json`);
+        writeFileSync(plainFile, JSON.stringify(plain));
+        const p = await scoreFile(plainFile, join(tmp.dir, `${shape}-plain-scored.json`), '--shape', 'k12', '--json');
+        expect(p.code, p.err.join('\n')).toBe(0);
+        const got = JSON.parse(readFileSync(join(tmp.dir, `${shape}-scored.json`), 'utf8')).map((x: { prm_scores: number[][] }) => x.prm_scores);
+        const want = JSON.parse(readFileSync(join(tmp.dir, `${shape}-plain-scored.json`), 'utf8')).map((x: { prm_scores: number[][] }) => x.prm_scores);
+        expect(got.flat(2).length, shape).toBe(rows.reduce((a, x) => a + x.solutions_splits.flat().length, 0));
+        got.flat(2).forEach((v: number, i: number) => expect(v, `${shape} step ${i}`).toBeCloseTo(want.flat(2)[i], 5));
+      }
+    });
+
+    it('prints the shape it detected', async () => {
+      const file = join(tmp.dir, 'mathvista.json');
+      const r = await scoreFile(file, join(tmp.dir, 'vista-text.json'), '--image-root', root);
+      expect(r.code, r.err.join('\n')).toBe(0);
+      expect(r.out[0]).toBe('shape mathvista (detected: item 1 has "query"; --shape chooses another)');
+    });
+
+    it('refuses a shape that does not fit, a missing --field column, an unread field and two pictures, with nothing written', async () => {
+      const vista = join(tmp.dir, 'mathvista.json');
+      const out = join(tmp.dir, 'refused.json');
+      const cases: [string[], string][] = [
+        [['--rollouts', vista, '--shape', 'mathverse'], `error: item 1: --shape mathverse reads field "query_cot" (as MM-PRM's MathVerse evaluator does), which this item does not have (its fields: ${Object.keys(fixture('mathvista')[0]).join(', ')})`],
+        [['--rollouts', vista, '--field', 'question=problem'], `error: --field question=problem: ${vista} item 1 has no column "problem" (columns: ${Object.keys(fixture('mathvista')[0]).join(', ')})`],
+        [['--rollouts', vista, '--field', 'answer=answer'], 'error: --field "answer=answer": this command does not read field "answer" (fields: question, images)'],
+        [['--dataset', 'demo', '--shape', 'k12'], 'error: --shape, --field and --image-root go with --rollouts'],
+      ];
+      for (const [args, line] of cases) {
+        const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--out', out, '--image-root', root, ...args);
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.err, args.join(' ')).toEqual([line]);
+      }
+      const olympiad = join(tmp.dir, 'olympiad-all.json');
+      writeFileSync(olympiad, JSON.stringify(fixture('olympiadbench')));
+      const two = await scoreFile(olympiad, out, '--image-root', root);
+      expect(two.err).toEqual(['error: item 2: 2 pictures (image_1, image_2), but PRM "tiny-prm" reads one picture per input']);
+      const noRoot = await scoreFile(join(tmp.dir, 'k12.json'), out);
+      expect(noRoot.err).toEqual(['error: item 1: field "image_path": image "images/k12_0001.png": not found']);
+      expect(readdirSync(tmp.dir).filter((f) => f.startsWith('refused'))).toEqual([]);
+    });
   });
 
   it('refuses a model that is not a PRM and an ambiguous target', async () => {

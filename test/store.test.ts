@@ -86,6 +86,22 @@ describe('migrations', () => {
     expect(existsSync(join(dir, 'images'))).toBe(false);
   });
 
+  it('008 gives every dataset membership the extra fields its problem showed until then', () => {
+    const dir = join(tmp.dir, 'seven');
+    mkdirSync(dir);
+    const db = openDatabase(join(dir, 'steplab.db'));
+    migrate(db, loadMigrations().filter((m) => m.version <= 7));
+    db.prepare("INSERT INTO problems (fingerprint, question, answer, answer_type, meta, created_at) VALUES ('f1', 'Q?', '1', 'number', '{\"precision\":2}', 't')").run();
+    db.prepare("INSERT INTO datasets (name, created_at, updated_at) VALUES ('a', 't', 't'), ('b', 't', 't')").run();
+    db.prepare("INSERT INTO dataset_problems (dataset_id, problem_id, ext_id, split, position) VALUES (1, 1, 'x', NULL, 0), (2, 1, 'y', 'test', 0)").run();
+    expect(migrate(db, loadMigrations())).toBe(latestSchemaVersion());
+    expect(db.prepare('SELECT dataset_id, meta FROM dataset_problems ORDER BY dataset_id').all()).toEqual([
+      { dataset_id: 1, meta: '{"precision":2}' },
+      { dataset_id: 2, meta: '{"precision":2}' },
+    ]);
+    db.close();
+  });
+
   it('migration files are numbered without gaps', () => {
     const ms = loadMigrations();
     ms.forEach((m, i) => expect(m.version).toBe(i + 1));

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApiError, type Api, type Input } from '../../src-shared/api';
 import { AnswerType, AnnotationExportFormat, ImportReport, ProblemExportFormat } from '../../src-shared/domain';
+import { parseFieldSpecs } from '../core/data/fieldMap';
+import { checkImageRoot } from '../core/data/imageRoot';
 import { parseJsonLine } from '../core/data/jsonl';
 import { detachedApi, openLocalDoor, type LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
@@ -59,16 +61,27 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--dataset <name>', 'dataset to import into (created if new)')
     .option('--format <fmt>', 'jsonl | mmprm-seed | parquet (default: detected)')
     .option('--skip-bad', 'import the good lines and write a report of the bad ones')
+    .option('--field <field=column>', 'read a Steplab field from this column (repeatable; id, question, answer, answer_type, images, split, source, tags)', repeat, [])
+    .option('--image-root <dir>', 'read relative image paths against DIR; find absolute paths of another machine under DIR')
     .option('--json', 'print {"imported":N,"images":M,"skipped":K}')
-    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; json?: boolean }) => {
+    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; field: string[]; imageRoot?: string; json?: boolean }) => {
       const path = resolve(file);
       if (!existsSync(path)) throw new UserError(`file not found: ${file}`);
       if (o.format !== undefined && !['jsonl', 'mmprm-seed', 'parquet'].includes(o.format)) {
         throw new UserError(`--format must be one of jsonl, mmprm-seed, parquet (got "${o.format}")`);
       }
+      const fields = parseFieldSpecs(o.field);
+      const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withApi(o.workspace, async (api, door) => {
         // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
-        const job = await api['import.start']({ path, dataset: o.dataset, skipBad: Boolean(o.skipBad), ...(o.format ? { format: o.format as 'jsonl' } : {}) });
+        const job = await api['import.start']({
+          path,
+          dataset: o.dataset,
+          skipBad: Boolean(o.skipBad),
+          ...(o.format ? { format: o.format as 'jsonl' } : {}),
+          ...(Object.keys(fields).length ? { fields } : {}),
+          ...(imageRoot ? { imageRoot } : {}),
+        });
         if (job.resumed && !o.json) io.err(`resuming interrupted import job ${job.id} (${job.progress.done} lines done)`);
         const end = await runJobToEnd(door, job, io, Boolean(o.json));
         if (end.state === 'cancelled') throw new UserError(`import cancelled; the workspace is unchanged`);
@@ -484,6 +497,9 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
   }
   return out;
 }
+
+/** Commander's collector for a repeatable option. */
+const repeat = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {

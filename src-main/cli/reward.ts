@@ -1,12 +1,15 @@
 // CLI commands of the process reward model: train-prm, score, bon, evaluations.
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { ApiError } from '../../src-shared/api';
 import { UserError } from '../core/errors';
 import { AGGREGATORS } from '../core/reward/aggregate';
 import { BonConfig, type BonResult } from '../core/reward/bonJob';
 import { BON_METHODS } from '../core/reward/metrics';
+import { ROLLOUT_SHAPES } from '../../src-shared/domain';
+import { parseFieldSpecs } from '../core/data/fieldMap';
+import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
 import { TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
 import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
@@ -99,6 +102,9 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--search <ids>', 'score the nodes of these searches (comma-separated ids, or "job:<id>" for every search of a search job)')
     .option('--rollouts <file>', 'an MM-PRM rollout file (query, image, solutions_splits) to score')
     .option('--out <file>', 'where the scored rollout file goes (with --rollouts)')
+    .addOption(new Option('--shape <shape>', 'read question, options and pictures as this MM-PRM evaluator does (with --rollouts; default: detected)').choices(ROLLOUT_SHAPES))
+    .option('--field <field=column>', 'read the question or the pictures from this column (with --rollouts; repeatable: question, images)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--image-root <dir>', "folder picture paths are read under, as MM-PRM's --root (with --rollouts; default: the file's folder)")
     .option('--threshold <t>', 'score below which a step counts as bad in the reported metrics', (v) => {
       const n = Number(v);
       if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
@@ -106,16 +112,22 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     })
     .option('--rescore', 'score again what this PRM already scored')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; threshold?: number; rescore?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; shape?: (typeof ROLLOUT_SHAPES)[number]; field: string[]; imageRoot?: string; threshold?: number; rescore?: boolean; json?: boolean }) => {
       const modes = [o.dataset, o.search, o.rollouts].filter(Boolean).length;
       if (modes !== 1) throw new UserError('give exactly one of --dataset, --search or --rollouts');
       if (o.rollouts && !o.out) throw new UserError('--rollouts needs --out <file> for the scored copy');
       if (o.split && !o.dataset) throw new UserError('--split goes with --dataset');
+      if (!o.rollouts && (o.shape || o.field.length || o.imageRoot)) throw new UserError('--shape, --field and --image-root go with --rollouts');
+      const fields = parseFieldSpecs(o.field, ['question', 'images']);
+      const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withApi(o.workspace, async (api, door) => {
         if (o.rollouts) {
-          const r = await api['score.rollouts']({ prm: o.prm, rollouts: o.rollouts, out: o.out! });
-          if (o.json) io.out(JSON.stringify({ prm: r.prm, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: r.seconds }));
-          else io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${r.prm} in ${r.seconds.toFixed(1)} s; wrote ${r.path}`);
+          const r = await api['score.rollouts']({ prm: o.prm, rollouts: o.rollouts, out: o.out!, ...(o.shape ? { shape: o.shape } : {}), fields, ...(imageRoot ? { imageRoot } : {}) });
+          if (o.json) io.out(JSON.stringify({ prm: r.prm, shape: r.shape, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: r.seconds }));
+          else {
+            if (r.shape) io.out(`shape ${r.shape} (${r.shapeFrom === '--shape' ? 'given' : `detected: ${r.shapeFrom}; --shape chooses another`})`);
+            io.out(`scored ${r.solutions} solutions (${r.steps} steps) of ${r.items} items with ${r.prm} in ${r.seconds.toFixed(1)} s; wrote ${r.path}`);
+          }
           return;
         }
         let searches: number[] | undefined;

@@ -1,6 +1,7 @@
 // Implements the src-shared API over one workspace: the store for reads, the job runner for long work.
 import { userInfo } from 'node:os';
 import type { ApiHandlers } from '../../src-shared/api';
+import type { ImportJobConfig } from '../../src-shared/jobConfigs';
 import { datasetHeatmap, listProblems, problemDetail } from './browse';
 import { exportAnnotations } from './data/exportAnnotations';
 import { CycleConfig } from '../../src-shared/cycles';
@@ -34,9 +35,19 @@ function curator(): string {
   }
 }
 
-function sameImport(a: unknown, b: { path: string; dataset: string; skipBad: boolean; format?: string }): boolean {
-  const x = a as { path?: string; dataset?: string; skipBad?: boolean; format?: string };
-  return x.path === b.path && x.dataset === b.dataset && Boolean(x.skipBad) === b.skipBad && (x.format ?? null) === (b.format ?? null);
+/** The same import: same file, dataset, format, bad-line rule, field mapping (in any order) and image root. */
+function sameImport(a: unknown, b: ImportJobConfig): boolean {
+  const x = a as Partial<ImportJobConfig>;
+  // the same mapping in any order: a resumed import must read the rest of the file as it read the start
+  const fields = (f: Record<string, string> | undefined): string => JSON.stringify(Object.entries(f ?? {}).sort());
+  return (
+    x.path === b.path &&
+    x.dataset === b.dataset &&
+    Boolean(x.skipBad) === b.skipBad &&
+    (x.format ?? null) === (b.format ?? null) &&
+    fields(x.fields) === fields(b.fields) &&
+    (x.imageRoot ?? null) === (b.imageRoot ?? null)
+  );
 }
 
 /** `workspaces` switches the host's workspace (workspace.open; see WorkbenchHolder); without it the workspace is fixed. */

@@ -1,7 +1,10 @@
 // Exports a dataset's problems as JSONL in the import format, so that importing the file gives the same
 // problems back: `id` (the ext id), `question`, `answer`, `answer_type`, `images` (paths relative to the
 // file, the files copied to <out folder>/images/<hash>.<ext>), `source`, `split`, `tags` when not empty,
-// then every `meta` field unchanged. Written to a temporary file, renamed over `out` at the end.
+// then every `meta` field unchanged (the extra fields of this dataset's row: each dataset keeps its own).
+// An `answer_type` in meta is a value Steplab did not know on import (MathVista's `integer`): it is written
+// instead of the inferred type, so the file reads as the source did and imports again as the same problem.
+// Written to a temporary file, renamed over `out` at the end.
 //
 // `mmprm-seed` writes MM-PRM's seed instead (the README's input to data_pipeline/run_data_pipeline.py): one
 // JSON array of {id, question, correct_answer, image_path}, so that Steplab's problems go back into
@@ -38,13 +41,17 @@ export interface ExportProblemsResult {
 
 const canon = (f: keyof typeof FIELD_ALIASES): string => FIELD_ALIASES[f].names[0];
 
-/** The import-format row of a problem. The modelled fields win over a `meta` field of the same name. */
+/**
+ * The import-format row of a problem. The modelled fields win over a `meta` field of the same name, but
+ * for `answer_type`, which meta holds only when the source's value was not one of Steplab's.
+ */
 export function problemToRow(p: Problem, imagePaths: string[]): Record<string, unknown> {
+  const typeKey = canon('answerType');
   const row: Record<string, unknown> = {
     [canon('id')]: p.extId,
     [canon('question')]: p.question,
     [canon('answer')]: p.answer,
-    [canon('answerType')]: p.answerType,
+    [typeKey]: Object.hasOwn(p.meta, typeKey) ? p.meta[typeKey] : p.answerType,
   };
   if (imagePaths.length) row[canon('images')] = imagePaths;
   if (p.source !== null) row[canon('source')] = p.source;

@@ -115,9 +115,10 @@ export function imageLabel(ref: string): string {
 
 /**
  * Reads an image reference as a source file gives it: a path (relative ones against `baseDir`, the folder
- * of the file that names it), a file: URL, or a `data:image/...;base64,` URL.
+ * of the file that names it), a file: URL, or a `data:image/...;base64,` URL. `locate` replaces the rule
+ * for plain paths (an `--image-root`: see imageRoot.ts); its UserError's message follows the image label.
  */
-export function readImageRef(ref: string, baseDir: string): Buffer {
+export function readImageRef(ref: string, baseDir: string, locate?: (path: string) => string): Buffer {
   const label = imageLabel(ref);
   const trimmed = ref.trim();
   if (trimmed === '') throw imageError(label, 'empty path');
@@ -136,6 +137,13 @@ export function readImageRef(ref: string, baseDir: string): Buffer {
       path = fileURLToPath(trimmed);
     } catch {
       throw imageError(label, 'not a valid file: URL');
+    }
+  } else if (locate) {
+    try {
+      path = locate(trimmed);
+    } catch (e) {
+      if (e instanceof UserError) throw imageError(label, e.message);
+      throw e;
     }
   } else {
     path = isAbsolute(trimmed) ? trimmed : resolve(baseDir, trimmed);

@@ -15,19 +15,26 @@
 // Errors name where they are: `line 17: field "answer": required`, `item 4: ...` (seed array, counted
 // from 1), `row 12: ...` (Parquet, counted from 1). With skipBad, bad rows are skipped, listed in the
 // result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
+//
+// `fields` maps Steplab fields to the file's own column names (checked against the first row, or the
+// Parquet schema, before anything is staged); `imageRoot` is where image paths are looked for
+// (imageRoot.ts). Both are part of the job's config, so a resumed import reads the rest of the file the
+// same way.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { z } from 'zod';
 import type { AnswerType, ImportReport, Job } from '../../../src-shared/domain';
-import { ProblemFormat } from '../../../src-shared/domain';
+import { FieldMap, ProblemFormat } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import type { JobContext, JobHandler } from '../jobs/types';
 import type { Store } from '../store';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile } from './images';
 import type { PreparedImage } from './images';
+import { checkFieldColumns, problemFieldColumns } from './fieldMap';
+import { checkImageRoot, ImagePathResolver } from './imageRoot';
 import { readLines } from './jsonl';
-import { derivedExtId, parseProblemRow, type ParsedRow } from './problemRow';
+import { derivedExtId, parseProblemRow, type ColumnMap, type ParsedRow } from './problemRow';
 
 export { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
 import { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
@@ -90,6 +97,8 @@ interface Source {
   done(pos: Position): number;
   /** where a position is, for progress messages */
   describe(pos: Position): string;
+  /** the columns a `--field` mapping may name, and where they were read (null: the file has no rows) */
+  columns(): Promise<{ names: string[]; where: string } | null>;
 }
 
 const UNIT: Record<ProblemFormat, Source['unit']> = { jsonl: 'line', 'mmprm-seed': 'item', parquet: 'row' };
@@ -110,10 +119,23 @@ export function detectFormat(path: string): ProblemFormat {
   }
 }
 
+const keysOf = (v: unknown): string[] => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : []);
+
 function jsonlSource(path: string, size: number): Source {
   return {
     unit: 'line',
     total: null,
+    async columns() {
+      // the first line that holds JSON: a bad first line is reported by staging, with its number
+      for await (const l of readLines(path)) {
+        try {
+          return { names: keysOf(JSON.parse(l.text)), where: `${basename(path)} line ${l.line}` };
+        } catch {
+          continue;
+        }
+      }
+      return null;
+    },
     done: (pos) => ('line' in pos ? pos.line : 0),
     describe: (pos) => {
       const offset = 'offset' in pos ? pos.offset : 0;
@@ -148,6 +170,7 @@ function seedSource(path: string): Source {
   return {
     unit: 'item',
     total: arr.length,
+    columns: async () => (arr.length ? { names: keysOf(arr[0]), where: `${basename(path)} item 1` } : null),
     done: (pos) => ('index' in pos ? pos.index : 0),
     describe: (pos) => `item ${'index' in pos ? pos.index : 0} of ${arr.length}`,
     async *records(from) {
@@ -178,6 +201,7 @@ async function parquetSource(path: string): Promise<Source> {
   return {
     unit: 'row',
     total,
+    columns: async () => ({ names: parquetSchema(metadata).children.map((c) => c.element.name), where: `${basename(path)} (Parquet schema)` }),
     done: (pos) => ('index' in pos ? pos.index : 0),
     describe: (pos) => `row ${'index' in pos ? pos.index : 0} of ${total}`,
     async *records(from) {
@@ -251,6 +275,8 @@ class Importer {
   private readonly path: string;
   private readonly baseDir: string;
   private readonly seen = new Map<string, { line: number; derived: boolean }>();
+  private readonly columns: ColumnMap;
+  private readonly images: ImagePathResolver;
   private cp!: Checkpoint;
   private source!: Source;
   private report!: { final: string; partial: string };
@@ -260,6 +286,8 @@ class Importer {
     this.jobId = ctx.job.id;
     this.path = resolve(ctx.config.path);
     this.baseDir = dirname(this.path);
+    this.columns = problemFieldColumns(ctx.config.fields ?? {});
+    this.images = new ImagePathResolver(this.baseDir, ctx.config.imageRoot === undefined ? null : resolve(ctx.config.imageRoot));
   }
 
   async run(): Promise<ImportReport> {
@@ -300,7 +328,12 @@ class Importer {
       };
       if (existsSync(this.report.partial)) unlinkSync(this.report.partial);
     }
+    if (config.imageRoot !== undefined) checkImageRoot(config.imageRoot);
     this.source = await openSource(this.path, this.cp.format, st.size);
+    if (config.fields && Object.keys(config.fields).length) {
+      const cols = await this.source.columns();
+      if (cols) checkFieldColumns(config.fields, cols.names, cols.where);
+    }
     await this.stage();
     const result = this.publish();
     return this.finishReport(result);
@@ -354,15 +387,16 @@ class Importer {
 
   private async prepare(rec: SourceRecord, cache: Map<string, PreparedImage>): Promise<{ problem: StagedProblem; images: PreparedImage[] }> {
     if (rec.error !== undefined) throw new UserError(rec.error);
-    const p = parseProblemRow(rec.row);
+    const p = parseProblemRow(rec.row, this.columns);
     const images: PreparedImage[] = [];
+    const locate = (path: string): string => this.images.locate(path);
     for (const src of p.images) {
       if (src.kind === 'ref') {
         const isData = /^data:/i.test(src.ref.trim());
-        const key = isData ? src.ref : resolve(this.baseDir, src.ref.trim());
+        const key = isData ? src.ref : src.ref.trim();
         let img = cache.get(key);
         if (!img) {
-          img = await prepareImage(readImageRef(src.ref, this.baseDir), imageLabel(src.ref));
+          img = await prepareImage(readImageRef(src.ref, this.baseDir, locate), imageLabel(src.ref));
           if (!isData) cache.set(key, img);
         }
         images.push(img);
@@ -479,7 +513,7 @@ class Importer {
                   imageHashes: p.imageHashes,
                   meta: p.meta,
                 });
-                return { state: store.datasets.addMember(datasetId, id, p.extId, p.split), images: n };
+                return { state: store.datasets.addMember(datasetId, id, p.extId, p.split, p.meta), images: n };
               });
               if (out.state === 'added') added += 1;
               else present += 1;

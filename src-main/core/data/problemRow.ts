@@ -1,8 +1,12 @@
 // The field mapping from a source row (a JSONL object, a seed-array item, a Parquet row) to a problem.
-// Each problem field is read from the first of its names that the row has with a non-null value; every
+// Each problem field is read from the first of its names that the row has with a non-null value, or,
+// where the user mapped it (`--field question=problem_text`, see fieldMap.ts), from that column only; every
 // other field of the row (including an unused second name of a field) is kept in `meta` unchanged and
 // written back on export, so fields Steplab does not model (e.g. `reference_steps`) survive a round trip.
-// Field names with a null value (Parquet's empty cells) are dropped.
+// Field names with a null value (Parquet's empty cells) are dropped, and so is an image field holding ""
+// or [] (Hugging Face's text-only rows, e.g. MathVerse's): the row has no image. An `answer_type` that is
+// not one of Steplab's (MathVista's integer, float, list) stays in `meta` as it was, and the type is
+// inferred from the answer, so the verifier still gets a type and export writes the source's value back.
 import { AnswerType } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import { problemFingerprint } from '../store/problems';
@@ -32,12 +36,12 @@ export const FIELD_ALIASES: Readonly<Record<ProblemField, FieldSpec>> = {
   answerType: {
     names: ['answer_type'],
     required: false,
-    doc: 'one of number, fraction, choice, expression, text; inferred from the answer when absent',
+    doc: 'one of number, fraction, choice, expression, text; inferred from the answer when absent or another value (which is kept as it was, e.g. MathVista\'s integer, float, list)',
   },
   images: {
     names: ['images', 'image', 'image_path', 'image_paths'],
     required: false,
-    doc: 'a path (relative to the file\'s folder), a data:image/...;base64 URL, a Parquet image struct {bytes, path}, or a list of these',
+    doc: 'a path (relative to the file\'s folder or --image-root), a data:image/...;base64 URL, a Parquet image struct {bytes, path}, or a list of these; "", null or [] is no image',
   },
   source: { names: ['source'], required: false, doc: 'text: where the problem comes from' },
   split: { names: ['split'], required: false, doc: 'text, e.g. train or test' },
@@ -102,10 +106,25 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
 }
 
-/** Picks the first present (non-null) name of a field; returns the name and its value. */
-function pick(row: Record<string, unknown>, field: ProblemField): { name: string; value: unknown } | undefined {
-  for (const name of FIELD_ALIASES[field].names) {
-    if (Object.hasOwn(row, name) && row[name] !== null && row[name] !== undefined) return { name, value: row[name] };
+/** Source columns chosen by the user for some fields (`--field`); the others use FIELD_ALIASES. */
+export type ColumnMap = Partial<Record<ProblemField, string>>;
+
+/** The names a field is read from: the mapped column alone, else the built-in aliases. */
+const namesOf = (field: ProblemField, columns: ColumnMap): readonly string[] => {
+  const c = columns[field];
+  return c === undefined ? FIELD_ALIASES[field].names : [c];
+};
+
+/** A value that says "nothing here": null, and for images also "" and [] (a text-only row). */
+function isAbsent(field: ProblemField, v: unknown): boolean {
+  if (v === null || v === undefined) return true;
+  return field === 'images' && (v === '' || (Array.isArray(v) && v.length === 0));
+}
+
+/** Picks the first present name of a field; returns the name and its value. */
+function pick(row: Record<string, unknown>, field: ProblemField, columns: ColumnMap): { name: string; value: unknown } | undefined {
+  for (const name of namesOf(field, columns)) {
+    if (Object.hasOwn(row, name) && !isAbsent(field, row[name])) return { name, value: row[name] };
   }
   return undefined;
 }
@@ -117,8 +136,8 @@ function scalarText(name: string, v: unknown, what: string): string {
   throw fieldError(name, what);
 }
 
-function optionalString(row: Record<string, unknown>, field: ProblemField): string | null {
-  const f = pick(row, field);
+function optionalString(row: Record<string, unknown>, field: ProblemField, columns: ColumnMap): string | null {
+  const f = pick(row, field, columns);
   if (!f) return null;
   if (typeof f.value !== 'string') throw fieldError(f.name, 'must be a string');
   return f.value === '' ? null : f.value;
@@ -145,28 +164,31 @@ function parseImages(name: string, v: unknown): ImageSource[] {
   return [one(v, name)];
 }
 
-/** Validates a source row and maps it to problem fields. Errors name the field: `field "answer": required`. */
-export function parseProblemRow(row: unknown): ParsedRow {
+/**
+ * Validates a source row and maps it to problem fields, reading the fields in `columns` from the columns
+ * named there. Errors name the field as the row spells it: `field "answer": required`.
+ */
+export function parseProblemRow(row: unknown, columns: ColumnMap = {}): ParsedRow {
   if (!isPlainObject(row)) throw new UserError('not a JSON object');
-  // a field name whose value is null says nothing: it is dropped, not kept in meta
+  // a field name whose value says nothing (null; an empty image) is dropped, not kept in meta
   const used = new Set<string>(
-    Object.values(FIELD_ALIASES)
-      .flatMap((f) => f.names)
-      .filter((n) => Object.hasOwn(row, n) && (row[n] === null || row[n] === undefined)),
+    (Object.keys(FIELD_ALIASES) as ProblemField[]).flatMap((field) =>
+      namesOf(field, columns).filter((n) => Object.hasOwn(row, n) && isAbsent(field, row[n])),
+    ),
   );
   const take = (field: ProblemField) => {
-    const f = pick(row, field);
+    const f = pick(row, field, columns);
     if (f) used.add(f.name);
     return f;
   };
 
   const q = take('question');
-  if (!q) throw fieldError(FIELD_ALIASES.question.names[0], 'required');
+  if (!q) throw fieldError(namesOf('question', columns)[0], 'required');
   if (typeof q.value !== 'string') throw fieldError(q.name, 'must be a string');
   if (q.value.trim() === '') throw fieldError(q.name, 'must not be empty');
 
   const a = take('answer');
-  if (!a) throw fieldError(FIELD_ALIASES.answer.names[0], 'required');
+  if (!a) throw fieldError(namesOf('answer', columns)[0], 'required');
   const answer = scalarText(a.name, a.value, 'must be a string or a number');
   if (answer.trim() === '') throw fieldError(a.name, 'must not be empty');
 
@@ -177,12 +199,11 @@ export function parseProblemRow(row: unknown): ParsedRow {
     if (id.trim() === '') throw fieldError(idf.name, 'must not be empty');
   }
 
-  const t = take('answerType');
+  // a type Steplab does not know is not taken: its column stays in meta and the type is inferred
+  const t = pick(row, 'answerType', columns);
   let answerType: AnswerType;
-  if (t) {
-    if (typeof t.value !== 'string' || !(ANSWER_TYPES as readonly string[]).includes(t.value)) {
-      throw fieldError(t.name, `must be one of ${ANSWER_TYPES.join(', ')}`);
-    }
+  if (t && typeof t.value === 'string' && (ANSWER_TYPES as readonly string[]).includes(t.value)) {
+    used.add(t.name);
     answerType = t.value as AnswerType;
   } else {
     answerType = inferAnswerType(answer);
@@ -191,11 +212,11 @@ export function parseProblemRow(row: unknown): ParsedRow {
   const im = take('images');
   const images = im ? parseImages(im.name, im.value) : [];
 
-  const sourceName = pick(row, 'source')?.name;
-  const source = optionalString(row, 'source');
+  const sourceName = pick(row, 'source', columns)?.name;
+  const source = optionalString(row, 'source', columns);
   if (sourceName) used.add(sourceName);
-  const splitName = pick(row, 'split')?.name;
-  const split = optionalString(row, 'split');
+  const splitName = pick(row, 'split', columns)?.name;
+  const split = optionalString(row, 'split', columns);
   if (splitName) used.add(splitName);
 
   const tg = take('tags');

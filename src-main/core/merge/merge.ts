@@ -2,7 +2,8 @@
 // row id, so merging the same source twice adds nothing the second time:
 //   images          by sha256 (the file is copied beside the record)
 //   problems        by fingerprint (question, answer, answer type, image hashes)
-//   datasets        by name; members by (dataset, problem, ext id); a split missing in the target is filled in
+//   datasets        by name; members by (dataset, problem, ext id); a split or extra fields (meta) missing in
+//                   the target are filled in, differing ones are a conflict (the target's kept)
 //   models          by name + every recorded field but version, path and provenance (role, family, manifest,
 //                   endpoint...) + a hash of the model folder's files; the same name with other content is a
 //                   conflict and comes in as the next version of that name (its folder copied into models/)
@@ -308,7 +309,7 @@ class SourceMerge {
   // ---- datasets ----
 
   private mergeDatasets(): void {
-    type Member = { problem_id: number; ext_id: string; split: string | null; position: number };
+    type Member = { problem_id: number; ext_id: string; split: string | null; position: number; meta: string };
     for (const ds of this.s.prepare('SELECT * FROM datasets ORDER BY id').all() as (Row & { id: number; name: string })[]) {
       const found = this.prep(this.t, 'SELECT id FROM datasets WHERE name = ?').get(ds.name) as { id: number } | undefined;
       const isNew = !found;
@@ -317,19 +318,31 @@ class SourceMerge {
       let changed = false;
       for (const mem of this.prep(this.s, 'SELECT * FROM dataset_problems WHERE dataset_id = ? ORDER BY position').all(ds.id) as (Row & Member)[]) {
         const problemId = this.problem(mem.problem_id);
-        const byProblem = this.prep(this.t, 'SELECT ext_id, split FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?').get(datasetId, problemId) as Member | undefined;
+        const byProblem = this.prep(this.t, 'SELECT ext_id, split, meta FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?').get(datasetId, problemId) as Member | undefined;
         const byExt = this.prep(this.t, 'SELECT problem_id FROM dataset_problems WHERE dataset_id = ? AND ext_id = ?').get(datasetId, mem.ext_id) as { problem_id: number } | undefined;
         if (byProblem && byProblem.ext_id === mem.ext_id) {
+          let filled = false;
           if ((byProblem.split ?? null) === (mem.split ?? null) || mem.split === null) {
-            this.count('dataset_members', 'skipped');
+            // nothing to do
           } else if (byProblem.split === null) {
             this.prep(this.t, 'UPDATE dataset_problems SET split = ? WHERE dataset_id = ? AND problem_id = ?').run(mem.split, datasetId, problemId);
-            this.count('dataset_members', 'added');
-            changed = true;
+            filled = true;
           } else {
             this.conflict('dataset_members', `dataset "${ds.name}": problem "${mem.ext_id}" is in split "${byProblem.split}" in the target and "${mem.split}" in the source; kept "${byProblem.split}"`);
-            this.count('dataset_members', 'skipped');
           }
+          // the member's extra fields, as the split: filled in where the target has none, else the target's kept
+          const targetMeta = canonicalValue(byProblem.meta);
+          const sourceMeta = canonicalValue(mem.meta);
+          if (targetMeta === sourceMeta || sourceMeta === '{}') {
+            // nothing to do
+          } else if (targetMeta === '{}') {
+            this.prep(this.t, 'UPDATE dataset_problems SET meta = ? WHERE dataset_id = ? AND problem_id = ?').run(mem.meta, datasetId, problemId);
+            filled = true;
+          } else {
+            this.conflict('dataset_members', `dataset "${ds.name}": problem "${mem.ext_id}" has other extra fields in the source than in the target; kept the target's`);
+          }
+          this.count('dataset_members', filled ? 'added' : 'skipped');
+          if (filled) changed = true;
         } else if (byExt) {
           this.conflict('dataset_members', `dataset "${ds.name}": id "${mem.ext_id}" names another problem in the target; the source's problem "${mem.ext_id}" was not added to the dataset`);
           this.count('dataset_members', 'skipped');

@@ -2,6 +2,7 @@ import type { Dataset } from '../../../src-shared/domain';
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
 import { nowIso, prep } from './db';
+import { toJson } from './json';
 
 interface DatasetRow {
   id: number;
@@ -38,8 +39,12 @@ export class DatasetsRepo {
     return id;
   }
 
-  /** Adds a problem to a dataset. Returns 'added', or 'present' when the same problem is already there under the same id. */
-  addMember(datasetId: number, problemId: number, extId: string, split: string | null): 'added' | 'present' {
+  /**
+   * Adds a problem to a dataset with the extra fields of its row in this dataset (`meta`; without one, the
+   * fields the problem was created with). Returns 'added', or 'present' when the same problem is already
+   * there under the same id (its fields left as they were).
+   */
+  addMember(datasetId: number, problemId: number, extId: string, split: string | null, meta?: Record<string, unknown>): 'added' | 'present' {
     // a UNION of two indexed look-ups: with `problem_id = ? OR ext_id = ?` SQLite scans the whole dataset
     const same = prep(
         this.db,
@@ -53,8 +58,13 @@ export class DatasetsRepo {
     const dup = same.find((r) => r.problem_id === problemId);
     if (dup) throw new UserError(`the same problem is already in this dataset under id "${dup.ext_id}"`);
     const pos = (prep(this.db, 'SELECT coalesce(max(position), -1) + 1 AS p FROM dataset_problems WHERE dataset_id = ?').get(datasetId) as { p: number }).p;
-    prep(this.db, 'INSERT INTO dataset_problems (dataset_id, problem_id, ext_id, split, position) VALUES (?, ?, ?, ?, ?)')
-      .run(datasetId, problemId, extId, split, pos);
+    const r = prep(
+        this.db,
+        `INSERT INTO dataset_problems (dataset_id, problem_id, ext_id, split, position, meta)
+         SELECT ?, ?, ?, ?, ?, coalesce(?, p.meta) FROM problems p WHERE p.id = ?`,
+      )
+      .run(datasetId, problemId, extId, split, pos, meta === undefined ? null : toJson(meta), problemId);
+    if (r.changes === 0) throw new NotFoundError(`problem ${problemId} not found`);
     return 'added';
   }
 

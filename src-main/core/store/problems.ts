@@ -26,6 +26,8 @@ interface ProblemRow {
   meta: string;
   ext_id?: string;
   split?: string | null;
+  /** the membership's extra fields (the dataset listed, or the problem's first dataset) */
+  member_meta?: string | null;
 }
 
 export type SolvedFilter = 'solved' | 'unsolved' | 'none';
@@ -113,7 +115,8 @@ export class ProblemsRepo {
     const row = prep(
         this.db,
         `SELECT p.*, (SELECT ext_id FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS ext_id,
-                (SELECT split FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS split
+                (SELECT split FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS split,
+                (SELECT meta FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY dataset_id LIMIT 1) AS member_meta
          FROM problems p WHERE p.id = ?`,
       )
       .get(id) as ProblemRow | undefined;
@@ -125,11 +128,11 @@ export class ProblemsRepo {
     return (prep(this.db, 'SELECT count(*) AS n FROM problems').get() as { n: number }).n;
   }
 
-  /** Problems of a dataset in import order, with the dataset's ext id and split, filtered as asked. */
+  /** Problems of a dataset in import order, with the dataset's ext id, split and extra fields, filtered as asked. */
   listInDataset(datasetId: number, q: ProblemQuery = {}): { total: number; items: Problem[] } {
     const { from, params } = datasetFilter(datasetId, q);
     const total = (prep(this.db, `SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
-    const rows = prep(this.db, `SELECT p.*, d.ext_id, d.split ${from} ORDER BY d.position LIMIT @limit OFFSET @offset`)
+    const rows = prep(this.db, `SELECT p.*, d.ext_id, d.split, d.meta AS member_meta ${from} ORDER BY d.position LIMIT @limit OFFSET @offset`)
       .all({ ...params, offset: q.offset ?? 0, limit: q.limit ?? -1 }) as ProblemRow[];
     return { total, items: this.hydrate(rows) };
   }
@@ -178,7 +181,8 @@ export class ProblemsRepo {
       split: r.split ?? null,
       tags: fromJson<string[]>(r.tags, []),
       images: images.get(r.id) ?? [],
-      meta: fromJson<Record<string, unknown>>(r.meta, {}),
+      // a problem is seen through a dataset: that membership's extra fields, not another dataset's
+      meta: fromJson<Record<string, unknown>>(r.member_meta ?? r.meta, {}),
     }));
   }
 }
