@@ -292,7 +292,17 @@ export const contract = {
   },
   'verify.check': {
     input: z
-      .object({ answer: z.string(), prediction: z.string(), answerType: AnswerType.optional() })
+      .object({
+        answer: z.string(),
+        prediction: z.string(),
+        answerType: AnswerType.optional(),
+        /** the problem's listed choices, A first: a choice's value is accepted for its letter and back */
+        choices: z.array(z.string()).max(26).optional(),
+        /** decimal places both answers are rounded to (MathVista's `precision`) */
+        precision: z.number().int().min(0).max(12).optional(),
+        /** false: an unbracketed gold list is a set (default: ordered) */
+        ordered: z.boolean().optional(),
+      })
       .strict(),
     output: z.object({ verdict: Verdict, extracted: z.string().nullable(), answerType: AnswerType }),
   },

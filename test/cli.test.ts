@@ -135,7 +135,32 @@ describe('steplab CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toEqual(['error: line 2: field "prediction": required']);
     writeFileSync(f, '{"answer":"1","prediction":"1","answer_type":"vector"}\n');
-    expect((await cli('verify', f)).err[0]).toBe('error: line 1: field "answer_type": must be one of number, fraction, choice, expression, text');
+    expect((await cli('verify', f)).err[0]).toBe('error: line 1: field "answer_type": must be one of number, fraction, choice, expression, text (or MathVista\'s integer, float, list)');
+  });
+
+  it('verify reads a row\'s choices, MathVista precision and answer types, and ordered', async () => {
+    const f = join(tmp.dir, 'mv.jsonl');
+    const rows = [
+      // MathVista: a float gold with precision 1, the model wrote two places
+      { answer: '1.2', prediction: 'So the distance is 1.23 m. The answer is 1.23', answer_type: 'float', precision: 1 },
+      // the same without precision is wrong
+      { answer: '1.2', prediction: 'The answer is 1.23', answer_type: 'float' },
+      // a choice's value for its letter, when the row lists the choices
+      { answer: 'B', prediction: 'The answer is 45', choices: ['30', '45', '60'] },
+      // an integer gold
+      { answer: '7', prediction: 'there are 7 apples', answer_type: 'integer' },
+      // an unbracketed gold list is ordered unless the row says it is a set
+      { answer: '10, 4, -2', prediction: 'The answer is 4, 10, -2' },
+      { answer: '10, 4, -2', prediction: 'The answer is 4, 10, -2', ordered: false },
+    ];
+    writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await cli('verify', f, '--json');
+    expect(r.code).toBe(0);
+    expect(r.out.slice(0, 6).map((l) => JSON.parse(l).verdict)).toEqual(['correct', 'incorrect', 'correct', 'correct', 'incorrect', 'correct']);
+    writeFileSync(f, '{"answer":"1.2","prediction":"1.2","precision":1.5}\n');
+    const bad = await cli('verify', f);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toEqual(['error: line 1: field "precision": must be a whole number of decimal places (0-12)']);
   });
 
   it('serve prints a loopback URL with a token and stops on SIGTERM', async () => {

@@ -478,7 +478,10 @@ async function installDemo(door: LocalDoor, io: CliIO, json: boolean): Promise<{
   return { dataset: 'demo', problems, models };
 }
 
-function parseVerifyLine(text: string, n: number): { answer: string; prediction: string; answerType?: AnswerType } {
+/** MathVista's answer types, read as the verifier's: integer and float are numbers, a list's kind is inferred. */
+const MATHVISTA_TYPES: Record<string, AnswerType | null> = { integer: 'number', float: 'number', list: null };
+
+function parseVerifyLine(text: string, n: number): { answer: string; prediction: string; answerType?: AnswerType; choices?: string[]; precision?: number; ordered?: boolean } {
   const row = parseJsonLine(text, n);
   if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new UserError(`line ${n}: must be a JSON object`);
   const r = row as Record<string, unknown>;
@@ -489,11 +492,26 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
     if (typeof v !== 'string') throw new UserError(`line ${n}: field "${k}": must be a string`);
     return v;
   };
-  const out: { answer: string; prediction: string; answerType?: AnswerType } = { answer: str('answer'), prediction: str('prediction') };
-  if (r.answer_type !== undefined) {
+  const out: ReturnType<typeof parseVerifyLine> = { answer: str('answer'), prediction: str('prediction') };
+  if (r.answer_type !== undefined && r.answer_type !== null) {
     const t = AnswerType.safeParse(r.answer_type);
-    if (!t.success) throw new UserError(`line ${n}: field "answer_type": must be one of ${AnswerType.options.join(', ')}`);
-    out.answerType = t.data;
+    const mv = typeof r.answer_type === 'string' ? MATHVISTA_TYPES[r.answer_type] : undefined;
+    if (t.success) out.answerType = t.data;
+    else if (mv) out.answerType = mv;
+    else if (mv === undefined) throw new UserError(`line ${n}: field "answer_type": must be one of ${AnswerType.options.join(', ')} (or MathVista's integer, float, list)`);
+  }
+  if (r.choices !== undefined && r.choices !== null) {
+    if (!Array.isArray(r.choices) || !r.choices.every((c) => typeof c === 'string' || typeof c === 'number')) throw new UserError(`line ${n}: field "choices": must be a list of strings`);
+    if (r.choices.length > 0) out.choices = r.choices.map(String);
+  }
+  if (r.precision !== undefined && r.precision !== null) {
+    const p = Number(r.precision);
+    if (!Number.isInteger(p) || p < 0 || p > 12) throw new UserError(`line ${n}: field "precision": must be a whole number of decimal places (0-12)`);
+    out.precision = p;
+  }
+  if (r.ordered !== undefined) {
+    if (typeof r.ordered !== 'boolean') throw new UserError(`line ${n}: field "ordered": must be true or false`);
+    out.ordered = r.ordered;
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CYCLE_STAGES, CycleConfig, type CycleMetrics, type CycleStage, type OrmVerdictRecord } from '../../../src-shared/cycles';
 import type { Problem } from '../../../src-shared/domain';
 import { Manifest } from '../../../src-shared/manifest';
-import { verify } from '../data/verify';
+import { verifyProblem } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { CancelledError, UserError } from '../errors';
 import { demoCheckable } from '../inference/generateJob';
@@ -58,7 +58,7 @@ export function reflectionText(v: Pick<OrmVerdictRecord, 'errorAnalysis' | 'impr
 }
 
 function checked(p: Problem, steps: readonly string[]): { verdict: NewSolution['verdict']; finalAnswer: string | null; gold: (0 | 1)[] | null; goldFirstError: number | null } {
-  const v = verify({ answer: p.answer, prediction: steps.join('\n'), answerType: p.answerType });
+  const v = verifyProblem(p, steps.join('\n'));
   const check = demoCheckable(p);
   const labels = check ? labelSolution(check, steps) : null;
   return { verdict: v.verdict, finalAnswer: v.extracted, gold: labels ? labels.labels : null, goldFirstError: labels ? labels.firstError : null };

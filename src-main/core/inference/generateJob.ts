@@ -2,7 +2,7 @@
 // stored with their steps (and gold step labels on the demo domain), resumable problem by problem.
 import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
-import { verify } from '../data/verify';
+import { verifyProblem } from '../data/verify';
 import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgedVerdict, type JudgeStats } from '../data/verify/judge';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
@@ -95,7 +95,7 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
           results[i].forEach((r, j) => {
             batchTokens += r.tokens;
             const steps = splitSteps(r.text, manifest.stepDelimiter);
-            const v = judged ? judged[i][j] : verify({ answer: p.answer, prediction: r.text, answerType: p.answerType });
+            const v = judged ? judged[i][j] : verifyProblem(p, r.text);
             const gold = check ? labelSolution(check, steps) : null;
             if (v.verdict === 'correct') {
               cp.correct++;

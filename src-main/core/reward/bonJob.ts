@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
-import { verify } from '../data/verify';
+import { verifyProblem } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import { openBackend, problemImageData, type CompletionRequest, type ModelBackend } from '../inference/backend';
@@ -288,7 +288,7 @@ async function generateCandidates(
       const check = demoCheckable(p);
       const make = (text: string, finish: string, bon: Bon, temperature: number): NewSolution => {
         const steps = splitSteps(text, manifest.stepDelimiter);
-        const v = verify({ answer: p.answer, prediction: text, answerType: p.answerType });
+        const v = verifyProblem(p, text);
         const gold = check ? labelSolution(check, steps) : null;
         return {
           problemId: p.id,

@@ -4,7 +4,7 @@
 // (seed, problem, node prefix, rollout index), so a tree does not depend on batching, order or resumes.
 import { createHash } from 'node:crypto';
 import type { Problem } from '../../../src-shared/domain';
-import { verify, type Verdict } from '../data/verify';
+import { verifyProblem, type Verdict } from '../data/verify';
 import { stepsText, type ImageData, type ModelBackend } from '../inference/backend';
 import { splitSteps } from '../inference/prompt';
 import { mixSeed } from '../rng';
@@ -58,7 +58,7 @@ export function enginePort(opts: {
         const steps = splitSteps(r.text, manifest.stepDelimiter);
         const full = [...prefix, ...steps].join(manifest.stepDelimiter);
         fulls.push(full);
-        return { steps, correct: verifier ? false : verify({ answer: problem.answer, prediction: full, answerType: problem.answerType }).verdict === 'correct', tokens: r.tokens };
+        return { steps, correct: verifier ? false : verifyProblem(problem, full).verdict === 'correct', tokens: r.tokens };
       });
       if (verifier) {
         // the rules first, then the judge where its mode says (requests of one batch in flight together)

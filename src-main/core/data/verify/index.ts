@@ -45,6 +45,20 @@ export function verify(input: VerifyInput): VerifyResult {
   return { verdict, extracted, answerType };
 }
 
+/** What a problem's row says about how to read its answer: the choices it lists, MathVista's `precision`. */
+export function problemVerifyOptions(p: { meta?: Record<string, unknown> }): Pick<VerifyInput, 'choices' | 'precision'> {
+  const meta = p.meta ?? {};
+  const choices = Array.isArray(meta.choices) && meta.choices.length > 0 && meta.choices.every((c) => typeof c === 'string') ? (meta.choices as string[]) : undefined;
+  const raw = typeof meta.precision === 'string' ? Number(meta.precision) : meta.precision;
+  const precision = typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 12 ? raw : undefined;
+  return { ...(choices ? { choices } : {}), ...(precision !== undefined ? { precision } : {}) };
+}
+
+/** Verifies a prediction against a problem's gold answer, with what its row says about reading it. */
+export function verifyProblem(p: { answer: string; answerType: VerifyInput['answerType']; meta?: Record<string, unknown> }, prediction: string): VerifyResult {
+  return verify({ answer: p.answer, prediction, answerType: p.answerType, ...problemVerifyOptions(p) });
+}
+
 export { extractAnswer } from './extract';
 export { answersMatch, inferAnswerType, numbersClose, expressionsEquivalent, ABS_TOLERANCE, REL_TOLERANCE } from './compare';
 export type { AnswerType, MatchOptions } from './compare';

@@ -23,7 +23,7 @@ import { UserError } from '../../errors';
 import { ChatResponse, EndpointClient } from '../../inference/remote';
 import type { Store } from '../../store';
 import { nowIso, prep, type DB } from '../../store/db';
-import { verify, type AnswerType, type Verdict } from './index';
+import { verify, verifyProblem, type AnswerType, type Verdict } from './index';
 
 export type { JudgeMode } from '../../../../src-shared/jobConfigs';
 
@@ -246,8 +246,8 @@ export class JudgedVerifier {
     return this.mode === 'all' || rule === 'unparseable' || (this.mode === 'incorrect' && rule === 'incorrect');
   }
 
-  async verify(problem: Pick<Problem, 'question' | 'answer' | 'answerType'>, prediction: string): Promise<JudgedVerdict> {
-    const r = verify({ answer: problem.answer, prediction, answerType: problem.answerType });
+  async verify(problem: Pick<Problem, 'question' | 'answer' | 'answerType'> & { meta?: Record<string, unknown> }, prediction: string): Promise<JudgedVerdict> {
+    const r = verifyProblem(problem, prediction);
     const base = { extracted: r.extracted, answerType: r.answerType, rule: r.verdict };
     if (!this.shouldAsk(r.verdict)) {
       this.counts.ruleDecided++;
