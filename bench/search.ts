@@ -19,10 +19,10 @@ import { EmbeddedBackend, type ImageData } from '../src-main/core/inference/back
 import { loadModel } from '../src-main/core/inference/model';
 import { fullPrefixes, labelledSteps } from '../src-main/core/search/annotations';
 import { parseSearchConfig, DEMO_SCALE } from '../src-main/core/search/config';
-import { enginePort } from '../src-main/core/search/enginePort';
+import { enginePort } from '../src-main/core/jobs/kinds/searchPort';
 import { runMathShepherd } from '../src-main/core/search/mathShepherd';
 import { runOmega } from '../src-main/core/search/omega';
-import { storeSearch } from '../src-main/core/search/searchJob';
+import { storeSearch } from '../src-main/core/jobs/kinds/search';
 import { streamKeyOf } from '../src-main/core/search/tree';
 import type { SearchNode, SearchPorts, SearchResult } from '../src-main/core/search/types';
 import { Store } from '../src-main/core/store';

@@ -65,4 +65,66 @@ describe('import boundaries', () => {
   it('src-main/core does not import the hosts (server, cli, electron)', () => {
     expect(violations('src-main/core', (s) => /(^|\/)(server|cli|electron)(\/|$)/.test(s) && s.startsWith('.'))).toEqual([]);
   });
+
+  // The design's "never" rules inside the core: which folder may not import which. Algorithms stay pure
+  // (search and demo see no store, model or job), the store sees no algorithm or job, the CLI reaches the
+  // core only through the contract (src-main/core/door.ts), and only the job runner knows every job kind.
+  const coreFolder = (file: string, spec: string): string | null => {
+    if (!spec.startsWith('.')) return null;
+    const target = relative(join(root, 'src-main', 'core'), join(file, '..', spec));
+    return target.startsWith('..') ? null : target.split('/')[0];
+  };
+  const NEVER: { from: string; to: string[]; except?: string[] }[] = [
+    { from: 'src-main/core/search', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'models', 'merge', 'api.ts', 'workbench.ts'], except: [] },
+    { from: 'src-main/core/demo', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'models', 'merge', 'data', 'search'] },
+    { from: 'src-main/core/store', to: ['reward', 'inference', 'jobs', 'search', 'cycles', 'models', 'merge', 'training', 'api.ts', 'workbench.ts'] },
+    { from: 'src-main/core/training', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'search', 'data'] },
+  ];
+  it.each(NEVER)('$from imports nothing from $to', ({ from, to }) => {
+    const bad = files(join(root, from)).flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((s) => {
+          const t = coreFolder(f, s);
+          return t !== null && to.includes(t);
+        })
+        .map((s) => `${relative(root, f)} imports "${s}"`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('src-main/core/store reads src-main/core/data only for the content fingerprint', () => {
+    const bad = files(join(root, 'src-main/core/store')).flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((s) => coreFolder(f, s) === 'data' && !s.endsWith('/data/fingerprint'))
+        .map((s) => `${relative(root, f)} imports "${s}"`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('only the job runner (src-main/core/jobs) imports the registry of every job kind', () => {
+    const bad = files(join(root, 'src-main')).flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((s) => s.startsWith('.') && /(^|\/)jobs\/registry$|^\.\/registry$/.test(s) && !relative(root, f).startsWith('src-main/core/jobs/'))
+        .map((s) => `${relative(root, f)} imports "${s}"`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('the CLI reaches the core through the contract: no store, job runner or workbench, and no handler map', () => {
+    const cli = files(join(root, 'src-main/cli'));
+    const imports = cli.flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((s) => /\/core\/(store|workbench|dispatch|api)(\/|$)|\/core\/jobs\/(runner|registry|execute|worker)/.test(s))
+        .map((s) => `${relative(root, f)} imports "${s}"`),
+    );
+    expect(imports).toEqual([]);
+    const calls = cli.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, i }))
+        .filter(({ line }) => /\b\w+\.(store|runner)\.|\bhandlers\[/.test(line))
+        .map(({ i }) => `${relative(root, f)}:${i + 1}`),
+    );
+    expect(calls).toEqual([]);
+  });
 });

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportAnnotations, type ExportAnnotationsOptions } from '../src-main/core/data/exportAnnotations';
 import { exportProblems } from '../src-main/core/data/exportProblems';
 import { importJob } from '../src-main/core/data/importProblems';
-import { storeSearch } from '../src-main/core/search/searchJob';
+import { storeSearch } from '../src-main/core/jobs/kinds/search';
 import type { SearchNode } from '../src-main/core/search/types';
 import { Store } from '../src-main/core/store';
 import type { Problem } from '../src-shared/domain';

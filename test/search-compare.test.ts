@@ -4,7 +4,7 @@
 // and the refusals (another problem's search, the same search twice, bad input).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../src-main/core/dispatch';
-import { prefixKeys, sharedLabels } from '../src-main/core/search/compare';
+import { prefixKeys, sharedLabels } from '../src-main/core/store/compare';
 import type { TreeNode } from '../src-main/core/store/trees';
 import { nodesFromColumns } from '../src-renderer/tree/columns';
 import { createAppStore } from '../src-renderer/store';

@@ -15,7 +15,7 @@ import { readManifest } from '../core/inference/model';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
 import { parseSearchConfig } from '../core/search/config';
 import { parseShard } from '../core/search/shard';
-import { splitSearchConfig, type SearchJobResult } from '../core/search/searchJob';
+import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/search';
 import { startHost } from '../server/host';
 import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withApi, type CliIO } from './common';
 import { addCycleCommands } from './cycle';

@@ -9,7 +9,7 @@
 import type { Problem } from '../../src-shared/domain';
 import { ormRecord, type CyclePorts, type GenOutput, type GenRequest, type Sampling } from '../../src-main/core/cycles/ports';
 import { labelSolution } from '../../src-main/core/demo/check';
-import { demoCheckable } from '../../src-main/core/inference/generateJob';
+import { demoCheckable } from '../../src-main/core/demo/check';
 import { formatOrmTarget } from '../../src-main/core/reward/orm';
 import { mixSeed } from '../../src-main/core/rng';
 

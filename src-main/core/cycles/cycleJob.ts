@@ -12,7 +12,7 @@ import { Manifest } from '../../../src-shared/manifest';
 import { verifyProblem } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { CancelledError, UserError } from '../errors';
-import { demoCheckable } from '../inference/generateJob';
+import { demoCheckable } from '../demo/check';
 import type { JobContext, JobHandler } from '../jobs/types';
 import { registerModel } from '../models/registry';
 import type { Store } from '../store';

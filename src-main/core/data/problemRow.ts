@@ -9,7 +9,7 @@
 // inferred from the answer, so the verifier still gets a type and export writes the source's value back.
 import { AnswerType } from '../../../src-shared/domain';
 import { UserError } from '../errors';
-import { problemFingerprint } from '../store/problems';
+import { problemFingerprint } from './fingerprint';
 
 export type ProblemField = 'id' | 'question' | 'answer' | 'answerType' | 'images' | 'source' | 'split' | 'tags';
 

@@ -17,6 +17,7 @@
  *   step N: should be 10 - 4 = 6            a line of the wrong form
  *   step N: missing, should be Answer: 12   (diagnosis only: the solution stopped early)
  */
+import type { Problem } from '../../../src-shared/domain';
 import { ANSWER_PREFIX, COUNT_PREFIX, type DemoOp, type ExpectedStep, expectedSteps, opPhrase, parseCanonical } from './plan';
 
 /** What the checker needs of a problem: its math (canonical) and whether the start is in a picture. */
@@ -170,4 +171,11 @@ export function labelSolution(problem: DemoCheckable, steps: readonly string[]):
     diagnosis = `step ${steps.length + 1}: missing, should be ${next.text}`;
   }
   return { labels, firstError, finalCorrect: lastAnswer === gold, reasons, diagnosis };
+}
+
+export function demoCheckable(p: Pick<Problem, 'meta'>): { canonical: string; image_count?: number | null } | null {
+  const c = p.meta.canonical;
+  if (typeof c !== 'string') return null;
+  const ic = p.meta.image_count;
+  return { canonical: c, image_count: typeof ic === 'number' ? ic : null };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
 import { verifyProblem } from '../data/verify';
 import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgedVerdict, type JudgeStats } from '../data/verify/judge';
-import { labelSolution } from '../demo/check';
+import { demoCheckable, labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import type { JobHandler } from '../jobs/types';
 import { mixSeed } from '../rng';
@@ -45,12 +45,6 @@ interface Checkpoint {
   judge?: JudgeCounts;
 }
 
-export function demoCheckable(p: Problem): { canonical: string; image_count?: number | null } | null {
-  const c = p.meta.canonical;
-  if (typeof c !== 'string') return null;
-  const ic = p.meta.image_count;
-  return { canonical: c, image_count: typeof ic === 'number' ? ic : null };
-}
 
 export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
   kind: 'generate',

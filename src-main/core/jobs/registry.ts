@@ -5,7 +5,7 @@ import { bonJob } from '../reward/bonJob';
 import { scoreJob } from '../reward/scoreJob';
 import { trainPrmJob } from '../reward/trainPrmJob';
 import { cycleJob } from '../cycles/cycleJob';
-import { searchJob } from '../search/searchJob';
+import { searchJob } from './kinds/search';
 import type { JobHandler } from './types';
 
 const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob];

@@ -12,7 +12,7 @@ import { verifyProblem } from '../data/verify';
 import { labelSolution } from '../demo/check';
 import { UserError } from '../errors';
 import { openBackend, problemImageData, type CompletionRequest, type ModelBackend } from '../inference/backend';
-import { demoCheckable } from '../inference/generateJob';
+import { demoCheckable } from '../demo/check';
 import { splitSteps } from '../inference/prompt';
 import type { JobContext, JobHandler } from '../jobs/types';
 import { mixSeed } from '../rng';

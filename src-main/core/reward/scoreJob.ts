@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Problem } from '../../../src-shared/domain';
 import { checkStep } from '../demo/check';
 import { UserError } from '../errors';
-import { demoCheckable } from '../inference/generateJob';
+import { demoCheckable } from '../demo/check';
 import { loadModel } from '../inference/model';
 import type { JobHandler } from '../jobs/types';
 import type { Store } from '../store';

@@ -5,7 +5,7 @@
 // 1..n of one problem list are disjoint and together are exactly that list.
 import type { Problem } from '../../../src-shared/domain';
 import { UserError } from '../errors';
-import { problemFingerprint } from '../store/problems';
+import { problemFingerprint } from '../data/fingerprint';
 
 /** Shard `index` of `count`, 1-based: 1 <= index <= count. */
 export interface Shard {

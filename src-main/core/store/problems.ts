@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { AnswerType, Problem } from '../../../src-shared/domain';
+import { problemFingerprint } from '../data/fingerprint';
 import { NotFoundError } from '../errors';
 import type { DB } from './db';
 import { nowIso, prep } from './db';
@@ -84,12 +84,7 @@ function datasetFilter(datasetId: number, q: ProblemQuery): { from: string; para
   return { from: `FROM dataset_problems d JOIN problems p ON p.id = d.problem_id WHERE ${where.join(' AND ')}`, params };
 }
 
-/** Content identity of a problem: the same question, answer and images are the same problem. */
-export function problemFingerprint(p: Pick<NewProblem, 'question' | 'answer' | 'answerType' | 'imageHashes'>): string {
-  return createHash('sha256')
-    .update(JSON.stringify([p.question, p.answer, p.answerType, p.imageHashes]))
-    .digest('hex');
-}
+export { problemFingerprint };
 
 export class ProblemsRepo {
   constructor(private readonly db: DB) {}

@@ -1,6 +1,6 @@
 // PRM scores, kept per scoring model: step scores of stored solutions and node scores of search trees.
 // Writes are batched (one statement, one transaction per call); reads go through the primary keys.
-import { aggregate, type Aggregator } from '../reward/aggregate';
+import { aggregate, type Aggregator } from '../../../src-shared/aggregate';
 import type { Verdict } from '../../../src-shared/domain';
 import { AnnotationsRepo } from './annotations';
 import type { DB } from './db';

@@ -1,6 +1,6 @@
 // What the tree explorer reads of a search: its record, its nodes as columns, and every PRM's node scores.
-import type { Store } from '../store';
-import type { SearchRecord, TreeColumns } from '../store/trees';
+import type { Store } from '.';
+import type { SearchRecord, TreeColumns } from './trees';
 
 export interface NodePrmScores {
   model: string;

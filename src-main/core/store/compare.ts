@@ -1,8 +1,8 @@
 // Two searches of the same problem side by side: what each cost (nodes, rollouts, policy calls, tokens,
 // wall time, labelled steps) and how far their MC labels agree on the step prefixes both estimated.
 import { UserError } from '../errors';
-import type { Store } from '../store';
-import type { SearchRecord, TreeNode } from '../store/trees';
+import type { Store } from '.';
+import type { SearchRecord, TreeNode } from './trees';
 
 export interface SearchCosts {
   searchId: number;

@@ -3,12 +3,12 @@
 // rules and an LLM judge). Each rollout draws from its own random stream, derived from
 // (seed, problem, node prefix, rollout index), so a tree does not depend on batching, order or resumes.
 import { createHash } from 'node:crypto';
-import type { Problem } from '../../../src-shared/domain';
-import { verifyProblem, type Verdict } from '../data/verify';
-import { stepsText, type ImageData, type ModelBackend } from '../inference/backend';
-import { splitSteps } from '../inference/prompt';
-import { mixSeed } from '../rng';
-import type { RolloutResult, SearchPorts } from './types';
+import type { Problem } from '../../../../src-shared/domain';
+import { verifyProblem, type Verdict } from '../../data/verify';
+import { stepsText, type ImageData, type ModelBackend } from '../../inference/backend';
+import { splitSteps } from '../../inference/prompt';
+import { mixSeed } from '../../rng';
+import type { RolloutResult, SearchPorts } from '../../search/types';
 
 export interface SamplingSettings {
   temperature: number;

@@ -3,21 +3,21 @@
 // transaction together with the checkpoint, so a killed job resumes at the next problem with no lost and
 // no duplicated nodes.
 import { z } from 'zod';
-import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgeStats } from '../data/verify/judge';
-import { UserError } from '../errors';
-import { openBackend, problemImageData } from '../inference/backend';
-import type { JobHandler } from '../jobs/types';
-import type { Store } from '../store';
-import { batchRef, type NewNode } from '../store/trees';
-import { extractAnnotations, labelledSteps } from './annotations';
-import { enginePort } from './enginePort';
-import { runMathShepherd } from './mathShepherd';
-import { runOmega } from './omega';
-import { selectShard } from './shard';
-import type { SearchEvent, SearchNode, SearchResult } from './types';
+import { addJudgeCounts, emptyJudgeCounts, JudgedVerifier, judgeStats, subJudgeCounts, type JudgeCounts, type JudgeStats } from '../../data/verify/judge';
+import { UserError } from '../../errors';
+import { openBackend, problemImageData } from '../../inference/backend';
+import type { JobHandler } from '../types';
+import type { Store } from '../../store';
+import { batchRef, type NewNode } from '../../store/trees';
+import { extractAnnotations, labelledSteps } from '../../search/annotations';
+import { enginePort } from './searchPort';
+import { runMathShepherd } from '../../search/mathShepherd';
+import { runOmega } from '../../search/omega';
+import { selectShard } from '../../search/shard';
+import type { SearchEvent, SearchNode, SearchResult } from '../../search/types';
 
-export { SearchJobConfig } from '../../../src-shared/jobConfigs';
-import { SearchJobConfig } from '../../../src-shared/jobConfigs';
+export { SearchJobConfig } from '../../../../src-shared/jobConfigs';
+import { SearchJobConfig } from '../../../../src-shared/jobConfigs';
 
 export interface SearchJobResult {
   annotationSet: string;

@@ -1,10 +1,10 @@
 // Search trees as JSONL: for each search a header line, its nodes (parents before children) and its
 // event log. `importTrees` reads the same format back into a workspace whose problems match.
 import { createHash } from 'node:crypto';
-import { JsonlWriter, parseJsonLine, readLines } from '../data/jsonl';
+import { JsonlWriter, parseJsonLine, readLines } from './jsonl';
 import { UserError } from '../errors';
 import type { Store } from '../store';
-import { problemFingerprint } from '../store/problems';
+import { problemFingerprint } from './fingerprint';
 import { batchRef, type NewNode } from '../store/trees';
 
 interface SearchLine {
