@@ -25,13 +25,13 @@ import { join, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { imagePath } from '../data/images';
 import { UserError } from '../errors';
+import { MERGE_KINDS } from '../../../src-shared/api';
 import { Store } from '../store';
 import { DB_FILE, type DB } from '../store/db';
 import { batchRef, type NewNode } from '../store/trees';
 import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
 import { checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
 
-import { MERGE_KINDS } from '../../../src-shared/api';
 export { MERGE_KINDS };
 export type MergeKind = (typeof MERGE_KINDS)[number];
 export type MergeCounts = Record<MergeKind, { added: number; skipped: number }>;
