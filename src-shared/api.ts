@@ -31,6 +31,7 @@ import {
   Verdict,
 } from './domain';
 import { JobRequest } from './jobConfigs';
+import { BenchFormat } from './benchmarks';
 
 const Empty = z.object({}).strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
@@ -247,6 +248,38 @@ export const contract = {
       })
       .strict(),
     output: Job.extend({ resumed: z.boolean() }),
+  },
+  /**
+   * a step-level benchmark file (ProcessBench, VisualProcessBench, PRMBench) into a dataset: one solution
+   * per row with its gold step labels, keyed by the row's id; one transaction per file, nothing written
+   * when it is refused, nothing added when imported again (a path: CLI and Electron only)
+   */
+  'benchmarks.import': {
+    input: z
+      .object({
+        path: PathIn,
+        dataset: Name,
+        format: BenchFormat,
+        /** the split the rows go to (default: the file's name without its extension) */
+        split: z.string().min(1).max(100).optional(),
+        /** VisualProcessBench: where the image paths are (`--image-root`) */
+        imageRoot: PathIn.optional(),
+      })
+      .strict(),
+    output: z
+      .object({
+        format: BenchFormat,
+        dataset: z.string(),
+        file: z.string(),
+        split: z.string(),
+        rows: z.number().int(),
+        added: z.number().int(),
+        present: z.number().int(),
+        duplicates: z.number().int(),
+        problems: z.object({ created: z.number().int(), existing: z.number().int() }).strict(),
+        images: z.number().int(),
+      })
+      .strict(),
   },
   /** search trees exported with `export annotations --format tree`, read back (a path: CLI and Electron only) */
   'import.trees': {
@@ -553,6 +586,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'workspace.merge',
   'score.rollouts',
   'cycles.exportTrainingSet',
+  'benchmarks.import',
 ]);
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;

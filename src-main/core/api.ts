@@ -21,6 +21,7 @@ import { mergeWorkspaces } from './merge';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
 import { exportTrees, importTrees } from './data/treeIO';
+import { importBenchmark } from './data/benchmarks/import';
 import { exportCycleTrainingSet } from './cycles/view';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
@@ -105,6 +106,7 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       return { ...runner.start({ kind: 'import', config }), resumed: false };
     },
     'import.trees': ({ path }) => importTrees(store, path),
+    'benchmarks.import': (o) => importBenchmark(store, o),
     'export.trees': (q) => exportTrees(store, q),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),

@@ -18,13 +18,13 @@
 // The threshold sweep: 0.00, 0.01, ..., 1.00, the headline at each, the best with ties to the lowest.
 // The bootstrap: rows resampled with replacement within each split, the headline recomputed at the fixed
 // threshold, the 2.5th and 97.5th percentiles of the resampled values.
+import type { BenchFormat } from '../../../src-shared/benchmarks';
 import { firstRejected, sweepBest, SWEEP_THRESHOLDS } from '../../../src-shared/stepRule';
 import { createRng, mixSeed } from '../rng';
 import { stepF1, type StepF1Result } from './metrics';
 import { prmbenchScore, type PrmbenchResult } from './prmbenchMetrics';
 
-export const BENCH_FORMATS = ['processbench', 'visualprocessbench', 'prmbench'] as const;
-export type BenchFormat = (typeof BENCH_FORMATS)[number];
+export type { BenchFormat };
 
 /** One benchmark row as the metrics read it. */
 export interface BenchRow {
