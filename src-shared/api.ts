@@ -31,7 +31,7 @@ import {
   Verdict,
 } from './domain';
 import { JobRequest } from './jobConfigs';
-import { BenchFormat } from './benchmarks';
+import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 
 const Empty = z.object({}).strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
@@ -280,6 +280,16 @@ export const contract = {
         images: z.number().int(),
       })
       .strict(),
+  },
+  /**
+   * benchmark problems of a dataset's rows (a split, or it and the split a threshold is chosen on) that
+   * appear in the PRM's training annotation set, by content fingerprint or normalised question text
+   */
+  'benchmarks.contamination': {
+    input: z
+      .object({ dataset: Name, prm: Name, split: z.string().min(1).max(100).optional(), sweepOn: z.string().min(1).max(100).optional() })
+      .strict(),
+    output: ContaminationReport,
   },
   /** search trees exported with `export annotations --format tree`, read back (a path: CLI and Electron only) */
   'import.trees': {
@@ -544,6 +554,21 @@ export const contract = {
     output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()) })),
   },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
+  /** the rows of a bench-prm evaluation, in the benchmark's order: prediction against label, with the steps, their gold labels and scores */
+  'evaluations.benchRows': {
+    input: z
+      .object({
+        id: z.number().int(),
+        split: z.string().min(1).max(100).optional(),
+        /** hit: prediction = label; miss: the others */
+        outcome: z.enum(['all', 'hit', 'miss']).default('all'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(10_000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(BenchRowView) }).strict(),
+  },
+
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
   'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },
   /** MathSE cycle runs, newest first, each with its cycles, stages, metrics and lineage */

@@ -13,6 +13,8 @@ import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
 import { TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
 import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
+import { benchText } from './bench';
+import type { BenchPrmMetrics } from '../core/jobs/kinds/benchPrm';
 
 function learningRate(v: string): number {
   const n = Number(v);
@@ -256,7 +258,8 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         const ev = await api['evaluations.get']({ id: o.id });
         const m = ev.metrics as unknown as BonResult;
         io.out(`${ev.name} (evaluation ${ev.id}, ${ev.createdAt})`);
-        if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
+        if ((ev.metrics as { kind?: string }).kind === 'bench-prm') io.out(benchText(ev.metrics as unknown as BenchPrmMetrics));
+        else if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
       });
     });
 }
