@@ -53,6 +53,9 @@ export function benchText(m: BenchPrmMetrics): string {
       `step macro F1 ${pct(m.macro_f1.macro_f1)} over ${m.macro_f1.steps} labelled steps (F1 correct ${pct(m.macro_f1.f1_correct)} on ${m.macro_f1.correct_steps}, incorrect ${pct(m.macro_f1.f1_incorrect)} on ${m.macro_f1.incorrect_steps}; neutral steps left out)`,
     );
   }
+  if (m.by_source && Object.keys(m.by_source).length) {
+    lines.push(`step macro F1 by data source: ${Object.entries(m.by_source).map(([k, v]) => `${k} ${pct(v.macro_f1)} (${v.rows} rows)`).join(', ')}`);
+  }
   if (m.prmbench) {
     const p = m.prmbench;
     const classes = Object.entries(p.byClass).map(([c, s]) => [c, String(s.rows), pct(s.prmScore), pct(s.f1), pct(s.negative_f1), pct(s.first_error_acc)]);
@@ -166,6 +169,7 @@ export function addBenchCommands(program: Command, io: CliIO): void {
               chosen_on: r.chosen_on,
               headline: { name: r.headline.name, value: r.headline.value, ci: r.headline.ci ? [r.headline.ci.low, r.headline.ci.high] : null },
               ...(r.macro_f1 ? { macro_f1: r.macro_f1.macro_f1 } : {}),
+              ...(r.by_source ? { by_source: Object.fromEntries(Object.entries(r.by_source).map(([k, v]) => [k, v.macro_f1])) } : {}),
               ...(r.prmbench ? { prm_score: r.prmbench.prmScore, prmbench: { groups: r.prmbench.groups, by_class: Object.fromEntries(Object.entries(r.prmbench.byClass).map(([c, s]) => [c, s.prmScore])) } } : {}),
               rows: r.rows,
               contamination: r.contamination ? { checked: r.contamination.checked, problems: r.contamination.problems, rows: r.contamination.rows } : null,

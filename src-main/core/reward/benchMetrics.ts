@@ -43,6 +43,8 @@ export interface BenchRow {
   errorSteps?: readonly number[];
   /** PRMBench: the id of the correct twin a modified row is compared with (mr_eval's similarity) */
   twin?: string;
+  /** VisualProcessBench: the row's data_source (MathVista, MathVerse, ...), which the paper reports by */
+  source?: string;
 }
 
 /** ProcessBench's numbers for one group of rows. */
@@ -126,8 +128,9 @@ export interface BenchResult {
   /** splits whose F1 is undefined (an empty group), left out of the means */
   splitsWithoutF1: string[];
   bySplit: Record<string, SplitResult>;
-  /** VisualProcessBench: macro F1 over every step of the rows evaluated */
+  /** VisualProcessBench: macro F1 over every step of the rows evaluated, and over each data source's */
   macroF1?: StepF1Result;
+  bySource?: Record<string, StepF1Result & { rows: number }>;
   /** PRMBench: mr_eval's scores */
   prmbench?: PrmbenchResult;
   /** the benchmark's own headline and its value: f1 (ProcessBench), macro_f1 (VisualProcessBench), prm_score (PRMBench) */
@@ -164,7 +167,16 @@ export function benchScore(format: BenchFormat, rows: readonly BenchRow[], thres
     bySplit,
     headline: { name: HEADLINE[format], value: null },
   };
-  if (format === 'visualprocessbench') out.macroF1 = stepMacroF1(rows, threshold);
+  if (format === 'visualprocessbench') {
+    out.macroF1 = stepMacroF1(rows, threshold);
+    const sources = [...new Set(rows.map((r) => r.source).filter((x): x is string => typeof x === 'string'))];
+    out.bySource = Object.fromEntries(
+      sources.map((src) => {
+        const of = rows.filter((r) => r.source === src);
+        return [src, { ...stepMacroF1(of, threshold), rows: of.length }];
+      }),
+    );
+  }
   if (format === 'prmbench') out.prmbench = prmbenchScore(rows, threshold);
   out.headline.value = headlineOf(out);
   return out;

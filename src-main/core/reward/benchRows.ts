@@ -108,6 +108,7 @@ export function benchRowOf(r: LoadedBenchRow, scores: readonly number[]): BenchR
     label: b.label,
     gold: r.solution.steps.map((s) => (s.goldLabel === 0 || s.goldLabel === 1 ? s.goldLabel : null)),
     scores,
+    ...(b.format === 'visualprocessbench' && typeof b.data_source === 'string' ? { source: b.data_source } : {}),
     ...(b.format === 'prmbench'
       ? { classification: String(b.classification ?? 'unknown'), errorSteps: (b.errorSteps as number[] | undefined) ?? [], ...(typeof b.twin === 'string' ? { twin: b.twin } : {}) }
       : {}),

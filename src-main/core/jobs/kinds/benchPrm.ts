@@ -74,8 +74,9 @@ export interface BenchPrmMetrics {
   by_split: Record<string, BenchSplitMetrics>;
   /** the benchmark's own headline, with its bootstrap 95% interval over rows */
   headline: { name: 'f1' | 'macro_f1' | 'prm_score'; value: number | null; ci: BootstrapCI | null };
-  /** VisualProcessBench: step macro F1 over every labelled step evaluated */
+  /** VisualProcessBench: step macro F1 over every labelled step evaluated, and by data source */
   macro_f1?: StepMacroF1;
+  by_source?: Record<string, StepMacroF1 & { rows: number }>;
   prmbench?: PrmbenchResult;
   /** the sweep on the rows evaluated, and (sweep-on) the one the threshold was chosen on */
   sweep: BenchSweepPoint[];
@@ -233,6 +234,7 @@ export const benchPrmJob: JobHandler<BenchPrmJobConfig, BenchPrmResult> = {
       ),
       headline: { name: r.headline.name, value: r.headline.value, ci },
       ...(r.macroF1 ? { macro_f1: macro(r.macroF1) } : {}),
+      ...(r.bySource ? { by_source: Object.fromEntries(Object.entries(r.bySource).map(([k, v]) => [k, { ...macro(v), rows: v.rows }])) } : {}),
       ...(r.prmbench ? { prmbench: r.prmbench } : {}),
       sweep: points(evalSweep.points),
       selection_sweep: selectionSweep ? points(selectionSweep) : null,
