@@ -58,7 +58,8 @@ export function benchText(m: BenchPrmMetrics): string {
   }
   if (m.prmbench) {
     const p = m.prmbench;
-    const classes = Object.entries(p.byClass).map(([c, s]) => [c, String(s.rows), pct(s.prmScore), pct(s.f1), pct(s.negative_f1), pct(s.first_error_acc)]);
+    // mr_eval's -1 for a mean of no values is shown as n/a (its -1 inside an F1 formula is kept, as upstream uses it)
+    const classes = Object.entries(p.byClass).map(([c, s]) => [c, String(s.rows), pct(s.prmScore), pct(s.f1), pct(s.negative_f1), s.first_error_acc === -1 ? 'n/a' : pct(s.first_error_acc)]);
     lines.push(`PRMScore ${pct(p.prmScore)} (F1 ${pct(p.total.f1)}, negative F1 ${pct(p.total.negative_f1)}); simplicity ${pct(p.groups.simplicity)}, soundness ${pct(p.groups.soundness)}, sensitivity ${pct(p.groups.sensitivity)}`);
     lines.push(table(['class', 'rows', 'PRMScore', 'F1', 'negative F1', 'first error acc'], classes));
   }
