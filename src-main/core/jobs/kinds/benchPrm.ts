@@ -59,7 +59,8 @@ export interface BenchPrmMetrics {
   dataset: string;
   /** the split evaluated, or null for every split */
   split: string | null;
-  splits: string[];
+  /** the splits evaluated (not `splits`: that key marks a Best-of-N evaluation's table) */
+  split_names: string[];
   prm: string | null;
   scores_file: { file: string; sha256: string; form: 'by-id' | 'ordered' } | null;
   threshold: number;
@@ -206,7 +207,7 @@ export const benchPrmJob: JobHandler<BenchPrmJobConfig, BenchPrmResult> = {
       format,
       dataset: config.dataset,
       split: config.split ?? null,
-      splits: Object.keys(r.bySplit),
+      split_names: Object.keys(r.bySplit),
       prm: prmLabel,
       scores_file: config.scores ? { file: config.scores.file, sha256: config.scores.sha256, form: config.scores.form } : null,
       threshold,
