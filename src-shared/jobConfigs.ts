@@ -210,7 +210,7 @@ export const ScoreJobConfig = z
     searches: z.array(z.number().int().min(1)).min(1).optional(),
     /** score again what this PRM already scored */
     rescore: z.boolean().default(false),
-    /** threshold below which a step counts as bad in the reported step metrics */
+    /** a step counts as good in the reported step metrics when its score is above this (src-shared/stepRule.ts) */
     threshold: z.number().gt(0).lt(1).default(0.5),
     /** solutions (dataset) or trees (searches) per committed batch */
     batch: z.number().int().min(1).max(4096).default(64),

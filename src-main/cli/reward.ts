@@ -107,7 +107,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--shape <shape>', 'read question, options and pictures as this MM-PRM evaluator does (with --rollouts; default: detected)').choices(ROLLOUT_SHAPES))
     .option('--field <field=column>', 'read the question or the pictures from this column (with --rollouts; repeatable: question, images)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--image-root <dir>', "folder picture paths are read under, as MM-PRM's --root (with --rollouts; default: the file's folder)")
-    .option('--threshold <t>', 'score below which a step counts as bad in the reported metrics', (v) => {
+    .option('--threshold <t>', 'a step counts as good in the reported metrics when its score is above t', (v) => {
       const n = Number(v);
       if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
       return n;
