@@ -31,6 +31,7 @@ import {
   Verdict,
 } from './domain';
 import { JobRequest } from './jobConfigs';
+import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 
 const Empty = z.object({}).strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
@@ -247,6 +248,48 @@ export const contract = {
       })
       .strict(),
     output: Job.extend({ resumed: z.boolean() }),
+  },
+  /**
+   * a step-level benchmark file (ProcessBench, VisualProcessBench, PRMBench) into a dataset: one solution
+   * per row with its gold step labels, keyed by the row's id; one transaction per file, nothing written
+   * when it is refused, nothing added when imported again (a path: CLI and Electron only)
+   */
+  'benchmarks.import': {
+    input: z
+      .object({
+        path: PathIn,
+        dataset: Name,
+        format: BenchFormat,
+        /** the split the rows go to (default: the file's name without its extension) */
+        split: z.string().min(1).max(100).optional(),
+        /** VisualProcessBench: where the image paths are (`--image-root`) */
+        imageRoot: PathIn.optional(),
+      })
+      .strict(),
+    output: z
+      .object({
+        format: BenchFormat,
+        dataset: z.string(),
+        file: z.string(),
+        split: z.string(),
+        rows: z.number().int(),
+        added: z.number().int(),
+        present: z.number().int(),
+        duplicates: z.number().int(),
+        problems: z.object({ created: z.number().int(), existing: z.number().int() }).strict(),
+        images: z.number().int(),
+      })
+      .strict(),
+  },
+  /**
+   * benchmark problems of a dataset's rows (a split, or it and the split a threshold is chosen on) that
+   * appear in the PRM's training annotation set, by content fingerprint or normalised question text
+   */
+  'benchmarks.contamination': {
+    input: z
+      .object({ dataset: Name, prm: Name, split: z.string().min(1).max(100).optional(), sweepOn: z.string().min(1).max(100).optional() })
+      .strict(),
+    output: ContaminationReport,
   },
   /** search trees exported with `export annotations --format tree`, read back (a path: CLI and Electron only) */
   'import.trees': {
@@ -511,6 +554,21 @@ export const contract = {
     output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()) })),
   },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
+  /** the rows of a bench-prm evaluation, in the benchmark's order: prediction against label, with the steps, their gold labels and scores */
+  'evaluations.benchRows': {
+    input: z
+      .object({
+        id: z.number().int(),
+        split: z.string().min(1).max(100).optional(),
+        /** hit: prediction = label; miss: the others */
+        outcome: z.enum(['all', 'hit', 'miss']).default('all'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(10_000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(BenchRowView) }).strict(),
+  },
+
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
   'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },
   /** MathSE cycle runs, newest first, each with its cycles, stages, metrics and lineage */
@@ -553,6 +611,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'workspace.merge',
   'score.rollouts',
   'cycles.exportTrainingSet',
+  'benchmarks.import',
 ]);
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;

@@ -210,7 +210,7 @@ export const ScoreJobConfig = z
     searches: z.array(z.number().int().min(1)).min(1).optional(),
     /** score again what this PRM already scored */
     rescore: z.boolean().default(false),
-    /** threshold below which a step counts as bad in the reported step metrics */
+    /** a step counts as good in the reported step metrics when its score is above this (src-shared/stepRule.ts) */
     threshold: z.number().gt(0).lt(1).default(0.5),
     /** solutions (dataset) or trees (searches) per committed batch */
     batch: z.number().int().min(1).max(4096).default(64),
@@ -245,6 +245,49 @@ export const TrainPrmJobConfig = z
   .strict();
 export type TrainPrmJobConfig = z.infer<typeof TrainPrmJobConfig>;
 
+/**
+ * Judges a PRM on an imported step-level benchmark (ProcessBench, VisualProcessBench, PRMBench): its step
+ * scores from a registered PRM (`prm`, scored here) or from a file made elsewhere (`scores`, parsed by the
+ * CLI: src-main/core/reward/benchScores.ts), the benchmark's metrics at a threshold that is given, the
+ * oracle of a sweep on the rows evaluated, or chosen by a sweep on another split (`sweepOn`).
+ */
+export const BenchPrmJobConfig = z
+  .object({
+    dataset: z.string().min(1),
+    /** the split evaluated (default: every split of the dataset's benchmark rows) */
+    split: z.string().min(1).max(100).optional(),
+    prm: z.string().min(1).optional(),
+    scores: z
+      .object({
+        file: z.string().min(1).max(4096),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        /** by-id: lines {id, scores}; ordered: bare arrays in the imported file's row order */
+        form: z.enum(['by-id', 'ordered']),
+        lines: z.array(z.object({ line: z.number().int().min(1), id: z.string().min(1).optional(), scores: z.array(z.number()) }).strict()).min(1),
+      })
+      .strict()
+      .optional(),
+    /** a step is accepted when its score is above this (default 0.5) */
+    threshold: z.number().min(0).max(1).optional(),
+    /** choose the threshold on the rows evaluated (the oracle) */
+    sweep: z.boolean().default(false),
+    /** choose the threshold on this split and apply it to `split` */
+    sweepOn: z.string().min(1).max(100).optional(),
+    /** seed of the bootstrap */
+    seed: z.number().int().min(0).default(0),
+    /** bootstrap resamples for the headline's 95% interval (0: none) */
+    resamples: z.number().int().min(0).max(100_000).default(1000),
+    /** rows scored per committed batch (with prm) */
+    batch: z.number().int().min(1).max(4096).default(32),
+    name: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((c) => Boolean(c.prm) !== Boolean(c.scores), { message: 'give either a PRM or a scores file, not both' })
+  .refine((c) => [c.threshold !== undefined, c.sweep, c.sweepOn !== undefined].filter(Boolean).length <= 1, { message: 'give at most one of threshold, sweep and sweepOn' })
+  .refine((c) => c.sweepOn === undefined || c.split !== undefined, { message: 'sweepOn needs the split it is applied to', path: ['sweepOn'] })
+  .refine((c) => c.sweepOn === undefined || c.sweepOn !== c.split, { message: 'sweepOn must be another split than the one evaluated', path: ['sweepOn'] });
+export type BenchPrmJobConfig = z.infer<typeof BenchPrmJobConfig>;
+
 /** Every job kind's config schema, by kind. */
 export const JOB_CONFIGS = {
   import: ImportJobConfig,
@@ -254,6 +297,7 @@ export const JOB_CONFIGS = {
   bon: BonConfig,
   'train-prm': TrainPrmJobConfig,
   cycle: CycleConfig,
+  'bench-prm': BenchPrmJobConfig,
 } as const;
 export type JobKind = keyof typeof JOB_CONFIGS;
 export const JOB_KINDS = Object.keys(JOB_CONFIGS) as JobKind[];
@@ -271,5 +315,6 @@ export const JobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bon'), config: BonConfig }).strict(),
   z.object({ kind: z.literal('train-prm'), config: TrainPrmJobConfig }).strict(),
   z.object({ kind: z.literal('cycle'), config: CycleConfig }).strict(),
+  z.object({ kind: z.literal('bench-prm'), config: BenchPrmJobConfig }).strict(),
 ]);
 export type JobRequest = z.output<typeof JobRequest>;

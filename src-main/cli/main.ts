@@ -23,6 +23,7 @@ import { addEndpointCommands } from './endpoints';
 import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
 import type { JudgeMode } from '../../src-shared/jobConfigs';
 import { addRewardCommands } from './reward';
+import { addBenchCommands } from './bench';
 
 export type { CliIO };
 
@@ -454,6 +455,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   addRewardCommands(program, io);
   addEndpointCommands(program, models, io);
   addCycleCommands(program, io);
+  addBenchCommands(program, io);
   return program;
 }
 

@@ -13,6 +13,8 @@ import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
 import { TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
 import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
+import { benchText } from './bench';
+import type { BenchPrmMetrics } from '../core/jobs/kinds/benchPrm';
 
 function learningRate(v: string): number {
   const n = Number(v);
@@ -105,7 +107,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--shape <shape>', 'read question, options and pictures as this MM-PRM evaluator does (with --rollouts; default: detected)').choices(ROLLOUT_SHAPES))
     .option('--field <field=column>', 'read the question or the pictures from this column (with --rollouts; repeatable: question, images)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--image-root <dir>', "folder picture paths are read under, as MM-PRM's --root (with --rollouts; default: the file's folder)")
-    .option('--threshold <t>', 'score below which a step counts as bad in the reported metrics', (v) => {
+    .option('--threshold <t>', 'a step counts as good in the reported metrics when its score is above t', (v) => {
       const n = Number(v);
       if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
       return n;
@@ -256,7 +258,8 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         const ev = await api['evaluations.get']({ id: o.id });
         const m = ev.metrics as unknown as BonResult;
         io.out(`${ev.name} (evaluation ${ev.id}, ${ev.createdAt})`);
-        if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
+        if ((ev.metrics as { kind?: string }).kind === 'bench-prm') io.out(benchText(ev.metrics as unknown as BenchPrmMetrics));
+        else if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
       });
     });
 }

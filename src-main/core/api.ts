@@ -21,6 +21,9 @@ import { mergeWorkspaces } from './merge';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
 import { exportTrees, importTrees } from './data/treeIO';
+import { importBenchmark } from './data/benchmarks/import';
+import { benchCsv, benchRowsView, benchSweepChart, isBenchEvaluation } from './reward/benchEvaluation';
+import { benchContamination } from './jobs/kinds/benchPrm';
 import { exportCycleTrainingSet } from './cycles/view';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
@@ -105,6 +108,12 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       return { ...runner.start({ kind: 'import', config }), resumed: false };
     },
     'import.trees': ({ path }) => importTrees(store, path),
+    'benchmarks.import': (o) => importBenchmark(store, o),
+    'benchmarks.contamination': (o) => {
+      const r = benchContamination(store, o);
+      if (!r) throw new UserError('benchmarks.contamination needs a PRM');
+      return r;
+    },
     'export.trees': (q) => exportTrees(store, q),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),
@@ -123,8 +132,9 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'score.rollouts': (o) => scoreRollouts(store, o),
     'evaluations.export': async ({ id, format }) => {
       const ev = store.evaluations.get(id);
-      if (format === 'svg') return { text: (await evaluationChart(ev)).svg };
-      return { text: format === 'csv' ? evaluationCsv(store, ev) : JSON.stringify(evaluationJson(store, ev), null, 2) + '\n' };
+      const bench = isBenchEvaluation(ev);
+      if (format === 'svg') return { text: (bench ? await benchSweepChart(ev) : await evaluationChart(ev)).svg };
+      return { text: format === 'csv' ? (bench ? benchCsv(ev) : evaluationCsv(store, ev)) : JSON.stringify(evaluationJson(store, ev), null, 2) + '\n' };
     },
     'cycles.exportTrainingSet': ({ run, cycle, format, out }) => exportCycleTrainingSet(store, store.cycles.run(run).id, cycle, format, out),
     'searches.list': (q) => store.trees.listSearches(q),
@@ -206,7 +216,11 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       return [...byProblem.values()];
     },
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
-    'evaluations.chart': ({ id, split }) => evaluationChart(store.evaluations.get(id), split),
+    'evaluations.chart': ({ id, split }) => {
+      const ev = store.evaluations.get(id);
+      return isBenchEvaluation(ev) ? benchSweepChart(ev) : evaluationChart(ev, split);
+    },
+    'evaluations.benchRows': ({ id, ...q }) => benchRowsView(store, id, q),
     'jobs.metrics': ({ id }) => {
       store.jobs.get(id);
       return store.jobs.metrics(id);

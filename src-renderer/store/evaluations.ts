@@ -1,6 +1,6 @@
 // Stored evaluations (Best-of-N runs): the list, the one open, and its accuracy-vs-N chart.
 import type { StateCreator } from 'zustand/vanilla';
-import type { Api } from '../../src-shared/api';
+import type { Api, Input, Output } from '../../src-shared/api';
 import type { EvaluationRecord, EvaluationSummary, ScoredSolution } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import type { AppState } from '.';
@@ -17,6 +17,8 @@ export interface EvaluationsSlice {
   loadEvaluations(): Promise<void>;
   /** a problem's candidates with their step scores (not kept in the store: the heatmap holds them) */
   fetchSolutions(problemId: number, ids: number[]): Promise<ScoredSolution[]>;
+  /** a page of a bench-prm evaluation's rows (not kept in the store: the row browser holds them) */
+  fetchBenchRows(q: Input<'evaluations.benchRows'>): Promise<Output<'evaluations.benchRows'>>;
   openEvaluation(id: number, split?: string): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export const createEvaluationsSlice =
     evaluationError: null,
     evaluationProblems: [],
     fetchSolutions: (problemId, ids) => api['solutions.forProblem']({ problemId, ids }),
+    fetchBenchRows: (q) => api['evaluations.benchRows'](q),
     async loadEvaluations() {
       try {
         set({ evaluations: await api['evaluations.list']({}), evaluationsLoaded: true, evaluationsError: null });

@@ -5,6 +5,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useApp } from '../store';
 import { CandidateHeatmap } from './CandidateHeatmap';
+import { BenchPrmView, isBenchPrm } from './BenchPrmView';
 
 type Row = Record<string, number>;
 interface SplitReport {
@@ -122,6 +123,7 @@ export function EvaluationsView() {
           </ul>
           <div className="detail">
             {evError && <ErrorNote message={evError} onRetry={() => ev && void open(ev.id)} />}
+            {ev && isBenchPrm(ev) && <BenchPrmView evaluation={ev} chart={chart} />}
             {ev && m?.splits && (
               <>
                 <h3>{ev.name}</h3>

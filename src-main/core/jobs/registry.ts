@@ -6,9 +6,10 @@ import { scoreJob } from '../reward/scoreJob';
 import { trainPrmJob } from '../reward/trainPrmJob';
 import { cycleJob } from '../cycles/cycleJob';
 import { searchJob } from './kinds/search';
+import { benchPrmJob } from './kinds/benchPrm';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob];
+const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

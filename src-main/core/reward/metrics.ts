@@ -4,7 +4,9 @@
 // the floor(C/N) disjoint consecutive groups of N, so N < C uses every sample once instead of one subset.
 // Step level: ProcessBench's F1 (harmonic mean of the exact first-error accuracy on flawed solutions and
 // the "no error" accuracy on correct ones) and VisualProcessBench's macro F1 over steps (mean of the F1
-// of the "good" and the "bad" class). A step is predicted bad when its score is below a threshold.
+// of the "good" and the "bad" class). A step is predicted good when the PRM accepts it: its score is above
+// the threshold (src-shared/stepRule.ts, the one rule of the tool); thresholds are chosen by its sweep.
+import { accepts, firstRejected, sweepBest, SWEEP_THRESHOLDS } from '../../../src-shared/stepRule';
 import { AGGREGATORS, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Aggregator, type Candidate } from './aggregate';
 
 export const BON_METHODS = ['random', 'greedy', 'majority', ...AGGREGATORS.map((a) => `prm_${a}` as const), 'prm_weighted_vote', 'pass_at_n'] as const;
@@ -92,7 +94,7 @@ export function processBenchF1(items: readonly ScoredSolution[], threshold: numb
   let correctHit = 0;
   for (const it of items) {
     const goldFirst = it.gold.indexOf(0);
-    const pred = it.scores.findIndex((s) => s < threshold);
+    const pred = firstRejected(it.scores, threshold);
     if (goldFirst >= 0) {
       flawed++;
       if (pred === goldFirst) flawedHit++;
@@ -124,7 +126,7 @@ export function stepF1(pairs: readonly (readonly [gold: 0 | 1, score: number])[]
   let fn = 0; // good predicted bad
   let tn = 0; // bad predicted bad
   for (const [gold, score] of pairs) {
-    const good = score >= threshold;
+    const good = accepts(score, threshold);
     if (gold === 1) good ? tp++ : fn++;
     else good ? fp++ : tn++;
   }
@@ -140,16 +142,10 @@ export function stepPairs(items: readonly ScoredSolution[]): [0 | 1, number][] {
   return items.flatMap((it) => it.scores.map((s, i) => [it.gold[i], s] as [0 | 1, number]));
 }
 
-export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
+export const THRESHOLDS = SWEEP_THRESHOLDS;
 
-/** The threshold (of 0.05, 0.10, ..., 0.95) that maximises a metric; the first one on a tie. */
+/** The threshold (of 0.00, 0.01, ..., 1.00) that maximises a metric; the lowest one on a tie. */
 export function chooseThreshold(metric: (t: number) => number, grid: readonly number[] = THRESHOLDS): number {
-  let best = grid[0];
-  let bestV = -Infinity;
-  for (const t of grid) {
-    const v = metric(t);
-    if (v > bestV) [best, bestV] = [t, v];
-  }
-  return best;
+  return sweepBest(metric, grid).threshold;
 }
 

@@ -233,6 +233,11 @@ export class AnnotationsRepo {
     return (this.db.prepare('SELECT * FROM annotations WHERE search_id = ? ORDER BY id').all(searchId) as AnnRow[]).map((r) => this.hydrate(r));
   }
 
+  /** The problems an annotation set labels (ids, ascending). */
+  problemIdsOfSet(setName: string): number[] {
+    return (this.db.prepare('SELECT DISTINCT problem_id FROM annotations WHERE set_name = ? ORDER BY problem_id').all(setName) as { problem_id: number }[]).map((r) => r.problem_id);
+  }
+
   /** Annotations of one set, whatever dataset their problems are in, grouped by problem. */
   forSet(setName: string, q: { limit?: number } = {}): Annotation[] {
     const rows = this.db

@@ -68,6 +68,11 @@ export class DatasetsRepo {
     return 'added';
   }
 
+  /** The id a problem has in a dataset, or undefined when it is not a member. */
+  memberExtId(datasetId: number, problemId: number): string | undefined {
+    return (prep(this.db, 'SELECT ext_id FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?').get(datasetId, problemId) as { ext_id: string } | undefined)?.ext_id;
+  }
+
   bumpVersion(datasetId: number): void {
     prep(this.db, 'UPDATE datasets SET version = version + 1, updated_at = ? WHERE id = ?').run(nowIso(), datasetId);
   }

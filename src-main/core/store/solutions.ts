@@ -7,7 +7,8 @@ import { fromJson, toJson } from './json';
 export interface NewSolution {
   problemId: number;
   modelId: number | null;
-  origin?: 'generate' | 'import' | 'regenerate' | 'search';
+  /** generate | import | regenerate | search, or who wrote an imported benchmark row (its generator / policy_model) */
+  origin?: 'generate' | 'import' | 'regenerate' | 'search' | (string & {});
   finalAnswer: string | null;
   verdict: Verdict | null;
   settings?: Record<string, unknown>;
@@ -95,6 +96,16 @@ export class SolutionsRepo {
 
   forProblem(problemId: number): Solution[] {
     return (this.db.prepare('SELECT * FROM solutions WHERE problem_id = ? ORDER BY id').all(problemId) as SolutionRow[]).map((r) => this.hydrate(r));
+  }
+
+  /**
+   * The rows a step-level benchmark import stored for a dataset (settings.benchmark.dataset names it),
+   * in the order they were stored.
+   */
+  benchmarkRows(dataset: string): Solution[] {
+    return (
+      prep(this.db, "SELECT * FROM solutions WHERE json_extract(settings, '$.benchmark.dataset') = ? ORDER BY id").all(dataset) as SolutionRow[]
+    ).map((r) => this.hydrate(r));
   }
 
   /** A solution's step texts in order (empty for an unknown id). */

@@ -1,0 +1,184 @@
+// Imports a step-level benchmark file (ProcessBench, VisualProcessBench, PRMBench) into a dataset: each
+// row's problem joins the dataset (found by content fingerprint, so rows of the same problem share it;
+// its id in the dataset is the first such row's id and its split that row's), and each row becomes one
+// solution with its steps, its gold step labels and its row id (settings.benchmark), written by the
+// row's generator / policy_model (origin). The whole file is read and checked first (rows, labels,
+// images); then one transaction writes everything, so a refused or failed file leaves the workspace as
+// it was. Importing the same file again adds nothing: a row whose id the dataset already holds with the
+// same steps and labels is counted present, and one held with other steps or labels is refused.
+import { existsSync, unlinkSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { BenchFormat } from '../../../../src-shared/benchmarks';
+import { UserError } from '../../errors';
+import type { Store } from '../../store';
+import type { NewSolution, Solution } from '../../store/solutions';
+import { ImagePathResolver } from '../imageRoot';
+import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../images';
+import { FORMAT_NAMES, readRecords, type ParsedBenchRow } from './common';
+import { parsePrmBenchRow } from './prmbench';
+import { parseProcessBenchRow } from './processbench';
+import { parseVisualProcessBenchRow } from './visualprocessbench';
+
+export interface BenchmarkImportOptions {
+  path: string;
+  dataset: string;
+  format: BenchFormat;
+  /** the split the file's rows go to (default: the file's name without its extension) */
+  split?: string;
+  /** where VisualProcessBench's image paths are (imageRoot.ts); default: the file's folder */
+  imageRoot?: string;
+}
+
+export interface BenchmarkImportReport {
+  format: BenchFormat;
+  dataset: string;
+  file: string;
+  split: string;
+  rows: number;
+  added: number;
+  /** rows the dataset already held with the same steps and labels */
+  present: number;
+  /** PRMBench: rows whose key an earlier row of the file had (mr_eval keeps the first) */
+  duplicates: number;
+  /** problems new to the workspace, and problems the rows share with earlier rows or imports */
+  problems: { created: number; existing: number };
+  images: number;
+}
+
+/** What a stored row holds in its solution's settings. */
+export interface StoredBenchmarkRow {
+  dataset: string;
+  format: BenchFormat;
+  id: string;
+  split: string;
+  file: string;
+  index: number;
+  label: number;
+  [extra: string]: unknown;
+}
+
+export function storedBenchmark(s: Pick<Solution, 'settings'>): StoredBenchmarkRow | null {
+  const b = (s.settings as { benchmark?: StoredBenchmarkRow }).benchmark;
+  return b && typeof b.id === 'string' && typeof b.format === 'string' ? b : null;
+}
+
+const stemOf = (name: string): string => name.replace(/\.(jsonl|json|ndjson)$/i, '');
+
+/** Reads and checks every row of a benchmark file (nothing is written). */
+export function parseBenchmarkFile(path: string, format: BenchFormat, split?: string): { rows: ParsedBenchRow[]; duplicates: number; split: string } {
+  const name = basename(path);
+  const records = readRecords(path);
+  if (records.length === 0) throw new UserError(`${name}: no rows`);
+  const sp = split ?? stemOf(name);
+  const rows: ParsedBenchRow[] = [];
+  const seen = new Map<string, string>();
+  let duplicates = 0;
+  records.forEach((r, index) => {
+    const made =
+      format === 'processbench'
+        ? [parseProcessBenchRow(r.value, r.where, index, sp)]
+        : format === 'visualprocessbench'
+          ? [parseVisualProcessBenchRow(r.value, r.where, index, sp, stemOf(name))]
+          : parsePrmBenchRow(r.value, r.where, index, sp);
+    for (const row of made) {
+      const first = seen.get(row.id);
+      if (first !== undefined) {
+        if (format === 'prmbench') {
+          duplicates++;
+          continue;
+        }
+        throw new UserError(`${row.where}: id "${row.id}" is already used by ${first}`);
+      }
+      seen.set(row.id, row.where);
+      rows.push(row);
+    }
+  });
+  return { rows, duplicates, split: sp };
+}
+
+const sameRow = (s: Solution, r: ParsedBenchRow): boolean =>
+  s.steps.length === r.steps.length && s.steps.every((st, i) => st.text === r.steps[i] && st.goldLabel === r.gold[i]);
+
+export async function importBenchmark(store: Store, opts: BenchmarkImportOptions): Promise<BenchmarkImportReport> {
+  const path = resolve(opts.path);
+  const name = basename(path);
+  if (!existsSync(path)) throw new UserError(`file not found: ${opts.path}`);
+  const { rows, duplicates, split } = parseBenchmarkFile(path, opts.format, opts.split);
+
+  // rows the dataset already holds, by id
+  const held = new Map<string, Solution>();
+  for (const s of store.solutions.benchmarkRows(opts.dataset)) {
+    const b = storedBenchmark(s);
+    if (b) held.set(b.id, s);
+  }
+  const todo: ParsedBenchRow[] = [];
+  let present = 0;
+  for (const r of rows) {
+    const s = held.get(r.id);
+    if (!s) {
+      todo.push(r);
+      continue;
+    }
+    const b = storedBenchmark(s)!;
+    if (b.format !== opts.format) throw new UserError(`${r.where}: id "${r.id}" is already in dataset "${opts.dataset}" as a ${FORMAT_NAMES[b.format]} row`);
+    if (!sameRow(s, r)) throw new UserError(`${r.where}: id "${r.id}" is already in dataset "${opts.dataset}" with other steps or labels`);
+    present++;
+  }
+
+  // pictures: read, checked and hashed before anything is written
+  const resolver = new ImagePathResolver(dirname(path), opts.imageRoot ?? null);
+  const images = new Map<string, PreparedImage>();
+  const hashesOf = new Map<ParsedBenchRow, string[]>();
+  for (const r of todo) {
+    const hashes: string[] = [];
+    for (const ref of r.images) {
+      let img: PreparedImage;
+      try {
+        img = await prepareImage(readImageRef(ref, dirname(path), (p) => resolver.locate(p)), imageLabel(ref));
+      } catch (e) {
+        if (e instanceof UserError) throw new UserError(`${r.where}: ${e.message}`);
+        throw e;
+      }
+      images.set(img.ref.hash, img);
+      hashes.push(img.ref.hash);
+    }
+    hashesOf.set(r, hashes);
+  }
+
+  const written: string[] = [];
+  let newImages = 0;
+  const problems = { created: 0, existing: 0 };
+  try {
+    for (const img of images.values()) if (writeImageFile(store.paths.imagesDir, img)) written.push(imagePath(store.paths.imagesDir, img.ref));
+    store.transaction(() => {
+      const datasetId = store.datasets.getOrCreate(opts.dataset);
+      for (const img of images.values()) if (store.images.insert(img.ref)) newImages++;
+      const seenProblems = new Set<number>();
+      const solutions: NewSolution[] = [];
+      for (const r of todo) {
+        const { id: problemId, created } = store.problems.upsert({ question: r.question, answer: r.answer, answerType: r.answerType, source: opts.format, tags: [], imageHashes: hashesOf.get(r)!, meta: {} });
+        if (!seenProblems.has(problemId)) {
+          seenProblems.add(problemId);
+          if (created) problems.created++;
+          else problems.existing++;
+        }
+        if (store.datasets.memberExtId(datasetId, problemId) === undefined) {
+          try {
+            store.datasets.addMember(datasetId, problemId, r.id, r.split);
+          } catch (e) {
+            if (e instanceof UserError) throw new UserError(`${r.where}: ${e.message}`);
+            throw e;
+          }
+        }
+        const benchmark: StoredBenchmarkRow = { dataset: opts.dataset, format: opts.format, id: r.id, split: r.split, file: name, index: r.index, label: r.label, ...r.extra };
+        solutions.push({ problemId, modelId: null, origin: r.origin, finalAnswer: null, verdict: r.verdict, settings: { benchmark }, steps: r.steps.map((text, i) => ({ text, goldLabel: r.gold[i] })) });
+      }
+      store.solutions.insertMany(solutions);
+      if (todo.length > 0) store.datasets.bumpVersion(datasetId);
+    });
+  } catch (e) {
+    for (const f of written) if (existsSync(f)) unlinkSync(f);
+    throw e;
+  }
+  return { format: opts.format, dataset: opts.dataset, file: name, split, rows: rows.length, added: todo.length, present, duplicates, problems, images: newImages };
+}
