@@ -225,6 +225,20 @@ export const contract = {
   'jobs.wait': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   /** queues every queued or interrupted job of the workspace (what a host does when it starts) */
   'jobs.resumeAll': { input: Empty, output: z.object({ ids: z.array(z.number().int()) }).strict() },
+  /**
+   * removes failed and cancelled jobs (finished before now − olderThanMs, when given) from the list; never a
+   * queued, running, interrupted or done one, and not one whose work is still in the workspace (the trees
+   * of a cancelled search, say): those are kept, each with the reason
+   */
+  'jobs.prune': {
+    input: z.object({ olderThanMs: z.number().int().min(0).optional() }).strict(),
+    output: z
+      .object({
+        removed: z.array(z.number().int()),
+        kept: z.array(z.object({ id: z.number().int(), reason: z.string() }).strict()),
+      })
+      .strict(),
+  },
   /** continues an interrupted, failed or cancelled job from its checkpoint (refused, with the reason, where it cannot) */
   'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   /**

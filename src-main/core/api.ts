@@ -64,13 +64,11 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'jobs.list': ({ limit }) => store.jobs.list(limit),
     'jobs.get': ({ id }) => store.jobs.get(id),
     'jobs.cancel': ({ id }) => runner.cancel(id),
-    'jobs.start': (request) => {
-      preflight(store, request);
-      return runner.start(request);
-    },
+    'jobs.start': (request) => runner.start(preflight(store, request)),
     'jobs.wait': ({ id }) => runner.wait(id),
     'jobs.resumeAll': () => ({ ids: runner.resumeAll() }),
     'jobs.resume': ({ id }) => runner.resume(id),
+    'jobs.prune': ({ olderThanMs }) => store.jobs.prune(olderThanMs === undefined ? undefined : new Date(Date.now() - olderThanMs).toISOString()),
     'cycles.list': () => listRuns(store),
     'cycles.get': ({ id }) => runView(store, store.cycles.run(id)),
     'cycles.start': ({ config }) => {
@@ -83,15 +81,18 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       return runner.start({ kind: 'cycle', config: r.data });
     },
     'cycles.reflections': (q) => reflections(store, q),
-    'import.start': (config) => {
+    'import.start': (input) => {
       runner.recover();
+      // the file is checked (and its format read from its content) before any job row is made
+      const request = preflight(store, { kind: 'import', config: input });
+      const config = request.config as typeof input;
       // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
       const interrupted = store.jobs.pending().find((j) => j.kind === 'import' && sameImport(j.config, config));
       if (interrupted) {
         runner.enqueue(interrupted.id);
         return { ...interrupted, resumed: true };
       }
-      return { ...runner.start({ kind: 'import', config }), resumed: false };
+      return { ...runner.start(request), resumed: false };
     },
     'import.trees': ({ path }) => importTrees(store, path),
     'export.trees': (q) => exportTrees(store, q),

@@ -8,7 +8,8 @@ import { cycleJob } from '../cycles/cycleJob';
 import { searchJob } from '../search/searchJob';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob];
+// an import publishes all or nothing and its cleanup restores the workspace: bad input is a refusal (no job row)
+const handlers: JobHandler<any, any>[] = [{ ...importJob, allOrNothing: true }, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

@@ -52,12 +52,18 @@ export function migrate(db: DB, migrations = loadMigrations(), label = 'workspac
   return Math.max(current, latest);
 }
 
-export function openDatabase(file: string, opts: { readonly?: boolean } = {}): DB {
+export interface OpenOptions {
+  readonly?: boolean;
+  /** how long a write waits for another connection's transaction (default 10 s; job workers wait longer) */
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   const db = new Database(file, { readonly: opts.readonly ?? false });
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${Math.round(opts.busyTimeoutMs ?? 10_000)}`);
   return db;
 }
 
@@ -74,18 +80,18 @@ export function workspacePaths(dir: string): WorkspacePaths {
 }
 
 /** Opens (and with create, makes) a workspace; applies migrations. */
-export function openWorkspaceDb(dir: string, opts: { create?: boolean } = {}): { db: DB; paths: WorkspacePaths; schemaVersion: number } {
+export function openWorkspaceDb(dir: string, opts: { create?: boolean; busyTimeoutMs?: number } = {}): { db: DB; paths: WorkspacePaths; schemaVersion: number } {
   const paths = workspacePaths(dir);
+  if (existsSync(paths.dir) && !statSync(paths.dir).isDirectory()) {
+    throw new UserError(`${paths.dir} is a file, not a workspace folder: give the folder that holds steplab.db${opts.create ? ', or a new folder to create one in' : ''}`);
+  }
   if (!existsSync(paths.dbFile)) {
     if (!opts.create) {
       throw new UserError(`${paths.dir} is not a Steplab workspace (no ${DB_FILE}); create one with: steplab init ${dir}`);
     }
-    if (existsSync(paths.dir) && !statSync(paths.dir).isDirectory()) {
-      throw new UserError(`${paths.dir} exists and is not a folder`);
-    }
     mkdirSync(paths.dir, { recursive: true });
   }
-  const db = openDatabase(paths.dbFile);
+  const db = openDatabase(paths.dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
   try {
     const schemaVersion = migrate(db, loadMigrations(), paths.dir);
     mkdirSync(paths.imagesDir, { recursive: true });

@@ -44,7 +44,7 @@ export class Store {
     this.scores = new ScoresRepo(db);
   }
 
-  static open(dir: string, opts: { create?: boolean } = {}): Store {
+  static open(dir: string, opts: { create?: boolean; busyTimeoutMs?: number } = {}): Store {
     const { db, paths, schemaVersion } = openWorkspaceDb(dir, opts);
     return new Store(db, paths, schemaVersion);
   }
