@@ -348,6 +348,66 @@ export const contract = {
     input: z.object({ sources: z.array(PathIn).min(1).max(256), into: PathIn }).strict(),
     output: MergeReport,
   },
+  /**
+   * checks a workspace's files without opening it as a workbench (a damaged one cannot be): steplab.db's
+   * header, quick_check (full: integrity_check), foreign keys, the image store against its hashes (full:
+   * SHA-256 of every file, else sizes), model folders against their manifests. Needs no open workspace;
+   * reads a path: CLI and Electron only
+   */
+  'workspace.check': {
+    input: z.object({ path: PathIn, full: z.boolean().default(false) }).strict(),
+    output: z
+      .object({
+        path: z.string(),
+        ok: z.boolean(),
+        full: z.boolean(),
+        ms: z.number(),
+        database: z
+          .object({
+            ok: z.boolean(),
+            check: z.enum(['quick_check', 'integrity_check']),
+            /** what is wrong with the file's header (zeroed, cut short), or null */
+            header: z.string().nullable(),
+            messages: z.array(z.string()),
+            damagedTables: z.array(z.object({ table: z.string(), message: z.string() }).strict()),
+          })
+          .strict(),
+        /** null when steplab.db cannot be read at all */
+        foreignKeys: z
+          .object({
+            ok: z.boolean(),
+            violations: z.number().int(),
+            byTable: z.array(z.object({ table: z.string(), parent: z.string(), rows: z.number().int() }).strict()),
+            error: z.string().optional(),
+          })
+          .strict()
+          .nullable(),
+        images: z
+          .object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            hashed: z.boolean(),
+            /** hashes, the first 100 */
+            missing: z.array(z.string()),
+            missingCount: z.number().int(),
+            mismatched: z.array(z.string()),
+            mismatchedCount: z.number().int(),
+            error: z.string().optional(),
+          })
+          .strict()
+          .nullable(),
+        models: z
+          .object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            problems: z.array(z.object({ model: z.string(), problem: z.string() }).strict()),
+            error: z.string().optional(),
+          })
+          .strict()
+          .nullable(),
+      })
+      .strict(),
+  },
   /** scores an MM-PRM rollout file with a PRM's ONNX folder into a scored copy (paths: CLI and Electron only) */
   'score.rollouts': {
     input: z.object({ prm: Name, rollouts: PathIn, out: PathIn }).strict(),
@@ -527,6 +587,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'models.register',
   'models.addEndpoint',
   'workspace.merge',
+  'workspace.check',
   'score.rollouts',
   'cycles.exportTrainingSet',
 ]);

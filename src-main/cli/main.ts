@@ -173,6 +173,28 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   program
+    .command('check')
+    .description("check a workspace for damage: steplab.db (quick_check; --full: integrity_check), foreign keys, images against their hashes, model folders against their manifests")
+    .requiredOption('--workspace <dir>', 'workspace folder (only read)')
+    .option('--full', 'integrity_check (every index against its table) and SHA-256 of every image')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (o: { workspace: string; full?: boolean; json?: boolean }) => {
+      const { checkReportLines } = await import('../core/workspaceCheck');
+      const r = await detachedApi()['workspace.check']({ path: o.workspace, full: Boolean(o.full) });
+      if (o.json) io.out(JSON.stringify(r));
+      else for (const line of checkReportLines(r)) io.out(line);
+      if (!r.ok) {
+        const what = [
+          ...(r.database.ok ? [] : ['steplab.db']),
+          ...(r.foreignKeys && !r.foreignKeys.ok ? ['its foreign keys'] : []),
+          ...(r.images && !r.images.ok ? [`${r.images.missingCount + r.images.mismatchedCount} image files`] : []),
+          ...(r.models && !r.models.ok ? [`${r.models.problems.length} model folder problems`] : []),
+        ];
+        throw new UserError(`the workspace ${r.path} is damaged (${what.join(', ')})${r.database.ok ? '' : `; salvage what can be read with: steplab recover ${o.workspace} --into <new folder>`}`);
+      }
+    });
+
+  program
     .command('generate')
     .description('sample k solutions per problem with a policy, verify and store them')
     .requiredOption('--workspace <dir>', 'workspace folder')

@@ -7,6 +7,7 @@ import { dispatch } from './dispatch';
 import { mergeWorkspaces } from './merge';
 import { verify } from './data/verify';
 import { UserError } from './errors';
+import { checkWorkspaceFiles } from './workspaceCheck';
 import { openWorkbench, readRecentWorkspaces, type Workbench } from './workbench';
 
 export interface LocalDoor {
@@ -30,9 +31,10 @@ export function openLocalDoor(dir: string, opts: { create?: boolean } = {}): Loc
 }
 
 /** The methods that need no open workspace. */
-type Detached = Pick<ApiHandlers, 'workspace.merge' | 'verify.check' | 'workspace.recent'>;
+type Detached = Pick<ApiHandlers, 'workspace.merge' | 'workspace.check' | 'verify.check' | 'workspace.recent'>;
 const DETACHED: Detached = {
   'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
+  'workspace.check': ({ path, full }) => checkWorkspaceFiles(path, { full }),
   'verify.check': (input) => verify(input),
   'workspace.recent': () => readRecentWorkspaces(),
 };

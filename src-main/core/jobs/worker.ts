@@ -23,7 +23,8 @@ port.on('message', (m: { type: string }) => {
 });
 
 // a job waits out another process's long transaction (a big import publishing) instead of failing on it
-const store = Store.open(input.workspace, { busyTimeoutMs: 300_000 });
+// the host checked the workspace for damage before it started the job
+const store = Store.open(input.workspace, { busyTimeoutMs: 300_000, check: false });
 try {
   const job = store.jobs.get(input.jobId);
   const end = await executeJob(store, handlerFor(job.kind), input.jobId, {
