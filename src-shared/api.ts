@@ -408,6 +408,49 @@ export const contract = {
       })
       .strict(),
   },
+  /**
+   * salvages what can be read of a (damaged) workspace into a new one and reports what was lost; the
+   * source is only read. Needs no open workspace; reads and writes paths: CLI and Electron only
+   */
+  'workspace.recover': {
+    input: z.object({ path: PathIn, into: PathIn }).strict(),
+    output: z
+      .object({
+        from: z.string(),
+        into: z.string(),
+        schemaVersion: z.number().int(),
+        headerRebuilt: z.boolean(),
+        /** false when sqlite_schema could not be read: rows were placed by their columns alone */
+        schemaSalvaged: z.boolean(),
+        pages: z.number().int(),
+        badPages: z.number().int(),
+        walFrames: z.number().int(),
+        tables: z.array(
+          z
+            .object({
+              table: z.string(),
+              /** rows in the recovered workspace */
+              rows: z.number().int(),
+              /** every page of the table's tree could be read */
+              complete: z.boolean(),
+              /** rows the damaged workspace had, from the table's own tree or an intact index (null: cannot be told) */
+              expected: z.number().int().nullable(),
+              lost: z.number().int().nullable(),
+              /** rows salvaged but dropped: they point at rows that were lost */
+              droppedOrphans: z.number().int(),
+              duplicates: z.number().int(),
+            })
+            .strict(),
+        ),
+        unattributedRows: z.number().int(),
+        unattributedIndexPages: z.number().int(),
+        unattributedFile: z.string().nullable(),
+        images: z.object({ copied: z.number().int(), missing: z.number().int(), mismatched: z.number().int() }).strict(),
+        models: z.object({ copied: z.number().int(), missing: z.number().int() }).strict(),
+        ms: z.number(),
+      })
+      .strict(),
+  },
   /** scores an MM-PRM rollout file with a PRM's ONNX folder into a scored copy (paths: CLI and Electron only) */
   'score.rollouts': {
     input: z.object({ prm: Name, rollouts: PathIn, out: PathIn }).strict(),
@@ -588,6 +631,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'models.addEndpoint',
   'workspace.merge',
   'workspace.check',
+  'workspace.recover',
   'score.rollouts',
   'cycles.exportTrainingSet',
 ]);

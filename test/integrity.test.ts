@@ -8,30 +8,16 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { dispatch } from '../src-main/core/dispatch';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import { cli, runCli } from './helpers/cli';
-import { leafPages, overwritePage, truncateDb, zeroHeader } from './helpers/damage';
+import { buildDamageWorkspace, leafPages, overwritePage, truncateDb, zeroHeader } from './helpers/damage';
 import { tempDir } from './helpers/tmp';
 
-const ROOT = join(import.meta.dirname, '..');
-const DEMO = join(ROOT, 'models', 'demo-data');
 
 // one workspace built once (3,000 problems, 3 with images, a registered model), copied for each test
 let base: ReturnType<typeof tempDir>;
 let pristine: string;
 beforeAll(async () => {
   base = tempDir('steplab-integrity-');
-  pristine = join(base.dir, 'ws');
-  const lines: string[] = [];
-  for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ id: `p${i}`, question: `What is ${i} + 1? ${'Think step by step. '.repeat(4)}`, answer: String(i + 1), split: i % 5 === 0 ? 'test' : 'train' }));
-  const demo = readFileSync(join(DEMO, 'problems.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"image"')).slice(0, 3);
-  for (const l of demo) {
-    const row = JSON.parse(l) as { image: string };
-    lines.push(JSON.stringify({ ...row, image: join(DEMO, row.image) }));
-  }
-  const file = join(base.dir, 'p.jsonl');
-  writeFileSync(file, lines.join('\n') + '\n');
-  expect((await cli('init', pristine)).code).toBe(0);
-  expect((await cli('import', file, '--workspace', pristine, '--dataset', 'd')).out).toEqual(['imported 3003 problems (3 images)']);
-  expect((await cli('models', 'register', join(ROOT, 'models', 'tiny-prm'), '--workspace', pristine)).code).toBe(0);
+  pristine = await buildDamageWorkspace(base.dir);
 }, 180_000);
 afterAll(() => base.cleanup());
 

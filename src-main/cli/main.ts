@@ -195,6 +195,19 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   program
+    .command('recover')
+    .description('salvage what can be read of a damaged workspace into a new one, and report what was lost (the damaged one is only read)')
+    .argument('<workspace>', 'the damaged workspace')
+    .requiredOption('--into <dir>', 'a new (or empty) folder for the recovered workspace')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (dir: string, o: { into: string; json?: boolean }) => {
+      const { recoverReportLines } = await import('../core/recover');
+      const r = await detachedApi()['workspace.recover']({ path: dir, into: o.into });
+      if (o.json) io.out(JSON.stringify(r));
+      else for (const line of recoverReportLines(r)) io.out(line);
+    });
+
+  program
     .command('generate')
     .description('sample k solutions per problem with a policy, verify and store them')
     .requiredOption('--workspace <dir>', 'workspace folder')

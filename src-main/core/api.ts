@@ -18,6 +18,7 @@ import { preflight } from './jobs/preflight';
 import type { JobRunner } from './jobs/runner';
 import { mergeWorkspaces } from './merge';
 import { checkWorkspaceFiles } from './workspaceCheck';
+import { recoverWorkspace } from './recover';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
 import { exportTrees, importTrees } from './search/treeIO';
@@ -163,6 +164,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'models.addEndpoint': (o) => addEndpoint(store, o),
     'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
     'workspace.check': ({ path, full }) => checkWorkspaceFiles(path, { full }),
+    'workspace.recover': ({ path, into }) => recoverWorkspace(path, into),
     'score.rollouts': (o) => scoreRollouts(store, o),
     'evaluations.export': async ({ id, format }) => {
       await store.integrity.require(READS['evaluations.export'], 'nothing was exported');

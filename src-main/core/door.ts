@@ -8,6 +8,7 @@ import { mergeWorkspaces } from './merge';
 import { verify } from './data/verify';
 import { UserError } from './errors';
 import { checkWorkspaceFiles } from './workspaceCheck';
+import { recoverWorkspace } from './recover';
 import { openWorkbench, readRecentWorkspaces, type Workbench } from './workbench';
 
 export interface LocalDoor {
@@ -31,10 +32,11 @@ export function openLocalDoor(dir: string, opts: { create?: boolean } = {}): Loc
 }
 
 /** The methods that need no open workspace. */
-type Detached = Pick<ApiHandlers, 'workspace.merge' | 'workspace.check' | 'verify.check' | 'workspace.recent'>;
+type Detached = Pick<ApiHandlers, 'workspace.merge' | 'workspace.check' | 'workspace.recover' | 'verify.check' | 'workspace.recent'>;
 const DETACHED: Detached = {
   'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
   'workspace.check': ({ path, full }) => checkWorkspaceFiles(path, { full }),
+  'workspace.recover': ({ path, into }) => recoverWorkspace(path, into),
   'verify.check': (input) => verify(input),
   'workspace.recent': () => readRecentWorkspaces(),
 };
