@@ -78,6 +78,18 @@ describe('steplab recover', () => {
     expect(JSON.parse(ex.out[0])).toMatchObject({ written: problems.rows });
   });
 
+  it('the root page of problems overwritten: its leaves, no longer reached, are found and placed by their columns', async () => {
+    const db = new Database(join(ws, 'steplab.db'), { readonly: true });
+    const root = (db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'problems'").get() as { rootpage: number }).rootpage;
+    db.close();
+    expect(leafPages(ws, 'problems')).not.toContain(root); // an interior page
+    overwritePage(ws, root);
+    const { report } = await recovered();
+    expect(report.tables.find((t) => t.table === 'problems')).toMatchObject({ rows: 3003, complete: false, expected: 3003, lost: 0, droppedOrphans: 0 });
+    expect(count(into, 'SELECT count(*) AS n FROM dataset_problems')).toBe(3003);
+    expect(report.unattributedRows).toBe(0);
+  });
+
   it('a zeroed header: the header is rebuilt and nothing is lost', async () => {
     zeroHeader(ws);
     const { report } = await recovered();
