@@ -228,6 +228,20 @@ export const contract = {
   'jobs.wait': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   /** queues every queued or interrupted job of the workspace (what a host does when it starts) */
   'jobs.resumeAll': { input: Empty, output: z.object({ ids: z.array(z.number().int()) }).strict() },
+  /**
+   * removes failed and cancelled jobs (finished before now − olderThanMs, when given) from the list; never a
+   * queued, running, interrupted or done one, and not one whose work is still in the workspace (the trees
+   * of a cancelled search, say): those are kept, each with the reason
+   */
+  'jobs.prune': {
+    input: z.object({ olderThanMs: z.number().int().min(0).optional() }).strict(),
+    output: z
+      .object({
+        removed: z.array(z.number().int()),
+        kept: z.array(z.object({ id: z.number().int(), reason: z.string() }).strict()),
+      })
+      .strict(),
+  },
   /** continues an interrupted, failed or cancelled job from its checkpoint (refused, with the reason, where it cannot) */
   'jobs.resume': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   /**
@@ -392,6 +406,109 @@ export const contract = {
   'workspace.merge': {
     input: z.object({ sources: z.array(PathIn).min(1).max(256), into: PathIn }).strict(),
     output: MergeReport,
+  },
+  /**
+   * checks a workspace's files without opening it as a workbench (a damaged one cannot be): steplab.db's
+   * header, quick_check (full: integrity_check), foreign keys, the image store against its hashes (full:
+   * SHA-256 of every file, else sizes), model folders against their manifests. Needs no open workspace;
+   * reads a path: CLI and Electron only
+   */
+  'workspace.check': {
+    input: z.object({ path: PathIn, full: z.boolean().default(false) }).strict(),
+    output: z
+      .object({
+        path: z.string(),
+        ok: z.boolean(),
+        full: z.boolean(),
+        ms: z.number(),
+        database: z
+          .object({
+            ok: z.boolean(),
+            check: z.enum(['quick_check', 'integrity_check']),
+            /** what is wrong with the file's header (zeroed, cut short), or null */
+            header: z.string().nullable(),
+            messages: z.array(z.string()),
+            damagedTables: z.array(z.object({ table: z.string(), message: z.string() }).strict()),
+          })
+          .strict(),
+        /** null when steplab.db cannot be read at all */
+        foreignKeys: z
+          .object({
+            ok: z.boolean(),
+            violations: z.number().int(),
+            byTable: z.array(z.object({ table: z.string(), parent: z.string(), rows: z.number().int() }).strict()),
+            error: z.string().optional(),
+          })
+          .strict()
+          .nullable(),
+        images: z
+          .object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            hashed: z.boolean(),
+            /** hashes, the first 100 */
+            missing: z.array(z.string()),
+            missingCount: z.number().int(),
+            mismatched: z.array(z.string()),
+            mismatchedCount: z.number().int(),
+            error: z.string().optional(),
+          })
+          .strict()
+          .nullable(),
+        models: z
+          .object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            problems: z.array(z.object({ model: z.string(), problem: z.string() }).strict()),
+            error: z.string().optional(),
+          })
+          .strict()
+          .nullable(),
+      })
+      .strict(),
+  },
+  /**
+   * salvages what can be read of a (damaged) workspace into a new one and reports what was lost; the
+   * source is only read. Needs no open workspace; reads and writes paths: CLI and Electron only
+   */
+  'workspace.recover': {
+    input: z.object({ path: PathIn, into: PathIn }).strict(),
+    output: z
+      .object({
+        from: z.string(),
+        into: z.string(),
+        schemaVersion: z.number().int(),
+        headerRebuilt: z.boolean(),
+        /** false when sqlite_schema could not be read: rows were placed by their columns alone */
+        schemaSalvaged: z.boolean(),
+        pages: z.number().int(),
+        badPages: z.number().int(),
+        walFrames: z.number().int(),
+        tables: z.array(
+          z
+            .object({
+              table: z.string(),
+              /** rows in the recovered workspace */
+              rows: z.number().int(),
+              /** every page of the table's tree could be read */
+              complete: z.boolean(),
+              /** rows the damaged workspace had, from the table's own tree or an intact index (null: cannot be told) */
+              expected: z.number().int().nullable(),
+              lost: z.number().int().nullable(),
+              /** rows salvaged but dropped: they point at rows that were lost */
+              droppedOrphans: z.number().int(),
+              duplicates: z.number().int(),
+            })
+            .strict(),
+        ),
+        unattributedRows: z.number().int(),
+        unattributedIndexPages: z.number().int(),
+        unattributedFile: z.string().nullable(),
+        images: z.object({ copied: z.number().int(), missing: z.number().int(), mismatched: z.number().int() }).strict(),
+        models: z.object({ copied: z.number().int(), missing: z.number().int() }).strict(),
+        ms: z.number(),
+      })
+      .strict(),
   },
   /** scores an MM-PRM rollout file with a PRM's ONNX folder into a scored copy (paths: CLI and Electron only) */
   'score.rollouts': {
@@ -609,6 +726,8 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'models.register',
   'models.addEndpoint',
   'workspace.merge',
+  'workspace.check',
+  'workspace.recover',
   'score.rollouts',
   'cycles.exportTrainingSet',
   'benchmarks.import',

@@ -50,6 +50,8 @@ describe('steplab CLI', () => {
   it('user errors exit 1 with one line and no stack trace', async () => {
     const cases: [string[], RegExp][] = [
       [['datasets', '--workspace', join(tmp.dir, 'none')], /^error: .*none is not a Steplab workspace \(no steplab.db\); create one with: steplab init/],
+      [['datasets', '--workspace', problemsFile('plain.jsonl')], /^error: .*plain\.jsonl is a file, not a workspace folder: give the folder that holds steplab\.db$/],
+      [['init', problemsFile('plain2.jsonl')], /^error: .*plain2\.jsonl is a file, not a workspace folder: give the folder that holds steplab\.db, or a new folder to create one in$/],
       [['import', join(tmp.dir, 'missing.jsonl'), '--workspace', ws, '--dataset', 'd'], /^error: file not found: /],
       [['import', problemsFile('bad.jsonl', ['{"id":"a","question":"q","answer":"1"}', '{nope']), '--workspace', ws, '--dataset', 'd'], /^error: line 2: not valid JSON \(/],
       [['export', 'problems', '--workspace', ws, '--dataset', 'ghost', '--out', join(tmp.dir, 'x.jsonl')], /^error: dataset "ghost" not found/],

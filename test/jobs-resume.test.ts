@@ -63,11 +63,11 @@ describe('jobs.resume', () => {
     await expect(call('jobs.resume', { id: done.id })).rejects.toThrow(`job ${done.id} is done; start a new search job to run it again`);
     await expect(call('jobs.resume', { id: 99_999 })).rejects.toThrow('job 99999 not found');
     await expect(call('jobs.resume', { id: 'one' })).rejects.toThrow(/id/);
-    // an import that failed cleaned up its staging rows: it cannot continue
-    const imp = wb.runner.submit('import', { path: join(tmp.dir, 'missing.jsonl'), dataset: 'x', skipBad: false });
-    const failed = await wb.runner.wait(imp.id);
-    expect(failed.state).toBe('failed');
-    await expect(call('jobs.resume', { id: imp.id })).rejects.toThrow(`job ${imp.id} (import) cannot resume after it failed: its partial work was removed; start a new import job`);
-    expect(wb.store.jobs.get(imp.id)).toMatchObject({ state: 'failed', error: failed.error });
+    // an import that was cancelled cleaned up its staging rows: it cannot continue
+    const imp = wb.store.jobs.create('import', { path: join(tmp.dir, 'missing.jsonl'), dataset: 'x', skipBad: false });
+    const cancelled = wb.runner.cancel(imp.id);
+    expect(cancelled.state).toBe('cancelled');
+    await expect(call('jobs.resume', { id: imp.id })).rejects.toThrow(`job ${imp.id} (import) cannot resume after it was cancelled: its partial work was removed; start a new import job`);
+    expect(wb.store.jobs.get(imp.id)).toMatchObject({ state: 'cancelled', error: cancelled.error });
   });
 });

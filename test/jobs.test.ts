@@ -62,15 +62,21 @@ describe('job runner (worker threads)', () => {
     expect(wb.store.datasets.get('a').problemCount).toBe(1200);
   });
 
-  it('reports a user error as a failed job with its message and leaves nothing behind', async () => {
+  it('reports a refused import as a failed job with its message and leaves nothing behind, not even the job row', async () => {
     wb = openWorkbench(join(tmp.dir, 'ws'), { create: true });
     const bad = join(tmp.dir, 'bad.jsonl');
     writeFileSync(bad, '{"id":"a","question":"q","answer":"1"}\n{"id":"b","question":"q2"}\n');
+    const seen: string[] = [];
+    wb.runner.onEvent((x) => seen.push(`${x.id}:${x.state}`));
     const j = wb.runner.submit('import', { path: bad, dataset: 'd' });
     const end = await wb.runner.wait(j.id);
     expect(end.state).toBe('failed');
     expect(end.error).toBe('line 2: field "answer": required');
+    // its last event told why; a late waiter is told the same
+    expect(seen.at(-1)).toBe(`${j.id}:failed`);
+    expect((await wb.runner.wait(j.id)).error).toBe('line 2: field "answer": required');
     expect(counts(wb.store.paths.dir)).toEqual({ problems: 0, members: 0, distinctExt: 0, staging: 0 });
+    expect(wb.store.jobs.list()).toEqual([]);
   });
 
   it('refuses an invalid config before creating a job', () => {

@@ -1,6 +1,7 @@
 // Helpers shared by the CLI's command modules: output, option parsers, running a job to its end.
 import { InvalidArgumentError } from 'commander';
-import { UserError } from '../core/errors';
+import { UserError, asUserFacing } from '../core/errors';
+import { resolve } from 'node:path';
 import type { Api } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
 import { openLocalDoor, type LocalDoor } from '../core/door';
@@ -43,6 +44,14 @@ export function probability(v: string): number {
   return n;
 }
 
+/** An age such as 90s, 30m, 12h, 7d or 2w, in milliseconds. */
+export function duration(v: string): number {
+  const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('must be a number and a unit: s, m, h, d or w (e.g. 7d)');
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}
+
 export function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -50,9 +59,21 @@ export function port(v: string): number {
 }
 
 /** Opens a workspace behind the in-process door for one command, and closes it after. */
-export function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
-  const door = openLocalDoor(dir, opts);
-  return fn(door.api, door).finally(() => door.close());
+export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  const where = resolve(dir);
+  let door: LocalDoor;
+  try {
+    door = openLocalDoor(dir, opts);
+  } catch (e) {
+    throw asUserFacing(e, where);
+  }
+  try {
+    return await fn(door.api, door);
+  } catch (e) {
+    throw asUserFacing(e, where);
+  } finally {
+    await door.close();
+  }
 }
 
 /** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */

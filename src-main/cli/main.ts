@@ -9,7 +9,8 @@ import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import { parseJsonLine } from '../core/data/jsonl';
 import { detachedApi, openLocalDoor, type LocalDoor } from '../core/door';
-import { UserError } from '../core/errors';
+import { UserError, asUserFacing, printable } from '../core/errors';
+import { debugEnabled, internalErrorLine } from '../core/log';
 import type { GenerateResult } from '../core/inference/generateJob';
 import { readManifest } from '../core/inference/model';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
@@ -17,7 +18,7 @@ import { parseSearchConfig } from '../core/search/config';
 import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/search';
 import { startHost } from '../server/host';
-import { defaultIO, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withApi, type CliIO } from './common';
+import { defaultIO, duration, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withApi, type CliIO } from './common';
 import { addCycleCommands } from './cycle';
 import { addEndpointCommands } from './endpoints';
 import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
@@ -183,6 +184,41 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       const r = await detachedApi()['workspace.merge']({ sources, into: o.into });
       if (o.json) io.out(JSON.stringify(mergeReportJson(r)));
       else for (const line of mergeReportLines(r, table)) io.out(line);
+    });
+
+  program
+    .command('check')
+    .description("check a workspace for damage: steplab.db (quick_check; --full: integrity_check), foreign keys, images against their hashes, model folders against their manifests")
+    .requiredOption('--workspace <dir>', 'workspace folder (only read)')
+    .option('--full', 'integrity_check (every index against its table) and SHA-256 of every image')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (o: { workspace: string; full?: boolean; json?: boolean }) => {
+      const { checkReportLines } = await import('../core/workspaceCheck');
+      const r = await detachedApi()['workspace.check']({ path: o.workspace, full: Boolean(o.full) });
+      if (o.json) io.out(JSON.stringify(r));
+      else for (const line of checkReportLines(r)) io.out(line);
+      if (!r.ok) {
+        const what = [
+          ...(r.database.ok ? [] : ['steplab.db']),
+          ...(r.foreignKeys && !r.foreignKeys.ok ? ['its foreign keys'] : []),
+          ...(r.images && !r.images.ok ? [`${r.images.missingCount + r.images.mismatchedCount} image files`] : []),
+          ...(r.models && !r.models.ok ? [`${r.models.problems.length} model folder problems`] : []),
+        ];
+        throw new UserError(`the workspace ${r.path} is damaged (${what.join(', ')})${r.database.ok ? '' : `; salvage what can be read with: steplab recover ${o.workspace} --into <new folder>`}`);
+      }
+    });
+
+  program
+    .command('recover')
+    .description('salvage what can be read of a damaged workspace into a new one, and report what was lost (the damaged one is only read)')
+    .argument('<workspace>', 'the damaged workspace')
+    .requiredOption('--into <dir>', 'a new (or empty) folder for the recovered workspace')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (dir: string, o: { into: string; json?: boolean }) => {
+      const { recoverReportLines } = await import('../core/recover');
+      const r = await detachedApi()['workspace.recover']({ path: dir, into: o.into });
+      if (o.json) io.out(JSON.stringify(r));
+      else for (const line of recoverReportLines(r)) io.out(line);
     });
 
   program
@@ -375,13 +411,22 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--resume', 'resume every queued or interrupted job and wait for them')
     .option('--cancel <id>', 'cancel a job', positiveInt)
+    .option('--prune', 'remove failed and cancelled jobs from the list (never a running, interrupted or done one)')
+    .option('--older-than <age>', 'with --prune: only jobs that ended longer ago than this (30m, 12h, 7d, 2w)', duration)
     .option('--limit <n>', 'at most N jobs', positiveInt)
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; resume?: boolean; cancel?: number; limit?: number; json?: boolean }) => {
+    .action(async (o: { workspace: string; resume?: boolean; cancel?: number; prune?: boolean; olderThan?: number; limit?: number; json?: boolean }) => {
+      if (o.olderThan !== undefined && !o.prune) throw new UserError('jobs: --older-than goes with --prune');
       await withApi(o.workspace, async (api, door) => {
         if (o.cancel !== undefined) {
           const j = await api['jobs.cancel']({ id: o.cancel });
           if (!o.json) io.out(`job ${j.id}: ${j.state === 'running' ? 'cancel requested' : j.state}`);
+        }
+        if (o.prune) {
+          const r = await api['jobs.prune']({ ...(o.olderThan !== undefined ? { olderThanMs: o.olderThan } : {}) });
+          if (o.json) return io.out(JSON.stringify(r));
+          io.out(r.removed.length ? `removed ${r.removed.length} job(s): ${r.removed.join(', ')}` : 'no failed or cancelled jobs to remove');
+          for (const k of r.kept) io.out(`kept job ${k.id}: ${k.reason}`);
         }
         if (o.resume) {
           const { ids } = await api['jobs.resumeAll']({});
@@ -394,7 +439,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         io.out(
           table(
             ['id', 'kind', 'state', 'progress', 'message'],
-            jobs.map((j) => [String(j.id), j.kind, j.state, j.progress.total ? `${j.progress.done}/${j.progress.total}` : String(j.progress.done), j.error ?? j.progress.message ?? '']),
+            jobs.map((j) => [String(j.id), j.kind, j.state, j.progress.total ? `${j.progress.done}/${j.progress.total}` : String(j.progress.done), printable(j.error ?? j.progress.message ?? '')]),
           ),
         );
       });
@@ -521,24 +566,34 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
 /** Commander's collector for a repeatable option. */
 const repeat = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** Runs the CLI; returns the exit code. */
+/**
+ * Runs the CLI; returns the exit code: 0 ok, 1 a user error (one line: bad input, a read-only or damaged
+ * workspace, a full disk), 2 an internal error (one line naming the log file with its trace). `--debug`
+ * anywhere in argv (or STEPLAB_DEBUG=1) prints traces to stderr as well.
+ */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  if (head.includes('--debug')) {
+    process.env.STEPLAB_DEBUG = '1';
+    argv = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
+  }
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
+  } catch (raw) {
+    if (raw instanceof CommanderError) {
       // help and version exit 0; usage errors were already printed by commander
-      return e.exitCode === 0 ? 0 : 1;
+      return raw.exitCode === 0 ? 0 : 1;
     }
+    const e = asUserFacing(raw);
     if (e instanceof UserError || (e instanceof ApiError && e.code !== 'internal')) {
-      io.err(`error: ${e.message}`);
+      if (debugEnabled() && e.stack) process.stderr.write(`${e.stack}\n`);
+      io.err(`error: ${printable(e.message)}`);
       return 1;
     }
-    const err = e as Error;
-    io.err(`internal error: ${err?.message ?? String(e)}`);
-    if (err?.stack) io.err(err.stack);
+    io.err(printable(internalErrorLine(raw, `steplab ${argv.join(' ')}`)));
     return 2;
   }
 }

@@ -18,6 +18,8 @@ import { availableProviders } from './inference/session';
 import { preflight } from './jobs/preflight';
 import type { JobRunner } from './jobs/runner';
 import { mergeWorkspaces } from './merge';
+import { checkWorkspaceFiles } from './workspaceCheck';
+import { recoverWorkspace } from './recover';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
 import { exportTrees, importTrees } from './data/treeIO';
@@ -26,6 +28,7 @@ import { benchCsv, benchRowsView, benchSweepChart, isBenchEvaluation } from './r
 import { benchContamination } from './jobs/kinds/benchPrm';
 import { exportCycleTrainingSet } from './cycles/view';
 import type { Store } from './store';
+import { READS } from './store/integrity';
 import { APP_VERSION } from './version';
 import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
 
@@ -55,6 +58,36 @@ function sameImport(a: unknown, b: ImportJobConfig): boolean {
 
 /** `workspaces` switches the host's workspace (workspace.open; see WorkbenchHolder); without it the workspace is fixed. */
 export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: WorkspaceControl): ApiHandlers {
+  return whileChecking(store, handlersOf(store, runner, workspaces));
+}
+
+/**
+ * A large workspace is read-only until its background damage check passes (store/integrity.ts): a write
+ * meanwhile is told so in one line, not as a read-only folder.
+ */
+function whileChecking(store: Store, handlers: ApiHandlers): ApiHandlers {
+  const tell = (e: unknown): unknown => {
+    const code = (e as { code?: unknown })?.code;
+    if (store.integrity.checking && typeof code === 'string' && code.startsWith('SQLITE_READONLY')) {
+      return new UserError(`the workspace ${store.paths.dir} is being checked for damage and is read-only until the check passes (a large workspace is checked in the background when opened): try again in a few seconds`);
+    }
+    return e;
+  };
+  const out: Record<string, (input: never) => unknown> = {};
+  for (const [method, fn] of Object.entries(handlers) as [string, (input: never) => unknown][]) {
+    out[method] = (input) => {
+      try {
+        const r = fn(input);
+        return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(tell(e))) : r;
+      } catch (e) {
+        throw tell(e);
+      }
+    };
+  }
+  return out as unknown as ApiHandlers;
+}
+
+function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceControl): ApiHandlers {
   return {
     'workspace.info': () => ({
       path: store.paths.dir,
@@ -78,45 +111,69 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'jobs.list': ({ limit }) => store.jobs.list(limit),
     'jobs.get': ({ id }) => store.jobs.get(id),
     'jobs.cancel': ({ id }) => runner.cancel(id),
-    'jobs.start': (request) => {
-      preflight(store, request);
-      return runner.start(request);
+    'jobs.start': async (request) => {
+      await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
+      return runner.start(preflight(store, request));
     },
     'jobs.wait': ({ id }) => runner.wait(id),
-    'jobs.resumeAll': () => ({ ids: runner.resumeAll() }),
-    'jobs.resume': ({ id }) => runner.resume(id),
+    'jobs.resumeAll': async () => {
+      if (store.jobs.pending().length) await store.integrity.require(READS.job, 'no job was resumed');
+      return { ids: runner.resumeAll() };
+    },
+    'jobs.resume': async ({ id }) => {
+      await store.integrity.require(READS.job, 'the job was not resumed');
+      return runner.resume(id);
+    },
+    'jobs.prune': ({ olderThanMs }) => store.jobs.prune(olderThanMs === undefined ? undefined : new Date(Date.now() - olderThanMs).toISOString()),
     'cycles.list': () => listRuns(store),
     'cycles.get': ({ id }) => runView(store, store.cycles.run(id)),
-    'cycles.start': ({ config }) => {
+    'cycles.start': async ({ config }) => {
       const r = CycleConfig.safeParse(config);
       if (!r.success) {
         const i = r.error.issues[0];
         throw new UserError(`config: ${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
       }
+      await store.integrity.require(READS.job, 'no job was started');
       checkCycleRun(store, r.data);
       return runner.start({ kind: 'cycle', config: r.data });
     },
     'cycles.reflections': (q) => reflections(store, q),
-    'import.start': (config) => {
+    'import.start': async (input) => {
+      await store.integrity.require(READS.import, 'nothing was imported');
       runner.recover();
+      // the file is checked (and its format read from its content) before any job row is made
+      const request = preflight(store, { kind: 'import', config: input });
+      const config = request.config as typeof input;
       // an import of the same file into the same dataset that was killed half-way resumes from its checkpoint
       const interrupted = store.jobs.pending().find((j) => j.kind === 'import' && sameImport(j.config, config));
       if (interrupted) {
         runner.enqueue(interrupted.id);
         return { ...interrupted, resumed: true };
       }
-      return { ...runner.start({ kind: 'import', config }), resumed: false };
+      return { ...runner.start(request), resumed: false };
     },
     'import.trees': ({ path }) => importTrees(store, path),
-    'benchmarks.import': (o) => importBenchmark(store, o),
+    'benchmarks.import': async (o) => {
+      await store.integrity.require(READS.import, 'nothing was imported');
+      return importBenchmark(store, o);
+    },
     'benchmarks.contamination': (o) => {
       const r = benchContamination(store, o);
       if (!r) throw new UserError('benchmarks.contamination needs a PRM');
       return r;
     },
-    'export.trees': (q) => exportTrees(store, q),
-    'export.problems': (q) => exportProblems(store, q),
-    'export.annotations': (q) => exportAnnotations(store, q),
+    'export.trees': async (q) => {
+      await store.integrity.require(READS['export.trees'], 'nothing was exported');
+      return exportTrees(store, q);
+    },
+    'export.problems': async (q) => {
+      await store.integrity.require(READS['export.problems'], 'nothing was exported');
+      return exportProblems(store, q);
+    },
+    'export.annotations': async (q) => {
+      await store.integrity.require(READS['export.annotations'], 'nothing was exported');
+      return exportAnnotations(store, q);
+    },
     'verify.check': (input) => verify(input),
     'models.list': () => store.models.list(),
     'models.get': ({ name, role }) => (role ? store.models.withRole(name, role) : store.models.byName(name)),
@@ -129,14 +186,20 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'models.register': ({ folder, name }) => registerModel(store, folder, { name }),
     'models.addEndpoint': (o) => addEndpoint(store, o),
     'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
+    'workspace.check': ({ path, full }) => checkWorkspaceFiles(path, { full }),
+    'workspace.recover': ({ path, into }) => recoverWorkspace(path, into),
     'score.rollouts': (o) => scoreRollouts(store, o),
     'evaluations.export': async ({ id, format }) => {
+      await store.integrity.require(READS['evaluations.export'], 'nothing was exported');
       const ev = store.evaluations.get(id);
       const bench = isBenchEvaluation(ev);
       if (format === 'svg') return { text: (bench ? await benchSweepChart(ev) : await evaluationChart(ev)).svg };
       return { text: format === 'csv' ? (bench ? benchCsv(ev) : evaluationCsv(store, ev)) : JSON.stringify(evaluationJson(store, ev), null, 2) + '\n' };
     },
-    'cycles.exportTrainingSet': ({ run, cycle, format, out }) => exportCycleTrainingSet(store, store.cycles.run(run).id, cycle, format, out),
+    'cycles.exportTrainingSet': async ({ run, cycle, format, out }) => {
+      await store.integrity.require(READS['cycles.exportTrainingSet'], 'nothing was exported');
+      return exportCycleTrainingSet(store, store.cycles.run(run).id, cycle, format, out);
+    },
     'searches.list': (q) => store.trees.listSearches(q),
     'searches.tree': ({ id }) => {
       const search = store.trees.getSearch(id);

@@ -7,6 +7,8 @@ import { dispatch } from './dispatch';
 import { mergeWorkspaces } from './merge';
 import { verify } from './data/verify';
 import { UserError } from './errors';
+import { checkWorkspaceFiles } from './workspaceCheck';
+import { recoverWorkspace } from './recover';
 import { openWorkbench, readRecentWorkspaces, type Workbench } from './workbench';
 
 export interface LocalDoor {
@@ -30,9 +32,11 @@ export function openLocalDoor(dir: string, opts: { create?: boolean } = {}): Loc
 }
 
 /** The methods that need no open workspace. */
-type Detached = Pick<ApiHandlers, 'workspace.merge' | 'verify.check' | 'workspace.recent'>;
+type Detached = Pick<ApiHandlers, 'workspace.merge' | 'workspace.check' | 'workspace.recover' | 'verify.check' | 'workspace.recent'>;
 const DETACHED: Detached = {
   'workspace.merge': ({ sources, into }) => mergeWorkspaces(sources, into),
+  'workspace.check': ({ path, full }) => checkWorkspaceFiles(path, { full }),
+  'workspace.recover': ({ path, into }) => recoverWorkspace(path, into),
   'verify.check': (input) => verify(input),
   'workspace.recent': () => readRecentWorkspaces(),
 };

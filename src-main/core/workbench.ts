@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ApiHandlers, Output } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
 import { createApiHandlers } from './api';
+import { configDir } from './configDir';
 import { dispatch } from './dispatch';
 import { UserError } from './errors';
 import { JobRunner } from './jobs/runner';
@@ -102,13 +103,7 @@ export function checkNewWorkspaceFolder(dir: string): void {
 const RECENT_FILE = 'recent.json';
 const RECENT_MAX = 12;
 
-/** Steplab's config folder: $STEPLAB_CONFIG_DIR, else the platform's (XDG on Linux). */
-export function configDir(): string {
-  if (process.env.STEPLAB_CONFIG_DIR) return resolve(process.env.STEPLAB_CONFIG_DIR);
-  if (process.platform === 'win32' && process.env.APPDATA) return join(process.env.APPDATA, 'steplab');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'steplab');
-  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'steplab');
-}
+export { configDir };
 
 interface RecentEntry {
   path: string;

@@ -1,7 +1,7 @@
 // Runs one claimed job to its end inside the current thread: builds the context, maps the outcome to a
 // final state, and calls the handler's cleanup after a failure or cancel.
 import type { Job, JobProgress } from '../../../src-shared/domain';
-import { CancelledError, OutageError, UserError } from '../errors';
+import { CancelledError, OutageError, UserError, describeSystemError, printable } from '../errors';
 import type { Store } from '../store';
 import type { JobContext, JobHandler } from './types';
 
@@ -11,22 +11,30 @@ export interface ExecuteHooks {
   signal: AbortSignal;
   /** minimum ms between non-checkpoint progress writes */
   throttleMs?: number;
-  /** receives the stack of an internal error (a bug), which the job's error message leaves out */
-  logInternalError?(stack: string): void;
+  /** keeps the trace of an internal error (a bug), which the job's error message leaves out; returns the log file */
+  logInternalError?(error: unknown): string | null;
   /** test hook: called after each commit with its ordinal (1-based) */
   afterCommit?(n: number): void;
 }
 
 export type Outcome = { state: 'done'; result: unknown } | { state: 'failed'; error: string } | { state: 'cancelled' } | { state: 'interrupted'; error: string };
 
-export async function executeJob(store: Store, handler: JobHandler<unknown, unknown>, jobId: number, hooks: ExecuteHooks): Promise<Outcome> {
+/** How a job ended: its outcome, its last snapshot, and whether its row was removed (a refusal leaves no trace). */
+export interface JobEnd {
+  outcome: Outcome;
+  job: Job;
+  removed: boolean;
+}
+
+export async function executeJob(store: Store, handler: JobHandler<unknown, unknown>, jobId: number, hooks: ExecuteHooks): Promise<JobEnd> {
   const job = store.jobs.get(jobId);
   const parsed = handler.configSchema.safeParse(job.config);
   if (!parsed.success) {
     const msg = `job ${jobId}: invalid config: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`;
     store.jobs.finish(jobId, 'failed', null, msg);
-    hooks.onUpdate(store.jobs.get(jobId));
-    return { state: 'failed', error: msg };
+    const last = store.jobs.get(jobId);
+    hooks.onUpdate(last);
+    return { outcome: { state: 'failed', error: msg }, job: last, removed: false };
   }
   const config = parsed.data;
   const throttle = hooks.throttleMs ?? 100;
@@ -73,6 +81,7 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
     },
   };
   let outcome: Outcome;
+  let refused = false;
   try {
     const result = await handler.run(ctx);
     outcome = { state: 'done', result };
@@ -82,17 +91,23 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
       // a service is down: pause (no cleanup, committed work kept) and resume from the checkpoint later
       const error = `${e.message}; the job is paused with its work saved: resume it once the service answers (steplab jobs --workspace <dir> --resume, or Resume in the Jobs view)`;
       store.jobs.pause(jobId, error);
-      hooks.onUpdate(store.jobs.get(jobId));
-      return { state: 'interrupted', error };
+      const last = store.jobs.get(jobId);
+      hooks.onUpdate(last);
+      return { outcome: { state: 'interrupted', error }, job: last, removed: false };
     }
-    if (e instanceof CancelledError || (hooks.signal.aborted && !(e instanceof UserError))) {
+    const system = describeSystemError(e, store.paths.dir);
+    if (e instanceof CancelledError || (hooks.signal.aborted && !(e instanceof UserError) && system === null)) {
       outcome = { state: 'cancelled' };
     } else if (e instanceof UserError) {
-      outcome = { state: 'failed', error: e.message };
+      outcome = { state: 'failed', error: printable(e.message) };
+      refused = handler.allOrNothing === true;
+    } else if (system !== null) {
+      // a read-only or damaged workspace, a full disk: the person's to fix, told in one line
+      outcome = { state: 'failed', error: system };
     } else {
       const err = e as Error;
-      outcome = { state: 'failed', error: `internal error: ${err?.message ?? String(e)}` };
-      if (err?.stack) hooks.logInternalError?.(err.stack);
+      const log = hooks.logInternalError?.(e) ?? null;
+      outcome = { state: 'failed', error: printable(`internal error: ${err?.message ?? String(e)}${log ? ` (trace in ${log})` : ''}`) };
     }
     try {
       handler.cleanup?.(store, job, config);
@@ -100,6 +115,14 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
       store.jobs.finish(jobId, outcome.state as 'failed' | 'cancelled', null, outcome.state === 'failed' ? outcome.error : 'cancelled');
     }
   }
-  hooks.onUpdate(store.jobs.get(jobId));
-  return outcome;
+  const last = store.jobs.get(jobId);
+  if (refused) {
+    // the request was refused (bad input) and cleanup left the workspace exactly as it was: the job's row
+    // goes too, after its last event has told the caller why
+    hooks.onUpdate(last);
+    store.jobs.remove(jobId);
+    return { outcome, job: last, removed: true };
+  }
+  hooks.onUpdate(last);
+  return { outcome, job: last, removed: false };
 }

@@ -9,7 +9,8 @@ import { searchJob } from './kinds/search';
 import { benchPrmJob } from './kinds/benchPrm';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob];
+// an import publishes all or nothing and its cleanup restores the workspace: bad input is a refusal (no job row)
+const handlers: JobHandler<any, any>[] = [{ ...importJob, allOrNothing: true }, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

@@ -31,6 +31,10 @@ export class JobRunner {
   private readonly running = new Map<number, Worker>();
   private readonly waiters = new Map<number, ((job: Job) => void)[]>();
   private readonly queue: number[] = [];
+  /** jobs another process runs that this one waits on: polled in the database */
+  private readonly watched = new Map<number, NodeJS.Timeout>();
+  /** the last snapshot of jobs whose row was removed as they ended (a refused import), for late waiters */
+  private readonly removed = new Map<number, Job>();
   private readonly concurrency: number;
   private closed = false;
 
@@ -108,15 +112,23 @@ export class JobRunner {
     return job;
   }
 
-  /** Resolves when the job reaches done, failed or cancelled. */
+  /**
+   * Resolves when the job reaches done, failed or cancelled, or stops interrupted (a paused job, or one
+   * whose process died). A job another process runs (two `jobs --resume` at once) is watched in the
+   * database until it ends, so a wait always settles.
+   */
   wait(id: number): Promise<Job> {
+    const gone = this.removed.get(id);
+    if (gone) return Promise.resolve(gone);
     const job = this.store.jobs.get(id);
     if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') return Promise.resolve(job);
-    return new Promise((resolve) => {
+    const promise = new Promise<Job>((resolve) => {
       const list = this.waiters.get(id) ?? [];
       list.push(resolve);
       this.waiters.set(id, list);
     });
+    if (!this.running.has(id) && !this.queue.includes(id)) this.watch(id);
+    return promise;
   }
 
   onEvent(listener: (job: Job) => void): () => void {
@@ -127,6 +139,8 @@ export class JobRunner {
   async close(): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
+    for (const t of this.watched.values()) clearInterval(t);
+    this.watched.clear();
     await Promise.all([...this.running.values()].map((w) => w.terminate()));
   }
 
@@ -143,9 +157,42 @@ export class JobRunner {
   private pump(): void {
     while (!this.closed && this.running.size < this.concurrency && this.queue.length > 0) {
       const id = this.queue.shift()!;
-      if (!this.store.jobs.claim(id, process.pid)) continue;
+      if (!this.store.jobs.claim(id, process.pid)) {
+        // another process took it (or it ended): whoever waits here follows it in the database
+        if (this.waiters.has(id)) this.watch(id);
+        continue;
+      }
       this.launch(id);
     }
+  }
+
+  /** Polls a job this runner does not run until it ends or stops interrupted; then resolves its waiters. */
+  private watch(id: number): void {
+    if (this.watched.has(id) || this.closed) return;
+    const tick = (): void => {
+      if (this.running.has(id) || this.queue.includes(id)) return; // ours again: launch() resolves the waiters
+      let job: Job;
+      try {
+        this.recover();
+        job = this.store.jobs.get(id);
+      } catch {
+        // the row is gone (a refused job another process removed): nothing more will happen to it
+        clearInterval(this.watched.get(id));
+        this.watched.delete(id);
+        const list = this.waiters.get(id);
+        this.waiters.delete(id);
+        if (list?.length) {
+          const err = this.removed.get(id);
+          if (err) for (const r of list) r(err);
+        }
+        return;
+      }
+      if (job.state === 'running' || job.state === 'queued') return;
+      clearInterval(this.watched.get(id));
+      this.watched.delete(id);
+      this.resolveWaiters(job);
+    };
+    this.watched.set(id, setInterval(tick, 200));
   }
 
   private launch(id: number): void {
@@ -155,13 +202,24 @@ export class JobRunner {
     this.running.set(id, worker);
     this.emit(this.store.jobs.get(id));
     let finished = false;
+    let removed: Job | null = null;
     worker.on('message', (m: WorkerMessage) => {
       this.emit(m.job);
-      if (m.type === 'finished') finished = true;
+      if (m.type === 'finished') {
+        finished = true;
+        if (m.removed) removed = m.job;
+      }
     });
     const end = (err?: Error): void => {
       if (!this.running.has(id)) return;
       this.running.delete(id);
+      if (removed) {
+        // a refusal: the worker removed the job's row after its last event (see executeJob)
+        this.removed.set(id, removed);
+        this.resolveWaiters(removed);
+        this.pump();
+        return;
+      }
       let job = this.store.jobs.get(id);
       if (!finished && job.state === 'running' && this.closed) {
         // the host is shutting down: leave the job resumable from its last checkpoint

@@ -26,4 +26,9 @@ export interface JobHandler<C = unknown, R = unknown> {
   run(ctx: JobContext<C>): Promise<R>;
   /** called after a failure or cancel so the handler can remove partial state (staging rows, files) */
   cleanup?(store: Store, job: Job, config: C): void;
+  /**
+   * the job's work is all or nothing and cleanup restores the workspace exactly (import): a failure with a
+   * user error (bad input) is a refusal, which leaves no job row once its last event has been sent
+   */
+  allOrNothing?: boolean;
 }

@@ -4,6 +4,7 @@ import type { Job } from '../../../src-shared/domain';
 import { Store } from '../store';
 import { executeJob } from './execute';
 import { handlerFor } from './registry';
+import { debugEnabled, writeErrorLog } from '../log';
 
 export interface WorkerInput {
   workspace: string;
@@ -11,7 +12,8 @@ export interface WorkerInput {
   /** test hook: exit the whole process (as a kill would) after this many commits */
   crashAfterCommits?: number;
 }
-export type WorkerMessage = { type: 'update'; job: Job } | { type: 'finished'; job: Job };
+/** finished: the job's last snapshot; removed: its row was deleted as it ended (a refused request) */
+export type WorkerMessage = { type: 'update'; job: Job } | { type: 'finished'; job: Job; removed: boolean };
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
@@ -20,21 +22,26 @@ port.on('message', (m: { type: string }) => {
   if (m.type === 'cancel') abort.abort();
 });
 
-const store = Store.open(input.workspace);
+// a job waits out another process's long transaction (a big import publishing) instead of failing on it
+// the host checked the workspace for damage before it started the job
+const store = Store.open(input.workspace, { busyTimeoutMs: 300_000, check: false });
 try {
   const job = store.jobs.get(input.jobId);
-  await executeJob(store, handlerFor(job.kind), input.jobId, {
+  const end = await executeJob(store, handlerFor(job.kind), input.jobId, {
     signal: abort.signal,
     onUpdate: (j) => port.postMessage({ type: 'update', job: j } satisfies WorkerMessage),
-    // the thread's entry point is the one place a bug's stack may go to stderr
-    logInternalError: (stack) => process.stderr.write(`steplab job ${input.jobId}: ${stack}\n`),
+    // a bug's trace goes to a log file; the job's error names it (--debug / STEPLAB_DEBUG=1 prints it too)
+    logInternalError: (e) => {
+      if (debugEnabled()) process.stderr.write(`steplab job ${input.jobId}: ${(e as Error)?.stack ?? String(e)}\n`);
+      return writeErrorLog(e, `job ${input.jobId} (${job.kind}) in ${input.workspace}`);
+    },
     afterCommit: input.crashAfterCommits
       ? (n) => {
           if (n >= input.crashAfterCommits!) process.kill(process.pid, 'SIGKILL');
         }
       : undefined,
   });
-  port.postMessage({ type: 'finished', job: store.jobs.get(input.jobId) } satisfies WorkerMessage);
+  port.postMessage({ type: 'finished', job: end.job, removed: end.removed } satisfies WorkerMessage);
 } finally {
   store.close();
   // the message listener keeps the port, and so the thread, alive

@@ -30,7 +30,7 @@ import { Store } from '../store';
 import { DB_FILE, type DB } from '../store/db';
 import { batchRef, type NewNode } from '../store/trees';
 import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
-import { checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
+import { checkSourceIntegrity, checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
 
 export { MERGE_KINDS };
 export type MergeKind = (typeof MERGE_KINDS)[number];
@@ -89,6 +89,8 @@ export const emptyCounts = (): MergeCounts => Object.fromEntries(MERGE_KINDS.map
 export function mergeWorkspaces(sources: readonly string[], into: string): MergeReport {
   if (sources.length === 0) throw new UserError('merge: name at least one source workspace');
   const checked: CheckedWorkspace[] = sources.map((s) => checkWorkspace(s, 'source'));
+  // every source is checked for damage before the first row is merged
+  for (const ws of checked) checkSourceIntegrity(ws);
   const targetReal = realWorkspacePath(into);
   for (const s of checked) {
     if (s.real === targetReal) throw new UserError(`cannot merge ${s.given} into itself (--into ${into} is the same workspace)`);

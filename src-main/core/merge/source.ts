@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { DamagedWorkspaceError, describeDamage, headerDamage, runCheck } from '../store/integrity';
 import { DB_FILE, isSqliteFile, latestSchemaVersion, loadMigrations, migrate, openDatabase, probeDatabase, type DB } from '../store/db';
 
 /** tables every Steplab workspace has from its first schema version on */
@@ -66,6 +67,20 @@ export interface OpenSource {
   /** the source was older and is read from a migrated temporary copy */
   migratedCopy: boolean;
   close(): void;
+}
+
+/** Refuses a damaged source (header, then quick_check of the whole file) before anything is merged. */
+export function checkSourceIntegrity(ws: CheckedWorkspace): void {
+  const file = join(ws.dir, DB_FILE);
+  const header = headerDamage(file);
+  if (header) throw new DamagedWorkspaceError(ws.dir, header, 'nothing was merged');
+  const probe = openDatabase(file, { readonly: true });
+  try {
+    const messages = runCheck(probe, { max: 20 });
+    if (messages.length) throw new DamagedWorkspaceError(ws.dir, describeDamage(probe, messages), 'nothing was merged');
+  } finally {
+    probe.close();
+  }
 }
 
 /** Opens a checked source read-only (an older schema: a migrated temporary copy). */

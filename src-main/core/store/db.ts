@@ -5,6 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rea
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
+import { DamagedWorkspaceError, WorkspaceIntegrity, headerDamage } from './integrity';
 
 export type DB = Database.Database;
 
@@ -52,12 +53,18 @@ export function migrate(db: DB, migrations = loadMigrations(), label = 'workspac
   return Math.max(current, latest);
 }
 
-export function openDatabase(file: string, opts: { readonly?: boolean } = {}): DB {
+export interface OpenOptions {
+  readonly?: boolean;
+  /** how long a write waits for another connection's transaction (default 10 s; job workers wait longer) */
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   const db = new Database(file, { readonly: opts.readonly ?? false });
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${Math.round(opts.busyTimeoutMs ?? 10_000)}`);
   return db;
 }
 
@@ -73,23 +80,40 @@ export function workspacePaths(dir: string): WorkspacePaths {
   return { dir: abs, dbFile: join(abs, DB_FILE), imagesDir: join(abs, 'images'), modelsDir: join(abs, 'models') };
 }
 
-/** Opens (and with create, makes) a workspace; applies migrations. */
-export function openWorkspaceDb(dir: string, opts: { create?: boolean } = {}): { db: DB; paths: WorkspacePaths; schemaVersion: number } {
+/**
+ * Opens (and with create, makes) a workspace; checks it for damage (see integrity.ts; `check: false` for a
+ * job worker's second connection to a workspace its host has checked); applies migrations.
+ */
+export function openWorkspaceDb(
+  dir: string,
+  opts: { create?: boolean; busyTimeoutMs?: number; check?: boolean } = {},
+): { db: DB; paths: WorkspacePaths; schemaVersion: number; integrity: WorkspaceIntegrity } {
   const paths = workspacePaths(dir);
+  if (existsSync(paths.dir) && !statSync(paths.dir).isDirectory()) {
+    throw new UserError(`${paths.dir} is a file, not a workspace folder: give the folder that holds steplab.db${opts.create ? ', or a new folder to create one in' : ''}`);
+  }
   if (!existsSync(paths.dbFile)) {
     if (!opts.create) {
       throw new UserError(`${paths.dir} is not a Steplab workspace (no ${DB_FILE}); create one with: steplab init ${dir}`);
     }
-    if (existsSync(paths.dir) && !statSync(paths.dir).isDirectory()) {
-      throw new UserError(`${paths.dir} exists and is not a folder`);
-    }
     mkdirSync(paths.dir, { recursive: true });
   }
-  const db = openDatabase(paths.dbFile);
+  const existed = existsSync(paths.dbFile);
+  const check = existed && opts.check !== false;
+  if (check) {
+    const header = headerDamage(paths.dbFile);
+    if (header) throw new DamagedWorkspaceError(paths.dir, header);
+  }
+  const db = openDatabase(paths.dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
   try {
+    const integrity = new WorkspaceIntegrity(db, paths.dir, paths.dbFile);
+    // a migration writes: a workspace about to be migrated is checked in full first, whatever its size
+    const pending = (db.pragma('user_version', { simple: true }) as number) < latestSchemaVersion();
+    if (check && (pending || integrity.fitsOpenCheck())) integrity.checkAllNow();
     const schemaVersion = migrate(db, loadMigrations(), paths.dir);
+    if (check && !pending && !integrity.fitsOpenCheck()) integrity.startBackground();
     mkdirSync(paths.imagesDir, { recursive: true });
-    return { db, paths, schemaVersion };
+    return { db, paths, schemaVersion, integrity };
   } catch (e) {
     db.close();
     throw e;

@@ -6,6 +6,7 @@ import type { DB, WorkspacePaths } from './db';
 import { openWorkspaceDb } from './db';
 import { EvaluationsRepo } from './evaluations';
 import { ImagesRepo } from './images';
+import { WorkspaceIntegrity } from './integrity';
 import { JobsRepo } from './jobs';
 import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
@@ -30,6 +31,8 @@ export class Store {
     readonly db: DB,
     readonly paths: WorkspacePaths,
     readonly schemaVersion: number,
+    /** damage checks of this workspace (see integrity.ts); unchecked for a store made around a bare connection */
+    readonly integrity: WorkspaceIntegrity = new WorkspaceIntegrity(db, paths.dir, paths.dbFile),
   ) {
     this.images = new ImagesRepo(db);
     this.problems = new ProblemsRepo(db);
@@ -44,9 +47,10 @@ export class Store {
     this.scores = new ScoresRepo(db);
   }
 
-  static open(dir: string, opts: { create?: boolean } = {}): Store {
-    const { db, paths, schemaVersion } = openWorkspaceDb(dir, opts);
-    return new Store(db, paths, schemaVersion);
+  /** Opens a workspace, checked for damage unless `check: false` (a job worker's second connection). */
+  static open(dir: string, opts: { create?: boolean; busyTimeoutMs?: number; check?: boolean } = {}): Store {
+    const { db, paths, schemaVersion, integrity } = openWorkspaceDb(dir, opts);
+    return new Store(db, paths, schemaVersion, integrity);
   }
 
   transaction<T>(fn: () => T): T {
@@ -54,6 +58,7 @@ export class Store {
   }
 
   close(): void {
+    this.integrity.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -79,6 +79,41 @@ export class JobsRepo {
       .run(state, result === undefined ? null : toJson(result), error, t, t, id);
   }
 
+  /**
+   * Deletes failed and cancelled jobs that finished before `before` (ISO time; all when absent). A job
+   * whose rows are still in the workspace (solutions, searches, evaluations, cycles it made) is kept.
+   */
+  prune(before?: string): { removed: number[]; kept: { id: number; reason: string }[] } {
+    const rows = prep(this.db, "SELECT id, kind FROM jobs WHERE state IN ('failed', 'cancelled') AND (? IS NULL OR coalesce(finished_at, updated_at) < ?) ORDER BY id")
+      .all(before ?? null, before ?? null) as { id: number; kind: string }[];
+    const made: [string, string][] = [
+      ['solutions', 'solutions'],
+      ['searches', 'search trees'],
+      ['evaluations', 'an evaluation'],
+      ['cycle_runs', 'a cycle run'],
+      ['cycles', 'cycles'],
+    ];
+    const removed: number[] = [];
+    const kept: { id: number; reason: string }[] = [];
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const holds = made.filter(([table]) => prep(this.db, `SELECT 1 FROM ${table} WHERE job_id = ? LIMIT 1`).get(r.id) !== undefined).map(([, what]) => what);
+        if (holds.length) {
+          kept.push({ id: r.id, reason: `its ${holds.join(', ')} are in the workspace` });
+          continue;
+        }
+        this.remove(r.id);
+        removed.push(r.id);
+      }
+    })();
+    return { removed, kept };
+  }
+
+  /** Deletes a job's row (a refused request's; its staging rows and metrics go with it). */
+  remove(id: number): void {
+    prep(this.db, 'DELETE FROM jobs WHERE id = ?').run(id);
+  }
+
   requestCancel(id: number): Job {
     const row = this.row(id);
     if (row.state === 'queued' || row.state === 'interrupted') {
