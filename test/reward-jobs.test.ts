@@ -123,7 +123,8 @@ describe('steplab bon', () => {
     const wrong = await cli(...base, '--prm', 'tiny-policy', '--n', '2');
     expect(wrong.err).toEqual(['error: --prm: model "tiny-policy" is a policy model, not a PRM']);
     const split = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'nope', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '2');
-    expect(split.err.join('\n')).toMatch(/dataset "demo" has no problems in split "nope"/);
+    // refused before a job is made (no job row), naming the splits there are
+    expect(split.err.join('\n')).toMatch(/^error: dataset "demo" has no split "nope" \(its splits: .*test \d+.*\)$/);
   });
 });
 
