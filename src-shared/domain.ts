@@ -177,6 +177,9 @@ export const SearchSummary = z.object({
   stats: z.record(z.string(), z.unknown()),
   jobId: z.number().int().nullable(),
   createdAt: z.string(),
+  /** the dataset the problem is first a member of, and its id there (the id a researcher knows it by) */
+  dataset: z.string().nullable().optional(),
+  extId: z.string().nullable().optional(),
 });
 export type SearchSummary = z.infer<typeof SearchSummary>;
 

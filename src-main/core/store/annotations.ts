@@ -216,6 +216,24 @@ export class AnnotationsRepo {
       .all() as { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[];
   }
 
+  /** One problem's annotation sets: paths, the searches they came from, and how many carry a curation edit in force. */
+  setsForProblem(problemId: number): { name: string; annotations: number; curated: number; searchIds: number[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.set_name AS name, count(*) AS annotations,
+                sum(EXISTS (SELECT 1 FROM curation_edits e WHERE e.annotation_id = a.id AND e.undone_at IS NULL)) AS curated,
+                group_concat(DISTINCT a.search_id) AS searches
+         FROM annotations a WHERE a.problem_id = ? GROUP BY a.set_name ORDER BY min(a.id)`,
+      )
+      .all(problemId) as { name: string; annotations: number; curated: number; searches: string | null }[];
+    return rows.map((r) => ({
+      name: r.name,
+      annotations: r.annotations,
+      curated: r.curated,
+      searchIds: r.searches ? r.searches.split(',').map(Number).sort((a, b) => a - b) : [],
+    }));
+  }
+
   /** Annotations of the problems of a dataset, in dataset order. */
   forDataset(datasetId: number, q: { split?: string; limit?: number; setName?: string } = {}): Annotation[] {
     const rows = this.db
