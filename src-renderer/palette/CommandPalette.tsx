@@ -1,9 +1,9 @@
 // The command palette (Ctrl+K / Cmd+K): fuzzy-filtered commands from palette/commands.ts, run with Enter.
 // cmdk does the filtering and keyboard selection; the modal around it is ours (no dialog library).
 import { Command } from 'cmdk';
-import { useEffect, useMemo, useRef } from 'react';
-import { refreshAll, useApp, useAppStore } from '../store';
-import { paletteCommands, type PaletteCommand } from './commands';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { refreshAll, useApp, useAppStore, useConnection } from '../store';
+import { paletteCommands, problemCommands, type PaletteCommand, type ProblemHit } from './commands';
 import './palette.css';
 
 export function CommandPalette() {
@@ -17,6 +17,28 @@ export function CommandPalette() {
   const cycleRuns = useApp((s) => s.cycleRuns);
   const input = useRef<HTMLInputElement>(null);
   const returnFocus = useRef<Element | null>(null);
+  const { api } = useConnection();
+  const [query, setQuery] = useState('');
+  const [hits, setHits] = useState<{ query: string; items: ProblemHit[] }>({ query: '', items: [] });
+
+  // a problem by its dataset id (or words of its question): asked of the core as the query is typed
+  useEffect(() => {
+    const q = query.trim();
+    if (!open || q.length < 3) return;
+    let live = true;
+    const t = setTimeout(() => {
+      Promise.all(datasets.map((d) => api['problems.list']({ dataset: d.name, search: q, limit: 8 }).then((r) => r.items.map((p) => ({ dataset: d.name, extId: p.extId, question: p.question })))))
+        .then((lists) => live && setHits({ query: q, items: lists.flat().slice(0, 12) }))
+        .catch(() => live && setHits({ query: q, items: [] }));
+    }, 150);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [open, query, datasets, api]);
+  useEffect(() => {
+    if (!open) setQuery('');
+  }, [open]);
 
   // the searches list is loaded by its view; the palette wants it too
   useEffect(() => {
@@ -36,10 +58,11 @@ export function CommandPalette() {
     // rebuilt when a list it shows changes (the store is read when it is)
     [open, store, datasets, searches, evaluations, cycleRuns],
   );
+  const found = useMemo(() => (hits.query === query.trim() ? problemCommands(store.getState(), hits.items) : []), [hits, query, store]);
   if (!open) return null;
 
   const groups = new Map<PaletteCommand['group'], PaletteCommand[]>();
-  for (const c of commands) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
+  for (const c of [...found, ...commands]) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
   const run = (c: PaletteCommand): void => {
     setOpen(false);
     c.run();
@@ -57,7 +80,7 @@ export function CommandPalette() {
             }
           }}
         >
-          <Command.Input ref={input} placeholder="Type a command, a dataset, a search number…" />
+          <Command.Input ref={input} value={query} onValueChange={setQuery} placeholder="Type a command, a problem's id, a dataset, a search number…" />
           <Command.List>
             <Command.Empty>No command matches.</Command.Empty>
             {[...groups].map(([group, items]) => (

@@ -17,6 +17,7 @@ export interface EvaluationsSlice {
   loadEvaluations(): Promise<void>;
   /** a problem's candidates with their step scores (not kept in the store: the heatmap holds them) */
   fetchSolutions(problemId: number, ids: number[]): Promise<ScoredSolution[]>;
+  /** opens an evaluation (the route follows) */
   openEvaluation(id: number, split?: string): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export const createEvaluationsSlice =
       }
     },
     async openEvaluation(id, split) {
+      set({ evaluationId: id });
       try {
         const [evaluation, chart, problems] = await Promise.all([
           api['evaluations.get']({ id }),

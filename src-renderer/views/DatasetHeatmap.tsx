@@ -180,7 +180,7 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
     const h = at(e);
     if (!h) return;
     const r = rows[h.row];
-    navigate({ view: 'problems', dataset, focus: { kind: 'problem', id: r.problemId, solution: r.solutionId, step: h.step } });
+    navigate({ view: 'problems', dataset, focus: { kind: 'ref', extId: r.extId, solution: r.solutionId, step: h.step } });
   };
 
   const splits = Object.keys(info?.splits ?? {})

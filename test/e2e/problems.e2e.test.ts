@@ -91,7 +91,7 @@ describe('problems view', () => {
     await expect.poll(() => table.locator('tbody tr.selected td:first-child').innerText()).toBe(all[2]);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('heading', { level: 2 }).innerText()).toContain(`Problem ${all[2]}`);
-    expect(page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/problem/\\d+$`));
+    expect(page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/id/${encodeURIComponent(all[2])}$`));
     expect(errors).toEqual([]);
   });
 
@@ -237,7 +237,7 @@ describe('problems view', () => {
     await page.screenshot({ path: join(screenshots, 'dataset-heatmap.png'), fullPage: true });
 
     await page.mouse.click(box.x + x, box.y + y);
-    await expect.poll(() => page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/problem/${row.problemId}/${row.solutionId}/1$`));
+    await expect.poll(() => page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/id/${encodeURIComponent(row.extId)}/${row.solutionId}/1$`));
     const current = page.locator('.solution-card.current');
     await expect.poll(() => current.count()).toBe(1);
     expect(await current.getAttribute('data-solution-id')).toBe(String(row.solutionId));
