@@ -4,15 +4,22 @@ import { useLayoutEffect, useState, type RefObject } from 'react';
 
 export function useFillHeight(ref: RefObject<HTMLElement | null>, opts: { min?: number; bottom?: number } = {}): number {
   const min = opts.min ?? 420;
-  const bottom = opts.bottom ?? 12;
+  const bottom = opts.bottom ?? 4;
   const [height, setHeight] = useState(min);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     const measure = () => {
-      // the top in the document, so a scrolled page does not change the height
-      const top = el.getBoundingClientRect().top + window.scrollY;
-      const next = Math.max(min, Math.floor(window.innerHeight - top - bottom));
+      // the top in the document (a scrolled page does not change the height), and what the page has
+      // below the element (its containers' padding), so that the page ends at the window's bottom
+      const r = el.getBoundingClientRect();
+      const top = r.top + window.scrollY;
+      let below = parseFloat(getComputedStyle(el).marginBottom) || 0;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const cs = getComputedStyle(p);
+        below += (parseFloat(cs.paddingBottom) || 0) + (parseFloat(cs.borderBottomWidth) || 0) + (parseFloat(cs.marginBottom) || 0);
+      }
+      const next = Math.max(min, Math.floor(window.innerHeight - top - below - bottom));
       setHeight((h) => (h === next ? h : next));
     };
     measure();

@@ -6,6 +6,8 @@ import { refreshAll, useApp, useAppStore, useConnection } from '../store';
 import { paletteCommands, problemCommands, type PaletteCommand, type ProblemHit } from './commands';
 import './palette.css';
 
+const itemValue = (c: PaletteCommand): string => `${c.group} ${c.label}`;
+
 export function CommandPalette() {
   const open = useApp((s) => s.paletteOpen);
   const setOpen = useApp((s) => s.setPaletteOpen);
@@ -59,6 +61,11 @@ export function CommandPalette() {
     [open, store, datasets, searches, evaluations, cycleRuns],
   );
   const found = useMemo(() => (hits.query === query.trim() ? problemCommands(store.getState(), hits.items) : []), [hits, query, store]);
+  // the item Enter runs: cmdk's choice, except that problems found by the typed id come first when they arrive
+  const [selected, setSelected] = useState('');
+  useEffect(() => {
+    if (found.length > 0) setSelected(itemValue(found[0]));
+  }, [found]);
   if (!open) return null;
 
   const groups = new Map<PaletteCommand['group'], PaletteCommand[]>();
@@ -73,6 +80,8 @@ export function CommandPalette() {
       <div className="palette" role="dialog" aria-modal="true" aria-label="Command palette">
         <Command
           label="Command palette"
+          value={selected}
+          onValueChange={setSelected}
           onKeyDown={(e) => {
             if (e.key === 'Escape') {
               e.preventDefault();
@@ -86,7 +95,7 @@ export function CommandPalette() {
             {[...groups].map(([group, items]) => (
               <Command.Group key={group} heading={group}>
                 {items.map((c) => (
-                  <Command.Item key={c.id} value={`${c.group} ${c.label}`} keywords={c.keywords} onSelect={() => run(c)}>
+                  <Command.Item key={c.id} value={itemValue(c)} keywords={c.keywords} onSelect={() => run(c)}>
                     <span>{c.label}</span>
                     {c.shortcut && <kbd>{c.shortcut}</kbd>}
                   </Command.Item>

@@ -1,6 +1,6 @@
 // Every job of the workspace with live progress; queued and running ones can be cancelled, stopped ones
 // resumed from their checkpoint (the core says why where a job cannot).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { LaunchableKind } from '../../src-shared/api';
 import { ImportReport, type Job } from '../../src-shared/domain';
 import { ViewHeader } from '../components/ViewHeader';
@@ -40,6 +40,13 @@ export function JobsView() {
   const resume = useApp((s) => s.resumeJob);
   const [actionErrors, setActionErrors] = useState<Record<number, string>>({});
   const [busy, setBusy] = useState<Record<number, 'cancel' | 'resume'>>({});
+  // the job the route points at (#/jobs/<id>): highlighted and scrolled into view
+  const pointed = useApp((s) => s.jobId);
+  const pointedRow = useRef<HTMLTableRowElement>(null);
+  const pointedLoaded = jobs.some((j) => j.id === pointed);
+  useEffect(() => {
+    pointedRow.current?.scrollIntoView({ block: 'center' });
+  }, [pointed, pointedLoaded]);
 
   /** runs a job action, keeping its error beside the job */
   const act = async (id: number, what: 'cancel' | 'resume'): Promise<void> => {
@@ -79,7 +86,7 @@ export function JobsView() {
               // (the kinds started from this view and cycle runs do; an import or a training removes it)
               const stopped = j.state === 'interrupted' || ((j.state === 'failed' || j.state === 'cancelled') && (LaunchableKind.safeParse(j.kind).success || j.kind === 'cycle'));
               return (
-                <tr key={j.id} data-state={j.state}>
+                <tr key={j.id} data-state={j.state} data-job={j.id} ref={j.id === pointed ? pointedRow : undefined} className={j.id === pointed ? 'chosen' : undefined}>
                   <td className="num">{j.id}</td>
                   <td>
                     <strong>{j.kind}</strong>
