@@ -96,17 +96,24 @@ const HeatmapData = z
     prms: z.array(z.string()),
     pick: z.enum(['best', 'worst', 'first']),
     policy: z.string().nullable(),
-    /** problems in the dataset (split); those without a solution have no row */
+    /** problems in the dataset (split); those without a solution (and, for MC, without a search-labelled path) have no row */
     problems: z.number().int(),
+    /** MC source: rows read from search-labelled paths (the rest match a solution's steps against the trees) */
+    fromSearches: z.number().int().optional(),
     rows: z.array(
       z
         .object({
           problemId: z.number().int(),
           extId: z.string(),
-          solutionId: z.number().int(),
+          /** the chosen solution; null for a row read from a search's labelled path (MC source) */
+          solutionId: z.number().int().nullable(),
           verdict: Verdict.nullable(),
           candidates: z.number().int(),
           scores: z.array(z.number().nullable()),
+          /** MC source: a search-labelled path (its search, annotation and the tree node of each step) */
+          searchId: z.number().int().optional(),
+          annotationId: z.number().int().optional(),
+          nodes: z.array(z.number().int().nullable()).optional(),
         })
         .strict(),
     ),
@@ -220,7 +227,9 @@ export const contract = {
   },
   /**
    * the dataset heatmap: one row per problem (its chosen solution), one value per step, from a PRM's
-   * scores or the steps' Monte-Carlo values; compact arrays, nulls where a step has no value
+   * scores or the steps' Monte-Carlo values (MC: a problem's search-labelled path where it has one, with
+   * curation applied, picked best / worst by its lowest label or the first longest; else the chosen
+   * solution's steps matched against the trees); compact arrays, nulls where a step has no value
    */
   'heatmap.dataset': {
     input: z

@@ -2,7 +2,8 @@
 // below the problem, so the tree, the path and the curation actions are all in view without scrolling).
 import { useLayoutEffect, useState, type RefObject } from 'react';
 
-export function useFillHeight(ref: RefObject<HTMLElement | null>, opts: { min?: number; bottom?: number } = {}): number {
+/** `ready`: measured again when it changes (the element appears once there is something to show) */
+export function useFillHeight(ref: RefObject<HTMLElement | null>, opts: { min?: number; bottom?: number; ready?: unknown } = {}): number {
   const min = opts.min ?? 420;
   const bottom = opts.bottom ?? 4;
   const [height, setHeight] = useState(min);
@@ -31,6 +32,6 @@ export function useFillHeight(ref: RefObject<HTMLElement | null>, opts: { min?: 
       window.removeEventListener('resize', measure);
       ro.disconnect();
     };
-  }, [ref, min, bottom]);
+  }, [ref, min, bottom, opts.ready]);
   return height;
 }

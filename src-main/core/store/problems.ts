@@ -136,6 +136,17 @@ export class ProblemsRepo {
     return out;
   }
 
+  /** Each problem's position in a dataset (import order). */
+  positionsIn(datasetId: number, ids: readonly number[]): Map<number, number> {
+    const stmt = prep(this.db, 'SELECT position FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?');
+    const out = new Map<number, number>();
+    for (const id of new Set(ids)) {
+      const r = stmt.get(datasetId, id) as { position: number } | undefined;
+      if (r) out.set(id, r.position);
+    }
+    return out;
+  }
+
   /** A problem by its dataset and its id there, or null. */
   idByExtId(datasetId: number, extId: string): number | null {
     const r = prep(this.db, 'SELECT problem_id AS id FROM dataset_problems WHERE dataset_id = ? AND ext_id = ?').get(datasetId, extId) as { id: number } | undefined;
