@@ -67,6 +67,8 @@ export const Job = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** a cancel was asked for and the job has not stopped yet (absent: not asked) */
+  cancelRequested: z.boolean().optional(),
 });
 export type Job = z.infer<typeof Job>;
 

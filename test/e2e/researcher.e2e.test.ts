@@ -177,6 +177,42 @@ describe('every selection in the URL', () => {
   });
 });
 
+describe('jobs that identify themselves', () => {
+  it('names each job with its settings, says what it produced, links to it, shows a cancel as one and a trainer\'s stderr as lines', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // a trainer that failed: its stderr tail comes in lines, as the trainer protocol reports it
+    const failed = ws.wb.store.jobs.create('train-prm', { annotations: 'omega-2', labels: 'soft' });
+    const stderr = 'Traceback (most recent call last):\n  File "train.py", line 12, in <module>\n    import torch\nModuleNotFoundError: No module named \'torch\'';
+    ws.wb.store.jobs.finish(failed.id, 'failed', null, `trainer failed: exit code 1\nlast lines of stderr:\n${stderr}`);
+    await page.goto(`${origin()}/#/jobs/${failed.id}`);
+    const row = (id: number) => page.locator(`tr[data-job="${id}"]`);
+    await expect.poll(() => row(failed.id).getAttribute('class')).toContain('chosen');
+    const block = row(failed.id).locator('pre.error-block');
+    expect(await block.innerText()).toBe(`trainer failed: exit code 1\nlast lines of stderr:\n${stderr}`);
+
+    // the Best-of-N row: kind and settings, its result, a link to its evaluation
+    const bon = row(bonJob);
+    expect(await bon.getByTestId('job-title').innerText()).toBe('Best-of-N');
+    expect(await bon.getByTestId('job-settings').innerText()).toContain(`${ws.dataset}/train · tiny-policy + tiny-prm · N=2`);
+    expect(await bon.getByTestId('job-outcome').innerText()).toMatch(new RegExp(`^evaluation #${evaluationId} · 2 problems × N=2`));
+    expect(await page.locator(`tr[data-job] [data-testid="job-title"]`).filter({ hasText: /^Search$/ }).count()).toBe(2);
+    await page.screenshot({ path: join(screenshots, 'researcher-jobs.png') });
+    await bon.getByTestId('job-link').click();
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/evaluations/${evaluationId}`);
+
+    // a running search cancelled from its row: read as cancelled on request, not as an error
+    const running = ws.wb.runner.submit('search', { dataset: ws.dataset, model: 'tiny-policy', algo: 'omega', limit: 4, seed: 9, config: { maxSearchCount: 40, rolloutBudget: 400, rolloutsPerState: 8, lengthScale: 50 } });
+    await page.goto(`${origin()}/#/jobs/${running.id}`);
+    await expect.poll(() => row(running.id).getAttribute('data-state'), { timeout: 60_000 }).toBe('running');
+    await row(running.id).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => row(running.id).getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled');
+    expect(await row(running.id).getByTestId('job-state').innerText()).toMatch(/^cancelled$/i);
+    expect(await row(running.id).getByTestId('job-outcome').innerText()).toContain('cancelled on request');
+    expect(await row(running.id).locator('.error-text, .error-block').count()).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
+
 describe('a laptop screen', () => {
   for (const viewport of [
     { width: 1440, height: 900 },
