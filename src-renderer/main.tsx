@@ -5,7 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { AppContext, createAppStore, refreshAll } from './store';
-import { formatHash, parseHash } from './store/route';
+import { formatHash, historyMode, parseHash, routeOf } from './store/route';
 import { applyTheme, loadThemeChoice } from './theme';
 import { connect } from './transport';
 import './styles.css';
@@ -35,8 +35,10 @@ connection.onConnection((info) => {
 
 store.subscribe((s, prev) => {
   const hash = formatHash(s);
-  if (hash === formatHash(prev)) return;
-  if (window.location.hash !== hash) window.location.hash = hash;
+  if (hash === formatHash(prev) || window.location.hash === hash) return;
+  // another node of the same tree replaces the entry (Back leaves the tree, not each node walked through)
+  if (historyMode(routeOf(prev), routeOf(s)) === 'replace') window.history.replaceState(null, '', hash);
+  else window.location.hash = hash;
 });
 window.addEventListener('hashchange', () => {
   const route = parseHash(window.location.hash);

@@ -50,6 +50,37 @@ const SearchCosts = z
     tokensPerLabelledStep: z.number().nullable(),
   })
   .strict();
+/** a search against gold step labels (where its problem has them): per node, and counted over the tree */
+const SearchGold = z
+  .object({
+    searchId: z.number().int(),
+    /** where the gold labels come from; null when the problem has none (then every array is empty) */
+    source: z.string().nullable(),
+    /** element i describes node ids[i]: the gold label of its last step (1 right, 0 wrong, null none), whether every step through it is right */
+    ids: z.array(z.number().int()),
+    last: z.array(z.union([z.literal(0), z.literal(1)]).nullable()),
+    prefixOk: z.array(z.boolean().nullable()),
+    /** the nodes that hold their path's gold first error */
+    goldFirstErrors: z.array(z.number().int()),
+    /**
+     * firstErrors (the search's): found (at the gold first error), late (after it), early (before it, or on
+     * a path gold calls right); labelled prefixes: falseAlarm (MC = 0, gold right), missed (MC > 0, gold wrong)
+     */
+    summary: z
+      .object({
+        firstErrors: z.number().int(),
+        found: z.number().int(),
+        late: z.number().int(),
+        early: z.number().int(),
+        labelled: z.number().int(),
+        falseAlarm: z.number().int(),
+        missed: z.number().int(),
+        goldFirstErrors: z.number().int(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
 /** a row of the Problems table: the problem with its counts and label status */
 const ProblemListItem = Problem.extend({
   imageCount: z.number().int(),
@@ -68,17 +99,24 @@ const HeatmapData = z
     prms: z.array(z.string()),
     pick: z.enum(['best', 'worst', 'first']),
     policy: z.string().nullable(),
-    /** problems in the dataset (split); those without a solution have no row */
+    /** problems in the dataset (split); those without a solution (and, for MC, without a search-labelled path) have no row */
     problems: z.number().int(),
+    /** MC source: rows read from search-labelled paths (the rest match a solution's steps against the trees) */
+    fromSearches: z.number().int().optional(),
     rows: z.array(
       z
         .object({
           problemId: z.number().int(),
           extId: z.string(),
-          solutionId: z.number().int(),
+          /** the chosen solution; null for a row read from a search's labelled path (MC source) */
+          solutionId: z.number().int().nullable(),
           verdict: Verdict.nullable(),
           candidates: z.number().int(),
           scores: z.array(z.number().nullable()),
+          /** MC source: a search-labelled path (its search, annotation and the tree node of each step) */
+          searchId: z.number().int().optional(),
+          annotationId: z.number().int().optional(),
+          nodes: z.array(z.number().int().nullable()).optional(),
         })
         .strict(),
     ),
@@ -192,7 +230,9 @@ export const contract = {
   },
   /**
    * the dataset heatmap: one row per problem (its chosen solution), one value per step, from a PRM's
-   * scores or the steps' Monte-Carlo values; compact arrays, nulls where a step has no value
+   * scores or the steps' Monte-Carlo values (MC: a problem's search-labelled path where it has one, with
+   * curation applied, picked best / worst by its lowest label or the first longest; else the chosen
+   * solution's steps matched against the trees); compact arrays, nulls where a step has no value
    */
   'heatmap.dataset': {
     input: z
@@ -210,6 +250,21 @@ export const contract = {
       })
       .strict(),
     output: HeatmapData,
+  },
+  /** a problem by the dataset it is in and its id there (the id a researcher knows it by) */
+  'problems.find': {
+    input: z.object({ dataset: Name, extId: z.string().min(1).max(500) }).strict(),
+    output: z.object({ id: z.number().int() }).strict(),
+  },
+  /** what was made of one problem: its searches and its annotation sets (with the searches they came from) */
+  'problems.work': {
+    input: z.object({ id: z.number().int() }).strict(),
+    output: z
+      .object({
+        searches: z.array(SearchSummary),
+        annotationSets: z.array(z.object({ name: z.string(), annotations: z.number().int(), curated: z.number().int(), searchIds: z.array(z.number().int()) }).strict()),
+      })
+      .strict(),
   },
   'problems.get': { input: z.object({ id: z.number().int() }).strict(), output: Problem },
   'jobs.list': {
@@ -599,6 +654,8 @@ export const contract = {
       })
       .strict(),
   },
+  /** the open search against gold step labels (the demo domain's checker; other problems have none) */
+  'searches.gold': { input: z.object({ id: z.number().int() }).strict(), output: SearchGold },
   /** two searches of the same problem: each one's costs, and how their MC labels agree on the step prefixes both estimated */
   'searches.compare': {
     input: z.object({ a: z.number().int(), b: z.number().int() }).strict(),

@@ -67,6 +67,8 @@ export const Job = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** a cancel was asked for and the job has not stopped yet (absent: not asked) */
+  cancelRequested: z.boolean().optional(),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -188,6 +190,9 @@ export const SearchSummary = z.object({
   stats: z.record(z.string(), z.unknown()),
   jobId: z.number().int().nullable(),
   createdAt: z.string(),
+  /** the dataset the problem is first a member of, and its id there (the id a researcher knows it by) */
+  dataset: z.string().nullable().optional(),
+  extId: z.string().nullable().optional(),
 });
 export type SearchSummary = z.infer<typeof SearchSummary>;
 

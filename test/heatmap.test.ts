@@ -13,7 +13,7 @@ interface Heat {
   pick: string;
   policy: string | null;
   problems: number;
-  rows: { problemId: number; extId: string; solutionId: number; verdict: string | null; candidates: number; scores: (number | null)[] }[];
+  rows: { problemId: number; extId: string; solutionId: number | null; verdict: string | null; candidates: number; scores: (number | null)[] }[];
 }
 const heat = async (q: Record<string, unknown> = {}): Promise<Heat> => (await dispatch(fx.wb.handlers, 'heatmap.dataset', { dataset: 'd', ...q })) as Heat;
 
@@ -51,11 +51,28 @@ describe('heatmap.dataset', () => {
     expect((await heat({ limit: 1 })).rows.map((r) => r.extId)).toEqual(['solved']);
   });
 
-  it("colours by MC: each step's value where a search tree labelled the same step prefix, null elsewhere", async () => {
-    const h = await heat({ source: 'mc' });
-    expect(h.rows.map((r) => r.scores)).toEqual([[null, null, null], [null], [0.75, 1]]);
-    // the rows are the same solutions as with the PRM, so the toggle compares like with like
-    expect(h.rows.map((r) => r.solutionId)).toEqual((await heat()).rows.map((r) => r.solutionId));
+  it("colours by MC: a searched problem's labelled path (curation applied, rejected paths left out), else the solution's steps matched against the trees", async () => {
+    const h = (await heat({ source: 'mc' })) as Heat & { fromSearches: number; rows: { searchId?: number; annotationId?: number; nodes?: unknown[] }[] };
+    const prm = await heat();
+    // the unsearched problems keep their solution, valued where a tree has the same prefix (nowhere here)
+    expect(h.rows.slice(0, 2).map((r) => [r.solutionId, r.scores])).toEqual([
+      [prm.rows[0].solutionId, [null, null, null]],
+      [prm.rows[1].solutionId, [null]],
+    ]);
+    // the searched one reads its search's labelled path: never blank
+    const searchId = fx.wb.store.trees.listSearches({ problemId: fx.ids.searched }).items[0].id;
+    const [ann] = fx.wb.store.annotations.forSearch(searchId);
+    expect(h.rows[2]).toEqual({ problemId: fx.ids.searched, extId: 'searched', solutionId: null, verdict: null, candidates: 1, scores: [0.75], searchId, annotationId: ann.id, nodes: [null] });
+    expect(h.fromSearches).toBe(1);
+    // a relabel shows at once; a second, rejected path is never the one shown
+    fx.wb.store.annotations.edit(ann.id, { stepIdx: 0, action: 'relabel', value: 0.1 });
+    const [worse] = fx.wb.store.annotations.insertMany([{ problemId: fx.ids.searched, searchId, steps: [{ text: 'p', softLabel: 0 }, { text: 'q', softLabel: 0 }] }]);
+    fx.wb.store.annotations.edit(worse, { stepIdx: null, action: 'reject' });
+    const again = (await heat({ source: 'mc', pick: 'worst' })) as Heat & { rows: { annotationId?: number }[] };
+    expect(again.rows[2]).toMatchObject({ annotationId: ann.id, scores: [0.1] });
+    fx.wb.store.annotations.edit(worse, { stepIdx: null, action: 'accept' });
+    expect(((await heat({ source: 'mc', pick: 'worst' })) as Heat & { rows: { annotationId?: number }[] }).rows[2]).toMatchObject({ annotationId: worse, scores: [0, 0] });
+    expect(((await heat({ source: 'mc', pick: 'best' })) as Heat & { rows: { annotationId?: number }[] }).rows[2]).toMatchObject({ annotationId: ann.id, candidates: 2 });
   });
 
   it('refuses an unknown dataset, an unknown PRM, a PRM that scored nothing here, and a policy given as PRM', async () => {

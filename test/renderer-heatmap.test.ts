@@ -58,15 +58,21 @@ describe('sorting rows', () => {
 });
 
 describe('layout and hit testing', () => {
-  it('fits many rows by shrinking them, with labels only when they are tall enough', () => {
-    const big = heatLayout(1000, 20, { availableWidth: 1200 });
-    expect(big.rowHeight).toBe(MIN_ROW);
-    expect(big.labels).toBe(false);
-    expect(big.height).toBe(5000);
+  it('keeps rows at least 12 px with their labels (a big dataset scrolls), zooms, and shares the width among the steps', () => {
+    const big = heatLayout(1000, 20, { availableWidth: 1200, rowHeight: 4 });
+    expect(MIN_ROW).toBe(12);
+    expect(big.rowHeight).toBe(12);
+    expect(big.labels).toBe(true);
+    expect(big.height).toBe(12_000);
     const small = heatLayout(10, 5, { availableWidth: 1200 });
     expect(small.rowHeight).toBe(18);
-    expect(small.labels).toBe(true);
-    expect(small.cellWidth).toBe(40);
+    expect(heatLayout(10, 5, { availableWidth: 1200, rowHeight: 30 }).rowHeight).toBe(30);
+    // the columns fill the panel: within one step's rounding of the width
+    expect(small.width).toBeLessThanOrEqual(1200);
+    expect(small.width).toBeGreaterThan(1200 - 5);
+    expect(heatLayout(10, 2, { availableWidth: 1200 }).width).toBeGreaterThan(1200 - 2);
+    // past what fits, the columns keep a readable width (the panel scrolls sideways)
+    expect(heatLayout(10, 400, { availableWidth: 1200 }).cellWidth).toBe(8);
   });
   it('maps a point to its row and step, and nothing off the cells or past a row end', () => {
     const l = heatLayout(10, 5, { availableWidth: 1200 });

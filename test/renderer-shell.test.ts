@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Dataset, ModelRecord } from '../src-shared/domain';
 import { ALGO_DEFAULTS, fieldValue, formFields, getField, parseConfigText, setField, TEMPLATES } from '../src-renderer/jobs/form';
-import { isPaletteShortcut, paletteCommands, viewForShortcut } from '../src-renderer/palette/commands';
+import { isPaletteShortcut, paletteCommands, problemCommands, viewForShortcut } from '../src-renderer/palette/commands';
 import type { AppState } from '../src-renderer/store';
 import { VIEWS } from '../src-renderer/store/route';
 import { parseThemeChoice, resolveTheme } from '../src-renderer/theme';
@@ -42,17 +42,18 @@ describe('command palette', () => {
 
   it('offers every view, each dataset, recent searches and evaluations, themes; running one acts on the store', async () => {
     const go = vi.fn();
-    const openSearch = vi.fn(async () => {});
+    const navigate = vi.fn();
     const setThemeChoice = vi.fn();
     const refresh = vi.fn();
     const state = {
       go,
-      openSearch,
+      navigate,
+      dataset: null,
       openEvaluation: vi.fn(async () => {}),
       setThemeChoice,
       requestPicker: vi.fn(),
       datasets: [dataset('demo', { train: 3, test: 2 })],
-      searches: [{ id: 7, algorithm: 'omegaprm', problemId: 3, status: 'done' }],
+      searches: [{ id: 7, algorithm: 'omegaprm', problemId: 3, status: 'done', dataset: 'demo', extId: 'demo-train-0003' }],
       evaluations: [{ id: 2, name: 'bon demo test', createdAt: '', jobId: 1 }],
       cycleRuns: [],
     } as unknown as AppState;
@@ -62,10 +63,17 @@ describe('command palette', () => {
     cmds.find((c) => c.id === 'dataset:demo')!.run();
     expect(go).toHaveBeenLastCalledWith('problems', 'demo');
     const search = cmds.find((c) => c.id === 'search:7')!;
-    expect(search.label).toBe('Search #7: omegaprm, problem 3');
+    expect(search.label).toBe('Search #7: demo-train-0003, OmegaPRM');
+    expect(search.keywords).toContain('demo-train-0003');
     search.run();
-    expect(openSearch).toHaveBeenCalledWith(7);
-    await vi.waitFor(() => expect(go).toHaveBeenLastCalledWith('searches'));
+    expect(navigate).toHaveBeenLastCalledWith({ view: 'searches', dataset: null, search: 7 });
+    cmds.find((c) => c.id === 'evaluation:2')!.run();
+    expect(navigate).toHaveBeenLastCalledWith({ view: 'evaluations', dataset: null, evaluationId: 2 });
+    // a problem found by its dataset id opens by that id
+    const [hit] = problemCommands(state, [{ dataset: 'demo', extId: 'demo-train-0008', question: 'Leo owns 7 stickers.' }]);
+    expect(hit).toMatchObject({ group: 'Problems', label: 'demo-train-0008 (demo): Leo owns 7 stickers.' });
+    hit.run();
+    expect(navigate).toHaveBeenLastCalledWith({ view: 'problems', dataset: 'demo', focus: { kind: 'ref', extId: 'demo-train-0008' } });
     cmds.find((c) => c.id === 'theme:dark')!.run();
     expect(setThemeChoice).toHaveBeenCalledWith('dark');
     cmds.find((c) => c.id === 'workspace')!.run();

@@ -32,7 +32,16 @@ beforeAll(async () => {
   const api = createApiProxy({
     call: async (m: Method, p: unknown) => {
       const params = p as { id?: number; searchId?: number };
-      if (slowFor !== null && (params.id === slowFor || params.searchId === slowFor)) await new Promise<void>((r) => (release = r));
+      if (slowFor !== null && (params.id === slowFor || params.searchId === slowFor)) {
+        // every call held back is released together (opening a search asks for its tree and its gold view)
+        await new Promise<void>((r) => {
+          const before = release;
+          release = () => {
+            before();
+            r();
+          };
+        });
+      }
       return dispatch(wb.handlers, m, p);
     },
     subscribe: () => () => {},

@@ -9,9 +9,10 @@ import { checkCycleRun } from './cycles/check';
 import { listRuns, reflections, runView } from './cycles/view';
 import { compareSearches } from './store/compare';
 import { explorerTree } from './store/explorer';
+import { searchGold } from './views/goldView';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
-import { UserError } from './errors';
+import { NotFoundError, UserError } from './errors';
 import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from './reward/evaluationExport';
 import { endpointHealth, addEndpoint } from './inference/endpoints';
 import { availableProviders } from './inference/session';
@@ -39,6 +40,12 @@ function curator(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Searches with the dataset id of their problem (the id the UI names them by). */
+function withRefs<T extends { problemId: number }>(store: Store, items: T[]): (T & { dataset: string | null; extId: string | null })[] {
+  const refs = store.problems.refs(items.map((s) => s.problemId));
+  return items.map((s) => ({ ...s, dataset: refs.get(s.problemId)?.dataset ?? null, extId: refs.get(s.problemId)?.extId ?? null }));
 }
 
 /** The same import: same file, dataset, format, bad-line rule, field mapping (in any order) and image root. */
@@ -106,6 +113,15 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'datasets.get': ({ name }) => store.datasets.get(name),
     'problems.list': (q) => listProblems(store, q),
     'problems.get': ({ id }) => store.problems.get(id),
+    'problems.find': ({ dataset, extId }) => {
+      const id = store.problems.idByExtId(store.datasets.requireId(dataset), extId);
+      if (id === null) throw new NotFoundError(`dataset "${dataset}" has no problem "${extId}"`);
+      return { id };
+    },
+    'problems.work': ({ id }) => {
+      store.problems.get(id);
+      return { searches: withRefs(store, store.trees.listSearches({ problemId: id }).items), annotationSets: store.annotations.setsForProblem(id) };
+    },
     'problems.detail': ({ id }) => problemDetail(store, id),
     'heatmap.dataset': (q) => datasetHeatmap(store, q),
     'jobs.list': ({ limit }) => store.jobs.list(limit),
@@ -200,21 +216,28 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       await store.integrity.require(READS['cycles.exportTrainingSet'], 'nothing was exported');
       return exportCycleTrainingSet(store, store.cycles.run(run).id, cycle, format, out);
     },
-    'searches.list': (q) => store.trees.listSearches(q),
+    'searches.list': (q) => {
+      const page = store.trees.listSearches(q);
+      return { total: page.total, items: withRefs(store, page.items) };
+    },
     'searches.tree': ({ id }) => {
       const search = store.trees.getSearch(id);
       const prm = store.scores.nodeScorers(id).map(({ modelId }) => {
         const m = store.models.get(modelId);
         return { model: `${m.name}@${m.version}`, modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, id)].map(([n, s]) => [String(n), s])) };
       });
-      return { search, nodes: store.trees.nodes(id), prm };
+      return { search: withRefs(store, [search])[0], nodes: store.trees.nodes(id), prm };
     },
     'searches.events': ({ id }) => {
       store.trees.getSearch(id);
       return store.trees.events(id);
     },
     'searches.compare': ({ a, b }) => compareSearches(store, a, b),
-    'searches.treeColumns': ({ id }) => explorerTree(store, id),
+    'searches.treeColumns': ({ id }) => {
+      const t = explorerTree(store, id);
+      return { ...t, search: withRefs(store, [t.search])[0] };
+    },
+    'searches.gold': ({ id }) => searchGold(store, id),
     'annotations.sets': () => store.annotations.sets(),
     'curation.disagreements': ({ prm, limit }) => {
       const m = store.models.withRole(prm, 'prm');

@@ -36,13 +36,25 @@ export function datasetHeatmap(store: Store, q: ParsedInput<'heatmap.dataset'>):
   }
   const policy = q.policy ? store.models.withRole(q.policy, 'policy') : undefined;
   const pick = prm ? q.pick : 'first';
-  const { rows, problems } = store.scores.datasetRows(datasetId, { split: q.split, policyId: policy?.id, prmId: prm?.id ?? null, pick, limit: q.limit });
+  const { rows: solutionRows, problems } = store.scores.datasetRows(datasetId, { split: q.split, policyId: policy?.id, prmId: prm?.id ?? null, pick, limit: q.limit });
+  let rows: Output<'heatmap.dataset'>['rows'] = solutionRows;
+  let fromSearches: number | undefined;
   if (q.source === 'mc') {
-    // MC values replace the scores: per problem, the chosen solution's steps matched against its search trees
-    for (const r of rows) {
+    // a searched problem shows its search-labelled path; another one its chosen solution's steps matched against the trees
+    const paths = pickPaths(store.annotations.searchPaths(datasetId, { split: q.split, limit: q.limit }), q.pick);
+    const searched = new Set(paths.map((p) => p.problemId));
+    const rest = solutionRows.filter((r) => !searched.has(r.problemId));
+    for (const r of rest) {
       const steps = store.solutions.stepTexts(r.solutionId);
       r.scores = store.scores.stepMc(r.problemId, [{ id: r.solutionId, steps }]).get(r.solutionId) ?? steps.map(() => null);
     }
+    const pos = store.problems.positionsIn(datasetId, rest.map((r) => r.problemId));
+    const merged = [
+      ...paths.map((p) => ({ position: p.position, row: { problemId: p.problemId, extId: p.extId, solutionId: null, verdict: null, candidates: p.candidates, scores: p.labels, searchId: p.searchId, annotationId: p.annotationId, nodes: p.nodes } })),
+      ...rest.map((r) => ({ position: pos.get(r.problemId) ?? Infinity, row: r })),
+    ].sort((a, b) => a.position - b.position);
+    rows = merged.slice(0, q.limit).map((m) => m.row);
+    fromSearches = rows.filter((r) => r.searchId !== undefined).length;
   }
   return {
     dataset: q.dataset,
@@ -53,6 +65,31 @@ export function datasetHeatmap(store: Store, q: ParsedInput<'heatmap.dataset'>):
     pick,
     policy: policy ? label(policy) : null,
     problems,
+    ...(fromSearches === undefined ? {} : { fromSearches }),
     rows,
   };
+}
+
+type SearchPath = ReturnType<Store['annotations']['searchPaths']>[number];
+
+/** One labelled path per problem: best / worst by its lowest label (the longer on a tie), first: the first of the longest. */
+function pickPaths(paths: readonly SearchPath[], pick: 'best' | 'worst' | 'first'): (SearchPath & { candidates: number })[] {
+  const byProblem = new Map<number, SearchPath[]>();
+  for (const p of paths) byProblem.set(p.problemId, [...(byProblem.get(p.problemId) ?? []), p]);
+  const out: (SearchPath & { candidates: number })[] = [];
+  for (const group of byProblem.values()) {
+    const low = (p: SearchPath) => (p.labels.length ? Math.min(...p.labels) : 0);
+    let chosen = group[0];
+    for (const p of group) {
+      const better =
+        pick === 'first'
+          ? p.labels.length > chosen.labels.length
+          : pick === 'best'
+            ? low(p) > low(chosen) || (low(p) === low(chosen) && p.labels.length > chosen.labels.length)
+            : low(p) < low(chosen) || (low(p) === low(chosen) && p.labels.length > chosen.labels.length);
+      if (better) chosen = p;
+    }
+    out.push({ ...chosen, candidates: group.length });
+  }
+  return out;
 }

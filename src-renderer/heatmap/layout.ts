@@ -1,6 +1,8 @@
-// Geometry of the dataset heatmap canvas: a label gutter, a verdict strip, then one column per step;
-// row height shrinks with the row count so a thousand problems fit a screen or two. Hit testing maps
-// a pointer position back to (row, step), or null off the cells and past a row's last step.
+// Geometry of the dataset heatmap canvas: a label gutter with every problem's id, a verdict strip, then
+// one column per step, the columns sharing the panel's width. Rows are at least MIN_ROW px (tall enough
+// for their id): a big dataset scrolls instead of shrinking to unreadable lines, and the row height can
+// be zoomed. Hit testing maps a pointer position back to (row, step), or null off the cells and past a
+// row's last step.
 export interface HeatLayout {
   rows: number;
   steps: number;
@@ -11,21 +13,20 @@ export interface HeatLayout {
   strip: number;
   width: number;
   height: number;
-  /** draw the problem ids in the gutter (rows tall enough for text) */
+  /** draw the problem ids in the gutter (always: rows are tall enough) */
   labels: boolean;
 }
 
-export const MIN_ROW = 5;
-export const MAX_ROW = 18;
+export const MIN_ROW = 12;
+export const MAX_ROW = 40;
+export const GUTTER = 150;
 
-export function heatLayout(rows: number, steps: number, opts: { availableWidth: number; targetHeight?: number }): HeatLayout {
-  const target = opts.targetHeight ?? 640;
-  const rowHeight = Math.max(MIN_ROW, Math.min(MAX_ROW, Math.floor(target / Math.max(1, rows))));
-  const labels = rowHeight >= 12;
-  const gutter = labels ? 150 : 8;
+export function heatLayout(rows: number, steps: number, opts: { availableWidth: number; rowHeight?: number }): HeatLayout {
+  const rowHeight = Math.max(MIN_ROW, Math.min(MAX_ROW, Math.round(opts.rowHeight ?? 18)));
+  const gutter = GUTTER;
   const strip = 8;
-  const cellWidth = Math.max(6, Math.min(40, Math.floor((opts.availableWidth - gutter - strip - 4) / Math.max(1, steps))));
-  return { rows, steps, rowHeight, cellWidth, gutter, strip, labels, width: gutter + strip + 4 + cellWidth * Math.max(1, steps), height: rowHeight * Math.max(1, rows) };
+  const cellWidth = Math.max(8, Math.floor((opts.availableWidth - gutter - strip - 4) / Math.max(1, steps)));
+  return { rows, steps, rowHeight, cellWidth, gutter, strip, labels: true, width: gutter + strip + 4 + cellWidth * Math.max(1, steps), height: rowHeight * Math.max(1, rows) };
 }
 
 /** The x of a step's cell. */

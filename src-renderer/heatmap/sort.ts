@@ -3,7 +3,7 @@
 export interface HeatRow {
   problemId: number;
   extId: string;
-  solutionId: number;
+  solutionId: number | null;
   verdict: 'correct' | 'incorrect' | 'unparseable' | null;
   scores: (number | null)[];
 }

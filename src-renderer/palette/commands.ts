@@ -1,12 +1,13 @@
-// What the command palette offers: every view, each dataset's problems, recent searches,
-// evaluations and cycle runs, the theme, refresh. Built from the store's state, so it is a plain function to test.
+// What the command palette offers: every view, each dataset's problems, a problem found by its dataset id,
+// recent searches, evaluations and cycle runs, the theme, refresh. Built from the store's state, so it is a plain function to test.
 import type { AppState } from '../store';
 import { VIEWS, type View } from '../store/route';
+import { algorithmLabel, searchTitle } from '../store/searches';
 import { THEME_CHOICES } from '../theme';
 
 export interface PaletteCommand {
   id: string;
-  group: 'Go to' | 'Datasets' | 'Searches' | 'Evaluations' | 'Cycle runs' | 'Theme' | 'Workspace';
+  group: 'Go to' | 'Problems' | 'Datasets' | 'Searches' | 'Evaluations' | 'Cycle runs' | 'Theme' | 'Workspace';
   label: string;
   /** extra words the filter matches */
   keywords?: string[];
@@ -55,10 +56,9 @@ export function paletteCommands(s: AppState, refresh: () => void): PaletteComman
     out.push({
       id: `search:${x.id}`,
       group: 'Searches',
-      label: `Search #${x.id}: ${x.algorithm}, problem ${x.problemId}`,
-      keywords: [String(x.id), x.algorithm, x.status],
-      // open first: the view, once shown, opens the newest search when none is open
-      run: () => void s.openSearch(x.id).then(() => s.go('searches')),
+      label: `Search #${x.id}: ${searchTitle(x)}, ${algorithmLabel(x.algorithm)}`,
+      keywords: [String(x.id), x.algorithm, x.status, ...(x.extId ? [x.extId] : [])],
+      run: () => s.navigate({ view: 'searches', dataset: s.dataset, search: x.id }),
     });
   }
   for (const e of s.evaluations.slice(0, RECENT)) {
@@ -67,7 +67,7 @@ export function paletteCommands(s: AppState, refresh: () => void): PaletteComman
       group: 'Evaluations',
       label: `Evaluation #${e.id}: ${e.name}`,
       keywords: [String(e.id)],
-      run: () => void s.openEvaluation(e.id).then(() => s.go('evaluations')),
+      run: () => s.navigate({ view: 'evaluations', dataset: s.dataset, evaluationId: e.id }),
     });
   }
   for (const r of s.cycleRuns.slice(0, RECENT)) {
@@ -85,4 +85,21 @@ export function paletteCommands(s: AppState, refresh: () => void): PaletteComman
   out.push({ id: 'workspace', group: 'Workspace', label: 'Open or create a workspace…', keywords: ['workspace', 'folder', 'switch', 'new'], run: () => s.requestPicker(true) });
   out.push({ id: 'refresh', group: 'Workspace', label: 'Reload all data', keywords: ['refresh', 'reload'], run: refresh });
   return out;
+}
+
+/** A problem the palette found by its dataset id or question words. */
+export interface ProblemHit {
+  dataset: string;
+  extId: string;
+  question: string;
+}
+
+export function problemCommands(s: AppState, hits: readonly ProblemHit[]): PaletteCommand[] {
+  return hits.map((h) => ({
+    id: `problem:${h.dataset}:${h.extId}`,
+    group: 'Problems',
+    label: `${h.extId} (${h.dataset}): ${h.question.length > 70 ? `${h.question.slice(0, 69)}…` : h.question}`,
+    keywords: [h.extId, h.dataset],
+    run: () => s.navigate({ view: 'problems', dataset: h.dataset, focus: { kind: 'ref', extId: h.extId } }),
+  }));
 }

@@ -19,6 +19,7 @@ export interface EvaluationsSlice {
   fetchSolutions(problemId: number, ids: number[]): Promise<ScoredSolution[]>;
   /** a page of a bench-prm evaluation's rows (not kept in the store: the row browser holds them) */
   fetchBenchRows(q: Input<'evaluations.benchRows'>): Promise<Output<'evaluations.benchRows'>>;
+  /** opens an evaluation (the route follows) */
   openEvaluation(id: number, split?: string): Promise<void>;
 }
 
@@ -42,6 +43,7 @@ export const createEvaluationsSlice =
       }
     },
     async openEvaluation(id, split) {
+      set({ evaluationId: id });
       try {
         const [evaluation, chart, problems] = await Promise.all([
           api['evaluations.get']({ id }),

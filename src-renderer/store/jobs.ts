@@ -12,7 +12,11 @@ export interface JobsSlice {
   jobs: Job[];
   jobsLoaded: boolean;
   jobsError: string | null;
+  /** jobs whose cancel this window asked for, until they stop (shown as cancelling at once) */
+  cancelAsked: number[];
   loadJobs(): Promise<void>;
+  /** fetches one job (a link to a job the list has not loaded, or one made outside this window) */
+  loadJob(id: number): Promise<void>;
   /** merges a job the core reported (event or call result) */
   applyJob(job: Job): void;
   /** rejects with the core's error so the caller can show it beside the job */
@@ -43,6 +47,7 @@ export const createJobsSlice =
     jobs: [],
     jobsLoaded: false,
     jobsError: null,
+    cancelAsked: [],
     async loadJobs() {
       try {
         const list = await api['jobs.list']({ limit: JOBS_SHOWN });
@@ -51,9 +56,16 @@ export const createJobsSlice =
         set({ jobsError: describeError(e) });
       }
     },
+    async loadJob(id) {
+      try {
+        get().applyJob(await api['jobs.get']({ id }));
+      } catch (e) {
+        set({ jobsError: describeError(e) });
+      }
+    },
     applyJob(job) {
       const before = get().jobs.find((j) => j.id === job.id);
-      set((s) => ({ jobs: mergeJobs(s.jobs, [job]) }));
+      set((s) => ({ jobs: mergeJobs(s.jobs, [job]), ...(FINAL.has(job.state) && s.cancelAsked.includes(job.id) ? { cancelAsked: s.cancelAsked.filter((id) => id !== job.id) } : {}) }));
       // a finished job may have changed datasets (an import): refresh what the other views show
       if (job.state === 'done' && before?.state !== 'done') {
         void get().loadDatasets();
@@ -65,7 +77,13 @@ export const createJobsSlice =
       if (job.kind === 'cycle') get().onCycleJob(job, before);
     },
     async cancelJob(id) {
-      get().applyJob(await api['jobs.cancel']({ id }));
+      set((s) => ({ cancelAsked: [...s.cancelAsked, id] }));
+      try {
+        get().applyJob(await api['jobs.cancel']({ id }));
+      } catch (e) {
+        set((s) => ({ cancelAsked: s.cancelAsked.filter((x) => x !== id) }));
+        throw e;
+      }
     },
     async resumeJob(id) {
       get().applyJob(await api['jobs.resume']({ id }));

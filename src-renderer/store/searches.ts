@@ -1,5 +1,6 @@
-// Searches and the tree open in the explorer (nodes, every PRM's node scores), and the selected node; the
-// open search's event log (for its replay), and a second search of the same problem to compare it with.
+// Searches and the tree open in the explorer (nodes, every PRM's node scores, gold labels where the problem
+// has them, the problem itself); the selected node is the route's (view slice: search, node). The open
+// search's event log (for its replay), and a second search of the same problem to compare it with.
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api, Output } from '../../src-shared/api';
 import type { NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '../../src-shared/domain';
@@ -9,6 +10,31 @@ import type { AppState } from '.';
 
 export type OpenTree = { search: SearchSummary; nodes: TreeNode[]; prm: NodePrmScores[] };
 export type SearchComparison = Output<'searches.compare'>;
+export type SearchGold = Output<'searches.gold'>;
+export type ProblemDetail = Output<'problems.detail'>;
+
+/** Gold per node id: the label of its last step, whether its prefix is right, whether it holds its path's gold first error. */
+export interface NodeGold {
+  last: 0 | 1 | null;
+  prefixOk: boolean | null;
+  firstError: boolean;
+}
+
+export function goldByNode(g: SearchGold | null): Map<number, NodeGold> {
+  const out = new Map<number, NodeGold>();
+  if (!g) return out;
+  const first = new Set(g.goldFirstErrors);
+  g.ids.forEach((id, i) => out.set(id, { last: g.last[i], prefixOk: g.prefixOk[i], firstError: first.has(id) }));
+  return out;
+}
+
+/** What a search is called in the UI: its problem's dataset id (the row id when the problem is in no dataset). */
+export function searchTitle(s: Pick<SearchSummary, 'extId' | 'problemId'>): string {
+  return s.extId ?? `problem row ${s.problemId}`;
+}
+
+export const ALGORITHM_LABEL: Record<string, string> = { omegaprm: 'OmegaPRM', 'math-shepherd': 'Math-Shepherd MC' };
+export const algorithmLabel = (a: string): string => ALGORITHM_LABEL[a] ?? a;
 
 export interface SearchesSlice {
   searches: SearchSummary[];
@@ -25,15 +51,20 @@ export interface SearchesSlice {
   /** the open search beside a second one: their trees and the comparison of their costs and labels */
   comparison: { result: SearchComparison; trees: [OpenTree, OpenTree] } | null;
   compareError: string | null;
-  selectedNode: number | null;
+  /** the open search's gold labels (loaded with it; empty where its problem has none) */
+  treeGold: SearchGold | null;
+  /** the open search's problem (question, pictures, gold answer) */
+  treeProblem: ProblemDetail | null;
+  treeProblemError: string | null;
   /** registered PRMs (name@version) and the disagreement queue of the one chosen */
   prms: string[];
   disagreements: { prm: string; scoredNodes: number; items: NodeDisagreement[] } | null;
   disagreementsError: string | null;
   loadSearches(): Promise<void>;
   loadDisagreements(prm: string): Promise<void>;
-  /** opens a search, optionally with one of its nodes selected */
+  /** opens a search, optionally with one of its nodes selected (the route follows) */
   openSearch(id: number, node?: number): Promise<void>;
+  /** selects a node of the open search (the route's node) */
   selectNode(id: number | null): void;
   loadEvents(searchId: number): Promise<void>;
   loadCompareCandidates(problemId: number): Promise<void>;
@@ -66,7 +97,9 @@ export const createSearchesSlice =
       compareCandidates: null,
       comparison: null,
       compareError: null,
-      selectedNode: null,
+      treeGold: null,
+      treeProblem: null,
+      treeProblemError: null,
       prms: [],
       disagreements: null,
       disagreementsError: null,
@@ -88,18 +121,30 @@ export const createSearchesSlice =
       },
       async openSearch(id, node) {
         wantedTree = id;
+        set({ search: id, node });
+        if (get().tree?.search.id === id) {
+          // already open: only the node changes
+          return;
+        }
         try {
-          const tree = await fetchTree(api, id);
+          const [tree, gold] = await Promise.all([fetchTree(api, id), api['searches.gold']({ id }).catch(() => null)]);
           if (wantedTree !== id) return;
           const keep = get().comparison?.trees[0].search.id === id;
-          set({ tree, treeError: null, selectedNode: node ?? null, treeEvents: null, eventsError: null, ...(keep ? {} : { comparison: null, compareError: null }) });
+          const problemChanged = get().treeProblem?.problem.id !== tree.search.problemId;
+          set({ tree, treeGold: gold, treeError: null, treeEvents: null, eventsError: null, ...(problemChanged ? { treeProblem: null, treeProblemError: null } : {}), ...(keep ? {} : { comparison: null, compareError: null }) });
+          if (problemChanged) {
+            api['problems.detail']({ id: tree.search.problemId }).then(
+              (d) => wantedTree === id && set({ treeProblem: d, treeProblemError: null }),
+              (e: unknown) => wantedTree === id && set({ treeProblemError: describeError(e) }),
+            );
+          }
           await get().loadAnnotations(id);
         } catch (e) {
           if (wantedTree === id) set({ treeError: describeError(e) });
         }
       },
       selectNode(id) {
-        set({ selectedNode: id });
+        set({ node: id ?? undefined });
       },
       async loadEvents(searchId) {
         try {

@@ -1,4 +1,4 @@
-// Which view is open, which dataset the Problems view shows and which run the Cycles view shows; the theme choice; the command palette.
+// Which view is open and what each view has selected (the route, kept in the URL); the theme choice; the command palette.
 import type { StateCreator } from 'zustand/vanilla';
 import { saveThemeChoice, type ThemeChoice } from '../theme';
 import type { AppState } from '.';
@@ -35,9 +35,18 @@ export const createViewSlice =
       set({ pickerRequested: requested });
     },
     go(view, dataset) {
+      // each view keeps its own selection (the open search, evaluation, job) for when it is shown again
       set((s) => ({ view, dataset: dataset === undefined ? s.dataset : dataset, focus: undefined, cycleRun: s.cycleRun }));
     },
     navigate(route) {
-      set((s) => ({ view: route.view, dataset: route.view === 'problems' ? route.dataset : s.dataset, focus: route.focus, cycleRun: route.view === 'cycles' ? route.cycleRun : s.cycleRun }));
+      set((s) => ({
+        view: route.view,
+        dataset: route.view === 'problems' ? route.dataset : s.dataset,
+        focus: route.focus,
+        cycleRun: route.view === 'cycles' ? route.cycleRun : s.cycleRun,
+        ...(route.view === 'searches' ? { search: route.search, node: route.node } : {}),
+        ...(route.view === 'evaluations' ? { evaluationId: route.evaluationId } : {}),
+        ...(route.view === 'jobs' ? { jobId: route.jobId } : {}),
+      }));
     },
   });

@@ -1,11 +1,12 @@
 // The tree's legend: the MC colour scale as drawn (the same diverging red-yellow-green steps), unknown
-// MC, the marks (first error, search match, replay event, selection, collapsed count) and what size means.
-import { FIRST_ERROR_COLOR, MATCH_COLOR, PATH_COLOR, TOUCHED_COLOR } from './draw';
+// MC, the marks (the search's first error, the gold first error, search match, replay event, selection, collapsed count) and what size means.
+import { FIRST_ERROR_COLOR, GOLD_COLOR, MATCH_COLOR, PATH_COLOR, TOUCHED_COLOR } from './draw';
 import { MC_STEPS, STEP_COLORS, UNKNOWN_COLOR } from './layout';
 
 const gradient = `linear-gradient(to right, ${STEP_COLORS.map((c, i) => `${c} ${((i / MC_STEPS) * 100).toFixed(1)}%`).join(', ')})`;
 
-export function Legend() {
+/** gold: the tree has gold labels, so the gold first error's square is explained */
+export function Legend({ gold = false }: { gold?: boolean }) {
   return (
     <div className="tree-legend small" role="group" aria-label="Legend">
       <span className="tree-legend-scale">
@@ -23,8 +24,13 @@ export function Legend() {
         <span className="tree-legend-dot" style={{ background: UNKNOWN_COLOR }} /> no MC
       </span>
       <span>
-        <span className="tree-legend-dot ring" style={{ borderColor: FIRST_ERROR_COLOR }} /> first error
+        <span className="tree-legend-dot ring" style={{ borderColor: FIRST_ERROR_COLOR }} /> first error (search)
       </span>
+      {gold && (
+        <span>
+          <span className="tree-legend-square" style={{ borderColor: GOLD_COLOR }} /> first error (gold)
+        </span>
+      )}
       <span>
         <span className="tree-legend-dot ring" style={{ borderColor: MATCH_COLOR }} /> match
       </span>

@@ -6,8 +6,8 @@ import { drawScene, PATH_COLOR, type Scene } from './draw';
 import type { TreeLayout } from './layout';
 import type { View } from './TreeCanvas';
 
-const W = 200;
-const H = 130;
+const W = 176;
+const H = 96;
 const PAD = 6;
 
 /** The minimap's transform: the layout's bounds fitted into it. */

@@ -6,7 +6,7 @@
 // canvas focused, the arrow keys walk the tree (up: parent, down: first child, left/right: siblings),
 // Home selects the root, Space or C collapses/expands the selected node.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { buildScene, drawScene, MATCH_COLOR, PATH_COLOR, ringsPath, TOUCHED_COLOR, type Scene } from './draw';
+import { buildScene, drawScene, MATCH_COLOR, PATH_COLOR, ringsPath, TOUCHED_COLOR, type Scene, type SceneMarks } from './draw';
 import { hitTest, moveSelection, type LaidNode, type TreeLayout } from './layout';
 import { Legend } from './Legend';
 import { Minimap } from './Minimap';
@@ -51,6 +51,12 @@ export interface TreeCanvasProps {
   tools?: boolean;
   /** PRM scores of the hovered node, shown in its tooltip */
   prmScores?(id: number): { model: string; score: number }[];
+  /** more about the hovered node for its tooltip (its gold label, a curated label) */
+  describe?(id: number): string[];
+  /** curated labels, first errors and gold first errors drawn over the search's own */
+  marks?: SceneMarks;
+  /** fill the parent's height (a flex column) instead of a height from the window */
+  fill?: boolean;
 }
 
 function canvasHeight(): number {
@@ -58,8 +64,9 @@ function canvasHeight(): number {
 }
 
 export function TreeCanvas(props: TreeCanvasProps) {
-  const { layout, selected, onSelect, onToggle, matches, frame, focus, fitKey, testId = 'tree-canvas', label = 'Search tree', height, tools = true, prmScores } = props;
+  const { layout, selected, onSelect, onToggle, matches, frame, focus, fitKey, testId = 'tree-canvas', label = 'Search tree', height, tools = true, prmScores, describe, marks, fill = false } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: height ?? 520 });
   const [view, setView] = useState<View | null>(null);
   const [hover, setHover] = useState<{ n: LaidNode; px: number; py: number } | null>(null);
@@ -68,39 +75,64 @@ export function TreeCanvas(props: TreeCanvasProps) {
 
   // measure before the first paint, so the tree is drawn once at its real size
   useLayoutEffect(() => {
-    const el = canvas.current?.parentElement;
+    const el = box.current;
     if (!el) return;
     const measure = () => setSize((s) => {
-      const next = { width: el.clientWidth, height: height ?? canvasHeight() };
+      const next = { width: el.clientWidth, height: fill ? Math.max(160, el.clientHeight) : (height ?? canvasHeight()) };
       return s.width === next.width && s.height === next.height ? s : next;
     });
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [height]);
+  }, [height, fill]);
 
-  const fit = useCallback(() => size.width > 0 && setView(fitView(layout, size.width, size.height)), [layout, size]);
-  // fit a new tree, and the first time the size is known; collapsing or expanding keeps the view
-  const fitted = useRef<{ key: unknown; sized: boolean }>({ key: undefined, sized: false });
+  // fit a new tree, and again when the canvas is resized (a pane settling to its size) unless the view was
+  // moved by hand; a node put in focus stays centred through a resize. Collapsing or expanding keeps the view.
+  const fitted = useRef<{ key: unknown; size: string | null; mode: 'fit' | 'focus' | 'user'; focusId: number | null }>({ key: undefined, size: null, mode: 'fit', focusId: null });
+  /** the view with the node in it: unchanged when the node is already well inside, else centred on it */
+  const centred = useCallback(
+    (id: number, base: View): View | null => {
+      const n = layout.byId.get(id);
+      if (!n) return null;
+      const sx = n.x * base.k + base.x;
+      const sy = n.y * base.k + base.y;
+      const margin = 12;
+      if (sx > margin && sx < size.width - margin && sy > margin && sy < size.height - margin) return base;
+      const k = Math.max(base.k, 0.8);
+      return { k, x: size.width / 2 - n.x * k, y: size.height / 2 - n.y * k };
+    },
+    [layout, size],
+  );
   useLayoutEffect(() => {
     if (size.width === 0) return;
-    if (fitted.current.sized && fitted.current.key === fitKey) return;
-    fitted.current = { key: fitKey, sized: true };
+    const sizeKey = `${size.width}x${size.height}`;
+    const f = fitted.current;
+    const sameTree = f.size !== null && f.key === fitKey;
+    if (sameTree && (f.mode === 'user' || f.size === sizeKey)) return;
+    const mode = sameTree ? f.mode : 'fit';
+    const focusId = sameTree ? f.focusId : null;
+    fitted.current = { key: fitKey, size: sizeKey, mode, focusId };
+    const base = fitView(layout, size.width, size.height);
+    setView((mode === 'focus' && focusId !== null ? centred(focusId, base) : null) ?? base);
+  }, [fitKey, layout, size, centred]);
+  const moved = () => {
+    fitted.current.mode = 'user';
+  };
+  const fit = useCallback(() => {
+    if (size.width === 0) return;
+    fitted.current.mode = 'fit';
     setView(fitView(layout, size.width, size.height));
-  }, [fitKey, layout, size]);
+  }, [layout, size]);
 
   useEffect(() => {
-    if (!focus || size.width === 0) return;
-    const n = layout.byId.get(focus.id);
-    if (!n) return;
-    setView((v) => {
-      const k = Math.max(v?.k ?? 1, 0.8);
-      return { k, x: size.width / 2 - n.x * k, y: size.height / 2 - n.y * k };
-    });
+    if (!focus || size.width === 0 || !layout.byId.has(focus.id)) return;
+    fitted.current.mode = 'focus';
+    fitted.current.focusId = focus.id;
+    setView((v) => centred(focus.id, v && fitted.current.size !== null ? v : fitView(layout, size.width, size.height)) ?? v);
   }, [focus?.n, focus?.id, size.width === 0]);
 
-  const scene = useMemo(() => buildScene(layout), [layout]);
+  const scene = useMemo(() => buildScene(layout, undefined, marks), [layout, marks]);
   const live = useMemo<Scene | null>(() => (frame ? buildScene(layout, frame) : null), [layout, frame]);
   const matchRings = useMemo(() => (matches && matches.length ? ringsPath(layout, matches, 3.5) : null), [layout, matches]);
   const collapsed = useMemo(() => layout.nodes.filter((n) => n.hidden > 0), [layout]);
@@ -123,6 +155,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
     g.clearRect(0, 0, size.width, size.height);
     g.setTransform(dpr * view.k, 0, 0, dpr * view.k, dpr * view.x, dpr * view.y);
     if (live) {
+      // a replay shows the search as it ran: the faint finished tree under it, without curation or gold
       drawScene(g, scene, view.k, 0.13);
       drawScene(g, live, view.k);
     } else {
@@ -193,9 +226,11 @@ export function TreeCanvas(props: TreeCanvasProps) {
   const hidden = collapsed.reduce((t, n) => t + n.hidden, 0);
   const showMinimap = tools && (minimapOn ?? layout.nodes.length >= MINIMAP_FROM);
   const hoverScores = hover && prmScores ? prmScores(hover.n.node.id) : [];
+  const hoverMore = hover && describe ? describe(hover.n.node.id) : [];
 
   return (
-    <div className="tree-canvas themed">
+    <div className={`tree-canvas themed${fill ? ' fill' : ''}`}>
+      <div className="tree-canvas-box" ref={box}>
       <canvas
         ref={canvas}
         style={{ width: size.width || '100%', height: size.height }}
@@ -222,6 +257,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
             d.x = e.clientX;
             d.y = e.clientY;
             setView((v) => (v ? { ...v, x: v.x + dx, y: v.y + dy } : v));
+            moved();
             if (hover) setHover(null);
             return;
           }
@@ -245,12 +281,10 @@ export function TreeCanvas(props: TreeCanvasProps) {
         onWheel={(e) => {
           const p = toTree(e);
           const nk = Math.min(8, Math.max(0.02, k * Math.exp(-e.deltaY * 0.0015)));
+          moved();
           setView({ k: nk, x: p.px - p.x * nk, y: p.py - p.y * nk });
         }}
       />
-      {showMinimap && view && size.width > 0 && (
-        <Minimap layout={layout} scene={scene} view={view} width={size.width} height={size.height} onCenter={(x, y) => setView((v) => (v ? { ...v, x: size.width / 2 - x * v.k, y: size.height / 2 - y * v.k } : v))} />
-      )}
       {hover && (
         <div className="tree-tip" style={{ left: Math.min(hover.px + 14, Math.max(0, size.width - 320)), top: hover.py + 10 }} role="tooltip">
           <div className="mono">
@@ -262,17 +296,29 @@ export function TreeCanvas(props: TreeCanvasProps) {
             {hover.n.hidden ? ` · ${hover.n.hidden} collapsed below` : ''}
             {hoverScores.map((s) => ` · ${s.model} ${s.score.toFixed(3)}`).join('')}
           </div>
+          {hoverMore.map((line) => (
+            <div key={line} className="small">
+              {line}
+            </div>
+          ))}
         </div>
       )}
+      </div>
       {tools && (
         <div className="tree-tools">
-          <button type="button" onClick={fit}>
-            Fit
-          </button>
-          <label className="small">
-            <input type="checkbox" checked={showMinimap} onChange={(e) => setMinimapOn(e.target.checked)} /> minimap
-          </label>
-          <Legend />
+          <div className="tree-tools-left">
+            <button type="button" onClick={fit}>
+              Fit
+            </button>
+            <label className="small">
+              <input type="checkbox" checked={showMinimap} onChange={(e) => setMinimapOn(e.target.checked)} /> minimap
+            </label>
+            <Legend gold={Boolean(marks?.goldFirstError)} />
+          </div>
+          {/* beside the tree, never over it */}
+          {showMinimap && view && size.width > 0 && (
+            <Minimap layout={layout} scene={scene} view={view} width={size.width} height={size.height} onCenter={(x, y) => (moved(), setView((v) => (v ? { ...v, x: size.width / 2 - x * v.k, y: size.height / 2 - y * v.k } : v)))} />
+          )}
         </div>
       )}
     </div>

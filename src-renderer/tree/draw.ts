@@ -8,6 +8,8 @@ export interface Scene {
   /** node discs, one path per colour */
   fills: { color: string; path: Path2D }[];
   firstErrors: Path2D;
+  /** squares around the nodes that hold their path's gold first error */
+  goldFirstErrors: Path2D;
   nodes: number;
 }
 
@@ -22,17 +24,34 @@ export const PATH_COLOR = '#2f6fde';
 export const FIRST_ERROR_COLOR = '#b3001b';
 export const MATCH_COLOR = '#d946ef';
 export const TOUCHED_COLOR = '#f59e0b';
+/** the gold first error's square: violet, apart from the search's red ring in both themes */
+export const GOLD_COLOR = '#8b5cf6';
 
 function disc(p: Path2D, n: LaidNode, r = n.r): void {
   p.moveTo(n.x + r, n.y);
   p.arc(n.x, n.y, r, 0, 2 * Math.PI);
 }
 
+function square(p: Path2D, n: LaidNode, half: number): void {
+  p.rect(n.x - half, n.y - half, 2 * half, 2 * half);
+}
+
+/** How a node is drawn when curation or gold says more than the search: its label (colour) and whether it is ringed as a first error. */
+export interface SceneMarks {
+  /** the node's effective label (a curated soft label in force), drawn instead of its MC */
+  label?(id: number): number | null | undefined;
+  /** whether the node is ringed as a first error (default: the search's mark) */
+  firstError?(id: number): boolean;
+  /** nodes that hold their path's gold first error */
+  goldFirstError?: ReadonlySet<number>;
+}
+
 /** The scene of a layout, or of the nodes of it a replay frame has (edges then go to the nearest drawn ancestor). */
-export function buildScene(layout: TreeLayout, filter?: SceneFilter): Scene {
+export function buildScene(layout: TreeLayout, filter?: SceneFilter, marks: SceneMarks = {}): Scene {
   const edges = new Path2D();
   const byStep: (Path2D | null)[] = new Array(MC_STEPS + 2).fill(null);
   const firstErrors = new Path2D();
+  const goldFirstErrors = new Path2D();
   let count = 0;
   for (const n of layout.nodes) {
     if (filter && !filter.exists.has(n.node.id)) continue;
@@ -43,17 +62,21 @@ export function buildScene(layout: TreeLayout, filter?: SceneFilter): Scene {
       edges.moveTo(p.x, p.y);
       edges.lineTo(n.x, n.y);
     }
-    const step = filter && !filter.estimated.has(n.node.id) ? -1 : mcStep(n.node.mc);
+    const estimated = !filter || filter.estimated.has(n.node.id);
+    const curated = filter ? undefined : marks.label?.(n.node.id);
+    const step = !estimated ? -1 : mcStep(curated ?? n.node.mc);
     const path = (byStep[step + 1] ??= new Path2D());
     disc(path, n);
     // the ring sits just outside the disc, so it shows on a red (MC 0) node too
-    if (n.node.firstError && (!filter || filter.estimated.has(n.node.id))) disc(firstErrors, n, n.r + 2);
+    const ringed = filter || !marks.firstError ? n.node.firstError : marks.firstError(n.node.id);
+    if (ringed && estimated) disc(firstErrors, n, n.r + 2);
+    if (marks.goldFirstError?.has(n.node.id)) square(goldFirstErrors, n, n.r + 5);
   }
   const fills: Scene['fills'] = [];
   byStep.forEach((path, i) => {
     if (path) fills.push({ color: i === 0 ? UNKNOWN_COLOR : STEP_COLORS[i - 1], path });
   });
-  return { edges, fills, firstErrors, nodes: count };
+  return { edges, fills, firstErrors, goldFirstErrors, nodes: count };
 }
 
 /** Draws a scene with the context already transformed to tree coordinates at zoom k. */
@@ -69,6 +92,10 @@ export function drawScene(g: CanvasRenderingContext2D, scene: Scene, k: number, 
   g.lineWidth = 2 / k;
   g.strokeStyle = FIRST_ERROR_COLOR;
   g.stroke(scene.firstErrors);
+  g.strokeStyle = GOLD_COLOR;
+  g.setLineDash([3 / k, 2 / k]);
+  g.stroke(scene.goldFirstErrors);
+  g.setLineDash([]);
   g.globalAlpha = 1;
 }
 

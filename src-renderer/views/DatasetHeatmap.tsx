@@ -1,14 +1,17 @@
-// Problems × steps for a dataset (or a split), drawn on one canvas: a row per problem (its chosen
-// solution), a cell per step coloured by a PRM's score or the step's MC value; rows sortable by min or
-// mean score and by verdict; hover names the problem, step, value and the step's text; a click opens
-// that step in its problem.
+// Problems × steps for a dataset (or a split), drawn on one canvas that fills its panel: a row per problem
+// (its id in the gutter; its chosen solution, or for MC its search-labelled path), a column per step (the
+// step numbers in a header that stays in view), a cell coloured by a PRM's score or the step's MC value;
+// rows at least 12 px (zoomable; a big dataset scrolls), sortable by min or mean score and by verdict;
+// hover names the problem, step, value and the step's text; a click opens that step in its problem, or a
+// search-labelled step at its node in the tree.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { Input, Output } from '../../src-shared/api';
 import type { ModelRecord } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { clip } from '../format';
-import { cellX, heatLayout, hitTest, type HeatLayout } from '../heatmap/layout';
+import { cellX, heatLayout, hitTest, MAX_ROW, MIN_ROW, type HeatLayout } from '../heatmap/layout';
+import { useFillHeight } from '../hooks/useFillHeight';
 import { rasterize } from '../heatmap/raster';
 import { legendGradient, NO_VALUE, VERDICT_COLOURS } from '../heatmap/scale';
 import { aggregateRow, sortRows, type SortDir, type SortKey } from '../heatmap/sort';
@@ -21,6 +24,8 @@ type Source = 'prm' | 'mc';
 type Pick = 'best' | 'worst' | 'first';
 
 const NO_SPLIT = '(none)';
+const AXIS_HEIGHT = 22;
+const SEARCH_STRIP = '#6d5bd0';
 
 const PICK_TEXT: Record<Pick, (prm: string | null) => string> = {
   best: (prm) => `the solution ${prm ?? 'the PRM'} scores highest by its minimum step score (the Best-of-N choice)`,
@@ -55,9 +60,14 @@ function draw(canvas: HTMLCanvasElement, l: HeatLayout, rows: Row[]): void {
   for (const v of ['correct', 'incorrect', 'unparseable', 'none'] as const) {
     ctx.fillStyle = VERDICT_COLOURS[v];
     ctx.beginPath();
-    for (let r = 0; r < rows.length; r++) if ((rows[r].verdict ?? 'none') === v) ctx.rect(l.gutter, r * l.rowHeight, l.strip, l.rowHeight);
+    for (let r = 0; r < rows.length; r++) if (rows[r].searchId === undefined && (rows[r].verdict ?? 'none') === v) ctx.rect(l.gutter, r * l.rowHeight, l.strip, l.rowHeight);
     ctx.fill();
   }
+  // a search-labelled path has no verdict: its strip says where it came from
+  ctx.fillStyle = SEARCH_STRIP;
+  ctx.beginPath();
+  for (let r = 0; r < rows.length; r++) if (rows[r].searchId !== undefined) ctx.rect(l.gutter, r * l.rowHeight, l.strip, l.rowHeight);
+  ctx.fill();
   // a 1 px gap between cells when they are big enough to need one
   if (l.rowHeight >= 8) {
     ctx.fillStyle = surface;
@@ -65,7 +75,7 @@ function draw(canvas: HTMLCanvasElement, l: HeatLayout, rows: Row[]): void {
     for (let s = 1; s <= steps; s++) ctx.fillRect(x0 + s * l.cellWidth - 1, 0, 1, l.height);
   }
   if (l.labels) {
-    ctx.font = `${Math.min(12, l.rowHeight - 3)}px ui-monospace, monospace`;
+    ctx.font = `${Math.min(13, l.rowHeight - 2)}px ui-monospace, monospace`;
     ctx.textBaseline = 'middle';
     ctx.fillStyle = css.getPropertyValue('--muted').trim() || '#555';
     for (let r = 0; r < rows.length; r++) ctx.fillText(clip(rows[r].extId, 20), 4, r * l.rowHeight + l.rowHeight / 2, l.gutter - 8);
@@ -84,6 +94,7 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
   const [prm, setPrm] = useState('');
   const [policy, setPolicy] = useState('');
   const [pick, setPick] = useState<Pick>('best');
+  const [rowHeight, setRowHeight] = useState(18);
   const [sort, setSort] = useState<SortKey>('dataset');
   const [dir, setDir] = useState<SortDir>('asc');
   const [data, setData] = useState<Data | null>(null);
@@ -137,7 +148,8 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
     ro.observe(el);
     return () => ro.disconnect();
   }, [hasRows]);
-  const layout = useMemo(() => heatLayout(rows.length, steps, { availableWidth: width ?? 1000 }), [rows.length, steps, width]);
+  const layout = useMemo(() => heatLayout(rows.length, steps, { availableWidth: width ?? 1000, rowHeight }), [rows.length, steps, width, rowHeight]);
+  const fillHeight = useFillHeight(wrap, { min: 240, ready: hasRows });
   const [drawn, setDrawn] = useState(0);
   useLayoutEffect(() => {
     if (!canvas.current || rows.length === 0 || width === null) return;
@@ -149,20 +161,25 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
 
   // hover: exact values, and the step's text fetched once per solution
   const [tip, setTip] = useState<{ x: number; y: number; row: Row; step: number } | null>(null);
-  const texts = useRef(new Map<number, string[] | 'loading'>());
+  const texts = useRef(new Map<string, string[] | 'loading'>());
   const [, bump] = useState(0);
   const stepText = useCallback(
     (r: Row): string[] | null => {
-      const have = texts.current.get(r.solutionId);
+      const key = r.solutionId !== null ? `s${r.solutionId}` : `a${r.annotationId}`;
+      const have = texts.current.get(key);
       if (have === 'loading') return null;
       if (have) return have;
-      texts.current.set(r.solutionId, 'loading');
-      api['solutions.forProblem']({ problemId: r.problemId, ids: [r.solutionId] }).then(
-        (s) => {
-          texts.current.set(r.solutionId, s[0]?.steps.map((x) => x.text) ?? []);
+      texts.current.set(key, 'loading');
+      const fetched: Promise<string[]> =
+        r.solutionId !== null
+          ? api['solutions.forProblem']({ problemId: r.problemId, ids: [r.solutionId] }).then((s) => s[0]?.steps.map((x) => x.text) ?? [])
+          : api['annotations.forSearch']({ searchId: r.searchId! }).then((list) => list.find((a) => a.id === r.annotationId)?.steps.map((x) => x.text) ?? []);
+      fetched.then(
+        (t) => {
+          texts.current.set(key, t);
           bump((n) => n + 1);
         },
-        () => texts.current.delete(r.solutionId),
+        () => texts.current.delete(key),
       );
       return null;
     },
@@ -180,7 +197,8 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
     const h = at(e);
     if (!h) return;
     const r = rows[h.row];
-    navigate({ view: 'problems', dataset, focus: { kind: 'problem', id: r.problemId, solution: r.solutionId, step: h.step } });
+    if (r.solutionId !== null) navigate({ view: 'problems', dataset, focus: { kind: 'ref', extId: r.extId, solution: r.solutionId, step: h.step } });
+    else if (r.searchId !== undefined) navigate({ view: 'searches', dataset, search: r.searchId, node: r.nodes?.[h.step] ?? undefined });
   };
 
   const splits = Object.keys(info?.splits ?? {})
@@ -233,9 +251,9 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
         <label className="field inline">
           <span>Row per problem</span>
           <select aria-label="Row per problem" value={pick} onChange={(e) => setPick(e.target.value as Pick)}>
-            <option value="best">PRM's best solution</option>
-            <option value="worst">PRM's worst solution</option>
-            <option value="first">first solution</option>
+            <option value="best">{source === 'mc' ? 'best path / PRM’s best solution' : 'PRM’s best solution'}</option>
+            <option value="worst">{source === 'mc' ? 'worst path / PRM’s worst solution' : 'PRM’s worst solution'}</option>
+            <option value="first">{source === 'mc' ? 'longest path / first solution' : 'first solution'}</option>
           </select>
         </label>
         <label className="field inline">
@@ -261,6 +279,10 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
         <button type="button" aria-label="Sort direction" onClick={() => setDir((d) => (d === 'asc' ? 'desc' : 'asc'))}>
           {dir === 'asc' ? '↑ ascending' : '↓ descending'}
         </button>
+        <label className="field inline">
+          <span>Row height</span>
+          <input type="range" aria-label="Row height" min={MIN_ROW} max={MAX_ROW} value={rowHeight} onChange={(e) => setRowHeight(Number(e.target.value))} />
+        </label>
       </div>
       {error && <ErrorNote message={error} onRetry={() => setReload((n) => n + 1)} />}
       {data && (
@@ -268,8 +290,12 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
           <p className="explain muted small" data-testid="heatmap-explain">
             One row per problem: {PICK_TEXT[data.pick](data.prm)}
             {data.policy ? ` among ${data.policy}'s solutions` : ''}; cells are its steps coloured by {valueName}.
-            {source === 'mc' && ' MC is the share of rollouts from that step prefix that reached the gold answer, known where a search explored the same prefix.'}{' '}
-            {rows.length.toLocaleString()} of {data.problems.toLocaleString()} problems have a solution{loading ? ' · loading…' : ''}.
+            {source === 'mc' &&
+              ` MC is the share of rollouts from that step prefix that reached the gold answer. A searched problem shows one of its search-labelled paths (${
+                pick === 'first' ? 'the longest' : pick === 'best' ? 'the one whose lowest label is highest' : 'the one whose lowest label is lowest'
+              }, curation applied); ${(data.fromSearches ?? 0).toLocaleString()} rows come from searches, the rest from solutions matched against the trees.`}{' '}
+            {rows.length.toLocaleString()} of {data.problems.toLocaleString()} problems have {source === 'mc' ? 'a labelled path or a solution' : 'a solution'}
+            {loading ? ' · loading…' : ''}.
           </p>
           <div className="heat-legend" data-testid="heatmap-legend">
             <span>
@@ -286,15 +312,37 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
                 {v === 'none' ? 'not verified' : v}
               </span>
             ))}
+            {(data.fromSearches ?? 0) > 0 && (
+              <span>
+                <span className="swatch" style={{ background: SEARCH_STRIP }} />
+                search-labelled path
+              </span>
+            )}
           </div>
           {rows.length === 0 ? (
-            <p className="empty">No problem here has a stored solution yet: run a generate or Best-of-N job on this dataset, then score it with a PRM.</p>
+            <p className="empty">
+              {source === 'mc'
+                ? 'No problem here has a search-labelled path or a stored solution yet: run a search job on this dataset.'
+                : 'No problem here has a stored solution yet: run a generate or Best-of-N job on this dataset, then score it with a PRM.'}
+            </p>
           ) : (
-            <div className="heat-scroll" ref={wrap}>
+<div className="heat-scroll" ref={wrap} style={{ height: Math.min(fillHeight, layout.height + AXIS_HEIGHT + 2) }} data-testid="heatmap-scroll">
+              {/* the step numbers stay in view as the rows scroll, and move sideways with the cells */}
+              <div className="heat-axis" data-testid="heatmap-axis" style={{ width: layout.width, height: AXIS_HEIGHT }}>
+                <span className="heat-axis-corner" style={{ width: cellX(layout, 0) }}>
+                  problem \ step
+                </span>
+                {Array.from({ length: steps }, (_, i) => (
+                  <span key={i} className="heat-axis-step" style={{ left: cellX(layout, i), width: layout.cellWidth }}>
+                    {i + 1}
+                  </span>
+                ))}
+              </div>
               <canvas
                 ref={canvas}
                 data-testid="dataset-heatmap-canvas"
                 data-rows={rows.length}
+                data-row-height={layout.rowHeight}
                 data-drawn={drawn}
                 data-order={rows.map((r) => r.problemId).join(',')}
                 role="img"
@@ -307,7 +355,8 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
           )}
           {tip && (
             <div className="heat-tip" style={{ left: tip.x + 14, top: tip.y + 14 }} data-testid="heatmap-tip">
-              <strong className="mono">{tip.row.extId}</strong> · step {tip.step + 1} of {tip.row.scores.length} · solution #{tip.row.solutionId} ({tip.row.verdict ?? 'not verified'})
+              <strong className="mono">{tip.row.extId}</strong> · step {tip.step + 1} of {tip.row.scores.length} ·{' '}
+              {tip.row.solutionId !== null ? `solution #${tip.row.solutionId} (${tip.row.verdict ?? 'not verified'})` : `search #${tip.row.searchId}, path #${tip.row.annotationId} (click: its node in the tree)`}
               {'\n'}
               {source === 'prm' ? 'PRM' : 'MC'} {tipValue === null || tipValue === undefined ? '– (none)' : tipValue.toFixed(4)} · min {fmtAgg(aggregateRow(tip.row.scores, 'min'))} · mean{' '}
               {fmtAgg(aggregateRow(tip.row.scores, 'mean'))}

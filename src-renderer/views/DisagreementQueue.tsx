@@ -120,7 +120,8 @@ function SolutionConflicts({ prm }: { prm: string }) {
   );
 }
 
-export function DisagreementQueue() {
+/** onOpen: told when a row opens its node (the side pane then shows the node) */
+export function DisagreementQueue({ onOpen }: { onOpen?(): void } = {}) {
   const prms = useApp((s) => s.prms);
   const queue = useApp((s) => s.disagreements);
   const error = useApp((s) => s.disagreementsError);
@@ -138,7 +139,7 @@ export function DisagreementQueue() {
   const rows = queue?.items.filter((d) => ticked.includes(d.nodeId)) ?? [];
   return (
     <>
-      <details className="queue" data-testid="disagreements">
+      <details className="queue" data-testid="disagreements" open>
         <summary>
           Disagreement queue{queue ? `: ${queue.items.length} of ${queue.scoredNodes.toLocaleString()} scored nodes` : ''}
         </summary>
@@ -184,7 +185,10 @@ export function DisagreementQueue() {
                       />
                     </td>
                     <td>
-                      <button type="button" className="link" onClick={() => void open(d.searchId, d.nodeId)}>
+                      <button type="button" className="link" onClick={() => {
+                          onOpen?.();
+                          void open(d.searchId, d.nodeId);
+                        }}>
                         #{d.searchId} node {d.nodeId}
                       </button>
                     </td>
@@ -211,7 +215,7 @@ export function SolutionConflictQueue() {
   const chosen = prm ?? prms[0] ?? null;
   if (!chosen) return null;
   return (
-    <details className="queue" data-testid="solution-queue">
+    <details className="queue" data-testid="solution-queue" open>
       <summary>Solution conflicts: verdict against PRM ranking</summary>
       <label>
         PRM{' '}

@@ -95,9 +95,15 @@ export function EvaluationsView() {
   useEffect(() => {
     void load();
   }, [load]);
+  // the route says which evaluation is open (a reload, Back, a link); none: the newest
+  const wanted = useApp((s) => s.evaluationId);
   useEffect(() => {
-    if (!ev && list.length > 0) void open(list[0].id);
-  }, [ev, list, open]);
+    if (wanted !== undefined) {
+      if (ev?.id !== wanted) void open(wanted);
+    } else if (list.length > 0) {
+      void open(list[0].id);
+    }
+  }, [wanted, ev?.id, list, open]);
 
   const m = ev?.metrics as unknown as BonMetrics | undefined;
   const splits = m?.splits ? Object.keys(m.splits) : [];

@@ -1,6 +1,7 @@
 // Exports annotations as PRM training data from the UI: dataset, annotation set, format, the curation
 // filter (all / curated only / uncurated only), original labels instead of curated ones, rejected paths
-// kept or not, and the output file (a path on the machine running the core).
+// kept or not, soft labels (MC floats) instead of booleans or reward tokens where the format has both
+// (trl, openrlhf), and the output file (a path on the machine running the core).
 import { useEffect, useState } from 'react';
 import { AnnotationExportFormat } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
@@ -21,6 +22,8 @@ export function ExportAnnotationsForm() {
   const [curation, setCuration] = useState<Curation>('all');
   const [original, setOriginal] = useState(false);
   const [includeRejected, setIncludeRejected] = useState(false);
+  const [soft, setSoft] = useState(false);
+  const hasSoft = format === 'trl' || format === 'openrlhf';
   const [out, setOut] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -35,7 +38,7 @@ export function ExportAnnotationsForm() {
         onSubmit={(e) => {
           e.preventDefault();
           setBusy(true);
-          void run({ dataset: chosenDataset, format, out: out.trim(), curation, labels: original ? 'original' : 'curated', includeRejected, ...(setName ? { setName } : {}) }).finally(() => setBusy(false));
+          void run({ dataset: chosenDataset, format, out: out.trim(), curation, labels: original ? 'original' : 'curated', includeRejected, ...(hasSoft && soft ? { softLabels: true } : {}), ...(setName ? { setName } : {}) }).finally(() => setBusy(false));
         }}
       >
         <label>
@@ -77,6 +80,11 @@ export function ExportAnnotationsForm() {
         <label>
           <input type="checkbox" checked={includeRejected} onChange={(e) => setIncludeRejected(e.target.checked)} /> include rejected paths
         </label>
+        {hasSoft && (
+          <label title="MC values (or curated soft labels) as numbers, instead of good/bad by MC > 0">
+            <input type="checkbox" checked={soft} onChange={(e) => setSoft(e.target.checked)} /> soft labels (MC floats)
+          </label>
+        )}
         <label className="export-out">
           Output file{' '}
           <input type="text" aria-label="Output file" placeholder="/path/to/prm-train.jsonl" value={out} onChange={(e) => setOut(e.target.value)} />

@@ -1,7 +1,8 @@
 // One problem in full: its images (a missing or unreadable file named inline, the rest still works), the
-// question and gold answer rendered with KaTeX, its stored solutions grouped by the model that wrote
-// them with verdicts, each step's PRM score(s) and MC value, and the solutions × steps heatmap. A step
-// reached from a heatmap cell is highlighted and scrolled into view.
+// question and gold answer rendered with KaTeX, what was made of it (its searches and annotation sets,
+// each a link to its tree), its stored solutions grouped by the model that wrote them with verdicts, each
+// step's PRM score(s), MC value and gold label, and the solutions × steps heatmap. A step reached from a
+// heatmap cell is highlighted and scrolled into view.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Output } from '../../src-shared/api';
 import type { ModelRecord, ScoredSolution } from '../../src-shared/domain';
@@ -10,6 +11,7 @@ import { describeError } from '../errors';
 import { colourOf } from '../heatmap/scale';
 import { MathText } from '../math/MathText';
 import { useApp, useConnection } from '../store';
+import { algorithmLabel } from '../store/searches';
 import { StepHeatmap } from './CandidateHeatmap';
 
 type Detail = Output<'problems.detail'>;
@@ -98,7 +100,75 @@ function SolutionCard({ s, prms, current, currentStep }: { s: ScoredSolution; pr
   );
 }
 
-export function ProblemView({ id, solution, step, dataset }: { id: number; solution?: number; step?: number; dataset: string | null }) {
+type Work = Output<'problems.work'>;
+
+/** The problem's searches and annotation sets, each search a link to its tree. */
+function ProblemWork({ work, onOpen }: { work: Work; onOpen(searchId: number): void }) {
+  if (work.searches.length === 0 && work.annotationSets.length === 0) {
+    return <p className="muted small">No search has labelled this problem's steps yet: start a search job on its dataset (Jobs).</p>;
+  }
+  return (
+    <div className="problem-work" data-testid="problem-work">
+      {work.searches.length > 0 && (
+        <table className="data-table">
+          <caption>Searches of this problem</caption>
+          <thead>
+            <tr>
+              <th>search</th>
+              <th>algorithm</th>
+              <th className="num">nodes</th>
+              <th className="num">seed</th>
+              <th>stopped</th>
+            </tr>
+          </thead>
+          <tbody>
+            {work.searches.map((x) => (
+              <tr key={x.id} data-testid="problem-search">
+                <td>
+                  <button type="button" className="link" onClick={() => onOpen(x.id)}>
+                    Search #{x.id}
+                  </button>
+                </td>
+                <td>{algorithmLabel(x.algorithm)}</td>
+                <td className="num">{String(x.stats.nodes ?? '?')}</td>
+                <td className="num">{x.seed ?? '–'}</td>
+                <td>{x.status}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {work.annotationSets.length > 0 && (
+        <p className="small" data-testid="problem-annotation-sets">
+          Annotation sets:{' '}
+          {work.annotationSets.map((a, i) => (
+            <span key={a.name}>
+              {i > 0 && ' · '}
+              <span className="mono">{a.name}</span> ({a.annotations} path{a.annotations === 1 ? '' : 's'}
+              {a.curated > 0 ? `, ${a.curated} curated` : ''}
+              {a.searchIds.length > 0 && (
+                <>
+                  {' from '}
+                  {a.searchIds.map((sid, j) => (
+                    <span key={sid}>
+                      {j > 0 && ', '}
+                      <button type="button" className="link" onClick={() => onOpen(sid)}>
+                        #{sid}
+                      </button>
+                    </span>
+                  ))}
+                </>
+              )}
+              )
+            </span>
+          ))}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ProblemView({ id, solution, step, dataset, extId }: { id: number; solution?: number; step?: number; dataset: string | null; extId?: string }) {
   const { api } = useConnection();
   const navigate = useApp((s) => s.navigate);
   const go = useApp((s) => s.go);
@@ -109,11 +179,17 @@ export function ProblemView({ id, solution, step, dataset }: { id: number; solut
   const [solError, setSolError] = useState<string | null>(null);
   const [prm, setPrm] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const [work, setWork] = useState<Work | null>(null);
 
   useEffect(() => {
     let live = true;
     setDetail(null);
     setSolutions(null);
+    setWork(null);
+    api['problems.work']({ id }).then(
+      (w) => live && setWork(w),
+      () => live && setWork({ searches: [], annotationSets: [] }),
+    );
     api['problems.detail']({ id }).then(
       (d) => live && (setDetail(d), setError(null)),
       (e: unknown) => live && setError(describeError(e)),
@@ -145,7 +221,9 @@ export function ProblemView({ id, solution, step, dataset }: { id: number; solut
   }, [solutions, models]);
 
   const back = () => (dataset ? go('problems', dataset) : go('problems'));
-  const openStep = (sol: number, st: number) => navigate({ view: 'problems', dataset, focus: { kind: 'problem', id, solution: sol, step: st } });
+  const openStep = (sol: number, st: number) =>
+    navigate({ view: 'problems', dataset, focus: extId && dataset ? { kind: 'ref', extId, solution: sol, step: st } : { kind: 'problem', id, solution: sol, step: st } });
+  const openSearch = (searchId: number) => navigate({ view: 'searches', dataset, search: searchId });
 
   if (error) {
     return (
@@ -192,10 +270,16 @@ export function ProblemView({ id, solution, step, dataset }: { id: number; solut
         Gold answer: <MathText text={p.answer || '(none)'} className="mono" />
       </div>
 
+      <h3>Searches and step labels</h3>
+      {work ? <ProblemWork work={work} onOpen={openSearch} /> : <p className="muted small">Loading its searches…</p>}
+
       <h3>Solutions</h3>
       {solError && <ErrorNote message={solError} onRetry={() => setReload((n) => n + 1)} />}
       {solutions && solutions.length === 0 && (
-        <p className="muted">No stored solutions for this problem yet: run a generate or Best-of-N job on its dataset (Jobs).</p>
+        <p className="muted">
+          No stored solutions for this problem (a generate or Best-of-N job stores them; Jobs).
+          {work && work.searches.length > 0 ? ' Its step labels are in the searches above.' : ''}
+        </p>
       )}
       {solutions && solutions.length > 0 && (
         <>

@@ -101,8 +101,39 @@ export function ProblemsView() {
   const focus = useApp((s) => s.focus);
   const dataset = useApp((s) => s.dataset);
   if (focus?.kind === 'problem') return <ProblemView id={focus.id} solution={focus.solution} step={focus.step} dataset={dataset} />;
+  if (focus?.kind === 'ref' && dataset) return <ProblemByRef dataset={dataset} extId={focus.extId} solution={focus.solution} step={focus.step} />;
   if (focus?.kind === 'heatmap' && dataset) return <DatasetHeatmap dataset={dataset} />;
   return <ProblemsTable />;
+}
+
+/** A problem named by its dataset id (#/problems/<dataset>/id/<ext id>): found, then shown. */
+function ProblemByRef({ dataset, extId, solution, step }: { dataset: string; extId: string; solution?: number; step?: number }) {
+  const { api } = useConnection();
+  const go = useApp((s) => s.go);
+  const [found, setFound] = useState<{ key: string; id: number | null; error: string | null } | null>(null);
+  const key = `${dataset}\u0000${extId}`;
+  useEffect(() => {
+    let live = true;
+    api['problems.find']({ dataset, extId }).then(
+      (r) => live && setFound({ key, id: r.id, error: null }),
+      (e: unknown) => live && setFound({ key, id: null, error: describeError(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, dataset, extId, key]);
+  if (!found || found.key !== key) return <p className="muted">Finding {extId} in {dataset}…</p>;
+  if (found.id === null) {
+    return (
+      <section className="problem-view">
+        <button type="button" className="link" onClick={() => go('problems', dataset)}>
+          ← Problems in {dataset}
+        </button>
+        <ErrorNote message={found.error ?? `no problem ${extId}`} />
+      </section>
+    );
+  }
+  return <ProblemView id={found.id} solution={solution} step={step} dataset={dataset} extId={extId} />;
 }
 
 function ProblemsTable() {
@@ -273,7 +304,7 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
 
   const open = (i: number) => {
     const row = rowAt(i);
-    if (row) navigate({ view: 'problems', dataset, focus: { kind: 'problem', id: row.id } });
+    if (row) navigate({ view: 'problems', dataset, focus: { kind: 'ref', extId: row.extId } });
   };
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!total) return;

@@ -22,7 +22,7 @@ beforeAll(async () => {
   expect(bon.state, bon.error ?? '').toBe('done');
   searchId = ws.searchIds[0];
   host = await serve(ws.wb);
-  session = await openBrowser({ width: 1280, height: 1000 });
+  session = await openBrowser({ width: 1440, height: 900 });
   page = session.page;
 });
 afterAll(async () => {
@@ -33,8 +33,9 @@ afterAll(async () => {
 
 /** Opens the search and walks to the first depth-1 node with at least two label rows; returns the panel. */
 async function openBusyNode(): Promise<ReturnType<Page['getByTestId']>> {
-  await page.getByRole('button', { name: new RegExp(`^#${searchId} omegaprm`) }).click();
-  await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${searchId}:`));
+  await page.getByRole('combobox', { name: 'Search', exact: true }).selectOption(String(searchId));
+  await expect.poll(() => page.getByTestId('search-problem').innerText()).toContain(`OmegaPRM search #${searchId}`);
+  await page.getByRole('tab', { name: /^Node/ }).click();
   const canvas = page.getByTestId('tree-canvas');
   await canvas.focus();
   await page.keyboard.press('Home');
@@ -132,8 +133,8 @@ describe('curation', () => {
   });
 
   it('lists solutions whose verdict and PRM ranking conflict, strongest first, with their steps', async () => {
+    await page.getByRole('tab', { name: 'Curation queues' }).click();
     const queue = page.getByTestId('solution-queue');
-    await queue.locator('summary').click();
     const conflicts = queue.getByTestId('solution-conflicts');
     await conflicts.getByLabel('Conflict threshold').fill('1');
     const rowsLoc = conflicts.getByTestId('conflict-row');
@@ -149,10 +150,12 @@ describe('curation', () => {
   });
 
   it('exports with the curated filter (rejected paths kept on request)', async () => {
+    await page.getByRole('tab', { name: /^Node/ }).click();
     const form = page.getByTestId('export-annotations');
     await form.locator('summary').click();
     await form.getByLabel('Curation filter').selectOption('curated');
     await form.getByLabel('include rejected paths').check();
+    await form.getByLabel('soft labels (MC floats)').check();
     const out = join(ws.tmp, 'curated.jsonl');
     await form.getByLabel('Output file').fill(out);
     await form.getByRole('button', { name: 'Export' }).click();

@@ -91,7 +91,7 @@ describe('problems view', () => {
     await expect.poll(() => table.locator('tbody tr.selected td:first-child').innerText()).toBe(all[2]);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('heading', { level: 2 }).innerText()).toContain(`Problem ${all[2]}`);
-    expect(page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/problem/\\d+$`));
+    expect(page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/id/${encodeURIComponent(all[2])}$`));
     expect(errors).toEqual([]);
   });
 
@@ -209,12 +209,31 @@ describe('problems view', () => {
       return ranks.every((r, i) => i === 0 || ranks[i - 1] <= r);
     }).toBe(true);
 
-    // MC: same rows, values from the search trees; some step prefixes were explored by the search
+    // readable at a glance: rows of at least 12 px with their ids, a step axis, the cells filling the panel
+    const panel = (await page.getByTestId('heatmap-scroll').boundingBox())!;
+    const drawnBox = (await canvas.boundingBox())!;
+    expect(Number(await canvas.getAttribute('data-row-height'))).toBeGreaterThanOrEqual(12);
+    expect(drawnBox.height / api.rows.length).toBeGreaterThanOrEqual(12);
+    expect(drawnBox.width).toBeGreaterThanOrEqual(panel.width * 0.95 - 20);
+    const maxSteps = Math.max(...api.rows.map((r) => r.scores.length));
+    expect(await page.getByTestId('heatmap-axis').innerText()).toMatch(new RegExp(`problem \\\\ step[\\s\\S]*1[\\s\\S]*${maxSteps}`));
+    // zoom: taller rows
+    await page.getByLabel('Row height').fill('30');
+    await expect.poll(() => canvas.getAttribute('data-row-height')).toBe('30');
+    await page.getByLabel('Row height').fill('18');
+
+    // MC: a searched problem reads its search-labelled path (never blank); the others their solution matched against the trees
     await page.getByRole('group', { name: 'Colour by' }).getByRole('button', { name: 'MC value' }).click();
     await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/coloured by MC value$/);
     const mc = await ws.wb.handlers['heatmap.dataset']({ dataset: ws.dataset, source: 'mc', pick: 'best', limit: 5000 });
-    expect(mc.rows.map((r) => r.solutionId)).toEqual(api.rows.map((r) => r.solutionId));
-    expect(mc.rows.some((r) => r.scores.some((v) => v !== null))).toBe(true);
+    const searched = new Set(ws.wb.store.trees.listSearches().items.map((x) => x.problemId));
+    const fromSearch = mc.rows.filter((r) => r.searchId !== undefined);
+    expect(new Set(fromSearch.map((r) => r.problemId))).toEqual(new Set([...searched].filter((id) => ws.wb.store.annotations.forSearch(ws.wb.store.trees.listSearches({ problemId: id }).items[0].id).length > 0)));
+    expect(fromSearch.length).toBeGreaterThan(0);
+    for (const r of fromSearch) expect(r.scores.every((v) => v !== null)).toBe(true);
+    expect(mc.fromSearches).toBe(fromSearch.length);
+    expect(await page.getByTestId('heatmap-explain').innerText()).toContain(`${fromSearch.length} rows come from searches`);
+    await page.screenshot({ path: join(screenshots, 'dataset-heatmap-mc.png') });
     await page.getByRole('group', { name: 'Colour by' }).getByRole('button', { name: 'PRM score' }).click();
     await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/coloured by PRM score \(tiny-prm@1\)$/);
     await page.getByLabel('Sort rows by').selectOption('dataset');
@@ -230,14 +249,14 @@ describe('problems view', () => {
     await page.mouse.move(box.x + x, box.y + y);
     const tip = page.getByTestId('heatmap-tip');
     const row = api.rows[0];
-    const sol = ws.wb.store.solutions.get(row.solutionId);
+    const sol = ws.wb.store.solutions.get(row.solutionId!);
     await expect.poll(() => tip.innerText()).toContain(sol.steps[1].text.slice(0, 40));
     expect(await tip.innerText()).toContain(`${row.extId} · step 2 of ${row.scores.length}`);
     expect(await tip.innerText()).toContain(`PRM ${row.scores[1]!.toFixed(4)}`);
     await page.screenshot({ path: join(screenshots, 'dataset-heatmap.png'), fullPage: true });
 
     await page.mouse.click(box.x + x, box.y + y);
-    await expect.poll(() => page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/problem/${row.problemId}/${row.solutionId}/1$`));
+    await expect.poll(() => page.url()).toMatch(new RegExp(`#/problems/${ws.dataset}/id/${encodeURIComponent(row.extId)}/${row.solutionId}/1$`));
     const current = page.locator('.solution-card.current');
     await expect.poll(() => current.count()).toBe(1);
     expect(await current.getAttribute('data-solution-id')).toBe(String(row.solutionId));

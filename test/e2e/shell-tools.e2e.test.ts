@@ -32,19 +32,19 @@ describe('shell tools', () => {
     const palette = page.getByRole('dialog', { name: 'Command palette' });
     await palette.waitFor();
     await page.keyboard.type(`search #${ws.searchIds[0]}`);
-    await expect.poll(() => palette.locator('[cmdk-item]').first().innerText()).toContain(`Search #${ws.searchIds[0]}: omegaprm`);
+    await expect.poll(() => palette.locator('[cmdk-item]').first().innerText()).toMatch(new RegExp(`^Search #${ws.searchIds[0]}: demo-train-\\d+, OmegaPRM`));
     await page.screenshot({ path: join(screenshots, 'palette.png') });
     await page.keyboard.press('Enter');
     await expect.poll(() => palette.count()).toBe(0);
-    await expect.poll(() => page.getByRole('heading', { level: 3 }).first().innerText()).toMatch(new RegExp(`^Search #${ws.searchIds[0]}:`));
-    expect(page.url()).toMatch(/#\/searches$/);
+    await expect.poll(() => page.getByTestId('search-problem').innerText()).toContain(`OmegaPRM search #${ws.searchIds[0]}`);
+    expect(page.url()).toMatch(new RegExp(`#/searches/${ws.searchIds[0]}$`));
     // Escape closes without running anything
     await page.keyboard.press('Control+k');
     await palette.waitFor();
     await page.keyboard.type('models');
     await page.keyboard.press('Escape');
     await expect.poll(() => palette.count()).toBe(0);
-    expect(page.url()).toMatch(/#\/searches$/);
+    expect(page.url()).toMatch(new RegExp(`#/searches/${ws.searchIds[0]}$`));
     await page.keyboard.press('Alt+5');
     await expect.poll(() => page.url()).toMatch(/#\/models$/);
     await page.keyboard.press('Alt+1');

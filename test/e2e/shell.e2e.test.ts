@@ -199,8 +199,8 @@ describe('renderer shell', () => {
     expect(scored.state, scored.error ?? '').toBe('done');
 
     await page.goto(`http://127.0.0.1:${host.port}/#/searches`);
-    await page.getByRole('button', { name: new RegExp(`^#${searchId} omegaprm`) }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${searchId}:`));
+    await page.getByRole('combobox', { name: 'Search', exact: true }).selectOption(String(searchId));
+    await expect.poll(() => page.getByTestId('search-problem').innerText()).toContain(`OmegaPRM search #${searchId}`);
     const canvas = page.getByTestId('tree-canvas');
     await canvas.waitFor();
     expect(await canvas.getAttribute('aria-label')).toMatch(/^Search tree, \d+ nodes$/);
@@ -228,12 +228,12 @@ describe('renderer shell', () => {
     await curation.getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => row.getByTestId('soft-label').innerText()).toBe('0.000');
     expect(await row.innerText()).toContain(`curated, search said ${original}`);
+    // the reload comes back to the same search and node (the route holds both)
+    const at = page.url();
+    expect(at).toMatch(new RegExp(`#/searches/${searchId}/node/\\d+$`));
     await page.reload();
-    await page.getByRole('button', { name: new RegExp(`^#${searchId} omegaprm`) }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${searchId}:`));
-    await page.getByTestId('tree-canvas').focus();
-    await page.keyboard.press('Home');
-    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('search-problem').innerText()).toContain(`OmegaPRM search #${searchId}`);
+    expect(page.url()).toBe(at);
     const again = page.getByTestId('curation').locator('.label-row').first();
     await expect.poll(() => again.getByTestId('soft-label').innerText()).toBe('0.000');
     expect(await again.innerText()).toContain(`curated, search said ${original}`);
@@ -243,15 +243,15 @@ describe('renderer shell', () => {
     await page.screenshot({ path: join(screenshots, 'curation.png'), fullPage: true });
 
     // the disagreement queue: nodes where the PRM and MC differ most; a row opens its node in the tree
+    await page.getByRole('tab', { name: 'Curation queues' }).click();
     const queue = page.getByTestId('disagreements');
-    await queue.locator('summary').click();
     const first = queue.locator('tbody tr').first();
     await first.waitFor();
     const [, sid, nid] = /#(\d+) node (\d+)/.exec(await first.locator('button').innerText())!;
     const gaps = (await queue.locator('tbody tr td:last-child').allInnerTexts()).map(Number);
     expect(gaps).toEqual([...gaps].sort((a, b) => b - a));
     await first.locator('button').click();
-    await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${sid}:`));
+    await expect.poll(() => page.url()).toMatch(new RegExp(`#/searches/${sid}/node/${nid}$`));
     await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`node #${nid}`);
     expect(browserErrors).toEqual([]);
   });
@@ -294,8 +294,8 @@ describe('renderer shell', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`http://127.0.0.1:${host.port}/#/problems/tiny`);
     await expect.poll(() => page.getByTestId('problems-table').locator('tbody tr').count()).toBe(3);
-    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    expect(bg).toBe('rgb(20, 23, 27)');
+    // the theme follows the system through a media-query listener, a moment after the change
+    await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(20, 23, 27)');
     await page.screenshot({ path: join(screenshots, 'shell-dark.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
     // the theme follows the system through a media-query listener, a moment after the change

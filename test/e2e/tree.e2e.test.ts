@@ -24,7 +24,7 @@ beforeAll(async () => {
   const problem = ws.wb.store.trees.getSearch(omegaId).problemId;
   msId = (job.result as { searchIds: number[] }).searchIds.find((id) => ws.wb.store.trees.getSearch(id).problemId === problem)!;
   host = await serve(ws.wb);
-  session = await openBrowser({ width: 1360, height: 1000 });
+  session = await openBrowser({ width: 1440, height: 900 });
   await session.page.goto(host.url);
 });
 
@@ -36,8 +36,11 @@ afterAll(async () => {
 
 async function openSearch(id: number, algorithm: string): Promise<void> {
   const { page } = session;
-  await page.getByRole('button', { name: new RegExp(`^#${id} ${algorithm}`) }).click();
-  await expect.poll(() => page.getByRole('heading', { level: 3 }).innerText()).toMatch(new RegExp(`^Search #${id}:`));
+  const picker = page.getByRole('combobox', { name: 'Search', exact: true });
+  expect(await picker.locator(`option[value="${id}"]`).innerText()).toContain(`#${id}`);
+  await picker.selectOption(String(id));
+  await expect.poll(() => page.url()).toContain(`#/searches/${id}`);
+  await expect.poll(() => page.getByTestId('search-problem').innerText()).toMatch(new RegExp(`${algorithm} search #${id}\\b`, 'i'));
 }
 
 describe('tree explorer', () => {
@@ -46,7 +49,7 @@ describe('tree explorer', () => {
     const nodes = ws.wb.store.trees.nodes(omegaId);
     const root = nodes.find((n) => n.parentId === null)!;
     await page.goto(`http://127.0.0.1:${host.port}/#/searches`);
-    await openSearch(omegaId, 'omegaprm');
+    await openSearch(omegaId, 'OmegaPRM');
     const canvas = page.getByTestId('tree-canvas');
     await expect.poll(() => canvas.getAttribute('aria-label')).toBe(`Search tree, ${nodes.length} nodes`);
 
@@ -90,14 +93,14 @@ describe('tree explorer', () => {
 
     // the legend names the colour scale and the marks; the minimap is offered for a small tree too
     const legend = page.getByRole('group', { name: 'Legend' });
-    expect(await legend.innerText()).toMatch(/MC[\s\S]*0[\s\S]*0\.5[\s\S]*1[\s\S]*first error[\s\S]*match[\s\S]*size = visits/);
+    expect(await legend.innerText()).toMatch(/MC[\s\S]*0[\s\S]*0\.5[\s\S]*1[\s\S]*first error \(search\)[\s\S]*first error \(gold\)[\s\S]*match[\s\S]*size = visits/);
     await page.getByRole('checkbox', { name: 'minimap' }).check();
     const minimap = page.getByTestId('tree-minimap');
     await minimap.waitFor();
     // a click on the minimap's corner moves the main view there
     const box = (await minimap.boundingBox())!;
     await minimap.click({ position: { x: 4, y: 4 } });
-    expect(box.width).toBe(200);
+    expect(box.width).toBe(176);
     await page.screenshot({ path: join(screenshots, 'tree-explorer.png'), fullPage: true });
     // the dark scheme: the canvas and the legend take the theme's surface
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -186,6 +189,7 @@ describe('tree explorer', () => {
     store.db.prepare('UPDATE tree_nodes SET parent_id = ? WHERE id = ?').run(e, f);
 
     await page.getByRole('button', { name: 'Refresh' }).first().click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Search', exact: true }).locator(`option[value="${id}"]`).count()).toBe(1);
     await openSearch(id, 'imported');
     const note = page.getByTestId('tree-problems');
     await note.waitFor();
@@ -198,7 +202,7 @@ describe('tree explorer', () => {
     await page.keyboard.press('Home');
     await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`#${r}`);
     // the rest of the app: another search opens as before
-    await openSearch(omegaId, 'omegaprm');
+    await openSearch(omegaId, 'OmegaPRM');
     await page.getByTestId('tree-canvas').waitFor();
     expect(await page.getByTestId('tree-problems').count()).toBe(0);
     expect(session.errors).toEqual([]);

@@ -216,6 +216,53 @@ export class AnnotationsRepo {
       .all() as { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[];
   }
 
+  /** One problem's annotation sets: paths, the searches they came from, and how many carry a curation edit in force. */
+  setsForProblem(problemId: number): { name: string; annotations: number; curated: number; searchIds: number[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.set_name AS name, count(*) AS annotations,
+                sum(EXISTS (SELECT 1 FROM curation_edits e WHERE e.annotation_id = a.id AND e.undone_at IS NULL)) AS curated,
+                group_concat(DISTINCT a.search_id) AS searches
+         FROM annotations a WHERE a.problem_id = ? GROUP BY a.set_name ORDER BY min(a.id)`,
+      )
+      .all(problemId) as { name: string; annotations: number; curated: number; searches: string | null }[];
+    return rows.map((r) => ({
+      name: r.name,
+      annotations: r.annotations,
+      curated: r.curated,
+      searchIds: r.searches ? r.searches.split(',').map(Number).sort((a, b) => a - b) : [],
+    }));
+  }
+
+  /**
+   * The search-labelled paths of a dataset's problems (the first `limit` problems that have any), for the
+   * heatmap's MC colouring: each path's labels with curation applied (the latest relabel in force), the
+   * tree node of each step, rejected paths left out. Dataset order, then annotation id.
+   */
+  searchPaths(datasetId: number, q: { split?: string; limit?: number } = {}): { annotationId: number; problemId: number; extId: string; position: number; searchId: number; labels: number[]; nodes: (number | null)[] }[] {
+    const rows = this.db
+      .prepare(
+        `WITH chosen AS (
+           SELECT d.problem_id, d.ext_id, d.position FROM dataset_problems d
+           WHERE d.dataset_id = @datasetId AND (@split IS NULL OR d.split = @split)
+             AND EXISTS (SELECT 1 FROM annotations a WHERE a.problem_id = d.problem_id AND a.search_id IS NOT NULL)
+           ORDER BY d.position LIMIT @limit)
+         SELECT a.id, c.problem_id, c.ext_id, c.position, a.search_id, json_extract(a.provenance, '$.nodes') AS nodes,
+                (SELECT json_group_array(v) FROM (
+                   SELECT coalesce((SELECT e.value FROM curation_edits e WHERE e.annotation_id = a.id AND e.step_idx = st.idx AND e.action = 'relabel' AND e.undone_at IS NULL ORDER BY e.id DESC LIMIT 1), st.soft_label) AS v
+                   FROM annotation_steps st WHERE st.annotation_id = a.id ORDER BY st.idx)) AS labels
+         FROM chosen c JOIN annotations a ON a.problem_id = c.problem_id AND a.search_id IS NOT NULL
+         WHERE coalesce((SELECT e.action FROM curation_edits e WHERE e.annotation_id = a.id AND e.step_idx IS NULL AND e.action IN ('accept', 'reject') AND e.undone_at IS NULL ORDER BY e.id DESC LIMIT 1), 'accept') <> 'reject'
+         ORDER BY c.position, a.id`,
+      )
+      .all({ datasetId, split: q.split ?? null, limit: q.limit ?? -1 }) as { id: number; problem_id: number; ext_id: string; position: number; search_id: number; nodes: string | null; labels: string }[];
+    return rows.map((r) => {
+      const nodes = r.nodes ? (JSON.parse(r.nodes) as (number | null)[]) : [];
+      const labels = JSON.parse(r.labels) as number[];
+      return { annotationId: r.id, problemId: r.problem_id, extId: r.ext_id, position: r.position, searchId: r.search_id, labels, nodes: labels.map((_, i) => nodes[i] ?? null) };
+    });
+  }
+
   /** Annotations of the problems of a dataset, in dataset order. */
   forDataset(datasetId: number, q: { split?: string; limit?: number; setName?: string } = {}): Annotation[] {
     const rows = this.db

@@ -191,5 +191,6 @@ function hydrate(r: JobRow): Job {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
+    ...(r.cancel_requested === 1 && !TERMINAL_STATES.includes(r.state) ? { cancelRequested: true } : {}),
   };
 }

@@ -119,6 +119,38 @@ export class ProblemsRepo {
     return this.hydrate([row])[0];
   }
 
+  /** Per problem: the dataset it is first a member of and its id there (what a researcher knows it by). */
+  refs(ids: readonly number[]): Map<number, { dataset: string; extId: string }> {
+    const out = new Map<number, { dataset: string; extId: string }>();
+    const stmt = prep(
+      this.db,
+      `SELECT d.name AS dataset, m.ext_id AS extId FROM dataset_problems m JOIN datasets d ON d.id = m.dataset_id
+       WHERE m.problem_id = ? ORDER BY m.dataset_id LIMIT 1`,
+    );
+    for (const id of new Set(ids)) {
+      const r = stmt.get(id) as { dataset: string; extId: string } | undefined;
+      if (r) out.set(id, r);
+    }
+    return out;
+  }
+
+  /** Each problem's position in a dataset (import order). */
+  positionsIn(datasetId: number, ids: readonly number[]): Map<number, number> {
+    const stmt = prep(this.db, 'SELECT position FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?');
+    const out = new Map<number, number>();
+    for (const id of new Set(ids)) {
+      const r = stmt.get(datasetId, id) as { position: number } | undefined;
+      if (r) out.set(id, r.position);
+    }
+    return out;
+  }
+
+  /** A problem by its dataset and its id there, or null. */
+  idByExtId(datasetId: number, extId: string): number | null {
+    const r = prep(this.db, 'SELECT problem_id AS id FROM dataset_problems WHERE dataset_id = ? AND ext_id = ?').get(datasetId, extId) as { id: number } | undefined;
+    return r?.id ?? null;
+  }
+
   count(): number {
     return (prep(this.db, 'SELECT count(*) AS n FROM problems').get() as { n: number }).n;
   }

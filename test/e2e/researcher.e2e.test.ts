@@ -1,0 +1,272 @@
+// The workbench as a researcher uses it, at 1440×900 in Chromium, on searches made by the real pipeline
+// (OmegaPRM and Math-Shepherd with the bundled tiny policy, tiny-prm scores, a Best-of-N run): one
+// problem followed everywhere (the problem above its tree, gold labels beside MC and the PRM, the tree
+// counted against gold, the problem page linking back), every selection in the URL (reload and Back
+// restore it), and the layout on a laptop screen (the tree, the path and the curation actions in view
+// without scrolling, nothing over the tree).
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchGold } from '../../src-main/core/views/goldView';
+import { demoWorkspace, disposeWorkspace, ensureRendererBuilt, openBrowser, screenshots, serve, type BrowserSession, type DemoWorkspace, type Host } from './setup';
+
+let ws: DemoWorkspace;
+let host: Host;
+let session: BrowserSession;
+let page: Page;
+let omegaId: number;
+let msId: number;
+let evaluationId: number;
+let bonJob: number;
+
+const origin = () => `http://127.0.0.1:${host.port}`;
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  ws = await demoWorkspace({ count: 4, images: true });
+  omegaId = ws.searchIds[0];
+  const problemId = ws.wb.store.trees.getSearch(omegaId).problemId;
+  const mc = await ws.wb.runner.wait(ws.wb.runner.submit('search', { dataset: ws.dataset, model: 'tiny-policy', algo: 'mc', limit: 4, config: { samplesPerSolution: 2, k: 4 }, annotationMode: 'all-paths' }).id);
+  if (mc.state !== 'done') throw new Error(`mc search ${mc.state}: ${mc.error}`);
+  msId = (mc.result as { searchIds: number[] }).searchIds.find((id) => ws.wb.store.trees.getSearch(id).problemId === problemId)!;
+  const bon = await ws.wb.runner.wait(ws.wb.runner.submit('bon', { dataset: ws.dataset, split: 'train', policy: 'tiny-policy', prm: 'tiny-prm', n: 2, limit: 2 }).id);
+  if (bon.state !== 'done') throw new Error(`bon ${bon.state}: ${bon.error}`);
+  bonJob = bon.id;
+  evaluationId = ws.wb.store.evaluations.list()[0].id;
+  host = await serve(ws.wb);
+  session = await openBrowser({ width: 1440, height: 900 });
+  page = session.page;
+  await page.goto(host.url);
+  await page.getByRole('navigation', { name: 'Views' }).waitFor();
+});
+
+afterAll(async () => {
+  await session?.close();
+  await host?.close();
+  await disposeWorkspace(ws);
+});
+
+/** A node of the search that holds its path's gold first error, or any non-root node. */
+function interestingNode(searchId: number): number {
+  const gold = searchGold(ws.wb.store, searchId);
+  const nodes = ws.wb.store.trees.nodes(searchId);
+  const deepest = (ids: number[]) => ids.sort((a, b) => nodes.find((n) => n.id === b)!.depth - nodes.find((n) => n.id === a)!.depth)[0];
+  return gold.goldFirstErrors.length ? deepest([...gold.goldFirstErrors]) : deepest(nodes.filter((n) => n.parentId !== null).map((n) => n.id));
+}
+
+const box = async (l: Locator) => (await l.boundingBox())!;
+const overlap = (a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+describe('one problem, followed everywhere', () => {
+  it('shows the problem above its tree, names searches by dataset id, and sets gold beside MC and the PRM', async () => {
+    const search = ws.wb.store.trees.getSearch(omegaId);
+    const problem = ws.wb.store.problems.get(search.problemId);
+    const node = interestingNode(omegaId);
+    await page.goto(`${origin()}/#/searches/${omegaId}/node/${node}`);
+    const strip = page.getByTestId('search-problem');
+    await expect.poll(() => strip.innerText()).toContain(problem.extId);
+    expect(await strip.getByTestId('search-question').innerText()).toBe(problem.question);
+    expect(await strip.innerText()).toContain(`Gold answer: ${problem.answer}`);
+    if (problem.images.length) expect(await strip.locator('img').count()).toBe(problem.images.length);
+    // the picker lists every search by its problem's dataset id
+    const options = await page.getByRole('combobox', { name: 'Search', exact: true }).locator('option').allInnerTexts();
+    expect(options.length).toBe(ws.wb.store.trees.listSearches().total);
+    for (const o of options) expect(o).toMatch(/^demo-(train|test|val)-\d{4} · (OmegaPRM|Math-Shepherd MC) #\d+ · /);
+
+    // the tree against gold: the summary is the core's count, the path rows carry each node's gold label
+    const gold = searchGold(ws.wb.store, omegaId);
+    const s = gold.summary!;
+    const summary = await page.getByTestId('gold-summary').innerText();
+    expect(summary).toContain(`${s.firstErrors} first error${s.firstErrors === 1 ? '' : 's'} of the search: ${s.found} found ${s.late} late ${s.early} early`);
+    expect(summary).toContain(`${s.labelled} labelled prefix`);
+    expect(summary).toContain(`${s.missed} missed`);
+    const path = page.getByTestId('node-path');
+    await expect.poll(() => path.locator('caption').innerText()).toContain(`node #${node}`);
+    const rows = path.locator('tbody tr');
+    const ids = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-node'))))) as number[];
+    expect(ids.at(-1)).toBe(node);
+    for (let i = 1; i < ids.length; i++) {
+      const at = gold.ids.indexOf(ids[i]);
+      const cell = await rows.nth(i).getByTestId('gold-cell').innerText();
+      expect(cell.startsWith(gold.last[at] === 1 ? 'right' : 'wrong'), `node ${ids[i]}: ${cell}`).toBe(true);
+      expect(cell.includes('gold first error')).toBe(gold.goldFirstErrors.includes(ids[i]));
+    }
+    // the selected row is highlighted and in view
+    const chosen = path.locator('tr.chosen');
+    expect(await chosen.getAttribute('data-node')).toBe(String(node));
+    const r = await box(chosen);
+    expect(r.y + r.height).toBeLessThanOrEqual(900);
+    // the legend explains the gold mark
+    expect(await page.getByRole('group', { name: 'Legend' }).innerText()).toContain('first error (gold)');
+    await page.screenshot({ path: join(screenshots, 'researcher-searches.png') });
+    expect(session.errors).toEqual([]);
+  });
+
+  it('links the problem page to its searches and back, and the palette finds the problem by its dataset id', async () => {
+    const problem = ws.wb.store.problems.get(ws.wb.store.trees.getSearch(omegaId).problemId);
+    await page.getByTestId('search-problem').getByRole('button', { name: problem.extId }).click();
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/problems/${ws.dataset}/id/${encodeURIComponent(problem.extId)}`);
+    const work = page.getByTestId('problem-work');
+    await work.waitFor();
+    const listed = await work.getByTestId('problem-search').allInnerTexts();
+    const searches = ws.wb.store.trees.listSearches({ problemId: problem.id }).items;
+    expect(listed).toHaveLength(searches.length);
+    expect(await page.getByTestId('problem-annotation-sets').innerText()).toMatch(/Annotation sets: .*\d+ paths? from #\d+/);
+    await page.screenshot({ path: join(screenshots, 'researcher-problem.png') });
+    await work.getByRole('button', { name: `Search #${msId}` }).click();
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/searches/${msId}`);
+    await expect.poll(() => page.getByTestId('search-problem').innerText()).toContain(`Math-Shepherd MC search #${msId}`);
+
+    await page.keyboard.press('Control+k');
+    const palette = page.getByRole('dialog', { name: 'Command palette' });
+    await page.keyboard.type(problem.extId);
+    await expect.poll(() => palette.locator('[cmdk-item]').first().innerText()).toContain(`${problem.extId} (${ws.dataset})`);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/problems/${ws.dataset}/id/${encodeURIComponent(problem.extId)}`);
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).innerText()).toContain(`Problem ${problem.extId}`);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('every selection in the URL', () => {
+  const restoredBy = async (hash: string, check: () => Promise<void>) => {
+    await page.goto(`${origin()}/${hash}`);
+    await check();
+    await page.reload();
+    await check();
+    expect(page.url()).toBe(`${origin()}/${hash}`);
+  };
+
+  it('restores a search and its node on reload', async () => {
+    const node = interestingNode(msId);
+    await restoredBy(`#/searches/${msId}/node/${node}`, async () => {
+      await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`node #${node}`);
+      expect(await page.getByTestId('search-problem').innerText()).toContain(`search #${msId}`);
+    });
+  });
+
+  it('restores a problem named by its dataset id, and the older row-id link still opens it', async () => {
+    const problem = ws.wb.store.problems.get(ws.wb.store.trees.getSearch(omegaId).problemId);
+    await restoredBy(`#/problems/${ws.dataset}/id/${encodeURIComponent(problem.extId)}`, async () => {
+      await expect.poll(() => page.getByRole('heading', { level: 2 }).innerText()).toContain(`Problem ${problem.extId}`);
+    });
+    await page.goto(`${origin()}/#/problems/${ws.dataset}/problem/${problem.id}`);
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).innerText()).toContain(`Problem ${problem.extId}`);
+  });
+
+  it('restores an evaluation and a job on reload', async () => {
+    await restoredBy(`#/evaluations/${evaluationId}`, async () => {
+      await expect.poll(() => page.locator('.split-pane .link.current').innerText()).toBe(ws.wb.store.evaluations.get(evaluationId).name);
+    });
+    await restoredBy(`#/jobs/${bonJob}`, async () => {
+      await expect.poll(() => page.locator(`tr[data-job="${bonJob}"]`).getAttribute('class')).toContain('chosen');
+    });
+  });
+
+  it('goes Back to the search and node before', async () => {
+    const a = interestingNode(omegaId);
+    await page.goto(`${origin()}/#/searches/${omegaId}/node/${a}`);
+    await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`node #${a}`);
+    await page.getByRole('combobox', { name: 'Search', exact: true }).selectOption(String(msId));
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/searches/${msId}`);
+    await page.goBack();
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/searches/${omegaId}/node/${a}`);
+    await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`node #${a}`);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('jobs that identify themselves', () => {
+  it('names each job with its settings, says what it produced, links to it, shows a cancel as one and a trainer\'s stderr as lines', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // a trainer that failed: its stderr tail comes in lines, as the trainer protocol reports it
+    const failed = ws.wb.store.jobs.create('train-prm', { annotations: 'omega-2', labels: 'soft' });
+    const stderr = 'Traceback (most recent call last):\n  File "train.py", line 12, in <module>\n    import torch\nModuleNotFoundError: No module named \'torch\'';
+    ws.wb.store.jobs.finish(failed.id, 'failed', null, `trainer failed: exit code 1\nlast lines of stderr:\n${stderr}`);
+    await page.goto(`${origin()}/#/jobs/${failed.id}`);
+    const row = (id: number) => page.locator(`tr[data-job="${id}"]`);
+    await expect.poll(() => row(failed.id).getAttribute('class')).toContain('chosen');
+    const block = row(failed.id).locator('pre.error-block');
+    expect(await block.innerText()).toBe(`trainer failed: exit code 1\nlast lines of stderr:\n${stderr}`);
+
+    // the Best-of-N row: kind and settings, its result, a link to its evaluation
+    const bon = row(bonJob);
+    expect(await bon.getByTestId('job-title').innerText()).toBe('Best-of-N');
+    expect(await bon.getByTestId('job-settings').innerText()).toContain(`${ws.dataset}/train · tiny-policy + tiny-prm · N=2`);
+    expect(await bon.getByTestId('job-outcome').innerText()).toMatch(new RegExp(`^evaluation #${evaluationId} · 2 problems × N=2`));
+    expect(await page.locator(`tr[data-job] [data-testid="job-title"]`).filter({ hasText: /^Search$/ }).count()).toBe(2);
+    await page.screenshot({ path: join(screenshots, 'researcher-jobs.png') });
+    await bon.getByTestId('job-link').click();
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/evaluations/${evaluationId}`);
+
+    // a running search cancelled from its row: read as cancelled on request, not as an error
+    const running = ws.wb.runner.submit('search', { dataset: ws.dataset, model: 'tiny-policy', algo: 'omega', limit: 4, seed: 9, config: { maxSearchCount: 40, rolloutBudget: 400, rolloutsPerState: 8, lengthScale: 50 } });
+    await page.goto(`${origin()}/#/jobs/${running.id}`);
+    await expect.poll(() => row(running.id).getAttribute('data-state'), { timeout: 60_000 }).toBe('running');
+    await row(running.id).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => row(running.id).getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled');
+    expect(await row(running.id).getByTestId('job-state').innerText()).toMatch(/^cancelled$/i);
+    expect(await row(running.id).getByTestId('job-outcome').innerText()).toContain('cancelled on request');
+    expect(await row(running.id).locator('.error-text, .error-block').count()).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('a laptop screen', () => {
+  for (const viewport of [
+    { width: 1440, height: 900 },
+    { width: 1280, height: 800 },
+  ]) {
+    it(`shows the tree, the path and the curation actions at ${viewport.width}×${viewport.height} without scrolling, nothing over the tree`, async () => {
+      await page.setViewportSize(viewport);
+      const node = interestingNode(omegaId);
+      await page.goto(`${origin()}/#/searches/${omegaId}/node/${node}`);
+      await page.reload();
+      const canvas = page.getByTestId('tree-canvas');
+      await expect.poll(() => page.getByTestId('node-path').locator('caption').innerText()).toContain(`node #${node}`);
+      await page.getByRole('checkbox', { name: 'minimap' }).check();
+      const minimap = page.getByTestId('tree-minimap');
+      await minimap.waitFor();
+      // a moment for the panes to settle
+      await page.waitForTimeout(300);
+      const c = await box(canvas);
+      const side = await box(page.getByTestId('side-pane'));
+      expect(c.width).toBeGreaterThanOrEqual(viewport.width / 2);
+      expect(overlap(c, await box(minimap))).toBe(false);
+      expect(overlap(c, side)).toBe(false);
+      // the page does not scroll: everything ends inside the window
+      expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight + 1)).toBe(true);
+      const replay = await box(page.getByRole('group', { name: 'Replay' }));
+      expect(replay.y + replay.height).toBeLessThanOrEqual(viewport.height);
+      // the curation actions are in view, and the side pane has room for 8 rows of a path above them
+      const mark = page.getByTestId('curation').getByRole('button', { name: 'Mark good' }).first();
+      const m = await box(mark);
+      expect(m.y + m.height).toBeLessThanOrEqual(viewport.height);
+      const rows = page.getByTestId('node-path').locator('tbody tr');
+      const rowHeight = Math.min(...(await rows.evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height))));
+      const head = await box(page.getByTestId('node-path').locator('thead'));
+      const actionsBelowPath = m.y + m.height - (await box(rows.last())).y - (await box(rows.last())).height;
+      expect(viewport.height - (head.y + head.height) - actionsBelowPath).toBeGreaterThanOrEqual(8 * rowHeight);
+      await page.screenshot({ path: join(screenshots, `researcher-layout-${viewport.width}.png`) });
+      expect(session.errors).toEqual([]);
+    });
+  }
+
+  it('opens a disagreement-queue row in place: the tree shows the node and its path row is highlighted in view', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${origin()}/#/searches/${omegaId}`);
+    await page.getByRole('tab', { name: 'Curation queues' }).click();
+    const row = page.getByTestId('disagreements').locator('tbody tr').nth(2);
+    const [, sid, nid] = /#(\d+) node (\d+)/.exec(await row.locator('button').innerText())!;
+    await row.locator('button').click();
+    await expect.poll(() => page.url()).toBe(`${origin()}/#/searches/${sid}/node/${nid}`);
+    const chosen = page.getByTestId('node-path').locator('tr.chosen');
+    await expect.poll(() => chosen.getAttribute('data-node')).toBe(nid);
+    const r = await box(chosen);
+    expect(r.y).toBeGreaterThanOrEqual(0);
+    expect(r.y + r.height).toBeLessThanOrEqual(900);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
