@@ -20,7 +20,11 @@ import type { JobRunner } from './jobs/runner';
 import { mergeWorkspaces } from './merge';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
-import { exportTrees, importTrees } from './data/treeIO';
+import { exportTrees } from './data/treeIO';
+import { LABEL_FORMATS } from './data/labels/labelFormats';
+import { splitAnnotationSet } from './data/labels/split';
+import { sameLabelImport } from './jobs/kinds/importLabels';
+import { ImportLabelsReport } from '../../src-shared/domain';
 import { exportCycleTrainingSet } from './cycles/view';
 import type { Store } from './store';
 import { APP_VERSION } from './version';
@@ -104,7 +108,27 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       }
       return { ...runner.start({ kind: 'import', config }), resumed: false };
     },
-    'import.trees': ({ path }) => importTrees(store, path),
+    'import.trees': async ({ path }) => {
+      // import-trees is import-labels of a steplab-tree file whose problems are in the workspace already
+      const request = { kind: 'import-labels' as const, config: { path, format: 'steplab-tree', skipBad: false, allowOutside: false } };
+      preflight(store, request);
+      const end = await runner.wait(runner.start(request).id);
+      if (end.state !== 'done') throw new UserError(end.error ?? `import-trees ${end.state}`);
+      const r = ImportLabelsReport.parse(end.result);
+      return { searches: r.searches, nodes: r.nodes, skipped: r.unchanged };
+    },
+    'import.labels': (config) => {
+      preflight(store, { kind: 'import-labels', config });
+      runner.recover();
+      // an import of the same files with the same settings that was killed half-way resumes from its checkpoint
+      const interrupted = store.jobs.pending().find((j) => j.kind === 'import-labels' && sameLabelImport(j.config, config));
+      if (interrupted) {
+        runner.enqueue(interrupted.id);
+        return { ...interrupted, resumed: true };
+      }
+      return { ...runner.start({ kind: 'import-labels', config }), resumed: false };
+    },
+    'import.labelFormats': () => [...LABEL_FORMATS.values()].map((f) => ({ name: f.name, description: f.description })),
     'export.trees': (q) => exportTrees(store, q),
     'export.problems': (q) => exportProblems(store, q),
     'export.annotations': (q) => exportAnnotations(store, q),
@@ -134,7 +158,12 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
         const m = store.models.get(modelId);
         return { model: `${m.name}@${m.version}`, modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, id)].map(([n, s]) => [String(n), s])) };
       });
-      return { search, nodes: store.trees.nodes(id), prm };
+      const kept = store.labels.searchRollouts(id);
+      return { search, nodes: store.trees.nodes(id), prm, ...(kept.size ? { rollouts: Object.fromEntries([...kept].map(([n, r]) => [String(n), r])) } : {}) };
+    },
+    'searches.nodeRollouts': ({ nodeId }) => {
+      store.trees.node(nodeId);
+      return { nodeId, ...(store.labels.rollouts(nodeId) ?? { correct: [], incorrect: [] }) };
     },
     'searches.events': ({ id }) => {
       store.trees.getSearch(id);
@@ -143,6 +172,7 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     'searches.compare': ({ a, b }) => compareSearches(store, a, b),
     'searches.treeColumns': ({ id }) => explorerTree(store, id),
     'annotations.sets': () => store.annotations.sets(),
+    'annotations.split': (q) => splitAnnotationSet(store, q),
     'curation.disagreements': ({ prm, limit }) => {
       const m = store.models.withRole(prm, 'prm');
       const { total, items } = store.scores.disagreements(m.id, limit);

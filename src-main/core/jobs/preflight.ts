@@ -5,6 +5,7 @@ import type { JobRequest } from '../../../src-shared/jobConfigs';
 import { checkCycleRun } from '../cycles/check';
 import { judgeModel } from '../data/verify/judge';
 import { checkTrainPrm } from '../reward/trainPrmJob';
+import { checkLabelImport } from '../data/labels/check';
 import type { Store } from '../store';
 
 export function preflight(store: Store, request: JobRequest): void {
@@ -39,6 +40,9 @@ export function preflight(store: Store, request: JobRequest): void {
       return;
     case 'cycle':
       checkCycleRun(store, request.config);
+      return;
+    case 'import-labels':
+      checkLabelImport(request.config);
       return;
   }
 }

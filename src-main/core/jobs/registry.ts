@@ -5,10 +5,11 @@ import { bonJob } from '../reward/bonJob';
 import { scoreJob } from '../reward/scoreJob';
 import { trainPrmJob } from '../reward/trainPrmJob';
 import { cycleJob } from '../cycles/cycleJob';
+import { importLabelsJob } from './kinds/importLabels';
 import { searchJob } from './kinds/search';
 import type { JobHandler } from './types';
 
-const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob];
+const handlers: JobHandler<any, any>[] = [importJob, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, importLabelsJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

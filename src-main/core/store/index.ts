@@ -7,6 +7,7 @@ import { openWorkspaceDb } from './db';
 import { EvaluationsRepo } from './evaluations';
 import { ImagesRepo } from './images';
 import { JobsRepo } from './jobs';
+import { LabelImportsRepo } from './labelImports';
 import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
 import { ScoresRepo } from './scores';
@@ -25,6 +26,7 @@ export class Store {
   readonly evaluations: EvaluationsRepo;
   readonly cycles: CyclesRepo;
   readonly scores: ScoresRepo;
+  readonly labels: LabelImportsRepo;
 
   constructor(
     readonly db: DB,
@@ -42,6 +44,7 @@ export class Store {
     this.evaluations = new EvaluationsRepo(db);
     this.cycles = new CyclesRepo(db);
     this.scores = new ScoresRepo(db);
+    this.labels = new LabelImportsRepo(db);
   }
 
   static open(dir: string, opts: { create?: boolean } = {}): Store {
