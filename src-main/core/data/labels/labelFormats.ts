@@ -4,10 +4,25 @@
 // records also fit a looser one comes before it.
 import { UserError } from '../../errors';
 import { mmprmTreeFormat } from './formats/mmprmTree';
+import { openrOmegaFormat } from './formats/openr';
+import { mathShepherdFormat, mmprmPathsFormat, mmprmRowsFormat, trlFormat, visualPrmFormat } from './formats/paths';
+import { prm800kFormat } from './formats/prm800k';
+import { reasonersTreeFormat } from './formats/reasoners';
 import { steplabTreeFormat } from './formats/steplabTree';
 import type { LabelFormat } from './types';
 
-const FORMATS: LabelFormat[] = [steplabTreeFormat, mmprmTreeFormat];
+const FORMATS: LabelFormat[] = [
+  steplabTreeFormat,
+  mmprmTreeFormat,
+  openrOmegaFormat,
+  reasonersTreeFormat,
+  prm800kFormat,
+  visualPrmFormat,
+  mmprmPathsFormat,
+  mmprmRowsFormat,
+  mathShepherdFormat,
+  trlFormat,
+];
 
 export const LABEL_FORMATS: ReadonlyMap<string, LabelFormat> = new Map(FORMATS.map((f) => [f.name, f]));
 
