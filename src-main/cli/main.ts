@@ -373,7 +373,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       await withApi(o.workspace, async (api) => {
         const r = await api['annotations.split']({ set: o.set, val: o.val, seed: o.seed });
         if (o.json) return io.out(JSON.stringify(r));
-        io.out(`split "${o.set}" by problem: ${r.train.problems} problems (${r.train.annotations} annotations) in "${r.train.name}", ${r.val.problems} problems (${r.val.annotations} annotations) in "${r.val.name}"`);
+        const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
+        io.out(`split "${o.set}" by problem: ${n(r.train.problems, 'problem')} (${n(r.train.annotations, 'annotation')}) in "${r.train.name}", ${n(r.val.problems, 'problem')} (${n(r.val.annotations, 'annotation')}) in "${r.val.name}"`);
       });
     });
 
