@@ -211,6 +211,20 @@ describe('problems: matched by the documented rule', () => {
   });
 });
 
+describe('merge carries what import-labels keeps', () => {
+  it('kept rollouts and the imported-unit hashes go with their trees: the merged workspace re-imports nothing', async () => {
+    const a = await init('merge-a');
+    expect((await importLabels(a, OUTPUTS, '--dataset', 'k12', '--image-root', IMAGES)).code).toBe(0);
+    const into = join(tmp.dir, 'merge-into');
+    const m = await cli('merge', a, '--into', into, '--json');
+    expect(m.code, m.err.join('\n')).toBe(0);
+    expect(JSON.parse(m.out[0]).not_merged.map((x: { table: string }) => x.table)).toEqual(['jobs']);
+    expect(state(into)).toMatchObject({ searches: 2, tree_nodes: 16, node_rollouts: (state(a) as any).node_rollouts, label_imports: 2 });
+    const r = await importLabels(into, OUTPUTS, '--dataset', 'k12', '--image-root', IMAGES);
+    expect(r.json).toEqual({ problems: 0, searches: 0, nodes: 0, annotations: 0, labelled_steps: 0, annotation_set: 'outputs', skipped: 0 });
+  });
+});
+
 describe('steplab-tree: Steplab tree JSONL (import-trees)', () => {
   it('exports and re-imports into a fresh workspace: problems added from the header, trees equal, detected from the content', async () => {
     const ws = await init('trees-src');
