@@ -3,6 +3,7 @@
 import { benchHeatmap } from './heatmap';
 import { benchImport } from './import';
 import { benchInference } from './inference';
+import { benchLabels } from './labels';
 import { benchRemote } from './remote';
 import { benchReward } from './reward';
 import { benchSearch } from './search';
@@ -12,6 +13,7 @@ import { report } from './util';
 
 for (const r of benchTrees()) console.log(report(r));
 console.log(report(await benchImport()));
+for (const line of await benchLabels()) console.log(line);
 const inf = await benchInference();
 for (const r of inf.results) console.log(report(r));
 for (const n of inf.notes) console.log(n);

@@ -30,7 +30,7 @@ import {
   TreeNode,
   Verdict,
 } from './domain';
-import { JobRequest } from './jobConfigs';
+import { ImportLabelsJobConfig, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 
 const Empty = z.object({}).strict();
@@ -172,6 +172,8 @@ const MergeReport = z
   .strict();
 const EndpointHealth = z.object({ url: z.string(), ok: z.boolean(), ms: z.number(), detail: z.string() }).strict();
 const PathIn = z.string().min(1).max(4096);
+/** rollout texts kept with a tree node, each rollout a list of steps */
+const NodeRollouts = z.object({ correct: z.array(z.array(z.string())), incorrect: z.array(z.array(z.string())) }).strict();
 const Name = z.string().min(1).max(200);
 const DatasetQuery = z.object({
   dataset: Name,
@@ -364,6 +366,20 @@ export const contract = {
   'import.trees': {
     input: z.object({ path: PathIn }).strict(),
     output: z.object({ searches: z.number().int(), nodes: z.number().int(), skipped: z.number().int() }).strict(),
+  },
+  /**
+   * the field's trees and step-label sets (a file or a folder) as searches and annotations: starts an
+   * import-labels job, or resumes the interrupted one with the same settings (resumed: true). Reads a
+   * path: see LOCAL_ONLY
+   */
+  'import.labels': {
+    input: ImportLabelsJobConfig,
+    output: Job.extend({ resumed: z.boolean() }),
+  },
+  /** the label formats import-labels reads, in the order it tries them on a file's first record */
+  'import.labelFormats': {
+    input: Empty,
+    output: z.array(z.object({ name: z.string(), description: z.string() }).strict()),
   },
   /** a dataset's search trees, one node per line with parent ids (a path: CLI and Electron only) */
   'export.trees': {
@@ -618,8 +634,17 @@ export const contract = {
   },
   'searches.tree': {
     input: z.object({ id: z.number().int() }).strict(),
-    /** prm: every PRM's scores of the nodes, beside each node's MC */
-    output: z.object({ search: SearchSummary, nodes: z.array(TreeNode), prm: z.array(NodePrmScores) }),
+    /**
+     * prm: every PRM's scores of the nodes, beside each node's MC; rollouts: the rollout texts a tree's
+     * producer kept (MM-PRM's correct_rollouts / incorrect_rollouts), by node id, for the nodes that have
+     * any (a node's judge values are in its meta.judge: yes, no, score)
+     */
+    output: z.object({ search: SearchSummary, nodes: z.array(TreeNode), prm: z.array(NodePrmScores), rollouts: z.record(z.string(), NodeRollouts).optional() }),
+  },
+  /** one node's kept rollout texts (each rollout a list of steps), for the explorer's node panel */
+  'searches.nodeRollouts': {
+    input: z.object({ nodeId: z.number().int() }).strict(),
+    output: NodeRollouts.extend({ nodeId: z.number().int() }).strict(),
   },
   'searches.events': {
     input: z.object({ id: z.number().int() }).strict(),
@@ -651,6 +676,19 @@ export const contract = {
           })
           .strict(),
         prm: z.array(NodePrmScores),
+        /**
+         * imported trees: per node, how many rollout texts its producer kept (searches.nodeRollouts has
+         * them), and a judge's view beside MC (MM-PRM's mllm_as_a_judge.py: logprob_yes, logprob_no,
+         * llm_as_a_judge), null where a node has none; absent when the tree has neither
+         */
+        extras: z
+          .object({
+            keptCorrect: z.array(z.number().int()),
+            keptIncorrect: z.array(z.number().int()),
+            judge: z.object({ yes: z.array(z.number().nullable()), no: z.array(z.number().nullable()), score: z.array(z.number().nullable()) }).strict().nullable(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   },
@@ -669,6 +707,20 @@ export const contract = {
       .strict(),
   },
   'annotations.sets': { input: Empty, output: z.array(AnnotationSet) },
+  /**
+   * splits an annotation set by problem into `<set>-train` and `<set>-val` (what train-prm's
+   * valAnnotations reads): a seeded `val` share of its problems go to -val, the rest to -train, no problem
+   * on both sides; the annotations move (with their curation), the set's name is then free
+   */
+  'annotations.split': {
+    input: z.object({ set: Name, val: z.number().gt(0).lt(1), seed: z.number().int().min(0).max(2 ** 31 - 1).default(0) }).strict(),
+    output: z
+      .object({
+        train: z.object({ name: z.string(), problems: z.number().int(), annotations: z.number().int() }).strict(),
+        val: z.object({ name: z.string(), problems: z.number().int(), annotations: z.number().int() }).strict(),
+      })
+      .strict(),
+  },
   /** the disagreement queue: tree nodes where a PRM's score and the search's MC differ most */
   'curation.disagreements': {
     input: z.object({ prm: z.string().min(1), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
@@ -779,6 +831,7 @@ export type Contract = typeof contract;
  */
 export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'import.trees',
+  'import.labels',
   'export.trees',
   'models.register',
   'models.addEndpoint',

@@ -99,6 +99,34 @@ export const ImportReport = z.object({
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 
+/** What an import-labels job did (steplab import-labels; src-main/core/jobs/kinds/importLabels.ts). */
+export const ImportLabelsReport = z.object({
+  format: z.string(),
+  /** why the format was taken from the content (`outputs/ab12.json has ...`); null when --format named it */
+  detected: z.string().nullable(),
+  annotationSet: z.string(),
+  /** files read */
+  files: z.number().int(),
+  /** problems this import added to the dataset */
+  problems: z.number().int(),
+  searches: z.number().int(),
+  nodes: z.number().int(),
+  annotations: z.number().int(),
+  /** the steps of the annotations added (one label each) */
+  labelledSteps: z.number().int(),
+  /** labelled paths without a tree, stored as solutions (origin "import") with their annotation */
+  solutions: z.number().int(),
+  /** bad units left out (--skip-bad) */
+  skipped: z.number().int(),
+  /** units imported before (the same content), left as they were */
+  unchanged: z.number().int(),
+  /** counts that do not add up and such: in the report, not refused */
+  warnings: z.number().int(),
+  badLines: z.array(z.object({ where: z.string(), message: z.string() })),
+  reportPath: z.string().nullable(),
+});
+export type ImportLabelsReport = z.infer<typeof ImportLabelsReport>;
+
 export const ProblemFormat = z.enum(['jsonl', 'mmprm-seed', 'parquet']);
 export type ProblemFormat = z.infer<typeof ProblemFormat>;
 

@@ -178,6 +178,32 @@ export const ImportJobConfig = z.object({
 });
 export type ImportJobConfig = z.infer<typeof ImportJobConfig>;
 
+/**
+ * The field's trees and step-label sets into a dataset (`steplab import-labels`): a file or a folder of
+ * files in one of the formats of the label-format registry (src-main/core/data/labels/registry.ts;
+ * `format` is checked against it when the job is started, and detected from the content when absent).
+ */
+export const ImportLabelsJobConfig = z
+  .object({
+    /** a file, or a folder of files (every .json, .jsonl, .gz and .parquet file under it) */
+    path: z.string().min(1),
+    /** the dataset the problems are matched into or added to; absent: every problem must be in the workspace already (import-trees) */
+    dataset: z.string().min(1).max(200).optional(),
+    format: z.string().min(1).max(100).optional(),
+    /** the split of the problems this import adds to the dataset */
+    split: z.string().min(1).max(100).optional(),
+    /** folder image paths are read against / looked for under (`--image-root`) */
+    imageRoot: z.string().min(1).optional(),
+    /** the annotation set of the labelled paths (default: the file's or folder's name) */
+    setName: z.string().min(1).max(200).optional(),
+    /** import the good units and write a report of the bad ones */
+    skipBad: z.boolean().default(false),
+    /** read images outside the file's folder and the --image-root folder */
+    allowOutside: z.boolean().default(false),
+  })
+  .strict();
+export type ImportLabelsJobConfig = z.infer<typeof ImportLabelsJobConfig>;
+
 /** Samples n solutions per problem with a policy, verifies and stores them. */
 export const GenerateJobConfig = z
   .object({
@@ -298,6 +324,7 @@ export const JOB_CONFIGS = {
   'train-prm': TrainPrmJobConfig,
   cycle: CycleConfig,
   'bench-prm': BenchPrmJobConfig,
+  'import-labels': ImportLabelsJobConfig,
 } as const;
 export type JobKind = keyof typeof JOB_CONFIGS;
 export const JOB_KINDS = Object.keys(JOB_CONFIGS) as JobKind[];
@@ -316,5 +343,6 @@ export const JobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train-prm'), config: TrainPrmJobConfig }).strict(),
   z.object({ kind: z.literal('cycle'), config: CycleConfig }).strict(),
   z.object({ kind: z.literal('bench-prm'), config: BenchPrmJobConfig }).strict(),
+  z.object({ kind: z.literal('import-labels'), config: ImportLabelsJobConfig }).strict(),
 ]);
 export type JobRequest = z.output<typeof JobRequest>;

@@ -110,6 +110,18 @@ describe('import boundaries', () => {
     expect(bad).toEqual([]);
   });
 
+  it('import-labels keeps its SQL in the store (src-main/core/store/labelImports.ts)', () => {
+    const sources = [...files(join(root, 'src-main/core/data/labels')), join(root, 'src-main/core/jobs/kinds/importLabels.ts')];
+    const bad = sources.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, i }))
+        .filter(({ line }) => /\bdb\.(prepare|exec)\(|\bprep\(|\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b/.test(line))
+        .map(({ i }) => `${relative(root, f)}:${i + 1}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
   it('the CLI reaches the core through the contract: no store, job runner or workbench, and no handler map', () => {
     const cli = files(join(root, 'src-main/cli'));
     const imports = cli.flatMap((f) =>

@@ -1,10 +1,11 @@
 // The `steplab` command line. Exit codes: 0 ok, 1 a user error (one line on stderr), 2 an internal error.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApiError, type Api, type Input } from '../../src-shared/api';
-import { AnswerType, AnnotationExportFormat, ImportReport, ProblemExportFormat } from '../../src-shared/domain';
+import { BENCH_FORMATS, type BenchFormat } from '../../src-shared/benchmarks';
+import { AnswerType, AnnotationExportFormat, ImportLabelsReport, ImportReport, ProblemExportFormat } from '../../src-shared/domain';
 import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import { parseJsonLine } from '../core/data/jsonl';
@@ -160,8 +161,63 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     });
 
   program
+    .command('import-labels')
+    .description("import the field's search trees and step-label sets as searches and annotations (MM-PRM, OpenR, VisualPRM, Math-Shepherd, PRM800K, TRL, llm-reasoners, Steplab trees; see README)")
+    .argument('<path>', 'a file, or a folder of files (every .json, .jsonl, .gz and .parquet file under it)')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--dataset <name>', 'dataset the problems are matched into or added to (created if new)')
+    .option('--format <fmt>', 'the file format (default: detected from the content; see `steplab import-labels --formats`); processbench, visualprocessbench and prmbench import a step-level benchmark')
+    .option('--split <name>', 'split of the problems this import adds to the dataset')
+    .option('--image-root <dir>', 'read relative image paths against DIR; find absolute paths of another machine under DIR')
+    .option('--set <name>', "annotation set of the labelled paths (default: the file's or folder's name)")
+    .option('--skip-bad', 'import the good units and write a report of the bad ones')
+    .option('--allow-outside', "read images outside the file's folder and --image-root")
+    .option('--json', 'last line: {"problems","searches","nodes","annotations","labelled_steps","annotation_set","skipped"}')
+    .action(async (path: string, o: { workspace: string; dataset: string; format?: string; split?: string; imageRoot?: string; set?: string; skipBad?: boolean; allowOutside?: boolean; json?: boolean }) => {
+      const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
+      await withApi(o.workspace, async (api, door) => {
+        if (o.format !== undefined && (BENCH_FORMATS as readonly string[]).includes(o.format)) {
+          // a step-level benchmark: one solution per row with its gold step labels (Field data III)
+          if (o.set || o.skipBad || o.allowOutside) throw new UserError(`--set, --skip-bad and --allow-outside do not apply to --format ${o.format}`);
+          const r = await api['benchmarks.import']({ path: resolve(path), dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}) });
+          if (o.json) return io.out(JSON.stringify(r));
+          io.out(`imported ${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} rows read${r.present ? `, ${r.present} imported before` : ''}${r.duplicates ? `, ${r.duplicates} repeated in the file` : ''}); problems: ${r.problems.created} new, ${r.problems.existing} already there; ${r.images} images`);
+          return;
+        }
+        if (o.format !== undefined) {
+          const names = (await api['import.labelFormats']({})).map((f) => f.name);
+          if (!names.includes(o.format)) throw new UserError(`--format must be one of ${[...names, ...BENCH_FORMATS].join(', ')} (got "${o.format}")`);
+        }
+        const job = await api['import.labels']({
+          path: resolve(path),
+          dataset: o.dataset,
+          skipBad: Boolean(o.skipBad),
+          allowOutside: Boolean(o.allowOutside),
+          ...(o.format ? { format: o.format } : {}),
+          ...(o.split ? { split: o.split } : {}),
+          ...(imageRoot ? { imageRoot } : {}),
+          ...(o.set ? { setName: o.set } : {}),
+        });
+        if (job.resumed) io.err(`resuming interrupted import-labels job ${job.id} (${job.progress.message ?? 'nothing staged yet'})`);
+        const end = await runJobToEnd(door, job, io, Boolean(o.json));
+        if (end.state === 'cancelled') throw new UserError('import-labels cancelled; the workspace is unchanged');
+        if (end.state !== 'done') throw new UserError(end.error ?? 'import-labels failed');
+        const r = ImportLabelsReport.parse(end.result);
+        io.out(`format ${r.format}${r.detected ? ` (detected: ${r.detected})` : ''}`);
+        if (o.json) {
+          io.out(JSON.stringify({ problems: r.problems, searches: r.searches, nodes: r.nodes, annotations: r.annotations, labelled_steps: r.labelledSteps, annotation_set: r.annotationSet, skipped: r.skipped }));
+          return;
+        }
+        const what = [r.searches ? `${r.searches} trees (${r.nodes} nodes)` : '', r.solutions ? `${r.solutions} labelled paths` : ''].filter(Boolean).join(' and ') || 'nothing new';
+        io.out(`imported ${what}: ${r.annotations} annotations, ${r.labelledSteps} labelled steps in set "${r.annotationSet}"; ${r.problems} problems added to dataset "${o.dataset}"`);
+        if (r.unchanged > 0) io.out(`${r.unchanged} imported before, left as they were`);
+        if (r.skipped + r.warnings > 0) io.out(`${r.skipped ? `skipped ${r.skipped} bad; ` : ''}${r.warnings} warning${r.warnings === 1 ? '' : 's'}; report: ${r.reportPath}`);
+      });
+    });
+
+  program
     .command('import-trees')
-    .description('re-import search trees exported with `export annotations --format tree`')
+    .description('re-import search trees exported with `export annotations --format tree` (import-labels --format steplab-tree, into the problems already here)')
     .argument('<file>', 'tree JSONL')
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--json', 'print JSON')
@@ -335,17 +391,36 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       });
     });
 
-  program
+  const annotations = program
     .command('annotations')
-    .description('list annotation sets')
-    .requiredOption('--workspace <dir>', 'workspace folder')
+    .description('list annotation sets; `annotations split` cuts one by problem into -train and -val')
+    // options after `split` belong to it, not to `annotations`
+    .enablePositionalOptions()
+    .option('--workspace <dir>', 'workspace folder (required)')
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; json?: boolean }) => {
+      if (!o.workspace) throw new UserError("annotations: required option '--workspace <dir>' not specified");
       await withApi(o.workspace, async (api) => {
         const sets = await api['annotations.sets']({});
         if (o.json) return io.out(JSON.stringify(sets));
         if (sets.length === 0) return io.out('no annotation sets; make one with: steplab search --workspace <dir> --dataset <name> --model <policy> --algo omega');
         io.out(table(['set', 'annotations', 'problems', 'steps', 'searches', 'created'], sets.map((x) => [x.name, String(x.annotations), String(x.problems), String(x.steps), String(x.searches), x.createdAt])));
+      });
+    });
+  annotations
+    .command('split')
+    .description('split an annotation set by problem into <set>-train and <set>-val (for train-prm --val-annotations); no problem on both sides')
+    .requiredOption('--workspace <dir>', 'workspace folder')
+    .requiredOption('--set <name>', 'the annotation set to split')
+    .requiredOption('--val <share>', 'share of the problems held out, in (0, 1)', fraction)
+    .option('--seed <s>', 'seed of the choice', nonNegativeInt, 0)
+    .option('--json', 'print JSON')
+    .action(async (o: { workspace: string; set: string; val: number; seed: number; json?: boolean }) => {
+      await withApi(o.workspace, async (api) => {
+        const r = await api['annotations.split']({ set: o.set, val: o.val, seed: o.seed });
+        if (o.json) return io.out(JSON.stringify(r));
+        const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
+        io.out(`split "${o.set}" by problem: ${n(r.train.problems, 'problem')} (${n(r.train.annotations, 'annotation')}) in "${r.train.name}", ${n(r.val.problems, 'problem')} (${n(r.val.annotations, 'annotation')}) in "${r.val.name}"`);
       });
     });
 
@@ -561,6 +636,13 @@ function parseVerifyLine(text: string, n: number): { answer: string; prediction:
     out.ordered = r.ordered;
   }
   return out;
+}
+
+/** A share strictly between 0 and 1. */
+function fraction(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a number between 0 and 1');
+  return n;
 }
 
 /** Commander's collector for a repeatable option. */

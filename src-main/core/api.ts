@@ -23,10 +23,14 @@ import { checkWorkspaceFiles } from './workspaceCheck';
 import { recoverWorkspace } from './recover';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
-import { exportTrees, importTrees } from './data/treeIO';
 import { importBenchmark } from './data/benchmarks/import';
 import { benchCsv, benchRowsView, benchSweepChart, isBenchEvaluation } from './reward/benchEvaluation';
 import { benchContamination } from './jobs/kinds/benchPrm';
+import { exportTrees } from './data/treeIO';
+import { LABEL_FORMATS } from './data/labels/labelFormats';
+import { splitAnnotationSet } from './data/labels/split';
+import { sameLabelImport } from './jobs/kinds/importLabels';
+import { ImportLabelsReport } from '../../src-shared/domain';
 import { exportCycleTrainingSet } from './cycles/view';
 import type { Store } from './store';
 import { READS } from './store/integrity';
@@ -168,7 +172,28 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       }
       return { ...runner.start(request), resumed: false };
     },
-    'import.trees': ({ path }) => importTrees(store, path),
+    'import.trees': async ({ path }) => {
+      // import-trees is import-labels of a steplab-tree file whose problems are in the workspace already
+      const request = { kind: 'import-labels' as const, config: { path, format: 'steplab-tree', skipBad: false, allowOutside: false } };
+      preflight(store, request);
+      const end = await runner.wait(runner.start(request).id);
+      if (end.state !== 'done') throw new UserError(end.error ?? `import-trees ${end.state}`);
+      const r = ImportLabelsReport.parse(end.result);
+      return { searches: r.searches, nodes: r.nodes, skipped: r.unchanged };
+    },
+    'import.labels': async (config) => {
+      await store.integrity.require(READS.import, 'nothing was imported');
+      preflight(store, { kind: 'import-labels', config });
+      runner.recover();
+      // an import of the same files with the same settings that was killed half-way resumes from its checkpoint
+      const interrupted = store.jobs.pending().find((j) => j.kind === 'import-labels' && sameLabelImport(j.config, config));
+      if (interrupted) {
+        runner.enqueue(interrupted.id);
+        return { ...interrupted, resumed: true };
+      }
+      return { ...runner.start({ kind: 'import-labels', config }), resumed: false };
+    },
+    'import.labelFormats': () => [...LABEL_FORMATS.values()].map((f) => ({ name: f.name, description: f.description })),
     'benchmarks.import': async (o) => {
       await store.integrity.require(READS.import, 'nothing was imported');
       return importBenchmark(store, o);
@@ -226,7 +251,12 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
         const m = store.models.get(modelId);
         return { model: `${m.name}@${m.version}`, modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, id)].map(([n, s]) => [String(n), s])) };
       });
-      return { search: withRefs(store, [search])[0], nodes: store.trees.nodes(id), prm };
+      const kept = store.labels.searchRollouts(id);
+      return { search: withRefs(store, [search])[0], nodes: store.trees.nodes(id), prm, ...(kept.size ? { rollouts: Object.fromEntries([...kept].map(([n, r]) => [String(n), r])) } : {}) };
+    },
+    'searches.nodeRollouts': ({ nodeId }) => {
+      store.trees.node(nodeId);
+      return { nodeId, ...(store.labels.rollouts(nodeId) ?? { correct: [], incorrect: [] }) };
     },
     'searches.events': ({ id }) => {
       store.trees.getSearch(id);
@@ -239,6 +269,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     },
     'searches.gold': ({ id }) => searchGold(store, id),
     'annotations.sets': () => store.annotations.sets(),
+    'annotations.split': (q) => splitAnnotationSet(store, q),
     'curation.disagreements': ({ prm, limit }) => {
       const m = store.models.withRole(prm, 'prm');
       const { total, items } = store.scores.disagreements(m.id, limit);

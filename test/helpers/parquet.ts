@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 
-export type Leaf = 'string' | 'binary' | 'int64' | 'double';
+export type Leaf = 'string' | 'binary' | 'int64' | 'double' | 'boolean';
 
 export type PqNode =
   | { name: string; optional?: boolean; leaf: Leaf }
@@ -20,6 +20,7 @@ const LEAF: Record<Leaf, SchemaElement> = {
   binary: { type: 'BYTE_ARRAY' },
   int64: { type: 'INT64' },
   double: { type: 'DOUBLE' },
+  boolean: { type: 'BOOLEAN' },
 };
 
 function flatten(node: PqNode, out: SchemaElement[]): void {

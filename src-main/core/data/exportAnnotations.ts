@@ -33,6 +33,7 @@
 // per image for a list. Images (trl, mmprm) are copied beside the output as images/<hash>.<ext>.
 // Every row is built (and checked) before anything is written, so a refused row leaves no file behind.
 // readAnnotations() parses trl and math-shepherd files back into {question, steps: [{text, label}]}.
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AnnotationExportFormat, ImageRef, Problem } from '../../../src-shared/domain';
 import { UserError } from '../errors';
@@ -302,14 +303,17 @@ export async function exportAnnotations(store: Store, opts: ExportAnnotationsOpt
   const curation = opts.curation ?? 'all';
   if (!['all', 'curated', 'uncurated'].includes(curation)) throw new UserError(`export annotations: curation filter must be all, curated or uncurated (got "${curation}")`);
   const settings = checkSettings(opts);
-  const annotations = (datasetId !== null ? store.annotations.forDataset(datasetId, { split: opts.split, setName: opts.setName }) : store.annotations.forSet(opts.setName!)).filter(
-    (a) => opts.format === 'mmprm' && !opts.perStep ? true : keepAnnotation(a, curation, opts.includeRejected ?? false),
-  );
-  const built =
-    opts.format === 'mmprm' && !opts.perStep
-      ? mmprmFromTrees(store, annotations, datasetId, opts, curation, settings)
-      : fromAnnotations(store, annotations, opts.format, opts.perStep ?? false, settings, opts.limit);
-  return write(store, built, opts.out);
+  const pages = datasetId !== null ? store.annotations.forDatasetPages(datasetId, { split: opts.split, setName: opts.setName }) : store.annotations.forSetPages(opts.setName!);
+  if (opts.format === 'mmprm' && !opts.perStep) {
+    // paths are taken from the trees, matched to their annotations: the annotations are needed together
+    const annotations = [...pages].flat();
+    return write(store, mmprmFromTrees(store, annotations, datasetId, opts, curation, settings), opts.out);
+  }
+  const includeRejected = opts.includeRejected ?? false;
+  const kept = (function* () {
+    for (const page of pages) for (const a of page) if (keepAnnotation(a, curation, includeRejected)) yield a;
+  })();
+  return writeRows(store, fromAnnotations(store, kept, opts.format, opts.perStep ?? false, settings, opts.limit), opts.out);
 }
 
 const ROW_OF: Record<Exclude<AnnotationExportFormat, 'mmprm'>, (l: Labelled, s: Settings, totalTime: number | null) => Row> = {
@@ -320,19 +324,17 @@ const ROW_OF: Record<Exclude<AnnotationExportFormat, 'mmprm'>, (l: Labelled, s: 
   processbench: processbenchRow,
 };
 
-function fromAnnotations(store: Store, annotations: Annotation[], format: AnnotationExportFormat, perStep: boolean, s: Settings, limit: number | undefined): Built {
+function* fromAnnotations(store: Store, annotations: Iterable<Annotation>, format: AnnotationExportFormat, perStep: boolean, s: Settings, limit: number | undefined): Generator<{ row: Row; images: readonly ImageRef[] }> {
   const toRow = format === 'mmprm' ? (perStep ? mmprmStepRow : null) : ROW_OF[format];
   if (!toRow) throw new Error('mmprm from trees is built elsewhere');
-  const rows: Row[] = [];
-  const images = new Map<string, ImageRef>();
+  let count = 0;
   const problems = new Map<number, Problem>();
   const wallMs = new Map<number, number | null>();
   for (const annotation of annotations) {
-    if (limit !== undefined && rows.length >= limit) break;
+    if (limit !== undefined && count >= limit) break;
     const problem = problems.get(annotation.problemId) ?? store.problems.get(annotation.problemId);
     problems.set(problem.id, problem);
     const refs = WITH_IMAGES.has(format) ? problem.images : [];
-    for (const r of refs) images.set(r.hash, r);
     let totalTime: number | null = null;
     if (format === 'prm800k' && annotation.searchId !== null) {
       // PRM800K's total_time is the labelling time: here the wall time of the search that labelled the path
@@ -342,9 +344,9 @@ function fromAnnotations(store: Store, annotations: Annotation[], format: Annota
       }
       totalTime = wallMs.get(annotation.searchId) ?? null;
     }
-    rows.push(toRow({ annotation, problem, images: refs.map(imageRel), steps: exportSteps(annotation, s.original, s.threshold) }, s, totalTime));
+    yield { row: toRow({ annotation, problem, images: refs.map(imageRel), steps: exportSteps(annotation, s.original, s.threshold) }, s, totalTime), images: refs };
+    count += 1;
   }
-  return { rows, images: [...images.values()] };
 }
 
 /** A node's own steps as the search stored them (meta.steps), else its text as one step. */
@@ -447,6 +449,30 @@ async function write(store: Store, built: Built, outPath: string): Promise<Expor
     await writer.close();
   } catch (e) {
     await writer.abort();
+    throw e;
+  }
+  return { written: writer.count, images: exporter.count, path: writer.path };
+}
+
+/** Writes rows as they come through a temporary file, then copies their images, then renames: a failure leaves no file. */
+async function writeRows(store: Store, rows: Iterable<{ row: Row; images: readonly ImageRef[] }>, outPath: string): Promise<ExportAnnotationsResult> {
+  const out = resolve(outPath);
+  // the folder the writer would create: removed again when a row is refused, so a failure leaves nothing
+  let created: string | null = null;
+  for (let d = dirname(out); !existsSync(d); d = dirname(d)) created = d;
+  const writer = await JsonlWriter.create(out);
+  const exporter = new ImageExporter(store.paths.imagesDir, dirname(out));
+  const images = new Map<string, ImageRef>();
+  try {
+    for (const { row, images: refs } of rows) {
+      for (const r of refs) images.set(r.hash, r);
+      await writer.write(row);
+    }
+    await exporter.paths([...images.values()]);
+    await writer.close();
+  } catch (e) {
+    await writer.abort();
+    if (created) rmSync(created, { recursive: true, force: true });
     throw e;
   }
   return { written: writer.count, images: exporter.count, path: writer.path };

@@ -1,16 +1,13 @@
 // Search trees as JSONL: for each search a header line, its nodes (parents before children) and its
-// event log. `importTrees` reads the same format back into a workspace whose problems match.
-import { createHash } from 'node:crypto';
-import { JsonlWriter, parseJsonLine, readLines } from './jsonl';
-import { UserError } from '../errors';
+// event log. import-labels reads the same format back (`steplab-tree`, data/labels/formats/steplabTree.ts).
+import { JsonlWriter } from './jsonl';
 import type { Store } from '../store';
 import { problemFingerprint } from './fingerprint';
-import { batchRef, type NewNode } from '../store/trees';
 
 interface SearchLine {
   type: 'search';
   search: number;
-  problem: { ext_id: string; fingerprint: string; question: string; answer: string };
+  problem: { ext_id: string; fingerprint: string; question: string; answer: string; answer_type: string };
   algorithm: string;
   config: unknown;
   seed: number | null;
@@ -42,20 +39,15 @@ interface EventLine {
 
 export async function exportTrees(store: Store, opts: { dataset: string; split?: string; limit?: number; out: string }): Promise<{ written: number; nodes: number; path: string }> {
   const datasetId = store.datasets.requireId(opts.dataset);
-  const searches = store.db
-    .prepare(
-      `SELECT s.id, d.ext_id FROM searches s JOIN dataset_problems d ON d.problem_id = s.problem_id AND d.dataset_id = ?
-       WHERE (? IS NULL OR d.split = ?) ORDER BY d.position, s.id LIMIT ?`,
-    )
-    .all(datasetId, opts.split ?? null, opts.split ?? null, opts.limit ?? -1) as { id: number; ext_id: string }[];
+  const searches = store.labels.datasetSearches(datasetId, { split: opts.split, limit: opts.limit });
   const writer = await JsonlWriter.create(opts.out);
   let nodes = 0;
   try {
-    for (const { id, ext_id } of searches) {
+    for (const { id, extId: ext_id } of searches) {
       const s = store.trees.getSearch(id);
       const p = store.problems.get(s.problemId);
       const fingerprint = problemFingerprint({ question: p.question, answer: p.answer, answerType: p.answerType, imageHashes: p.images.map((i) => i.hash) });
-      await writer.write({ type: 'search', search: id, problem: { ext_id, fingerprint, question: p.question, answer: p.answer }, algorithm: s.algorithm, config: s.config, seed: s.seed, status: s.status, stats: s.stats } satisfies SearchLine);
+      await writer.write({ type: 'search', search: id, problem: { ext_id, fingerprint, question: p.question, answer: p.answer, answer_type: p.answerType }, algorithm: s.algorithm, config: s.config, seed: s.seed, status: s.status, stats: s.stats } satisfies SearchLine);
       for (const n of store.trees.nodes(id)) {
         nodes++;
         await writer.write({ type: 'node', search: id, id: n.id, parent: n.parentId, depth: n.depth, step_text: n.stepText, visits: n.visits, rollouts: n.rollouts, correct: n.correct, mc: n.mc, q: n.q, first_error: n.firstError, meta: n.meta } satisfies NodeLine);
@@ -68,60 +60,4 @@ export async function exportTrees(store: Store, opts: { dataset: string; split?:
     throw e;
   }
   return { written: searches.length, nodes, path: writer.path };
-}
-
-/** Re-imports exported trees. A search already imported (same content) is skipped. All or nothing. */
-export async function importTrees(store: Store, file: string): Promise<{ searches: number; nodes: number; skipped: number }> {
-  const blocks: { line: number; header: SearchLine; nodes: NodeLine[]; events: EventLine[]; hash: ReturnType<typeof createHash> }[] = [];
-  for await (const { line, text } of readLines(file)) {
-    const row = parseJsonLine(text, line) as SearchLine | NodeLine | EventLine;
-    const cur = blocks[blocks.length - 1];
-    if (row.type === 'search') {
-      if (!row.problem?.fingerprint) throw new UserError(`line ${line}: field "problem.fingerprint": required`);
-      blocks.push({ line, header: row, nodes: [], events: [], hash: createHash('sha256').update(text) });
-    } else if (row.type === 'node' || row.type === 'event') {
-      if (!cur || cur.header.search !== row.search) throw new UserError(`line ${line}: ${row.type} of search ${row.search} outside its search block`);
-      (row.type === 'node' ? cur.nodes : cur.events).push(row as never);
-      cur.hash.update(text);
-    } else {
-      throw new UserError(`line ${line}: field "type": must be search, node or event`);
-    }
-  }
-  let searches = 0;
-  let nodes = 0;
-  let skipped = 0;
-  store.transaction(() => {
-    for (const b of blocks) {
-      const digest = b.hash.digest('hex');
-      const problem = store.db.prepare('SELECT id FROM problems WHERE fingerprint = ?').get(b.header.problem.fingerprint) as { id: number } | undefined;
-      if (!problem) throw new UserError(`line ${b.line}: problem "${b.header.problem.ext_id}" is not in this workspace; import its dataset first`);
-      if (store.db.prepare("SELECT 1 FROM searches WHERE json_extract(stats, '$.importHash') = ?").get(digest)) {
-        skipped++;
-        continue;
-      }
-      const searchId = store.trees.createSearch({ problemId: problem.id, modelId: null, algorithm: b.header.algorithm, config: b.header.config, seed: b.header.seed });
-      const index = new Map<number, number>();
-      const rows: NewNode[] = b.nodes.map((n, i) => {
-        if (n.parent !== null && !index.has(n.parent)) throw new UserError(`line ${b.line}: node ${n.id} of search ${b.header.search} comes before its parent ${n.parent}`);
-        index.set(n.id, i);
-        return { parent: n.parent === null ? null : batchRef(index.get(n.parent)!), depth: n.depth, stepText: n.step_text, visits: n.visits, rollouts: n.rollouts, correct: n.correct, mc: n.mc, q: n.q, firstError: n.first_error, meta: n.meta ?? undefined };
-      });
-      const ids = store.trees.insertNodes(searchId, rows);
-      const idOf = (old: unknown): unknown => (typeof old === 'number' && index.has(old) ? ids[index.get(old)!] : old);
-      store.trees.appendEvents(
-        searchId,
-        b.events.map((e) => {
-          const d = { ...(e.data as Record<string, unknown>) };
-          if ('node' in d) d.node = idOf(d.node);
-          if ('from' in d) d.from = idOf(d.from);
-          if ('parent' in d) d.parent = idOf(d.parent);
-          return { kind: e.kind, data: d };
-        }),
-      );
-      store.trees.finishSearch(searchId, b.header.status, { ...b.header.stats, importHash: digest, importedFrom: b.header.search });
-      searches++;
-      nodes += ids.length;
-    }
-  });
-  return { searches, nodes, skipped };
 }

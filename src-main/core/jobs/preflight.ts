@@ -9,6 +9,7 @@ import { judgeModel } from '../data/verify/judge';
 import { UserError } from '../errors';
 import { checkTrainPrm } from '../reward/trainPrmJob';
 import { checkBenchPrm } from './kinds/benchPrm';
+import { checkLabelImport } from '../data/labels/check';
 import type { Store } from '../store';
 
 /** Refuses a dataset without problems, or without the split named. */
@@ -60,6 +61,9 @@ export function preflight(store: Store, request: JobRequest): JobRequest {
       return request;
     case 'bench-prm':
       checkBenchPrm(store, request.config);
+      return request;
+    case 'import-labels':
+      checkLabelImport(request.config);
       return request;
   }
 }

@@ -5,12 +5,13 @@ import { bonJob } from '../reward/bonJob';
 import { scoreJob } from '../reward/scoreJob';
 import { trainPrmJob } from '../reward/trainPrmJob';
 import { cycleJob } from '../cycles/cycleJob';
+import { importLabelsJob } from './kinds/importLabels';
 import { searchJob } from './kinds/search';
 import { benchPrmJob } from './kinds/benchPrm';
 import type { JobHandler } from './types';
 
 // an import publishes all or nothing and its cleanup restores the workspace: bad input is a refusal (no job row)
-const handlers: JobHandler<any, any>[] = [{ ...importJob, allOrNothing: true }, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob];
+const handlers: JobHandler<any, any>[] = [{ ...importJob, allOrNothing: true }, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob, importLabelsJob];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

@@ -54,6 +54,10 @@ const CARRIED = new Set([
   'annotations',
   'annotation_steps',
   'curation_edits',
+  // import-labels (migration 009): the kept rollout texts go with their nodes, the imported-unit hashes
+  // with their problems and searches, so a merged workspace knows what it imported
+  'node_rollouts',
+  'label_imports',
 ]);
 
 export interface MergeConflict {
@@ -186,6 +190,27 @@ class SourceMerge {
     const annotations = this.annotationsBySearch();
     this.mergeSearches(annotations);
     for (const a of annotations.get(null) ?? []) this.mergeAnnotation(a, null, null);
+    this.mergeLabelImports();
+  }
+
+  private sourceHas(table: string): boolean {
+    return this.s.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  }
+
+  /** The rollout texts kept with the nodes of a search copied into the target. */
+  private mergeRollouts(srcSearch: number, nodeMap: Map<number, number>): void {
+    if (!this.sourceHas('node_rollouts')) return;
+    const rows = this.prep(this.s, 'SELECT r.node_id, r.correct, r.incorrect FROM tree_nodes t CROSS JOIN node_rollouts r ON r.node_id = t.id WHERE t.search_id = ? ORDER BY r.node_id').all(srcSearch) as { node_id: number; correct: string; incorrect: string }[];
+    const ins = this.prep(this.t, 'INSERT OR IGNORE INTO node_rollouts (node_id, correct, incorrect) VALUES (?, ?, ?)');
+    for (const r of rows) ins.run(nodeMap.get(r.node_id)!, r.correct, r.incorrect);
+  }
+
+  /** What the source imported with import-labels, so re-importing those files into the target adds nothing. */
+  private mergeLabelImports(): void {
+    if (!this.sourceHas('label_imports')) return;
+    const rows = this.s.prepare('SELECT hash, format, problem_id, search_id, created_at FROM label_imports ORDER BY hash').all() as { hash: string; format: string; problem_id: number; search_id: number | null; created_at: string }[];
+    const ins = this.prep(this.t, 'INSERT OR IGNORE INTO label_imports (hash, format, problem_id, search_id, job_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)');
+    for (const r of rows) ins.run(r.hash, r.format, this.problem(r.problem_id), r.search_id === null ? null : (this.searches.get(r.search_id) ?? null), r.created_at);
   }
 
   removeCopiedFiles(): void {
@@ -563,6 +588,7 @@ class SourceMerge {
         this.count('searches', 'added');
         this.count('tree_nodes', 'added', nodes.length);
         this.count('search_events', 'added', events.length);
+        this.mergeRollouts(row.id, nodeMap);
       }
       this.searches.set(row.id, searchId);
       this.mergeNodeScores(row.id, nodeMap);

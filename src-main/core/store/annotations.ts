@@ -275,6 +275,42 @@ export class AnnotationsRepo {
     return rows.map((r) => this.hydrate(r));
   }
 
+  /**
+   * forDataset a page at a time (keyset on the dataset order), so an export of a few hundred thousand
+   * paths never holds them all.
+   */
+  *forDatasetPages(datasetId: number, q: { split?: string; setName?: string } = {}, pageSize = 2000): Generator<Annotation[]> {
+    const page = this.db.prepare(
+      `SELECT a.*, d.position AS _pos FROM annotations a JOIN dataset_problems d ON d.problem_id = a.problem_id AND d.dataset_id = @datasetId
+       WHERE (@split IS NULL OR d.split = @split) AND (@setName IS NULL OR a.set_name = @setName)
+         AND (d.position > @pos OR (d.position = @pos AND a.id > @id))
+       ORDER BY d.position, a.id LIMIT @limit`,
+    );
+    let pos = -1;
+    let id = 0;
+    for (;;) {
+      const rows = page.all({ datasetId, split: q.split ?? null, setName: q.setName ?? null, pos, id, limit: pageSize }) as (AnnRow & { _pos: number })[];
+      if (rows.length === 0) return;
+      pos = rows[rows.length - 1]._pos;
+      id = rows[rows.length - 1].id;
+      yield rows.map((r) => this.hydrate(r));
+    }
+  }
+
+  /** forSet a page at a time (keyset on problem, then id). */
+  *forSetPages(setName: string, pageSize = 2000): Generator<Annotation[]> {
+    const page = this.db.prepare('SELECT * FROM annotations WHERE set_name = @setName AND (problem_id > @p OR (problem_id = @p AND id > @id)) ORDER BY problem_id, id LIMIT @limit');
+    let p = -1;
+    let id = 0;
+    for (;;) {
+      const rows = page.all({ setName, p, id, limit: pageSize }) as AnnRow[];
+      if (rows.length === 0) return;
+      p = rows[rows.length - 1].problem_id;
+      id = rows[rows.length - 1].id;
+      yield rows.map((r) => this.hydrate(r));
+    }
+  }
+
   /** Annotations a search produced, in id order. */
   forSearch(searchId: number): Annotation[] {
     return (this.db.prepare('SELECT * FROM annotations WHERE search_id = ? ORDER BY id').all(searchId) as AnnRow[]).map((r) => this.hydrate(r));

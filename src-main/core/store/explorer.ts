@@ -18,7 +18,12 @@ export function treePrmScores(store: Store, searchId: number): NodePrmScores[] {
 }
 
 /** The search, its tree as columns and the PRM scores; a missing search is a not-found error. */
-export function explorerTree(store: Store, searchId: number): { search: SearchRecord; columns: TreeColumns; prm: NodePrmScores[] } {
+export function explorerTree(
+  store: Store,
+  searchId: number,
+): { search: SearchRecord; columns: TreeColumns; prm: NodePrmScores[]; extras?: NonNullable<ReturnType<Store['labels']['nodeExtras']>> } {
   const search = store.trees.getSearch(searchId);
-  return { search, columns: store.trees.columns(searchId), prm: treePrmScores(store, searchId) };
+  // an imported tree's kept rollouts and judge values, in the columns' node order
+  const extras = store.labels.nodeExtras(searchId);
+  return { search, columns: store.trees.columns(searchId), prm: treePrmScores(store, searchId), ...(extras ? { extras } : {}) };
 }

@@ -8,6 +8,7 @@ import { EvaluationsRepo } from './evaluations';
 import { ImagesRepo } from './images';
 import { WorkspaceIntegrity } from './integrity';
 import { JobsRepo } from './jobs';
+import { LabelImportsRepo } from './labelImports';
 import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
 import { ScoresRepo } from './scores';
@@ -26,6 +27,7 @@ export class Store {
   readonly evaluations: EvaluationsRepo;
   readonly cycles: CyclesRepo;
   readonly scores: ScoresRepo;
+  readonly labels: LabelImportsRepo;
 
   constructor(
     readonly db: DB,
@@ -45,6 +47,7 @@ export class Store {
     this.evaluations = new EvaluationsRepo(db);
     this.cycles = new CyclesRepo(db);
     this.scores = new ScoresRepo(db);
+    this.labels = new LabelImportsRepo(db);
   }
 
   /** Opens a workspace, checked for damage unless `check: false` (a job worker's second connection). */

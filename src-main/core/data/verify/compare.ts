@@ -13,8 +13,16 @@
  * (`50%` == `0.5` whichever side is the gold). Consequently `0.5%` also
  * matches a gold of `0.5` (the unit reading).
  */
-import { parse, simplify } from 'mathjs';
+import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
+
+// mathjs is loaded on the first expression it must read: importing it costs a process about 130 MB,
+// which every CLI command and job worker paid whether it verified an answer or not
+type MathJs = typeof import('mathjs');
+let mathjs: MathJs | null = null;
+const math = (): MathJs => (mathjs ??= createRequire(import.meta.url)('mathjs') as MathJs);
+const parse = (expr: string): MathNode => math().parse(expr);
+const simplify = (node: MathNode): MathNode => math().simplify(node);
 import {
   MATH_CONSTANTS,
   MATH_FUNCTIONS,
