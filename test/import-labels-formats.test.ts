@@ -66,6 +66,19 @@ async function reimportAddsNothing(x: Imported, path: string, ...flags: string[]
 
 const texts = (a: { steps: { text: string }[] }): string => a.steps.map((s) => s.text).join('|');
 
+/** Curation applies to an imported set: the first step of its first path relabelled, then read back by TRL's tokenize_row. */
+async function curatedReadBack(x: Imported): Promise<void> {
+  const db = new Database(join(x.ws, 'steplab.db'), { readonly: true });
+  const { id } = db.prepare('SELECT min(id) AS id FROM annotations').get() as { id: number };
+  db.close();
+  const before = (await x.call('annotations.edit', { annotationId: id, action: 'comment', comment: 'looked at', author: 't' })) as { steps: { text: string; softLabel: number }[] };
+  const flipped = before.steps[0].softLabel > 0 ? 0 : 1;
+  await x.call('annotations.edit', { annotationId: id, stepIdx: 0, action: 'relabel', value: flipped, author: 't' });
+  const rows = await exportRows(x.ws, 'trl');
+  const row = rows.find((r) => r.completions.join('|') === texts(before))!;
+  expect(trlReads(row)[0]).toBe(flipped);
+}
+
 describe('math-shepherd: the Math-Shepherd sample rows (openr preprocess/tests/samples_math-shepherd.jsonl)', () => {
   const file = join(FIX, 'public', 'math-shepherd.jsonl');
   let x: Imported;
@@ -116,6 +129,7 @@ describe('trl: TRL stepwise rows (the Math-Shepherd sample through TRL\'s math_s
     const rows = await exportRows(x.ws, 'math-shepherd');
     expect(rows.map(trlShepherdReads)).toEqual(readJsonl(file));
     await reimportAddsNothing(x, file);
+    await curatedReadBack(x);
   });
 
   it('the same problem from two files is one problem: TRL rows after their Math-Shepherd originals add no problem', async () => {
@@ -147,6 +161,7 @@ describe('trl: TRL stepwise rows (the Math-Shepherd sample through TRL\'s math_s
     expect(out.map(trlReads)).toEqual(rows.map((r) => r.labels.map((l: boolean) => (l ? 1 : 0))));
     expect(out[0].images).toEqual([`images/${sha(png)}.png`]);
     await reimportAddsNothing(x, pq);
+    await curatedReadBack(x);
   });
 });
 
@@ -184,6 +199,7 @@ describe('prm800k: phase 1 and phase 2 rows (openr preprocess/tests/samples_prm8
   it('exports back as PRM800K rows that match its README schema; re-import adds nothing', async () => {
     for (const row of await exportRows(x.ws, 'prm800k')) prm800kSchemaOk(row);
     await reimportAddsNothing(x, file);
+    await curatedReadBack(x);
   });
 });
 
@@ -205,6 +221,7 @@ describe('openr-omega: OpenR omegaPRM_v2 output (pruned from openr preprocess/te
     for (const row of rows) expect(internvlReads(row).every((l) => l >= 0 && l <= 1)).toBe(true);
     expect(rows.length).toBeGreaterThan(0);
     await reimportAddsNothing(x, file);
+    await curatedReadBack(x);
   });
 
   it('flat layout: the tree rebuilt from the prefixes (a child extends its parent)', async () => {
@@ -223,6 +240,7 @@ describe('openr-omega: OpenR omegaPRM_v2 output (pruned from openr preprocess/te
       expect(n.mc).toBe(src[i].mc_value);
     }
     await reimportAddsNothing(x, file);
+    await curatedReadBack(x);
   });
 });
 
@@ -239,6 +257,7 @@ describe('visualprm: VisualPRM400K raw rows (written as visualprm_data_pieline.p
     expect(rows.map((r) => r.labels)).toEqual(src.map((r) => r.steps_with_score.map((s: any) => s.score)));
     expect(rows[1].labels).toEqual([0.75, 0, 0, 0]);
     await reimportAddsNothing(x, file, '--image-root', IMAGES);
+    await curatedReadBack(x);
   });
 
   it('a score that is not num_mc_correct / num_mc_total is a warning in the report', async () => {
@@ -268,6 +287,7 @@ describe('mmprm-paths and mmprm: MM-PRM traverse.py output and prm_data_format.p
     for (const r of rows) internvlReads(r);
     expect(rows.map(conv).sort()).toEqual(readJsonl(rowsFile).map(conv).sort());
     await reimportAddsNothing(x, paths, '--image-root', IMAGES);
+    await curatedReadBack(x);
   });
 
   it('the rows themselves import to the same paths, and are the same problems', async () => {
@@ -276,6 +296,7 @@ describe('mmprm-paths and mmprm: MM-PRM traverse.py output and prm_data_format.p
     expect(x.json).toEqual({ problems: 2, searches: 0, nodes: 0, annotations: 11, labelled_steps: 18, annotation_set: 'prm_train', skipped: 0 });
     const rows = await exportRows(x.ws, 'mmprm', '--per-step');
     expect(rows.map(conv).sort()).toEqual(readJsonl(rowsFile).map(conv).sort());
+    await curatedReadBack(x);
     const more = await cli('import-labels', paths, '--workspace', x.ws, '--dataset', 'd', '--image-root', IMAGES, '--json');
     expect(JSON.parse(more.out.at(-1)!)).toMatchObject({ problems: 0, annotations: 11 });
   });
@@ -300,6 +321,8 @@ describe('reasoners-tree: llm-reasoners TreeLog (written as tree_log.py and Tree
     expect(replay.steps.map((st) => st.added.sort())).toEqual([[id('1'), id('2')].sort(), [id('3')], [id('4')]]);
     expect(replay.steps.map((st) => st.node)).toEqual([id('1'), id('3'), id('4')]);
     await reimportAddsNothing(x, file);
+    // a TreeLog has no step labels: no annotation to curate (a search over its problem labels it)
+    expect(await x.call('annotations.sets', {})).toEqual([]);
     const gz = await cli('import-labels', join(FIX, 'reasoners', 'gsm8k-0.json.gz'), '--workspace', x.ws, '--dataset', 'd', '--json');
     expect(gz.code, gz.err.join('\n')).toBe(0);
     expect(JSON.parse(gz.out.at(-1)!)).toMatchObject({ problems: 0, searches: 1, nodes: 5 });
