@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BENCH_FORMATS } from '../src-shared/benchmarks';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandlers } from '../src-main/core/api';
@@ -365,7 +366,7 @@ describe('bad input: the message names where, and nothing is written', () => {
     const trees = join(tmp.dir, 'exported.jsonl');
     expect((await cli('export', 'annotations', '--workspace', src, '--dataset', 'k12', '--format', 'tree', '--out', trees)).code).toBe(0);
     await refused(trees, 'exported.jsonl: --format mmprm-tree, but line 1 looks like steplab-tree (has "type": "search" with a problem fingerprint)', '--format', 'mmprm-tree');
-    await refused(trees, `--format must be one of ${labelFormatNames().join(', ')} (got "mmprm-trees")`, '--format', 'mmprm-trees');
+    await refused(trees, `--format must be one of ${[...labelFormatNames(), ...BENCH_FORMATS].join(", ")} (got "mmprm-trees")`, '--format', 'mmprm-trees');
   });
 
   it('not JSON, and no format at all', async () => {
