@@ -67,7 +67,8 @@ describe('steplab bon', () => {
   });
 
   it('reuses the stored candidates on a second run and gives the same numbers', async () => {
-    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--json');
+    // another name: the same settings would find the first run done and tell its result without running
+    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--name', 'second run', '--json');
     expect(r.code).toBe(0);
     const again = lastJson(r);
     expect(again.accuracy).toEqual(first.accuracy);
@@ -121,7 +122,7 @@ describe('steplab bon', () => {
     const wrong = await cli(...base, '--prm', 'tiny-policy', '--n', '2');
     expect(wrong.err).toEqual(['error: --prm: model "tiny-policy" is a policy model, not a PRM']);
     const split = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'nope', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '2');
-    expect(split.err.join('\n')).toMatch(/dataset "demo" has no problems in split "nope"/);
+    expect(split.err).toEqual(['error: dataset "demo" has no split "nope" (its splits: test 500, train 2000, val 300)']);
   });
 });
 
@@ -134,7 +135,8 @@ describe('steplab score', () => {
     expect(s.solutions).toBe(6);
     expect(s.steps).toBeGreaterThanOrEqual(6);
     expect(s.gold.steps.steps).toBe(s.steps);
-    const again = lastJson(await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--split', 'train', '--json'));
+    // another threshold: the same settings would find the first run done and tell its result without running
+    const again = lastJson(await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--split', 'train', '--threshold', '0.4', '--json'));
     expect(again).toMatchObject({ solutions: 0, skipped: 6 });
   });
 

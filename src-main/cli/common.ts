@@ -2,7 +2,8 @@
 import { InvalidArgumentError } from 'commander';
 import { UserError, asUserFacing } from '../core/errors';
 import { resolve } from 'node:path';
-import type { Api } from '../../src-shared/api';
+import type { Api, Input } from '../../src-shared/api';
+import type { JobRequest } from '../../src-shared/jobConfigs';
 import type { Job } from '../../src-shared/domain';
 import { openLocalDoor, type LocalDoor } from '../core/door';
 import { JobProgressBar } from './progress';
@@ -74,6 +75,23 @@ export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) =>
   } finally {
     await door.close();
   }
+}
+
+/**
+ * Starts the job of a long command, or resumes the job of the same identity that an earlier run left
+ * unfinished, or finds it done (its result is then told again and nothing runs); `restart` starts over.
+ * One line on stderr says which (none with --json), then the job runs to its end here.
+ */
+export async function runLongJob(door: LocalDoor, request: JobRequest, o: { restart?: boolean; json?: boolean }, io: CliIO): Promise<Job> {
+  const r = await door.api['jobs.startOrResume']({ request, restart: Boolean(o.restart) } as Input<'jobs.startOrResume'>);
+  const { job } = r;
+  const done = job.progress.total ? `${job.progress.done}/${job.progress.total} done` : `${job.progress.done} done`;
+  if (!o.json) {
+    if (r.reuse === 'resumed') io.err(`resuming ${job.state === 'queued' ? '' : `${job.state} `}${job.kind} job ${job.id} (${done}); --restart starts over`);
+    if (r.reuse === 'done') io.err(`${job.kind} job ${job.id} with these settings is done (${job.finishedAt ?? job.updatedAt}); its result again, nothing was run`);
+    if (r.reuse === 'restarted') io.err(`starting over as ${job.kind} job ${job.id}: job ${r.previous}'s partial rows removed`);
+  }
+  return runJobToEnd(door, job, io, Boolean(o.json));
 }
 
 /** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */

@@ -40,14 +40,17 @@ interface EventLine {
   data: unknown;
 }
 
-export async function exportTrees(store: Store, opts: { dataset: string; split?: string; limit?: number; out: string }): Promise<{ written: number; nodes: number; path: string }> {
+export async function exportTrees(store: Store, opts: { dataset: string; split?: string; limit?: number; setName?: string; out: string }): Promise<{ written: number; nodes: number; path: string }> {
   const datasetId = store.datasets.requireId(opts.dataset);
+  // setName: only the searches whose annotations went into that set
   const searches = store.db
     .prepare(
-      `SELECT s.id, d.ext_id FROM searches s JOIN dataset_problems d ON d.problem_id = s.problem_id AND d.dataset_id = ?
-       WHERE (? IS NULL OR d.split = ?) ORDER BY d.position, s.id LIMIT ?`,
+      `SELECT s.id, d.ext_id FROM searches s JOIN dataset_problems d ON d.problem_id = s.problem_id AND d.dataset_id = @datasetId
+       WHERE (@split IS NULL OR d.split = @split)
+         AND (@setName IS NULL OR EXISTS (SELECT 1 FROM annotations a WHERE a.search_id = s.id AND a.set_name = @setName))
+       ORDER BY d.position, s.id LIMIT @limit`,
     )
-    .all(datasetId, opts.split ?? null, opts.split ?? null, opts.limit ?? -1) as { id: number; ext_id: string }[];
+    .all({ datasetId, split: opts.split ?? null, setName: opts.setName ?? null, limit: opts.limit ?? -1 }) as { id: number; ext_id: string }[];
   const writer = await JsonlWriter.create(opts.out);
   let nodes = 0;
   try {
