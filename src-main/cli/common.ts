@@ -94,21 +94,26 @@ export async function runLongJob(door: LocalDoor, request: JobRequest, o: { rest
   return runJobToEnd(door, job, io, Boolean(o.json));
 }
 
-/** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */
+/**
+ * Runs a job to its end in this process, drawing a progress bar; Ctrl-C (SIGINT) or SIGTERM cancels it,
+ * which stops a trainer it runs with its whole process group, and the command then ends as cancelled.
+ */
 export async function runJobToEnd(door: LocalDoor, job: Job, io: CliIO, json: boolean): Promise<Job> {
   const bar = !json && io.tty ? new JobProgressBar() : null;
   const off = door.subscribe((e) => {
     if (e.type === 'job' && e.job.id === job.id) bar?.update(e.job);
   });
-  const onSigint = (): void => {
+  const onSignal = (): void => {
     io.err(`cancelling job ${job.id}...`);
-    void door.api['jobs.cancel']({ id: job.id });
+    void door.api['jobs.cancel']({ id: job.id }).catch(() => undefined);
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await door.api['jobs.wait']({ id: job.id });
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     off();
     bar?.stop();
   }
