@@ -281,6 +281,18 @@ export const contract = {
    * cycle's missing split or trainer) is refused before the job is made
    */
   'jobs.start': { input: JobRequest, output: Job },
+  /**
+   * what a long CLI command does: starts the job, unless a job of the same identity (kind and whole config)
+   * exists: an unfinished one is resumed (reuse "resumed"; job: as it was found, its state before the
+   * resume), a finished one returned as it is ("done");
+   * restart: the unfinished one's partial rows are removed and a new job started ("restarted"; previous:
+   * the old job, now cancelled). Refused, in one line, where a job is running with those settings, where a
+   * finished job is asked to restart, and where a kind cannot start over (score, cycle)
+   */
+  'jobs.startOrResume': {
+    input: z.object({ request: JobRequest, restart: z.boolean().default(false) }).strict(),
+    output: z.object({ job: Job, reuse: z.enum(['new', 'resumed', 'done', 'restarted']), previous: z.number().int().nullable() }).strict(),
+  },
   /** resolves when the job has ended (done, failed or cancelled); the CLI waits on its jobs through it */
   'jobs.wait': { input: z.object({ id: z.number().int() }).strict(), output: Job },
   /** queues every queued or interrupted job of the workspace (what a host does when it starts) */
@@ -381,9 +393,9 @@ export const contract = {
     input: Empty,
     output: z.array(z.object({ name: z.string(), description: z.string() }).strict()),
   },
-  /** a dataset's search trees, one node per line with parent ids (a path: CLI and Electron only) */
+  /** a dataset's search trees, one node per line with parent ids; setName: only the searches of that annotation set (a path: CLI and Electron only) */
   'export.trees': {
-    input: DatasetQuery.extend({ out: PathIn }).strict(),
+    input: DatasetQuery.extend({ out: PathIn, setName: z.string().min(1).max(200).optional() }).strict(),
     output: z.object({ written: z.number().int(), nodes: z.number().int(), path: z.string() }).strict(),
   },
   'export.problems': {

@@ -115,7 +115,8 @@ describe('steplab cycle', () => {
       [[...base, '--dataset', 'demo', '--cycles', '1', '--config', badSchema], /^error: infer\.samples: Too small: expected number to be >=1$/],
       [[...base, '--dataset', 'demo', '--cycles', '1', '--config', join(tmp.dir, 'nope.json')], `error: file not found: ${join(tmp.dir, 'nope.json')}`],
       [[...base, '--dataset', 'demo', '--cycles', '1', '--eval-split', 'train', '--config', noTrainer], 'error: evalSplit: must differ from trainSplit ("train"): the eval split is held out'],
-      [[...base, '--dataset', 'demo', '--cycles', '1', '--name', 'plain', '--config', cfgFile], 'error: a cycle run named "plain" exists already; choose another name'],
+      // the same name with other settings (the same settings would find that run done and tell its result)
+      [[...base, '--dataset', 'demo', '--cycles', '2', '--name', 'plain', '--config', cfgFile], 'error: a cycle run named "plain" exists already; choose another name'],
     ];
     for (const [args, msg] of cases) {
       const r = await cli(...args);

@@ -69,7 +69,8 @@ describe('steplab bon', () => {
   });
 
   it('reuses the stored candidates on a second run and gives the same numbers', async () => {
-    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--json');
+    // another name: the same settings would find the first run done and tell its result without running
+    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--name', 'second run', '--json');
     expect(r.code).toBe(0);
     const again = lastJson(r);
     expect(again.accuracy).toEqual(first.accuracy);
@@ -123,8 +124,7 @@ describe('steplab bon', () => {
     const wrong = await cli(...base, '--prm', 'tiny-policy', '--n', '2');
     expect(wrong.err).toEqual(['error: --prm: model "tiny-policy" is a policy model, not a PRM']);
     const split = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'nope', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '2');
-    // refused before a job is made (no job row), naming the splits there are
-    expect(split.err.join('\n')).toMatch(/^error: dataset "demo" has no split "nope" \(its splits: .*test \d+.*\)$/);
+    expect(split.err).toEqual(['error: dataset "demo" has no split "nope" (its splits: test 500, train 2000, val 300)']);
   });
 });
 
@@ -137,7 +137,8 @@ describe('steplab score', () => {
     expect(s.solutions).toBe(6);
     expect(s.steps).toBeGreaterThanOrEqual(6);
     expect(s.gold.steps.steps).toBe(s.steps);
-    const again = lastJson(await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--split', 'train', '--json'));
+    // another threshold: the same settings would find the first run done and tell its result without running
+    const again = lastJson(await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--split', 'train', '--threshold', '0.4', '--json'));
     expect(again).toMatchObject({ solutions: 0, skipped: 6 });
   });
 

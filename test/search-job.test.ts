@@ -67,9 +67,18 @@ describe('steplab search (tiny policy, demo problems)', () => {
 
   it('the same seed gives the same trees', async () => {
     const a = await cli('search', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--limit', '2', '--model', 'tiny-policy', '--algo', 'omega', '--config', cfg, '--seed', '7', '--json');
-    const b = await cli('search', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--limit', '2', '--model', 'tiny-policy', '--algo', 'omega', '--config', cfg, '--seed', '7', '--json');
     const ida = JSON.parse(a.out.at(-1)!).search_ids as number[];
-    const idb = JSON.parse(b.out.at(-1)!).search_ids as number[];
+    // the CLI would find the first run done and not search again: a second job through jobs.start
+    const wb = openWorkbench(ws);
+    let idb: number[];
+    try {
+      const job = (await dispatch(wb.handlers, 'jobs.start', { kind: 'search', config: { dataset: 'demo', split: 'test', limit: 2, model: 'tiny-policy', algo: 'omega', config: JSON.parse(readFileSync(cfg, 'utf8')), seed: 7 } })) as { id: number };
+      const end = await wb.runner.wait(job.id);
+      idb = (end.result as { searchIds: number[] }).searchIds;
+    } finally {
+      await wb.close();
+    }
+    expect(idb.every((id) => !ida.includes(id))).toBe(true);
     const store = Store.open(ws);
     try {
       const shape = (id: number) => store.trees.nodes(id).map((n) => [n.depth, n.stepText, n.rollouts, n.correct, n.firstError]);
@@ -123,6 +132,26 @@ describe('steplab search (tiny policy, demo problems)', () => {
         .map((l) => JSON.parse(l))
         .map(({ search: _s, id: _i, parent: _p, stats: _st, data: _d, ...rest }) => rest);
     expect(strip(back)).toEqual(strip(trees));
+  });
+
+  it('export annotations --format tree --set: only the searches of that set', async () => {
+    const sets = JSON.parse((await cli('annotations', '--workspace', ws, '--json')).out[0]) as { name: string; searches: number }[];
+    expect(sets.length).toBeGreaterThan(1);
+    const all = JSON.parse((await cli('export', 'annotations', '--workspace', ws, '--dataset', 'demo', '--format', 'tree', '--out', join(tmp.dir, 't-all.jsonl'), '--json')).out[0]);
+    for (const set of sets) {
+      const out = join(tmp.dir, `t-${set.name}.jsonl`);
+      const r = await cli('export', 'annotations', '--workspace', ws, '--dataset', 'demo', '--format', 'tree', '--set', set.name, '--out', out, '--json');
+      expect(r.code, r.err.join('\n')).toBe(0);
+      const ids = new Set(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'search').map((x) => x.search));
+      const db = new Database(join(ws, 'steplab.db'), { readonly: true });
+      const want = new Set((db.prepare('SELECT DISTINCT search_id AS id FROM annotations WHERE set_name = ?').all(set.name) as { id: number }[]).map((x) => x.id));
+      db.close();
+      expect(ids).toEqual(want);
+      expect(JSON.parse(r.out[0]).written).toBe(set.searches);
+      expect(JSON.parse(r.out[0]).written).toBeLessThan(all.written);
+    }
+    const none = await cli('export', 'annotations', '--workspace', ws, '--dataset', 'demo', '--format', 'tree', '--set', 'nosuch', '--out', join(tmp.dir, 'x.jsonl'));
+    expect(none.err).toEqual([`error: annotation set "nosuch" not found (see: steplab annotations --workspace ${ws})`]);
   });
 
   it('the API serves searches, their trees, their event logs and the annotation sets', async () => {

@@ -59,7 +59,9 @@ checks: the longest target plus 32, rounded up to 32; an ORM base's value is kep
 stdout carries only JSON lines: {"event":"log","message":...}, {"event":"progress","step":n,"total":N,"loss":x},
 {"event":"error","message":...}, and last {"event":"done","model":"<output_dir>"}. Exit status 0 on
 success, 2 for a bad config or input, 1 for a failure while training, 143 after SIGTERM (which also
-removes the partly written output). The output is a complete model folder: ONNX graphs, tokenizer,
+removes the partly written output). When stdin is a pipe (Steplab starts a trainer so, in its own
+process group, and never writes to it), the trainer exits as after SIGTERM once it closes: Steplab is
+gone (parent_watch.py; Node has no parent-death signal). The output is a complete model folder: ONNX graphs, tokenizer,
 config, checkpoint.pt and manifest.json with provenance.parent = the base model's name (a PRM's
 role is "prm" and its manifest has "prmTemplate"; an ORM's is "orm" with "ormTemplate").
 """
@@ -121,6 +123,7 @@ from steplab_model import (  # noqa: E402
     SPECIAL_TOKENS,
 )
 from export_onnx import export_folder  # noqa: E402
+import parent_watch  # noqa: E402
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 TASKS = ("sft", "prm", "orm")
@@ -968,6 +971,8 @@ def main() -> int:
     run = Run()
     signal.signal(signal.SIGTERM, run.on_signal)
     signal.signal(signal.SIGINT, run.on_signal)
+    # the protocol: exit when stdin (a pipe Steplab holds and never writes) closes, i.e. Steplab is gone
+    parent_watch.exit_when_stdin_closes()
     try:
         cfg = read_config(args.config)
         out = {"sft": sft, "prm": prm, "orm": orm}[cfg["task"]](cfg, run)

@@ -2,7 +2,8 @@
 import { InvalidArgumentError } from 'commander';
 import { UserError, asUserFacing } from '../core/errors';
 import { resolve } from 'node:path';
-import type { Api } from '../../src-shared/api';
+import type { Api, Input } from '../../src-shared/api';
+import type { JobRequest } from '../../src-shared/jobConfigs';
 import type { Job } from '../../src-shared/domain';
 import { openLocalDoor, type LocalDoor } from '../core/door';
 import { JobProgressBar } from './progress';
@@ -76,21 +77,43 @@ export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) =>
   }
 }
 
-/** Runs a job to its end in this process, drawing a progress bar; Ctrl-C cancels it. */
+/**
+ * Starts the job of a long command, or resumes the job of the same identity that an earlier run left
+ * unfinished, or finds it done (its result is then told again and nothing runs); `restart` starts over.
+ * One line on stderr says which (none with --json), then the job runs to its end here.
+ */
+export async function runLongJob(door: LocalDoor, request: JobRequest, o: { restart?: boolean; json?: boolean }, io: CliIO): Promise<Job> {
+  const r = await door.api['jobs.startOrResume']({ request, restart: Boolean(o.restart) } as Input<'jobs.startOrResume'>);
+  const { job } = r;
+  const done = job.progress.total ? `${job.progress.done}/${job.progress.total} done` : `${job.progress.done} done`;
+  if (!o.json) {
+    if (r.reuse === 'resumed') io.err(`resuming ${job.state === 'queued' ? '' : `${job.state} `}${job.kind} job ${job.id} (${done}); --restart starts over`);
+    if (r.reuse === 'done') io.err(`${job.kind} job ${job.id} with these settings is done (${job.finishedAt ?? job.updatedAt}); its result again, nothing was run`);
+    if (r.reuse === 'restarted') io.err(`starting over as ${job.kind} job ${job.id}: job ${r.previous}'s partial rows removed`);
+  }
+  return runJobToEnd(door, job, io, Boolean(o.json));
+}
+
+/**
+ * Runs a job to its end in this process, drawing a progress bar; Ctrl-C (SIGINT) or SIGTERM cancels it,
+ * which stops a trainer it runs with its whole process group, and the command then ends as cancelled.
+ */
 export async function runJobToEnd(door: LocalDoor, job: Job, io: CliIO, json: boolean): Promise<Job> {
   const bar = !json && io.tty ? new JobProgressBar() : null;
   const off = door.subscribe((e) => {
     if (e.type === 'job' && e.job.id === job.id) bar?.update(e.job);
   });
-  const onSigint = (): void => {
+  const onSignal = (): void => {
     io.err(`cancelling job ${job.id}...`);
-    void door.api['jobs.cancel']({ id: job.id });
+    void door.api['jobs.cancel']({ id: job.id }).catch(() => undefined);
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await door.api['jobs.wait']({ id: job.id });
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     off();
     bar?.stop();
   }

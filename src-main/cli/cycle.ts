@@ -150,8 +150,9 @@ export function addCycleCommands(program: Command, io: CliIO): void {
     .option('--eval-split <name>', 'held-out split measured every cycle', 'test')
     .option('--name <run>', 'name of the run')
     .option('--config <file.json>', 'the full cycle config (flags override its dataset, policy, orm, cycles and splits)')
+    .option('--restart', 'refused: a cycle run resumes from its last finished stage (start a new run under another --name)')
     .option('--json', 'last line: the cycles as JSON')
-    .action(async (o: { workspace: string; dataset: string; policy: string; orm?: string; cycles: number; trainSplit: string; evalSplit: string; name?: string; config?: string; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; policy: string; orm?: string; cycles: number; trainSplit: string; evalSplit: string; name?: string; config?: string; restart?: boolean; json?: boolean }) => {
       const raw = o.config ? readConfigFile(o.config) : {};
       const cfg = parseConfig(CycleConfig, {
         ...raw,
@@ -164,8 +165,14 @@ export function addCycleCommands(program: Command, io: CliIO): void {
         ...(o.name ? { name: o.name } : {}),
       });
       await withApi(o.workspace, async (api, door) => {
-        const job = await api['jobs.start']({ kind: 'cycle', config: cfg });
-        if (!o.json) io.out(`cycle run started as job ${job.id}: ${cfg.cycles} cycle(s) of ${cfg.policy} on ${cfg.dataset} (${cfg.trainSplit} → ${cfg.evalSplit})${cfg.reflect.enabled ? `, ORM ${cfg.orm}` : ', correct paths only (no reflection)'}`);
+        // a run killed half-way resumes from its last finished stage when the same command is run again
+        const r = await api['jobs.startOrResume']({ request: { kind: 'cycle', config: cfg }, restart: Boolean(o.restart) });
+        const job = r.job;
+        if (!o.json) {
+          if (r.reuse === 'new') io.out(`cycle run started as job ${job.id}: ${cfg.cycles} cycle(s) of ${cfg.policy} on ${cfg.dataset} (${cfg.trainSplit} → ${cfg.evalSplit})${cfg.reflect.enabled ? `, ORM ${cfg.orm}` : ', correct paths only (no reflection)'}`);
+          else if (r.reuse === 'resumed') io.err(`resuming ${job.state === 'queued' ? '' : `${job.state} `}cycle job ${job.id} from its last finished stage`);
+          else if (r.reuse === 'done') io.err(`cycle job ${job.id} with these settings is done (${job.finishedAt ?? job.updatedAt}); its result again, nothing was run`);
+        }
         await finish(api, await watch(door, job, io, Boolean(o.json)), io, Boolean(o.json));
       });
     });

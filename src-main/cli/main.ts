@@ -19,7 +19,8 @@ import { parseSearchConfig } from '../core/search/config';
 import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/search';
 import { startHost } from '../server/host';
-import { defaultIO, duration, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, table, untilStopped, withApi, type CliIO } from './common';
+import { defaultIO, duration, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, runLongJob, table, untilStopped, withApi, type CliIO } from './common';
+import type { JobRequest } from '../../src-shared/jobConfigs';
 import { addCycleCommands } from './cycle';
 import { addEndpointCommands } from './endpoints';
 import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
@@ -143,7 +144,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .action(async (o: { workspace: string; dataset: string; format: string; out: string; set?: string; split?: string; limit?: number; curation: string; originalLabels?: boolean; includeRejected?: boolean; softLabels?: boolean; labelThreshold: number; perStep?: boolean; minWords: number; seed: number; placeholderToken: string; rewardTokens: string[]; json?: boolean }) => {
       if (o.format === 'tree') {
         await withApi(o.workspace, async (api) => {
-          const r = await api['export.trees']({ dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out) });
+          if (o.set !== undefined && !(await api['annotations.sets']({})).some((x) => x.name === o.set)) throw new UserError(`annotation set "${o.set}" not found (see: steplab annotations --workspace ${o.workspace})`);
+          const r = await api['export.trees']({ dataset: o.dataset, split: o.split, limit: o.limit, out: resolve(o.out), ...(o.set ? { setName: o.set } : {}) });
           io.out(o.json ? JSON.stringify(r) : `wrote ${r.written} search trees (${r.nodes} nodes) to ${r.path}`);
         });
         return;
@@ -293,8 +295,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .addOption(judgeOption())
     .addOption(judgeModeOption())
+    .option('--restart', 'start over instead of resuming the unfinished job of the same settings (its solutions removed first)')
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; judge?: string; judgeMode?: JudgeMode; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; judge?: string; judgeMode?: JudgeMode; restart?: boolean; json?: boolean }) => {
       await withApi(o.workspace, async (api, door) => {
         await api['models.get']({ name: o.model });
         await api['datasets.get']({ name: o.dataset });
@@ -312,7 +315,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(o.maxNewTokens !== undefined ? { maxNewTokens: o.maxNewTokens } : {}),
           ...(judge ? { judge } : {}),
         };
-        const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'generate', config }), io, Boolean(o.json));
+        const end = await runLongJob(door, { kind: 'generate', config } as JobRequest, o, io);
         if (end.state === 'cancelled') throw new UserError('generate cancelled; the solutions of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'generate failed');
         const r = end.result as GenerateResult;
@@ -344,8 +347,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--all-paths', 'annotate every root-to-node path instead of MM-PRM\'s rules')
     .addOption(judgeOption())
     .addOption(judgeModeOption())
+    .option('--restart', 'start over instead of resuming the unfinished search of the same settings (its trees and annotations removed first)')
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; shard?: string; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; judge?: string; judgeMode?: JudgeMode; json?: boolean }) => {
+    .action(async (o: { workspace: string; dataset: string; model: string; algo: string; split?: string; limit?: number; shard?: string; config?: string; seed: number; annotationSet?: string; allPaths?: boolean; judge?: string; judgeMode?: JudgeMode; restart?: boolean; json?: boolean }) => {
       const shard = o.shard === undefined ? undefined : parseShard(o.shard);
       if (o.algo !== 'omega' && o.algo !== 'mc') throw new UserError(`unknown algorithm "${o.algo}" (omega or mc)`);
       let raw: Record<string, unknown> = {};
@@ -377,7 +381,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(judge ? { judge } : {}),
         };
         // the sampling settings of a --config file are checked at the door with the rest of the request
-        const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'search', config } as Input<'jobs.start'>), io, Boolean(o.json));
+        const end = await runLongJob(door, { kind: 'search', config } as JobRequest, o, io);
         if (end.state === 'cancelled') throw new UserError('search cancelled; the trees of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'search failed');
         const r = end.result as SearchJobResult;

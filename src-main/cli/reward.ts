@@ -12,7 +12,8 @@ import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
 import { TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
-import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
+import { nonNegativeInt, parseConfig, positiveInt, runLongJob, table, withApi, type CliIO } from './common';
+import type { JobRequest } from '../../src-shared/jobConfigs';
 import { benchText } from './bench';
 import type { BenchPrmMetrics } from '../core/jobs/kinds/benchPrm';
 
@@ -48,6 +49,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--max-paths-per-problem <n>', 'keep at most N paths per problem', positiveInt)
     .option('--val-annotations <set>', 'held-out annotation set for the trainer to report step metrics on')
     .option('--trainer <command...>', 'trainer command (default: /usr/bin/python3 models/recipes/trainer.py)')
+    .option('--restart', 'start over instead of resuming the unfinished training of the same settings (its work folder removed first)')
     .option('--json', 'print the result as JSON')
     .action(
       async (o: {
@@ -65,6 +67,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         maxPathsPerProblem?: number;
         valAnnotations?: string;
         trainer?: string[];
+        restart?: boolean;
         json?: boolean;
       }) => {
         const config = parseConfig(TrainPrmConfig, {
@@ -84,7 +87,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         });
         await withApi(o.workspace, async (api, door) => {
           // jobs.start refuses an unknown set, base or name before the job starts
-          const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'train-prm', config }), io, Boolean(o.json));
+          const end = await runLongJob(door, { kind: 'train-prm', config }, o, io);
           if (end.state === 'cancelled') throw new UserError('training cancelled; nothing was registered');
           if (end.state !== 'done') throw new UserError(end.error ?? 'training failed');
           const r = end.result as TrainPrmResult;
@@ -113,8 +116,9 @@ export function addRewardCommands(program: Command, io: CliIO): void {
       return n;
     })
     .option('--rescore', 'score again what this PRM already scored')
+    .option('--restart', 'refused: a score job keeps no rows of its own (use --rescore to score again)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; shape?: (typeof ROLLOUT_SHAPES)[number]; field: string[]; imageRoot?: string; threshold?: number; rescore?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; shape?: (typeof ROLLOUT_SHAPES)[number]; field: string[]; imageRoot?: string; threshold?: number; rescore?: boolean; restart?: boolean; json?: boolean }) => {
       const modes = [o.dataset, o.search, o.rollouts].filter(Boolean).length;
       if (modes !== 1) throw new UserError('give exactly one of --dataset, --search or --rollouts');
       if (o.rollouts && !o.out) throw new UserError('--rollouts needs --out <file> for the scored copy');
@@ -156,7 +160,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
           ...(o.rescore ? { rescore: true } : {}),
         };
-        const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'score', config }), io, Boolean(o.json));
+        const end = await runLongJob(door, { kind: 'score', config } as JobRequest, o, io);
         if (end.state === 'cancelled') throw new UserError('scoring cancelled; scores of finished batches are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'scoring failed');
         const r = end.result as ScoreResult;
@@ -190,9 +194,10 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--vote-weight <agg>', `aggregation weighting the PRM vote (${AGGREGATORS.filter((a) => a !== 'sum_log_odds').join(', ')})`, 'product')
     .option('--name <name>', 'name of the stored evaluation')
     .option('--chart <file.svg>', 'also draw accuracy against N as an SVG chart')
+    .option('--restart', 'start over instead of resuming the unfinished evaluation of the same settings (its candidates removed first)')
     .option('--json', 'print the result as JSON (last line)')
     .action(
-      async (o: { workspace: string; dataset: string; split: string; policy: string; prm: string; n: number; selectOn?: string; limit?: number; seed: number; temperature?: number; voteWeight: string; name?: string; chart?: string; json?: boolean }) => {
+      async (o: { workspace: string; dataset: string; split: string; policy: string; prm: string; n: number; selectOn?: string; limit?: number; seed: number; temperature?: number; voteWeight: string; name?: string; chart?: string; restart?: boolean; json?: boolean }) => {
         const config = parseConfig(BonConfig, {
           dataset: o.dataset,
           split: o.split,
@@ -215,7 +220,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
             }
           }
           await api['datasets.get']({ name: o.dataset });
-          const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'bon', config }), io, Boolean(o.json));
+          const end = await runLongJob(door, { kind: 'bon', config }, o, io);
           if (end.state === 'cancelled') throw new UserError('evaluation cancelled; candidates and scores made so far are kept and reused by the next run');
           if (end.state !== 'done') throw new UserError(end.error ?? 'evaluation failed');
           const r = end.result as BonResult;

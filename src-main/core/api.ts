@@ -17,6 +17,7 @@ import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from
 import { endpointHealth, addEndpoint } from './inference/endpoints';
 import { availableProviders } from './inference/session';
 import { preflight } from './jobs/preflight';
+import { startOrResume } from './jobs/rerun';
 import type { JobRunner } from './jobs/runner';
 import { mergeWorkspaces } from './merge';
 import { checkWorkspaceFiles } from './workspaceCheck';
@@ -134,6 +135,11 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'jobs.start': async (request) => {
       await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
       return runner.start(preflight(store, request));
+    },
+    'jobs.startOrResume': async ({ request, restart }) => {
+      await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
+      const req = request.kind === 'import' ? preflight(store, request) : request;
+      return startOrResume(store, runner, req, restart, (r) => preflight(store, r));
     },
     'jobs.wait': ({ id }) => runner.wait(id),
     'jobs.resumeAll': async () => {

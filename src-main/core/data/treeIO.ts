@@ -37,9 +37,9 @@ interface EventLine {
   data: unknown;
 }
 
-export async function exportTrees(store: Store, opts: { dataset: string; split?: string; limit?: number; out: string }): Promise<{ written: number; nodes: number; path: string }> {
+export async function exportTrees(store: Store, opts: { dataset: string; split?: string; limit?: number; setName?: string; out: string }): Promise<{ written: number; nodes: number; path: string }> {
   const datasetId = store.datasets.requireId(opts.dataset);
-  const searches = store.labels.datasetSearches(datasetId, { split: opts.split, limit: opts.limit });
+  const searches = store.labels.datasetSearches(datasetId, { split: opts.split, limit: opts.limit, setName: opts.setName });
   const writer = await JsonlWriter.create(opts.out);
   let nodes = 0;
   try {

@@ -8,6 +8,7 @@ import { JOB_CONFIGS, type JobKind, type JobRequest } from '../../../src-shared/
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import { jobHandlers } from './registry';
+import { signalGroup } from '../training/protocol';
 import type { WorkerInput, WorkerMessage } from './worker';
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -31,6 +32,8 @@ export class JobRunner {
   private readonly running = new Map<number, Worker>();
   private readonly waiters = new Map<number, ((job: Job) => void)[]>();
   private readonly queue: number[] = [];
+  /** the trainer process groups each running job has started */
+  private readonly children = new Map<number, Set<number>>();
   /** jobs another process runs that this one waits on: polled in the database */
   private readonly watched = new Map<number, NodeJS.Timeout>();
   /** the last snapshot of jobs whose row was removed as they ended (a refused import), for late waiters */
@@ -141,6 +144,7 @@ export class JobRunner {
     this.queue.length = 0;
     for (const t of this.watched.values()) clearInterval(t);
     this.watched.clear();
+    for (const set of this.children.values()) for (const pid of set) signalGroup(pid);
     await Promise.all([...this.running.values()].map((w) => w.terminate()));
   }
 
@@ -203,16 +207,26 @@ export class JobRunner {
     this.emit(this.store.jobs.get(id));
     let finished = false;
     let removed: Job | null = null;
+    const children = new Set<number>();
     worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'child') {
+        if (m.running) children.add(m.pid);
+        else children.delete(m.pid);
+        return;
+      }
       this.emit(m.job);
       if (m.type === 'finished') {
         finished = true;
         if (m.removed) removed = m.job;
       }
     });
+    this.children.set(id, children);
     const end = (err?: Error): void => {
       if (!this.running.has(id)) return;
       this.running.delete(id);
+      // a trainer the job started dies with it (the worker was stopped, or died, before it could stop it)
+      for (const pid of children) signalGroup(pid);
+      this.children.delete(id);
       if (removed) {
         // a refusal: the worker removed the job's row after its last event (see executeJob)
         this.removed.set(id, removed);

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Job } from '../../../src-shared/domain';
 import { Store } from '../store';
 import { executeJob } from './execute';
+import { onTrainerProcess } from '../training/protocol';
 import { handlerFor } from './registry';
 import { debugEnabled, writeErrorLog } from '../log';
 
@@ -12,8 +13,11 @@ export interface WorkerInput {
   /** test hook: exit the whole process (as a kill would) after this many commits */
   crashAfterCommits?: number;
 }
-/** finished: the job's last snapshot; removed: its row was deleted as it ended (a refused request) */
-export type WorkerMessage = { type: 'update'; job: Job } | { type: 'finished'; job: Job; removed: boolean };
+/**
+ * finished: the job's last snapshot; removed: its row was deleted as it ended (a refused request);
+ * child: a trainer process group started or ended (the runner stops those still running with the job)
+ */
+export type WorkerMessage = { type: 'update'; job: Job } | { type: 'finished'; job: Job; removed: boolean } | { type: 'child'; pid: number; running: boolean };
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
@@ -22,6 +26,7 @@ port.on('message', (m: { type: string }) => {
   if (m.type === 'cancel') abort.abort();
 });
 
+onTrainerProcess((pid, running) => port.postMessage({ type: 'child', pid, running } satisfies WorkerMessage));
 // a job waits out another process's long transaction (a big import publishing) instead of failing on it
 // the host checked the workspace for damage before it started the job
 const store = Store.open(input.workspace, { busyTimeoutMs: 300_000, check: false });

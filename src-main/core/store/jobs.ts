@@ -46,6 +46,11 @@ export class JobsRepo {
     return row;
   }
 
+  /** Every job of a kind, newest first. */
+  ofKind(kind: string): Job[] {
+    return (prep(this.db, 'SELECT * FROM jobs WHERE kind = ? ORDER BY id DESC').all(kind) as JobRow[]).map(hydrate);
+  }
+
   list(limit = 100): Job[] {
     return (prep(this.db, 'SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[]).map(hydrate);
   }

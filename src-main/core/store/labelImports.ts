@@ -189,12 +189,14 @@ export class LabelImportsRepo {
 
   // ---- trees of a dataset (export) ----
 
-  /** The searches of a dataset's problems in dataset order, with each problem's ext id. */
-  datasetSearches(datasetId: number, q: { split?: string; limit?: number }): { id: number; extId: string }[] {
+  /** The searches of a dataset's problems in dataset order, with each problem's ext id; setName: only those whose annotations went into that set. */
+  datasetSearches(datasetId: number, q: { split?: string; limit?: number; setName?: string }): { id: number; extId: string }[] {
     return prep(
       this.db,
       `SELECT s.id, d.ext_id AS extId FROM searches s JOIN dataset_problems d ON d.problem_id = s.problem_id AND d.dataset_id = @datasetId
-       WHERE (@split IS NULL OR d.split = @split) ORDER BY d.position, s.id LIMIT @limit`,
-    ).all({ datasetId, split: q.split ?? null, limit: q.limit ?? -1 }) as { id: number; extId: string }[];
+       WHERE (@split IS NULL OR d.split = @split)
+         AND (@setName IS NULL OR EXISTS (SELECT 1 FROM annotations a WHERE a.search_id = s.id AND a.set_name = @setName))
+       ORDER BY d.position, s.id LIMIT @limit`,
+    ).all({ datasetId, split: q.split ?? null, setName: q.setName ?? null, limit: q.limit ?? -1 }) as { id: number; extId: string }[];
   }
 }

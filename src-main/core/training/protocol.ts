@@ -1,6 +1,11 @@
 // Runs an external trainer that speaks the trainer protocol (DESIGN.md "Training"): `<command> --config
 // <file.json>`, JSON lines on stdout (progress, log, error, done), SIGTERM to cancel. The caller gets
 // each event as it arrives; a failure carries the trainer's own error message and its last stderr lines.
+// The trainer dies with its job: it runs in its own process group, which is sent SIGTERM on cancel (also
+// one asked for by the CLI's SIGINT or SIGTERM), when the job's host stops the job, and after the
+// trainer ends (anything it left behind); its stdin is a pipe Steplab never writes, and the protocol
+// says a trainer exits when its stdin closes: a Steplab killed outright (SIGKILL, a crash) closes it,
+// as Node has no parent-death signal.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +43,26 @@ export interface RunTrainerOptions {
 
 const STDERR_TAIL_LINES = 20;
 
+/** Sends a signal to a trainer's process group (the trainer alone where it has none); quiet when gone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+let childListener: ((pid: number, running: boolean) => void) | null = null;
+
+/** Told of every trainer process as it starts and ends (a job worker tells its runner, which stops them with the job). */
+export function onTrainerProcess(listener: ((pid: number, running: boolean) => void) | null): void {
+  childListener = listener;
+}
+
 export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
   if (opts.command.length === 0) throw new UserError('trainer command is empty');
   const cfgFile = join(opts.workDir, 'trainer-config.json');
@@ -47,8 +72,13 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
     const child = spawn(bin, [...args, '--config', cfgFile], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '1', PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: a pipe kept open and never written (it closes when this process dies); its own process group
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    child.stdin.on('error', () => undefined); // a trainer that closed its stdin
+    const pid = child.pid;
+    if (pid !== undefined) childListener?.(pid, true);
     let stdoutBuf = '';
     let stderr = '';
     let done: string | null = null;
@@ -87,7 +117,8 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
     const poll = setInterval(() => {
       if (!cancelled && opts.shouldCancel?.()) {
         cancelled = true;
-        child.kill('SIGTERM');
+        if (pid !== undefined) signalGroup(pid);
+        else child.kill('SIGTERM');
       }
     }, 250);
     child.on('error', (e) => {
@@ -96,6 +127,12 @@ export function runTrainer(opts: RunTrainerOptions): Promise<TrainerRun> {
     });
     child.on('close', (code, signal) => {
       clearInterval(poll);
+      if (pid !== undefined) {
+        // whatever the trainer started and left behind goes with it
+        signalGroup(pid);
+        childListener?.(pid, false);
+      }
+      child.stdin.destroy();
       onLine(stdoutBuf);
       if (cancelled) return reject(new CancelledError());
       if (code === 0 && done) return resolve({ model: done, logs });
