@@ -15,7 +15,7 @@ import { NotFoundError, UserError } from './errors';
 import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from './reward/evaluationExport';
 import { endpointHealth, addEndpoint } from './inference/endpoints';
 import { availableProviders } from './inference/session';
-import { preflight } from './jobs/preflight';
+import { checkReferenceTrainer, preflight } from './jobs/preflight';
 import type { JobRunner } from './jobs/runner';
 import { mergeWorkspaces } from './merge';
 import { registerModel } from './models/registry';
@@ -96,6 +96,7 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
         throw new UserError(`config: ${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
       }
       checkCycleRun(store, r.data);
+      checkReferenceTrainer(r.data.finetune.trainer);
       return runner.start({ kind: 'cycle', config: r.data });
     },
     'cycles.reflections': (q) => reflections(store, q),

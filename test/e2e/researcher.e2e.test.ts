@@ -4,6 +4,7 @@
 // counted against gold, the problem page linking back), every selection in the URL (reload and Back
 // restore it), and the layout on a laptop screen (the tree, the path and the curation actions in view
 // without scrolling, nothing over the tree).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +210,78 @@ describe('jobs that identify themselves', () => {
     expect(await row(running.id).getByTestId('job-state').innerText()).toMatch(/^cancelled$/i);
     expect(await row(running.id).getByTestId('job-outcome').innerText()).toContain('cancelled on request');
     expect(await row(running.id).locator('.error-text, .error-block').count()).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('every job from the UI', () => {
+  it('generates and scores from their forms, checks a config live, refuses before any work what would fail, exports', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${origin()}/#/jobs`);
+    const kind = page.getByLabel('Job kind');
+    const form = page.getByTestId('launch-form');
+    const startAndWait = async (): Promise<number> => {
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+      await expect.poll(() => page.getByRole('status').first().innerText()).toMatch(/^Job #\d+ started/);
+      const id = Number(/#(\d+)/.exec(await page.getByRole('status').first().innerText())![1]);
+      await expect.poll(() => page.locator(`tr[data-job="${id}"]`).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      return id;
+    };
+
+    // generate: n = 0 is named live against the schema, before anything is sent
+    await kind.selectOption('generate');
+    await form.getByLabel('Split').selectOption('');
+    await form.getByLabel('Samples per problem (n)').fill('0');
+    await expect.poll(() => page.getByTestId('launch-issue').innerText()).toMatch(/^not ready: n: /);
+    await form.getByLabel('Samples per problem (n)').fill('2');
+    await form.getByLabel('Problems (at most)').fill('2');
+    await expect.poll(() => page.getByTestId('launch-issue').count()).toBe(0);
+    const gen = await startAndWait();
+    expect(ws.wb.store.jobs.get(gen).config).toMatchObject({ dataset: ws.dataset, model: 'tiny-policy', n: 2, limit: 2 });
+    expect(await page.locator(`tr[data-job="${gen}"]`).getByTestId('job-outcome').innerText()).toMatch(/^4 solutions for 2 problems: /);
+
+    // score the stored solutions of the dataset
+    await kind.selectOption('score');
+    await form.locator('#launch-target').selectOption('dataset');
+    await form.getByLabel('Split').selectOption('');
+    const score = await startAndWait();
+    expect(ws.wb.store.jobs.get(score).config).toMatchObject({ prm: 'tiny-prm', dataset: ws.dataset });
+    expect(ws.wb.store.jobs.get(score).config).not.toHaveProperty('searches');
+    // and a search job's trees, chosen by job
+    await form.locator('#launch-target').selectOption('searches');
+    await expect.poll(() => form.getByLabel('Trees of').locator('option').count()).toBeGreaterThanOrEqual(2);
+
+    // train a PRM: the pre-flight refuses an unknown annotation set in one line, and no job is made
+    await kind.selectOption('train-prm');
+    await page.getByText('Advanced: the whole config as JSON').click();
+    const editor = page.getByTestId('launch-json');
+    await expect.poll(() => editor.locator('[data-ready="true"]').count(), { timeout: 30_000 }).toBe(1);
+    await editor.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('{"annotations": "no-such-set", "labels": "soft"}');
+    // whatever the editor closed for us after the cursor goes
+    await page.keyboard.press('Shift+Control+End');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => editor.getAttribute('data-valid')).toBe('true');
+    const jobsBefore = ws.wb.store.jobs.list().length;
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => page.getByTestId('launch-error').innerText()).toMatch(/annotation set "no-such-set" not found/);
+    expect(ws.wb.store.jobs.list().length).toBe(jobsBefore);
+
+    // a cycle run from the same place: its own form over CycleConfig
+    await kind.selectOption('cycle');
+    await page.getByTestId('cycle-form').waitFor();
+
+    // exports: the dataset's problems as JSONL
+    await kind.selectOption('export');
+    const exp = page.getByTestId('export-problems');
+    const out = join(ws.tmp, 'exported.jsonl');
+    await exp.getByLabel('Problems output file').fill(out);
+    await exp.getByRole('button', { name: 'Export' }).click();
+    await expect.poll(() => exp.getByTestId('export-problems-result').innerText()).toMatch(/^Wrote 4 problems and 2 images to /);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(4);
+    await page.screenshot({ path: join(screenshots, 'researcher-launch.png') });
     expect(session.errors).toEqual([]);
   });
 });

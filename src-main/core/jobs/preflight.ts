@@ -1,13 +1,52 @@
 // What jobs.start refuses before a job is made: the checks a job would otherwise fail on after minutes of
 // work (an unknown model or dataset, a model of another role, a judge that is not one, a cycle's missing
-// split, a PRM's base of another family). Each is one line, and nothing is written.
+// split, a PRM's base of another family, the reference trainer without PyTorch). Each is one line, and
+// nothing is written.
+import { spawnSync } from 'node:child_process';
 import type { JobRequest } from '../../../src-shared/jobConfigs';
 import { checkCycleRun } from '../cycles/check';
 import { judgeModel } from '../data/verify/judge';
+import { UserError } from '../errors';
 import { checkTrainPrm } from '../reward/trainPrmJob';
 import type { Store } from '../store';
+import { REFERENCE_TRAINER } from '../training/protocol';
 
-export function preflight(store: Store, request: JobRequest): void {
+/** How to get PyTorch where the reference trainer looks for it (DESIGN.md, Training). */
+export const TORCH_INSTALL = 'apt-get install -y --no-install-recommends python3-torch python3-onnx libopenblas0-pthread';
+
+/** Whether a Python can import torch, and why not (its last stderr line). */
+export type TorchProbe = (python: string) => { ok: boolean; detail: string };
+
+export const probeTorch: TorchProbe = (python) => {
+  const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+  if (r.error) return { ok: false, detail: r.error.message };
+  const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
+  return { ok: r.status === 0, detail: last };
+};
+
+// asked once per process: the Python install does not change under a running host (a new host asks again)
+const torchChecked = new Map<string, { ok: boolean; detail: string }>();
+
+/**
+ * Refuses, in one line with the install command, a job that would start the reference trainer where its
+ * Python has no PyTorch; a job with its own trainer command is not asked about (that command may not be Python).
+ */
+export function checkReferenceTrainer(trainer: readonly string[] | null | undefined, probe: TorchProbe = probeTorch): void {
+  if (trainer && trainer.length > 0) return;
+  const python = REFERENCE_TRAINER[0];
+  let r = probe === probeTorch ? torchChecked.get(python) : undefined;
+  if (!r) {
+    r = probe(python);
+    if (probe === probeTorch) torchChecked.set(python, r);
+  }
+  if (!r.ok) {
+    throw new UserError(
+      `PyTorch is not installed for ${python}, which runs the reference trainer${r.detail ? ` (${r.detail})` : ''}: install it with \`${TORCH_INSTALL}\`, or set a trainer command of your own`,
+    );
+  }
+}
+
+export function preflight(store: Store, request: JobRequest, probe: TorchProbe = probeTorch): void {
   switch (request.kind) {
     case 'import':
       return;
@@ -36,9 +75,11 @@ export function preflight(store: Store, request: JobRequest): void {
       return;
     case 'train-prm':
       checkTrainPrm(store, request.config);
+      checkReferenceTrainer(request.config.trainer, probe);
       return;
     case 'cycle':
       checkCycleRun(store, request.config);
+      checkReferenceTrainer(request.config.finetune.trainer, probe);
       return;
   }
 }
