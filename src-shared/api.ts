@@ -531,7 +531,11 @@ export const contract = {
   },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
-  'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },
+  /** every method of the table drawn, line style by kind (PRM solid, baselines dashed, the oracle dotted); theme: the UI's light or dark */
+  'evaluations.chart': {
+    input: z.object({ id: z.number().int(), split: z.string().min(1).optional(), theme: z.enum(['light', 'dark']).optional() }).strict(),
+    output: z.object({ split: z.string(), svg: z.string() }),
+  },
   /** MathSE cycle runs, newest first, each with its cycles, stages, metrics and lineage */
   'cycles.list': { input: Empty, output: z.array(CycleRun) },
   'cycles.get': { input: z.object({ id: z.number().int() }).strict(), output: CycleRun },

@@ -219,7 +219,7 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       return [...byProblem.values()];
     },
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
-    'evaluations.chart': ({ id, split }) => evaluationChart(store.evaluations.get(id), split),
+    'evaluations.chart': ({ id, split, theme }) => evaluationChart(store.evaluations.get(id), split, theme),
     'jobs.metrics': ({ id }) => {
       store.jobs.get(id);
       return store.jobs.metrics(id);

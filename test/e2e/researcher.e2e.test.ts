@@ -214,6 +214,44 @@ describe('jobs that identify themselves', () => {
   });
 });
 
+describe('honest tables and charts', () => {
+  it('says what is bold, draws every row of the table with its real line style, and follows the dark theme', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${origin()}/#/evaluations/${evaluationId}`);
+    const table = page.getByTestId('bon-table-train');
+    await table.waitFor();
+    expect(await table.locator('caption').innerText()).toMatch(/bold: the best selection rule at each N \(ties all bold; greedy and the pass@N oracle are not compared/);
+    // the bold cells are the best of the selection rules at each N, and only those
+    const cells = (await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent ?? '', bold: td.classList.contains('best') }))),
+    )) as { text: string; bold: boolean }[][];
+    for (let col = 1; col < cells[0].length; col++) {
+      const rules = cells.filter((r) => !/^greedy|^pass@N/.test(r[0].text));
+      const best = Math.max(...rules.map((r) => Number(r[col].text)));
+      for (const r of cells) expect(r[col].bold, `${r[0].text} N column ${col}`).toBe(!/^greedy|^pass@N/.test(r[0].text) && Number(r[col].text) === best);
+    }
+    // the chart: every method of the table is in its legend, baselines dashed, the oracle dotted
+    const svgOf = () => page.getByRole('img', { name: /^Accuracy against N on / }).evaluate((img: HTMLImageElement) => decodeURIComponent(img.src.replace(/^data:image\/svg\+xml;charset=utf-8,/, '')));
+    await expect.poll(async () => (await svgOf()).length).toBeGreaterThan(1000);
+    const svg = await svgOf();
+    expect((await table.locator('tbody tr').count())).toBe(12);
+    for (const m of ['random', 'greedy', 'majority', 'prm_min', 'prm_last', 'prm_product', 'prm_mean', 'prm_max', 'prm_sum_log_odds', 'prm_mean_odds', 'prm_weighted_vote', 'pass_at_n']) {
+      expect(svg, m).toMatch(new RegExp(`role-legend-label[^>]*><text[^>]*>${m}( \\(chosen\\))?</text>`));
+    }
+    expect(svg).toMatch(/method: greedy[^"]*" [^>]*stroke-dasharray="6,3"/);
+    expect(svg).toMatch(/method: pass_at_n[^"]*" [^>]*stroke-dasharray="2,2"/);
+    expect(await page.getByTestId('chart-caption').innerText()).toContain('every method of the table above is drawn');
+    expect(svg).not.toContain('#1c2026');
+    // the dark theme: the chart is drawn again on the dark surface
+    await page.getByLabel('Theme').selectOption('dark');
+    await expect.poll(async () => (await svgOf()).includes('#1c2026')).toBe(true);
+    await page.getByRole('img', { name: /^Accuracy against N on / }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, 'researcher-evaluations-dark.png') });
+    await page.getByLabel('Theme').selectOption('system');
+    expect(session.errors).toEqual([]);
+  });
+});
+
 describe('every job from the UI', () => {
   it('generates and scores from their forms, checks a config live, refuses before any work what would fail, exports', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
