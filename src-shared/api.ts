@@ -200,6 +200,12 @@ export const contract = {
     input: Empty,
     output: z.array(z.object({ path: z.string(), openedAt: z.string(), exists: z.boolean() }).strict()),
   },
+  /** who curation records name: the name set once (kept with the recent workspaces), or the account running Steplab */
+  'curator.get': { input: Empty, output: z.object({ name: z.string(), source: z.enum(['set', 'system']) }).strict() },
+  'curator.set': {
+    input: z.object({ name: z.string().trim().min(1).max(100) }).strict(),
+    output: z.object({ name: z.string(), source: z.enum(['set', 'system']) }).strict(),
+  },
   'datasets.list': { input: Empty, output: z.array(Dataset) },
   'datasets.get': { input: z.object({ name: Name }).strict(), output: Dataset },
   'problems.list': {

@@ -1,7 +1,7 @@
 // Implements the src-shared API over one workspace: the store for reads, the job runner for long work.
-import { userInfo } from 'node:os';
 import type { ApiHandlers } from '../../src-shared/api';
 import { datasetHeatmap, listProblems, problemDetail } from './browse';
+import { readCurator, saveCurator } from './curator';
 import { exportAnnotations } from './data/exportAnnotations';
 import { CycleConfig } from '../../src-shared/cycles';
 import { checkCycleRun } from './cycles/check';
@@ -26,13 +26,9 @@ import type { Store } from './store';
 import { APP_VERSION } from './version';
 import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
 
-/** Who a curation record names when the caller does not say: the account running the core. */
+/** Who a curation record names when the caller does not say: the name set once, else the account running the core. */
 function curator(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return readCurator().name;
 }
 
 /** Searches with the dataset id of their problem (the id the UI names them by). */
@@ -62,6 +58,8 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
       return workspaces.open(input);
     },
     'workspace.recent': () => (workspaces ? workspaces.recent() : readRecentWorkspaces()),
+    'curator.get': () => readCurator(),
+    'curator.set': ({ name }) => saveCurator(name),
     'datasets.list': () => store.datasets.list(),
     'datasets.get': ({ name }) => store.datasets.get(name),
     'problems.list': (q) => listProblems(store, q),

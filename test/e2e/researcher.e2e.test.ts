@@ -4,7 +4,8 @@
 // counted against gold, the problem page linking back), every selection in the URL (reload and Back
 // restore it), and the layout on a laptop screen (the tree, the path and the curation actions in view
 // without scrolling, nothing over the tree).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,9 @@ let evaluationId: number;
 let bonJob: number;
 
 const origin = () => `http://127.0.0.1:${host.port}`;
+// the curator name and the recent list go to a folder of this test's own
+const configTmp = mkdtempSync(join(tmpdir(), 'steplab-e2e-config-'));
+process.env.STEPLAB_CONFIG_DIR = configTmp;
 
 beforeAll(async () => {
   ensureRendererBuilt();
@@ -45,6 +49,7 @@ afterAll(async () => {
   await session?.close();
   await host?.close();
   await disposeWorkspace(ws);
+  rmSync(configTmp, { recursive: true, force: true });
 });
 
 /** A node of the search that holds its path's gold first error, or any non-root node. */
@@ -210,6 +215,45 @@ describe('jobs that identify themselves', () => {
     expect(await row(running.id).getByTestId('job-state').innerText()).toMatch(/^cancelled$/i);
     expect(await row(running.id).getByTestId('job-outcome').innerText()).toContain('cancelled on request');
     expect(await row(running.id).locator('.error-text, .error-block').count()).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('curation', () => {
+  it('records edits by the name set once, recolours the node and its first error at once, and undoes after a reload', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // a node the search flagged as a first error, with a label through it
+    const flagged = ws.wb.store.trees.nodes(omegaId).filter((n) => n.firstError);
+    const withLabel = flagged.find((n) => ws.wb.store.annotations.forSearch(omegaId).some((a) => (a.provenance.nodes as number[]).at(-1) === n.id))!;
+    expect(withLabel).toBeTruthy();
+    await page.goto(`${origin()}/#/searches/${omegaId}/node/${withLabel.id}`);
+    const chosenLabel = page.getByTestId('node-path').locator('tr.chosen').getByTestId('label-cell');
+    await expect.poll(async () => (await chosenLabel.innerText()).trim()).toBe('first error');
+
+    // the name, set once from the palette
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('set your name');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Your name for curation records' });
+    await dialog.getByLabel('Your name').fill('Ada Researcher');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('curator-name').innerText()).toBe('Ada Researcher');
+
+    // Mark good: the path table's label, the tree's colour and first-error mark follow at once
+    const row = page.getByTestId('curation').locator('.label-row').first();
+    await row.getByRole('button', { name: 'Mark good' }).click();
+    await expect.poll(async () => (await chosenLabel.innerText()).trim()).toBe('good · curated 1.000');
+    await row.locator('.curation-history summary').click();
+    expect(await row.locator('.curation-history li').last().innerText()).toMatch(/by Ada Researcher: set step \d+'s label to 1\.000 \(good\)/);
+    await page.screenshot({ path: join(screenshots, 'researcher-curation.png') });
+
+    // a reload: the edit is undone from the rebuilt history
+    await page.reload();
+    const undo = page.getByTestId('curation').getByRole('button', { name: 'Undo' });
+    await expect.poll(() => undo.isEnabled()).toBe(true);
+    await undo.click();
+    await expect.poll(async () => (await chosenLabel.innerText()).trim()).toBe('first error');
+    await expect.poll(() => page.getByTestId('curation').getByRole('button', { name: 'Redo' }).isEnabled()).toBe(true);
     expect(session.errors).toEqual([]);
   });
 });
