@@ -1,6 +1,7 @@
 // The shell: header with the workspace and link state, view tabs, and the open view.
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { CuratorNameDialog } from './components/CuratorNameDialog';
 import { ErrorNote } from './components/ErrorNote';
 import { WorkspacePicker } from './components/WorkspacePicker';
 import { count } from './format';
@@ -155,6 +156,7 @@ export function App() {
         </ErrorBoundary>
       </main>
       <CommandPalette />
+      <CuratorNameDialog />
     </div>
   );
 }

@@ -205,6 +205,12 @@ export const contract = {
     input: Empty,
     output: z.array(z.object({ path: z.string(), openedAt: z.string(), exists: z.boolean() }).strict()),
   },
+  /** who curation records name: the name set once (kept with the recent workspaces), or the account running Steplab */
+  'curator.get': { input: Empty, output: z.object({ name: z.string(), source: z.enum(['set', 'system']) }).strict() },
+  'curator.set': {
+    input: z.object({ name: z.string().trim().min(1).max(100) }).strict(),
+    output: z.object({ name: z.string(), source: z.enum(['set', 'system']) }).strict(),
+  },
   'datasets.list': { input: Empty, output: z.array(Dataset) },
   'datasets.get': { input: z.object({ name: Name }).strict(), output: Dataset },
   'problems.list': {
@@ -808,7 +814,11 @@ export const contract = {
   },
 
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
-  'evaluations.chart': { input: z.object({ id: z.number().int(), split: z.string().min(1).optional() }).strict(), output: z.object({ split: z.string(), svg: z.string() }) },
+  /** every method of the table drawn, line style by kind (PRM solid, baselines dashed, the oracle dotted); theme: the UI's light or dark */
+  'evaluations.chart': {
+    input: z.object({ id: z.number().int(), split: z.string().min(1).optional(), theme: z.enum(['light', 'dark']).optional() }).strict(),
+    output: z.object({ split: z.string(), svg: z.string() }),
+  },
   /** MathSE cycle runs, newest first, each with its cycles, stages, metrics and lineage */
   'cycles.list': { input: Empty, output: z.array(CycleRun) },
   'cycles.get': { input: z.object({ id: z.number().int() }).strict(), output: CycleRun },

@@ -58,6 +58,35 @@ describe('jobs.resume', () => {
     expect(new Set(searches.map((s) => s.problemId)).size).toBe(4);
   });
 
+  it('runs a job resumed the moment its cancel is reported, while its last worker is still exiting', async () => {
+    const job = wb.runner.submit('search', { ...SEARCH, seed: 5 });
+    // as the UI does: Resume as soon as the job reads cancelled, without waiting for its worker to exit
+    const resumed = new Promise<unknown>((resolve) => {
+      let cancelled = false;
+      const off = wb.runner.onEvent((j) => {
+        if (j.id !== job.id) return;
+        if (!cancelled && j.state === 'running' && j.progress.done >= 1) {
+          cancelled = true;
+          wb.runner.cancel(job.id);
+        }
+        if (j.state === 'cancelled') {
+          off();
+          resolve(call('jobs.resume', { id: job.id }));
+        }
+      });
+    });
+    expect(await resumed).toMatchObject({ state: 'queued' });
+    const end = await new Promise<{ state: string; attempts: number }>((resolve) => {
+      const off = wb.runner.onEvent((j) => {
+        if (j.id === job.id && (j.state === 'done' || j.state === 'failed')) {
+          off();
+          resolve(j);
+        }
+      });
+    });
+    expect(end).toMatchObject({ state: 'done', attempts: 2 });
+  }, 60_000);
+
   it('refuses a done job, an unknown one, and a job whose kind removed its partial work', async () => {
     const done = wb.store.jobs.list(100).find((j) => j.state === 'done' && j.kind === 'search')!;
     await expect(call('jobs.resume', { id: done.id })).rejects.toThrow(`job ${done.id} is done; start a new search job to run it again`);

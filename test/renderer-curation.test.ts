@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../src-main/core/dispatch';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import { createApiProxy, type Method } from '../src-shared/api';
-import type { AnnotationRecord } from '../src-shared/domain';
+import type { AnnotationRecord, CurationEdit, TreeNode } from '../src-shared/domain';
 import { createAppStore, type AppStore } from '../src-renderer/store';
-import { bulkEdits, labelKey, subtreeSteps } from '../src-renderer/store/curation';
+import { bulkEdits, labelKey, stacksFromHistory, subtreeSteps } from '../src-renderer/store/curation';
+import { curatedNodeLabels, effectiveFirstError, effectiveLabel } from '../src-renderer/tree/curated';
+import { describeEdit } from '../src-renderer/views/CurationPanel';
 import { tempDir } from './helpers/tmp';
 import { cli } from './helpers/cli';
 
@@ -159,7 +161,62 @@ describe('curation slice', () => {
   });
 });
 
+describe('after a reload', () => {
+  it('rebuilds undo and redo from the stored history, and a relabel recolours its node and moves the first error', async () => {
+    const a = anns()[0];
+    expect(await store.getState().relabel(a.id, 0, 0)).toBe(true);
+    expect(await store.getState().relabel(a.id, 0, 1)).toBe(true);
+    await store.getState().undo(); // the second one, undone: it can be redone
+    const before = store.getState();
+    const api = createApiProxy({ call: (m: Method, p: unknown) => dispatch(wb.handlers, m, p), subscribe: () => () => {} });
+    // a new window (a reload): its stacks come from the history the core kept
+    const again = createAppStore(api, { view: 'searches', dataset: null });
+    await again.getState().loadAnnotations(searchId);
+    expect(again.getState().undoStack).toEqual(before.undoStack);
+    expect(again.getState().redoStack).toEqual(before.redoStack);
+    expect(again.getState().redoStack).toHaveLength(1);
+    await again.getState().redo();
+    expect(again.getState().annotations.find((x) => x.id === a.id)!.steps[0].softLabel).toBe(1);
+    await again.getState().undo();
+    await again.getState().undo();
+    expect(again.getState().annotations.find((x) => x.id === a.id)!.steps[0].softLabel).toBe(a.steps[0].softLabel);
+
+    // a relabel in force is the node's label in the tree, and decides its first-error mark
+    const node = (a.provenance.nodes as number[])[0];
+    await again.getState().relabel(a.id, 0, 0);
+    const curated = curatedNodeLabels(again.getState().annotations);
+    expect(curated.get(node)).toBe(0);
+    const tree = await dispatch(wb.handlers, 'searches.tree', { id: searchId }) as { nodes: TreeNode[] };
+    const n = tree.nodes.find((x) => x.id === node)!;
+    const parent = tree.nodes.find((x) => x.id === n.parentId)!;
+    expect(effectiveLabel(n, curated)).toBe(0);
+    expect(effectiveFirstError(n, parent, curated)).toBe(parent.mc !== null && parent.mc > 0);
+    await again.getState().relabel(a.id, 0, 1);
+    const good = curatedNodeLabels(again.getState().annotations);
+    expect(effectiveFirstError(n, parent, good)).toBe(false);
+    await again.getState().undo();
+    await again.getState().undo();
+  });
+});
+
 describe('pure helpers', () => {
+  it('says who did what, unambiguously', () => {
+    const h = (action: CurationEdit['action'], stepIdx: number | null, value: number | null = null): CurationEdit => ({ id: 1, batch: 1, stepIdx, action, value, text: null, comment: null, author: 'ada', createdAt: '', undone: false });
+    expect(describeEdit(h('relabel', 2, 1))).toBe("set step 3's label to 1.000 (good)");
+    expect(describeEdit(h('relabel', 0, 0))).toBe("set step 1's label to 0.000 (bad)");
+    expect(describeEdit(h('reject', null))).toBe('rejected the whole path');
+    expect(describeEdit(h('text', 1))).toBe("edited step 2's text");
+    expect(describeEdit(h('comment', null))).toBe('commented on the path');
+  });
+
+  it('stacksFromHistory: batches in force to undo, newest on top; undone ones after them to redo, oldest on top', () => {
+    const rec = (batches: [number, boolean][]): AnnotationRecord => ({ history: batches.map(([batch, undone], id) => ({ id, batch, undone })) }) as unknown as AnnotationRecord;
+    expect(stacksFromHistory([rec([[1, false], [3, true]]), rec([[2, false], [4, true]])])).toEqual({ undoStack: [1, 2], redoStack: [4, 3] });
+    // an undone batch older than one in force cannot be redone (a newer edit came after it)
+    expect(stacksFromHistory([rec([[1, true], [2, false]])])).toEqual({ undoStack: [2], redoStack: [] });
+    expect(stacksFromHistory([])).toEqual({ undoStack: [], redoStack: [] });
+  });
+
   const ann = (id: number, nodes: (number | null)[]): AnnotationRecord =>
     ({ id, provenance: { nodes }, steps: nodes.map((_, idx) => ({ idx })) }) as unknown as AnnotationRecord;
 

@@ -1,8 +1,8 @@
 // Implements the src-shared API over one workspace: the store for reads, the job runner for long work.
-import { userInfo } from 'node:os';
 import type { ApiHandlers } from '../../src-shared/api';
 import type { ImportJobConfig } from '../../src-shared/jobConfigs';
 import { datasetHeatmap, listProblems, problemDetail } from './browse';
+import { readCurator, saveCurator } from './curator';
 import { exportAnnotations } from './data/exportAnnotations';
 import { CycleConfig } from '../../src-shared/cycles';
 import { checkCycleRun } from './cycles/check';
@@ -16,7 +16,7 @@ import { NotFoundError, UserError } from './errors';
 import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from './reward/evaluationExport';
 import { endpointHealth, addEndpoint } from './inference/endpoints';
 import { availableProviders } from './inference/session';
-import { preflight } from './jobs/preflight';
+import { checkReferenceTrainer, preflight } from './jobs/preflight';
 import { startOrResume } from './jobs/rerun';
 import type { JobRunner } from './jobs/runner';
 import { mergeWorkspaces } from './merge';
@@ -38,13 +38,9 @@ import { READS } from './store/integrity';
 import { APP_VERSION } from './version';
 import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
 
-/** Who a curation record names when the caller does not say: the account running the core. */
+/** Who a curation record names when the caller does not say: the name set once, else the account running the core. */
 function curator(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return readCurator().name;
 }
 
 /** Searches with the dataset id of their problem (the id the UI names them by). */
@@ -114,6 +110,8 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       return workspaces.open(input);
     },
     'workspace.recent': () => (workspaces ? workspaces.recent() : readRecentWorkspaces()),
+    'curator.get': () => readCurator(),
+    'curator.set': ({ name }) => saveCurator(name),
     'datasets.list': () => store.datasets.list(),
     'datasets.get': ({ name }) => store.datasets.get(name),
     'problems.list': (q) => listProblems(store, q),
@@ -161,6 +159,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       }
       await store.integrity.require(READS.job, 'no job was started');
       checkCycleRun(store, r.data);
+      checkReferenceTrainer(r.data.finetune.trainer);
       return runner.start({ kind: 'cycle', config: r.data });
     },
     'cycles.reflections': (q) => reflections(store, q),
@@ -339,9 +338,9 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       return [...byProblem.values()];
     },
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
-    'evaluations.chart': ({ id, split }) => {
+    'evaluations.chart': ({ id, split, theme }) => {
       const ev = store.evaluations.get(id);
-      return isBenchEvaluation(ev) ? benchSweepChart(ev) : evaluationChart(ev, split);
+      return isBenchEvaluation(ev) ? benchSweepChart(ev) : evaluationChart(ev, split, theme);
     },
     'evaluations.benchRows': ({ id, ...q }) => benchRowsView(store, id, q),
     'jobs.metrics': ({ id }) => {

@@ -1,9 +1,22 @@
 // The launch form's fields for each job kind, and the edits they make to the config object. The config
-// object is the one truth: the form reads and writes fields of it, the JSON editor shows all of it.
+// object is the one truth: the form reads and writes fields of it, the JSON editor shows all of it; both
+// are checked against the kind's schema in src-shared/jobConfigs.ts (the one the CLI and the core use).
+import type { z } from 'zod';
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
-import { DEMO_SCALE } from '../../src-shared/jobConfigs';
+import { DEMO_SCALE, JOB_CONFIGS } from '../../src-shared/jobConfigs';
 
-export type LaunchKind = 'search' | 'bon';
+/** The job kinds the launch form starts through jobs.start (cycle runs have their own form). */
+export type LaunchKind = 'search' | 'generate' | 'score' | 'bon' | 'train-prm';
+export const LAUNCH_KINDS: readonly LaunchKind[] = ['search', 'generate', 'score', 'bon', 'train-prm'];
+export const LAUNCH_KIND_LABEL: Record<LaunchKind, string> = {
+  search: 'search (step labels by OmegaPRM or MC)',
+  generate: 'generate (sample and verify solutions)',
+  score: 'score (PRM step scores of solutions or trees)',
+  bon: 'Best-of-N evaluation',
+  'train-prm': 'train a PRM (on an annotation set)',
+};
+/** The schema each kind's config is checked against, as typed. */
+export const launchSchema = (kind: LaunchKind): z.ZodType => JOB_CONFIGS[kind];
 export type Config = Record<string, unknown>;
 
 export interface FieldChoice {
@@ -15,7 +28,10 @@ export interface FormField {
   /** the field's path in the config: ['config', 'rolloutBudget'] is config.config.rolloutBudget */
   path: string[];
   label: string;
-  kind: 'select' | 'number';
+  kind: 'select' | 'number' | 'text' | 'checkbox';
+  /** a field that is not one config key (score's target): how it reads the config and what a choice makes of it */
+  read?(config: Config): string;
+  write?(config: Config, text: string): Config;
   /** for selects; '' means "not set" (the key is removed) when `optional` */
   choices?: FieldChoice[];
   optional?: boolean;
@@ -28,6 +44,10 @@ export interface FormField {
 export interface FormContext {
   datasets: Dataset[];
   models: ModelRecord[];
+  /** annotation sets (train-prm) */
+  annotationSets?: string[];
+  /** finished search jobs and their searches (score a job's trees) */
+  searchJobs?: { id: number; label: string; searchIds: number[] }[];
 }
 
 /** Small runs on the demo workspace, the starting point of each kind. */
@@ -43,6 +63,9 @@ export const TEMPLATES: Record<LaunchKind, Config> = {
     config: { ...DEMO_SCALE.omega },
   },
   bon: { dataset: 'demo', split: 'test', selectOn: 'val', policy: 'tiny-policy', prm: 'tiny-prm', n: 4, limit: 20, seed: 0 },
+  generate: { dataset: 'demo', split: 'train', model: 'tiny-policy', n: 4, limit: 20, seed: 0 },
+  score: { prm: 'tiny-prm', dataset: 'demo', split: 'test' },
+  'train-prm': { annotations: '', labels: 'soft', seed: 0 },
 };
 
 /** The algorithm settings a search starts from when its algorithm changes (the demo scale). */
@@ -56,12 +79,85 @@ function splitChoices(ctx: FormContext, config: Config, noneLabel: string): Fiel
   return [{ value: '', label: noneLabel }, ...Object.keys(d?.splits ?? {}).sort().map((s) => ({ value: s, label: `${s} (${d!.splits[s].toLocaleString()})` }))];
 }
 
+const sameIds = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
+
 export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): FormField[] {
   const datasets = { path: ['dataset'], label: 'Dataset', kind: 'select' as const, choices: ctx.datasets.map((d) => ({ value: d.name, label: `${d.name} (${d.problemCount.toLocaleString()} problems)` })) };
   const common = [
     { path: ['limit'], label: 'Problems (at most)', kind: 'number' as const, optional: true, min: 1, help: 'empty: all of the split' },
     { path: ['seed'], label: 'Seed', kind: 'number' as const },
   ];
+  if (kind === 'generate') {
+    return [
+      datasets,
+      { path: ['split'], label: 'Split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'all splits') },
+      { path: ['model'], label: 'Policy', kind: 'select', choices: modelChoices(ctx, 'policy') },
+      { path: ['n'], label: 'Samples per problem (n)', kind: 'number', min: 1 },
+      { path: ['temperature'], label: 'Temperature', kind: 'number', optional: true, min: 0, help: "the policy manifest's" },
+      ...common,
+    ];
+  }
+  if (kind === 'score') {
+    const jobs = ctx.searchJobs ?? [];
+    const target: FormField = {
+      path: ['target'],
+      label: 'Score',
+      kind: 'select',
+      choices: [
+        { value: 'dataset', label: "a dataset's stored solutions" },
+        { value: 'searches', label: "a search job's trees" },
+      ],
+      read: (c) => (c.searches ? 'searches' : 'dataset'),
+      write: (c, v) => {
+        const { dataset: _d, split: _s, searches: _x, ...rest } = c;
+        return v === 'searches' ? { ...rest, searches: jobs[0]?.searchIds ?? [] } : { ...rest, dataset: ctx.datasets[0]?.name ?? '' };
+      },
+    };
+    const fields: FormField[] = [{ path: ['prm'], label: 'PRM', kind: 'select', choices: modelChoices(ctx, 'prm') }, target];
+    if (config.searches) {
+      fields.push({
+        path: ['searches'],
+        label: 'Trees of',
+        kind: 'select',
+        choices: jobs.map((j) => ({ value: `job:${j.id}`, label: j.label })),
+        read: (c) => {
+          const j = jobs.find((x) => sameIds(c.searches, x.searchIds));
+          return j ? `job:${j.id}` : Array.isArray(c.searches) ? `${c.searches.length} searches (from the JSON)` : '';
+        },
+        write: (c, v) => ({ ...c, searches: jobs.find((x) => `job:${x.id}` === v)?.searchIds ?? c.searches }),
+      });
+    } else {
+      fields.push(datasets, { path: ['split'], label: 'Split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'all splits') });
+    }
+    fields.push({ path: ['rescore'], label: 'score again what this PRM scored', kind: 'checkbox' });
+    return fields;
+  }
+  if (kind === 'train-prm') {
+    const sets = ctx.annotationSets ?? [];
+    return [
+      { path: ['annotations'], label: 'Annotation set', kind: 'select', choices: sets.map((x) => ({ value: x, label: x })) },
+      {
+        path: ['base'],
+        label: 'Start from',
+        kind: 'select',
+        optional: true,
+        choices: [{ value: '', label: 'the policy that labelled the set' }, ...modelChoices(ctx, 'policy'), ...modelChoices(ctx, 'prm')],
+      },
+      { path: ['name'], label: 'Register as', kind: 'text', optional: true, help: `prm-${String(config.annotations || '<set>')}` },
+      {
+        path: ['labels'],
+        label: 'Labels',
+        kind: 'select',
+        choices: [
+          { value: 'soft', label: 'soft (MC values, as MM-PRM)' },
+          { value: 'hard', label: 'hard (MC > 0)' },
+        ],
+      },
+      { path: ['epochs'], label: 'Epochs', kind: 'number', optional: true, min: 1, help: "the trainer's default" },
+      { path: ['maxSteps'], label: 'Max steps', kind: 'number', optional: true, min: 1, help: 'no limit' },
+      { path: ['seed'], label: 'Seed', kind: 'number' },
+    ];
+  }
   if (kind === 'bon') {
     return [
       datasets,

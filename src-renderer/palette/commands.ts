@@ -83,6 +83,13 @@ export function paletteCommands(s: AppState, refresh: () => void): PaletteComman
     out.push({ id: `theme:${t}`, group: 'Theme', label: t === 'system' ? 'Theme: follow the system' : `Theme: ${t}`, keywords: ['theme', 'colour', 'color', t], run: () => s.setThemeChoice(t) });
   }
   out.push({ id: 'workspace', group: 'Workspace', label: 'Open or create a workspace…', keywords: ['workspace', 'folder', 'switch', 'new'], run: () => s.requestPicker(true) });
+  out.push({
+    id: 'curator',
+    group: 'Workspace',
+    label: `Set your name for curation records${s.curator ? ` (now: ${s.curator.name}${s.curator.source === 'system' ? ', the system account' : ''})` : ''}…`,
+    keywords: ['name', 'author', 'curator', 'who', 'history'],
+    run: () => s.requestName(true),
+  });
   out.push({ id: 'refresh', group: 'Workspace', label: 'Reload all data', keywords: ['refresh', 'reload'], run: refresh });
   return out;
 }

@@ -43,7 +43,33 @@ export function stepAtNode(a: AnnotationRecord, node: number): number {
   return idx >= 0 && a.steps[idx] ? idx : -1;
 }
 
+/**
+ * The undo and redo stacks as the stored history has them (after a reload): every batch in force can be
+ * undone, newest on top; the undone batches newer than the last one in force can be redone, the oldest
+ * of them on top (the order they were undone in).
+ */
+export function stacksFromHistory(annotations: readonly AnnotationRecord[]): { undoStack: number[]; redoStack: number[] } {
+  const inForce = new Set<number>();
+  const undone = new Set<number>();
+  for (const a of annotations) for (const h of a.history) (h.undone ? undone : inForce).add(h.batch);
+  // a batch partly undone cannot be: every record of a batch shares its state
+  const undoStack = [...inForce].sort((x, y) => x - y);
+  const last = undoStack.at(-1) ?? -Infinity;
+  const redoStack = [...undone].filter((b) => b > last && !inForce.has(b)).sort((x, y) => y - x);
+  return { undoStack, redoStack };
+}
+
+export type CuratorInfo = Output<'curator.get'>;
+
 export interface CurationSlice {
+  /** who the curation records name (set once from the palette; the OS account by default) */
+  curator: CuratorInfo | null;
+  /** the palette asked for the name dialog */
+  nameRequested: boolean;
+  loadCurator(): Promise<void>;
+  /** rejects with the core's reason (an empty name) */
+  setCurator(name: string): Promise<void>;
+  requestName(on: boolean): void;
   /** the open search's annotations, curation applied */
   annotations: AnnotationRecord[];
   curationError: string | null;
@@ -95,6 +121,21 @@ export const createCurationSlice =
     let loadedSearch: number | null = null;
     let stepping = false;
     return {
+      curator: null,
+      nameRequested: false,
+      async loadCurator() {
+        try {
+          set({ curator: await api['curator.get']({}) });
+        } catch {
+          // the history still says who each record names; the dialog says the name cannot be read
+        }
+      },
+      async setCurator(name) {
+        set({ curator: await api['curator.set']({ name }) });
+      },
+      requestName(on) {
+        set({ nameRequested: on });
+      },
       annotations: [],
       curationError: null,
       undoStack: [],
@@ -106,12 +147,13 @@ export const createCurationSlice =
       exportResult: null,
       exportError: null,
       async loadAnnotations(searchId) {
-        // undo and redo act on this search's edits only; another search starts a fresh history
-        if (loadedSearch !== searchId) set({ undoStack: [], redoStack: [], selection: [] });
+        // undo and redo act on this search's edits only, rebuilt from its stored history (a reload keeps them)
+        const fresh = loadedSearch !== searchId;
+        if (fresh) set({ undoStack: [], redoStack: [], selection: [] });
         loadedSearch = searchId;
         try {
           const annotations = await api['annotations.forSearch']({ searchId });
-          if (loadedSearch === searchId) set({ annotations, curationError: null });
+          if (loadedSearch === searchId) set({ annotations, curationError: null, ...(fresh ? stacksFromHistory(annotations) : {}) });
         } catch (e) {
           if (loadedSearch === searchId) set({ annotations: [], curationError: describeError(e) });
         }

@@ -19,8 +19,8 @@ export interface EvaluationsSlice {
   fetchSolutions(problemId: number, ids: number[]): Promise<ScoredSolution[]>;
   /** a page of a bench-prm evaluation's rows (not kept in the store: the row browser holds them) */
   fetchBenchRows(q: Input<'evaluations.benchRows'>): Promise<Output<'evaluations.benchRows'>>;
-  /** opens an evaluation (the route follows) */
-  openEvaluation(id: number, split?: string): Promise<void>;
+  /** opens an evaluation (the route follows); theme: the chart's colours, the UI's */
+  openEvaluation(id: number, split?: string, theme?: 'light' | 'dark'): Promise<void>;
 }
 
 export const createEvaluationsSlice =
@@ -42,12 +42,12 @@ export const createEvaluationsSlice =
         set({ evaluationsError: describeError(e) });
       }
     },
-    async openEvaluation(id, split) {
+    async openEvaluation(id, split, theme) {
       set({ evaluationId: id });
       try {
         const [evaluation, chart, problems] = await Promise.all([
           api['evaluations.get']({ id }),
-          api['evaluations.chart']({ id, ...(split ? { split } : {}) }),
+          api['evaluations.chart']({ id, ...(split ? { split } : {}), ...(theme ? { theme } : {}) }),
           api['evaluations.problems']({ id }),
         ]);
         set({ evaluation, evaluationChart: chart, evaluationProblems: problems, evaluationError: null });

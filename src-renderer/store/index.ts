@@ -34,7 +34,7 @@ export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice
 /** Loads everything the views show; run at start and after the link to the core comes back. */
 export async function refreshAll(store: AppStore): Promise<void> {
   const s = store.getState();
-  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs(), s.loadEvaluations(), s.loadCycleRuns()]);
+  await Promise.all([s.loadWorkspace(), s.loadDatasets(), s.loadJobs(), s.loadEvaluations(), s.loadCycleRuns(), s.loadCurator()]);
 }
 
 export interface AppContextValue {

@@ -23,8 +23,8 @@ export interface JobsSlice {
   cancelJob(id: number): Promise<void>;
   /** continues a stopped job from its checkpoint; rejects with the core's reason where it cannot */
   resumeJob(id: number): Promise<void>;
-  /** starts a search, scoring or Best-of-N job; rejects with the core's one-line reason for a bad config */
-  startJob(kind: 'search' | 'score' | 'bon', config: Record<string, unknown>): Promise<Job>;
+  /** starts a job of any kind; rejects with the core's one-line reason for a bad config or a failed pre-flight */
+  startJob(kind: Input<'jobs.start'>['kind'], config: Record<string, unknown>): Promise<Job>;
 }
 
 /** The later of two reports of one job: events and list results may arrive out of order. */

@@ -24,16 +24,20 @@ export function undoKey(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | '
   return e.shiftKey ? 'redo' : 'undo';
 }
 
-function describeEdit(h: CurationEdit): string {
+/** What a record did, said so that it cannot be misread (which step, what value, the path or the step). */
+export function describeEdit(h: CurationEdit): string {
+  const step = h.stepIdx === null ? null : `step ${h.stepIdx + 1}`;
   switch (h.action) {
     case 'relabel':
-      return `relabelled ${h.value?.toFixed(3)} (${(h.value ?? 0) > 0 ? 'good' : 'bad'})`;
+      return `set ${step}'s label to ${h.value?.toFixed(3)} (${(h.value ?? 0) > 0 ? 'good' : 'bad'})`;
     case 'text':
-      return 'edited the text';
+      return `edited ${step}'s text`;
     case 'comment':
-      return 'commented';
-    default:
-      return `${h.action}ed the path`;
+      return step ? `commented on ${step}` : 'commented on the path';
+    case 'reject':
+      return 'rejected the whole path';
+    case 'accept':
+      return 'accepted the whole path';
   }
 }
 
@@ -46,8 +50,7 @@ function History({ a, stepIdx }: { a: AnnotationRecord; stepIdx: number }) {
       <ol className="small" data-testid={`history-${a.id}-${stepIdx}`}>
         {items.map((h) => (
           <li key={h.id} className={h.undone ? 'undone' : undefined} title={h.undone ? 'undone' : undefined}>
-            <span className="mono">{new Date(h.createdAt).toLocaleString()}</span> · {h.author ?? 'unknown'} {describeEdit(h)}
-            {h.stepIdx === null ? ' (whole path)' : ''}
+            <span className="mono">{new Date(h.createdAt).toLocaleString()}</span> · by <strong>{h.author ?? 'unknown'}</strong>: {describeEdit(h)}
             {h.comment && <q className="curation-comment">{h.comment}</q>}
             {h.undone && <span className="muted"> (undone)</span>}
           </li>
@@ -126,6 +129,8 @@ export function CurationPanel({ node }: { node: number }) {
   const selectLabels = useApp((s) => s.selectLabels);
   const editText = useApp((s) => s.editText);
   const [editing, setEditing] = useState<{ annotationId: number; stepIdx: number } | null>(null);
+  const curator = useApp((s) => s.curator);
+  const requestName = useApp((s) => s.requestName);
 
   // the annotations whose path runs through the node, and the step of theirs it holds (its last)
   const labels = annotations.flatMap((a) => {
@@ -152,7 +157,13 @@ export function CurationPanel({ node }: { node: number }) {
         </button>{' '}
         <button type="button" disabled={redoCount === 0} onClick={() => void redo()} title="Ctrl+Shift+Z">
           Redo
-        </button>
+        </button>{' '}
+        <span className="muted small curation-who">
+          edits by{' '}
+          <button type="button" className="link" onClick={() => requestName(true)} title="Set your name for curation records" data-testid="curator-name">
+            {curator?.name ?? '…'}
+          </button>
+        </span>
       </h4>
       <label className="curation-comment-field">
         Comment for the next edit{' '}

@@ -1,8 +1,10 @@
 // Best-of-N evaluations: the list, and for the one open its accuracy table (methods x N, the rule chosen
-// on the selection split marked), step-level metrics and the accuracy-vs-N chart.
+// on the selection split marked, the best selection rule at each N in bold, both said in the caption),
+// step-level metrics and the accuracy-vs-N chart (every method of the table, in the UI's theme).
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
+import { useTheme } from '../hooks/useTheme';
 import { useApp } from '../store';
 import { CandidateHeatmap } from './CandidateHeatmap';
 import { BenchPrmView, isBenchPrm } from './BenchPrmView';
@@ -43,12 +45,14 @@ const pct = (x: number | undefined): string => (x === undefined ? '' : (100 * x)
 function AccuracyTable({ split, report, chosen, chosenOn }: { split: string; report: SplitReport; chosen: string; chosenOn: string }) {
   const ns = Object.keys(report.byN);
   const methods = Object.keys(report.byN[ns[0]] ?? {});
-  // the best selection rule at each N (the oracle and greedy aside)
+  // the best selection rule at each N (the oracle and greedy aside: neither picks among the N candidates)
   const best = Object.fromEntries(ns.map((n) => [n, Math.max(...methods.filter((m) => m !== 'pass_at_n' && m !== 'greedy').map((m) => report.byN[n][m]))]));
+  const isBest = (n: string, m: string): boolean => report.byN[n][m] === best[n] && m !== 'pass_at_n' && m !== 'greedy';
   return (
     <table className="data-table" data-testid={`bon-table-${split}`}>
       <caption>
-        {split}: {report.problems.toLocaleString()} problems, {report.candidates.toLocaleString()} candidates · accuracy (%) · ★ chosen on {chosenOn}
+        {split}: {report.problems.toLocaleString()} problems, {report.candidates.toLocaleString()} candidates · accuracy (%) · ★ the rule chosen on {chosenOn} ·{' '}
+        <strong>bold</strong>: the best selection rule at each N (ties all bold; greedy and the pass@N oracle are not compared: neither picks among the N)
       </caption>
       <thead>
         <tr>
@@ -68,7 +72,7 @@ function AccuracyTable({ split, report, chosen, chosenOn }: { split: string; rep
               {m === chosen && <span title={`chosen on ${chosenOn}`}> ★</span>}
             </td>
             {ns.map((n) => (
-              <td key={n} className="num" style={{ fontWeight: report.byN[n][m] === best[n] && m !== 'pass_at_n' && m !== 'greedy' ? 700 : undefined }}>
+              <td key={n} className={isBest(n, m) ? 'num best' : 'num'} style={{ fontWeight: isBest(n, m) ? 700 : undefined }}>
                 {pct(report.byN[n][m])}
               </td>
             ))}
@@ -97,13 +101,19 @@ export function EvaluationsView() {
   }, [load]);
   // the route says which evaluation is open (a reload, Back, a link); none: the newest
   const wanted = useApp((s) => s.evaluationId);
+  const theme = useTheme();
   useEffect(() => {
     if (wanted !== undefined) {
-      if (ev?.id !== wanted) void open(wanted);
+      if (ev?.id !== wanted) void open(wanted, undefined, theme);
     } else if (list.length > 0) {
-      void open(list[0].id);
+      void open(list[0].id, undefined, theme);
     }
   }, [wanted, ev?.id, list, open]);
+  // the chart is drawn in the theme's colours: drawn again when the theme changes
+  useEffect(() => {
+    if (ev && chart) void open(ev.id, chart.split, theme);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [theme]);
 
   const m = ev?.metrics as unknown as BonMetrics | undefined;
   const splits = m?.splits ? Object.keys(m.splits) : [];
@@ -155,8 +165,8 @@ export function EvaluationsView() {
                 {chart && (
                   <figure>
                     <img className="chart" alt={`Accuracy against N on ${chart.split}`} src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(chart.svg)}`} />
-                    <figcaption className="muted small">
-                      Accuracy against N on {chart.split}
+                    <figcaption className="muted small" data-testid="chart-caption">
+                      Accuracy against N on {chart.split}: every method of the table above is drawn (lines with equal accuracies lie on top of each other)
                       {splits.length > 1 && (
                         <>
                           {' '}
@@ -164,7 +174,7 @@ export function EvaluationsView() {
                           {splits.map((sp, i) => (
                             <span key={sp}>
                               {i > 0 && ' / '}
-                              <button type="button" className="link" disabled={sp === chart.split} onClick={() => void open(ev.id, sp)}>
+                              <button type="button" className="link" disabled={sp === chart.split} onClick={() => void open(ev.id, sp, theme)}>
                                 {sp}
                               </button>
                             </span>

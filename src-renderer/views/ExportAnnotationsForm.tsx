@@ -3,13 +3,15 @@
 // kept or not, soft labels (MC floats) instead of booleans or reward tokens where the format has both
 // (trl, openrlhf), and the output file (a path on the machine running the core).
 import { useEffect, useState } from 'react';
-import { AnnotationExportFormat } from '../../src-shared/domain';
+import { AnnotationExportFormat, ProblemExportFormat } from '../../src-shared/domain';
+import { describeError } from '../errors';
 import { ErrorNote } from '../components/ErrorNote';
-import { useApp } from '../store';
+import { useApp, useConnection } from '../store';
 
 type Curation = 'all' | 'curated' | 'uncurated';
 
-export function ExportAnnotationsForm() {
+/** sets: the annotation sets to offer (default: those of the open search); open: shown unfolded */
+export function ExportAnnotationsForm({ sets: givenSets, open = false }: { sets?: string[]; open?: boolean } = {}) {
   const datasets = useApp((s) => s.datasets);
   const loadDatasets = useApp((s) => s.loadDatasets);
   const annotations = useApp((s) => s.annotations);
@@ -29,10 +31,10 @@ export function ExportAnnotationsForm() {
   useEffect(() => {
     if (datasets.length === 0) void loadDatasets();
   }, [datasets.length, loadDatasets]);
-  const sets = [...new Set(annotations.map((a) => a.setName))];
+  const sets = givenSets ?? [...new Set(annotations.map((a) => a.setName))];
   const chosenDataset = dataset || datasets[0]?.name || '';
   return (
-    <details className="export-form" data-testid="export-annotations">
+    <details className="export-form" data-testid="export-annotations" open={open || undefined}>
       <summary>Export annotations</summary>
       <form
         onSubmit={(e) => {
@@ -97,6 +99,76 @@ export function ExportAnnotationsForm() {
       {result && (
         <p className="small" role="status" data-testid="export-result">
           Wrote {result.written} annotation{result.written === 1 ? '' : 's'} to <span className="mono">{result.path}</span>
+        </p>
+      )}
+    </details>
+  );
+}
+
+/** A dataset's problems as the import format (JSONL, images beside it) or MM-PRM's seed JSON array. */
+export function ExportProblemsForm() {
+  const { api } = useConnection();
+  const datasets = useApp((s) => s.datasets);
+  const [dataset, setDataset] = useState('');
+  const [split, setSplit] = useState('');
+  const [format, setFormat] = useState<ProblemExportFormat>('jsonl');
+  const [out, setOut] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ written: number; images: number; path: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const chosen = dataset || datasets[0]?.name || '';
+  const splits = Object.keys(datasets.find((d) => d.name === chosen)?.splits ?? {}).sort();
+  return (
+    <details className="export-form" data-testid="export-problems" open>
+      <summary>Export problems</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          setResult(null);
+          setError(null);
+          api['export.problems']({ dataset: chosen, format, out: out.trim(), ...(split ? { split } : {}) })
+            .then(setResult, (x: unknown) => setError(describeError(x)))
+            .finally(() => setBusy(false));
+        }}
+      >
+        <label>
+          Dataset{' '}
+          <select aria-label="Dataset to export" value={chosen} onChange={(e) => (setDataset(e.target.value), setSplit(''))}>
+            {datasets.map((d) => (
+              <option key={d.id}>{d.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Split{' '}
+          <select aria-label="Split to export" value={split} onChange={(e) => setSplit(e.target.value)}>
+            <option value="">all splits</option>
+            {splits.map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Format{' '}
+          <select aria-label="Problem format" value={format} onChange={(e) => setFormat(e.target.value as ProblemExportFormat)}>
+            {ProblemExportFormat.options.map((f) => (
+              <option key={f}>{f}</option>
+            ))}
+          </select>
+        </label>
+        <label className="export-out">
+          Output file{' '}
+          <input type="text" aria-label="Problems output file" placeholder="/path/to/problems.jsonl" value={out} onChange={(e) => setOut(e.target.value)} />
+        </label>
+        <button type="submit" className="primary" disabled={busy || !chosen || out.trim() === ''}>
+          Export
+        </button>
+      </form>
+      {error && <ErrorNote message={error} />}
+      {result && (
+        <p className="small" role="status" data-testid="export-problems-result">
+          Wrote {result.written} problem{result.written === 1 ? '' : 's'} and {result.images} image{result.images === 1 ? '' : 's'} to <span className="mono">{result.path}</span>
         </p>
       )}
     </details>

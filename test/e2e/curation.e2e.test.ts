@@ -70,7 +70,7 @@ describe('curation', () => {
     await expect.poll(() => first.getByTestId('soft-label').innerText()).toBe('0.420');
     expect(await panel.getByLabel('Comment for the next edit').inputValue()).toBe('');
     await first.locator('.curation-history summary').click();
-    expect(await first.locator('.curation-history li').last().innerText()).toMatch(/relabelled 0\.420 \(good\).*the count is off by one/);
+    expect(await first.locator('.curation-history li').last().innerText()).toMatch(/by \S+: set step \d+'s label to 0\.420 \(good\).*the count is off by one/);
 
     // a typed value outside 0..1 is refused with a message and changes nothing
     await first.getByRole('spinbutton').fill('1.5');
@@ -98,10 +98,12 @@ describe('curation', () => {
     const [a1, a2] = rows.map((r) => Number(r.split('-')[0]));
     expect([ws.wb.store.annotations.get(a1).rejected, ws.wb.store.annotations.get(a2).rejected]).toEqual([true, true]);
 
-    // after a reload the state is the core's
+    // after a reload the state is the core's, and undo / redo are rebuilt from the stored history
     await page.reload();
     const again = await openBusyNode();
     expect(await rowIds(again)).toEqual(rows);
+    expect(await again.getByRole('button', { name: 'Undo' }).isEnabled()).toBe(true);
+    expect(await again.getByRole('button', { name: 'Redo' }).isEnabled()).toBe(false);
     await expect.poll(() => again.getByTestId(`label-${rows[0]}`).getByTestId('soft-label').innerText()).toBe('0.420');
     expect(await again.locator('.badge.warn').count()).toBe(2);
     expect(session.errors).toEqual([]);

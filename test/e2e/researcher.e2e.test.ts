@@ -4,6 +4,8 @@
 // counted against gold, the problem page linking back), every selection in the URL (reload and Back
 // restore it), and the layout on a laptop screen (the tree, the path and the curation actions in view
 // without scrolling, nothing over the tree).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +22,9 @@ let evaluationId: number;
 let bonJob: number;
 
 const origin = () => `http://127.0.0.1:${host.port}`;
+// the curator name and the recent list go to a folder of this test's own
+const configTmp = mkdtempSync(join(tmpdir(), 'steplab-e2e-config-'));
+process.env.STEPLAB_CONFIG_DIR = configTmp;
 
 beforeAll(async () => {
   ensureRendererBuilt();
@@ -44,6 +49,7 @@ afterAll(async () => {
   await session?.close();
   await host?.close();
   await disposeWorkspace(ws);
+  rmSync(configTmp, { recursive: true, force: true });
 });
 
 /** A node of the search that holds its path's gold first error, or any non-root node. */
@@ -209,6 +215,155 @@ describe('jobs that identify themselves', () => {
     expect(await row(running.id).getByTestId('job-state').innerText()).toMatch(/^cancelled$/i);
     expect(await row(running.id).getByTestId('job-outcome').innerText()).toContain('cancelled on request');
     expect(await row(running.id).locator('.error-text, .error-block').count()).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('curation', () => {
+  it('records edits by the name set once, recolours the node and its first error at once, and undoes after a reload', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // a node the search flagged as a first error, with a label through it
+    const flagged = ws.wb.store.trees.nodes(omegaId).filter((n) => n.firstError);
+    const withLabel = flagged.find((n) => ws.wb.store.annotations.forSearch(omegaId).some((a) => (a.provenance.nodes as number[]).at(-1) === n.id))!;
+    expect(withLabel).toBeTruthy();
+    await page.goto(`${origin()}/#/searches/${omegaId}/node/${withLabel.id}`);
+    const chosenLabel = page.getByTestId('node-path').locator('tr.chosen').getByTestId('label-cell');
+    await expect.poll(async () => (await chosenLabel.innerText()).trim()).toBe('first error');
+
+    // the name, set once from the palette
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('set your name');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Your name for curation records' });
+    await dialog.getByLabel('Your name').fill('Ada Researcher');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('curator-name').innerText()).toBe('Ada Researcher');
+
+    // Mark good: the path table's label, the tree's colour and first-error mark follow at once
+    const row = page.getByTestId('curation').locator('.label-row').first();
+    await row.getByRole('button', { name: 'Mark good' }).click();
+    await expect.poll(async () => (await chosenLabel.innerText()).trim()).toBe('good · curated 1.000');
+    await row.locator('.curation-history summary').click();
+    expect(await row.locator('.curation-history li').last().innerText()).toMatch(/by Ada Researcher: set step \d+'s label to 1\.000 \(good\)/);
+    await page.screenshot({ path: join(screenshots, 'researcher-curation.png') });
+
+    // a reload: the edit is undone from the rebuilt history
+    await page.reload();
+    const undo = page.getByTestId('curation').getByRole('button', { name: 'Undo' });
+    await expect.poll(() => undo.isEnabled()).toBe(true);
+    await undo.click();
+    await expect.poll(async () => (await chosenLabel.innerText()).trim()).toBe('first error');
+    await expect.poll(() => page.getByTestId('curation').getByRole('button', { name: 'Redo' }).isEnabled()).toBe(true);
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('honest tables and charts', () => {
+  it('says what is bold, draws every row of the table with its real line style, and follows the dark theme', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${origin()}/#/evaluations/${evaluationId}`);
+    const table = page.getByTestId('bon-table-train');
+    await table.waitFor();
+    expect(await table.locator('caption').innerText()).toMatch(/bold: the best selection rule at each N \(ties all bold; greedy and the pass@N oracle are not compared/);
+    // the bold cells are the best of the selection rules at each N, and only those
+    const cells = (await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent ?? '', bold: td.classList.contains('best') }))),
+    )) as { text: string; bold: boolean }[][];
+    for (let col = 1; col < cells[0].length; col++) {
+      const rules = cells.filter((r) => !/^greedy|^pass@N/.test(r[0].text));
+      const best = Math.max(...rules.map((r) => Number(r[col].text)));
+      for (const r of cells) expect(r[col].bold, `${r[0].text} N column ${col}`).toBe(!/^greedy|^pass@N/.test(r[0].text) && Number(r[col].text) === best);
+    }
+    // the chart: every method of the table is in its legend, baselines dashed, the oracle dotted
+    const svgOf = () => page.getByRole('img', { name: /^Accuracy against N on / }).evaluate((img: HTMLImageElement) => decodeURIComponent(img.src.replace(/^data:image\/svg\+xml;charset=utf-8,/, '')));
+    await expect.poll(async () => (await svgOf()).length).toBeGreaterThan(1000);
+    const svg = await svgOf();
+    expect((await table.locator('tbody tr').count())).toBe(12);
+    for (const m of ['random', 'greedy', 'majority', 'prm_min', 'prm_last', 'prm_product', 'prm_mean', 'prm_max', 'prm_sum_log_odds', 'prm_mean_odds', 'prm_weighted_vote', 'pass_at_n']) {
+      expect(svg, m).toMatch(new RegExp(`role-legend-label[^>]*><text[^>]*>${m}( \\(chosen\\))?</text>`));
+    }
+    expect(svg).toMatch(/method: greedy[^"]*" [^>]*stroke-dasharray="6,3"/);
+    expect(svg).toMatch(/method: pass_at_n[^"]*" [^>]*stroke-dasharray="2,2"/);
+    expect(await page.getByTestId('chart-caption').innerText()).toContain('every method of the table above is drawn');
+    expect(svg).not.toContain('#1c2026');
+    // the dark theme: the chart is drawn again on the dark surface
+    await page.getByLabel('Theme').selectOption('dark');
+    await expect.poll(async () => (await svgOf()).includes('#1c2026')).toBe(true);
+    await page.getByRole('img', { name: /^Accuracy against N on / }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, 'researcher-evaluations-dark.png') });
+    await page.getByLabel('Theme').selectOption('system');
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('every job from the UI', () => {
+  it('generates and scores from their forms, checks a config live, refuses before any work what would fail, exports', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${origin()}/#/jobs`);
+    const kind = page.getByLabel('Job kind');
+    const form = page.getByTestId('launch-form');
+    const startAndWait = async (): Promise<number> => {
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+      await expect.poll(() => page.getByRole('status').first().innerText()).toMatch(/^Job #\d+ started/);
+      const id = Number(/#(\d+)/.exec(await page.getByRole('status').first().innerText())![1]);
+      await expect.poll(() => page.locator(`tr[data-job="${id}"]`).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      return id;
+    };
+
+    // generate: n = 0 is named live against the schema, before anything is sent
+    await kind.selectOption('generate');
+    await form.getByLabel('Split').selectOption('');
+    await form.getByLabel('Samples per problem (n)').fill('0');
+    await expect.poll(() => page.getByTestId('launch-issue').innerText()).toMatch(/^not ready: n: /);
+    await form.getByLabel('Samples per problem (n)').fill('2');
+    await form.getByLabel('Problems (at most)').fill('2');
+    await expect.poll(() => page.getByTestId('launch-issue').count()).toBe(0);
+    const gen = await startAndWait();
+    expect(ws.wb.store.jobs.get(gen).config).toMatchObject({ dataset: ws.dataset, model: 'tiny-policy', n: 2, limit: 2 });
+    expect(await page.locator(`tr[data-job="${gen}"]`).getByTestId('job-outcome').innerText()).toMatch(/^4 solutions for 2 problems: /);
+
+    // score the stored solutions of the dataset
+    await kind.selectOption('score');
+    await form.locator('#launch-target').selectOption('dataset');
+    await form.getByLabel('Split').selectOption('');
+    const score = await startAndWait();
+    expect(ws.wb.store.jobs.get(score).config).toMatchObject({ prm: 'tiny-prm', dataset: ws.dataset });
+    expect(ws.wb.store.jobs.get(score).config).not.toHaveProperty('searches');
+    // and a search job's trees, chosen by job
+    await form.locator('#launch-target').selectOption('searches');
+    await expect.poll(() => form.getByLabel('Trees of').locator('option').count()).toBeGreaterThanOrEqual(2);
+
+    // train a PRM: the pre-flight refuses an unknown annotation set in one line, and no job is made
+    await kind.selectOption('train-prm');
+    await page.getByText('Advanced: the whole config as JSON').click();
+    const editor = page.getByTestId('launch-json');
+    await expect.poll(() => editor.locator('[data-ready="true"]').count(), { timeout: 30_000 }).toBe(1);
+    await editor.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('{"annotations": "no-such-set", "labels": "soft"}');
+    // whatever the editor closed for us after the cursor goes
+    await page.keyboard.press('Shift+Control+End');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => editor.getAttribute('data-valid')).toBe('true');
+    const jobsBefore = ws.wb.store.jobs.list().length;
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => page.getByTestId('launch-error').innerText()).toMatch(/annotation set "no-such-set" not found/);
+    expect(ws.wb.store.jobs.list().length).toBe(jobsBefore);
+
+    // a cycle run from the same place: its own form over CycleConfig
+    await kind.selectOption('cycle');
+    await page.getByTestId('cycle-form').waitFor();
+
+    // exports: the dataset's problems as JSONL
+    await kind.selectOption('export');
+    const exp = page.getByTestId('export-problems');
+    const out = join(ws.tmp, 'exported.jsonl');
+    await exp.getByLabel('Problems output file').fill(out);
+    await exp.getByRole('button', { name: 'Export' }).click();
+    await expect.poll(() => exp.getByTestId('export-problems-result').innerText()).toMatch(/^Wrote 4 problems and 2 images to /);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(4);
+    await page.screenshot({ path: join(screenshots, 'researcher-launch.png') });
     expect(session.errors).toEqual([]);
   });
 });

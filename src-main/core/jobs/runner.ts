@@ -38,6 +38,8 @@ export class JobRunner {
   private readonly watched = new Map<number, NodeJS.Timeout>();
   /** the last snapshot of jobs whose row was removed as they ended (a refused import), for late waiters */
   private readonly removed = new Map<number, Job>();
+  /** jobs resumed while their previous worker was still exiting */
+  private readonly requeued = new Set<number>();
   private readonly concurrency: number;
   private closed = false;
 
@@ -80,7 +82,12 @@ export class JobRunner {
 
   /** Runs an existing queued or interrupted job (resume). */
   enqueue(id: number): void {
-    if (this.running.has(id) || this.queue.includes(id)) return;
+    // resumed while its last worker is still exiting (a cancel, then Resume at once): queued once that worker is gone
+    if (this.running.has(id)) {
+      this.requeued.add(id);
+      return;
+    }
+    if (this.queue.includes(id)) return;
     this.queue.push(id);
     this.pump();
   }
@@ -247,6 +254,7 @@ export class JobRunner {
         this.emit(job);
       }
       this.resolveWaiters(job);
+      if (this.requeued.delete(id) && !this.closed) this.queue.push(id);
       this.pump();
     };
     worker.on('error', (err) => end(err));

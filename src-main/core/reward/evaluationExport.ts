@@ -50,11 +50,11 @@ export function evaluationCsv(_store: Store, ev: EvaluationRecordRow): string {
 }
 
 /** The accuracy-vs-N chart of a Best-of-N evaluation (the reported split unless another is named). */
-export async function evaluationChart(ev: EvaluationRecordRow, split?: string): Promise<{ split: string; svg: string }> {
+export async function evaluationChart(ev: EvaluationRecordRow, split?: string, theme?: 'light' | 'dark'): Promise<{ split: string; svg: string }> {
   const m = ev.metrics as { splits?: Record<string, { byN: Record<string, BonRow>; problems: number }>; chosen?: string; policy?: string; prm?: string };
   if (!m.splits) throw new UserError(`evaluation ${ev.id} has no accuracy table to draw`);
   const sp = split ?? Object.keys(m.splits).at(-1)!;
   const rep = m.splits[sp];
   if (!rep) throw new UserError(`evaluation ${ev.id} has no split "${sp}" (have: ${Object.keys(m.splits).join(', ')})`);
-  return { split: sp, svg: await accuracyChartSvg(rep.byN, { title: `Best-of-N on ${sp} (${rep.problems} problems): ${m.policy} + ${m.prm}`, chosen: m.chosen }) };
+  return { split: sp, svg: await accuracyChartSvg(rep.byN, { title: `Best-of-N on ${sp} (${rep.problems} problems): ${m.policy} + ${m.prm}`, chosen: m.chosen, theme }) };
 }
