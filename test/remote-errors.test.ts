@@ -123,11 +123,20 @@ describe('remote backend error handling', () => {
     expect(calls).toBe(2);
     expect(b.client.stats.retries).toBe(1);
 
-    const good = await scripted((_req, _body, res) => json(res, 200, vllmCompletion(2)));
+    // the good server is slow (as on a busy machine): while it serves one request, the others must wait
+    // for it rather than spend their retries on the URL that is down (the race behind "connection refused
+    // (3 attempts)"); each answer takes 300 ms, far longer than the 10 + 20 ms of backoff, so the race is
+    // not left to the machine's speed
+    let served = 0;
+    const good = await scripted((_req, _body, res) => {
+      served++;
+      setTimeout(() => json(res, 200, vllmCompletion(2)), 300);
+    });
     const down = await deadUrl();
     const two = backend([down, good], { concurrency: 1 });
     const outs = await two.complete([REQ, REQ, REQ], OPTS);
     expect(outs.every((o) => o.length === 2)).toBe(true);
+    expect(served).toBe(3);
   });
 
   it('names the endpoint and the cause: malformed JSON, a wrong shape, slowness, an outage, a refused key, a missing route', async () => {

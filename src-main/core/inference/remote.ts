@@ -127,12 +127,17 @@ export class EndpointClient {
     return key;
   }
 
+  /**
+   * A slot on a URL this request has not failed on, waiting for one to be free when they are all busy; a
+   * URL it failed on is tried again only when every URL has failed it. (Taking a free failed URL while a
+   * good one was busy made a request spend its retries on a server that was down.)
+   */
   private async acquire(exclude: ReadonlySet<string>, signal?: AbortSignal): Promise<Slot> {
     for (;;) {
       if (signal?.aborted) throw new Error('aborted');
-      const free = this.slots.filter((s) => s.inFlight < this.config.concurrency);
-      const pool = free.filter((s) => !exclude.has(s.url));
-      const pick = (pool.length ? pool : free).sort((a, b) => a.inFlight - b.inFlight)[0];
+      const untried = this.slots.filter((s) => !exclude.has(s.url));
+      const pool = (untried.length ? untried : this.slots).filter((s) => s.inFlight < this.config.concurrency);
+      const pick = pool.sort((a, b) => a.inFlight - b.inFlight)[0];
       if (pick) {
         pick.inFlight++;
         return pick;
