@@ -168,7 +168,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .argument('<path>', 'a file, or a folder of files (every .json, .jsonl, .gz and .parquet file under it)')
     .requiredOption('--workspace <dir>', 'workspace folder')
     .requiredOption('--dataset <name>', 'dataset the problems are matched into or added to (created if new)')
-    .option('--format <fmt>', 'the file format (default: detected from the content; see `steplab import-labels --formats`); processbench, visualprocessbench and prmbench import a step-level benchmark')
+    .option('--format <fmt>', 'the file format (default: detected from the content; the formats are listed in README "Bring your data"); processbench, visualprocessbench and prmbench import a step-level benchmark')
     .option('--split <name>', 'split of the problems this import adds to the dataset')
     .option('--image-root <dir>', 'read relative image paths against DIR; find absolute paths of another machine under DIR')
     .option('--set <name>', "annotation set of the labelled paths (default: the file's or folder's name)")
