@@ -65,27 +65,6 @@ describe('internal errors', () => {
   });
 });
 
-describe('jobs --resume in two processes at once', () => {
-  it('both exit 0 with the table; every job runs once to its end', async () => {
-    expect((await runCli(['init', ws])).code).toBe(0);
-    // two imports killed after their first committed chunk: two interrupted jobs
-    for (const [name, start] of [['a', 0], ['b', 6_000]] as const) {
-      const killed = await runCli(['import', writeProblems(join(tmp.dir, `${name}.jsonl`), 6_000, start), '--workspace', ws, '--dataset', name], { STEPLAB_TEST_KILL_AFTER_COMMITS: '1' });
-      expect(killed.signal).toBe('SIGKILL');
-    }
-    const [r1, r2] = await Promise.all([runCli(['jobs', '--workspace', ws, '--resume']), runCli(['jobs', '--workspace', ws, '--resume'])]);
-    for (const r of [r1, r2]) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toMatch(/^resuming [12] job\(s\): /);
-      expect(r.stdout).toMatch(/^id +kind +state +progress +message$/m);
-    }
-    const jobs = JSON.parse((await runCli(['jobs', '--workspace', ws, '--json'])).stdout) as { id: number; state: string; attempts: number }[];
-    expect(jobs.map((j) => [j.id, j.state, j.attempts])).toEqual([[2, 'done', 2], [1, 'done', 2]]);
-    expect(snapshot()).toMatchObject({ problems: 12_000, dataset_problems: 12_000, staging_problems: 0, jobs: 2 });
-  }, 300_000);
-});
-
 /** Makes a file read-only even for root (chattr +i where chmod is not enough); returns the undo, or null when it cannot. */
 function makeReadOnly(file: string): (() => void) | null {
   const writable = (): boolean => {
