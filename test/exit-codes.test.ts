@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src-main/cli/main';
+import { describeSystemError } from '../src-main/core/errors';
 import { cli, runCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
@@ -173,6 +174,40 @@ describe('user errors: one line, exit 1, nothing changed', () => {
     expect(r.code).toBe(1);
     expect(r.err).toEqual(['error: dataset "d" has no split "nosuch" (its splits: test 2, train 8)']);
     expect(snapshot()).toEqual(before);
+  });
+});
+
+describe('the machine refusing: one line for a person', () => {
+  it('a full disk, SQLite\'s and the file system\'s, is told in one line; other errors stay bugs', async () => {
+    const full = new Database(join(tmp.dir, 'full.db'));
+    full.exec('CREATE TABLE t (x BLOB)');
+    full.pragma(`max_page_count = ${full.pragma('page_count', { simple: true })}`);
+    const sqliteFull = (() => {
+      try {
+        full.prepare('INSERT INTO t VALUES (zeroblob(100000))').run();
+      } catch (e) {
+        return e;
+      }
+    })();
+    full.close();
+    expect(describeSystemError(sqliteFull, '/w')).toBe('the disk holding the workspace /w is full (database or disk is full): free some space and run the command again; work committed so far is kept');
+    const enospc = (() => {
+      try {
+        writeFileSync('/dev/full', 'x');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(describeSystemError(enospc)).toBe('the disk is full: free some space and run the command again; work committed so far is kept');
+    const notDir = (() => {
+      try {
+        writeFileSync(join(tmp.dir, 'nope', 'x'), 'x');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(describeSystemError(notDir)).toBeNull(); // ENOENT: a bug of the caller's, not the machine's
+    expect(describeSystemError(new TypeError('x'))).toBeNull();
   });
 });
 
