@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src-main/cli/main';
+import { describeSystemError } from '../src-main/core/errors';
 import { cli, runCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
@@ -63,27 +64,6 @@ describe('internal errors', () => {
       else process.env.STEPLAB_CONFIG_DIR = before;
     }
   });
-});
-
-describe('jobs --resume in two processes at once', () => {
-  it('both exit 0 with the table; every job runs once to its end', async () => {
-    expect((await runCli(['init', ws])).code).toBe(0);
-    // two imports killed after their first committed chunk: two interrupted jobs
-    for (const [name, start] of [['a', 0], ['b', 6_000]] as const) {
-      const killed = await runCli(['import', writeProblems(join(tmp.dir, `${name}.jsonl`), 6_000, start), '--workspace', ws, '--dataset', name], { STEPLAB_TEST_KILL_AFTER_COMMITS: '1' });
-      expect(killed.signal).toBe('SIGKILL');
-    }
-    const [r1, r2] = await Promise.all([runCli(['jobs', '--workspace', ws, '--resume']), runCli(['jobs', '--workspace', ws, '--resume'])]);
-    for (const r of [r1, r2]) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toMatch(/^resuming [12] job\(s\): /);
-      expect(r.stdout).toMatch(/^id +kind +state +progress +message$/m);
-    }
-    const jobs = JSON.parse((await runCli(['jobs', '--workspace', ws, '--json'])).stdout) as { id: number; state: string; attempts: number }[];
-    expect(jobs.map((j) => [j.id, j.state, j.attempts])).toEqual([[2, 'done', 2], [1, 'done', 2]]);
-    expect(snapshot()).toMatchObject({ problems: 12_000, dataset_problems: 12_000, staging_problems: 0, jobs: 2 });
-  }, 300_000);
 });
 
 /** Makes a file read-only even for root (chattr +i where chmod is not enough); returns the undo, or null when it cannot. */
@@ -194,6 +174,40 @@ describe('user errors: one line, exit 1, nothing changed', () => {
     expect(r.code).toBe(1);
     expect(r.err).toEqual(['error: dataset "d" has no split "nosuch" (its splits: test 2, train 8)']);
     expect(snapshot()).toEqual(before);
+  });
+});
+
+describe('the machine refusing: one line for a person', () => {
+  it('a full disk, SQLite\'s and the file system\'s, is told in one line; other errors stay bugs', async () => {
+    const full = new Database(join(tmp.dir, 'full.db'));
+    full.exec('CREATE TABLE t (x BLOB)');
+    full.pragma(`max_page_count = ${full.pragma('page_count', { simple: true })}`);
+    const sqliteFull = (() => {
+      try {
+        full.prepare('INSERT INTO t VALUES (zeroblob(100000))').run();
+      } catch (e) {
+        return e;
+      }
+    })();
+    full.close();
+    expect(describeSystemError(sqliteFull, '/w')).toBe('the disk holding the workspace /w is full (database or disk is full): free some space and run the command again; work committed so far is kept');
+    const enospc = (() => {
+      try {
+        writeFileSync('/dev/full', 'x');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(describeSystemError(enospc)).toBe('the disk is full: free some space and run the command again; work committed so far is kept');
+    const notDir = (() => {
+      try {
+        writeFileSync(join(tmp.dir, 'nope', 'x'), 'x');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(describeSystemError(notDir)).toBeNull(); // ENOENT: a bug of the caller's, not the machine's
+    expect(describeSystemError(new TypeError('x'))).toBeNull();
   });
 });
 

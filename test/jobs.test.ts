@@ -1,10 +1,9 @@
-// The job runner with real worker threads, and an import job killed with SIGKILL and resumed.
+// The job runner with real worker threads (an import killed with SIGKILL and resumed: e2e/kill-resume.e2e.test.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
-import { runCli, startCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -115,61 +114,5 @@ describe('job runner (worker threads)', () => {
     expect((await wb.runner.wait(j1.id)).state).toBe('done');
     expect(wb.store.jobs.get(j2.id).attempts).toBe(0);
     expect(wb.store.datasets.findId('y')).toBeUndefined();
-  });
-});
-
-describe('SIGKILL during an import and resume', () => {
-  it('a process killed after 3 committed chunks resumes on the next run with exact counts', async () => {
-    const ws = join(tmp.dir, 'ws');
-    const file = join(tmp.dir, 'p.jsonl');
-    writeProblems(file, 2600);
-    expect((await runCli(['init', ws])).code).toBe(0);
-    const killed = await runCli(['import', file, '--workspace', ws, '--dataset', 'd', '--json'], { STEPLAB_TEST_KILL_AFTER_COMMITS: '3' });
-    expect(killed.signal).toBe('SIGKILL');
-    // three chunks of 500 staged, nothing published
-    expect(counts(ws)).toEqual({ problems: 0, members: 0, distinctExt: 0, staging: 1500 });
-    const resumed = await runCli(['import', file, '--workspace', ws, '--dataset', 'd']);
-    expect(resumed.stderr).toMatch(/resuming interrupted import job 1 \(1500 lines done\)/);
-    expect(resumed.stdout).toContain('imported 2600 problems (0 images)');
-    expect(resumed.code).toBe(0);
-    expect(counts(ws)).toEqual({ problems: 2600, members: 2600, distinctExt: 2600, staging: 0 });
-    const jobs = JSON.parse((await runCli(['jobs', '--workspace', ws, '--json'])).stdout);
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ id: 1, state: 'done', attempts: 2 });
-    const again = await runCli(['import', file, '--workspace', ws, '--dataset', 'd', '--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ imported: 0, images: 0, skipped: 0 });
-  });
-
-  it('a process killed from outside mid-import resumes through `steplab jobs --resume`', async () => {
-    const ws = join(tmp.dir, 'ws');
-    const file = join(tmp.dir, 'p.jsonl');
-    writeProblems(file, 40_000);
-    expect((await runCli(['init', ws])).code).toBe(0);
-    const { child, done } = startCli(['import', file, '--workspace', ws, '--dataset', 'd']);
-    // wait until at least one chunk is committed, then kill the process without warning
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 25));
-      let staged = 0;
-      try {
-        staged = counts(ws).staging;
-      } catch {
-        staged = 0; // the job table may not exist for a moment while the child opens the workspace
-      }
-      if (staged > 0) break;
-    }
-    child.kill('SIGKILL');
-    const killed = await done;
-    expect(killed.signal).toBe('SIGKILL');
-    const mid = counts(ws);
-    expect(mid.problems).toBe(0);
-    expect(mid.staging).toBeGreaterThan(0);
-    expect(mid.staging % 500).toBe(0);
-    const resumed = await runCli(['jobs', '--workspace', ws, '--resume']);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toMatch(/resuming 1 job\(s\): 1/);
-    expect(counts(ws)).toEqual({ problems: 40_000, members: 40_000, distinctExt: 40_000, staging: 0 });
-    const db = new Database(join(ws, 'steplab.db'), { readonly: true });
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    db.close();
   });
 });

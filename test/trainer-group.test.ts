@@ -1,12 +1,10 @@
 // A trainer dies with its job: its process group (the trainer and what it started) is signalled on
-// cancel, when the job's host closes, on the CLI's SIGTERM, and a CLI killed outright closes the
-// trainer's stdin, on which the protocol has it exit.
+// cancel and when the job's host closes. The CLI's SIGTERM and SIGKILL: e2e/trainer-signals.e2e.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src-shared/domain';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
-import { startCli } from './helpers/cli';
 import { searchWorkspace, type SearchWorkspace } from './helpers/searchWorkspace';
 
 const TRAINER = join(import.meta.dirname, 'helpers', 'group-trainer.mjs');
@@ -92,25 +90,5 @@ describe('the trainer dies with its job', () => {
     } finally {
       await again.close();
     }
-  });
-
-  it("the CLI's SIGTERM cancels the job: the trainer's group stops and the command ends in one line", { timeout: 180_000 }, async () => {
-    const file = join(ws, 'pids-sigterm.json');
-    const { child, done } = startCli(['train-prm', '--workspace', ws, '--annotations', set, '--name', 'sigterm-prm', '--trainer', 'node', TRAINER, file]);
-    const pids = await pidsOf(file);
-    child.kill('SIGTERM');
-    const r = await done;
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cancelling job \d+\.\.\.\nerror: training cancelled; nothing was registered\n$/);
-    await gone(pids);
-  });
-
-  it('a CLI killed outright closes the trainer\'s stdin: the trainer and its group exit', { timeout: 180_000 }, async () => {
-    const file = join(ws, 'pids-sigkill.json');
-    const { child, done } = startCli(['train-prm', '--workspace', ws, '--annotations', set, '--name', 'sigkill-prm', '--trainer', 'node', TRAINER, file]);
-    const pids = await pidsOf(file);
-    child.kill('SIGKILL');
-    expect((await done).signal).toBe('SIGKILL');
-    await gone(pids);
   });
 });

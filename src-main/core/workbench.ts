@@ -153,7 +153,7 @@ export interface HolderOptions {
 }
 
 /** Methods that never touch the open workspace's store: they are not counted as calls in flight on it. */
-const HOLDER_METHODS = new Set(['workspace.open', 'workspace.recent', 'workspace.merge']);
+const HOLDER_METHODS = new Set(['workspace.open', 'workspace.recent', 'workspace.merge', 'workspace.check', 'workspace.recover']);
 
 /**
  * Holds the workbench a host serves and switches it. A switch opens the new workspace first (a folder
