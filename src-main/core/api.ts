@@ -154,10 +154,10 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     },
     'searches.gold': ({ id }) => searchGold(store, id),
     'annotations.sets': () => store.annotations.sets(),
-    'curation.disagreements': ({ prm, limit }) => {
+    'curation.disagreements': ({ prm, limit, stepKind, problemId, minGap }) => {
       const m = store.models.withRole(prm, 'prm');
-      const { total, items } = store.scores.disagreements(m.id, limit);
-      return { prm: `${m.name}@${m.version}`, scoredNodes: total, items };
+      const { total, matching, items } = store.scores.disagreements(m.id, limit, { stepKind, problemId, minGap });
+      return { prm: `${m.name}@${m.version}`, scoredNodes: total, matching, items };
     },
     'annotations.forSearch': ({ searchId }) => {
       store.trees.getSearch(searchId);
@@ -173,9 +173,9 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
     },
     'annotations.undo': ({ batch }) => ({ batch, annotations: store.annotations.setUndone(batch, true).map((id) => store.annotations.get(id)) }),
     'annotations.redo': ({ batch }) => ({ batch, annotations: store.annotations.setUndone(batch, false).map((id) => store.annotations.get(id)) }),
-    'curation.solutionConflicts': ({ prm, limit, aggregate, threshold }) => {
+    'curation.solutionConflicts': ({ prm, limit, aggregate, threshold, lowShare }) => {
       const m = store.models.withRole(prm, 'prm');
-      const { total, items } = store.scores.solutionConflicts(m.id, { aggregate, threshold, limit });
+      const { total, items } = store.scores.solutionConflicts(m.id, { aggregate, threshold, lowShare, limit });
       return { prm: `${m.name}@${m.version}`, aggregate, scoredSolutions: total, items };
     },
     'solutions.forProblem': ({ problemId, ids }) => {
