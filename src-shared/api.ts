@@ -741,8 +741,19 @@ export const contract = {
   },
   /** the disagreement queue: tree nodes where a PRM's score and the search's MC differ most */
   'curation.disagreements': {
-    input: z.object({ prm: z.string().min(1), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
-    output: z.object({ prm: z.string(), scoredNodes: z.number().int(), items: z.array(NodeDisagreement) }),
+    input: z
+      .object({
+        prm: z.string().min(1),
+        limit: z.number().int().min(1).max(1000).default(100),
+        /** only nodes whose last step is of this kind (reasoning: the answer lines left out) */
+        stepKind: z.enum(['answer', 'reasoning']).optional(),
+        problemId: z.number().int().optional(),
+        /** only gaps at least this large */
+        minGap: z.number().min(0).max(1).optional(),
+      })
+      .strict(),
+    /** scoredNodes: every node the PRM scored with an MC; matching: those the filters keep (items: the first `limit`) */
+    output: z.object({ prm: z.string(), scoredNodes: z.number().int(), matching: z.number().int().optional(), items: z.array(NodeDisagreement) }),
   },
   /** the annotations a search produced, with curation applied */
   'annotations.forSearch': { input: z.object({ searchId: z.number().int() }).strict(), output: z.array(AnnotationRecord) },
@@ -773,15 +784,17 @@ export const contract = {
     input: z.object({ batch: z.number().int() }).strict(),
     output: z.object({ batch: z.number().int(), annotations: z.array(AnnotationRecord) }),
   },
-  /** solutions whose verdict and the PRM's ranking among their problem's candidates conflict, strongest first */
+  /** solutions whose verdict and the PRM's ranking among their problem's candidates conflict (ranks with ties sharing the best, 1-2-2-4), strongest first */
   'curation.solutionConflicts': {
     input: z
       .object({
         prm: z.string().min(1),
         limit: z.number().int().min(1).max(1000).default(100),
         aggregate: z.enum(['min', 'last', 'product', 'mean', 'max']).default('min'),
-        /** a correct solution scored under this is a conflict even when it is not ranked last */
-        threshold: z.number().min(0).max(1).default(0.5),
+        /** "scored low": a correct solution in this bottom share of its own problem's candidates, below a wrong one */
+        lowShare: z.number().min(0).max(1).default(0.25),
+        /** also a conflict: a correct solution scored under this absolute value (off unless given) */
+        threshold: z.number().min(0).max(1).optional(),
       })
       .strict(),
     output: z.object({ prm: z.string(), aggregate: z.string(), scoredSolutions: z.number().int(), items: z.array(SolutionConflict) }),

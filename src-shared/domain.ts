@@ -288,6 +288,12 @@ export const NodeDisagreement = z.object({
   mc: z.number(),
   score: z.number(),
   gap: z.number(),
+  /** the node's last step: the line stating the final answer, or a reasoning step */
+  kind: z.enum(['answer', 'reasoning']).optional(),
+  /** the problem's dataset id and question, and the steps from the question to the node (the node's last) */
+  extId: z.string().nullable().optional(),
+  question: z.string().optional(),
+  path: z.array(z.string()).optional(),
 });
 export type NodeDisagreement = z.infer<typeof NodeDisagreement>;
 
@@ -314,10 +320,10 @@ export const SolutionConflict = z.object({
   problemId: z.number().int(),
   question: z.string(),
   verdict: z.enum(['correct', 'incorrect', 'unparseable']),
-  /** wrong-top: a wrong solution ranked above every correct candidate; correct-bottom: a correct one ranked below every wrong one; correct-low: a correct one scored under the threshold */
+  /** wrong-top: a wrong solution ranked first above a correct candidate; correct-bottom: a correct one ranked last below a wrong one; correct-low: a correct one in the bottom share of its candidates below a wrong one (or under an absolute threshold when one is given) */
   kind: z.enum(['wrong-top', 'correct-bottom', 'correct-low']),
   score: z.number(),
-  /** 1 = the PRM's top candidate */
+  /** 1 = the PRM's top candidate; candidates with equal scores share the best rank (1-2-2-4) */
   rank: z.number().int(),
   candidates: z.number().int(),
   gap: z.number(),

@@ -149,18 +149,23 @@ describe('curation.solutionConflicts', () => {
     const expected: { solutionId: number; kind: string; rank: number; gap: number }[] = [];
     for (const problemId of new Set(r.items.map((i) => i.problemId))) {
       const sols = (await call<ScoredSolution[]>('solutions.forProblem', { problemId })).filter((s) => s.verdict && s.scores['tiny-prm@1']);
-      const ranked = sols.map((s) => ({ s, score: aggregate(s.scores['tiny-prm@1'], 'min') })).sort((a, b) => b.score - a.score || a.s.id - b.s.id);
-      ranked.forEach(({ s, score }, i) => {
+      const ranked = sols.map((s) => ({ s, score: aggregate(s.scores['tiny-prm@1'], 'min') }));
+      ranked.forEach(({ s, score }) => {
         const ok = s.verdict === 'correct';
+        const above = ranked.filter((o) => o.score > score);
+        const below = ranked.filter((o) => o.score < score);
+        const wrongAbove = above.some((o) => o.s.verdict !== 'correct');
+        // ties share the best rank
+        const rank = above.length + 1;
         const kind =
-          !ok && i === 0 && ranked.some((o) => o.s.verdict === 'correct' && o.score < score)
+          !ok && rank === 1 && below.some((o) => o.s.verdict === 'correct')
             ? 'wrong-top'
-            : ok && i === ranked.length - 1 && ranked.some((o) => o.s.verdict !== 'correct' && o.score > score)
+            : ok && below.length === 0 && wrongAbove
               ? 'correct-bottom'
-              : ok && score < 1
+              : ok && ((wrongAbove && above.length >= 0.75 * ranked.length) || score < 1)
                 ? 'correct-low'
                 : null;
-        if (kind) expected.push({ solutionId: s.id, kind, rank: i + 1, gap: ok ? 1 - score : score });
+        if (kind) expected.push({ solutionId: s.id, kind, rank, gap: ok ? 1 - score : score });
       });
     }
     const correct = r.items.filter((i) => i.verdict === 'correct');
@@ -175,9 +180,11 @@ describe('curation.solutionConflicts', () => {
       expect(it.weakestStep).toBeGreaterThanOrEqual(0);
       expect(it.weakestStep).toBeLessThan(it.steps);
     }
-    // a lower threshold keeps only the ranking conflicts and the correct ones under it
-    const strict = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', threshold: 0, limit: 1000 });
-    expect(strict.items.every((i) => i.kind !== 'correct-low')).toBe(true);
+    // without an absolute threshold, "scored low" is rank-relative: never the problem's top candidate
+    const relative = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', limit: 1000 });
+    for (const c of relative.items.filter((i) => i.kind === 'correct-low')) expect(c.rank - 1).toBeGreaterThanOrEqual(0.75 * c.candidates);
+    const none = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', lowShare: 0, limit: 1000 });
+    expect(none.items.every((i) => i.kind !== 'correct-low')).toBe(true);
     const limited = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', threshold: 1, limit: 2 });
     expect(limited.items).toEqual(r.items.slice(0, 2));
   });
@@ -186,5 +193,43 @@ describe('curation.solutionConflicts', () => {
     await expect(call('curation.solutionConflicts', { prm: 'nope' })).rejects.toThrow(/nope/);
     await expect(call('curation.solutionConflicts', { prm: 'tiny-policy' })).rejects.toThrow(/tiny-policy/);
     await expect(call('curation.solutionConflicts', { prm: 'tiny-prm', threshold: 2 })).rejects.toMatchObject({ code: 'bad_request', path: 'params.threshold' });
+  });
+});
+
+describe('solution conflicts, rank by rank', () => {
+  it('shares the best rank among equal scores (1-2-2-4), and calls low only the bottom share below a wrong candidate', async () => {
+    const { store } = wb;
+    const prm = store.models.withRole('tiny-prm', 'prm');
+    const { id: problemId } = store.problems.upsert({ question: 'ranks?', answer: '1', answerType: 'number', source: null, tags: [], imageHashes: [], meta: {} });
+    // eight candidates by one min score each: a wrong one on top, two correct ones tied second, …
+    const plan: [string, number][] = [
+      ['incorrect', 0.9],
+      ['correct', 0.118],
+      ['correct', 0.118],
+      ['correct', 0.1],
+      ['correct', 0.09],
+      ['incorrect', 0.08],
+      ['correct', 0.05],
+      ['correct', 0.04],
+    ];
+    const ids = store.solutions.insertMany(
+      plan.map(([verdict]) => ({ problemId, modelId: null, origin: 'import', finalAnswer: '1', verdict: verdict as 'correct' | 'incorrect', steps: [{ text: 's' }] })),
+    );
+    store.scores.setStepScores(prm.id, ids.map((solutionId, i) => ({ solutionId, scores: [plan[i][1]] })));
+    const r = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', limit: 1000 });
+    const mine = r.items.filter((i) => i.problemId === problemId);
+    const byId = new Map(mine.map((i) => [i.solutionId, i]));
+    expect(byId.get(ids[0])).toMatchObject({ kind: 'wrong-top', rank: 1, candidates: 8 });
+    // the two candidates scored alike are not told apart: no conflict for either, both rank 2
+    expect(byId.has(ids[1]) || byId.has(ids[2])).toBe(false);
+    // bottom quarter of 8 (ranks 7 and 8), below a wrong candidate: scored low and ranked last
+    expect(byId.get(ids[6])).toMatchObject({ kind: 'correct-low', rank: 7 });
+    expect(byId.get(ids[7])).toMatchObject({ kind: 'correct-bottom', rank: 8 });
+    expect(byId.has(ids[3]) || byId.has(ids[4])).toBe(false);
+    // a wider share takes in more; an absolute threshold is still there when asked for
+    const half = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', lowShare: 0.5, limit: 1000 });
+    expect(half.items.filter((i) => i.problemId === problemId && i.kind === 'correct-low').map((i) => i.solutionId).sort()).toEqual([ids[4], ids[6]].sort());
+    const absolute = await call<{ items: SolutionConflict[] }>('curation.solutionConflicts', { prm: 'tiny-prm', threshold: 0.12, limit: 1000 });
+    expect(absolute.items.filter((i) => i.problemId === problemId && i.kind === 'correct-low').map((i) => i.rank).sort()).toEqual([2, 2, 4, 5, 7]);
   });
 });

@@ -275,10 +275,10 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'searches.gold': ({ id }) => searchGold(store, id),
     'annotations.sets': () => store.annotations.sets(),
     'annotations.split': (q) => splitAnnotationSet(store, q),
-    'curation.disagreements': ({ prm, limit }) => {
+    'curation.disagreements': ({ prm, limit, stepKind, problemId, minGap }) => {
       const m = store.models.withRole(prm, 'prm');
-      const { total, items } = store.scores.disagreements(m.id, limit);
-      return { prm: `${m.name}@${m.version}`, scoredNodes: total, items };
+      const { total, matching, items } = store.scores.disagreements(m.id, limit, { stepKind, problemId, minGap });
+      return { prm: `${m.name}@${m.version}`, scoredNodes: total, matching, items };
     },
     'annotations.forSearch': ({ searchId }) => {
       store.trees.getSearch(searchId);
@@ -294,9 +294,9 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     },
     'annotations.undo': ({ batch }) => ({ batch, annotations: store.annotations.setUndone(batch, true).map((id) => store.annotations.get(id)) }),
     'annotations.redo': ({ batch }) => ({ batch, annotations: store.annotations.setUndone(batch, false).map((id) => store.annotations.get(id)) }),
-    'curation.solutionConflicts': ({ prm, limit, aggregate, threshold }) => {
+    'curation.solutionConflicts': ({ prm, limit, aggregate, threshold, lowShare }) => {
       const m = store.models.withRole(prm, 'prm');
-      const { total, items } = store.scores.solutionConflicts(m.id, { aggregate, threshold, limit });
+      const { total, items } = store.scores.solutionConflicts(m.id, { aggregate, threshold, lowShare, limit });
       return { prm: `${m.name}@${m.version}`, aggregate, scoredSolutions: total, items };
     },
     'solutions.forProblem': ({ problemId, ids }) => {

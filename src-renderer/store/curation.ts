@@ -101,7 +101,10 @@ export interface CurationSlice {
   clearSelection(): void;
   /** selects the labels at the given tree nodes, reading the annotations of their searches */
   selectNodeLabels(rows: readonly { searchId: number; nodeId: number }[]): Promise<void>;
-  loadConflicts(prm: string, threshold?: number): Promise<void>;
+  /** one action on the labels at these tree nodes, as one batch (one undo step) */
+  actOnNodes(rows: readonly { searchId: number; nodeId: number }[], action: BulkAction): Promise<boolean>;
+  /** lowShare: "scored low" is the bottom share of its problem's candidates; threshold: also under this score (optional) */
+  loadConflicts(prm: string, opts?: { lowShare?: number; threshold?: number }): Promise<void>;
   exportAnnotations(req: ExportRequest): Promise<void>;
 }
 
@@ -116,6 +119,20 @@ export const createCurationSlice =
     const failed = (e: unknown): false => {
       set({ curationError: describeError(e) });
       return false;
+    };
+    /** the labels at some tree nodes: the step each annotation through the node holds there */
+    const nodeLabelKeys = async (rows: readonly { searchId: number; nodeId: number }[]): Promise<LabelKey[]> => {
+      const searches = [...new Set(rows.map((r) => r.searchId))];
+      const lists = await Promise.all(searches.map((searchId) => api['annotations.forSearch']({ searchId })));
+      const keys: LabelKey[] = [];
+      for (const a of lists.flat()) {
+        for (const r of rows) {
+          if (r.searchId !== a.searchId) continue;
+          const idx = stepAtNode(a, r.nodeId);
+          if (idx >= 0) keys.push(labelKey(a.id, idx));
+        }
+      }
+      return keys;
     };
     /** the search whose annotations (and undo history) are loaded, and whether an undo or redo is in flight */
     let loadedSearch: number | null = null;
@@ -233,18 +250,19 @@ export const createCurationSlice =
       clearSelection() {
         set({ selection: [] });
       },
+      async actOnNodes(rows, action) {
+        try {
+          const keys = await nodeLabelKeys(rows);
+          if (keys.length === 0) throw new Error('no annotation path runs through the ticked rows: search with --all-paths to label every node');
+          // the open search's annotations are among those the core returns: its tree and tables follow at once
+          return await get().applyEdits(bulkEdits(keys, action));
+        } catch (e) {
+          return failed(e);
+        }
+      },
       async selectNodeLabels(rows) {
         try {
-          const searches = [...new Set(rows.map((r) => r.searchId))];
-          const lists = await Promise.all(searches.map((searchId) => api['annotations.forSearch']({ searchId })));
-          const keys: LabelKey[] = [];
-          for (const a of lists.flat()) {
-            for (const r of rows) {
-              if (r.searchId !== a.searchId) continue;
-              const idx = stepAtNode(a, r.nodeId);
-              if (idx >= 0) keys.push(labelKey(a.id, idx));
-            }
-          }
+          const keys = await nodeLabelKeys(rows);
           if (keys.length === 0) throw new Error('no annotation path runs through the selected rows: search with --all-paths to label every node');
           get().selectLabels(keys, true);
           set({ curationError: null });
@@ -252,9 +270,9 @@ export const createCurationSlice =
           failed(e);
         }
       },
-      async loadConflicts(prm, threshold = 0.5) {
+      async loadConflicts(prm, opts = {}) {
         try {
-          set({ conflicts: await api['curation.solutionConflicts']({ prm, limit: 100, threshold }), conflictsError: null });
+          set({ conflicts: await api['curation.solutionConflicts']({ prm, limit: 100, ...opts }), conflictsError: null });
         } catch (e) {
           set({ conflicts: null, conflictsError: describeError(e) });
         }

@@ -2,13 +2,14 @@
 // has them, the problem itself); the selected node is the route's (view slice: search, node). The open
 // search's event log (for its replay), and a second search of the same problem to compare it with.
 import type { StateCreator } from 'zustand/vanilla';
-import type { Api, Output } from '../../src-shared/api';
+import type { Api, Input, Output } from '../../src-shared/api';
 import type { NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import { nodesFromColumns } from '../tree/columns';
 import type { AppState } from '.';
 
 export type OpenTree = { search: SearchSummary; nodes: TreeNode[]; prm: NodePrmScores[] };
+export type QueueFilters = Pick<Input<'curation.disagreements'>, 'stepKind' | 'problemId' | 'minGap'>;
 export type SearchComparison = Output<'searches.compare'>;
 export type SearchGold = Output<'searches.gold'>;
 export type ProblemDetail = Output<'problems.detail'>;
@@ -58,10 +59,11 @@ export interface SearchesSlice {
   treeProblemError: string | null;
   /** registered PRMs (name@version) and the disagreement queue of the one chosen */
   prms: string[];
-  disagreements: { prm: string; scoredNodes: number; items: NodeDisagreement[] } | null;
+  disagreements: { prm: string; scoredNodes: number; matching?: number; items: NodeDisagreement[] } | null;
   disagreementsError: string | null;
   loadSearches(): Promise<void>;
-  loadDisagreements(prm: string): Promise<void>;
+  /** the disagreement queue of a PRM, filtered (step kind, problem, least gap) */
+  loadDisagreements(prm: string, filters?: QueueFilters): Promise<void>;
   /** opens a search, optionally with one of its nodes selected (the route follows) */
   openSearch(id: number, node?: number): Promise<void>;
   /** selects a node of the open search (the route's node) */
@@ -112,9 +114,9 @@ export const createSearchesSlice =
           set({ searchesError: describeError(e) });
         }
       },
-      async loadDisagreements(prm) {
+      async loadDisagreements(prm, filters = {}) {
         try {
-          set({ disagreements: await api['curation.disagreements']({ prm, limit: 100 }), disagreementsError: null });
+          set({ disagreements: await api['curation.disagreements']({ prm, limit: 100, ...filters }), disagreementsError: null });
         } catch (e) {
           set({ disagreementsError: describeError(e) });
         }

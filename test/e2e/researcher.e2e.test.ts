@@ -258,6 +258,61 @@ describe('curation', () => {
   });
 });
 
+describe('queues that lead to work', () => {
+  it('hides answer lines by default, filters, shows each row in context, and acts on ticked rows as one batch', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${origin()}/#/searches/${omegaId}`);
+    await page.getByRole('tab', { name: 'Curation queues' }).click();
+    const queue = page.getByTestId('disagreements');
+    const rows = queue.getByTestId('queue-row');
+    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    const disputed = () => queue.locator('.queue-path li.disputed').allInnerTexts();
+    // reasoning steps only by default: no answer line in the queue
+    expect((await disputed()).some((t) => /^Answer:/m.test(t.split('\n').at(-1)!))).toBe(false);
+    await queue.getByLabel('Step kind').selectOption('answer');
+    await expect.poll(async () => (await disputed()).every((t) => /^Answer:/.test(t.split('\n').at(-1)!))).toBe(true);
+    expect(await rows.count()).toBeGreaterThan(0);
+    await queue.getByLabel('Step kind').selectOption('reasoning');
+    // each row: the question and the path from it, the disputed step last
+    const first = rows.first();
+    const api = (await ws.wb.handlers['curation.disagreements']({ prm: 'tiny-prm', limit: 100, stepKind: 'reasoning' })).items;
+    await expect.poll(async () => Number(await first.getAttribute('data-node'))).toBe(api[0].nodeId);
+    expect(await first.locator('.queue-question').innerText()).toBe(api[0].question);
+    expect(await first.locator('.queue-path li').allInnerTexts()).toEqual(api[0].path);
+    // a least gap
+    await queue.getByLabel('Least gap').fill('0.5');
+    await expect.poll(async () => (await queue.getByTestId('queue-gap').allInnerTexts()).every((g) => Number(g) >= 0.5)).toBe(true);
+    await queue.getByLabel('Least gap').fill('0');
+    await page.screenshot({ path: join(screenshots, 'researcher-queue.png') });
+
+    // two ticked rows marked bad: one batch over the labels at both nodes
+    const picked = api.slice(0, 2);
+    for (const d of picked) await queue.getByLabel(`tick node ${d.nodeId}`).check();
+    const edits = (ws.wb.store.db.prepare('SELECT count(DISTINCT batch) AS n FROM curation_edits').get() as { n: number }).n;
+    await queue.getByRole('toolbar', { name: 'Ticked rows' }).getByRole('button', { name: 'Mark bad' }).click();
+    await expect.poll(() => (ws.wb.store.db.prepare('SELECT count(DISTINCT batch) AS n FROM curation_edits').get() as { n: number }).n).toBe(edits + 1);
+    for (const d of picked) {
+      const labels = ws.wb.store.annotations.forSearch(d.searchId).flatMap((a) => {
+        const at = (a.provenance.nodes as number[]).lastIndexOf(d.nodeId);
+        return at >= 0 ? [a.steps[at].softLabel] : [];
+      });
+      expect(labels.length).toBeGreaterThan(0);
+      expect(labels.every((v) => v === 0)).toBe(true);
+    }
+    expect(session.errors).toEqual([]);
+  });
+
+  it('ranks tied candidates alike and calls "scored low" only the bottom of their own problem', async () => {
+    await page.getByRole('tab', { name: 'Curation queues' }).click();
+    const conflicts = page.getByTestId('solution-conflicts');
+    await expect.poll(() => conflicts.locator('h4').innerText()).toMatch(/scored solutions$/);
+    const api = await ws.wb.handlers['curation.solutionConflicts']({ prm: 'tiny-prm', limit: 100, aggregate: 'min', lowShare: 0.25 });
+    expect(await conflicts.getByTestId('conflict-row').count()).toBe(api.items.length);
+    for (const c of api.items.filter((i) => i.kind === 'correct-low')) expect((c.rank - 1) / c.candidates).toBeGreaterThanOrEqual(0.75);
+    expect(await conflicts.innerText()).toContain('candidates scored alike share the best rank (1-2-2-4)');
+  });
+});
+
 describe('honest tables and charts', () => {
   it('says what is bold, draws every row of the table with its real line style, and follows the dark theme', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
@@ -412,7 +467,8 @@ describe('a laptop screen', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${origin()}/#/searches/${omegaId}`);
     await page.getByRole('tab', { name: 'Curation queues' }).click();
-    const row = page.getByTestId('disagreements').locator('tbody tr').nth(2);
+    await page.getByTestId('disagreements').getByLabel('Step kind').selectOption('all');
+    const row = page.getByTestId('disagreements').getByTestId('queue-row').nth(2);
     const [, sid, nid] = /#(\d+) node (\d+)/.exec(await row.locator('button').innerText())!;
     await row.locator('button').click();
     await expect.poll(() => page.url()).toBe(`${origin()}/#/searches/${sid}/node/${nid}`);

@@ -245,10 +245,11 @@ describe('renderer shell', () => {
     // the disagreement queue: nodes where the PRM and MC differ most; a row opens its node in the tree
     await page.getByRole('tab', { name: 'Curation queues' }).click();
     const queue = page.getByTestId('disagreements');
-    const first = queue.locator('tbody tr').first();
+    await queue.getByLabel('Step kind').selectOption('all');
+    const first = queue.getByTestId('queue-row').first();
     await first.waitFor();
     const [, sid, nid] = /#(\d+) node (\d+)/.exec(await first.locator('button').innerText())!;
-    const gaps = (await queue.locator('tbody tr td:last-child').allInnerTexts()).map(Number);
+    const gaps = (await queue.getByTestId('queue-gap').allInnerTexts()).map(Number);
     expect(gaps).toEqual([...gaps].sort((a, b) => b - a));
     await first.locator('button').click();
     await expect.poll(() => page.url()).toMatch(new RegExp(`#/searches/${sid}/node/${nid}$`));

@@ -4,6 +4,7 @@ import { aggregate, type Aggregator } from '../../../src-shared/aggregate';
 import type { Verdict } from '../../../src-shared/domain';
 import { AnnotationsRepo } from './annotations';
 import type { DB } from './db';
+import { stepKind, type StepKind } from '../../../src-shared/stepKind';
 import { prep } from './db';
 import { fromJson } from './json';
 import { nodePrefixes } from './trees';
@@ -103,25 +104,61 @@ export class ScoresRepo {
   }
 
   /** Nodes this PRM scored whose MC is known, by |score - MC| descending, and how many there are in all. */
-  disagreements(modelId: number, limit: number): { total: number; items: { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }[] } {
+  /**
+   * Tree nodes where this PRM's score and the node's MC differ most (gap = |score - MC|, largest first),
+   * filtered by the kind of the node's last step, a problem and a least gap; each with its problem's
+   * question and dataset id and the steps from the question to the node. total: the scored nodes with
+   * an MC, before the filters.
+   */
+  disagreements(
+    modelId: number,
+    limit: number,
+    f: { stepKind?: StepKind; problemId?: number; minGap?: number } = {},
+  ): { total: number; matching: number; items: { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number; kind: StepKind; extId: string | null; question: string; path: string[] }[] } {
     const total = (this.db.prepare('SELECT count(*) AS n FROM node_scores s JOIN tree_nodes n ON n.id = s.node_id WHERE s.model_id = ? AND n.mc IS NOT NULL').get(modelId) as { n: number }).n;
-    const items = this.db
+    const rows = this.db
       .prepare(
         `SELECT n.search_id AS searchId, n.id AS nodeId, r.problem_id AS problemId, n.step_text AS stepText, n.mc AS mc, s.score AS score, abs(s.score - n.mc) AS gap
          FROM node_scores s JOIN tree_nodes n ON n.id = s.node_id JOIN searches r ON r.id = n.search_id
-         WHERE s.model_id = ? AND n.mc IS NOT NULL ORDER BY gap DESC, n.id LIMIT ?`,
+         WHERE s.model_id = @modelId AND n.mc IS NOT NULL AND (@problemId IS NULL OR r.problem_id = @problemId) AND abs(s.score - n.mc) >= @minGap
+         ORDER BY gap DESC, n.id`,
       )
-      .all(modelId, limit) as { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }[];
-    return { total, items };
+      .iterate({ modelId, problemId: f.problemId ?? null, minGap: f.minGap ?? 0 }) as IterableIterator<{ searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }>;
+    const kept: { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number; kind: StepKind }[] = [];
+    let matching = 0;
+    for (const r of rows) {
+      const kind = stepKind(r.stepText);
+      if (f.stepKind && kind !== f.stepKind) continue;
+      matching++;
+      if (kept.length < limit) kept.push({ ...r, kind });
+    }
+    const problem = this.db.prepare(
+      `SELECT p.question, (SELECT d.ext_id FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY d.dataset_id LIMIT 1) AS extId FROM problems p WHERE p.id = ?`,
+    );
+    const ancestors = this.db.prepare(
+      `WITH RECURSIVE up(id, parent_id, step_text, depth) AS (
+         SELECT id, parent_id, step_text, 0 FROM tree_nodes WHERE id = ?
+         UNION ALL SELECT t.id, t.parent_id, t.step_text, up.depth + 1 FROM up JOIN tree_nodes t ON t.id = up.parent_id WHERE up.depth < 10000
+       ) SELECT step_text AS stepText, parent_id AS parentId FROM up ORDER BY depth DESC`,
+    );
+    const items = kept.map((r) => {
+      const p = problem.get(r.problemId) as { question: string; extId: string | null };
+      const path = (ancestors.all(r.nodeId) as { stepText: string; parentId: number | null }[]).filter((a) => a.parentId !== null).map((a) => a.stepText);
+      return { ...r, question: p.question, extId: p.extId, path };
+    });
+    return { total, matching, items };
   }
 
   /**
    * Solutions with a verdict whose rank under this PRM contradicts it, among the problem's scored candidates
-   * (aggregated step scores): a wrong solution ranked first above a correct candidate (wrong-top), a correct
-   * one ranked last below a wrong candidate (correct-bottom) or scored under `threshold` (correct-low).
+   * (aggregated step scores, ranked as in a competition: ties share the best rank, 1-2-2-4): a wrong
+   * solution ranked first above a correct candidate (wrong-top), a correct one ranked last below a wrong
+   * candidate (correct-bottom), or a correct one scored low: in the bottom `lowShare` of its own problem's
+   * candidates below a wrong one, or, when `threshold` is given, under that absolute score (correct-low).
    * Strength gap = |verdict - score| (1 for correct, 0 for wrong), strongest first; total = solutions scored.
    */
-  solutionConflicts(modelId: number, opts: { aggregate: BoundedAggregator; threshold: number; limit: number }): { total: number; items: SolutionConflictRow[] } {
+  solutionConflicts(modelId: number, opts: { aggregate: BoundedAggregator; threshold?: number; lowShare?: number; limit: number }): { total: number; items: SolutionConflictRow[] } {
+    const lowShare = opts.lowShare ?? 0.25;
     const rows = this.db
       .prepare(
         `SELECT s.id, s.problem_id AS problemId, s.verdict, ss.idx, ss.score FROM step_scores ss JOIN solutions s ON s.id = ss.solution_id
@@ -142,14 +179,17 @@ export class ScoresRepo {
       const ranked = [...sols].map(([id, s]) => ({ id, verdict: s.verdict, scores: s.scores, score: aggregate(s.scores, opts.aggregate) }));
       ranked.sort((a, b) => b.score - a.score || a.id - b.id);
       total += ranked.length;
-      const correct = ranked.filter((c) => c.verdict === 'correct');
-      const wrong = ranked.filter((c) => c.verdict !== 'correct');
-      ranked.forEach((c, i) => {
+      const n = ranked.length;
+      ranked.forEach((c) => {
         const isCorrect = c.verdict === 'correct';
+        const above = ranked.filter((o) => o.score > c.score);
+        const below = ranked.filter((o) => o.score < c.score);
+        const rank = above.length + 1;
+        const wrongAbove = above.some((o) => o.verdict !== 'correct');
         let kind: SolutionConflictRow['kind'] | null = null;
-        if (!isCorrect && i === 0 && correct.some((o) => o.score < c.score)) kind = 'wrong-top';
-        else if (isCorrect && i === ranked.length - 1 && wrong.some((o) => o.score > c.score)) kind = 'correct-bottom';
-        else if (isCorrect && c.score < opts.threshold) kind = 'correct-low';
+        if (!isCorrect && rank === 1 && below.some((o) => o.verdict === 'correct')) kind = 'wrong-top';
+        else if (isCorrect && below.length === 0 && wrongAbove) kind = 'correct-bottom';
+        else if (isCorrect && ((wrongAbove && above.length >= (1 - lowShare) * n) || (opts.threshold !== undefined && c.score < opts.threshold))) kind = 'correct-low';
         if (!kind) return;
         const weakestStep = c.scores.reduce((m, x, k) => (x < c.scores[m] ? k : m), 0);
         found.push({
@@ -158,8 +198,8 @@ export class ScoresRepo {
           verdict: c.verdict,
           kind,
           score: c.score,
-          rank: i + 1,
-          candidates: ranked.length,
+          rank,
+          candidates: n,
           gap: isCorrect ? 1 - c.score : c.score,
           steps: c.scores.length,
           weakestStep,
