@@ -240,7 +240,12 @@ describe('the judge in jobs and on the command line', () => {
     expect(per[0]).toMatchObject({ model: 'judge@1', mode: 'all' });
 
     const before = judge.calls;
-    const again = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--limit', '2', '--config', cfg, '--seed', '5', '--judge', 'judge', '--judge-mode', 'all');
+    // the same command again is the finished job, told again: nothing runs, no call
+    const told = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--limit', '2', '--config', cfg, '--seed', '5', '--judge', 'judge', '--judge-mode', 'all');
+    expect(told.code, told.err.join('\n')).toBe(0);
+    expect(judge.calls).toBe(before);
+    // a new search (another set) draws the same rollouts: every verdict comes from the cache
+    const again = await cli('search', '--workspace', ws, '--dataset', 'demo', '--model', 'tiny-policy', '--algo', 'omega', '--limit', '2', '--config', cfg, '--seed', '5', '--judge', 'judge', '--judge-mode', 'all', '--annotation-set', 'judged-again');
     expect(again.code, again.err.join('\n')).toBe(0);
     expect(judge.calls).toBe(before);
     expect(again.out.at(-1)).toBe(`judge judge@1 (all): 0 judged, ${rollouts} cache hits, 0 decided by the rules, 0 judge answers unparsed; agreement with the rules ${(100 * (summary.judge.agreement as number)).toFixed(1)}% (${agree} of ${agree + disagree})`);
