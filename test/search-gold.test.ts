@@ -97,7 +97,9 @@ describe('searches.gold and the problem references', () => {
   });
 
   it('has no gold for a problem outside the demo domain, and refuses a missing search', async () => {
+    // a problem's fields are kept per dataset membership (migration 008): clear both copies
     wb.store.db.prepare("UPDATE problems SET meta = '{}' WHERE id = ?").run(problemId);
+    wb.store.db.prepare("UPDATE dataset_problems SET meta = '{}' WHERE problem_id = ?").run(problemId);
     const g = (await dispatch(wb.handlers, 'searches.gold', { id: searchId })) as { source: string | null; ids: number[]; summary: unknown };
     expect(g).toMatchObject({ source: null, ids: [], summary: null });
     await expect(dispatch(wb.handlers, 'searches.gold', { id: 99_999 })).rejects.toThrow('search 99999 not found');
