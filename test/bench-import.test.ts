@@ -174,3 +174,23 @@ describe('benchmarks.import: PRMBench', () => {
     expect(new Set(rows.slice(0, 3).map((x) => x.problemId)).size).toBe(1);
   });
 });
+
+describe('import-labels routes the benchmark formats to benchmarks.import', () => {
+  it('imports a ProcessBench split from the command line; --json is the import report; again adds nothing', async () => {
+    const { cli } = await import('./helpers/cli');
+    const ws = join(tmp.dir, 'ws-cli');
+    expect((await cli('init', ws)).code).toBe(0);
+    const file = join(FIX, 'processbench', 'gsm8k.json');
+    const first = await cli('import-labels', file, '--workspace', ws, '--dataset', 'pb', '--format', 'processbench', '--json');
+    expect(first.code, first.err.join('\n')).toBe(0);
+    const r = JSON.parse(first.out.at(-1)!) as { format: string; split: string; rows: number; added: number; present: number };
+    expect(r).toMatchObject({ format: 'processbench', split: 'gsm8k', present: 0 });
+    expect(r.added).toBe(r.rows);
+    expect(r.rows).toBeGreaterThan(0);
+    const again = await cli('import-labels', file, '--workspace', ws, '--dataset', 'pb', '--format', 'processbench');
+    expect(again.out).toEqual([`imported 0 processbench rows of gsm8k.json into dataset "pb" split "gsm8k" (${r.rows} rows read, ${r.rows} imported before); problems: 0 new, 0 already there; 0 images`]);
+    const bad = await cli('import-labels', file, '--workspace', ws, '--dataset', 'pb', '--format', 'processbench', '--set', 'x');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toEqual(['error: --set, --skip-bad and --allow-outside do not apply to --format processbench']);
+  }, 300_000);
+});
