@@ -473,6 +473,8 @@ export const contract = {
         searches: z.tuple([SearchSummary, SearchSummary]),
         costs: z.tuple([SearchCosts, SearchCosts]),
         shared: z.object({ prefixes: z.number().int(), agree: z.number().int(), meanAbsDiff: z.number().nullable() }).strict(),
+        /** shared: same seed, policy and sampling, so rollouts from a prefix both estimated are the same (their MC agrees by construction) */
+        streams: z.object({ shared: z.boolean(), detail: z.string() }).strict().optional(),
       })
       .strict(),
   },
