@@ -548,7 +548,7 @@ export const contract = {
   /** the problems of an evaluation's reported split, with the solution ids of their candidates */
   'evaluations.problems': {
     input: z.object({ id: z.number().int() }).strict(),
-    output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()) })),
+    output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()), extId: z.string().nullable().optional() })),
   },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */

@@ -214,7 +214,8 @@ export function createApiHandlers(store: Store, runner: JobRunner, workspaces?: 
         p.solutionIds.push(it.solutionId);
         byProblem.set(it.problemId, p);
       }
-      return [...byProblem.values()];
+      const refs = store.problems.refs([...byProblem.keys()]);
+      return [...byProblem.values()].map((p) => ({ ...p, extId: refs.get(p.problemId)?.extId ?? null }));
     },
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
     'evaluations.chart': ({ id, split, theme }) => evaluationChart(store.evaluations.get(id), split, theme),
