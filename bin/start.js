@@ -17,8 +17,15 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-if (!existsSync(join(workspace, 'steplab.db'))) run(process.execPath, [steplab, 'init', workspace, '--demo']);
-if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+if (!existsSync(join(workspace, 'steplab.db'))) {
+  console.log(`Creating the demo workspace in ${workspace} (the first start only)…`);
+  run(process.execPath, [steplab, 'init', workspace, '--demo']);
+}
+if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
+  // the first start builds the web UI: say so, rather than sit silent for half a minute
+  console.log('Building the web UI (the first start only; about half a minute)…');
+  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+}
 
 /** The Electron binary, or why there is none (one line): the package is optional and its download can fail. */
 function findElectron() {

@@ -721,6 +721,8 @@ export const contract = {
         searches: z.tuple([SearchSummary, SearchSummary]),
         costs: z.tuple([SearchCosts, SearchCosts]),
         shared: z.object({ prefixes: z.number().int(), agree: z.number().int(), meanAbsDiff: z.number().nullable() }).strict(),
+        /** shared: same seed, policy and sampling, so rollouts from a prefix both estimated are the same (their MC agrees by construction) */
+        streams: z.object({ shared: z.boolean(), detail: z.string() }).strict().optional(),
       })
       .strict(),
   },
@@ -808,7 +810,7 @@ export const contract = {
   /** the problems of an evaluation's reported split, with the solution ids of their candidates */
   'evaluations.problems': {
     input: z.object({ id: z.number().int() }).strict(),
-    output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()) })),
+    output: z.array(EvaluationProblem.extend({ solutionIds: z.array(z.number().int()), extId: z.string().nullable().optional() })),
   },
   'evaluations.get': { input: z.object({ id: z.number().int() }).strict(), output: EvaluationRecord },
   /** the rows of a bench-prm evaluation, in the benchmark's order: prediction against label, with the steps, their gold labels and scores */

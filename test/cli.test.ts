@@ -1,5 +1,5 @@
 // The `steplab` command: shapes of output, --json, exit codes and one-line errors.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { latestSchemaVersion } from '../src-main/core/store/db';
@@ -167,7 +167,11 @@ describe('steplab CLI', () => {
 
   it('serve prints a loopback URL with a token and stops on SIGTERM', async () => {
     await cli('init', ws);
-    const { child, done } = startCli(['serve', '--workspace', ws]);
+    // a built renderer of its own (the build itself is serve-build.test.ts's)
+    const rendererDir = join(tmp.dir, 'renderer');
+    mkdirSync(rendererDir);
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
+    const { child, done } = startCli(['serve', '--workspace', ws], { STEPLAB_RENDERER_DIR: rendererDir });
     const url = await new Promise<string>((resolve, reject) => {
       let buf = '';
       child.stdout!.on('data', (d) => {

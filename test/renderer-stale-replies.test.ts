@@ -15,9 +15,10 @@ let wb: Workbench;
 let store: AppStore;
 let a: number;
 let b: number;
-/** calls for this search id are held back until released */
+/** calls for this search id are held back until released (all of them: opening a search asks for its tree and its gold labels) */
 let slowFor: number | null = null;
-let release: () => void = () => {};
+const held: (() => void)[] = [];
+const release = (): void => held.splice(0).forEach((r) => r());
 
 beforeAll(async () => {
   tmp = tempDir();
@@ -32,16 +33,7 @@ beforeAll(async () => {
   const api = createApiProxy({
     call: async (m: Method, p: unknown) => {
       const params = p as { id?: number; searchId?: number };
-      if (slowFor !== null && (params.id === slowFor || params.searchId === slowFor)) {
-        // every call held back is released together (opening a search asks for its tree and its gold view)
-        await new Promise<void>((r) => {
-          const before = release;
-          release = () => {
-            before();
-            r();
-          };
-        });
-      }
+      if (slowFor !== null && (params.id === slowFor || params.searchId === slowFor)) await new Promise<void>((r) => held.push(r));
       return dispatch(wb.handlers, m, p);
     },
     subscribe: () => () => {},

@@ -4,7 +4,7 @@
 // and the refusals (another problem's search, the same search twice, bad input).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../src-main/core/dispatch';
-import { prefixKeys, sharedLabels } from '../src-main/core/store/compare';
+import { prefixKeys, sharedLabels, sharedStreams } from '../src-main/core/store/compare';
 import type { TreeNode } from '../src-main/core/store/trees';
 import { nodesFromColumns } from '../src-renderer/tree/columns';
 import { createAppStore } from '../src-renderer/store';
@@ -89,6 +89,19 @@ describe('searches.compare', () => {
     }
     expect(out.shared.agree).toBeLessThanOrEqual(out.shared.prefixes);
     expect(out.shared.meanAbsDiff === null).toBe(out.shared.prefixes === 0);
+  });
+
+  it('says when the two searches drew the same random streams, and why not otherwise', async () => {
+    const [a, b] = [ws.omega[0], ws.mathShepherd[0]];
+    // both searches of the workspace ran with seed 3, the same policy and sampling
+    const same = (await dispatch(ws.wb.handlers, 'searches.compare', { a, b })) as { streams: { shared: boolean; detail: string } };
+    expect(same.streams).toEqual({ shared: true, detail: 'seed 3, the same policy and sampling for both: the same random streams from every prefix' });
+    const sa = ws.wb.store.trees.getSearch(a);
+    const sb = ws.wb.store.trees.getSearch(b);
+    expect(sharedStreams(sa, { ...sb, seed: 4 })).toEqual({ shared: false, detail: 'seeds 3 and 4: independent random streams' });
+    expect(sharedStreams(sa, { ...sb, config: { ...(sb.config as object), temperature: 0.7 } }).detail).toBe('seed 3 for both, but temperature differ: different rollouts');
+    expect(sharedStreams(sa, { ...sb, modelId: 999 }).shared).toBe(false);
+    expect(sharedStreams(sa, { ...sb, seed: null }).detail).toMatch(/without a recorded seed/);
   });
 
   it('refuses a search of another problem, the same search twice, a missing search and bad input', async () => {

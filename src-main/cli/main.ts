@@ -18,6 +18,7 @@ import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled'
 import { parseSearchConfig } from '../core/search/config';
 import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/search';
+import { ensureRenderer, rendererDirFor } from '../server/buildRenderer';
 import { startHost } from '../server/host';
 import { defaultIO, duration, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, runLongJob, table, untilStopped, withApi, type CliIO } from './common';
 import type { JobRequest } from '../../src-shared/jobConfigs';
@@ -534,7 +535,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       const door = openLocalDoor(o.workspace);
       const { ids: resumed } = await door.api['jobs.resumeAll']({});
       const { path } = await door.api['workspace.info']({});
-      const host = await startHost({ workbench: door.workbench, port: o.port });
+      // a fresh install has no built web UI yet: build it once (the line goes to stderr, so --json stays one JSON line)
+      const rendererDir = rendererDirFor();
+      const built = ensureRenderer(rendererDir, (line) => io.err(line));
+      if (built.state === 'failed') io.err(`warning: ${built.reason}; the API is served, the page is not`);
+      const host = await startHost({ workbench: door.workbench, port: o.port, rendererDir });
       if (o.json) io.out(JSON.stringify({ url: host.url, port: host.port }));
       else {
         io.out(`Steplab is serving ${path}`);

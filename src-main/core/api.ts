@@ -335,7 +335,8 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
         p.solutionIds.push(it.solutionId);
         byProblem.set(it.problemId, p);
       }
-      return [...byProblem.values()];
+      const refs = store.problems.refs([...byProblem.keys()]);
+      return [...byProblem.values()].map((p) => ({ ...p, extId: refs.get(p.problemId)?.extId ?? null }));
     },
     'evaluations.get': ({ id }) => evaluationRecord(store, store.evaluations.get(id)),
     'evaluations.chart': ({ id, split, theme }) => {

@@ -13,7 +13,7 @@ export interface EvaluationsSlice {
   evaluationChart: { split: string; svg: string } | null;
   evaluationError: string | null;
   /** the problems of the open evaluation, with their candidates' solution ids */
-  evaluationProblems: { problemId: number; candidates: number; correct: number; solutionIds: number[] }[];
+  evaluationProblems: { problemId: number; candidates: number; correct: number; solutionIds: number[]; extId?: string | null }[];
   loadEvaluations(): Promise<void>;
   /** a problem's candidates with their step scores (not kept in the store: the heatmap holds them) */
   fetchSolutions(problemId: number, ids: number[]): Promise<ScoredSolution[]>;

@@ -192,7 +192,7 @@ export function EvaluationsView() {
                       <select aria-label="Problem" value={shown.problemId} onChange={(e) => setProblem(Number(e.target.value))}>
                         {problems.slice(0, 500).map((p) => (
                           <option key={p.problemId} value={p.problemId}>
-                            #{p.problemId}: {p.correct}/{p.candidates} correct
+                            {p.extId ?? `problem row ${p.problemId}`}: {p.correct}/{p.candidates} correct
                           </option>
                         ))}
                       </select>

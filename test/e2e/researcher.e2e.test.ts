@@ -159,6 +159,10 @@ describe('every selection in the URL', () => {
     });
     await page.goto(`${origin()}/#/problems/${ws.dataset}/problem/${problem.id}`);
     await expect.poll(() => page.getByRole('heading', { level: 2 }).innerText()).toContain(`Problem ${problem.extId}`);
+    // and the dataset heatmap
+    await restoredBy(`#/problems/${ws.dataset}/heatmap`, async () => {
+      await expect.poll(() => page.getByTestId('dataset-heatmap-canvas').getAttribute('data-rows')).not.toBeNull();
+    });
   });
 
   it('restores an evaluation and a job on reload', async () => {

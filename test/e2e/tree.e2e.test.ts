@@ -160,7 +160,27 @@ describe('tree explorer', () => {
     expect(await page.getByTestId('compare-agreement').innerText()).toMatch(/^(MC labels .* both searches estimated: \d+ agree|The two trees share no estimated step prefix)/);
     await page.getByTestId('compare-canvas-a').waitFor();
     await page.getByTestId('compare-canvas-b').waitFor();
+    // both ran with seed 0, one policy and its sampling: the note says their MC agrees by construction
+    const note = page.getByTestId('compare-streams');
+    expect(await note.innerText()).toMatch(/These two searches drew the same random streams \(seed 0, the same policy and sampling for both/);
     await page.screenshot({ path: join(screenshots, 'compare.png'), fullPage: true });
+    // … and runs the second one's job again with a seed not used yet
+    const msJob = ws.wb.store.trees.getSearch(msId).jobId!;
+    await note.getByRole('button', { name: `Run search job #${msJob} again with seed 1` }).click();
+    await expect.poll(() => note.getByRole('button', { name: /^job #\d+ started \(seed 1\)/ }).count()).toBe(1);
+    const rerun = Number(/#(\d+)/.exec(await note.getByRole('button', { name: /^job #\d+ started/ }).innerText())![1]);
+    const done = await ws.wb.runner.wait(rerun);
+    expect(done.state, done.error ?? '').toBe('done');
+    expect(done.config).toEqual({ ...(ws.wb.store.jobs.get(msJob).config as object), seed: 1 });
+    const fresh = ws.wb.store.trees.listSearches({ problemId: problem, jobId: rerun }).items[0];
+    expect(fresh.seed).toBe(1);
+    await page.getByRole('button', { name: 'Close the comparison' }).click();
+    await page.getByTestId('tree-canvas').waitFor();
+    // compared with the new one: independent streams, said so
+    await page.getByRole('button', { name: 'Refresh' }).first().click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Compare with' }).locator(`option[value="${fresh.id}"]`).count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Compare with' }).selectOption(String(fresh.id));
+    await expect.poll(() => page.getByTestId('compare-streams').innerText()).toBe('Random streams: seeds 0 and 1: independent random streams.');
     await page.getByRole('button', { name: 'Close the comparison' }).click();
     await page.getByTestId('tree-canvas').waitFor();
     expect(session.errors).toEqual([]);

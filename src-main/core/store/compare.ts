@@ -27,6 +27,27 @@ export interface SearchComparison {
   costs: [SearchCosts, SearchCosts];
   /** step prefixes (the question alone excluded) both searches estimated, and how their MC labels compare */
   shared: { prefixes: number; agree: number; meanAbsDiff: number | null };
+  /** whether the two drew the same random streams (then their rollouts from a shared prefix are the same) */
+  streams: { shared: boolean; detail: string };
+}
+
+const SAMPLING_KEYS = ['temperature', 'topK', 'topP', 'maxNewTokens'] as const;
+
+/**
+ * A rollout's random stream is fixed by (seed, problem, prefix, rollout index) (enginePort): two searches
+ * of one problem with the same seed, the same policy and the same sampling settings draw the same
+ * rollouts from every prefix both estimate, so their MC labels there agree by construction (exactly when
+ * they draw as many rollouts per prefix; in their first draws otherwise).
+ */
+export function sharedStreams(a: SearchRecord, b: SearchRecord): { shared: boolean; detail: string } {
+  if (a.seed === null || b.seed === null) return { shared: false, detail: 'a search without a recorded seed (an import): its random streams are unknown' };
+  if (a.seed !== b.seed) return { shared: false, detail: `seeds ${a.seed} and ${b.seed}: independent random streams` };
+  if (a.modelId !== b.modelId) return { shared: false, detail: `seed ${a.seed} for both, but different policies: different rollouts` };
+  const ca = (a.config ?? {}) as Record<string, unknown>;
+  const cb = (b.config ?? {}) as Record<string, unknown>;
+  const differ = SAMPLING_KEYS.filter((k) => ca[k] !== cb[k]);
+  if (differ.length) return { shared: false, detail: `seed ${a.seed} for both, but ${differ.join(', ')} differ: different rollouts` };
+  return { shared: true, detail: `seed ${a.seed}, the same policy and sampling for both: the same random streams from every prefix` };
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -136,5 +157,5 @@ export function compareSearches(store: Store, a: number, b: number): SearchCompa
     throw new UserError(`compare: search ${a} is of problem ${sa.problemId} and search ${b} of problem ${sb.problemId}; only searches of the same problem can be compared`);
   const na = store.trees.nodes(a);
   const nb = store.trees.nodes(b);
-  return { problemId: sa.problemId, searches: [sa, sb], costs: [costsOf(sa, na), costsOf(sb, nb)], shared: sharedLabels(na, nb) };
+  return { problemId: sa.problemId, searches: [sa, sb], costs: [costsOf(sa, na), costsOf(sb, nb)], shared: sharedLabels(na, nb), streams: sharedStreams(sa, sb) };
 }
