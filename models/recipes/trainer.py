@@ -132,7 +132,13 @@ HYPER = {"lr": 5e-4, "epochs": 1, "batch_size": 16, "seed": 0, "max_steps": None
 # model 3e-4 learns a planted cue in 100 steps where 1e-4 is still slow (models/recipes/README.md).
 TASK_HYPER = {"prm": {"lr": 3e-4}, "orm": {"lr": 1e-3}}
 PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, "val_file": None,
-               "lm_weight": 0.0, "init_tag_from_newline": False}
+               "lm_weight": 0.0, "init_tag_from_newline": False, "prm_template": "mmprm"}
+# The PRM's input layout: MM-PRM's (steplab_model.PRM_TEMPLATE), or the policy's own prompt layout
+# ("Q: {question}\n" + "S:\n", steps separated by "\n"), in which a PRM initialised from the policy reads
+# a solution the way the policy wrote it. Written to the manifest as "prmTemplate"; Steplab's scorer
+# (src-main/core/reward/layout.ts) and prm_score.py read it from there.
+PRM_TEMPLATES = {"mmprm": dict(PRM_TEMPLATE),
+                 "policy": {"image": PRM_TEMPLATE["image"], "question": "Q: {question}\n", "process": "S:\n", "stepSeparator": "\n"}}
 ORM_OPTIONS = {"orm_kind": "diagnostic"}
 # The ORM's verdict is greedy and about 130 characters for the demo (the longest diagnostic targets).
 ORM_SAMPLING = {"temperature": 0, "topK": 0, "topP": 1, "maxNewTokens": 160}
@@ -249,6 +255,8 @@ def read_prm_options(cfg: Dict, nested: Dict) -> Dict:
     opts["lm_weight"] = float(w)
     if not isinstance(opts["init_tag_from_newline"], bool):
         raise ConfigError(f'config: "init_tag_from_newline" must be true or false, got {json.dumps(opts["init_tag_from_newline"])}')
+    if opts["prm_template"] not in PRM_TEMPLATES:
+        raise ConfigError(f'config: "prm_template" must be one of {", ".join(PRM_TEMPLATES)}, got {json.dumps(opts["prm_template"])}')
     return opts
 
 
@@ -368,7 +376,8 @@ def problem_key(p: PrmPath) -> Tuple[str, str]:
     return (_norm(p.prompt), p.image)
 
 
-def read_prm(path: str, what: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, context: int):
+def read_prm(path: str, what: str, tok: CharTokenizer, image_tokens: int, has_vision: bool, context: int,
+             template: Optional[Dict[str, str]] = None):
     """TRL stepwise rows -> (paths, sha256 of the file's bytes). Every problem names the line and field."""
     try:
         with open(path, "rb") as f:
@@ -389,7 +398,7 @@ def read_prm(path: str, what: str, tok: CharTokenizer, image_tokens: int, has_vi
             raise ConfigError(str(e))
         if ref and not has_vision:
             raise ConfigError(f"{where}: the row has an image but the base model has no vision encoder")
-        ids, tags = tok.encode_prm(prompt, steps, bool(ref), image_tokens)
+        ids, tags = tok.encode_prm(prompt, steps, bool(ref), image_tokens, template)
         if len(tags) != len(steps):  # guarded above; a tokenizer without <prm> would end here
             raise ConfigError(f"{where}: {len(steps)} steps but {len(tags)} {PRM_TOKEN} tokens after tokenizing")
         if len(ids) > context:
@@ -729,11 +738,12 @@ def prm(cfg: Dict, run: Run) -> str:
     hp, opts = cfg["_hp"], cfg["_prm"]
     b = load_base(cfg)
     context = b.model.config.max_position_embeddings
-    all_paths, raw = read_prm(cfg["train_file"], "train_file", b.tok, b.image_tokens, b.vision is not None, context)
+    template = PRM_TEMPLATES[opts["prm_template"]]
+    all_paths, raw = read_prm(cfg["train_file"], "train_file", b.tok, b.image_tokens, b.vision is not None, context, template)
     paths, after_dedupe = select_paths(all_paths, opts["dedupe"], opts["max_paths_per_problem"], hp["seed"])
     val_paths: List[PrmPath] = []
     if opts["val_file"] is not None:
-        val_paths, _ = read_prm(opts["val_file"], "val_file", b.tok, b.image_tokens, b.vision is not None, context)
+        val_paths, _ = read_prm(opts["val_file"], "val_file", b.tok, b.image_tokens, b.vision is not None, context, template)
     image_index, pixels = prm_pixels(paths, b.image_size, os.path.basename(cfg["train_file"]))
     h = hashlib.sha256(raw)
     if len(pixels):
@@ -793,13 +803,15 @@ def prm(cfg: Dict, run: Run) -> str:
         "dedupe": opts["dedupe"], "max_paths_per_problem": opts["max_paths_per_problem"], "labels": opts["labels"],
         "steps": step, "tags": len(flat), "mean_target": counts["mean_target"], "positives": counts["positives"], "negatives": counts["negatives"],
         "lm_weight": lm_weight, "lm_tokens": lm_tokens, "init_tag_from_newline": opts["init_tag_from_newline"],
+        "prm_template": opts["prm_template"],
         "lr": hp["lr"], "epochs": hp["epochs"], "batch_size": hp["batch_size"], "seed": hp["seed"],
         "final_loss": round(last_loss, 5), "seconds": round(seconds, 1), "loss_curve": curve, "val": val,
     }}
     emit("log", message=f"prm: trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f} (lm_weight {lm_weight}); exporting")
     return finish(run, cfg, b, role="prm", recipe="models/recipes/trainer.py (prm)", data_hash=data_hash, metrics=metrics,
                   checkpoint_extra={"prm": {k: v for k, v in metrics["prm"].items() if k != "loss_curve"},
-                                    "prm_template": dict(PRM_TEMPLATE), "base": b.manifest.get("name")})
+                                    "prm_template": dict(template), "base": b.manifest.get("name")},
+                  manifest_overrides={"prmTemplate": dict(template)})
 
 
 # ---------------------------------------------------------------------------------------------

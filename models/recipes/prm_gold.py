@@ -1,0 +1,301 @@
+"""Diagnostics for the demo PRM (issue "A demo that demonstrates"): rows labelled by the demo's gold
+checker instead of a search, to separate "the PRM cannot learn to check a step" from "the search's labels
+are too noisy", and an evaluation of any PRM folder on tiny-policy candidates of the bundled val split.
+
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py data --work W --seed 31 --problems 12000 --samples 2
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py evalset --work W --samples 8
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py eval --model <prm folder> --evalset W/eval-val.jsonl [--out m.json]
+
+`data` writes W/problems/ (fresh demo problems, make_demo_data.ts --seed; problems whose canonical form is
+in the bundled val/test split dropped) and W/problems/gold-train.jsonl: TRL stepwise rows of tiny-policy
+samples at T 0.8, labelled as MM-PRM's traverse.py cuts a path: a correct solution is a positive path,
+every step 1; a wrong one ends at its first wrong line (the checker's), labelled 1 before it and 0 there.
+Samples cut at the token limit, empty, or stopped early with every line right are left out.
+
+`evalset` writes W/eval-val.jsonl: `--samples` tiny-policy samples (T 0.8, seed 0) of each bundled val
+problem, every step labelled by the checker (1 before the first wrong line, 0 from it on), with
+"problem" and "correct" (strictly right) fields.
+
+`eval` scores the evaluation set with the PRM folder (prm_score.py's reference scorer) and prints JSON:
+within-problem pairwise accuracy (a correct candidate's min step score above an incorrect one's, ties
+half), step AUC, ProcessBench F1 at 0.5 and at the best threshold, Best-of-N by min / last / product
+against random pick, majority vote and pass@N, and the mean score of correct steps by position.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from steplab_model import CHECKPOINT_FILE, REPO_ROOT, CharTokenizer, load_checkpoint  # noqa: E402
+from eval_policy import Problem, label_all, read_jsonl, run_generation, strict_ok, to_steps  # noqa: E402
+
+DEMO = os.path.join(REPO_ROOT, "models", "demo-data")
+POLICY = os.path.join(REPO_ROOT, "models", "tiny-policy")
+
+
+def log(msg: str) -> None:
+    print(f"[prm_gold] {msg}", file=sys.stderr, flush=True)
+
+
+def node(*args: str) -> None:
+    import subprocess
+    subprocess.run(["node", os.path.join(REPO_ROOT, "bin", "run-ts.js"), *args], check=True, cwd=REPO_ROOT)
+
+
+def sample(problems: List[Problem], pdir: str, split: str, samples: int, temperature: float, seed: int, batch: int) -> List[List[Optional[List[str]]]]:
+    """samples per problem: steps, or None when cut at the token limit / empty."""
+    model, vision, _ = load_checkpoint(os.path.join(POLICY, CHECKPOINT_FILE))
+    model.eval()
+    tok = CharTokenizer.from_file(os.path.join(POLICY, "tokenizer.json"))
+    image_tokens = vision.config.tokens if vision is not None else 1
+    tmp = tempfile.mkdtemp(prefix="steplab-prm-gold-")
+    pix_file = os.path.join(tmp, "pixels.u8")
+    node("models/recipes/demo_tool.ts", "pixels", "--data", pdir, "--split", split, "--out", pix_file)
+    with open(pix_file + ".json", encoding="utf-8") as f:
+        header = json.load(f)
+    pix = np.fromfile(pix_file, dtype=np.uint8).reshape(header["shape"])
+    pix_index = {pid: i for i, pid in enumerate(header["ids"])}
+    feats = None
+    if vision is not None and len(pix):
+        vision.eval()
+        with torch.no_grad():
+            feats = vision(vision.normalise(torch.from_numpy(pix)))
+    for p in problems:
+        p.image = pix_index[p.id] if p.image_count is not None else None
+    gens = run_generation(model, tok, feats, problems, image_tokens, samples, temperature, 128, batch, seed)
+    out: List[List[Optional[List[str]]]] = []
+    for i in range(len(problems)):
+        row: List[Optional[List[str]]] = []
+        for c in range(samples):
+            steps, ended = to_steps(tok, gens[i][c])
+            row.append(steps if ended and steps else None)
+        out.append(row)
+    return out
+
+
+def problems_of(rows: List[Dict]) -> List[Problem]:
+    return [Problem(r, None) for r in rows]
+
+
+def cmd_data(a) -> int:
+    t0 = time.time()
+    work = os.path.abspath(a.work)
+    pdir = os.path.join(work, "problems")
+    os.makedirs(work, exist_ok=True)
+    node("models/recipes/make_demo_data.ts", "--out", pdir, "--seed", str(a.seed), "--train", str(a.problems),
+         "--val", "0", "--test", "0", "--overwrite")
+    held = {r["canonical"] for r in read_jsonl(os.path.join(DEMO, "problems.jsonl")) if r["split"] in ("val", "test")}
+    rows_all = [r for r in read_jsonl(os.path.join(pdir, "problems.jsonl")) if r["split"] == "train"]
+    rows = [r for r in rows_all if r["canonical"] not in held]
+    problems = problems_of(rows)
+    gens = sample(problems, pdir, "train", a.samples, a.temperature, a.seed, a.batch)
+    log(f"{len(problems)} problems x {a.samples} samples in {time.time() - t0:.0f} s")
+    cands = [(i, s) for i, row in enumerate(gens) for s in row if s is not None]
+    tmp = tempfile.mkdtemp(prefix="steplab-prm-gold-")
+    labs = label_all([{"canonical": problems[i].canonical, "image_count": problems[i].image_count, "steps": s} for i, s in cands], tmp)
+    counts = collections.Counter()
+    out = os.path.join(pdir, "gold-train.jsonl")
+    rng = np.random.RandomState(a.seed)
+    lines = []
+    for (i, steps), lab in zip(cands, labs):
+        p = problems[i]
+        if strict_ok(lab):
+            labels = [True] * len(steps)
+            counts["positive"] += 1
+        elif lab["firstError"] is None:
+            counts["stopped_early"] += 1
+            continue
+        else:
+            k = lab["firstError"]
+            steps = steps[:k + 1]
+            labels = [True] * k + [False]
+            counts["negative"] += 1
+        counts["steps"] += len(steps)
+        lines.append(json.dumps({"prompt": p.question, "completions": steps, "labels": labels,
+                                 "images": [p.row["image"]] if p.row.get("image") else []}))
+    with open(out, "w", encoding="utf-8") as f:
+        for k in rng.permutation(len(lines)):
+            f.write(lines[k] + "\n")
+    stats = {"seed": a.seed, "problems": len(problems), "dropped_heldout": len(rows_all) - len(rows), "samples": a.samples,
+             "rows": len(lines), **counts, "seconds": round(time.time() - t0, 1), "file": out}
+    with open(os.path.join(work, "gold-data.json"), "w", encoding="utf-8") as f:
+        json.dump(stats, f, indent=2)
+    print(json.dumps(stats))
+    return 0
+
+
+def cmd_evalset(a) -> int:
+    t0 = time.time()
+    work = os.path.abspath(a.work)
+    os.makedirs(work, exist_ok=True)
+    rows = [r for r in read_jsonl(os.path.join(DEMO, "problems.jsonl")) if r["split"] == a.split]
+    problems = problems_of(rows)
+    gens = sample(problems, DEMO, a.split, a.samples, a.temperature, a.seed, a.batch)
+    cands = [(i, s) for i, row in enumerate(gens) for s in row if s is not None]
+    tmp = tempfile.mkdtemp(prefix="steplab-prm-gold-")
+    labs = label_all([{"canonical": problems[i].canonical, "image_count": problems[i].image_count, "steps": s} for i, s in cands], tmp)
+    out = os.path.join(work, f"eval-{a.split}.jsonl")
+    n = 0
+    with open(out, "w", encoding="utf-8") as f:
+        for (i, steps), lab in zip(cands, labs):
+            p = problems[i]
+            fe = lab["firstError"]
+            ok = strict_ok(lab)
+            labels = [1 if (fe is None or j < fe) else 0 for j in range(len(steps))]
+            f.write(json.dumps({"prompt": p.question, "completions": steps, "labels": labels,
+                                "images": [os.path.join(DEMO, p.row["image"])] if p.row.get("image") else [],
+                                "problem": p.id, "correct": ok, "answer": (steps[-1] if steps else "")}) + "\n")
+            n += 1
+    log(f"{n} candidates of {len(problems)} {a.split} problems in {time.time() - t0:.0f} s -> {out}")
+    return 0
+
+
+def auc(scores: np.ndarray, pos: np.ndarray) -> Optional[float]:
+    p, q = scores[pos], scores[~pos]
+    if not len(p) or not len(q):
+        return None
+    order = np.argsort(np.concatenate([p, q]), kind="mergesort")
+    ranks = np.empty(len(order))
+    allv = np.concatenate([p, q])[order]
+    i = 0
+    while i < len(allv):
+        j = i
+        while j + 1 < len(allv) and allv[j + 1] == allv[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[:len(p)].sum() - len(p) * (len(p) + 1) / 2) / (len(p) * len(q)))
+
+
+def first_pred(s: Sequence[float], t: float) -> int:
+    for j, v in enumerate(s):
+        if not v > t:
+            return j
+    return -1
+
+
+def pb_f1(rows: List[Dict], scores: List[List[float]], t: float) -> Dict:
+    err_ok = err_n = ok_ok = ok_n = 0
+    for r, s in zip(rows, scores):
+        gold = next((j for j, l in enumerate(r["labels"]) if l == 0), -1)
+        pred = first_pred(s, t)
+        if gold == -1:
+            ok_n += 1
+            ok_ok += pred == -1
+        else:
+            err_n += 1
+            err_ok += pred == gold
+    acc_e, acc_c = err_ok / max(1, err_n), ok_ok / max(1, ok_n)
+    f1 = 0.0 if acc_e + acc_c == 0 else 2 * acc_e * acc_c / (acc_e + acc_c)
+    return {"threshold": t, "f1": round(100 * f1, 1), "error_acc": round(100 * acc_e, 1), "correct_acc": round(100 * acc_c, 1)}
+
+
+def cmd_eval(a) -> int:
+    from prm_score import score_rows  # noqa: E402
+    rows = read_jsonl(a.evalset)
+    base = os.path.dirname(os.path.abspath(a.evalset))
+    srows = [{"line": k + 1, "prompt": r["prompt"], "steps": r["completions"], "image": (os.path.join(base, r["images"][0]) if r["images"] else None)}
+             for k, r in enumerate(rows)]
+    t0 = time.time()
+    scores = score_rows(a.model, srows)
+    flat = np.array([v for s in scores for v in s])
+    lab = np.array([l == 1 for r in rows for l in r["labels"]])
+    by_problem: Dict[str, List[int]] = collections.defaultdict(list)
+    for k, r in enumerate(rows):
+        by_problem[r["problem"]].append(k)
+    aggs = {"min": lambda s: min(s), "last": lambda s: s[-1], "product": lambda s: float(np.prod(s))}
+    pairs = collections.Counter()
+    for ks in by_problem.values():
+        good = [k for k in ks if rows[k]["correct"]]
+        bad = [k for k in ks if not rows[k]["correct"]]
+        for g in good:
+            for b in bad:
+                x, y = min(scores[g]), min(scores[b])
+                pairs["n"] += 1
+                pairs["win"] += 1.0 if x > y else 0.5 if x == y else 0.0
+    # Best-of-N over the first N candidates of each problem, in expectation over ties
+    bon = {}
+    for n in (1, 2, 4, 8):
+        res = collections.defaultdict(float)
+        m = 0
+        for ks in by_problem.values():
+            ks = ks[:n]
+            if len(ks) < n:
+                continue
+            m += 1
+            res["random"] += sum(rows[k]["correct"] for k in ks) / len(ks)
+            res["pass"] += float(any(rows[k]["correct"] for k in ks))
+            votes = collections.Counter(rows[k]["answer"] for k in ks)
+            top = max(votes.values())
+            winners = [ans for ans, c in votes.items() if c == top]
+            res["majority"] += sum(float(any(rows[k]["correct"] for k in ks if rows[k]["answer"] == w)) and
+                                   sum(rows[k]["correct"] for k in ks if rows[k]["answer"] == w) / sum(1 for k in ks if rows[k]["answer"] == w)
+                                   for w in winners) / len(winners)
+            for name, f in aggs.items():
+                vals = [f(scores[k]) for k in ks]
+                best = max(vals)
+                tied = [k for k, v in zip(ks, vals) if v == best]
+                res[name] += sum(rows[k]["correct"] for k in tied) / len(tied)
+        bon[str(n)] = {k: round(100 * v / max(1, m), 1) for k, v in res.items()}
+    sweep = [pb_f1(rows, scores, t / 100) for t in range(0, 101, 5)]
+    best = max(sweep, key=lambda d: d["f1"])
+    pos = collections.defaultdict(list)
+    for r, s in zip(rows, scores):
+        if r["correct"]:
+            for j, v in enumerate(s):
+                pos[min(j + 1, 7)].append(v)
+    out = {
+        "model": a.model, "candidates": len(rows), "problems": len(by_problem), "steps": int(len(flat)),
+        "pairwise_min": round(100 * pairs["win"] / max(1, pairs["n"]), 1), "pairs": pairs["n"],
+        "step_auc": round(100 * (auc(flat, lab) or 0), 1),
+        "processbench_0.5": pb_f1(rows, scores, 0.5), "processbench_best": best,
+        "bon": bon, "correct_step_score_by_position": {str(k): round(float(np.mean(v)), 3) for k, v in sorted(pos.items())},
+        "seconds": round(time.time() - t0, 1),
+    }
+    txt = json.dumps(out)
+    print(txt)
+    if a.out:
+        with open(a.out, "w", encoding="utf-8") as f:
+            f.write(txt + "\n")
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("data")
+    d.add_argument("--work", required=True)
+    d.add_argument("--seed", type=int, default=31)
+    d.add_argument("--problems", type=int, default=12000)
+    d.add_argument("--samples", type=int, default=2)
+    d.add_argument("--temperature", type=float, default=0.8)
+    d.add_argument("--batch", type=int, default=64)
+    e = sub.add_parser("evalset")
+    e.add_argument("--work", required=True)
+    e.add_argument("--split", default="val")
+    e.add_argument("--samples", type=int, default=8)
+    e.add_argument("--temperature", type=float, default=0.8)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--batch", type=int, default=64)
+    v = sub.add_parser("eval")
+    v.add_argument("--model", required=True)
+    v.add_argument("--evalset", required=True)
+    v.add_argument("--out", default=None)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
