@@ -2,7 +2,8 @@
 // question, pictures, gold answer, the tree against gold) above two panes that fill the window: the tree
 // on a canvas (MC colour, visits size, the search's first errors ringed, the gold first errors squared,
 // a legend and a minimap beside it, never over it; find, collapse, replay, compare) and, beside it, the
-// selected node's path (MC, gold, the label in force, every PRM's score) with its curation, or the
+// selected node's path (MC, gold, the label in force, every PRM's score; an imported tree's judge values
+// and kept rollouts) with its curation, or the
 // curation queues. The panes are resizable. The open search and node are the route's
 // (#/searches/<id>/node/<id>): reload, Back and a pasted link restore them. A tree with broken parent
 // links (an old import) is named and drawn as far as it is connected.
@@ -19,6 +20,7 @@ import { TreeCanvas } from '../tree/TreeCanvas';
 import { CompareSearches } from './CompareSearches';
 import { CurationPanel } from './CurationPanel';
 import { DisagreementQueue } from './DisagreementQueue';
+import { keptText, NodeExtras } from './NodeExtras';
 import { NodePath } from './NodePath';
 import { ReplayTimeline } from './ReplayTimeline';
 import { SearchProblem } from './SearchProblem';
@@ -214,7 +216,8 @@ function Explorer({ tree }: { tree: OpenTree }) {
             <p className="muted small">Click a node in the tree (or press Home with the tree focused) to see its path from the question, its labels and their curation.</p>
           ) : (
             <>
-              <NodePath path={path} selected={selected} prm={tree.prm} gold={gold} curated={curated} onSelect={onPathRow} />
+              <NodePath path={path} selected={selected} prm={tree.prm} gold={gold} curated={curated} judge={tree.judged ? tree.extras : undefined} onSelect={onPathRow} />
+              <NodeExtras node={index.byId.get(selected)!} extra={tree.extras?.get(selected)} />
               <CurationPanel node={selected} />
             </>
           )}
@@ -290,9 +293,12 @@ function TreePane({ tree, index, selected, gold, curated }: { tree: OpenTree; in
       const out: string[] = [];
       if (g && g.last !== null) out.push(`gold: last step ${g.last ? 'right' : 'wrong'}${g.firstError ? ' · the gold first error of this path' : ''}`);
       if (curated.has(id)) out.push(`curated label ${curated.get(id)!.toFixed(3)}`);
+      const extra = tree.extras?.get(id);
+      if (extra?.judge?.score != null) out.push(`MM-PRM's judge ${extra.judge.score.toFixed(3)}`);
+      if (extra && extra.keptCorrect + extra.keptIncorrect > 0) out.push(keptText(extra));
       return out;
     },
-    [gold, curated],
+    [gold, curated, tree],
   );
 
   const selectedHasChildren = selected !== null && (index.children.get(selected)?.length ?? 0) > 0;
