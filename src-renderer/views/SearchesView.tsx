@@ -1,9 +1,9 @@
 // Searches and the tree explorer, laid out for a laptop screen: the open search's problem (dataset id,
 // question, pictures, gold answer, the tree against gold) above two panes that fill the window: the tree
-// on a canvas (MC colour, visits size, the search's first errors ringed, the gold first errors squared,
-// a legend and a minimap beside it, never over it; find, collapse, replay, compare) and, beside it, the
-// selected node's path (MC, gold, the label in force, every PRM's score; an imported tree's judge values
-// and kept rollouts) with its curation, or the
+// on a canvas (MC colour, or MM-PRM's judge for an imported tree that has it; visits size, the search's
+// first errors ringed, the gold first errors squared, a legend and a minimap beside it, never over it;
+// find, collapse, replay, compare) and, beside it, the selected node's path (MC, gold, the label in force,
+// every PRM's score; an imported tree's judge values and kept rollouts) with its curation, or the
 // curation queues. The panes are resizable. The open search and node are the route's
 // (#/searches/<id>/node/<id>): reload, Back and a pasted link restore them. A tree with broken parent
 // links (an old import) is named and drawn as far as it is connected.
@@ -245,16 +245,20 @@ function TreePane({ tree, index, selected, gold, curated }: { tree: OpenTree; in
   const [focus, setFocus] = useState<{ id: number; n: number } | null>(null);
   const [replayK, setReplayK] = useState<number | null>(null);
 
+  // an imported tree with judge values can be coloured by MM-PRM's judge instead of MC
+  const [colourBy, setColourBy] = useState<'mc' | 'judge'>('mc');
+  const byJudge = colourBy === 'judge' && tree.judged === true;
   const marks = useMemo(
     () => ({
       label: (id: number) => curated.get(id),
+      ...(byJudge ? { value: (id: number) => tree.extras?.get(id)?.judge?.score ?? null, scale: { name: "MM-PRM's judge", unknown: 'no judge value' } } : {}),
       firstError: (id: number) => {
         const n = index.byId.get(id)!;
         return effectiveFirstError(n, n.parentId === null ? undefined : index.byId.get(n.parentId), curated);
       },
       goldFirstError: gold.size > 0 ? new Set([...gold].filter(([, g]) => g.firstError).map(([id]) => id)) : undefined,
     }),
-    [curated, index, gold],
+    [curated, index, gold, byJudge, tree],
   );
 
   const searchId = tree.search.id;
@@ -353,6 +357,15 @@ function TreePane({ tree, index, selected, gold, curated }: { tree: OpenTree; in
                   <button type="button" onClick={() => setCollapsed(new Set())}>
                     Expand all
                   </button>
+                )}
+                {tree.judged && (
+                  <label>
+                    colour by{' '}
+                    <select aria-label="Colour the nodes by" value={colourBy} onChange={(e) => setColourBy(e.target.value as 'mc' | 'judge')}>
+                      <option value="mc">MC</option>
+                      <option value="judge">MM-PRM's judge</option>
+                    </select>
+                  </label>
                 )}
                 <span className="muted" data-testid="tree-shown" title="double-click a node, or press Space on the selected one, to collapse or expand it">
                   {hiddenCount > 0 ? `${layout.nodes.length.toLocaleString()} of ${layout.total.toLocaleString()} nodes shown, ${collapsed.size} collapsed` : `all ${layout.nodes.length.toLocaleString()} nodes shown`}

@@ -2,8 +2,8 @@
 // omegaprm.py trees and of the same problem after mllm_as_a_judge.py (test/fixtures/labels/mmprm), the
 // judged tree opened, a node chosen on the canvas: MM-PRM's judge beside MC and the kept rollout counts
 // in the node pane, a judge column in the path table; the rollout texts fetched only when asked for and
-// shown correct apart from incorrect, scrollable, in the light and the dark theme. The tree without the
-// judge pass has the counts and no judge column.
+// shown correct apart from incorrect, scrollable, in the light and the dark theme; the tree coloured by
+// the judge. The tree without the judge pass has the counts and no judge column.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,15 @@ describe("an imported tree's judge values and kept rollouts", () => {
     expect(await texts.evaluate((el) => getComputedStyle(el).overflowY)).toBe('auto');
     await texts.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(screenshots, 'rollouts-root.png') });
+
+    // the tree coloured by MM-PRM's judge instead of MC: the legend says so, and back
+    const legend = page.getByRole('group', { name: 'Legend' });
+    expect(await legend.innerText()).toMatch(/^MC[\s\S]*no MC/);
+    await page.getByRole('combobox', { name: 'Colour the nodes by' }).selectOption('judge');
+    await expect.poll(() => legend.innerText()).toMatch(/^MM-PRM's judge[\s\S]*no judge value/);
+    await page.getByTestId('tree-canvas').screenshot({ path: join(screenshots, 'rollouts-judge-colours.png') });
+    await page.getByRole('combobox', { name: 'Colour the nodes by' }).selectOption('mc');
+    await expect.poll(() => legend.innerText()).toMatch(/^MC[\s\S]*no MC/);
     expect(session.errors).toEqual([]);
   });
 
@@ -158,6 +167,7 @@ describe("an imported tree's judge values and kept rollouts", () => {
     await expect.poll(() => page.getByTestId('node-kept').innerText()).toMatch(/^kept \d+ correct \/ \d+ incorrect rollouts?$/);
     expect(await page.getByTestId('node-judge').count()).toBe(0);
     expect(await path.locator('thead').innerText()).not.toContain('judge');
+    expect(await page.getByRole('combobox', { name: 'Colour the nodes by' }).count()).toBe(0);
     expect(session.errors).toEqual([]);
   });
 });
