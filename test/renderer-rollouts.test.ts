@@ -147,6 +147,10 @@ describe("an imported tree's judge values and kept rollouts in the explorer", ()
     const otherShown = text(renderToStaticMarkup(panel(other)));
     expect(otherShown).toContain(`kept ${tree.children[4].correct_rollouts.length} correct / ${tree.children[4].incorrect_rollouts.length} incorrect rollout`);
     expect(otherShown).not.toContain(b.correct_rollouts[0][0]);
+    // its Show pressed twice while the first answer is on its way: one call
+    await Promise.all([store.getState().showNodeRollouts(other.id), store.getState().showNodeRollouts(other.id)]);
+    expect(rolloutCalls()).toBe(2);
+    expect(text(renderToStaticMarkup(panel(other)))).toContain(tree.children[4].incorrect_rollouts[0][0]);
   });
 
   it('says a judged node kept no rollouts, with no button, and draws nothing for a node with neither', () => {
@@ -171,6 +175,6 @@ describe("an imported tree's judge values and kept rollouts in the explorer", ()
     const node = s.tree!.nodes.at(-1)!;
     const table = renderToStaticMarkup(createElement(NodePath, { path: [node], selected: node.id, prm: [], gold: new Map(), curated: new Map(), judge: s.tree!.judged ? s.tree!.extras : undefined, onSelect: () => {} }));
     expect(table).not.toContain('judge');
-    expect(rolloutCalls()).toBe(1);
+    expect(rolloutCalls()).toBe(2);
   });
 });

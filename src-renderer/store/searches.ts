@@ -108,6 +108,8 @@ export const createSearchesSlice =
     // the search (and the comparison) asked for last: a slower reply for an earlier request is dropped
     let wantedTree: number | null = null;
     let wantedCompare: number | null = null;
+    // nodes whose rollout texts are on their way (a second Show while one is does not ask again)
+    const rolloutsPending = new Set<number>();
     return {
       searches: [],
       searchesTotal: 0,
@@ -208,14 +210,17 @@ export const createSearchesSlice =
         if (nodeId !== null) await get().loadNodeRollouts(nodeId);
       },
       async loadNodeRollouts(nodeId) {
-        if (get().nodeRollouts[nodeId]) return;
+        if (get().nodeRollouts[nodeId] || rolloutsPending.has(nodeId)) return;
         const tree = get().tree;
+        rolloutsPending.add(nodeId);
         try {
           const r = await api['searches.nodeRollouts']({ nodeId });
           // kept only while the tree they belong to is open
           if (get().tree === tree) set((s) => ({ nodeRollouts: { ...s.nodeRollouts, [nodeId]: r }, nodeRolloutsError: s.nodeRolloutsError?.nodeId === nodeId ? null : s.nodeRolloutsError }));
         } catch (e) {
           if (get().tree === tree) set({ nodeRolloutsError: { nodeId, message: describeError(e) } });
+        } finally {
+          rolloutsPending.delete(nodeId);
         }
       },
     };
