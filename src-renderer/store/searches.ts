@@ -1,14 +1,25 @@
 // Searches and the tree open in the explorer (nodes, every PRM's node scores, gold labels where the problem
 // has them, the problem itself); the selected node is the route's (view slice: search, node). The open
-// search's event log (for its replay), and a second search of the same problem to compare it with.
+// search's event log (for its replay), and a second search of the same problem to compare it with. An
+// imported tree's extras (kept rollout counts, a judge's view) come with it; a node's kept rollout texts
+// only when asked for.
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api, Input, Output } from '../../src-shared/api';
 import type { NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '../../src-shared/domain';
 import { describeError } from '../errors';
-import { nodesFromColumns } from '../tree/columns';
+import { extrasFromColumns, nodesFromColumns, type NodeExtra } from '../tree/columns';
 import type { AppState } from '.';
 
-export type OpenTree = { search: SearchSummary; nodes: TreeNode[]; prm: NodePrmScores[] };
+export type OpenTree = {
+  search: SearchSummary;
+  nodes: TreeNode[];
+  prm: NodePrmScores[];
+  /** an imported tree's kept rollout counts and judge values by node id; absent (or empty) for Steplab's own searches */
+  extras?: ReadonlyMap<number, NodeExtra>;
+  /** the tree has judge values (MM-PRM's mllm_as_a_judge.py) */
+  judged?: boolean;
+};
+export type NodeRolloutTexts = Output<'searches.nodeRollouts'>;
 export type QueueFilters = Pick<Input<'curation.disagreements'>, 'stepKind' | 'problemId' | 'minGap'>;
 export type SearchComparison = Output<'searches.compare'>;
 export type SearchGold = Output<'searches.gold'>;
@@ -61,6 +72,11 @@ export interface SearchesSlice {
   prms: string[];
   disagreements: { prm: string; scoredNodes: number; matching?: number; items: NodeDisagreement[] } | null;
   disagreementsError: string | null;
+  /** kept rollout texts of the open tree's nodes, by node id, as they were asked for */
+  nodeRollouts: Readonly<Record<number, NodeRolloutTexts>>;
+  nodeRolloutsError: { nodeId: number; message: string } | null;
+  /** the node whose kept rollout texts are shown (asked for with Show the kept rollouts) */
+  rolloutsShown: number | null;
   loadSearches(): Promise<void>;
   /** the disagreement queue of a PRM, filtered (step kind, problem, least gap) */
   loadDisagreements(prm: string, filters?: QueueFilters): Promise<void>;
@@ -73,12 +89,17 @@ export interface SearchesSlice {
   /** compares the open search with another one of the same problem */
   compareWith(other: number): Promise<void>;
   closeCompare(): void;
+  /** one node's kept rollout texts (searches.nodeRollouts), once: a node already loaded is not asked for again */
+  loadNodeRollouts(nodeId: number): Promise<void>;
+  /** shows a node's kept rollout texts, loading them the first time (null hides them) */
+  showNodeRollouts(nodeId: number | null): Promise<void>;
 }
 
 /** A search's tree for the explorer, read column-wise (the compact form) and turned back into nodes. */
 export async function fetchTree(api: Api, id: number): Promise<OpenTree> {
   const t = await api['searches.treeColumns']({ id });
-  return { search: t.search, nodes: nodesFromColumns(t.search.id, t.columns), prm: t.prm };
+  const extras = extrasFromColumns(t.columns, t.extras);
+  return { search: t.search, nodes: nodesFromColumns(t.search.id, t.columns), prm: t.prm, ...(extras.size ? { extras, judged: Boolean(t.extras?.judge) } : {}) };
 }
 
 export const createSearchesSlice =
@@ -87,6 +108,8 @@ export const createSearchesSlice =
     // the search (and the comparison) asked for last: a slower reply for an earlier request is dropped
     let wantedTree: number | null = null;
     let wantedCompare: number | null = null;
+    // nodes whose rollout texts are on their way (a second Show while one is does not ask again)
+    const rolloutsPending = new Set<number>();
     return {
       searches: [],
       searchesTotal: 0,
@@ -105,6 +128,9 @@ export const createSearchesSlice =
       prms: [],
       disagreements: null,
       disagreementsError: null,
+      nodeRollouts: {},
+      nodeRolloutsError: null,
+      rolloutsShown: null,
       async loadSearches() {
         try {
           const [page, models] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), api['models.list']({})]);
@@ -133,7 +159,7 @@ export const createSearchesSlice =
           if (wantedTree !== id) return;
           const keep = get().comparison?.trees[0].search.id === id;
           const problemChanged = get().treeProblem?.problem.id !== tree.search.problemId;
-          set({ tree, treeGold: gold, treeError: null, treeEvents: null, eventsError: null, ...(problemChanged ? { treeProblem: null, treeProblemError: null } : {}), ...(keep ? {} : { comparison: null, compareError: null }) });
+          set({ tree, treeGold: gold, treeError: null, treeEvents: null, eventsError: null, nodeRollouts: {}, nodeRolloutsError: null, rolloutsShown: null, ...(problemChanged ? { treeProblem: null, treeProblemError: null } : {}), ...(keep ? {} : { comparison: null, compareError: null }) });
           if (problemChanged) {
             api['problems.detail']({ id: tree.search.problemId }).then(
               (d) => wantedTree === id && set({ treeProblem: d, treeProblemError: null }),
@@ -178,6 +204,24 @@ export const createSearchesSlice =
       },
       closeCompare() {
         set({ comparison: null, compareError: null });
+      },
+      async showNodeRollouts(nodeId) {
+        set({ rolloutsShown: nodeId });
+        if (nodeId !== null) await get().loadNodeRollouts(nodeId);
+      },
+      async loadNodeRollouts(nodeId) {
+        if (get().nodeRollouts[nodeId] || rolloutsPending.has(nodeId)) return;
+        const tree = get().tree;
+        rolloutsPending.add(nodeId);
+        try {
+          const r = await api['searches.nodeRollouts']({ nodeId });
+          // kept only while the tree they belong to is open
+          if (get().tree === tree) set((s) => ({ nodeRollouts: { ...s.nodeRollouts, [nodeId]: r }, nodeRolloutsError: s.nodeRolloutsError?.nodeId === nodeId ? null : s.nodeRolloutsError }));
+        } catch (e) {
+          if (get().tree === tree) set({ nodeRolloutsError: { nodeId, message: describeError(e) } });
+        } finally {
+          rolloutsPending.delete(nodeId);
+        }
       },
     };
   };

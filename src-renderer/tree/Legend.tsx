@@ -5,12 +5,12 @@ import { MC_STEPS, STEP_COLORS, UNKNOWN_COLOR } from './layout';
 
 const gradient = `linear-gradient(to right, ${STEP_COLORS.map((c, i) => `${c} ${((i / MC_STEPS) * 100).toFixed(1)}%`).join(', ')})`;
 
-/** gold: the tree has gold labels, so the gold first error's square is explained */
-export function Legend({ gold = false }: { gold?: boolean }) {
+/** gold: the tree has gold labels, so the gold first error's square is explained; scale: what the colours show (MC unless told) */
+export function Legend({ gold = false, scale = { name: 'MC', unknown: 'no MC' } }: { gold?: boolean; scale?: { name: string; unknown: string } }) {
   return (
     <div className="tree-legend small" role="group" aria-label="Legend">
       <span className="tree-legend-scale">
-        <span>MC</span>
+        <span>{scale.name}</span>
         <span className="tree-legend-ramp-box">
           <span className="tree-legend-ramp" style={{ background: gradient }} />
           <span className="tree-legend-ticks">
@@ -21,7 +21,7 @@ export function Legend({ gold = false }: { gold?: boolean }) {
         </span>
       </span>
       <span>
-        <span className="tree-legend-dot" style={{ background: UNKNOWN_COLOR }} /> no MC
+        <span className="tree-legend-dot" style={{ background: UNKNOWN_COLOR }} /> {scale.unknown}
       </span>
       <span>
         <span className="tree-legend-dot ring" style={{ borderColor: FIRST_ERROR_COLOR }} /> first error (search)

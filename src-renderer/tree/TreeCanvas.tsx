@@ -313,7 +313,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
             <label className="small">
               <input type="checkbox" checked={showMinimap} onChange={(e) => setMinimapOn(e.target.checked)} /> minimap
             </label>
-            <Legend gold={Boolean(marks?.goldFirstError)} />
+            <Legend gold={Boolean(marks?.goldFirstError)} scale={marks?.scale} />
           </div>
           {/* beside the tree, never over it */}
           {showMinimap && view && size.width > 0 && (

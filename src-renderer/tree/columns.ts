@@ -30,3 +30,34 @@ export function nodesFromColumns(searchId: number, c: TreeColumns): TreeNode[] {
   }
   return out;
 }
+
+export type TreeExtras = NonNullable<Output<'searches.treeColumns'>['extras']>;
+
+/** What an imported tree's producer kept of one node beside its MC: its rollout texts (counted) and a judge's view. */
+export interface NodeExtra {
+  keptCorrect: number;
+  keptIncorrect: number;
+  /** MM-PRM's judge (mllm_as_a_judge.py): P(Yes), P(No) and llm_as_a_judge = P(Yes) / (P(Yes) + P(No)); null where the node has none */
+  judge: { yes: number | null; no: number | null; score: number | null } | null;
+}
+
+/** An imported tree's extras by node id (the column arrays in the nodes' order), empty when the tree has none. */
+export function extrasFromColumns(c: TreeColumns, extras: TreeExtras | undefined): Map<number, NodeExtra> {
+  const out = new Map<number, NodeExtra>();
+  if (!extras) return out;
+  const n = c.id.length;
+  const arrays: [string, unknown[]][] = [
+    ['keptCorrect', extras.keptCorrect],
+    ['keptIncorrect', extras.keptIncorrect],
+    ...(extras.judge ? (Object.entries(extras.judge).map(([k, v]) => [`judge.${k}`, v]) as [string, unknown[]][]) : []),
+  ];
+  for (const [field, values] of arrays) {
+    if (values.length !== n) throw new Error(`tree extras: "${field}" has ${values.length} values for ${n} nodes`);
+  }
+  const j = extras.judge;
+  for (let i = 0; i < n; i++) {
+    const judge = j && (j.yes[i] !== null || j.no[i] !== null || j.score[i] !== null) ? { yes: j.yes[i], no: j.no[i], score: j.score[i] } : null;
+    out.set(c.id[i], { keptCorrect: extras.keptCorrect[i], keptIncorrect: extras.keptIncorrect[i], judge });
+  }
+  return out;
+}

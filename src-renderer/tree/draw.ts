@@ -44,6 +44,10 @@ export interface SceneMarks {
   firstError?(id: number): boolean;
   /** nodes that hold their path's gold first error */
   goldFirstError?: ReadonlySet<number>;
+  /** another value to colour by instead of MC and the curated label (an imported tree's judge score); null: no value */
+  value?(id: number): number | null;
+  /** what the colour scale shows, for the legend (default MC) */
+  scale?: { name: string; unknown: string };
 }
 
 /** The scene of a layout, or of the nodes of it a replay frame has (edges then go to the nearest drawn ancestor). */
@@ -64,7 +68,7 @@ export function buildScene(layout: TreeLayout, filter?: SceneFilter, marks: Scen
     }
     const estimated = !filter || filter.estimated.has(n.node.id);
     const curated = filter ? undefined : marks.label?.(n.node.id);
-    const step = !estimated ? -1 : mcStep(curated ?? n.node.mc);
+    const step = !estimated ? -1 : mcStep(!filter && marks.value ? marks.value(n.node.id) : (curated ?? n.node.mc));
     const path = (byStep[step + 1] ??= new Path2D());
     disc(path, n);
     // the ring sits just outside the disc, so it shows on a red (MC 0) node too

@@ -1,11 +1,14 @@
 // The selected node's path from the question: each step with its visits, MC, gold label (where the problem
 // has gold), the label in force (curation applied: a relabelled step reads as curated, and the first
-// error follows) and every PRM's score. The selected row is scrolled into view and highlighted.
+// error follows), every PRM's score and, for an imported tree with them, MM-PRM's judge values. The selected
+// row is scrolled into view and highlighted.
 import { useEffect, useRef } from 'react';
 import type { NodePrmScores, TreeNode } from '../../src-shared/domain';
 import { effectiveFirstError, effectiveLabel } from '../tree/curated';
 import { stepColor } from '../tree/layout';
 import type { NodeGold } from '../store/searches';
+import type { NodeExtra } from '../tree/columns';
+import { JudgeValue } from './NodeExtras';
 
 export interface NodePathProps {
   /** the nodes from the root to the selected one */
@@ -14,6 +17,8 @@ export interface NodePathProps {
   prm: NodePrmScores[];
   gold: ReadonlyMap<number, NodeGold>;
   curated: ReadonlyMap<number, number>;
+  /** an imported tree's judge values by node (MM-PRM's mllm_as_a_judge.py): a judge column when given */
+  judge?: ReadonlyMap<number, NodeExtra>;
   onSelect(id: number): void;
 }
 
@@ -23,7 +28,7 @@ function labelText(own: number | null, firstError: boolean): string {
   return own > 0 ? 'good' : 'bad';
 }
 
-export function NodePath({ path, selected, prm, gold, curated, onSelect }: NodePathProps) {
+export function NodePath({ path, selected, prm, gold, curated, judge, onSelect }: NodePathProps) {
   const chosen = useRef<HTMLTableRowElement>(null);
   // the chosen row into view, vertically only (scrollIntoView would also scroll the pane sideways)
   useEffect(() => {
@@ -48,6 +53,11 @@ export function NodePath({ path, selected, prm, gold, curated, onSelect }: NodeP
             <th>step</th>
             <th className="num" title="visits">N</th>
             <th className="num">MC</th>
+            {judge && (
+              <th className="num" title="MM-PRM's judge (mllm_as_a_judge.py): llm_as_a_judge = P(Yes) / (P(Yes) + P(No)) of the node's steps">
+                judge
+              </th>
+            )}
             {hasGold && <th title="gold label of the node's last step (the demo checker)">gold</th>}
             <th title="the label in force: MC > 0 good, MC = 0 bad (the search's first error marked), or the curated label">label</th>
             {prm.map((p) => (
@@ -64,6 +74,7 @@ export function NodePath({ path, selected, prm, gold, curated, onSelect }: NodeP
             const own = effectiveLabel(node, curated);
             const isCurated = curated.has(node.id);
             const fe = effectiveFirstError(node, path[i - 1], curated);
+            const j = judge?.get(node.id)?.judge;
             const classes = [node.id === selected ? 'chosen' : '', g?.firstError ? 'gold-first-error' : ''].filter(Boolean).join(' ');
             return (
               <tr key={node.id} ref={node.id === selected ? chosen : undefined} className={classes || undefined} data-node={node.id} onClick={() => onSelect(node.id)}>
@@ -73,6 +84,11 @@ export function NodePath({ path, selected, prm, gold, curated, onSelect }: NodeP
                 <td className="num">
                   <span className="dot" style={{ background: stepColor(node.mc) }} /> {node.mc?.toFixed(3) ?? '–'}
                 </td>
+                {judge && (
+                  <td className="num" data-testid="judge-cell">
+                    {j ? <JudgeValue judge={j} /> : ''}
+                  </td>
+                )}
                 {hasGold && (
                   <td data-testid="gold-cell">
                     {g?.last === 1 ? 'right' : g?.last === 0 ? <span className="error-text">wrong</span> : ''}

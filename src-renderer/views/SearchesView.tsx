@@ -1,8 +1,9 @@
 // Searches and the tree explorer, laid out for a laptop screen: the open search's problem (dataset id,
 // question, pictures, gold answer, the tree against gold) above two panes that fill the window: the tree
-// on a canvas (MC colour, visits size, the search's first errors ringed, the gold first errors squared,
-// a legend and a minimap beside it, never over it; find, collapse, replay, compare) and, beside it, the
-// selected node's path (MC, gold, the label in force, every PRM's score) with its curation, or the
+// on a canvas (MC colour, or MM-PRM's judge for an imported tree that has it; visits size, the search's
+// first errors ringed, the gold first errors squared, a legend and a minimap beside it, never over it;
+// find, collapse, replay, compare) and, beside it, the selected node's path (MC, gold, the label in force,
+// every PRM's score; an imported tree's judge values and kept rollouts) with its curation, or the
 // curation queues. The panes are resizable. The open search and node are the route's
 // (#/searches/<id>/node/<id>): reload, Back and a pasted link restore them. A tree with broken parent
 // links (an old import) is named and drawn as far as it is connected.
@@ -19,6 +20,7 @@ import { TreeCanvas } from '../tree/TreeCanvas';
 import { CompareSearches } from './CompareSearches';
 import { CurationPanel } from './CurationPanel';
 import { DisagreementQueue } from './DisagreementQueue';
+import { keptText, NodeExtras } from './NodeExtras';
 import { NodePath } from './NodePath';
 import { ReplayTimeline } from './ReplayTimeline';
 import { SearchProblem } from './SearchProblem';
@@ -214,7 +216,8 @@ function Explorer({ tree }: { tree: OpenTree }) {
             <p className="muted small">Click a node in the tree (or press Home with the tree focused) to see its path from the question, its labels and their curation.</p>
           ) : (
             <>
-              <NodePath path={path} selected={selected} prm={tree.prm} gold={gold} curated={curated} onSelect={onPathRow} />
+              <NodePath path={path} selected={selected} prm={tree.prm} gold={gold} curated={curated} judge={tree.judged ? tree.extras : undefined} onSelect={onPathRow} />
+              <NodeExtras node={index.byId.get(selected)!} extra={tree.extras?.get(selected)} />
               <CurationPanel node={selected} />
             </>
           )}
@@ -242,16 +245,20 @@ function TreePane({ tree, index, selected, gold, curated }: { tree: OpenTree; in
   const [focus, setFocus] = useState<{ id: number; n: number } | null>(null);
   const [replayK, setReplayK] = useState<number | null>(null);
 
+  // an imported tree with judge values can be coloured by MM-PRM's judge instead of MC
+  const [colourBy, setColourBy] = useState<'mc' | 'judge'>('mc');
+  const byJudge = colourBy === 'judge' && tree.judged === true;
   const marks = useMemo(
     () => ({
       label: (id: number) => curated.get(id),
+      ...(byJudge ? { value: (id: number) => tree.extras?.get(id)?.judge?.score ?? null, scale: { name: "MM-PRM's judge", unknown: 'no judge value' } } : {}),
       firstError: (id: number) => {
         const n = index.byId.get(id)!;
         return effectiveFirstError(n, n.parentId === null ? undefined : index.byId.get(n.parentId), curated);
       },
       goldFirstError: gold.size > 0 ? new Set([...gold].filter(([, g]) => g.firstError).map(([id]) => id)) : undefined,
     }),
-    [curated, index, gold],
+    [curated, index, gold, byJudge, tree],
   );
 
   const searchId = tree.search.id;
@@ -290,9 +297,12 @@ function TreePane({ tree, index, selected, gold, curated }: { tree: OpenTree; in
       const out: string[] = [];
       if (g && g.last !== null) out.push(`gold: last step ${g.last ? 'right' : 'wrong'}${g.firstError ? ' · the gold first error of this path' : ''}`);
       if (curated.has(id)) out.push(`curated label ${curated.get(id)!.toFixed(3)}`);
+      const extra = tree.extras?.get(id);
+      if (extra?.judge?.score != null) out.push(`MM-PRM's judge ${extra.judge.score.toFixed(3)}`);
+      if (extra && extra.keptCorrect + extra.keptIncorrect > 0) out.push(keptText(extra));
       return out;
     },
-    [gold, curated],
+    [gold, curated, tree],
   );
 
   const selectedHasChildren = selected !== null && (index.children.get(selected)?.length ?? 0) > 0;
@@ -347,6 +357,15 @@ function TreePane({ tree, index, selected, gold, curated }: { tree: OpenTree; in
                   <button type="button" onClick={() => setCollapsed(new Set())}>
                     Expand all
                   </button>
+                )}
+                {tree.judged && (
+                  <label>
+                    colour by{' '}
+                    <select aria-label="Colour the nodes by" value={colourBy} onChange={(e) => setColourBy(e.target.value as 'mc' | 'judge')}>
+                      <option value="mc">MC</option>
+                      <option value="judge">MM-PRM's judge</option>
+                    </select>
+                  </label>
                 )}
                 <span className="muted" data-testid="tree-shown" title="double-click a node, or press Space on the selected one, to collapse or expand it">
                   {hiddenCount > 0 ? `${layout.nodes.length.toLocaleString()} of ${layout.total.toLocaleString()} nodes shown, ${collapsed.size} collapsed` : `all ${layout.nodes.length.toLocaleString()} nodes shown`}
