@@ -136,3 +136,17 @@ describe('the rename dialog', () => {
     expect(calls.slice(before)).toEqual(['manage.rename', 'searches.list', 'models.list']);
   });
 });
+
+describe('the open dataset', () => {
+  it('follows a rename and is let go of when deleted', async () => {
+    const { api, spies } = fakeApi(plan({ kind: 'dataset', name: 'demo' }));
+    spies['manage.rename'].mockImplementation(async (input: { newName: string }) => ({ kind: 'dataset', id: 1, previous: 'demo', name: input.newName, rows: 1 }));
+    const store = createAppStore(api, { view: 'problems', dataset: 'demo' });
+    store.getState().askRename({ kind: 'dataset', ref: 1, label: '“demo”', name: 'demo' });
+    await store.getState().saveRename('demo-v2');
+    expect(store.getState().dataset).toBe('demo-v2');
+    await store.getState().askDelete({ kind: 'dataset', ref: 1, label: '“demo-v2”', name: 'demo-v2' });
+    await store.getState().confirmDelete();
+    expect(store.getState().dataset).toBeNull();
+  });
+});

@@ -38,8 +38,11 @@ export const createManageSlice =
   (set, get) => {
     let after: (() => void) | undefined;
     /** the lists that can show an object of this kind, loaded again; the open one closed when it is gone */
-    const refresh = async (kind: ManageKind, ref: number | string, gone: boolean): Promise<void> => {
+    const refresh = async (target: ManageTargetRef, gone: boolean, renamed?: string): Promise<void> => {
+      const { kind, ref } = target;
       const s = get();
+      // the dataset the Problems view shows follows its rename, and is let go of when it is deleted
+      if (kind === 'dataset' && s.dataset === target.name) set({ dataset: gone ? null : (renamed ?? s.dataset) });
       if (gone) {
         if (kind === 'search' && s.search === ref) set({ search: undefined, node: undefined, tree: null });
         if (kind === 'evaluation' && s.evaluationId === ref) set({ evaluationId: undefined, evaluation: null, evaluationChart: null, evaluationProblems: [] });
@@ -81,21 +84,22 @@ export const createManageSlice =
           return false;
         }
         set({ manageDialog: null });
-        await refresh(d.target.kind, d.target.ref, true);
+        await refresh(d.target, true);
         return true;
       },
       async saveRename(newName) {
         const d = get().manageDialog;
         if (d?.mode !== 'rename' || d.busy) return false;
         set({ manageDialog: { ...d, busy: true, error: null } });
+        let renamed: string;
         try {
-          await api['manage.rename']({ kind: d.target.kind, ref: d.target.ref, newName });
+          renamed = (await api['manage.rename']({ kind: d.target.kind, ref: d.target.ref, newName })).name;
         } catch (e) {
           set({ manageDialog: { ...d, busy: false, error: describeError(e) } });
           return false;
         }
         set({ manageDialog: null });
-        await refresh(d.target.kind, d.target.ref, false);
+        await refresh(d.target, false, renamed);
         return true;
       },
       closeManage() {

@@ -70,4 +70,21 @@ describe('delete a search from the UI', () => {
     await page.screenshot({ path: join(screenshots, 'manage-after-delete.png') });
     expect(session.errors).toEqual([]);
   });
+
+  it('renames an annotation set from the Datasets view', async () => {
+    const [set] = ws.wb.store.annotations.sets().map((x) => x.name);
+    await page.goto(`http://127.0.0.1:${host.port}/#/datasets`);
+    const table = page.getByTestId('annotation-sets-table');
+    await table.waitFor();
+    await table.getByRole('button', { name: `Rename annotation set “${set}”` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rename annotation set' });
+    await dialog.getByLabel('New name').fill('demo-labels');
+    await page.screenshot({ path: join(screenshots, 'manage-rename-set.png') });
+    await dialog.getByRole('button', { name: 'Rename' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => table.innerText()).toContain('demo-labels');
+    expect(ws.wb.store.annotations.sets().map((x) => x.name)).toEqual(['demo-labels']);
+    await page.screenshot({ path: join(screenshots, 'manage-datasets.png') });
+    expect(session.errors).toEqual([]);
+  });
 });
