@@ -27,20 +27,11 @@ export function ManageButtons({ target, after, compact }: { target: ManageTarget
 export function DeletePlanBody({ plan }: { plan: ManagePlan }) {
   return (
     <div className="manage-plan">
-      {plan.total === 0 ? (
-        <p className="muted small">Nothing else goes with it.</p>
-      ) : (
-        <table className="data-table compact" aria-label="What goes with it">
-          <tbody>
-            {plan.rows.map((r) => (
-              <tr key={r.what}>
-                <td className="num">{r.count.toLocaleString()}</td>
-                <td>{r.what}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {plan.blockers.map((b) => (
+        <p key={b} className="error-text small" role="alert">
+          Cannot delete now: {b}
+        </p>
+      ))}
       {plan.objects.length > 0 && (
         <p className="small">
           With it: {plan.objects.map((o) => `${MANAGE_KIND_LABEL[o.kind]} “${o.name}”`).join(', ')}
@@ -56,11 +47,20 @@ export function DeletePlanBody({ plan }: { plan: ManagePlan }) {
           Its folder is removed: <span className="mono">{f}</span>
         </p>
       ))}
-      {plan.blockers.map((b) => (
-        <p key={b} className="error-text small" role="alert">
-          Cannot delete now: {b}
-        </p>
-      ))}
+      {plan.total === 0 ? (
+        <p className="muted small">Nothing else goes with it.</p>
+      ) : (
+        <table className="data-table compact" aria-label="What goes with it">
+          <tbody>
+            {plan.rows.map((r) => (
+              <tr key={r.what}>
+                <td className="num">{r.count.toLocaleString()}</td>
+                <td>{r.what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }
@@ -69,9 +69,12 @@ export function DeletePlanBody({ plan }: { plan: ManagePlan }) {
 export function ManageDialogBody({ dialog, onConfirm, onRename, onClose }: { dialog: DialogState; onConfirm(): void; onRename(name: string): void; onClose(): void }) {
   const [name, setName] = useState(dialog.mode === 'rename' ? dialog.target.name : '');
   const input = useRef<HTMLInputElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => {
+    // rename: the name, selected; delete: Cancel, so that Enter never deletes by accident
     input.current?.focus();
     input.current?.select();
+    cancel.current?.focus();
   }, []);
   const what = `${MANAGE_KIND_LABEL[dialog.target.kind]} ${dialog.target.label}`;
   if (dialog.mode === 'rename') {
@@ -122,7 +125,7 @@ export function ManageDialogBody({ dialog, onConfirm, onRename, onClose }: { dia
         <button type="submit" className="danger-primary" disabled={!plan || dialog.busy || plan.blockers.length > 0}>
           Delete
         </button>
-        <button type="button" onClick={onClose}>
+        <button ref={cancel} type="button" onClick={onClose}>
           Cancel
         </button>
       </div>
@@ -135,11 +138,21 @@ export function ManageDialog() {
   const close = useApp((s) => s.closeManage);
   const confirm = useApp((s) => s.confirmDelete);
   const rename = useApp((s) => s.saveRename);
+  const busy = dialog?.busy ?? true;
+  // Escape closes it wherever the focus is (not while the core is deleting or renaming)
+  useEffect(() => {
+    if (busy) return;
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') close();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [busy, close]);
   if (!dialog) return null;
   const label = dialog.mode === 'delete' ? `Delete ${MANAGE_KIND_LABEL[dialog.target.kind]}` : `Rename ${MANAGE_KIND_LABEL[dialog.target.kind]}`;
   return (
     <div className="palette-backdrop" onMouseDown={(e) => e.target === e.currentTarget && !dialog.busy && close()}>
-      <div className="palette name-dialog manage-dialog" role="dialog" aria-modal="true" aria-label={label} onKeyDown={(e) => e.key === 'Escape' && !dialog.busy && close()}>
+      <div className="palette name-dialog manage-dialog" role="dialog" aria-modal="true" aria-label={label}>
         <ManageDialogBody key={`${dialog.mode}-${dialog.target.kind}-${dialog.target.ref}`} dialog={dialog} onConfirm={() => void confirm()} onRename={(n) => void rename(n)} onClose={close} />
       </div>
     </div>
