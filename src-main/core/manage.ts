@@ -63,7 +63,7 @@ export function manageDependents(store: Store, kind: ManageKind, ref: string | n
 
 export function manageDelete(store: Store, kind: ManageKind, ref: string | number): ManagePlan {
   // planned and deleted in one transaction: what is counted is what goes
-  const out = store.transaction(() => {
+  const out = store.manage.transaction(() => {
     const t = store.manage.resolve(kind, ref);
     const p = store.manage.plan(t);
     const plan = publicPlan(store, p, jobsInTheWay(store, t, p.makers));
@@ -84,7 +84,7 @@ export function manageDelete(store: Store, kind: ManageKind, ref: string | numbe
 
 export function manageRename(store: Store, kind: ManageKind, ref: string | number, newName: string): ManageRenamed {
   const name = newName.trim();
-  return store.transaction(() => {
+  return store.manage.transaction(() => {
     const t = store.manage.resolve(kind, ref);
     const label = MANAGE_KIND_LABEL[kind];
     const previous = kind === 'model' ? t.jobNames[0] : t.name;

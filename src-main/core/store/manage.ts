@@ -71,6 +71,15 @@ const DIGITS = /^#?\d+$/;
 export class ManageRepo {
   constructor(private readonly db: DB) {}
 
+  /**
+   * Runs fn in one transaction that takes the write lock at its start (BEGIN IMMEDIATE): what a delete
+   * counts is what it deletes, and a job writing from another connection meanwhile waits, rather than
+   * making this transaction fail on its first write.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   private ids(sql: string, params: Record<string, unknown> | unknown[] = {}): number[] {
     return (prep(this.db, sql).all(params) as { id: number }[]).map((r) => r.id);
   }
