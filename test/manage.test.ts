@@ -244,3 +244,23 @@ describe('manage.rename', () => {
     await expect(call('manage.rename', { kind: 'cycleRun', ref: 99, newName: 'x' })).rejects.toThrow('cycle run 99 not found');
   });
 });
+
+describe('the workspace stays whole', () => {
+  it('no foreign key points at a deleted row after each kind is deleted', async () => {
+    await call('manage.delete', { kind: 'annotationSet', ref: 'setB', confirm: true });
+    await call('manage.delete', { kind: 'evaluation', ref: 'bon-1', confirm: true });
+    await call('manage.delete', { kind: 'cycleRun', ref: 'run-1', confirm: true });
+    await call('manage.delete', { kind: 'dataset', ref: 'demo', confirm: true });
+    await call('manage.delete', { kind: 'model', ref: 'judge1', confirm: true });
+    expect(wb.store.db.pragma('foreign_key_check')).toEqual([]);
+    // what is left: the other dataset with its two problems, the shared problem's search; pol is free once its work is gone
+    expect(counts()).toMatchObject({ datasets: 1, problems: 2, searches: 1, solutions: 0, evaluations: 0, cycle_runs: 0, annotations: 0 });
+    await call('manage.delete', { kind: 'dataset', ref: 'other', confirm: true });
+    const free = await call<ManagePlan>('manage.dependents', { kind: 'model', ref: 'pol' });
+    expect(free.blockers).toEqual([]);
+    await call('manage.delete', { kind: 'model', ref: 'pol', confirm: true });
+    expect(existsSync(fx.pol.path)).toBe(false);
+    expect(wb.store.db.pragma('foreign_key_check')).toEqual([]);
+    expect(counts()).toMatchObject({ datasets: 0, problems: 0, searches: 0, tree_nodes: 0, node_scores: 0, jobs: 0 });
+  });
+});
