@@ -2,6 +2,7 @@
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { CuratorNameDialog } from './components/CuratorNameDialog';
+import { ManageDialog } from './components/ManageDialog';
 import { ErrorNote } from './components/ErrorNote';
 import { WorkspacePicker } from './components/WorkspacePicker';
 import { count } from './format';
@@ -157,6 +158,7 @@ export function App() {
       </main>
       <CommandPalette />
       <CuratorNameDialog />
+      <ManageDialog />
     </div>
   );
 }

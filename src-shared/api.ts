@@ -32,6 +32,7 @@ import {
 } from './domain';
 import { ImportLabelsJobConfig, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
+import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
 
 const Empty = z.object({}).strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
@@ -852,6 +853,19 @@ export const contract = {
       .strict(),
     output: z.object({ total: z.number().int(), items: z.array(Reflection) }),
   },
+  /**
+   * what deleting a dataset, annotation set, search, evaluation, cycle run or model would take with it:
+   * the rows by kind with their counts, the named objects that go too, what stays, and why it is refused
+   * now (a queued, running or interrupted job uses it; another object needs its rows)
+   */
+  'manage.dependents': { input: ManageTarget, output: ManagePlan },
+  /** renames it; refused in one line when the name is in use by another of its kind or a job in progress names it */
+  'manage.rename': { input: ManageTarget.extend({ newName: z.string().trim().min(1).max(200) }).strict(), output: ManageRenamed },
+  /**
+   * deletes it and everything in its plan (manage.dependents) in one transaction, refused with the plan's
+   * first blocker; a model's folder under the workspace's models/ is removed after the commit
+   */
+  'manage.delete': { input: ManageTarget.extend({ confirm: z.literal(true) }).strict(), output: ManagePlan },
   /** a job's metric series (a training loss curve): name -> [step, value][] */
   'jobs.metrics': { input: z.object({ id: z.number().int() }).strict(), output: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))) },
 } as const;

@@ -218,6 +218,8 @@ export const SearchSummary = z.object({
   stats: z.record(z.string(), z.unknown()),
   jobId: z.number().int().nullable(),
   createdAt: z.string(),
+  /** the name given to it (manage.rename); null: it is known by its problem's dataset id */
+  name: z.string().nullable().optional(),
   /** the dataset the problem is first a member of, and its id there (the id a researcher knows it by) */
   dataset: z.string().nullable().optional(),
   extId: z.string().nullable().optional(),

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { UserError, asUserFacing } from '../core/errors';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Api, Input } from '../../src-shared/api';
 import type { JobRequest } from '../../src-shared/jobConfigs';
 import type { Job } from '../../src-shared/domain';
@@ -13,12 +14,29 @@ export interface CliIO {
   err(line: string): void;
   /** whether progress bars may be drawn (stderr is a terminal) */
   tty: boolean;
+  /**
+   * asks a person a question and resolves with the answer; absent when nobody can answer (stdin or stdout
+   * is not a terminal): a command that must confirm then refuses in one line
+   */
+  ask?: (question: string) => Promise<string>;
+}
+
+/** A question on a terminal, answered on one line of stdin. */
+function askOnTerminal(question: string): Promise<string> {
+  return new Promise((done) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    rl.question(question, (answer) => {
+      rl.close();
+      done(answer);
+    });
+  });
 }
 
 export const defaultIO: CliIO = {
   out: (l) => process.stdout.write(l + '\n'),
   err: (l) => process.stderr.write(l + '\n'),
   tty: Boolean(process.stderr.isTTY),
+  ...(process.stdin.isTTY && process.stdout.isTTY ? { ask: askOnTerminal } : {}),
 };
 
 export function positiveInt(v: string): number {

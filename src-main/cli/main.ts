@@ -28,6 +28,7 @@ import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } fr
 import type { JudgeMode } from '../../src-shared/jobConfigs';
 import { addRewardCommands } from './reward';
 import { addBenchCommands } from './bench';
+import { addManageCommands } from './manage';
 
 export type { CliIO };
 
@@ -585,6 +586,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   addEndpointCommands(program, models, io);
   addCycleCommands(program, io);
   addBenchCommands(program, io);
+  addManageCommands(program, io);
   return program;
 }
 

@@ -19,6 +19,7 @@ import { availableProviders } from './inference/session';
 import { checkReferenceTrainer, preflight } from './jobs/preflight';
 import { startOrResume } from './jobs/rerun';
 import type { JobRunner } from './jobs/runner';
+import { manageDelete, manageDependents, manageRename } from './manage';
 import { mergeWorkspaces } from './merge';
 import { checkWorkspaceFiles } from './workspaceCheck';
 import { recoverWorkspace } from './recover';
@@ -344,6 +345,12 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       return isBenchEvaluation(ev) ? benchSweepChart(ev) : evaluationChart(ev, split, theme);
     },
     'evaluations.benchRows': ({ id, ...q }) => benchRowsView(store, id, q),
+    'manage.dependents': ({ kind, ref }) => manageDependents(store, kind, ref),
+    'manage.rename': ({ kind, ref, newName }) => manageRename(store, kind, ref, newName),
+    'manage.delete': async ({ kind, ref }) => {
+      await store.integrity.require(READS.job, 'nothing was deleted');
+      return manageDelete(store, kind, ref);
+    },
     'jobs.metrics': ({ id }) => {
       store.jobs.get(id);
       return store.jobs.metrics(id);

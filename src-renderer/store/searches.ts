@@ -41,8 +41,9 @@ export function goldByNode(g: SearchGold | null): Map<number, NodeGold> {
 }
 
 /** What a search is called in the UI: its problem's dataset id (the row id when the problem is in no dataset). */
-export function searchTitle(s: Pick<SearchSummary, 'extId' | 'problemId'>): string {
-  return s.extId ?? `problem row ${s.problemId}`;
+export function searchTitle(s: Pick<SearchSummary, 'extId' | 'problemId'> & { name?: string | null }): string {
+  const ref = s.extId ?? `problem row ${s.problemId}`;
+  return s.name ? `${s.name} (${ref})` : ref;
 }
 
 export const ALGORITHM_LABEL: Record<string, string> = { omegaprm: 'OmegaPRM', 'math-shepherd': 'Math-Shepherd MC' };

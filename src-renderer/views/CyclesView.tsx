@@ -6,6 +6,7 @@ import { Fragment, useEffect, useState } from 'react';
 import { CYCLE_STAGES, type CycleRun } from '../../src-shared/cycles';
 import { ErrorNote } from '../components/ErrorNote';
 import { ProgressBar } from '../components/ProgressBar';
+import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
 import { CycleChart, LossChart } from '../cycles/charts';
 import { canCancel, canResume, chartSeries, difficultyTable, formatCounts, formatDuration, lineage, stageRows } from '../cycles/model';
@@ -296,6 +297,7 @@ export function CyclesView() {
                   <button type="button" className={run?.id === r.id ? 'link current' : 'link'} onClick={() => open(r.id)}>
                     {r.name}
                   </button>
+                  <ManageButtons compact target={{ kind: 'cycleRun', ref: r.id, label: `“${r.name}”`, name: r.name }} />
                   <div className="muted small">
                     #{r.id} · {r.cycles.filter((c) => c.idx > 0 && c.status === 'done').length}/{String(r.config.cycles ?? '?')} cycles · <span className={`state state-${state}`}>{state}</span>
                     {acc && ` · ${pct(acc.metrics.test_accuracy)} (c${acc.idx})`}

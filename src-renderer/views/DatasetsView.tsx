@@ -1,6 +1,11 @@
-// The workspace's datasets: name, version, size and splits; a row opens its problems.
+// The workspace's datasets: name, version, size and splits; a row opens its problems. Below them, the
+// annotation sets (the labelled paths searches made), each renamed or deleted here too.
+import { useCallback, useEffect, useState } from 'react';
+import type { Output } from '../../src-shared/api';
 import { ErrorNote } from '../components/ErrorNote';
-import { useApp } from '../store';
+import { ManageButtons } from '../components/ManageDialog';
+import { describeError } from '../errors';
+import { useApp, useConnection } from '../store';
 
 export function DatasetsView() {
   const datasets = useApp((s) => s.datasets);
@@ -8,12 +13,26 @@ export function DatasetsView() {
   const error = useApp((s) => s.datasetsError);
   const load = useApp((s) => s.loadDatasets);
   const go = useApp((s) => s.go);
+  const { api } = useConnection();
+  const [sets, setSets] = useState<Output<'annotations.sets'> | null>(null);
+  const [setsError, setSetsError] = useState<string | null>(null);
+  const loadSets = useCallback(async () => {
+    try {
+      setSets(await api['annotations.sets']({}));
+      setSetsError(null);
+    } catch (e) {
+      setSetsError(describeError(e));
+    }
+  }, [api]);
+  useEffect(() => {
+    void loadSets();
+  }, [loadSets]);
 
   return (
     <section aria-labelledby="datasets-title">
       <div className="view-head">
         <h2 id="datasets-title">Datasets</h2>
-        <button type="button" onClick={() => void load()}>
+        <button type="button" onClick={() => (void load(), void loadSets())}>
           Refresh
         </button>
       </div>
@@ -67,11 +86,48 @@ export function DatasetsView() {
                   <button type="button" onClick={() => go('problems', d.name)}>
                     Problems
                   </button>
+                  <ManageButtons target={{ kind: 'dataset', ref: d.id, label: `“${d.name}”`, name: d.name }} after={() => void loadSets()} />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {setsError && <ErrorNote message={setsError} onRetry={() => void loadSets()} />}
+      {sets && sets.length > 0 && (
+        <>
+          <h3 id="annotation-sets-title">Annotation sets</h3>
+          <table className="data-table" data-testid="annotation-sets-table" aria-labelledby="annotation-sets-title">
+            <thead>
+              <tr>
+                <th>Set</th>
+                <th className="num">Annotations</th>
+                <th className="num">Problems</th>
+                <th className="num">Steps</th>
+                <th className="num">Searches</th>
+                <th>Created</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {sets.map((a) => (
+                <tr key={a.name}>
+                  <td>
+                    <strong>{a.name}</strong>
+                  </td>
+                  <td className="num">{a.annotations.toLocaleString()}</td>
+                  <td className="num">{a.problems.toLocaleString()}</td>
+                  <td className="num">{a.steps.toLocaleString()}</td>
+                  <td className="num">{a.searches.toLocaleString()}</td>
+                  <td className="small">{new Date(a.createdAt).toLocaleString()}</td>
+                  <td className="actions">
+                    <ManageButtons target={{ kind: 'annotationSet', ref: a.name, label: `“${a.name}”`, name: a.name }} after={() => void loadSets()} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </section>
   );

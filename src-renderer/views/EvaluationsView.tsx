@@ -3,6 +3,7 @@
 // step-level metrics and the accuracy-vs-N chart (every method of the table, in the UI's theme).
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
 import { useTheme } from '../hooks/useTheme';
 import { useApp } from '../store';
@@ -133,6 +134,7 @@ export function EvaluationsView() {
                 <button type="button" className={ev?.id === e.id ? 'link current' : 'link'} onClick={() => void open(e.id)}>
                   {e.name}
                 </button>
+                <ManageButtons compact target={{ kind: 'evaluation', ref: e.id, label: `“${e.name}”`, name: e.name }} />
                 <div className="muted small">{new Date(e.createdAt).toLocaleString()}</div>
               </li>
             ))}

@@ -3,6 +3,7 @@
 // (`steplab models register`, `steplab train-prm`), so this view reads and explains.
 import { useCallback, useEffect, useState } from 'react';
 import type { ModelRecord } from '../../src-shared/domain';
+import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
 import { describeError } from '../errors';
 import { useConnection } from '../store';
@@ -79,9 +80,12 @@ export function ModelsView() {
                 </td>
                 <td className="small">{new Date(m.createdAt).toLocaleString()}</td>
                 <td>
-                  <button type="button" aria-expanded={m.id === open} onClick={() => setOpen(m.id === open ? null : m.id)}>
-                    {m.id === open ? 'Hide details' : 'Details'}
-                  </button>
+                  <span className="row-actions">
+                    <button type="button" aria-expanded={m.id === open} onClick={() => setOpen(m.id === open ? null : m.id)}>
+                      {m.id === open ? 'Hide details' : 'Details'}
+                    </button>
+                    <ManageButtons target={{ kind: 'model', ref: m.id, label: `${m.name}@${m.version}`, name: m.name }} after={() => void load()} />
+                  </span>
                 </td>
               </tr>
             ))}

@@ -45,7 +45,7 @@ export function SearchProblem({ tree }: { tree: OpenTree }) {
           </button>
           {s.dataset && <span className="muted small">in {s.dataset}</span>}
           <span className="muted small">
-            · {algorithmLabel(s.algorithm)} search #{s.id} · seed {s.seed ?? '–'} · {n(tree.nodes.length, 'node')} · stopped: {s.status}
+            {s.name && <strong> · “{s.name}”</strong>} · {algorithmLabel(s.algorithm)} search #{s.id} · seed {s.seed ?? '–'} · {n(tree.nodes.length, 'node')} · stopped: {s.status}
             {tree.prm.length > 0 && <> · PRM scores from {tree.prm.map((x) => x.model).join(', ')}</>}
           </span>
         </div>

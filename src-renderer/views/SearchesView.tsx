@@ -26,6 +26,7 @@ import { ReplayTimeline } from './ReplayTimeline';
 import { SearchProblem } from './SearchProblem';
 import { TreeSearch } from './TreeSearch';
 import './searches.css';
+import { ManageButtons } from '../components/ManageDialog';
 
 const SPLIT_KEY = 'steplab.treeSplit';
 /** the tree's share of the explorer's width by default: at least half the window at 1280 and 1440 px */
@@ -110,6 +111,7 @@ export function SearchesView() {
       <div className="view-head">
         <h2 id="searches-title">Searches</h2>
         {searches.length > 0 && <SearchPicker />}
+        {shown && <ManageButtons target={{ kind: 'search', ref: shown.search.id, label: shown.search.name ? `“${shown.search.name}”` : `#${shown.search.id} ${searchTitle(shown.search)}`, name: shown.search.name ?? '' }} />}
         <button type="button" onClick={() => void load()}>
           Refresh
         </button>

@@ -9,6 +9,7 @@ import { ImagesRepo } from './images';
 import { WorkspaceIntegrity } from './integrity';
 import { JobsRepo } from './jobs';
 import { LabelImportsRepo } from './labelImports';
+import { ManageRepo } from './manage';
 import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
 import { ScoresRepo } from './scores';
@@ -28,6 +29,7 @@ export class Store {
   readonly cycles: CyclesRepo;
   readonly scores: ScoresRepo;
   readonly labels: LabelImportsRepo;
+  readonly manage: ManageRepo;
 
   constructor(
     readonly db: DB,
@@ -48,6 +50,7 @@ export class Store {
     this.cycles = new CyclesRepo(db);
     this.scores = new ScoresRepo(db);
     this.labels = new LabelImportsRepo(db);
+    this.manage = new ManageRepo(db);
   }
 
   /** Opens a workspace, checked for damage unless `check: false` (a job worker's second connection). */

@@ -78,6 +78,8 @@ export interface SearchRecord {
   stats: Record<string, unknown>;
   jobId: number | null;
   createdAt: string;
+  /** the name given to it (manage.rename), null until one is */
+  name: string | null;
 }
 
 export const SUBTREE_SQL = `WITH RECURSIVE sub(id) AS (
@@ -105,7 +107,7 @@ export class TreesRepo {
 
   getSearch(id: number): SearchRecord {
     const r = this.db.prepare('SELECT * FROM searches WHERE id = ?').get(id) as
-      | { id: number; problem_id: number; model_id: number | null; algorithm: string; config: string; seed: number | null; status: string; stats: string; job_id: number | null; created_at: string }
+      | { id: number; problem_id: number; model_id: number | null; algorithm: string; config: string; seed: number | null; status: string; stats: string; job_id: number | null; created_at: string; name: string | null }
       | undefined;
     if (!r) throw new NotFoundError(`search ${id} not found`);
     return {
@@ -119,6 +121,7 @@ export class TreesRepo {
       stats: fromJson(r.stats, {}),
       jobId: r.job_id,
       createdAt: r.created_at,
+      name: r.name ?? null,
     };
   }
 
