@@ -30,7 +30,7 @@ import {
   TreeNode,
   Verdict,
 } from './domain';
-import { ImportLabelsJobConfig, JobRequest } from './jobConfigs';
+import { ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 
 const Empty = z.object({}).strict();
@@ -334,6 +334,10 @@ export const contract = {
         fields: FieldMap.optional(),
         /** folder image paths are read against / looked for under (`--image-root`) */
         imageRoot: z.string().min(1).optional(),
+        /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
+        allowOutside: z.boolean().default(false),
+        /** size caps other than the defaults (`--max-question-bytes` ...) */
+        limits: ImportLimits.optional(),
       })
       .strict(),
     output: Job.extend({ resumed: z.boolean() }),
@@ -353,6 +357,10 @@ export const contract = {
         split: z.string().min(1).max(100).optional(),
         /** VisualProcessBench: where the image paths are (`--image-root`) */
         imageRoot: PathIn.optional(),
+        /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
+        allowOutside: z.boolean().default(false),
+        /** size caps other than the defaults (`--max-question-bytes` ...) */
+        limits: ImportLimits.optional(),
       })
       .strict(),
     output: z
@@ -612,6 +620,8 @@ export const contract = {
         fields: FieldMap.optional(),
         /** MM-PRM's `--root` */
         imageRoot: PathIn.optional(),
+        /** read pictures outside the file's folder and the --image-root folder (`--allow-outside`) */
+        allowOutside: z.boolean().default(false),
       })
       .strict(),
     output: z
