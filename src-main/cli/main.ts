@@ -58,7 +58,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       );
     });
 
-  program
+  const importCommand = program
     .command('import')
     .description('import problems (JSONL, MM-PRM seed JSON, or Hugging Face Parquet) into a dataset')
     .argument('<file>', 'problems file')
@@ -70,8 +70,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--image-root <dir>', 'read relative image paths against DIR; find absolute paths of another machine under DIR')
     .option('--allow-outside', "read images outside the file's folder and --image-root")
     .option('--json', 'print {"imported":N,"images":M,"skipped":K}');
-  addLimitOptions(program.commands.at(-1)!)
-    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; field: string[]; imageRoot?: string; allowOutside?: boolean; json?: boolean } & LimitFlags) => {
+  // the size caps' flags are shared with import-labels (common.ts)
+  addLimitOptions(importCommand).action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; field: string[]; imageRoot?: string; allowOutside?: boolean; json?: boolean } & LimitFlags) => {
       const path = resolve(file);
       if (!existsSync(path)) throw new UserError(`file not found: ${file}`);
       if (o.format !== undefined && !['jsonl', 'mmprm-seed', 'parquet'].includes(o.format)) {
@@ -167,7 +167,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       });
     });
 
-  program
+  const importLabelsCommand = program
     .command('import-labels')
     .description("import the field's search trees and step-label sets as searches and annotations (MM-PRM, OpenR, VisualPRM, Math-Shepherd, PRM800K, TRL, llm-reasoners, Steplab trees; see README)")
     .argument('<path>', 'a file, or a folder of files (every .json, .jsonl, .gz and .parquet file under it)')
@@ -180,8 +180,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--skip-bad', 'import the good units and write a report of the bad ones')
     .option('--allow-outside', "read images outside the file's folder and --image-root")
     .option('--json', 'last line: {"problems","searches","nodes","annotations","labelled_steps","annotation_set","skipped"}');
-  addLimitOptions(program.commands.at(-1)!)
-    .action(async (path: string, o: { workspace: string; dataset: string; format?: string; split?: string; imageRoot?: string; set?: string; skipBad?: boolean; allowOutside?: boolean; json?: boolean } & LimitFlags) => {
+  // the size caps' flags are shared with import (common.ts)
+  addLimitOptions(importLabelsCommand).action(async (path: string, o: { workspace: string; dataset: string; format?: string; split?: string; imageRoot?: string; set?: string; skipBad?: boolean; allowOutside?: boolean; json?: boolean } & LimitFlags) => {
       const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withApi(o.workspace, async (api, door) => {
         if (o.format !== undefined && (BENCH_FORMATS as readonly string[]).includes(o.format)) {
