@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import sharp, { type Metadata } from 'sharp';
 import type { ImageRef } from '../../../src-shared/domain';
 import { UserError } from '../errors';
-import { checkImageBytes, checkImageFileSize, checkImagePixels, DEFAULT_LIMITS, type Limits } from './limits';
+import { checkImageBytes, checkImageFileSize, checkImagePixels, type Limits } from './limits';
 
 /** sharp's format name -> MIME type and file extension of the formats accepted as problem images */
 const FORMATS: Record<string, { mime: string; ext: string }> = {
@@ -57,13 +57,14 @@ function cleanSharpMessage(e: unknown): string {
 }
 
 /**
- * Validates an image (its size caps, header and full decode) and hashes it. Throws UserError naming
- * `label`. The pixel cap is checked on the header's width and height, before anything is decoded.
+ * Validates an image (its size caps when an import gives them, header and full decode) and hashes it.
+ * Throws UserError naming `label`. The pixel cap is checked on the header's width and height, before
+ * anything is decoded.
  */
-export async function prepareImage(input: Buffer | Uint8Array, label: string, limits: Limits = DEFAULT_LIMITS): Promise<PreparedImage> {
+export async function prepareImage(input: Buffer | Uint8Array, label: string, limits?: Limits): Promise<PreparedImage> {
   const data = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (data.length === 0) throw imageError(label, 'empty file');
-  checkImageBytes(label, data.length, limits);
+  if (limits) checkImageBytes(label, data.length, limits);
   let meta: Metadata;
   try {
     // the header only: sharp's own pixel limit would call a large image "not an image"
@@ -74,10 +75,10 @@ export async function prepareImage(input: Buffer | Uint8Array, label: string, li
   const fmt = meta.format ? FORMATS[meta.format] : undefined;
   if (!fmt) throw imageError(label, `unsupported image format (${meta.format ?? 'unknown'}; supported: ${Object.keys(FORMATS).join(', ')})`);
   if (!meta.width || !meta.height) throw imageError(label, 'image has no size');
-  checkImagePixels(label, meta.width, meta.height, limits);
+  if (limits) checkImagePixels(label, meta.width, meta.height, limits);
   try {
     // a full decode: headers of truncated or corrupt files often read fine
-    await sharp(data, { limitInputPixels: Math.max(1, Math.ceil(limits.imageMpx * 1_000_000)) }).raw().toBuffer();
+    await sharp(data, limits ? { limitInputPixels: Math.max(1, Math.ceil(limits.imageMpx * 1_000_000)) } : {}).raw().toBuffer();
   } catch (e) {
     throw imageError(label, `corrupt or truncated image (${cleanSharpMessage(e)})`);
   }
@@ -124,9 +125,10 @@ export function imageLabel(ref: string): string {
  * Reads an image reference as a source file gives it: a path (relative ones against `baseDir`, the folder
  * of the file that names it), a file: URL, or a `data:image/...;base64,` URL. `locate` replaces the rule
  * for paths and file: URLs (the import's folders, `--image-root` and `--allow-outside`: imagePaths.ts); its
- * UserError names the image itself. A file or data URL over the image-size cap is refused before it is read.
+ * UserError names the image itself. With `limits`, a file or data URL over the image-size cap is refused
+ * before it is read.
  */
-export function readImageRef(ref: string, baseDir: string, locate?: (path: string) => string, limits: Limits = DEFAULT_LIMITS): Buffer {
+export function readImageRef(ref: string, baseDir: string, locate?: (path: string) => string, limits?: Limits): Buffer {
   const label = imageLabel(ref);
   const trimmed = ref.trim();
   if (trimmed === '') throw imageError(label, 'empty path');
@@ -136,7 +138,7 @@ export function readImageRef(ref: string, baseDir: string, locate?: (path: strin
     if (!m[3]) throw imageError(label, 'data URL is not base64-encoded');
     const body = trimmed.slice(m[0].length).replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(body)) throw imageError(label, 'data URL has invalid base64');
-    checkImageBytes(label, Math.floor((body.replace(/=+$/, '').length * 3) / 4), limits);
+    if (limits) checkImageBytes(label, Math.floor((body.replace(/=+$/, '').length * 3) / 4), limits);
     return Buffer.from(body, 'base64');
   }
   if (/^https?:\/\//i.test(trimmed)) throw imageError(label, 'remote images are not supported (download it and give a path)');
@@ -160,7 +162,7 @@ export function readImageRef(ref: string, baseDir: string, locate?: (path: strin
     throw imageError(label, 'not found');
   }
   if (!isFile) throw imageError(label, 'not a file');
-  checkImageFileSize(path, label, limits);
+  if (limits) checkImageFileSize(path, label, limits);
   return readFileSync(path);
 }
 
