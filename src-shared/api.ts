@@ -30,7 +30,7 @@ import {
   TreeNode,
   Verdict,
 } from './domain';
-import { ImportLabelsJobConfig, JobRequest } from './jobConfigs';
+import { ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
 
@@ -335,6 +335,10 @@ export const contract = {
         fields: FieldMap.optional(),
         /** folder image paths are read against / looked for under (`--image-root`) */
         imageRoot: z.string().min(1).optional(),
+        /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
+        allowOutside: z.boolean().default(false),
+        /** size caps other than the defaults (`--max-question-bytes` ...) */
+        limits: ImportLimits.optional(),
       })
       .strict(),
     output: Job.extend({ resumed: z.boolean() }),
@@ -354,6 +358,10 @@ export const contract = {
         split: z.string().min(1).max(100).optional(),
         /** VisualProcessBench: where the image paths are (`--image-root`) */
         imageRoot: PathIn.optional(),
+        /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
+        allowOutside: z.boolean().default(false),
+        /** size caps other than the defaults (`--max-question-bytes` ...) */
+        limits: ImportLimits.optional(),
       })
       .strict(),
     output: z
@@ -613,6 +621,8 @@ export const contract = {
         fields: FieldMap.optional(),
         /** MM-PRM's `--root` */
         imageRoot: PathIn.optional(),
+        /** read pictures outside the file's folder and the --image-root folder (`--allow-outside`) */
+        allowOutside: z.boolean().default(false),
       })
       .strict(),
     output: z
@@ -876,9 +886,20 @@ export type Contract = typeof contract;
  * Which door serves which method. Every method is served in process (the CLI) and over Electron's IPC.
  * The HTTP/WebSocket host serves every method except these: they read or write arbitrary paths on this
  * machine, or reach out to URLs, and are served over HTTP only once the host confines paths (the
- * reliability issue's rules). `import.start` and the `export.*` methods that the browser-mode UI uses
- * predate the rule and stay served. `init`, `serve`, `serve-model` and `verify` are CLI commands with no
+ * reliability issue's rules). `init`, `serve`, `serve-model` and `verify` are CLI commands with no
  * method: they create or serve a workspace rather than act on one.
+ *
+ * The methods the host still serves that take a path of this machine (checked method by method against
+ * the contract): `import.start` (and `jobs.start` / `jobs.startOrResume` of kind `import`) reads the
+ * problem file it names, and its images only inside that file's folder and `imageRoot`
+ * (src-main/core/data/imagePaths.ts; `allowOutside` is refused over HTTP: httpRefusal below);
+ * `export.problems` and `export.annotations` write the file they name (the browser-mode export forms);
+ * `workspace.open` opens or creates the workspace folder it names (the workspace picker). `jobs.start`
+ * and `jobs.startOrResume` of kind `import-labels` read paths as `import.labels` does and are refused
+ * over HTTP with it. No other served method reads a user path: `bench-prm`'s `scores` carries the lines
+ * the CLI read (its file name and hash are provenance only). Not a path but worth knowing: a `train-prm`
+ * job's `trainer` and a cycle's `finetune.trainer` name a command the core runs; the host still accepts
+ * them.
  */
 export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'import.trees',
@@ -893,6 +914,24 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'cycles.exportTrainingSet',
   'benchmarks.import',
 ]);
+
+/**
+ * Why the HTTP/WebSocket host refuses a call, or null when it serves it: a LOCAL_ONLY method, a job
+ * request of kind `import-labels` (the `import.labels` method in another envelope), and `allowOutside`
+ * (read images anywhere) on an import. Reads the raw params: it runs before they are parsed.
+ */
+export function httpRefusal(method: string, params: unknown): string | null {
+  const local = `${method} is served to the command line and the desktop app only: it reads or writes files on this machine`;
+  if (LOCAL_ONLY.has(method)) return local;
+  const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+  const p = obj(params);
+  const request = method === 'jobs.start' ? p : method === 'jobs.startOrResume' ? obj(p?.request) : null;
+  if (request?.kind === 'import-labels') return `${method} of an import-labels job is served to the command line and the desktop app only: it reads files on this machine`;
+  const importConfig = method === 'import.start' ? p : request?.kind === 'import' ? obj(request.config) : null;
+  if (importConfig?.allowOutside === true) return `${method}: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)`;
+  return null;
+}
+
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;
 export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;

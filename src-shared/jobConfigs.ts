@@ -165,6 +165,23 @@ export const LAUNCH_SCHEMAS = { search: SearchJobConfig, bon: BonConfig } as con
 /** Registered model and job names: letters, digits, . _ - (max 100). */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/**
+ * Size caps of an import (`--max-question-bytes`, `--max-answer-bytes`, `--max-image-bytes`,
+ * `--max-image-mpx`): a question or answer longer than its cap (UTF-8 bytes), an image file larger than
+ * its cap or with more pixels (read from its header, before any decode) is refused with the flag that
+ * raises it. Absent: the defaults, 1 MiB, 64 KiB, 64 MiB and 100 Mpx (src-main/core/data/limits.ts).
+ */
+export const ImportLimits = z
+  .object({
+    questionBytes: z.number().int().min(1).optional(),
+    answerBytes: z.number().int().min(1).optional(),
+    imageBytes: z.number().int().min(1).optional(),
+    /** million pixels (width × height / 10^6) */
+    imageMpx: z.number().gt(0).optional(),
+  })
+  .strict();
+export type ImportLimits = z.infer<typeof ImportLimits>;
+
 /** Problems of a file into a dataset (JSONL, MM-PRM seed JSON or Parquet). */
 export const ImportJobConfig = z.object({
   path: z.string().min(1),
@@ -175,6 +192,10 @@ export const ImportJobConfig = z.object({
   fields: FieldMap.optional(),
   /** folder that relative image paths are read against and foreign absolute ones looked for under (`--image-root`) */
   imageRoot: z.string().min(1).optional(),
+  /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
+  allowOutside: z.boolean().default(false),
+  /** size caps other than the defaults */
+  limits: ImportLimits.optional(),
 });
 export type ImportJobConfig = z.infer<typeof ImportJobConfig>;
 
@@ -200,6 +221,8 @@ export const ImportLabelsJobConfig = z
     skipBad: z.boolean().default(false),
     /** read images outside the file's folder and the --image-root folder */
     allowOutside: z.boolean().default(false),
+    /** size caps other than the defaults */
+    limits: ImportLimits.optional(),
   })
   .strict();
 export type ImportLabelsJobConfig = z.infer<typeof ImportLabelsJobConfig>;

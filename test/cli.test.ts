@@ -53,7 +53,7 @@ describe('steplab CLI', () => {
       [['datasets', '--workspace', problemsFile('plain.jsonl')], /^error: .*plain\.jsonl is a file, not a workspace folder: give the folder that holds steplab\.db$/],
       [['init', problemsFile('plain2.jsonl')], /^error: .*plain2\.jsonl is a file, not a workspace folder: give the folder that holds steplab\.db, or a new folder to create one in$/],
       [['import', join(tmp.dir, 'missing.jsonl'), '--workspace', ws, '--dataset', 'd'], /^error: file not found: /],
-      [['import', problemsFile('bad.jsonl', ['{"id":"a","question":"q","answer":"1"}', '{nope']), '--workspace', ws, '--dataset', 'd'], /^error: line 2: not valid JSON \(/],
+      [['import', problemsFile('bad.jsonl', ['{"id":"a","question":"q","answer":"1"}', '{nope']), '--workspace', ws, '--dataset', 'd'], /^error: bad\.jsonl line 2: not valid JSON \(/],
       [['export', 'problems', '--workspace', ws, '--dataset', 'ghost', '--out', join(tmp.dir, 'x.jsonl')], /^error: dataset "ghost" not found/],
       [['export', 'annotations', '--workspace', ws, '--dataset', 'd', '--format', 'csv', '--out', join(tmp.dir, 'x.jsonl')], /^error: export annotations: --format must be one of trl, mmprm, math-shepherd, prm800k/],
       [['export', 'problems', '--workspace', ws, '--dataset', 'd', '--out', join(tmp.dir, 'x.jsonl'), '--limit', '0'], /--limit.*must be a positive integer/],
@@ -99,8 +99,8 @@ describe('steplab CLI', () => {
     expect(r.out[1]).toMatch(/^skipped 2 bad lines; report: .*mixed\.jsonl\.import-errors\.jsonl$/);
     const report = readFileSync(r.out[1].split('report: ')[1], 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(report).toEqual([
-      { line: 2, message: 'line 2: field "answer": required' },
-      { line: 3, message: expect.stringMatching(/^line 3: not valid JSON/) },
+      { line: 2, message: 'mixed.jsonl line 2: field "answer": required' },
+      { line: 3, message: expect.stringMatching(/^mixed\.jsonl line 3: not valid JSON/) },
     ]);
   });
 

@@ -141,7 +141,7 @@ describe('user errors: one line, exit 1, nothing changed', () => {
     expect(parquet.err).toEqual(['error: x.jsonl is not a Parquet file (it does not start with the PAR1 magic bytes): leave out --format, it is read from the content']);
     // a bad line fails the import: nothing is imported and no job row is left either
     const bad = await cli('import', f('bad.jsonl', `${line}{"id":"b","question":"q"}\n`), '--workspace', ws, '--dataset', 'd');
-    expect(bad.err).toEqual(['error: line 2: field "answer": required']);
+    expect(bad.err).toEqual(['error: bad.jsonl line 2: field "answer": required']);
     expect(snapshot()).toEqual(before);
   });
 
@@ -161,7 +161,7 @@ describe('user errors: one line, exit 1, nothing changed', () => {
     const r = await cli('import', file, '--workspace', ws, '--dataset', 'd');
     expect(r.code).toBe(1);
     expect(r.err).toHaveLength(1);
-    expect(r.err[0]).toMatch(/^error: line 2: not valid JSON \(.*\\x1b.*\)$/);
+    expect(r.err[0]).toMatch(/^error: ctl\.jsonl line 2: not valid JSON \(.*\\x1b.*\)$/);
     expect(r.err[0]).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   });
 

@@ -2,7 +2,8 @@
 // (pure parts with the file system passed in).
 import { describe, expect, it } from 'vitest';
 import { checkFieldColumns, parseFieldSpecs, problemFieldColumns } from '../src-main/core/data/fieldMap';
-import { buildTrailIndex, ImagePathResolver, pathComponents, trailingMatch, type ImageRootFs } from '../src-main/core/data/imageRoot';
+import { buildTrailIndex, pathComponents, trailingMatch, type ImageRootFs } from '../src-main/core/data/imageRoot';
+import { ImagePaths } from '../src-main/core/data/imagePaths';
 import { parseProblemRow } from '../src-main/core/data/problemRow';
 
 describe('--field specs', () => {
@@ -64,16 +65,18 @@ describe('--image-root', () => {
         return ['images/x.png', 'rel/r.png'];
       },
     };
-    const r = new ImagePathResolver('/base', '/root', fs);
+    const r = new ImagePaths('/base', '/root', false, fs);
     expect(r.locate('rel/r.png')).toBe('/root/rel/r.png');
-    expect(r.locate('/here/abs.png')).toBe('/here/abs.png');
+    // an absolute path of this machine outside the file's folder and the root: read only with --allow-outside
+    expect(() => r.locate('/here/abs.png')).toThrow('image "/here/abs.png" is outside /base and --image-root /root; give --image-root <dir> (a folder that holds it), or --allow-outside to read it where it is');
+    expect(new ImagePaths('/base', '/root', true, fs).locate('/here/abs.png')).toBe('/here/abs.png');
     expect(r.locate('/mnt/cluster/images/x.png')).toBe('/root/images/x.png');
     expect(r.locate('/elsewhere/x.png')).toBe('/root/images/x.png');
     expect(listed).toBe(1);
-    expect(() => r.locate('b.png')).toThrow('not found under --image-root /root');
-    expect(() => r.locate('/mnt/none.png')).toThrow('not on this machine, and no file under /root is named none.png');
-    const plain = new ImagePathResolver('/base', null, fs);
+    expect(() => r.locate('b.png')).toThrow('image "b.png" not found under --image-root /root');
+    expect(() => r.locate('/mnt/none.png')).toThrow('image "/mnt/none.png" not found on this machine, and no file under --image-root /root is named none.png');
+    const plain = new ImagePaths('/base', null, false, fs);
     expect(plain.locate('b.png')).toBe('/base/b.png');
-    expect(() => plain.locate('/mnt/cluster/images/x.png')).toThrow('not found (a path of another machine? give --image-root DIR to look for it under DIR)');
+    expect(() => plain.locate('/mnt/cluster/images/x.png')).toThrow('image "/mnt/cluster/images/x.png" not found on this machine; give --image-root <dir> to look for it under <dir> by its trailing path');
   });
 });

@@ -268,6 +268,27 @@ describe('HTTP API', () => {
   });
 });
 
+describe('paths over HTTP', () => {
+  it('refuses LOCAL_ONLY methods, an import-labels job in the jobs.start envelope, and allowOutside on an import; nothing is started', async () => {
+    const file = join(tmp, 'confined.jsonl');
+    writeFileSync(file, '{"id":"a","question":"1+1?","answer":"2","image":"../secret.png"}\n');
+    const jobsBefore = (await api('jobs.list', {})).json() as unknown[];
+    const cases: [string, unknown, string][] = [
+      ['import.labels', { path: file, dataset: 'x' }, 'import.labels is served to the command line and the desktop app only: it reads or writes files on this machine'],
+      ['jobs.start', { kind: 'import-labels', config: { path: file, dataset: 'x' } }, 'jobs.start of an import-labels job is served to the command line and the desktop app only: it reads files on this machine'],
+      ['jobs.startOrResume', { request: { kind: 'import-labels', config: { path: file, dataset: 'x' } } }, 'jobs.startOrResume of an import-labels job is served to the command line and the desktop app only: it reads files on this machine'],
+      ['import.start', { path: file, dataset: 'x', allowOutside: true }, "import.start: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)"],
+      ['jobs.start', { kind: 'import', config: { path: file, dataset: 'x', allowOutside: true } }, "jobs.start: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)"],
+    ];
+    for (const [method, params, message] of cases) {
+      const r = await api(method, params);
+      expect(r.status, method).toBe(404);
+      expect(r.json(), method).toMatchObject({ code: 'not_found', message });
+    }
+    expect((await api('jobs.list', {})).json()).toEqual(jobsBefore);
+  });
+});
+
 describe('WebSocket', () => {
   it('answers calls, answers malformed messages with errors, and pushes job events', async () => {
     const ws = (await openWs(`ws://127.0.0.1:${port}/ws`, { headers: auth as Record<string, string> })) as WebSocket;

@@ -54,6 +54,13 @@ function state(ws: string): Record<string, unknown> {
   return { ...counts, imageFiles: files(join(ws, 'images')), reports: files(join(ws, 'reports')) };
 }
 
+function jobRows(ws: string): number {
+  const db = new Database(join(ws, 'steplab.db'), { readonly: true });
+  const n = (db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n;
+  db.close();
+  return n;
+}
+
 async function importLabels(ws: string, path: string, ...flags: string[]): Promise<{ code: number; out: string[]; err: string[]; json: any }> {
   const r = await cli('import-labels', path, '--workspace', ws, ...flags, '--json');
   let json: any = null;
@@ -256,6 +263,7 @@ describe('steplab-tree: Steplab tree JSONL (import-trees)', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toEqual([`error: alias.jsonl line 1: problem "k12-0002" is not in this workspace; import its dataset first, or name a --dataset to add it to`]);
     expect(state(fresh)).toEqual(before);
+    expect(jobRows(fresh)).toBe(0);
     const ws2 = await init('alias-dst');
     expect((await importLabels(ws2, OUTPUTS, '--dataset', 'k12', '--image-root', IMAGES, '--set', 'first')).code).toBe(0);
     const r = await cli('import-trees', trees, '--workspace', ws2, '--json');
@@ -328,10 +336,13 @@ describe('bad input: the message names where, and nothing is written', () => {
 
   async function refused(path: string, message: string, ...flags: string[]): Promise<void> {
     const before = state(ws);
+    const jobsBefore = jobRows(ws);
     const r = await cli('import-labels', path, '--workspace', ws, '--dataset', 'k12', ...flags);
     expect(r.err).toEqual([`error: ${message}`]);
     expect(r.code).toBe(1);
     expect(state(ws)).toEqual(before);
+    // a refusal leaves no job row either
+    expect(jobRows(ws)).toBe(jobsBefore);
   }
 
   it('a missing field: the file and the JSON path', async () => {

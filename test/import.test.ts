@@ -227,57 +227,57 @@ describe('import: bad input fails with the line and field, and leaves the worksp
     {
       name: 'a missing answer',
       lines: () => [...Array.from({ length: 16 }, (_, i) => good(i, i === 4 ? { image: 'figs/d.png' } : {})), { id: 'x', question: 'No answer?' }],
-      message: 'line 17: field "answer": required',
+      message: 'bad.jsonl line 17: field "answer": required',
     },
     {
       name: 'a missing image',
       lines: () => [good(1), good(2), { id: 'f', question: 'See figure', answer: '1', image: 'fig3.png' }],
-      message: 'line 3: image "fig3.png": not found',
+      message: 'bad.jsonl line 3: field "image": image "fig3.png" not found in __DATA__; give --image-root <dir> if the images are elsewhere',
     },
     {
       name: 'a line that is not JSON',
       lines: () => [...Array.from({ length: 8 }, (_, i) => good(i)), '{"id": "x", "question": oops}'],
-      message: /^line 9: not valid JSON \(.+\)$/,
+      message: /^bad\.jsonl line 9: not valid JSON \(.+\)$/,
     },
     {
       name: 'a duplicate id',
       lines: () => [good(0), { ...good(1), id: 'p1' }, good(2), good(3), good(4), good(5), good(6), { ...good(7), id: 'p1' }],
-      message: 'line 8: id "p1" already used on line 2',
+      message: 'bad.jsonl line 8: id "p1" already used on line 2',
     },
     {
       name: 'a question that is not a string',
       lines: () => [good(1), { id: 'q', question: 42, answer: '1' }],
-      message: 'line 2: field "question": must be a string',
+      message: 'bad.jsonl line 2: field "question": must be a string',
     },
     {
       name: 'an image file that is not an image',
       lines: () => [good(1, { image: 'figs/d.png' }), good(2, { image: 'figs/notimg.png' })],
-      message: 'line 2: image "figs/notimg.png": not an image (unsupported image format)',
+      message: 'bad.jsonl line 2: field "image": image "figs/notimg.png": not an image (unsupported image format)',
     },
     {
       name: 'a truncated image',
       lines: () => [good(1, { images: ['figs/trunc.png'] })],
-      message: /^line 1: image "figs\/trunc\.png": corrupt or truncated image \(.+\)$/,
+      message: /^bad\.jsonl line 1: field "images": image "figs\/trunc\.png": corrupt or truncated image \(.+\)$/,
     },
     {
       name: 'a bad data URL',
       lines: () => [good(1, { image: 'data:image/png;base64,@@@@' })],
-      message: 'line 1: image "data:image/png;base64,@@@@": data URL has invalid base64',
+      message: 'bad.jsonl line 1: field "image": image "data:image/png;base64,@@@@": data URL has invalid base64',
     },
     {
       name: 'an id already in the dataset with other content',
       lines: () => [{ id: 'p1', question: 'Another question', answer: '5' }],
-      message: 'line 1: id "p1" is already in this dataset with a different question, answer or image',
+      message: 'bad.jsonl line 1: id "p1" is already in this dataset with a different question, answer or image',
     },
     {
       name: 'the same problem under a second id',
       lines: () => [{ id: 'p1-again', question: 'What is $2+3$?', answer: '5', image: 'figs/a.png' }],
-      message: 'line 1: the same problem is already in this dataset under id "p1"',
+      message: 'bad.jsonl line 1: the same problem is already in this dataset under id "p1"',
     },
     {
       name: 'a bad line after a committed chunk of 500 (with a new image)',
       lines: () => [...Array.from({ length: 600 }, (_, i) => good(i, i === 3 ? { image: 'figs/d.png' } : {})), { id: 'late', answer: '1' }],
-      message: 'line 601: field "question": required',
+      message: 'bad.jsonl line 601: field "question": required',
     },
   ];
 
@@ -286,10 +286,12 @@ describe('import: bad input fails with the line and field, and leaves the worksp
       await importFile(goodFile());
       const before = snapshot();
       const path = write('bad.jsonl', jsonl(c.lines()));
-      await expect(importFile(path)).rejects.toThrow(c.message);
-      if (typeof c.message === 'string') {
+      // __DATA__: the folder of the imported file, made for each test
+      const message = typeof c.message === 'string' ? c.message.replace('__DATA__', data) : c.message;
+      await expect(importFile(path)).rejects.toThrow(message);
+      if (typeof message === 'string') {
         const err = await importFile(path).catch((e: Error) => e);
-        expect((err as Error).message).toBe(c.message);
+        expect((err as Error).message).toBe(message);
       }
       expect(snapshot()).toEqual(before);
       expect(filesUnder(store.paths.imagesDir)).not.toContain(relative(store.paths.imagesDir, imagePath(store.paths.imagesDir, { hash: sha(img.d), mime: 'image/png' })));
@@ -329,10 +331,10 @@ describe('import: skipBad', () => {
     const reportPath = join(ws, 'reports', 'mixed.jsonl.import-errors.jsonl');
     expect(r).toMatchObject({ imported: 3, images: 1, skipped: 5, unchanged: 0, reportPath });
     expect(r.badLines.map((b) => b.line)).toEqual([2, 4, 5, 6, 7]);
-    expect(r.badLines[1]).toEqual({ line: 4, message: 'line 4: field "answer": required' });
-    expect(r.badLines[2]).toEqual({ line: 5, message: 'line 5: id "a" already used on line 1' });
-    expect(r.badLines[3]).toEqual({ line: 6, message: 'line 6: image "figs/missing.png": not found' });
-    expect(r.badLines[4]).toEqual({ line: 7, message: 'line 7: image "figs/notimg.png": not an image (unsupported image format)' });
+    expect(r.badLines[1]).toEqual({ line: 4, message: 'mixed.jsonl line 4: field "answer": required' });
+    expect(r.badLines[2]).toEqual({ line: 5, message: 'mixed.jsonl line 5: id "a" already used on line 1' });
+    expect(r.badLines[3]).toEqual({ line: 6, message: `mixed.jsonl line 6: field "image": image "figs/missing.png" not found in ${data}; give --image-root <dir> if the images are elsewhere` });
+    expect(r.badLines[4]).toEqual({ line: 7, message: 'mixed.jsonl line 7: field "images": image "figs/notimg.png": not an image (unsupported image format)' });
     const report = readFileSync(reportPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(report).toEqual(r.badLines);
     expect(readdirSync(join(ws, 'reports'))).toEqual(['mixed.jsonl.import-errors.jsonl']);
@@ -348,7 +350,7 @@ describe('import: skipBad', () => {
     const path = write('clash.jsonl', jsonl([{ id: 'p1', question: 'Different', answer: '1' }, { id: 'n1', question: 'New', answer: '2' }]));
     const r = await importFile(path, { skipBad: true });
     expect(r).toMatchObject({ imported: 1, skipped: 1, unchanged: 0 });
-    expect(r.badLines).toEqual([{ line: 1, message: 'line 1: id "p1" is already in this dataset with a different question, answer or image' }]);
+    expect(r.badLines).toEqual([{ line: 1, message: 'clash.jsonl line 1: id "p1" is already in this dataset with a different question, answer or image' }]);
     expect(count('problems')).toBe(5);
     expectClean();
   });
@@ -431,7 +433,7 @@ describe('import: Hugging Face Parquet', () => {
     ];
     const path = join(data, 'rows.bin');
     writeParquet(path, columns, rows);
-    await expect(importFile(path)).rejects.toThrow('row 2: image "x.png": not an image (unsupported image format)');
+    await expect(importFile(path)).rejects.toThrow('rows.bin row 2: field "image": image "x.png": not an image (unsupported image format)');
     expect(snapshot()).toMatchObject({ problems: 0, images: 0, files: [] });
     expectClean();
   });
@@ -557,7 +559,7 @@ describe('import: rows as users hold them', () => {
     ];
     const path = write('seed.json', JSON.stringify(seed));
     // without the root, a path of another machine is not found, and the message says what to do
-    await expect(importFile(path)).rejects.toThrow('item 1: image "/mnt/cluster/mmk12/images/x.png": not found (a path of another machine? give --image-root DIR to look for it under DIR)');
+    await expect(importFile(path)).rejects.toThrow('seed.json item 1: field "image_path": image "/mnt/cluster/mmk12/images/x.png" not found on this machine; give --image-root <dir> to look for it under <dir> by its trailing path');
     const r = await importFile(path, { imageRoot: root });
     expect(r).toMatchObject({ imported: 2, images: 2 });
     expect(rowsOf('k12').map((x) => x.images)).toEqual([[sha(img.a)], [sha(img.c)]]);
@@ -568,10 +570,10 @@ describe('import: rows as users hold them', () => {
     const before = snapshot();
     const amb = write('amb.json', JSON.stringify([{ id: 'k3', question: 'Which y?', correct_answer: '3', image_path: '/data/set/images/y.png' }]));
     await expect(importFile(amb, { imageRoot: root })).rejects.toThrow(
-      `item 1: image "/data/set/images/y.png": not on this machine, and 2 files under ${root} end with the same 2 path components (images/y.png, old/images/y.png): point --image-root at a folder that holds only one of them`,
+      `amb.json item 1: field "image_path": image "/data/set/images/y.png": 2 files under --image-root ${root} end with the same 2 path components (images/y.png, old/images/y.png); point --image-root at a folder that holds only one of them`,
     );
     const missing = write('missing.json', JSON.stringify([{ id: 'k4', question: 'Where?', correct_answer: '4', image_path: 'images/none.png' }]));
-    await expect(importFile(missing, { imageRoot: root })).rejects.toThrow(`item 1: image "images/none.png": not found under --image-root ${root}`);
+    await expect(importFile(missing, { imageRoot: root })).rejects.toThrow(`missing.json item 1: field "image_path": image "images/none.png" not found under --image-root ${root}`);
     await expect(importFile(missing, { imageRoot: join(root, 'nope') })).rejects.toThrow(`--image-root ${join(root, 'nope')}: no such folder`);
     expect(snapshot()).toEqual(before);
     expectClean();
@@ -656,7 +658,7 @@ describe('import: large files and resuming', () => {
     const second = await runJob(store, importJob, null, { jobId: job.id });
     expect(second.result).toMatchObject({ imported: 2097, skipped: 3 });
     expect(second.result.badLines.map((b) => b.line)).toEqual([701, 1601, 1701]);
-    expect(second.result.badLines[2].message).toBe('line 1701: id "r5" already used on line 6');
+    expect(second.result.badLines[2].message).toBe('resume-bad.jsonl line 1701: id "r5" already used on line 6');
     const report = readFileSync(second.result.reportPath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(report).toEqual(second.result.badLines);
     expect(count('problems')).toBe(2097);

@@ -70,10 +70,10 @@ describe('job runner (worker threads)', () => {
     const j = wb.runner.submit('import', { path: bad, dataset: 'd' });
     const end = await wb.runner.wait(j.id);
     expect(end.state).toBe('failed');
-    expect(end.error).toBe('line 2: field "answer": required');
+    expect(end.error).toBe('bad.jsonl line 2: field "answer": required');
     // its last event told why; a late waiter is told the same
     expect(seen.at(-1)).toBe(`${j.id}:failed`);
-    expect((await wb.runner.wait(j.id)).error).toBe('line 2: field "answer": required');
+    expect((await wb.runner.wait(j.id)).error).toBe('bad.jsonl line 2: field "answer": required');
     expect(counts(wb.store.paths.dir)).toEqual({ problems: 0, members: 0, distinctExt: 0, staging: 0 });
     expect(wb.store.jobs.list()).toEqual([]);
   });

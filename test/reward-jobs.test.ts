@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImagePathResolver } from '../src-main/core/data/imageRoot';
+import { ImagePaths } from '../src-main/core/data/imagePaths';
 import { ROLLOUT_SHAPES, rolloutInput, type RolloutShape } from '../src-main/core/reward/rollouts';
 import { dispatch } from '../src-main/core/dispatch';
 import { Store } from '../src-main/core/store';
@@ -240,7 +240,7 @@ describe('steplab score', () => {
     });
 
     it('reads question, options and pictures as the evaluator does: the same scores as those texts and pictures given plainly', async () => {
-      const resolver = new ImagePathResolver(tmp.dir, root);
+      const resolver = new ImagePaths(tmp.dir, root, false);
       for (const shape of ROLLOUT_SHAPES) {
         // one picture per input (the engine's limit): OlympiadBench's two-picture item is tested below
         const rows = fixture(shape).filter((r) => rolloutInput(r, shape, '').images.length <= 1);
@@ -279,7 +279,7 @@ describe('steplab score', () => {
         [['--rollouts', vista, '--shape', 'mathverse'], `error: item 1: --shape mathverse reads field "query_cot" (as MM-PRM's MathVerse evaluator does), which this item does not have (its fields: ${Object.keys(fixture('mathvista')[0]).join(', ')})`],
         [['--rollouts', vista, '--field', 'question=problem'], `error: --field question=problem: ${vista} item 1 has no column "problem" (columns: ${Object.keys(fixture('mathvista')[0]).join(', ')})`],
         [['--rollouts', vista, '--field', 'answer=answer'], 'error: --field "answer=answer": this command does not read field "answer" (fields: question, images)'],
-        [['--dataset', 'demo', '--shape', 'k12'], 'error: --shape, --field and --image-root go with --rollouts'],
+        [['--dataset', 'demo', '--shape', 'k12'], 'error: --shape, --field, --image-root and --allow-outside go with --rollouts'],
       ];
       for (const [args, line] of cases) {
         const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--out', out, '--image-root', root, ...args);
@@ -291,7 +291,7 @@ describe('steplab score', () => {
       const two = await scoreFile(olympiad, out, '--image-root', root);
       expect(two.err).toEqual(['error: item 2: 2 pictures (image_1, image_2), but PRM "tiny-prm" reads one picture per input']);
       const noRoot = await scoreFile(join(tmp.dir, 'k12.json'), out);
-      expect(noRoot.err).toEqual(['error: item 1: field "image_path": image "images/k12_0001.png": not found']);
+      expect(noRoot.err).toEqual([`error: item 1: field "image_path": image "images/k12_0001.png" not found in ${tmp.dir}; give --image-root <dir> if the images are elsewhere`]);
       expect(readdirSync(tmp.dir).filter((f) => f.startsWith('refused'))).toEqual([]);
     });
   });

@@ -1,5 +1,5 @@
 // Helpers shared by the CLI's command modules: output, option parsers, running a job to its end.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError, asUserFacing } from '../core/errors';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -165,4 +165,45 @@ export function parseConfig<T>(schema: { safeParse(v: unknown): { success: true;
     throw new UserError(`${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
   }
   return r.data;
+}
+
+/** A size in bytes: 1048576, 512K, 1M, 2G (K, M, G: binary multiples; a trailing B is allowed). */
+export function byteSize(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?\s*$/i.exec(v);
+  const n = m ? Math.round(Number(m[1]) * 1024 ** ('BKMG'.indexOf((m[2] ?? 'B')[0].toUpperCase()))) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a size in bytes, e.g. 2000000, 512K, 2M or 1G');
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a number above 0');
+  return n;
+}
+
+/** The import size caps' flags (src-shared/jobConfigs.ts ImportLimits; defaults in core/data/limits.ts). */
+export interface LimitFlags {
+  maxQuestionBytes?: number;
+  maxAnswerBytes?: number;
+  maxImageBytes?: number;
+  maxImageMpx?: number;
+}
+
+export function addLimitOptions(cmd: Command): Command {
+  return cmd
+    .option('--max-question-bytes <size>', 'refuse a question longer than this (UTF-8 bytes; K, M suffixes; default 1M)', byteSize)
+    .option('--max-answer-bytes <size>', 'refuse an answer longer than this (default 64K)', byteSize)
+    .option('--max-image-bytes <size>', 'refuse an image file larger than this (default 64M)', byteSize)
+    .option('--max-image-mpx <n>', 'refuse an image of more million pixels than this, read from its header (default 100)', positiveNumber);
+}
+
+/** The caps given on the command line, as a config's `limits` (absent when none is given). */
+export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number } } {
+  const limits = {
+    ...(o.maxQuestionBytes !== undefined ? { questionBytes: o.maxQuestionBytes } : {}),
+    ...(o.maxAnswerBytes !== undefined ? { answerBytes: o.maxAnswerBytes } : {}),
+    ...(o.maxImageBytes !== undefined ? { imageBytes: o.maxImageBytes } : {}),
+    ...(o.maxImageMpx !== undefined ? { imageMpx: o.maxImageMpx } : {}),
+  };
+  return Object.keys(limits).length ? { limits } : {};
 }

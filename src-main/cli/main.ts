@@ -20,7 +20,7 @@ import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/search';
 import { ensureRenderer, rendererDirFor } from '../server/buildRenderer';
 import { startHost } from '../server/host';
-import { defaultIO, duration, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, runLongJob, table, untilStopped, withApi, type CliIO } from './common';
+import { addLimitOptions, limitsFromFlags, type LimitFlags, defaultIO, duration, nonNegative, nonNegativeInt, port, positiveInt, probability, runJobToEnd, runLongJob, table, untilStopped, withApi, type CliIO } from './common';
 import type { JobRequest } from '../../src-shared/jobConfigs';
 import { addCycleCommands } from './cycle';
 import { addEndpointCommands } from './endpoints';
@@ -59,7 +59,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       );
     });
 
-  program
+  const importCommand = program
     .command('import')
     .description('import problems (JSONL, MM-PRM seed JSON, or Hugging Face Parquet) into a dataset')
     .argument('<file>', 'problems file')
@@ -69,8 +69,10 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--skip-bad', 'import the good lines and write a report of the bad ones')
     .option('--field <field=column>', 'read a Steplab field from this column (repeatable; id, question, answer, answer_type, images, split, source, tags)', repeat, [])
     .option('--image-root <dir>', 'read relative image paths against DIR; find absolute paths of another machine under DIR')
-    .option('--json', 'print {"imported":N,"images":M,"skipped":K}')
-    .action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; field: string[]; imageRoot?: string; json?: boolean }) => {
+    .option('--allow-outside', "read images outside the file's folder and --image-root")
+    .option('--json', 'print {"imported":N,"images":M,"skipped":K}');
+  // the size caps' flags are shared with import-labels (common.ts)
+  addLimitOptions(importCommand).action(async (file: string, o: { workspace: string; dataset: string; format?: string; skipBad?: boolean; field: string[]; imageRoot?: string; allowOutside?: boolean; json?: boolean } & LimitFlags) => {
       const path = resolve(file);
       if (!existsSync(path)) throw new UserError(`file not found: ${file}`);
       if (o.format !== undefined && !['jsonl', 'mmprm-seed', 'parquet'].includes(o.format)) {
@@ -87,6 +89,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(o.format ? { format: o.format as 'jsonl' } : {}),
           ...(Object.keys(fields).length ? { fields } : {}),
           ...(imageRoot ? { imageRoot } : {}),
+          allowOutside: Boolean(o.allowOutside),
+          ...limitsFromFlags(o),
         });
         if (job.resumed && !o.json) io.err(`resuming interrupted import job ${job.id} (${job.progress.done} lines done)`);
         const end = await runJobToEnd(door, job, io, Boolean(o.json));
@@ -164,7 +168,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       });
     });
 
-  program
+  const importLabelsCommand = program
     .command('import-labels')
     .description("import the field's search trees and step-label sets as searches and annotations (MM-PRM, OpenR, VisualPRM, Math-Shepherd, PRM800K, TRL, llm-reasoners, Steplab trees; see README)")
     .argument('<path>', 'a file, or a folder of files (every .json, .jsonl, .gz and .parquet file under it)')
@@ -176,14 +180,15 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--set <name>', "annotation set of the labelled paths (default: the file's or folder's name)")
     .option('--skip-bad', 'import the good units and write a report of the bad ones')
     .option('--allow-outside', "read images outside the file's folder and --image-root")
-    .option('--json', 'last line: {"problems","searches","nodes","annotations","labelled_steps","annotation_set","skipped"}')
-    .action(async (path: string, o: { workspace: string; dataset: string; format?: string; split?: string; imageRoot?: string; set?: string; skipBad?: boolean; allowOutside?: boolean; json?: boolean }) => {
+    .option('--json', 'last line: {"problems","searches","nodes","annotations","labelled_steps","annotation_set","skipped"}');
+  // the size caps' flags are shared with import (common.ts)
+  addLimitOptions(importLabelsCommand).action(async (path: string, o: { workspace: string; dataset: string; format?: string; split?: string; imageRoot?: string; set?: string; skipBad?: boolean; allowOutside?: boolean; json?: boolean } & LimitFlags) => {
       const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withApi(o.workspace, async (api, door) => {
         if (o.format !== undefined && (BENCH_FORMATS as readonly string[]).includes(o.format)) {
           // a step-level benchmark: one solution per row with its gold step labels (Field data III)
-          if (o.set || o.skipBad || o.allowOutside) throw new UserError(`--set, --skip-bad and --allow-outside do not apply to --format ${o.format}`);
-          const r = await api['benchmarks.import']({ path: resolve(path), dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}) });
+          if (o.set || o.skipBad) throw new UserError(`--set and --skip-bad do not apply to --format ${o.format}`);
+          const r = await api['benchmarks.import']({ path: resolve(path), dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside), ...limitsFromFlags(o) });
           if (o.json) return io.out(JSON.stringify(r));
           io.out(`imported ${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} rows read${r.present ? `, ${r.present} imported before` : ''}${r.duplicates ? `, ${r.duplicates} repeated in the file` : ''}); problems: ${r.problems.created} new, ${r.problems.existing} already there; ${r.images} images`);
           return;
@@ -197,6 +202,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           dataset: o.dataset,
           skipBad: Boolean(o.skipBad),
           allowOutside: Boolean(o.allowOutside),
+          ...limitsFromFlags(o),
           ...(o.format ? { format: o.format } : {}),
           ...(o.split ? { split: o.split } : {}),
           ...(imageRoot ? { imageRoot } : {}),

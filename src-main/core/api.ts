@@ -61,7 +61,9 @@ function sameImport(a: unknown, b: ImportJobConfig): boolean {
     Boolean(x.skipBad) === b.skipBad &&
     (x.format ?? null) === (b.format ?? null) &&
     fields(x.fields) === fields(b.fields) &&
-    (x.imageRoot ?? null) === (b.imageRoot ?? null)
+    (x.imageRoot ?? null) === (b.imageRoot ?? null) &&
+    Boolean(x.allowOutside) === b.allowOutside &&
+    JSON.stringify(x.limits ?? {}) === JSON.stringify(b.limits ?? {})
   );
 }
 

@@ -4,7 +4,8 @@
 // seeds and trees keep the cluster's `/mnt/.../images/x.png`): it is looked up under DIR by its longest
 // trailing run of path components that exactly one file under DIR ends with, so `images/x.png` beats
 // `other/x.png` for `/mnt/cluster/mmk12/images/x.png`. Two files that end equally well are refused with
-// both named, never guessed. The files under DIR are listed once per resolver (once per import).
+// both named, never guessed. The files under DIR are listed once per import. Which of the paths found may
+// be read (the import's folders, `--allow-outside`) is imagePaths.ts's rule.
 import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors';
@@ -92,54 +93,4 @@ export function checkImageRoot(dir: string): string {
   }
   if (!ok) throw new UserError(`--image-root ${dir}: not a folder`);
   return abs;
-}
-
-/** Where an image path given in a source file is on this machine. */
-export class ImagePathResolver {
-  private index: TrailIndex | null = null;
-
-  /**
-   * @param baseDir the folder relative paths are read against without a root (the source file's)
-   * @param root `--image-root`, or null
-   */
-  constructor(
-    readonly baseDir: string,
-    readonly root: string | null,
-    private readonly fs: ImageRootFs = nodeImageRootFs,
-  ) {}
-
-  /**
-   * The absolute path to read for `ref` (a path as the file gives it). Throws a UserError (`not found`,
-   * naming where it looked, or `ambiguous`, naming the candidates) that the caller prefixes with the row.
-   */
-  locate(ref: string): string {
-    const p = ref.trim();
-    if (!looksAbsolute(p)) {
-      const full = resolve(this.root ?? this.baseDir, p);
-      if (!this.fs.isFile(full)) throw new UserError(this.root === null ? 'not found' : `not found under --image-root ${this.root}`);
-      return full;
-    }
-    if (isAbsolute(p) && this.fs.isFile(p)) return p;
-    if (this.root === null) throw new UserError('not found (a path of another machine? give --image-root DIR to look for it under DIR)');
-    const m = trailingMatch(this.trailIndex(), p);
-    if (m.kind === 'found') return resolve(this.root, m.path);
-    if (m.kind === 'ambiguous') {
-      const shown = m.paths.slice(0, 5).join(', ') + (m.paths.length > 5 ? `, and ${m.paths.length - 5} more` : '');
-      throw new UserError(`not on this machine, and ${m.paths.length} files under ${this.root} end with the same ${m.depth} path component${m.depth === 1 ? '' : 's'} (${shown}): point --image-root at a folder that holds only one of them`);
-    }
-    throw new UserError(`not on this machine, and no file under ${this.root} is named ${pathComponents(p).at(-1) ?? p}`);
-  }
-
-  private trailIndex(): TrailIndex {
-    if (this.index === null) {
-      let files: string[];
-      try {
-        files = this.fs.listFiles(this.root!);
-      } catch (e) {
-        throw new UserError(`--image-root ${this.root}: cannot list its files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      this.index = buildTrailIndex(files);
-    }
-    return this.index;
-  }
 }

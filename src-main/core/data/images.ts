@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import sharp, { type Metadata } from 'sharp';
 import type { ImageRef } from '../../../src-shared/domain';
 import { UserError } from '../errors';
+import { checkImageBytes, checkImageFileSize, checkImagePixels, type Limits } from './limits';
 
 /** sharp's format name -> MIME type and file extension of the formats accepted as problem images */
 const FORMATS: Record<string, { mime: string; ext: string }> = {
@@ -55,22 +56,29 @@ function cleanSharpMessage(e: unknown): string {
     .trim();
 }
 
-/** Validates an image (header and full decode) and hashes it. Throws UserError naming `label`. */
-export async function prepareImage(input: Buffer | Uint8Array, label: string): Promise<PreparedImage> {
+/**
+ * Validates an image (its size caps when an import gives them, header and full decode) and hashes it.
+ * Throws UserError naming `label`. The pixel cap is checked on the header's width and height, before
+ * anything is decoded.
+ */
+export async function prepareImage(input: Buffer | Uint8Array, label: string, limits?: Limits): Promise<PreparedImage> {
   const data = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (data.length === 0) throw imageError(label, 'empty file');
+  if (limits) checkImageBytes(label, data.length, limits);
   let meta: Metadata;
   try {
-    meta = await sharp(data).metadata();
+    // the header only: sharp's own pixel limit would call a large image "not an image"
+    meta = await sharp(data, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw imageError(label, `not an image (${cleanSharpMessage(e)})`);
   }
   const fmt = meta.format ? FORMATS[meta.format] : undefined;
   if (!fmt) throw imageError(label, `unsupported image format (${meta.format ?? 'unknown'}; supported: ${Object.keys(FORMATS).join(', ')})`);
   if (!meta.width || !meta.height) throw imageError(label, 'image has no size');
+  if (limits) checkImagePixels(label, meta.width, meta.height, limits);
   try {
     // a full decode: headers of truncated or corrupt files often read fine
-    await sharp(data).raw().toBuffer();
+    await sharp(data, limits ? { limitInputPixels: Math.max(1, Math.ceil(limits.imageMpx * 1_000_000)) } : {}).raw().toBuffer();
   } catch (e) {
     throw imageError(label, `corrupt or truncated image (${cleanSharpMessage(e)})`);
   }
@@ -116,9 +124,11 @@ export function imageLabel(ref: string): string {
 /**
  * Reads an image reference as a source file gives it: a path (relative ones against `baseDir`, the folder
  * of the file that names it), a file: URL, or a `data:image/...;base64,` URL. `locate` replaces the rule
- * for plain paths (an `--image-root`: see imageRoot.ts); its UserError's message follows the image label.
+ * for paths and file: URLs (the import's folders, `--image-root` and `--allow-outside`: imagePaths.ts); its
+ * UserError names the image itself. With `limits`, a file or data URL over the image-size cap is refused
+ * before it is read.
  */
-export function readImageRef(ref: string, baseDir: string, locate?: (path: string) => string): Buffer {
+export function readImageRef(ref: string, baseDir: string, locate?: (path: string) => string, limits?: Limits): Buffer {
   const label = imageLabel(ref);
   const trimmed = ref.trim();
   if (trimmed === '') throw imageError(label, 'empty path');
@@ -128,22 +138,19 @@ export function readImageRef(ref: string, baseDir: string, locate?: (path: strin
     if (!m[3]) throw imageError(label, 'data URL is not base64-encoded');
     const body = trimmed.slice(m[0].length).replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(body)) throw imageError(label, 'data URL has invalid base64');
+    if (limits) checkImageBytes(label, Math.floor((body.replace(/=+$/, '').length * 3) / 4), limits);
     return Buffer.from(body, 'base64');
   }
   if (/^https?:\/\//i.test(trimmed)) throw imageError(label, 'remote images are not supported (download it and give a path)');
   let path: string;
-  if (/^file:/i.test(trimmed)) {
+  if (locate) {
+    // the locator names the image in its messages
+    path = locate(trimmed);
+  } else if (/^file:/i.test(trimmed)) {
     try {
       path = fileURLToPath(trimmed);
     } catch {
       throw imageError(label, 'not a valid file: URL');
-    }
-  } else if (locate) {
-    try {
-      path = locate(trimmed);
-    } catch (e) {
-      if (e instanceof UserError) throw imageError(label, e.message);
-      throw e;
     }
   } else {
     path = isAbsolute(trimmed) ? trimmed : resolve(baseDir, trimmed);
@@ -155,6 +162,7 @@ export function readImageRef(ref: string, baseDir: string, locate?: (path: strin
     throw imageError(label, 'not found');
   }
   if (!isFile) throw imageError(label, 'not a file');
+  if (limits) checkImageFileSize(path, label, limits);
   return readFileSync(path);
 }
 

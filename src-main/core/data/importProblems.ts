@@ -12,8 +12,10 @@
 // So a failed import leaves the workspace's tables as they were: cleanup() deletes the staging rows and the
 // image files that only this job's staging rows referenced.
 //
-// Errors name where they are: `line 17: field "answer": required`, `item 4: ...` (seed array, counted
-// from 1), `row 12: ...` (Parquet, counted from 1). With skipBad, bad rows are skipped, listed in the
+// Errors name where they are: `problems.jsonl line 17: field "answer": required`, `seed.json item 4: ...`
+// (seed array, counted from 1), `rows.parquet row 12: ...` (Parquet, counted from 1); an image's error
+// names its field. Image paths are read inside the file's folder and `imageRoot` only, unless
+// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts). With skipBad, bad rows are skipped, listed in the
 // result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
 //
 // `fields` maps Steplab fields to the file's own column names (checked against the first row, or the
@@ -32,7 +34,9 @@ import type { Store } from '../store';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile } from './images';
 import type { PreparedImage } from './images';
 import { checkFieldColumns, problemFieldColumns } from './fieldMap';
-import { checkImageRoot, ImagePathResolver } from './imageRoot';
+import { checkImageRoot } from './imageRoot';
+import { ImagePaths } from './imagePaths';
+import { limitsOf, type Limits } from './limits';
 import { readLines } from './jsonl';
 import { derivedExtId, parseProblemRow, type ColumnMap, type ParsedRow } from './problemRow';
 
@@ -70,7 +74,7 @@ interface Checkpoint {
 }
 
 /** A problem as staged: everything publish needs, with images already stored as files. */
-type StagedProblem = Omit<ParsedRow, 'id' | 'images'> & {
+type StagedProblem = Omit<ParsedRow, 'id' | 'images' | 'imageField'> & {
   extId: string;
   imageHashes: string[];
   /** the row had no id: extId was derived from the content */
@@ -276,7 +280,10 @@ class Importer {
   private readonly baseDir: string;
   private readonly seen = new Map<string, { line: number; derived: boolean }>();
   private readonly columns: ColumnMap;
-  private readonly images: ImagePathResolver;
+  private readonly images: ImagePaths;
+  private readonly limits: Limits;
+  /** the file's name, which every message starts with */
+  private readonly fileName: string;
   private cp!: Checkpoint;
   private source!: Source;
   private report!: { final: string; partial: string };
@@ -287,7 +294,9 @@ class Importer {
     this.path = resolve(ctx.config.path);
     this.baseDir = dirname(this.path);
     this.columns = problemFieldColumns(ctx.config.fields ?? {});
-    this.images = new ImagePathResolver(this.baseDir, ctx.config.imageRoot === undefined ? null : resolve(ctx.config.imageRoot));
+    this.fileName = basename(this.path);
+    this.images = new ImagePaths(this.baseDir, ctx.config.imageRoot === undefined ? null : resolve(ctx.config.imageRoot), ctx.config.allowOutside ?? false);
+    this.limits = limitsOf(ctx.config.limits);
   }
 
   async run(): Promise<ImportReport> {
@@ -374,7 +383,7 @@ class Importer {
         for (const img of staged.images) chunkBytes += img.data.length;
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
-        const message = `${this.source.unit} ${rec.no}: ${e.message}`;
+        const message = `${this.fileName} ${this.source.unit} ${rec.no}: ${e.message}`;
         if (!this.ctx.config.skipBad) throw new UserError(message);
         chunkBad.push({ line: rec.no, message });
       }
@@ -387,21 +396,26 @@ class Importer {
 
   private async prepare(rec: SourceRecord, cache: Map<string, PreparedImage>): Promise<{ problem: StagedProblem; images: PreparedImage[] }> {
     if (rec.error !== undefined) throw new UserError(rec.error);
-    const p = parseProblemRow(rec.row, this.columns);
+    const p = parseProblemRow(rec.row, this.columns, this.limits);
     const images: PreparedImage[] = [];
     const locate = (path: string): string => this.images.locate(path);
     for (const src of p.images) {
-      if (src.kind === 'ref') {
-        const isData = /^data:/i.test(src.ref.trim());
-        const key = isData ? src.ref : src.ref.trim();
-        let img = cache.get(key);
-        if (!img) {
-          img = await prepareImage(readImageRef(src.ref, this.baseDir, locate), imageLabel(src.ref));
-          if (!isData) cache.set(key, img);
+      try {
+        if (src.kind === 'ref') {
+          const isData = /^data:/i.test(src.ref.trim());
+          const key = isData ? src.ref : src.ref.trim();
+          let img = cache.get(key);
+          if (!img) {
+            img = await prepareImage(readImageRef(src.ref, this.baseDir, locate, this.limits), imageLabel(src.ref), this.limits);
+            if (!isData) cache.set(key, img);
+          }
+          images.push(img);
+        } else {
+          images.push(await prepareImage(src.bytes, src.label, this.limits));
         }
-        images.push(img);
-      } else {
-        images.push(await prepareImage(src.bytes, src.label));
+      } catch (e) {
+        if (e instanceof UserError) throw new UserError(`field "${p.imageField ?? 'images'}": ${e.message}`);
+        throw e;
       }
     }
     const imageHashes = images.map((i) => i.ref.hash);
@@ -520,7 +534,7 @@ class Importer {
               newImages += out.images;
             } catch (e) {
               if (!(e instanceof UserError)) throw e;
-              const message = `${unit} ${r.line}: ${e.message}`;
+              const message = `${this.fileName} ${unit} ${r.line}: ${e.message}`;
               if (!skipBad) throw new UserError(message);
               bad.push({ line: r.line, message });
             }

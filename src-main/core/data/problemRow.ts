@@ -10,6 +10,7 @@
 import { AnswerType } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import { problemFingerprint } from './fingerprint';
+import { checkTextSize, type Limits } from './limits';
 
 export type ProblemField = 'id' | 'question' | 'answer' | 'answerType' | 'images' | 'source' | 'split' | 'tags';
 
@@ -61,6 +62,8 @@ export interface ParsedRow {
   split: string | null;
   tags: string[];
   images: ImageSource[];
+  /** the column the images were read from, as the row spells it (for messages) */
+  imageField: string | null;
   meta: Record<string, unknown>;
 }
 
@@ -168,7 +171,7 @@ function parseImages(name: string, v: unknown): ImageSource[] {
  * Validates a source row and maps it to problem fields, reading the fields in `columns` from the columns
  * named there. Errors name the field as the row spells it: `field "answer": required`.
  */
-export function parseProblemRow(row: unknown, columns: ColumnMap = {}): ParsedRow {
+export function parseProblemRow(row: unknown, columns: ColumnMap = {}, limits?: Limits): ParsedRow {
   if (!isPlainObject(row)) throw new UserError('not a JSON object');
   // a field name whose value says nothing (null; an empty image) is dropped, not kept in meta
   const used = new Set<string>(
@@ -186,11 +189,13 @@ export function parseProblemRow(row: unknown, columns: ColumnMap = {}): ParsedRo
   if (!q) throw fieldError(namesOf('question', columns)[0], 'required');
   if (typeof q.value !== 'string') throw fieldError(q.name, 'must be a string');
   if (q.value.trim() === '') throw fieldError(q.name, 'must not be empty');
+  if (limits) checkTextSize('question', q.name, q.value, limits);
 
   const a = take('answer');
   if (!a) throw fieldError(namesOf('answer', columns)[0], 'required');
   const answer = scalarText(a.name, a.value, 'must be a string or a number');
   if (answer.trim() === '') throw fieldError(a.name, 'must not be empty');
+  if (limits) checkTextSize('answer', a.name, answer, limits);
 
   const idf = take('id');
   let id: string | null = null;
@@ -229,7 +234,7 @@ export function parseProblemRow(row: unknown, columns: ColumnMap = {}): ParsedRo
   const meta: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (!used.has(k)) meta[k] = jsonSafe(v);
 
-  return { id, question: q.value, answer, answerType, source, split, tags, images, meta };
+  return { id, question: q.value, answer, answerType, source, split, tags, images, imageField: im?.name ?? null, meta };
 }
 
 /** The ext id of a row without one: the first 12 hex characters of its content fingerprint. */

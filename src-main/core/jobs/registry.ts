@@ -11,7 +11,7 @@ import { benchPrmJob } from './kinds/benchPrm';
 import type { JobHandler } from './types';
 
 // an import publishes all or nothing and its cleanup restores the workspace: bad input is a refusal (no job row)
-const handlers: JobHandler<any, any>[] = [{ ...importJob, allOrNothing: true }, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob, importLabelsJob];
+const handlers: JobHandler<any, any>[] = [{ ...importJob, allOrNothing: true }, generateJob, searchJob, scoreJob, bonJob, trainPrmJob, cycleJob, benchPrmJob, { ...importLabelsJob, allOrNothing: true }];
 
 export const jobHandlers: ReadonlyMap<string, JobHandler<any, any>> = new Map(handlers.map((h) => [h.kind, h]));
 

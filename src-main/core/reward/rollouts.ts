@@ -22,7 +22,8 @@ import { writeFile, rename, rm } from 'node:fs/promises';
 import { dirname, posix, resolve } from 'node:path';
 import type { FieldMap } from '../../../src-shared/domain';
 import { checkFieldColumns } from '../data/fieldMap';
-import { ImagePathResolver } from '../data/imageRoot';
+import { ImagePaths } from '../data/imagePaths';
+import { checkImageRoot } from '../data/imageRoot';
 import { readImageRef } from '../data/images';
 import { JsonlWriter, parseJsonLine, readLines } from '../data/jsonl';
 import { UserError } from '../errors';
@@ -71,6 +72,8 @@ export interface RolloutScoreOptions {
   fields?: FieldMap;
   /** `--image-root`: MM-PRM's `--root` */
   imageRoot?: string;
+  /** `--allow-outside`: read pictures outside the file's folder and the image root (imagePaths.ts) */
+  allowOutside?: boolean;
   onItem?: (done: number) => void;
 }
 
@@ -160,7 +163,7 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
     throw new UserError(`${input}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const fields = opts.fields ?? {};
-  const paths = new ImagePathResolver(dirname(inPath), opts.imageRoot === undefined ? null : resolve(opts.imageRoot));
+  const paths = new ImagePaths(dirname(inPath), opts.imageRoot === undefined ? null : checkImageRoot(opts.imageRoot), opts.allowOutside ?? false);
   let shape: RolloutShape | null = opts.shape ?? null;
   let shapeFrom = '--shape';
   const imageCache = new Map<string, Float32Array>();

@@ -12,7 +12,10 @@ import type { BenchFormat } from '../../../../src-shared/benchmarks';
 import { UserError } from '../../errors';
 import type { Store } from '../../store';
 import type { NewSolution, Solution } from '../../store/solutions';
-import { ImagePathResolver } from '../imageRoot';
+import { ImagePaths } from '../imagePaths';
+import { checkImageRoot } from '../imageRoot';
+import { checkTextSize, limitsOf } from '../limits';
+import type { ImportLimits } from '../../../../src-shared/jobConfigs';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../images';
 import { FORMAT_NAMES, readRecords, type ParsedBenchRow } from './common';
 import { parsePrmBenchRow } from './prmbench';
@@ -27,6 +30,10 @@ export interface BenchmarkImportOptions {
   split?: string;
   /** where VisualProcessBench's image paths are (imageRoot.ts); default: the file's folder */
   imageRoot?: string;
+  /** read images outside the file's folder and imageRoot (imagePaths.ts) */
+  allowOutside?: boolean;
+  /** size caps other than the defaults (limits.ts) */
+  limits?: ImportLimits;
 }
 
 export interface BenchmarkImportReport {
@@ -126,15 +133,23 @@ export async function importBenchmark(store: Store, opts: BenchmarkImportOptions
   }
 
   // pictures: read, checked and hashed before anything is written
-  const resolver = new ImagePathResolver(dirname(path), opts.imageRoot ?? null);
+  const resolver = new ImagePaths(dirname(path), opts.imageRoot === undefined ? null : checkImageRoot(opts.imageRoot), opts.allowOutside ?? false);
+  const limits = limitsOf(opts.limits);
   const images = new Map<string, PreparedImage>();
   const hashesOf = new Map<ParsedBenchRow, string[]>();
   for (const r of todo) {
     const hashes: string[] = [];
+    try {
+      checkTextSize('question', 'question', r.question, limits);
+      checkTextSize('answer', 'answer', r.answer, limits);
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`${r.where}: ${e.message}`);
+      throw e;
+    }
     for (const ref of r.images) {
       let img: PreparedImage;
       try {
-        img = await prepareImage(readImageRef(ref, dirname(path), (p) => resolver.locate(p)), imageLabel(ref));
+        img = await prepareImage(readImageRef(ref, dirname(path), (p) => resolver.locate(p), limits), imageLabel(ref), limits);
       } catch (e) {
         if (e instanceof UserError) throw new UserError(`${r.where}: ${e.message}`);
         throw e;

@@ -22,7 +22,8 @@ import type { Store } from '../../store';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../../data/images';
 import { checkImageRoot } from '../../data/imageRoot';
 import type { ImageSource } from '../../data/problemRow';
-import { LabelImagePaths } from '../../data/labels/imagePaths';
+import { ImagePaths } from '../../data/imagePaths';
+import { checkTextSize, limitsOf, type Limits } from '../../data/limits';
 import { memberOfImported, publishUnit, type PublishContext, type StagedUnit } from '../../data/labels/publish';
 import { detectLabelFormat, labelFormat, labelFormatNames } from '../../data/labels/labelFormats';
 import { containerOf, fileRecords, listInputs, recordWhere, unitWord, type Inner, type InputFile, type Inputs } from '../../data/labels/sources';
@@ -91,7 +92,8 @@ export function sameLabelImport(a: unknown, b: ImportLabelsJobConfig): boolean {
     (x.imageRoot ?? null) === (b.imageRoot ?? null) &&
     (x.setName ?? null) === (b.setName ?? null) &&
     Boolean(x.skipBad) === b.skipBad &&
-    Boolean(x.allowOutside) === b.allowOutside
+    Boolean(x.allowOutside) === b.allowOutside &&
+    JSON.stringify(x.limits ?? {}) === JSON.stringify(b.limits ?? {})
   );
 }
 
@@ -133,7 +135,8 @@ class LabelImporter {
   private inputs!: Inputs;
   private format!: LabelFormat;
   private report!: { final: string; partial: string };
-  private paths!: LabelImagePaths;
+  private paths!: ImagePaths;
+  private limits!: Limits;
   /** images already prepared in this run, by the file folder and reference that named them */
   private readonly imageRefs = new Map<string, ImageRef>();
   // the chunk being built
@@ -163,7 +166,8 @@ class LabelImporter {
       .update(JSON.stringify(this.inputs.files.map((f) => [f.display, f.size, f.mtimeMs])))
       .digest('hex');
     const imageRoot = config.imageRoot === undefined ? null : checkImageRoot(config.imageRoot);
-    this.paths = new LabelImagePaths(this.inputs.baseDir, imageRoot, config.allowOutside);
+    this.paths = new ImagePaths(this.inputs.baseDir, imageRoot, config.allowOutside);
+    this.limits = limitsOf(config.limits);
     if (saved?.v === 1 && saved.phase === 'staging') {
       if (saved.filesKey !== filesKey) throw new UserError(`${config.path} changed since this import started (files added, removed or rewritten): start the import again`);
       this.cp = saved;
@@ -296,6 +300,8 @@ class LabelImporter {
       this.chunkUnchanged += 1;
       return;
     }
+    checkTextSize('question', 'question', unit.problem.question, this.limits);
+    if (unit.problem.answer !== null) checkTextSize('answer', 'answer', unit.problem.answer, this.limits);
     const imageHashes = unit.problem.images === null ? null : await this.problemImages(unit.problem.images, unit.problem.imageField ?? 'images', f);
     const { images: _images, imageField: _field, ...problem } = unit.problem;
     const staged = { ...problem, imageHashes };
@@ -323,7 +329,7 @@ class LabelImporter {
     for (const src of sources) {
       try {
         if (src.kind === 'bytes') {
-          const img = await prepareImage(src.bytes, src.label);
+          const img = await prepareImage(src.bytes, src.label, this.limits);
           this.keep(img);
           out.push(img.ref.hash);
           continue;
@@ -335,8 +341,8 @@ class LabelImporter {
           continue;
         }
         const trimmed = src.ref.trim();
-        const data = /^(data|file):/i.test(trimmed) ? readImageRef(trimmed, dir) : readFileSync(this.paths.locate(trimmed, dir));
-        const img = await prepareImage(data, imageLabel(src.ref));
+        const data = readImageRef(trimmed, dir, (p) => this.paths.locate(p, dir), this.limits);
+        const img = await prepareImage(data, imageLabel(src.ref), this.limits);
         this.keep(img);
         if (!/^data:/i.test(trimmed)) this.imageRefs.set(key, img.ref);
         out.push(img.ref.hash);

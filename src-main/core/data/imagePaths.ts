@@ -1,13 +1,18 @@
-// Where an image a label file names is on this machine, kept inside the folders the import was given.
-// A relative path is read against the file's folder (or `--image-root DIR`); an absolute path of this
-// machine is taken as it is when it lies inside them; an absolute path of another machine (MM-PRM's trees
-// keep the cluster's /mnt/.../x.png) is found under `--image-root` by its longest unique trailing path
-// (imageRoot.ts). A path that leaves the imported folder and the image root (`..`, an absolute path, a
-// symlink pointing out) is refused with the hint, unless `--allow-outside`.
+// Where an image a source file names is on this machine, kept inside the folders the import was given: the
+// one rule for `steplab import`, `import-labels` (and `import-trees`, which is import-labels), the
+// step-level benchmarks and `score --rollouts`.
+//
+// A relative path is read against the file's folder (or `--image-root DIR`); an absolute path (or a
+// file: URL) of this machine is taken as it is when it lies inside them; an absolute path of another
+// machine (MM-PRM's seeds and trees keep the cluster's /mnt/.../x.png) is found under `--image-root` by its
+// longest unique trailing path (imageRoot.ts). A path that leaves the imported folder and the image root
+// (`..`, an absolute path, a symlink pointing out: checked on the real path) is refused with the hint
+// `--image-root <dir>`, unless `--allow-outside`.
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
-import { UserError } from '../../errors';
-import { buildTrailIndex, looksAbsolute, nodeImageRootFs, trailingMatch, type ImageRootFs, type TrailIndex } from '../imageRoot';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors';
+import { buildTrailIndex, looksAbsolute, nodeImageRootFs, trailingMatch, type ImageRootFs, type TrailIndex } from './imageRoot';
 
 const real = (p: string): string => {
   try {
@@ -19,27 +24,38 @@ const real = (p: string): string => {
 
 const inside = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
-export class LabelImagePaths {
+export class ImagePaths {
   private index: TrailIndex | null = null;
   private readonly allowed: string[];
 
   /**
    * @param baseDir the imported folder, or the imported file's folder
-   * @param root `--image-root`, or null
+   * @param root `--image-root` (an existing folder: checkImageRoot), or null
+   * @param allowOutside `--allow-outside`: read a path wherever it points
    */
   constructor(
-    private readonly baseDir: string,
-    private readonly root: string | null,
-    private readonly allowOutside: boolean,
+    readonly baseDir: string,
+    readonly root: string | null,
+    readonly allowOutside: boolean,
     private readonly fs: ImageRootFs = nodeImageRootFs,
   ) {
     this.allowed = [real(baseDir), ...(root ? [real(root)] : [])];
   }
 
-  /** The file to read for `ref`, named by a file in `fileDir`; a UserError says why not. */
-  locate(ref: string, fileDir: string): string {
-    const p = ref.trim();
+  /**
+   * The file to read for `ref` (a path or a file: URL as the source file gives it), named by a file in
+   * `fileDir` (default: baseDir); a UserError (`image "<ref>" ...`) says why not.
+   */
+  locate(ref: string, fileDir: string = this.baseDir): string {
+    let p = ref.trim();
     const shown = JSON.stringify(p);
+    if (/^file:/i.test(p)) {
+      try {
+        p = fileURLToPath(p);
+      } catch {
+        throw new UserError(`image ${shown}: not a valid file: URL`);
+      }
+    }
     if (!looksAbsolute(p)) {
       const full = resolve(this.root ?? fileDir, p);
       if (!this.fs.isFile(full)) {
