@@ -897,9 +897,9 @@ export type Contract = typeof contract;
  * `workspace.open` opens or creates the workspace folder it names (the workspace picker). `jobs.start`
  * and `jobs.startOrResume` of kind `import-labels` read paths as `import.labels` does and are refused
  * over HTTP with it. No other served method reads a user path: `bench-prm`'s `scores` carries the lines
- * the CLI read (its file name and hash are provenance only). Not a path but worth knowing: a `train-prm`
- * job's `trainer` and a cycle's `finetune.trainer` name a command the core runs; the host still accepts
- * them.
+ * the CLI read (its file name and hash are provenance only). Not a path but refused over HTTP all the same:
+ * a `train-prm` job's `trainer` and a cycle's `finetune.trainer` name a command the core would run (over
+ * HTTP the reference trainer runs).
  */
 export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'import.trees',
@@ -917,8 +917,9 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
 
 /**
  * Why the HTTP/WebSocket host refuses a call, or null when it serves it: a LOCAL_ONLY method, a job
- * request of kind `import-labels` (the `import.labels` method in another envelope), and `allowOutside`
- * (read images anywhere) on an import. Reads the raw params: it runs before they are parsed.
+ * request of kind `import-labels` (the `import.labels` method in another envelope), `allowOutside`
+ * (read images anywhere) on an import, and a trainer command of one's own (train-prm's `trainer`, a
+ * cycle's `finetune.trainer`). Reads the raw params: it runs before they are parsed.
  */
 export function httpRefusal(method: string, params: unknown): string | null {
   const local = `${method} is served to the command line and the desktop app only: it reads or writes files on this machine`;
@@ -929,6 +930,10 @@ export function httpRefusal(method: string, params: unknown): string | null {
   if (request?.kind === 'import-labels') return `${method} of an import-labels job is served to the command line and the desktop app only: it reads files on this machine`;
   const importConfig = method === 'import.start' ? p : request?.kind === 'import' ? obj(request.config) : null;
   if (importConfig?.allowOutside === true) return `${method}: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)`;
+  const trainPrm = request?.kind === 'train-prm' ? obj(request.config) : null;
+  const cycle = method === 'cycles.start' ? obj(p?.config) : request?.kind === 'cycle' ? obj(request.config) : null;
+  const ownTrainer = (trainPrm?.trainer ?? obj(cycle?.finetune)?.trainer ?? null) !== null;
+  if (ownTrainer) return `${method}: a trainer command of one's own is served to the command line and the desktop app only (over HTTP the reference trainer runs); leave "trainer" out`;
   return null;
 }
 

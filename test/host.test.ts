@@ -269,7 +269,7 @@ describe('HTTP API', () => {
 });
 
 describe('paths over HTTP', () => {
-  it('refuses LOCAL_ONLY methods, an import-labels job in the jobs.start envelope, and allowOutside on an import; nothing is started', async () => {
+  it('refuses LOCAL_ONLY methods, an import-labels job in the jobs.start envelope, allowOutside on an import, and a trainer command of its own; nothing is started', async () => {
     const file = join(tmp, 'confined.jsonl');
     writeFileSync(file, '{"id":"a","question":"1+1?","answer":"2","image":"../secret.png"}\n');
     const jobsBefore = (await api('jobs.list', {})).json() as unknown[];
@@ -279,6 +279,10 @@ describe('paths over HTTP', () => {
       ['jobs.startOrResume', { request: { kind: 'import-labels', config: { path: file, dataset: 'x' } } }, 'jobs.startOrResume of an import-labels job is served to the command line and the desktop app only: it reads files on this machine'],
       ['import.start', { path: file, dataset: 'x', allowOutside: true }, "import.start: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)"],
       ['jobs.start', { kind: 'import', config: { path: file, dataset: 'x', allowOutside: true } }, "jobs.start: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)"],
+      ['jobs.start', { kind: 'train-prm', config: { annotations: 'x', trainer: ['sh', '-c', 'touch /tmp/owned'] } }, 'jobs.start: a trainer command of one\'s own is served to the command line and the desktop app only (over HTTP the reference trainer runs); leave "trainer" out'],
+      ['jobs.startOrResume', { request: { kind: 'train-prm', config: { annotations: 'x', trainer: ['sh'] } } }, 'jobs.startOrResume: a trainer command of one\'s own is served to the command line and the desktop app only (over HTTP the reference trainer runs); leave "trainer" out'],
+      ['cycles.start', { config: { finetune: { trainer: ['sh'] } } }, 'cycles.start: a trainer command of one\'s own is served to the command line and the desktop app only (over HTTP the reference trainer runs); leave "trainer" out'],
+      ['jobs.start', { kind: 'cycle', config: { finetune: { trainer: ['sh'] } } }, 'jobs.start: a trainer command of one\'s own is served to the command line and the desktop app only (over HTTP the reference trainer runs); leave "trainer" out'],
     ];
     for (const [method, params, message] of cases) {
       const r = await api(method, params);
