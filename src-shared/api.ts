@@ -879,6 +879,21 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'cycles.exportTrainingSet',
   'benchmarks.import',
 ]);
+/**
+ * Job kinds that read a path on this machine as their LOCAL_ONLY method does (`import-labels` is
+ * `import.labels` as a job): the HTTP/WebSocket host refuses jobs.start and jobs.startOrResume of these
+ * kinds as it refuses the method, so the rule holds whichever way the job is asked for.
+ */
+export const LOCAL_ONLY_JOBS: ReadonlySet<string> = new Set(['import-labels']);
+
+/** The name a door that serves no LOCAL_ONLY work refuses a call under (the method, or `jobs.start: <kind>`), or null. */
+export function localOnlyCall(method: string, params: unknown): string | null {
+  if (LOCAL_ONLY.has(method)) return method;
+  if (method !== 'jobs.start' && method !== 'jobs.startOrResume') return null;
+  const p = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+  const request = method === 'jobs.start' ? p : p.request && typeof p.request === 'object' ? (p.request as Record<string, unknown>) : {};
+  return typeof request.kind === 'string' && LOCAL_ONLY_JOBS.has(request.kind) ? `${method} of kind "${request.kind}"` : null;
+}
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;
 export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;

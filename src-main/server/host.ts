@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ApiError, LOCAL_ONLY, WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
+import { ApiError, localOnlyCall, WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
 import { WorkbenchHolder, type Workbench } from '../core/workbench';
 import { answerCall, malformed } from './dispatch';
@@ -74,12 +74,14 @@ const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').dig
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const holder = new WorkbenchHolder(opts.workbench, { onError: opts.onInternalError });
-  // methods that read or write arbitrary paths are not served over HTTP (src-shared/api.ts LOCAL_ONLY)
+  // methods (and job kinds) that read or write arbitrary paths are not served over HTTP (src-shared/api.ts LOCAL_ONLY, LOCAL_ONLY_JOBS)
   const httpTarget = {
-    call: (method: string, params: unknown): Promise<unknown> =>
-      LOCAL_ONLY.has(method)
-        ? Promise.reject(new ApiError('not_found', `${method} is served to the command line and the desktop app only: it reads or writes files on this machine`))
-        : holder.call(method, params),
+    call: (method: string, params: unknown): Promise<unknown> => {
+      const refused = localOnlyCall(method, params);
+      return refused
+        ? Promise.reject(new ApiError('not_found', `${refused} is served to the command line and the desktop app only: it reads or writes files on this machine`))
+        : holder.call(method, params);
+    },
   };
   const token = opts.token ?? randomBytes(32).toString('base64url');
   // the token travels in a cookie and a URL, so it is restricted to characters that need no escaping there
