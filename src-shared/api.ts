@@ -295,6 +295,12 @@ export const contract = {
    * the old job, now cancelled). Refused, in one line, where a job is running with those settings, where a
    * finished job is asked to restart, and where a kind cannot start over (score, cycle)
    */
+  /**
+   * the pre-flight of jobs.start without starting anything: null when the core would start the job, else
+   * the one line it would refuse it with (an unknown model, a PRM without its tokens, an endpoint that does
+   * not answer, ...); a launch form asks it as the config is edited
+   */
+  'jobs.check': { input: JobRequest, output: z.object({ refused: z.string().nullable() }).strict() },
   'jobs.startOrResume': {
     input: z.object({ request: JobRequest, restart: z.boolean().default(false) }).strict(),
     output: z.object({ job: Job, reuse: z.enum(['new', 'resumed', 'done', 'restarted']), previous: z.number().int().nullable() }).strict(),
@@ -881,7 +887,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
 ]);
 /**
  * Job kinds that read a path on this machine as their LOCAL_ONLY method does (`import-labels` is
- * `import.labels` as a job): the HTTP/WebSocket host refuses jobs.start and jobs.startOrResume of these
+ * `import.labels` as a job): the HTTP/WebSocket host refuses jobs.start, jobs.check and jobs.startOrResume of these
  * kinds as it refuses the method, so the rule holds whichever way the job is asked for.
  */
 export const LOCAL_ONLY_JOBS: ReadonlySet<string> = new Set(['import-labels']);
@@ -889,9 +895,9 @@ export const LOCAL_ONLY_JOBS: ReadonlySet<string> = new Set(['import-labels']);
 /** The name a door that serves no LOCAL_ONLY work refuses a call under (the method, or `jobs.start: <kind>`), or null. */
 export function localOnlyCall(method: string, params: unknown): string | null {
   if (LOCAL_ONLY.has(method)) return method;
-  if (method !== 'jobs.start' && method !== 'jobs.startOrResume') return null;
+  if (method !== 'jobs.start' && method !== 'jobs.check' && method !== 'jobs.startOrResume') return null;
   const p = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
-  const request = method === 'jobs.start' ? p : p.request && typeof p.request === 'object' ? (p.request as Record<string, unknown>) : {};
+  const request = method !== 'jobs.startOrResume' ? p : p.request && typeof p.request === 'object' ? (p.request as Record<string, unknown>) : {};
   return typeof request.kind === 'string' && LOCAL_ONLY_JOBS.has(request.kind) ? `${method} of kind "${request.kind}"` : null;
 }
 export type Method = keyof Contract;

@@ -253,6 +253,7 @@ describe('HTTP API', () => {
     const cases: [string, unknown, string][] = [
       ['import.labels', { path }, 'import.labels'],
       ['jobs.start', { kind: 'import-labels', config: { path } }, 'jobs.start of kind "import-labels"'],
+      ['jobs.check', { kind: 'import-labels', config: { path } }, 'jobs.check of kind "import-labels"'],
       ['jobs.startOrResume', { request: { kind: 'import-labels', config: { path } } }, 'jobs.startOrResume of kind "import-labels"'],
     ];
     const before = wb.store.jobs.list().length;

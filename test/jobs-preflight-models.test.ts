@@ -120,6 +120,14 @@ describe('an endpoint model whose server is down', () => {
     expect(jobRows()).toBe(before);
   });
 
+  it('jobs.check answers the refusal a form shows live, and null for a job that would start, making nothing', async () => {
+    const before = jobRows();
+    expect((await wb.handlers['jobs.check'](score('down-prm'))).refused).toMatch(/^model "down-prm@1" is served over an endpoint and no server answers: http:\/\/127\.0\.0\.1:\d+\/v1 \(is unreachable/);
+    expect((await wb.handlers['jobs.check'](score('unknown-tag-prm'))).refused).toMatch(/does not know specialTokens\.prm "<step_tag>"/);
+    expect(await wb.handlers['jobs.check'](score('up-prm'))).toEqual({ refused: null });
+    expect(jobRows()).toBe(before);
+  });
+
   it('passes an endpoint whose server answers, asking it once', async () => {
     asked.length = 0;
     await expect(preflightJob(wb.store, score('up-prm'))).resolves.toEqual(score('up-prm'));

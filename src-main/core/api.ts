@@ -12,7 +12,7 @@ import { explorerTree } from './store/explorer';
 import { searchGold } from './views/goldView';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
-import { NotFoundError, UserError } from './errors';
+import { isUserError, NotFoundError, UserError } from './errors';
 import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from './reward/evaluationExport';
 import { endpointHealth, addEndpoint } from './inference/endpoints';
 import { availableProviders } from './inference/session';
@@ -133,6 +133,15 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'jobs.start': async (request) => {
       await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
       return runner.start(await preflightJob(store, request));
+    },
+    'jobs.check': async (request) => {
+      try {
+        await preflightJob(store, request);
+        return { refused: null };
+      } catch (e) {
+        if (isUserError(e)) return { refused: e.message };
+        throw e;
+      }
     },
     'jobs.startOrResume': async ({ request, restart }) => {
       await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
