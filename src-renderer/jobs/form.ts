@@ -229,8 +229,8 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         label: 'Step scores from',
         kind: 'select',
         choices: [
-          { value: 'prm', label: 'a registered PRM (scored here)' },
-          { value: 'file', label: 'a scores file made elsewhere' },
+          { value: 'prm', label: 'a registered PRM' },
+          { value: 'file', label: 'a scores file' },
         ],
         read: (c) => (c.prm !== undefined ? 'prm' : 'file'),
         write: (c, v) => {
@@ -246,9 +246,9 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         label: 'Threshold',
         kind: 'select',
         choices: [
-          { value: 'threshold', label: 'a given threshold' },
-          { value: 'sweep', label: 'sweep on the rows evaluated (oracle)' },
-          { value: 'sweepOn', label: 'sweep on another split, applied here' },
+          { value: 'threshold', label: 'given' },
+          { value: 'sweep', label: 'oracle sweep (these rows)' },
+          { value: 'sweepOn', label: 'sweep on another split' },
         ],
         read: () => rule,
         write: (c, v) => {
@@ -264,7 +264,7 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
     fields.push(
       { path: ['resamples'], label: 'Bootstrap resamples (95% interval)', kind: 'number', min: 0 },
       { path: ['seed'], label: 'Seed', kind: 'number' },
-      { path: ['name'], label: 'Name', kind: 'text', optional: true, help: 'the scores file or PRM and the dataset' },
+      { path: ['name'], label: 'Name', kind: 'text', optional: true, help: 'automatic' },
     );
     return fields;
   }

@@ -318,7 +318,7 @@ export function LaunchJob() {
           )}
           {started !== null && (
             <p role="status" data-testid="launch-started">
-              Job #{started} {startedJob && startedJob.state !== 'queued' && startedJob.state !== 'running' ? startedJob.state : 'started; its progress is in the list below'}.
+              Job #{started} started{startedJob && startedJob.state !== 'queued' && startedJob.state !== 'running' ? `, now ${startedJob.state}` : '; its progress is in the list below'}.
               {startedLink && (
                 <>
                   {' '}
