@@ -296,6 +296,12 @@ export const contract = {
    * the old job, now cancelled). Refused, in one line, where a job is running with those settings, where a
    * finished job is asked to restart, and where a kind cannot start over (score, cycle)
    */
+  /**
+   * the pre-flight of jobs.start without starting anything: null when the core would start the job, else
+   * the one line it would refuse it with (an unknown model, a PRM without its tokens, an endpoint that does
+   * not answer, ...); a launch form asks it as the config is edited
+   */
+  'jobs.check': { input: JobRequest, output: z.object({ refused: z.string().nullable() }).strict() },
   'jobs.startOrResume': {
     input: z.object({ request: JobRequest, restart: z.boolean().default(false) }).strict(),
     output: z.object({ job: Job, reuse: z.enum(['new', 'resumed', 'done', 'restarted']), previous: z.number().int().nullable() }).strict(),
@@ -926,7 +932,7 @@ export function httpRefusal(method: string, params: unknown): string | null {
   if (LOCAL_ONLY.has(method)) return local;
   const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
   const p = obj(params);
-  const request = method === 'jobs.start' ? p : method === 'jobs.startOrResume' ? obj(p?.request) : null;
+  const request = method === 'jobs.start' || method === 'jobs.check' ? p : method === 'jobs.startOrResume' ? obj(p?.request) : null;
   if (request?.kind === 'import-labels') return `${method} of an import-labels job is served to the command line and the desktop app only: it reads files on this machine`;
   const importConfig = method === 'import.start' ? p : request?.kind === 'import' ? obj(request.config) : null;
   if (importConfig?.allowOutside === true) return `${method}: allowOutside is served to the command line and the desktop app only (over HTTP an import reads its images inside the file's folder and imageRoot)`;

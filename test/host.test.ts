@@ -248,6 +248,24 @@ describe('HTTP API', () => {
     expect(cancelled.json()).toEqual({ code: 'not_found', message: 'job 999999 not found' });
   });
 
+  it('refuses LOCAL_ONLY methods, and jobs of a LOCAL_ONLY kind however they are asked for', async () => {
+    const path = join(tmp, 'labels.jsonl');
+    const job = (m: string): string => `${m} of an import-labels job is served to the command line and the desktop app only: it reads files on this machine`;
+    const cases: [string, unknown, string][] = [
+      ['import.labels', { path }, 'import.labels is served to the command line and the desktop app only: it reads or writes files on this machine'],
+      ['jobs.start', { kind: 'import-labels', config: { path } }, job('jobs.start')],
+      ['jobs.check', { kind: 'import-labels', config: { path } }, job('jobs.check')],
+      ['jobs.startOrResume', { request: { kind: 'import-labels', config: { path } } }, job('jobs.startOrResume')],
+    ];
+    const before = wb.store.jobs.list().length;
+    for (const [method, body, message] of cases) {
+      const r = await api(method, body);
+      expect(r.status, method).toBe(404);
+      expect(r.json()).toEqual({ code: 'not_found', message });
+    }
+    expect(wb.store.jobs.list().length).toBe(before);
+  });
+
   it('needs POST, and refuses a body over the size limit with 413', async () => {
     const get = await send(port, { path: '/api/workspace.info', headers: auth });
     expect(get.status).toBe(405);

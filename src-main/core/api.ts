@@ -12,12 +12,12 @@ import { explorerTree } from './store/explorer';
 import { searchGold } from './views/goldView';
 import { exportProblems } from './data/exportProblems';
 import { verify } from './data/verify';
-import { NotFoundError, UserError } from './errors';
+import { isUserError, NotFoundError, UserError } from './errors';
 import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from './reward/evaluationExport';
 import { endpointHealth, addEndpoint } from './inference/endpoints';
 import { availableProviders } from './inference/session';
-import { checkReferenceTrainer, preflight } from './jobs/preflight';
-import { startOrResume } from './jobs/rerun';
+import { checkEndpoints, checkReferenceTrainer, preflight, preflightJob } from './jobs/preflight';
+import { sameJob, startOrResume } from './jobs/rerun';
 import type { JobRunner } from './jobs/runner';
 import { manageDelete, manageDependents, manageRename } from './manage';
 import { mergeWorkspaces } from './merge';
@@ -135,11 +135,22 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'jobs.cancel': ({ id }) => runner.cancel(id),
     'jobs.start': async (request) => {
       await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
-      return runner.start(preflight(store, request));
+      return runner.start(await preflightJob(store, request));
+    },
+    'jobs.check': async (request) => {
+      try {
+        await preflightJob(store, request);
+        return { refused: null };
+      } catch (e) {
+        if (isUserError(e)) return { refused: e.message };
+        throw e;
+      }
     },
     'jobs.startOrResume': async ({ request, restart }) => {
       await store.integrity.require(READS[request.kind === 'import' ? 'import' : 'job'], 'no job was started');
       const req = request.kind === 'import' ? preflight(store, request) : request;
+      // an endpoint whose servers do not answer refuses a job that would run on it (a done one is only read back)
+      if (sameJob(store, req)?.state !== 'done') await checkEndpoints(store, req);
       return startOrResume(store, runner, req, restart, (r) => preflight(store, r));
     },
     'jobs.wait': ({ id }) => runner.wait(id),
@@ -163,6 +174,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       await store.integrity.require(READS.job, 'no job was started');
       checkCycleRun(store, r.data);
       checkReferenceTrainer(r.data.finetune.trainer);
+      await checkEndpoints(store, { kind: 'cycle', config: r.data });
       return runner.start({ kind: 'cycle', config: r.data });
     },
     'cycles.reflections': (q) => reflections(store, q),

@@ -19,7 +19,11 @@ const KIND_TITLE: Record<string, string> = {
   bon: 'Best-of-N',
   'train-prm': 'Train PRM',
   cycle: 'Cycle run',
+  'bench-prm': 'Benchmark PRM',
+  'import-labels': 'Import labels',
 };
+
+const HEADLINE: Record<string, string> = { f1: 'F1', macro_f1: 'macro F1', prm_score: 'PRMScore' };
 
 const ALGO: Record<string, string> = { omega: 'OmegaPRM', mc: 'Math-Shepherd MC' };
 
@@ -57,6 +61,15 @@ export function describeJob(job: Job): { title: string; settings: string[] } {
     case 'cycle':
       s.push(str(c.dataset), [str(c.policy), str(c.orm)].filter(Boolean).join(' + ') || null, num(c.cycles) !== null ? plural(num(c.cycles)!, 'cycle') : null);
       break;
+    case 'bench-prm': {
+      const scores = obj(c.scores);
+      const rule = c.sweep === true ? 'threshold: oracle sweep' : str(c.sweepOn) ? `threshold chosen on ${str(c.sweepOn)}` : `threshold ${num(c.threshold) ?? 0.5}`;
+      s.push(where(c), str(c.prm) ?? (str(scores.file) ? `scores ${str(scores.file)}` : null), rule);
+      break;
+    }
+    case 'import-labels':
+      s.push(str(c.path) ? `${str(c.path)!.split(/[\\/]/).pop()} → ${str(c.dataset) ?? 'the workspace'}` : null, str(c.format) ?? 'format detected', str(c.setName) ? `set ${str(c.setName)}` : null);
+      break;
     default:
       s.push(where(c));
   }
@@ -87,6 +100,15 @@ export function jobOutcome(job: Job): string | null {
       const chosen = str(r.chosen);
       return `evaluation #${num(r.evaluation) ?? '?'} · ${plural(num(r.problems) ?? 0, 'problem')} × N=${num(r.n) ?? '?'}${chosen ? ` · chosen ${chosen.replace(/^prm_/, 'PRM ').replace(/_/g, ' ')} ${pct(acc[chosen]) ?? ''}` : ''} · greedy ${pct(acc.greedy) ?? '–'} · pass@N ${pct(acc.pass_at_n) ?? '–'}`;
     }
+    case 'bench-prm': {
+      const h = obj(r.headline);
+      const ci = obj(h.ci);
+      if (num(r.evaluation) === null) return null;
+      return `evaluation #${num(r.evaluation)} · ${plural(num(r.rows) ?? 0, 'row')} · ${HEADLINE[str(h.name) ?? ''] ?? 'headline'} ${pct(h.value) ?? '–'}${num(ci.low) !== null && num(ci.high) !== null ? ` [${pct(ci.low)}, ${pct(ci.high)}]` : ''} at threshold ${num(r.threshold) ?? '?'}`;
+    }
+    case 'import-labels':
+      if (num(r.annotations) === null) return null;
+      return `${str(r.format) ?? 'labels'}: ${plural(num(r.searches) ?? 0, 'tree')}, ${plural(num(r.annotations)!, 'annotation')} (${plural(num(r.labelledSteps) ?? 0, 'labelled step')}) in set ${str(r.annotationSet) ?? '?'}; ${plural(num(r.problems) ?? 0, 'problem')} added, ${(num(r.skipped) ?? 0).toLocaleString()} skipped`;
     case 'train-prm':
       return str(r.model) ? `registered ${str(r.model)} (${plural(num(r.rows) ?? 0, 'training row')}, ${plural(num(r.steps) ?? 0, 'step')}${num(r.finalLoss) !== null ? `, final loss ${num(r.finalLoss)!.toFixed(3)}` : ''})` : null;
     default:
@@ -113,8 +135,11 @@ export function jobLink(job: Job, ctx: { cycleRunOf(jobId: number): number | und
       if (searches.length) return { label: 'Open the scored trees', route: { view: 'searches', dataset: null, search: searches[0] } };
       return str(c.dataset) ? { label: 'Dataset heatmap', route: { view: 'problems', dataset: str(c.dataset), focus: { kind: 'heatmap' } } } : null;
     }
+    case 'bench-prm':
     case 'bon':
       return num(r.evaluation) !== null ? { label: `Evaluation #${num(r.evaluation)}`, route: { view: 'evaluations', dataset: null, evaluationId: num(r.evaluation)! } } : null;
+    case 'import-labels':
+      return job.state === 'done' && str(c.dataset) ? { label: `Problems of ${str(c.dataset)}`, route: { view: 'problems', dataset: str(c.dataset) } } : null;
     case 'train-prm':
       return job.state === 'done' ? { label: 'Models', route: { view: 'models', dataset: null } } : null;
     case 'cycle': {

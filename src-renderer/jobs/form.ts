@@ -2,19 +2,45 @@
 // object is the one truth: the form reads and writes fields of it, the JSON editor shows all of it; both
 // are checked against the kind's schema in src-shared/jobConfigs.ts (the one the CLI and the core use).
 import type { z } from 'zod';
+import { parseScoresText, type ScoresFile } from '../../src-shared/benchScores';
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
 import { DEMO_SCALE, JOB_CONFIGS } from '../../src-shared/jobConfigs';
 
-/** The job kinds the launch form starts through jobs.start (cycle runs have their own form). */
-export type LaunchKind = 'search' | 'generate' | 'score' | 'bon' | 'train-prm';
-export const LAUNCH_KINDS: readonly LaunchKind[] = ['search', 'generate', 'score', 'bon', 'train-prm'];
+/**
+ * The job kinds the launch form starts (cycle runs have their own form): through jobs.start, except
+ * import-labels, which is started through import.labels as the CLI does (it resumes an interrupted import
+ * of the same files; it reads a path, so it is offered only where the door serves it: the desktop app).
+ */
+export type LaunchKind = 'search' | 'generate' | 'score' | 'bon' | 'train-prm' | 'bench-prm' | 'import-labels';
+export const LAUNCH_KINDS: readonly LaunchKind[] = ['search', 'generate', 'score', 'bon', 'train-prm', 'bench-prm', 'import-labels'];
 export const LAUNCH_KIND_LABEL: Record<LaunchKind, string> = {
   search: 'search (step labels by OmegaPRM or MC)',
   generate: 'generate (sample and verify solutions)',
   score: 'score (PRM step scores of solutions or trees)',
   bon: 'Best-of-N evaluation',
   'train-prm': 'train a PRM (on an annotation set)',
+  'bench-prm': 'benchmark a PRM (ProcessBench, VisualProcessBench, PRMBench)',
+  'import-labels': "import step labels (the field's trees and labelled paths)",
 };
+/** The kinds that read a path on this machine: the HTTP host does not serve them (src-shared/api.ts httpRefusal). */
+export const LOCAL_KINDS: ReadonlySet<LaunchKind> = new Set(['import-labels']);
+
+/** What the CLI runs for a local-only kind, for the one line the browser-mode UI shows instead of its form. */
+export function cliCommand(kind: LaunchKind, workspace: string, config: Config): string {
+  const q = (v: string): string => (/^[A-Za-z0-9_./:@=+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const str = (k: string): string | null => (typeof config[k] === 'string' && config[k] !== '' ? (config[k] as string) : null);
+  const parts = ['steplab', kind, str('path') ? q(str('path')!) : '<path>', '--workspace', q(workspace || '<workspace>'), '--dataset', str('dataset') ? q(str('dataset')!) : '<dataset>'];
+  const flags: [string, string][] = [
+    ['format', '--format'],
+    ['split', '--split'],
+    ['imageRoot', '--image-root'],
+    ['setName', '--set'],
+  ];
+  for (const [k, flag] of flags) if (str(k)) parts.push(flag, q(str(k)!));
+  if (config.skipBad === true) parts.push('--skip-bad');
+  if (config.allowOutside === true) parts.push('--allow-outside');
+  return parts.join(' ');
+}
 /** The schema each kind's config is checked against, as typed. */
 export const launchSchema = (kind: LaunchKind): z.ZodType => JOB_CONFIGS[kind];
 export type Config = Record<string, unknown>;
@@ -28,7 +54,8 @@ export interface FormField {
   /** the field's path in the config: ['config', 'rolloutBudget'] is config.config.rolloutBudget */
   path: string[];
   label: string;
-  kind: 'select' | 'number' | 'text' | 'checkbox';
+  /** file: a file of this computer read into the config by readFile (bench-prm's scores) */
+  kind: 'select' | 'number' | 'text' | 'checkbox' | 'file';
   /** a field that is not one config key (score's target): how it reads the config and what a choice makes of it */
   read?(config: Config): string;
   write?(config: Config, text: string): Config;
@@ -48,6 +75,8 @@ export interface FormContext {
   annotationSets?: string[];
   /** finished search jobs and their searches (score a job's trees) */
   searchJobs?: { id: number; label: string; searchIds: number[] }[];
+  /** the formats import-labels reads (import.labelFormats) */
+  labelFormats?: FieldChoice[];
 }
 
 /** Small runs on the demo workspace, the starting point of each kind. */
@@ -66,7 +95,39 @@ export const TEMPLATES: Record<LaunchKind, Config> = {
   generate: { dataset: 'demo', split: 'train', model: 'tiny-policy', n: 4, limit: 20, seed: 0 },
   score: { prm: 'tiny-prm', dataset: 'demo', split: 'test' },
   'train-prm': { annotations: '', labels: 'soft', seed: 0 },
+  'bench-prm': { dataset: '', prm: 'tiny-prm', threshold: 0.5, resamples: 1000, seed: 0 },
+  'import-labels': { path: '', dataset: '', skipBad: false },
 };
+
+/**
+ * A scores file chosen in the bench-prm form, as the config's `scores` (what the CLI makes of --scores):
+ * parsed by the shared parser, hashed with Web Crypto over the same UTF-8 bytes node:crypto hashes.
+ * Rejects with the parser's one line (file and line) when the file does not read.
+ */
+export async function readScoresFile(name: string, text: string): Promise<ScoresFile> {
+  const parsed = parseScoresText(text, name);
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return { ...parsed, sha256 };
+}
+
+/**
+ * Each schema issue of a config beside the field it is about: the field whose path is the longest prefix of
+ * the issue's path. Issues about no field (a rule between fields) are left to the line beside Start.
+ */
+export function fieldIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], fields: readonly FormField[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const issue of issues) {
+    const at = issue.path.map(String);
+    let best: FormField | null = null;
+    for (const f of fields) {
+      if (f.read) continue;
+      if (f.path.length <= at.length && f.path.every((k, i) => k === at[i]) && (!best || f.path.length > best.path.length)) best = f;
+    }
+    if (best && !out.has(best.path.join('.'))) out.set(best.path.join('.'), issue.message);
+  }
+  return out;
+}
 
 /** The algorithm settings a search starts from when its algorithm changes (the demo scale). */
 export const ALGO_DEFAULTS: Record<string, Config> = DEMO_SCALE;
@@ -158,6 +219,67 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
       { path: ['seed'], label: 'Seed', kind: 'number' },
     ];
   }
+  if (kind === 'bench-prm') {
+    const rule = config.sweep === true ? 'sweep' : config.sweepOn !== undefined ? 'sweepOn' : 'threshold';
+    const fields: FormField[] = [
+      datasets,
+      { path: ['split'], label: 'Split evaluated', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'every split') },
+      {
+        path: ['source'],
+        label: 'Step scores from',
+        kind: 'select',
+        choices: [
+          { value: 'prm', label: 'a registered PRM' },
+          { value: 'file', label: 'a scores file' },
+        ],
+        read: (c) => (c.prm !== undefined ? 'prm' : 'file'),
+        write: (c, v) => {
+          const { prm: _p, scores: _s, ...rest } = c;
+          return v === 'prm' ? { ...rest, prm: modelChoices(ctx, 'prm')[0]?.value ?? '' } : rest;
+        },
+      },
+      config.prm !== undefined
+        ? { path: ['prm'], label: 'PRM', kind: 'select', choices: modelChoices(ctx, 'prm') }
+        : { path: ['scores'], label: 'Scores file (JSON lines)', kind: 'file', read: (c) => String((c.scores as { file?: unknown } | undefined)?.file ?? ''), help: '{"id", "scores"} per line, or bare arrays in row order' },
+      {
+        path: ['rule'],
+        label: 'Threshold',
+        kind: 'select',
+        choices: [
+          { value: 'threshold', label: 'given' },
+          { value: 'sweep', label: 'oracle sweep (these rows)' },
+          { value: 'sweepOn', label: 'sweep on another split' },
+        ],
+        read: () => rule,
+        write: (c, v) => {
+          const { threshold: _t, sweep: _w, sweepOn: _o, ...rest } = c;
+          if (v === 'sweep') return { ...rest, sweep: true };
+          if (v === 'sweepOn') return { ...rest, sweepOn: splitChoices(ctx, c, '').slice(1).find((x) => x.value !== c.split)?.value ?? '' };
+          return { ...rest, threshold: 0.5 };
+        },
+      },
+    ];
+    if (rule === 'threshold') fields.push({ path: ['threshold'], label: 'Accept a step when its score is above', kind: 'number', optional: true, min: 0, help: '0.5' });
+    if (rule === 'sweepOn') fields.push({ path: ['sweepOn'], label: 'Choose the threshold on split', kind: 'select', choices: splitChoices(ctx, config, '').slice(1) });
+    fields.push(
+      { path: ['resamples'], label: 'Bootstrap resamples (95% interval)', kind: 'number', min: 0 },
+      { path: ['seed'], label: 'Seed', kind: 'number' },
+      { path: ['name'], label: 'Name', kind: 'text', optional: true, help: 'automatic' },
+    );
+    return fields;
+  }
+  if (kind === 'import-labels') {
+    return [
+      { path: ['path'], label: 'File or folder on this machine', kind: 'text', help: '/data/omegaprm/outputs' },
+      { path: ['format'], label: 'Format', kind: 'select', optional: true, choices: [{ value: '', label: 'detect from the content' }, ...(ctx.labelFormats ?? [])] },
+      { path: ['dataset'], label: 'Dataset (new or existing)', kind: 'text', optional: true, help: 'none: the problems are in the workspace already' },
+      { path: ['split'], label: 'Split of the problems added', kind: 'text', optional: true, help: 'none' },
+      { path: ['imageRoot'], label: 'Image root', kind: 'text', optional: true, help: "the file's folder" },
+      { path: ['setName'], label: 'Annotation set', kind: 'text', optional: true, help: "the file's or folder's name" },
+      { path: ['skipBad'], label: 'skip bad units (import the rest, report them)', kind: 'checkbox' },
+      { path: ['allowOutside'], label: "read images outside the file's folder and the image root", kind: 'checkbox' },
+    ];
+  }
   if (kind === 'bon') {
     return [
       datasets,
@@ -231,6 +353,7 @@ export function setField(config: Config, path: string[], value: unknown): Config
   if (path.length === 1 && key === 'dataset' && value !== config.dataset) {
     delete next.split;
     delete next.selectOn;
+    delete next.sweepOn;
   }
   return next;
 }

@@ -89,8 +89,9 @@ export const createJobsSlice =
       get().applyJob(await api['jobs.resume']({ id }));
     },
     async startJob(kind, config) {
-      // the editor checked the JSON as it was typed against the same schema; the core parses it at the door
-      const job = await api['jobs.start']({ kind, config } as Input<'jobs.start'>);
+      // the editor checked the JSON as it was typed against the same schema; the core parses it at the door.
+      // import-labels goes through its method, as the CLI's does: it resumes an interrupted import of the same files
+      const job = kind === 'import-labels' ? await api['import.labels'](config as Input<'import.labels'>) : await api['jobs.start']({ kind, config } as Input<'jobs.start'>);
       get().applyJob(job);
       return job;
     },

@@ -22,6 +22,11 @@ declare global {
 
 export interface Connection {
   api: Api;
+  /**
+   * true over the desktop app's bridge, which serves every method; false over the headless host, which
+   * refuses the LOCAL_ONLY methods and job kinds (a form for them says to use the CLI or the desktop app)
+   */
+  local: boolean;
   /** told now and at every change of the link to the core (a bridge is always open) */
   onConnection(listener: (info: ConnectionInfo) => void): () => void;
   imageUrl(hash: string): string;
@@ -50,6 +55,7 @@ export function bridgeConnection(bridge: SteplabBridge): Connection {
   };
   return {
     api: createApiProxy(transport),
+    local: true,
     onConnection(listener) {
       listener({ state: 'open', failures: 0 });
       return () => {};
@@ -65,6 +71,7 @@ export function connect(): Connection {
   const ws = createWebSocketTransport();
   return {
     api: createApiProxy(ws),
+    local: false,
     onConnection: (listener) => ws.onConnection(listener),
     imageUrl: (hash) => `/images/${hash}`,
     subscribe: (listener) => ws.subscribe(listener),

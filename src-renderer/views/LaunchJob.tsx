@@ -1,25 +1,111 @@
-// Starting any job from the UI: a search, generation, PRM scoring, Best-of-N or PRM training from a form
-// over the fields a researcher changes most, with the whole config as JSON in Monaco for the rest, both
-// checked as they are typed against the kind's schema from src-shared (the one the CLI and the core check
-// jobs with: a bad field is named live, marked on its key and listed by line). On Start the core's
-// pre-flight refuses in one line what would fail later (an unknown model, a model of another role, a
-// trainer without PyTorch: with how to install it). A cycle run uses its own form; exports write files.
-import { useEffect, useMemo, useState } from 'react';
+// Starting any job from the UI: a search, generation, PRM scoring, Best-of-N, PRM training, a PRM's
+// benchmark run or an import of step labels from a form over the fields a researcher changes most, with
+// the whole config as JSON in Monaco for the rest, both checked as they are typed against the kind's schema
+// from src-shared (the one the CLI and the core check jobs with: a bad field is named under it, marked on
+// its key and listed by line). While the config is valid the core's pre-flight is asked (jobs.check) and
+// what it would refuse is said in one line before Start (an unknown model, a PRM without its tokens, an
+// endpoint that does not answer, a trainer without PyTorch: with how to install it); Start asks again.
+// import-labels reads a path: over the headless host (browser mode) its form is replaced by the CLI
+// command. A cycle run uses its own form; exports write files.
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ModelRecord } from '../../src-shared/domain';
 import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
 import { describeError } from '../errors';
-import { fieldValue, formFields, getField, LAUNCH_KIND_LABEL, LAUNCH_KINDS, launchSchema, parseConfigText, setField, TEMPLATES, type Config, type FormContext, type FormField, type LaunchKind } from '../jobs/form';
+import { jobLink } from '../jobs/describe';
+import {
+  cliCommand,
+  fieldIssues,
+  fieldValue,
+  formFields,
+  getField,
+  LAUNCH_KIND_LABEL,
+  LAUNCH_KINDS,
+  launchSchema,
+  LOCAL_KINDS,
+  parseConfigText,
+  readScoresFile,
+  setField,
+  TEMPLATES,
+  type Config,
+  type FieldChoice,
+  type FormContext,
+  type FormField,
+  type LaunchKind,
+} from '../jobs/form';
 import { useApp, useConnection } from '../store';
 import { CycleLaunch } from './CycleLaunch';
 import { ExportAnnotationsForm, ExportProblemsForm } from './ExportAnnotationsForm';
 
 const pretty = (c: Config): string => JSON.stringify(c, null, 2);
 
-function Field({ field, config, onChange }: { field: FormField; config: Config; onChange(next: Config): void }) {
+/** How long the form waits after an edit before it asks the core's pre-flight. */
+const CHECK_DELAY_MS = 400;
+
+/** A file of this computer read into the config (bench-prm's scores file): its name and lines once read, or why not. */
+function FileField({ id, field, config, onChange, error }: { id: string; field: FormField; config: Config; onChange(next: Config): void; error?: string | null }) {
+  const [fileError, setFileError] = useState<string | null>(null);
+  const scores = getField(config, field.path) as { file?: string; lines?: unknown[] } | undefined;
+  const shown = fileError ?? error;
+  return (
+    <label className="field" htmlFor={id}>
+      <span>{field.label}</span>
+      <input
+        id={id}
+        type="file"
+        accept=".jsonl,.json,.txt"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          if (!file) return;
+          void file.text().then(
+            (text) =>
+              readScoresFile(file.name, text).then(
+                (parsed) => {
+                  setFileError(null);
+                  onChange(setField(config, field.path, parsed));
+                },
+                (err: unknown) => {
+                  setFileError(err instanceof Error ? err.message : String(err));
+                  onChange(setField(config, field.path, undefined));
+                },
+              ),
+            (err: unknown) => setFileError(`${file.name}: cannot be read (${String(err)})`),
+          );
+        }}
+        {...(shown ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+      />
+      {scores?.file && !fileError ? (
+        <small className="muted">
+          {scores.file}: {scores.lines?.length ?? 0} lines
+        </small>
+      ) : (
+        <small className="muted">{field.help}</small>
+      )}
+      {shown && (
+        <small id={`${id}-error`} className="error-text field-error" data-testid="field-error">
+          {shown}
+        </small>
+      )}
+    </label>
+  );
+}
+
+function Field({ field, config, onChange, error }: { field: FormField; config: Config; onChange(next: Config): void; error?: string | null }) {
   const id = `launch-${field.path.join('-')}`;
+  if (field.kind === 'file') return <FileField id={id} field={field} config={config} onChange={onChange} error={error} />;
   if (field.kind === 'checkbox') {
-    return <FieldControl id={id} label={field.label} kind="checkbox" text="" checked={getField(config, field.path) === true} onText={() => undefined} onChecked={(v) => onChange(setField(config, field.path, v || undefined))} />;
+    return (
+      <FieldControl
+        id={id}
+        label={field.label}
+        kind="checkbox"
+        text=""
+        checked={getField(config, field.path) === true}
+        error={error}
+        onText={() => undefined}
+        onChecked={(v) => onChange(setField(config, field.path, v || undefined))}
+      />
+    );
   }
   const value = field.read ? field.read(config) : getField(config, field.path);
   const text = value === undefined || value === null ? (field.defaultValue ?? '') : String(value);
@@ -32,6 +118,7 @@ function Field({ field, config, onChange }: { field: FormField; config: Config; 
       choices={field.choices}
       min={field.min}
       help={field.help}
+      error={error}
       onText={(v) => onChange(field.write ? field.write(config, v) : setField(config, field.path, fieldValue(field, v)))}
     />
   );
@@ -44,7 +131,13 @@ export function LaunchJob() {
   const datasets = useApp((s) => s.datasets);
   const jobs = useApp((s) => s.jobs);
   const loadCycleModels = useApp((s) => s.loadCycleModels);
-  const { api } = useConnection();
+  const navigate = useApp((s) => s.navigate);
+  const cycleRuns = useApp((s) => s.cycleRuns);
+  const workspacePath = useApp((s) => s.workspace?.path ?? '');
+  const { api, local } = useConnection();
+  const [labelFormats, setLabelFormats] = useState<FieldChoice[]>([]);
+  const [refused, setRefused] = useState<string | null>(null);
+  const asked = useRef(0);
   const [models, setModels] = useState<ModelRecord[]>([]);
   const [sets, setSets] = useState<string[]>([]);
   const [kind, setKind] = useState<Kind>('search');
@@ -60,6 +153,8 @@ export function LaunchJob() {
   const check = useMemo(() => (jobKind ? launchSchema(jobKind).safeParse(config) : null), [jobKind, config]);
   const issue = check && !check.success ? check.error.issues[0] : null;
   const issueText = issue ? `${issue.path.join('.') || '(the whole config)'}: ${issue.message}` : null;
+  // a kind this door does not serve (import-labels over the headless host) shows the CLI command instead of a form
+  const served = !jobKind || local || !LOCAL_KINDS.has(jobKind);
 
   useEffect(() => {
     api['models.list']({}).then(setModels, (e: unknown) => setError(describeError(e)));
@@ -71,6 +166,29 @@ export function LaunchJob() {
   useEffect(() => {
     if (kind === 'cycle') void loadCycleModels();
   }, [kind, loadCycleModels]);
+  useEffect(() => {
+    if (kind !== 'import-labels' || !local) return;
+    api['import.labelFormats']({}).then(
+      (fs) => setLabelFormats(fs.map((f) => ({ value: f.name, label: f.name }))),
+      () => undefined,
+    );
+  }, [api, kind, local]);
+  // the core's pre-flight, asked a moment after the last edit while the config passes the schema; a reply
+  // to an older config is dropped
+  useEffect(() => {
+    const n = ++asked.current;
+    setRefused(null);
+    if (!jobKind || !served || !check?.success || textError) return;
+    const timer = setTimeout(() => {
+      api['jobs.check']({ kind: jobKind, config } as Parameters<(typeof api)['jobs.check']>[0]).then(
+        (r) => {
+          if (asked.current === n) setRefused(r.refused);
+        },
+        () => undefined,
+      );
+    }, CHECK_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [api, jobKind, served, check, config, textError]);
 
   const ctx: FormContext = useMemo(
     () => ({
@@ -83,10 +201,14 @@ export function LaunchJob() {
         const c = j.config as { algo?: string; dataset?: string; split?: string };
         return [{ id: j.id, label: `job #${j.id}: ${c.algo === 'mc' ? 'Math-Shepherd' : 'OmegaPRM'} on ${c.dataset ?? '?'}${c.split ? `/${c.split}` : ''} (${ids.length} searches)`, searchIds: ids as number[] }];
       }),
+      labelFormats,
     }),
-    [datasets, models, sets, jobs],
+    [datasets, models, sets, jobs, labelFormats],
   );
   const fields = useMemo(() => (jobKind ? formFields(jobKind, config, ctx) : []), [jobKind, config, ctx]);
+  const errors = useMemo(() => (check && !check.success ? fieldIssues(check.error.issues, fields) : new Map<string, string>()), [check, fields]);
+  const startedJob = started === null ? undefined : jobs.find((j) => j.id === started);
+  const startedLink = startedJob ? jobLink(startedJob, { cycleRunOf: (id) => cycleRuns.find((r) => r.jobId === id)?.id }) : null;
 
   /** a form edit: the JSON follows */
   const edit = (next: Config): void => {
@@ -110,7 +232,13 @@ export function LaunchJob() {
     setError(null);
     setStarted(null);
     if (k === 'cycle' || k === 'export') return;
-    const first = k === 'train-prm' && sets.length ? { ...TEMPLATES[k], annotations: sets[0] } : TEMPLATES[k];
+    const firstPrm = models.find((m) => m.role === 'prm')?.name;
+    const first =
+      k === 'train-prm' && sets.length
+        ? { ...TEMPLATES[k], annotations: sets[0] }
+        : k === 'bench-prm'
+          ? { ...TEMPLATES[k], dataset: datasets[0]?.name ?? '', ...(firstPrm ? { prm: firstPrm } : {}) }
+          : TEMPLATES[k];
     setConfig(first);
     setText(pretty(first));
     setTextError(null);
@@ -149,22 +277,33 @@ export function LaunchJob() {
             <option value="export">export (problems or PRM training data)</option>
           </select>
         </label>
-        {jobKind && (
+        {jobKind && served && (
           <button type="button" className="primary" disabled={busy} onClick={() => void launch()}>
             {busy ? 'Starting…' : 'Start'}
           </button>
         )}
-        {jobKind && !error && (textError || issueText) && (
+        {jobKind && served && !error && (textError || issueText) && (
           <span className="error-text small" data-testid="launch-issue">
             not ready: {textError ?? issueText}
           </span>
         )}
+        {jobKind && served && !error && !textError && !issueText && refused && (
+          <span className="error-text small" data-testid="launch-refusal">
+            refused: {refused}
+          </span>
+        )}
       </div>
-      {jobKind && (
+      {jobKind && !served && (
+        <p className="note" data-testid="launch-local-only">
+          Importing step labels reads files on this machine, so this browser page cannot start it: run{' '}
+          <code className="mono">{cliCommand(jobKind, workspacePath, config)}</code> or use the desktop app.
+        </p>
+      )}
+      {jobKind && served && (
         <>
           <div className="launch-form" data-testid="launch-form">
             {fields.map((f) => (
-              <Field key={f.path.join('.')} field={f} config={config} onChange={edit} />
+              <Field key={f.path.join('.')} field={f} config={config} onChange={edit} error={errors.get(f.path.join('.'))} />
             ))}
           </div>
           <details className="launch-json" onToggle={(e) => setJsonOpen(e.currentTarget.open)}>
@@ -177,7 +316,19 @@ export function LaunchJob() {
               {error}
             </p>
           )}
-          {started !== null && <p role="status">Job #{started} started; its progress is in the list below.</p>}
+          {started !== null && (
+            <p role="status" data-testid="launch-started">
+              Job #{started} started{startedJob && startedJob.state !== 'queued' && startedJob.state !== 'running' ? `, now ${startedJob.state}` : '; its progress is in the list below'}.
+              {startedLink && (
+                <>
+                  {' '}
+                  <button type="button" className="link" onClick={() => navigate(startedLink.route)} data-testid="launch-result-link">
+                    {startedLink.label}
+                  </button>
+                </>
+              )}
+            </p>
+          )}
         </>
       )}
       {kind === 'cycle' && <CycleLaunch open />}

@@ -1,14 +1,23 @@
 // What jobs.start refuses before a job is made: the checks a job would otherwise fail on after minutes of
 // work (an unknown model or dataset, a split the dataset does not have, a model of another role, a judge
 // that is not one, a cycle's missing split, a PRM's base of another family, an import file that is empty,
-// not UTF-8 or not a problems file, the reference trainer without PyTorch). Each is one line, and nothing
-// is written: no job row either.
+// not UTF-8 or not a problems file, the reference trainer without PyTorch, a PRM whose manifest or
+// tokenizer lacks its tag or Yes/No tokens, an endpoint model whose servers do not answer). Each is one
+// line, and nothing is written: no job row either.
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelRecord } from '../../../src-shared/domain';
 import type { JobRequest } from '../../../src-shared/jobConfigs';
+import { Manifest } from '../../../src-shared/manifest';
 import { checkCycleRun } from '../cycles/check';
 import { inspectProblemFile } from '../data/inputFile';
 import { judgeModel } from '../data/verify/judge';
 import { UserError } from '../errors';
+import { endpointHealth, type EndpointHealth } from '../inference/endpoints';
+import { readManifest } from '../inference/model';
+import { loadTokenizer } from '../inference/tokenizer';
+import { prmSpec } from '../reward/layout';
 import { checkTrainPrm } from '../reward/trainPrmJob';
 import { checkBenchPrm } from './kinds/benchPrm';
 import { checkLabelImport } from '../data/labels/check';
@@ -82,12 +91,12 @@ export function preflight(store: Store, request: JobRequest, probe: TorchProbe =
       return request;
     }
     case 'score':
-      store.models.withRole(request.config.prm, 'prm');
+      checkPrmTokens(store, request.config.prm);
       if (request.config.dataset) requireProblems(store, request.config.dataset, request.config.split);
       return request;
     case 'bon':
       store.models.withRole(request.config.policy, 'policy');
-      store.models.withRole(request.config.prm, 'prm');
+      checkPrmTokens(store, request.config.prm);
       requireProblems(store, request.config.dataset, request.config.split);
       if (request.config.selectOn) requireProblems(store, request.config.dataset, request.config.selectOn);
       return request;
@@ -101,9 +110,125 @@ export function preflight(store: Store, request: JobRequest, probe: TorchProbe =
       return request;
     case 'bench-prm':
       checkBenchPrm(store, request.config);
+      if (request.config.prm) checkPrmTokens(store, request.config.prm);
       return request;
     case 'import-labels':
       checkLabelImport(request.config);
       return request;
   }
+}
+
+/** The registered models a request runs on (by name as given), each with the role it is used in. */
+export function requestModels(request: JobRequest): { name: string; role: 'policy' | 'prm' | 'orm' | 'judge' }[] {
+  const out: { name: string; role: 'policy' | 'prm' | 'orm' | 'judge' }[] = [];
+  const add = (name: string | null | undefined, role: 'policy' | 'prm' | 'orm' | 'judge'): void => {
+    if (name && !out.some((m) => m.name === name)) out.push({ name, role });
+  };
+  switch (request.kind) {
+    case 'generate':
+    case 'search':
+      add(request.config.model, 'policy');
+      add(request.config.judge?.model, 'judge');
+      break;
+    case 'score':
+      add(request.config.prm, 'prm');
+      break;
+    case 'bon':
+      add(request.config.policy, 'policy');
+      add(request.config.prm, 'prm');
+      break;
+    case 'bench-prm':
+      add(request.config.prm, 'prm');
+      break;
+    case 'cycle':
+      add(request.config.policy, 'policy');
+      add(request.config.orm, 'orm');
+      add(request.config.regenerate.regenerator, 'policy');
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+// a tokenizer file read once per (path, size, mtime): a form asks again as it is edited
+const tokenizerChecked = new Map<string, string | null>();
+
+/**
+ * Refuses a PRM that could not score one step: a manifest without the tag or the Yes/No tokens (prmSpec's
+ * reason), or, for a model folder, a tokenizer that does not know one of them (loadModel's check, asked
+ * here before the job is made rather than in its worker). An endpoint PRM's served tokenizer was asked at
+ * registration (`add-endpoint` tokenizes each of them), so only its manifest is read here.
+ */
+export function checkPrmTokens(store: Store, name: string): void {
+  const rec = store.models.withRole(name, 'prm');
+  const label = `PRM "${rec.name}@${rec.version}"`;
+  let manifest: Manifest;
+  if (rec.endpoint) {
+    const r = Manifest.safeParse(rec.manifest);
+    if (!r.success) throw new UserError(`${label} cannot score steps: its stored manifest does not read (${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message})`);
+    manifest = r.data;
+  } else {
+    manifest = readManifest(rec.path);
+  }
+  try {
+    prmSpec(manifest);
+  } catch (e) {
+    throw new UserError(`${label}: ${(e as Error).message}`);
+  }
+  if (rec.endpoint) return;
+  const file = join(rec.path, manifest.files.tokenizer);
+  let key: string;
+  try {
+    const st = statSync(file);
+    key = `${file}\u0000${st.size}\u0000${st.mtimeMs}\u0000${manifest.specialTokens.prm}\u0000${manifest.specialTokens.yes}\u0000${manifest.specialTokens.no}`;
+  } catch {
+    throw new UserError(`${label} cannot score steps: its tokenizer ${file} is missing`);
+  }
+  let why = tokenizerChecked.get(key);
+  if (why === undefined) {
+    const config = join(rec.path, 'tokenizer_config.json');
+    const tok = loadTokenizer(file, existsSync(config) ? config : undefined);
+    const st = manifest.specialTokens;
+    const unknown = (['prm', 'yes', 'no'] as const).filter((k) => tok.tokenToId(st[k]!) === undefined);
+    why = unknown.length
+      ? `${label} cannot score steps: its tokenizer (${file}) does not know ${unknown.map((k) => `specialTokens.${k} "${st[k]}"`).join(', ')} from its manifest (a PRM reads its score at the tag from the Yes/No logits): add the token${unknown.length > 1 ? 's' : ''} to the tokenizer or fix the manifest, and register the model again`
+      : null;
+    tokenizerChecked.set(key, why);
+  }
+  if (why) throw new UserError(why);
+}
+
+/** GET /models on an endpoint model's servers, as endpointHealth does (a test gives its own). */
+export type HealthProbe = (rec: ModelRecord, timeoutMs: number) => Promise<EndpointHealth[]>;
+
+/** How long the pre-flight waits for an endpoint's server to answer. */
+export const ENDPOINT_PROBE_MS = 3000;
+
+/**
+ * Refuses a job whose model is served over an endpoint on which no server answers: one GET /models per
+ * URL with a short timeout, before the job row is made. One URL up is enough (requests move to the next
+ * URL on failure); the message names every URL and why it failed, and what to do.
+ */
+export async function checkEndpoints(store: Store, request: JobRequest, health: HealthProbe = endpointHealth, timeoutMs = ENDPOINT_PROBE_MS): Promise<void> {
+  for (const { name } of requestModels(request)) {
+    const rec = store.models.byName(name);
+    if (!rec.endpoint) continue;
+    const answers = await health(rec, timeoutMs);
+    if (answers.some((a) => a.ok)) continue;
+    const where = answers.map((a) => `${a.url} (${a.detail.replace(/^endpoint "[^"]*" at \S+ /, '')})`).join('; ');
+    throw new UserError(
+      `model "${rec.name}@${rec.version}" is served over an endpoint and no server answers: ${where}; start its server (vLLM, or \`steplab serve-model\`) or check the URL and the API key, then start the job again`,
+    );
+  }
+}
+
+/**
+ * The whole pre-flight of a job request: the workspace checks (preflight), then one health probe of each
+ * endpoint model it uses. What every door's jobs.start runs before the job row is made.
+ */
+export async function preflightJob(store: Store, request: JobRequest, opts: { probe?: TorchProbe; health?: HealthProbe; timeoutMs?: number } = {}): Promise<JobRequest> {
+  const checked = preflight(store, request, opts.probe);
+  await checkEndpoints(store, checked, opts.health, opts.timeoutMs);
+  return checked;
 }

@@ -1,74 +1,19 @@
-// Step scores a PRM produced elsewhere (`steplab bench-prm --scores <file>`): JSON lines, each either
-// {"id": <row id>, "scores": [..]} or a bare array of numbers, the bare arrays in the imported file's row
-// order. One form per file. The file is parsed here (pure); matching it to the benchmark rows, and the
-// refusal of a count that differs from a row's steps, is benchRows.ts's.
+// Step scores a PRM produced elsewhere (`steplab bench-prm --scores <file>`): the parser is shared with the
+// renderer's launch form (src-shared/benchScores.ts); here the file's text is hashed and a refusal becomes
+// the one-line user error every door shows.
 import { createHash } from 'node:crypto';
+import { parseScoresText, ScoresFileError, type ScoresFile } from '../../../src-shared/benchScores';
 import { UserError } from '../errors';
 
-export interface ScoresLine {
-  /** 1-based line number in the file */
-  line: number;
-  /** the row id (by-id form) */
-  id?: string;
-  scores: number[];
-}
-
-export interface ScoresFile {
-  /** the file's name, as messages and the evaluation's provenance give it */
-  file: string;
-  sha256: string;
-  form: 'by-id' | 'ordered';
-  lines: ScoresLine[];
-}
-
-const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+export type { ScoresFile, ScoresLine } from '../../../src-shared/benchScores';
 
 /** Parses a scores file's text; a one-line error names the file and line of the first problem. */
 export function parseScoresFile(text: string, file: string): ScoresFile {
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const lines: ScoresLine[] = [];
-  let form: ScoresFile['form'] | null = null;
-  let firstLine = 0;
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  body.split('\n').forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      throw new UserError(`${file} line ${line}: not valid JSON (${(e as Error).message})`);
-    }
-    let here: ScoresFile['form'];
-    let entry: ScoresLine;
-    if (Array.isArray(v)) {
-      if (!numbers(v)) throw new UserError(`${file} line ${line}: expected an array of finite numbers (one score per step)`);
-      here = 'ordered';
-      entry = { line, scores: v };
-    } else if (typeof v === 'object' && v !== null) {
-      const o = v as Record<string, unknown>;
-      const id = typeof o.id === 'number' ? String(o.id) : o.id;
-      if (typeof id !== 'string' || id === '') throw new UserError(`${file} line ${line}: field "id": expected the row's id`);
-      if (!numbers(o.scores)) throw new UserError(`${file} line ${line}: field "scores": expected an array of finite numbers (one score per step)`);
-      here = 'by-id';
-      entry = { line, id, scores: o.scores };
-    } else {
-      throw new UserError(`${file} line ${line}: expected {"id": <row id>, "scores": [..]} or an array of scores`);
-    }
-    if (form === null) [form, firstLine] = [here, line];
-    else if (form !== here) {
-      throw new UserError(`${file} line ${line}: ${here === 'ordered' ? 'a bare array' : 'a line with an id'} after ${form === 'ordered' ? 'bare arrays' : 'lines with ids'} (line ${firstLine}): use one form in a file`);
-    }
-    lines.push(entry);
-  });
-  if (form === null) throw new UserError(`${file}: no scores`);
-  if (form === 'by-id') {
-    const seen = new Map<string, number>();
-    for (const l of lines) {
-      const at = seen.get(l.id!);
-      if (at !== undefined) throw new UserError(`${file} line ${l.line}: row "${l.id}" already has scores on line ${at}`);
-      seen.set(l.id!, l.line);
-    }
+  try {
+    return { ...parseScoresText(text, file), sha256 };
+  } catch (e) {
+    if (e instanceof ScoresFileError) throw new UserError(e.message);
+    throw e;
   }
-  return { file, sha256, form, lines };
 }
