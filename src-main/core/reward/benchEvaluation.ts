@@ -72,7 +72,7 @@ export async function benchSweepChart(ev: EvaluationRecord): Promise<{ split: st
   const values = m.sweep.flatMap((p) => series.filter(([k]) => p[k] !== null).map(([k, label]) => ({ threshold: p.threshold, metric: label, value: 100 * (p[k] as number) })));
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${m.format} ${m.dataset} (${split}): ${m.prm ?? m.scores_file?.file ?? ''}`,
+    title: `${m.prm ?? m.scores_file?.file ?? ''} on ${m.format === m.dataset ? m.format : `${m.format} (dataset ${m.dataset})`}, ${split}`,
     width: 520,
     height: 300,
     background: 'white',
