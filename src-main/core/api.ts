@@ -38,6 +38,7 @@ import type { Store } from './store';
 import { READS } from './store/integrity';
 import { APP_VERSION } from './version';
 import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
+import { formatZodIssue } from '../../src-shared/zodMessage';
 
 /** Who a curation record names when the caller does not say: the name set once, else the account running the core. */
 function curator(): string {
@@ -167,10 +168,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'cycles.get': ({ id }) => runView(store, store.cycles.run(id)),
     'cycles.start': async ({ config }) => {
       const r = CycleConfig.safeParse(config);
-      if (!r.success) {
-        const i = r.error.issues[0];
-        throw new UserError(`config: ${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
-      }
+      if (!r.success) throw new UserError(formatZodIssue(r.error.issues[0], { label: 'config' }));
       await store.integrity.require(READS.job, 'no job was started');
       checkCycleRun(store, r.data);
       checkReferenceTrainer(r.data.finetune.trainer);

@@ -3,6 +3,7 @@
 import { CycleConfig } from '../../src-shared/cycles';
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
 import { getField, type Config, type FieldChoice } from '../jobs/form';
+import { formatZodIssue } from '../../src-shared/zodMessage';
 
 /** The schema the cycle config editor validates against (as LAUNCH_SCHEMAS does for the job kinds). */
 export const CYCLE_LAUNCH_SCHEMA = CycleConfig;
@@ -101,6 +102,5 @@ export function cycleFieldValue(field: CycleField, text: string): unknown {
 export function firstIssue(config: Config): string | null {
   const r = CYCLE_LAUNCH_SCHEMA.safeParse(config);
   if (r.success) return null;
-  const i = r.error.issues[0];
-  return `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`;
+  return formatZodIssue(r.error.issues[0]);
 }

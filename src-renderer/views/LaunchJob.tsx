@@ -36,6 +36,7 @@ import {
 import { useApp, useConnection } from '../store';
 import { CycleLaunch } from './CycleLaunch';
 import { ExportAnnotationsForm, ExportProblemsForm } from './ExportAnnotationsForm';
+import { formatZodIssue } from '../../src-shared/zodMessage';
 
 const pretty = (c: Config): string => JSON.stringify(c, null, 2);
 
@@ -152,7 +153,7 @@ export function LaunchJob() {
   // the config against the kind's schema, live, whether or not the JSON editor is open (it lists every issue by line)
   const check = useMemo(() => (jobKind ? launchSchema(jobKind).safeParse(config) : null), [jobKind, config]);
   const issue = check && !check.success ? check.error.issues[0] : null;
-  const issueText = issue ? `${issue.path.join('.') || '(the whole config)'}: ${issue.message}` : null;
+  const issueText = issue ? formatZodIssue(issue, { empty: '(the whole config)' }) : null;
   // a kind this door does not serve (import-labels over the headless host) shows the CLI command instead of a form
   const served = !jobKind || local || !LOCAL_KINDS.has(jobKind);
 

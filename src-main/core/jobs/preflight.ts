@@ -23,6 +23,7 @@ import { checkBenchPrm } from './kinds/benchPrm';
 import { checkLabelImport } from '../data/labels/check';
 import type { Store } from '../store';
 import { REFERENCE_TRAINER } from '../training/protocol';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 /** Refuses a dataset without problems, or without the split named. */
 function requireProblems(store: Store, dataset: string, split: string | undefined): void {
@@ -166,7 +167,7 @@ export function checkPrmTokens(store: Store, name: string): void {
   let manifest: Manifest;
   if (rec.endpoint) {
     const r = Manifest.safeParse(rec.manifest);
-    if (!r.success) throw new UserError(`${label} cannot score steps: its stored manifest does not read (${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message})`);
+    if (!r.success) throw new UserError(`${label} cannot score steps: its stored manifest does not read (${formatZodIssue(r.error.issues[0], { empty: '' })})`);
     manifest = r.data;
   } else {
     manifest = readManifest(rec.path);
