@@ -28,6 +28,7 @@ import type { JudgeMode } from '../../src-shared/jobConfigs';
 import { addRewardCommands } from './reward';
 import { addBenchCommands } from './bench';
 import { addManageCommands } from './manage';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 export type { CliIO };
 
@@ -473,7 +474,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       await withApi(o.workspace, async (api) => {
         const rec = await api['models.register']({ folder, ...(o.name ? { name: o.name } : {}) });
         if (o.json) io.out(JSON.stringify(rec));
-        else io.out(`registered ${rec.name}@${rec.version} (${rec.role}, validated on ${String((rec.provenance as { validatedWith?: string }).validatedWith).toUpperCase()}) at ${rec.path}`);
+        else io.out(`registered ${modelLabel(rec)} (${rec.role}, validated on ${String((rec.provenance as { validatedWith?: string }).validatedWith).toUpperCase()}) at ${rec.path}`);
       });
     });
 
@@ -608,7 +609,7 @@ async function installDemo(door: LocalDoor, io: CliIO, json: boolean): Promise<{
     const name = readManifest(folder).name;
     if ((await api['models.list']({})).some((m) => m.name === name)) continue;
     const rec = await api['models.register']({ folder });
-    models.push(`${rec.name}@${rec.version}`);
+    models.push(modelLabel(rec));
     if (!json) io.out(`registered ${rec.name} (${rec.role}) from ${folder}`);
   }
   const problems = (await api['datasets.get']({ name: 'demo' })).problemCount;

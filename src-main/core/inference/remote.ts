@@ -15,6 +15,7 @@ import { OutageError, UserError } from '../errors';
 import { requestPrompt, type Completion, type CompletionOptions, type CompletionRequest, type ImageData, type ModelBackend } from './backend';
 import type { FinishReason } from './engine';
 import { formatZodIssue } from '../../../src-shared/zodMessage';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 /** The separator between a question and its reflection in a chat user turn (also the ShareGPT export's). */
 export const CHAT_REFLECTION = '\n\nReflection on an earlier attempt: ';
@@ -285,7 +286,7 @@ export class RemoteBackend implements ModelBackend {
 
   static open(rec: Pick<ModelRecord, 'name' | 'version' | 'manifest' | 'endpoint'>): RemoteBackend {
     const config = EndpointConfig.parse(rec.endpoint);
-    const label = `endpoint model "${rec.name}@${rec.version}" (${config.servedModel})`;
+    const label = `endpoint model "${modelLabel(rec)}" (${config.servedModel})`;
     return new RemoteBackend(Manifest.parse(rec.manifest), config, label, EndpointClient.apiKeyFor(config, label));
   }
 
