@@ -33,6 +33,7 @@ import {
 import { ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
+import { formatZodIssue, issuePath } from './zodMessage';
 
 const Empty = z.object({}).strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
@@ -986,15 +987,28 @@ export class ApiError extends Error {
 /** Turn a zod failure into a one-line message naming the offending path. */
 export function describeZodError(err: z.ZodError, root = ''): { path: string; message: string } {
   const issue = err.issues[0];
-  const path = [root, ...(issue?.path ?? []).map(String)].filter((p) => p !== '').join('.');
-  return { path, message: `${path || '(root)'}: ${issue?.message ?? 'invalid'}` };
+  return { path: issuePath(issue ?? { path: [] }, { root }), message: formatZodIssue(issue, { root, empty: '(root)' }) };
+}
+
+/**
+ * The refusal of a job request whose config does not parse, in the words the command line has always used:
+ * `n: N must be at least 1` (the path inside the job's config), and for a search's algorithm settings
+ * `config: cPuct: must be >= 0`; null for an issue outside a job's config.
+ */
+function jobConfigMessage(method: Method, raw: unknown, issue: z.core.$ZodIssue | undefined): string | null {
+  const at = method === 'jobs.start' || method === 'jobs.check' ? 0 : method === 'jobs.startOrResume' ? 1 : -1;
+  if (at < 0 || issue === undefined || issue.path[at] !== 'config' || (at === 1 && issue.path[0] !== 'request')) return null;
+  const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined);
+  const request = at === 0 ? obj(raw) : obj(obj(raw)?.request);
+  if (request?.kind === 'search' && issue.path[at + 1] === 'config') return formatZodIssue(issue, { drop: at + 2, label: 'config', wording: 'plain' });
+  return formatZodIssue(issue, { drop: at + 1 });
 }
 
 export function parseInput<M extends Method>(method: M, raw: unknown): ParsedInput<M> {
   const r = contract[method].input.safeParse(raw ?? {});
   if (!r.success) {
     const { path, message } = describeZodError(r.error, 'params');
-    throw new ApiError('bad_request', `${method}: ${message}`, path);
+    throw new ApiError('bad_request', jobConfigMessage(method, raw, r.error.issues[0]) ?? `${method}: ${message}`, path);
   }
   return r.data as ParsedInput<M>;
 }

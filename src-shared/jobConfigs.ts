@@ -369,3 +369,5 @@ export const JobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import-labels'), config: ImportLabelsJobConfig }).strict(),
 ]);
 export type JobRequest = z.output<typeof JobRequest>;
+/** A job request as a caller writes it (its config's defaults not yet filled in): what a door parses. */
+export type JobRequestInput = z.input<typeof JobRequest>;

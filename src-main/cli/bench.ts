@@ -11,6 +11,7 @@ import type { BenchPrmMetrics, BenchPrmResult } from '../core/jobs/kinds/benchPr
 import { parseScoresFile } from '../core/reward/benchScores';
 import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
 import { BenchPrmJobConfig } from '../../src-shared/jobConfigs';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 function unitInterval(v: string): number {
   const n = Number(v);
@@ -132,7 +133,7 @@ export function addBenchCommands(program: Command, io: CliIO): void {
             let label: string;
             try {
               const m = await api['models.get']({ name: o.prm, role: 'prm' });
-              label = `${m.name}@${m.version}`;
+              label = modelLabel(m);
             } catch (e) {
               throw e instanceof UserError || e instanceof ApiError ? new UserError(`--prm: ${e.message}`) : e;
             }

@@ -3,8 +3,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { UserError, asUserFacing } from '../core/errors';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Api, Input } from '../../src-shared/api';
-import type { JobRequest } from '../../src-shared/jobConfigs';
+import type { Api } from '../../src-shared/api';
+import type { JobRequestInput } from '../../src-shared/jobConfigs';
+import { formatZodIssue, type ZodIssueLike } from '../../src-shared/zodMessage';
 import type { Job } from '../../src-shared/domain';
 import { openLocalDoor, type LocalDoor } from '../core/door';
 import { JobProgressBar } from './progress';
@@ -100,8 +101,8 @@ export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) =>
  * unfinished, or finds it done (its result is then told again and nothing runs); `restart` starts over.
  * One line on stderr says which (none with --json), then the job runs to its end here.
  */
-export async function runLongJob(door: LocalDoor, request: JobRequest, o: { restart?: boolean; json?: boolean }, io: CliIO): Promise<Job> {
-  const r = await door.api['jobs.startOrResume']({ request, restart: Boolean(o.restart) } as Input<'jobs.startOrResume'>);
+export async function runLongJob(door: LocalDoor, request: JobRequestInput, o: { restart?: boolean; json?: boolean }, io: CliIO): Promise<Job> {
+  const r = await door.api['jobs.startOrResume']({ request, restart: Boolean(o.restart) });
   const { job } = r;
   const done = job.progress.total ? `${job.progress.done}/${job.progress.total} done` : `${job.progress.done} done`;
   if (!o.json) {
@@ -158,12 +159,9 @@ export function table(head: string[], rows: string[][]): string {
 
 
 /** Parses a config through its schema, turning the first issue into a one-line error. */
-export function parseConfig<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown): T {
+export function parseConfig<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: ZodIssueLike[] } } }, v: unknown): T {
   const r = schema.safeParse(v);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserError(`${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
-  }
+  if (!r.success) throw new UserError(formatZodIssue(r.error.issues[0]));
   return r.data;
 }
 

@@ -3,13 +3,13 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Api } from '../../src-shared/api';
-import { CycleConfig, type CycleRun, type CycleSummary } from '../../src-shared/cycles';
+import type { Api, Input } from '../../src-shared/api';
+import type { CycleConfig, CycleRun, CycleSummary } from '../../src-shared/cycles';
 import type { Job } from '../../src-shared/domain';
 import type { CycleRunResult } from '../core/cycles/cycleJob';
 import type { LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
-import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
+import { nonNegativeInt, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
@@ -154,7 +154,8 @@ export function addCycleCommands(program: Command, io: CliIO): void {
     .option('--json', 'last line: the cycles as JSON')
     .action(async (o: { workspace: string; dataset: string; policy: string; orm?: string; cycles: number; trainSplit: string; evalSplit: string; name?: string; config?: string; restart?: boolean; json?: boolean }) => {
       const raw = o.config ? readConfigFile(o.config) : {};
-      const cfg = parseConfig(CycleConfig, {
+      // the config is parsed once, at the door (a bad one is refused there in one line)
+      const config = {
         ...raw,
         dataset: o.dataset,
         policy: o.policy,
@@ -163,11 +164,12 @@ export function addCycleCommands(program: Command, io: CliIO): void {
         trainSplit: o.trainSplit,
         evalSplit: o.evalSplit,
         ...(o.name ? { name: o.name } : {}),
-      });
+      };
       await withApi(o.workspace, async (api, door) => {
         // a run killed half-way resumes from its last finished stage when the same command is run again
-        const r = await api['jobs.startOrResume']({ request: { kind: 'cycle', config: cfg }, restart: Boolean(o.restart) });
+        const r = await api['jobs.startOrResume']({ request: { kind: 'cycle', config }, restart: Boolean(o.restart) } as Input<'jobs.startOrResume'>);
         const job = r.job;
+        const cfg = job.config as CycleConfig; // as the door parsed it
         if (!o.json) {
           if (r.reuse === 'new') io.out(`cycle run started as job ${job.id}: ${cfg.cycles} cycle(s) of ${cfg.policy} on ${cfg.dataset} (${cfg.trainSplit} → ${cfg.evalSplit})${cfg.reflect.enabled ? `, ORM ${cfg.orm}` : ', correct paths only (no reflection)'}`);
           else if (r.reuse === 'resumed') io.err(`resuming ${job.state === 'queued' ? '' : `${job.state} `}cycle job ${job.id} from its last finished stage`);

@@ -6,6 +6,7 @@ import { EmbeddedBackend } from '../core/inference/backend';
 import { loadModel } from '../core/inference/model';
 import { startModelServer } from '../server/modelServer';
 import { port, positiveInt, untilStopped, withApi, type CliIO } from './common';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -63,7 +64,7 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
           });
           if (o.json) io.out(JSON.stringify(rec));
           else {
-            io.out(`registered ${rec.name}@${rec.version} (${rec.role}) served as "${rec.endpoint!.servedModel}" at ${rec.endpoint!.urls.join(', ')}`);
+            io.out(`registered ${modelLabel(rec)} (${rec.role}) served as "${rec.endpoint!.servedModel}" at ${rec.endpoint!.urls.join(', ')}`);
             const check = (rec.provenance as { tokenizerCheck?: string }).tokenizerCheck;
             if (check?.startsWith('not checked')) io.out(`special tokens ${check}`);
           }
@@ -95,7 +96,7 @@ export function addEndpointCommands(program: Command, models: Command, io: CliIO
       const server = await startModelServer({ backend, servedName: served, host: o.host, port: o.port, token, onInternalError: (e) => io.err(`internal error: ${(e as Error).stack ?? String(e)}`) });
       if (o.json) io.out(JSON.stringify({ url: server.url, port: server.port, token: server.token, model: served }));
       else {
-        io.out(`serving ${rec.name}@${rec.version} (${rec.role}, ${backend.provider}) as "${served}" at ${server.url}`);
+        io.out(`serving ${modelLabel(rec)} (${rec.role}, ${backend.provider}) as "${served}" at ${server.url}`);
         io.out(o.tokenEnv ? `token: from $${o.tokenEnv}` : `token: ${server.token}`);
         io.out('press Ctrl-C to stop');
       }

@@ -15,7 +15,6 @@ import { debugEnabled, internalErrorLine } from '../core/log';
 import type { GenerateResult } from '../core/inference/generateJob';
 import { readManifest } from '../core/inference/model';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
-import { parseSearchConfig } from '../core/search/config';
 import { parseShard } from '../core/search/shard';
 import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/search';
 import { ensureRenderer, rendererDirFor } from '../server/buildRenderer';
@@ -29,6 +28,7 @@ import type { JudgeMode } from '../../src-shared/jobConfigs';
 import { addRewardCommands } from './reward';
 import { addBenchCommands } from './bench';
 import { addManageCommands } from './manage';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 export type { CliIO };
 
@@ -370,7 +370,6 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         }
       }
       const { sampling, algorithm } = splitSearchConfig(raw);
-      const algoConfig = o.algo === 'omega' ? { algo: 'omega' as const, config: parseSearchConfig('omega', algorithm) } : { algo: 'mc' as const, config: parseSearchConfig('mc', algorithm) };
       await withApi(o.workspace, async (api, door) => {
         await api['models.get']({ name: o.model, role: 'policy' });
         await api['datasets.get']({ name: o.dataset });
@@ -378,7 +377,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         const config = {
           dataset: o.dataset,
           model: o.model,
-          ...algoConfig,
+          algo: o.algo,
+          config: algorithm,
           seed: o.seed,
           ...sampling,
           ...(o.split ? { split: o.split } : {}),
@@ -388,7 +388,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           ...(o.allPaths ? { annotationMode: 'all-paths' as const } : {}),
           ...(judge ? { judge } : {}),
         };
-        // the sampling settings of a --config file are checked at the door with the rest of the request
+        // the --config file (algorithm and sampling settings) is checked at the door with the rest of the request
         const end = await runLongJob(door, { kind: 'search', config } as JobRequest, o, io);
         if (end.state === 'cancelled') throw new UserError('search cancelled; the trees of finished problems are kept');
         if (end.state !== 'done') throw new UserError(end.error ?? 'search failed');
@@ -474,7 +474,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       await withApi(o.workspace, async (api) => {
         const rec = await api['models.register']({ folder, ...(o.name ? { name: o.name } : {}) });
         if (o.json) io.out(JSON.stringify(rec));
-        else io.out(`registered ${rec.name}@${rec.version} (${rec.role}, validated on ${String((rec.provenance as { validatedWith?: string }).validatedWith).toUpperCase()}) at ${rec.path}`);
+        else io.out(`registered ${modelLabel(rec)} (${rec.role}, validated on ${String((rec.provenance as { validatedWith?: string }).validatedWith).toUpperCase()}) at ${rec.path}`);
       });
     });
 
@@ -609,7 +609,7 @@ async function installDemo(door: LocalDoor, io: CliIO, json: boolean): Promise<{
     const name = readManifest(folder).name;
     if ((await api['models.list']({})).some((m) => m.name === name)) continue;
     const rec = await api['models.register']({ folder });
-    models.push(`${rec.name}@${rec.version}`);
+    models.push(modelLabel(rec));
     if (!json) io.out(`registered ${rec.name} (${rec.role}) from ${folder}`);
   }
   const problems = (await api['datasets.get']({ name: 'demo' })).problemCount;

@@ -5,15 +5,15 @@ import { writeFileSync } from 'node:fs';
 import { ApiError } from '../../src-shared/api';
 import { UserError } from '../core/errors';
 import { AGGREGATORS } from '../core/reward/aggregate';
-import { BonConfig, type BonResult } from '../core/reward/bonJob';
+import type { BonResult } from '../core/reward/bonJob';
 import { BON_METHODS } from '../core/reward/metrics';
 import { ROLLOUT_SHAPES } from '../../src-shared/domain';
 import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
-import { TrainPrmConfig, type TrainPrmResult } from '../core/reward/trainPrmJob';
-import { nonNegativeInt, parseConfig, positiveInt, runLongJob, table, withApi, type CliIO } from './common';
-import type { JobRequest } from '../../src-shared/jobConfigs';
+import type { TrainPrmResult } from '../core/reward/trainPrmJob';
+import { nonNegativeInt, positiveInt, runLongJob, table, withApi, type CliIO } from './common';
+import type { JobConfigInput, JobRequest } from '../../src-shared/jobConfigs';
 import { benchText } from './bench';
 import type { BenchPrmMetrics } from '../core/jobs/kinds/benchPrm';
 
@@ -70,7 +70,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         restart?: boolean;
         json?: boolean;
       }) => {
-        const config = parseConfig(TrainPrmConfig, {
+        const config: JobConfigInput<'train-prm'> = {
           annotations: o.annotations,
           labels: o.hardLabels ? 'hard' : 'soft',
           seed: o.seed,
@@ -84,9 +84,9 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           ...(o.maxPathsPerProblem !== undefined ? { maxPathsPerProblem: o.maxPathsPerProblem } : {}),
           ...(o.valAnnotations ? { valAnnotations: o.valAnnotations } : {}),
           ...(o.trainer ? { trainer: o.trainer } : {}),
-        });
+        };
         await withApi(o.workspace, async (api, door) => {
-          // jobs.start refuses an unknown set, base or name before the job starts
+          // the door parses the config, and jobs.start refuses an unknown set, base or name before the job starts
           const end = await runLongJob(door, { kind: 'train-prm', config }, o, io);
           if (end.state === 'cancelled') throw new UserError('training cancelled; nothing was registered');
           if (end.state !== 'done') throw new UserError(end.error ?? 'training failed');
@@ -199,19 +199,19 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON (last line)')
     .action(
       async (o: { workspace: string; dataset: string; split: string; policy: string; prm: string; n: number; selectOn?: string; limit?: number; seed: number; temperature?: number; voteWeight: string; name?: string; chart?: string; restart?: boolean; json?: boolean }) => {
-        const config = parseConfig(BonConfig, {
+        const config: JobConfigInput<'bon'> = {
           dataset: o.dataset,
           split: o.split,
           policy: o.policy,
           prm: o.prm,
           n: o.n,
           seed: o.seed,
-          voteWeight: o.voteWeight,
+          voteWeight: o.voteWeight as JobConfigInput<'bon'>['voteWeight'], // checked at the door
           ...(o.selectOn ? { selectOn: o.selectOn } : {}),
           ...(o.limit ? { limit: o.limit } : {}),
           ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
           ...(o.name ? { name: o.name } : {}),
-        });
+        };
         await withApi(o.workspace, async (api, door) => {
           for (const [what, ref, role] of [['--policy', o.policy, 'policy'], ['--prm', o.prm, 'prm']] as const) {
             try {

@@ -38,6 +38,8 @@ import type { Store } from './store';
 import { READS } from './store/integrity';
 import { APP_VERSION } from './version';
 import { readRecentWorkspaces, type WorkspaceControl } from './workbench';
+import { formatZodIssue } from '../../src-shared/zodMessage';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 /** Who a curation record names when the caller does not say: the name set once, else the account running the core. */
 function curator(): string {
@@ -167,10 +169,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'cycles.get': ({ id }) => runView(store, store.cycles.run(id)),
     'cycles.start': async ({ config }) => {
       const r = CycleConfig.safeParse(config);
-      if (!r.success) {
-        const i = r.error.issues[0];
-        throw new UserError(`config: ${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
-      }
+      if (!r.success) throw new UserError(formatZodIssue(r.error.issues[0], { label: 'config' }));
       await store.integrity.require(READS.job, 'no job was started');
       checkCycleRun(store, r.data);
       checkReferenceTrainer(r.data.finetune.trainer);
@@ -241,7 +240,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'models.providers': () => availableProviders(),
     'models.health': ({ id }) => {
       const m = store.models.get(id);
-      if (!m.endpoint) throw new UserError(`model ${m.name}@${m.version} is not served over an endpoint`);
+      if (!m.endpoint) throw new UserError(`model ${modelLabel(m)} is not served over an endpoint`);
       return endpointHealth(m);
     },
     'models.register': ({ folder, name }) => registerModel(store, folder, { name }),
@@ -269,7 +268,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       const search = store.trees.getSearch(id);
       const prm = store.scores.nodeScorers(id).map(({ modelId }) => {
         const m = store.models.get(modelId);
-        return { model: `${m.name}@${m.version}`, modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, id)].map(([n, s]) => [String(n), s])) };
+        return { model: modelLabel(m), modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, id)].map(([n, s]) => [String(n), s])) };
       });
       const kept = store.labels.searchRollouts(id);
       return { search: withRefs(store, [search])[0], nodes: store.trees.nodes(id), prm, ...(kept.size ? { rollouts: Object.fromEntries([...kept].map(([n, r]) => [String(n), r])) } : {}) };
@@ -293,7 +292,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'curation.disagreements': ({ prm, limit, stepKind, problemId, minGap }) => {
       const m = store.models.withRole(prm, 'prm');
       const { total, matching, items } = store.scores.disagreements(m.id, limit, { stepKind, problemId, minGap });
-      return { prm: `${m.name}@${m.version}`, scoredNodes: total, matching, items };
+      return { prm: modelLabel(m), scoredNodes: total, matching, items };
     },
     'annotations.forSearch': ({ searchId }) => {
       store.trees.getSearch(searchId);
@@ -312,7 +311,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'curation.solutionConflicts': ({ prm, limit, aggregate, threshold, lowShare }) => {
       const m = store.models.withRole(prm, 'prm');
       const { total, items } = store.scores.solutionConflicts(m.id, { aggregate, threshold, lowShare, limit });
-      return { prm: `${m.name}@${m.version}`, aggregate, scoredSolutions: total, items };
+      return { prm: modelLabel(m), aggregate, scoredSolutions: total, items };
     },
     'solutions.forProblem': ({ problemId, ids }) => {
       store.problems.get(problemId);
@@ -321,7 +320,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       const name = (modelId: number): string => {
         if (!label.has(modelId)) {
           const m = store.models.get(modelId);
-          label.set(modelId, `${m.name}@${m.version}`);
+          label.set(modelId, modelLabel(m));
         }
         return label.get(modelId)!;
       };

@@ -5,6 +5,7 @@ import type { Output, ParsedInput } from '../../src-shared/api';
 import { imagePath } from './data/images';
 import { UserError } from './errors';
 import type { Store } from './store';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 export function listProblems(store: Store, { dataset, ...q }: ParsedInput<'problems.list'>): Output<'problems.list'> {
   const page = store.problems.listInDataset(store.datasets.requireId(dataset), q);
@@ -18,7 +19,6 @@ export function problemDetail(store: Store, id: number): Output<'problems.detail
   return { problem, missingImages };
 }
 
-const label = (m: { name: string; version: number }): string => `${m.name}@${m.version}`;
 
 export function datasetHeatmap(store: Store, q: ParsedInput<'heatmap.dataset'>): Output<'heatmap.dataset'> {
   const datasetId = store.datasets.requireId(q.dataset);
@@ -28,7 +28,7 @@ export function datasetHeatmap(store: Store, q: ParsedInput<'heatmap.dataset'>):
   if (q.prm && prm && !scorers.some((m) => m.id === prm.id)) {
     throw new UserError(
       `heatmap: PRM "${q.prm}" has not scored the solutions of ${where}` +
-        (scorers.length ? ` (scored by: ${scorers.map(label).join(', ')})` : `; run a score job: steplab score --prm ${q.prm} --dataset ${q.dataset}`),
+        (scorers.length ? ` (scored by: ${scorers.map(modelLabel).join(', ')})` : `; run a score job: steplab score --prm ${q.prm} --dataset ${q.dataset}`),
     );
   }
   if (!prm && q.source === 'prm') {
@@ -60,10 +60,10 @@ export function datasetHeatmap(store: Store, q: ParsedInput<'heatmap.dataset'>):
     dataset: q.dataset,
     split: q.split ?? null,
     source: q.source,
-    prm: prm ? label(prm) : null,
-    prms: scorers.map(label),
+    prm: prm ? modelLabel(prm) : null,
+    prms: scorers.map(modelLabel),
     pick,
-    policy: policy ? label(policy) : null,
+    policy: policy ? modelLabel(policy) : null,
     problems,
     ...(fromSearches === undefined ? {} : { fromSearches }),
     rows,

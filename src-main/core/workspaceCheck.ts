@@ -10,6 +10,7 @@ import { imagePath } from './data/images';
 import { UserError } from './errors';
 import { DB_FILE, openDatabase, workspacePaths, type DB } from './store/db';
 import { damagedTables, headerDamage, runCheck } from './store/integrity';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 export type CheckReport = Output<'workspace.check'>;
 
@@ -67,7 +68,7 @@ function checkModels(db: DB): NonNullable<CheckReport['models']> {
   for (const r of rows) {
     if (r.endpoint) continue; // served elsewhere: no folder here
     checked++;
-    const model = `${r.name}@${r.version}`;
+    const model = modelLabel(r);
     const file = join(r.path, 'manifest.json');
     if (!existsSync(r.path)) {
       problems.push({ model, problem: `its folder ${r.path} is missing` });

@@ -22,6 +22,7 @@ import { requestPrompt, type EmbeddedBackend, type ImageData } from '../core/inf
 import type { Rollout, RolloutRequest } from '../core/inference/engine';
 import { CHAT_REFLECTION } from '../core/inference/remote';
 import { UserError } from '../core/errors';
+import { formatZodIssue, issuePath } from '../../src-shared/zodMessage';
 
 export const MAX_MODEL_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -122,7 +123,7 @@ function parseBody<T>(schema: z.ZodType<T>, raw: unknown): T {
   const r = schema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new BadRequest(`field "${i.path.join('.')}": ${i.message}`, 400, i.path.join('.') || null);
+    throw new BadRequest(formatZodIssue(i, { field: true }), 400, issuePath(i) || null);
   }
   return r.data;
 }

@@ -4,6 +4,7 @@
 // editor. Pure: no Monaco, no DOM, so it is tested in plain Node.
 import { z } from 'zod';
 import type { EditorMarker } from './markers';
+import { formatZodIssue } from '../../src-shared/zodMessage';
 
 export interface ConfigIssue {
   /** the offending path, dotted ("config.rolloutBudget", "edits.0.value"); "" for the whole text */
@@ -134,7 +135,7 @@ export function validateConfig<T>(text: string, schema: z.ZodType<T>): ConfigChe
     const from = positionAt(text, start);
     const to = positionAt(text, end);
     const dotted = path.join('.');
-    const message = dotted ? `${dotted}: ${issue.message}` : issue.message;
+    const message = formatZodIssue(issue);
     issues.push({ path: dotted, message, line: from.line, column: from.column });
     markers.push({ message, severity: 'error', startLineNumber: from.line, startColumn: from.column, endLineNumber: to.line, endColumn: to.column, source: 'schema' });
   }

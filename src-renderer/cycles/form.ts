@@ -3,6 +3,8 @@
 import { CycleConfig } from '../../src-shared/cycles';
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
 import { getField, type Config, type FieldChoice } from '../jobs/form';
+import { formatZodIssue } from '../../src-shared/zodMessage';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 /** The schema the cycle config editor validates against (as LAUNCH_SCHEMAS does for the job kinds). */
 export const CYCLE_LAUNCH_SCHEMA = CycleConfig;
@@ -44,7 +46,7 @@ export interface CycleFormContext {
 }
 
 const modelChoices = (ctx: CycleFormContext, role: string): FieldChoice[] =>
-  ctx.models.filter((m) => m.role === role).map((m) => ({ value: m.name, label: `${m.name}@${m.version}` }));
+  ctx.models.filter((m) => m.role === role).map((m) => ({ value: m.name, label: modelLabel(m) }));
 
 function splitChoices(ctx: CycleFormContext, config: Config): FieldChoice[] {
   const d = ctx.datasets.find((x) => x.name === config.dataset);
@@ -101,6 +103,5 @@ export function cycleFieldValue(field: CycleField, text: string): unknown {
 export function firstIssue(config: Config): string | null {
   const r = CYCLE_LAUNCH_SCHEMA.safeParse(config);
   if (r.success) return null;
-  const i = r.error.issues[0];
-  return `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`;
+  return formatZodIssue(r.error.issues[0]);
 }

@@ -3,6 +3,7 @@
 // lineage and the marks on a reflection's steps. Pure, so it is tested without a browser.
 import { CYCLE_STAGES, type CycleRun, type CycleStage, type CycleStageRecord, type Reflection } from '../../src-shared/cycles';
 import type { Job, ModelRecord } from '../../src-shared/domain';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 /** The job states a run can be continued from (the core keeps a cycle job's checkpoint in each). */
 export function canResume(jobState: string | null): boolean {
@@ -166,11 +167,10 @@ export interface LineageNode {
   status: CycleRun['cycles'][number]['status'];
 }
 
-const label = (m: ModelRecord): string => `${m.name}@${m.version}`;
 
 /** base → c1 → c2 …: each model with what it was trained on (build stage, else the model's provenance) and its accuracy. */
 export function lineage(run: CycleRun, models: readonly ModelRecord[]): LineageNode[] {
-  const byLabel = new Map(models.map((m) => [label(m), m]));
+  const byLabel = new Map(models.map((m) => [modelLabel(m), m]));
   const cycles = [...run.cycles].sort((a, b) => a.idx - b.idx);
   let prev: number | null = null;
   return cycles.map((c) => {

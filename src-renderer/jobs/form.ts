@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { parseScoresText, type ScoresFile } from '../../src-shared/benchScores';
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
 import { DEMO_SCALE, JOB_CONFIGS } from '../../src-shared/jobConfigs';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 /**
  * The job kinds the launch form starts (cycle runs have their own form): through jobs.start, except
@@ -133,7 +134,7 @@ export function fieldIssues(issues: readonly { path: readonly PropertyKey[]; mes
 export const ALGO_DEFAULTS: Record<string, Config> = DEMO_SCALE;
 
 const modelChoices = (ctx: FormContext, role: string): FieldChoice[] =>
-  ctx.models.filter((m) => m.role === role).map((m) => ({ value: m.name, label: `${m.name}@${m.version}` }));
+  ctx.models.filter((m) => m.role === role).map((m) => ({ value: m.name, label: modelLabel(m) }));
 
 function splitChoices(ctx: FormContext, config: Config, noneLabel: string): FieldChoice[] {
   const d = ctx.datasets.find((x) => x.name === config.dataset);

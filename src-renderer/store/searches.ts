@@ -9,6 +9,7 @@ import type { NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '.
 import { describeError } from '../errors';
 import { extrasFromColumns, nodesFromColumns, type NodeExtra } from '../tree/columns';
 import type { AppState } from '.';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 export type OpenTree = {
   search: SearchSummary;
@@ -135,7 +136,7 @@ export const createSearchesSlice =
       async loadSearches() {
         try {
           const [page, models] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), api['models.list']({})]);
-          const prms = models.filter((m) => m.role === 'prm').map((m) => `${m.name}@${m.version}`);
+          const prms = models.filter((m) => m.role === 'prm').map((m) => modelLabel(m));
           set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null, prms });
         } catch (e) {
           set({ searchesError: describeError(e) });

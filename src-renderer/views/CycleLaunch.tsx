@@ -6,11 +6,9 @@ import { useMemo, useState } from 'react';
 import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
 import { CYCLE_LAUNCH_SCHEMA, CYCLE_TEMPLATE, cycleFields, cycleFieldValue, fieldChecked, fieldText, firstIssue, type CycleField } from '../cycles/form';
-import { describeError } from '../errors';
-import { parseConfigText, setField, type Config } from '../jobs/form';
+import { setField, type Config } from '../jobs/form';
+import { useConfigEditor, useLaunch } from '../jobs/useConfigEditor';
 import { useApp } from '../store';
-
-const pretty = (c: Config): string => JSON.stringify(c, null, 2);
 
 function Field({ field, config, onChange }: { field: CycleField; config: Config; onChange(value: unknown): void }) {
   return (
@@ -33,54 +31,19 @@ export function CycleLaunch({ open }: { open: boolean }) {
   const start = useApp((s) => s.startCycles);
   const datasets = useApp((s) => s.datasets);
   const models = useApp((s) => s.cycleModels);
-  const [config, setConfig] = useState<Config>(CYCLE_TEMPLATE);
-  const [text, setText] = useState(pretty(CYCLE_TEMPLATE));
-  const [textError, setTextError] = useState<string | null>(null);
+  const { config, text, textError, replace, editText } = useConfigEditor(CYCLE_TEMPLATE);
   const [jsonOpen, setJsonOpen] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [started, setStarted] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, started, setError, launch: startRun } = useLaunch();
   const issue = useMemo(() => firstIssue(config), [config]);
   const fields = useMemo(() => cycleFields(config, { datasets, models }), [config, datasets, models]);
 
-  const edit = (path: string[], value: unknown): void => {
-    const next = setField(config, path, value);
-    setConfig(next);
-    setText(pretty(next));
-    setTextError(null);
-  };
-  const editText = (t: string): void => {
-    setText(t);
-    const parsed = parseConfigText(t);
-    if ('config' in parsed) {
-      setConfig(parsed.config);
-      setTextError(null);
-    } else {
-      setTextError(parsed.error);
-    }
-  };
+  const edit = (path: string[], value: unknown): void => replace(setField(config, path, value));
   const reset = (): void => {
-    setConfig(CYCLE_TEMPLATE);
-    setText(pretty(CYCLE_TEMPLATE));
-    setTextError(null);
+    replace(CYCLE_TEMPLATE);
     setError(null);
   };
 
-  const launch = async (): Promise<void> => {
-    setStarted(null);
-    if (textError) return setError(textError);
-    if (issue) return setError(`the config has a problem: ${issue}; fix it in the form or the JSON`);
-    setBusy(true);
-    try {
-      const job = await start(config);
-      setError(null);
-      setStarted(job.id);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const launch = (): Promise<void> => startRun({ textError, issue }, () => start(config));
 
   return (
     <details className="launch cycle-launch" open={open} data-testid="cycle-launch">

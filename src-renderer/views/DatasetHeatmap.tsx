@@ -17,6 +17,7 @@ import { legendGradient, NO_VALUE, VERDICT_COLOURS } from '../heatmap/scale';
 import { aggregateRow, sortRows, type SortDir, type SortKey } from '../heatmap/sort';
 import { useApp, useConnection } from '../store';
 import './ProblemsView.css';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 type Data = Output<'heatmap.dataset'>;
 type Row = Data['rows'][number];
@@ -261,7 +262,7 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
           <select aria-label="Policy" value={policy} onChange={(e) => setPolicy(e.target.value)}>
             <option value="">any</option>
             {policies.map((m) => (
-              <option key={m.id} value={`${m.name}@${m.version}`}>
+              <option key={m.id} value={modelLabel(m)}>
                 {m.name}@{m.version}
               </option>
             ))}

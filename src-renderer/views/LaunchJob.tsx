@@ -23,7 +23,6 @@ import {
   LAUNCH_KINDS,
   launchSchema,
   LOCAL_KINDS,
-  parseConfigText,
   readScoresFile,
   setField,
   TEMPLATES,
@@ -36,8 +35,8 @@ import {
 import { useApp, useConnection } from '../store';
 import { CycleLaunch } from './CycleLaunch';
 import { ExportAnnotationsForm, ExportProblemsForm } from './ExportAnnotationsForm';
-
-const pretty = (c: Config): string => JSON.stringify(c, null, 2);
+import { formatZodIssue } from '../../src-shared/zodMessage';
+import { useConfigEditor, useLaunch } from '../jobs/useConfigEditor';
 
 /** How long the form waits after an edit before it asks the core's pre-flight. */
 const CHECK_DELAY_MS = 400;
@@ -141,18 +140,14 @@ export function LaunchJob() {
   const [models, setModels] = useState<ModelRecord[]>([]);
   const [sets, setSets] = useState<string[]>([]);
   const [kind, setKind] = useState<Kind>('search');
-  const [config, setConfig] = useState<Config>(TEMPLATES.search);
-  const [text, setText] = useState(pretty(TEMPLATES.search));
-  const [textError, setTextError] = useState<string | null>(null);
+  const { config, text, textError, replace: edit, editText } = useConfigEditor(TEMPLATES.search);
   const [jsonOpen, setJsonOpen] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [started, setStarted] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, started, setError, setStarted, launch: startJob } = useLaunch();
   const jobKind: LaunchKind | null = kind === 'cycle' || kind === 'export' ? null : kind;
   // the config against the kind's schema, live, whether or not the JSON editor is open (it lists every issue by line)
   const check = useMemo(() => (jobKind ? launchSchema(jobKind).safeParse(config) : null), [jobKind, config]);
   const issue = check && !check.success ? check.error.issues[0] : null;
-  const issueText = issue ? `${issue.path.join('.') || '(the whole config)'}: ${issue.message}` : null;
+  const issueText = issue ? formatZodIssue(issue, { empty: '(the whole config)' }) : null;
   // a kind this door does not serve (import-labels over the headless host) shows the CLI command instead of a form
   const served = !jobKind || local || !LOCAL_KINDS.has(jobKind);
 
@@ -210,23 +205,6 @@ export function LaunchJob() {
   const startedJob = started === null ? undefined : jobs.find((j) => j.id === started);
   const startedLink = startedJob ? jobLink(startedJob, { cycleRunOf: (id) => cycleRuns.find((r) => r.jobId === id)?.id }) : null;
 
-  /** a form edit: the JSON follows */
-  const edit = (next: Config): void => {
-    setConfig(next);
-    setText(pretty(next));
-    setTextError(null);
-  };
-  /** a JSON edit: the form follows while the text is a JSON object */
-  const editText = (t: string): void => {
-    setText(t);
-    const parsed = parseConfigText(t);
-    if ('config' in parsed) {
-      setConfig(parsed.config);
-      setTextError(null);
-    } else {
-      setTextError(parsed.error);
-    }
-  };
   const chooseKind = (k: Kind): void => {
     setKind(k);
     setError(null);
@@ -239,26 +217,12 @@ export function LaunchJob() {
         : k === 'bench-prm'
           ? { ...TEMPLATES[k], dataset: datasets[0]?.name ?? '', ...(firstPrm ? { prm: firstPrm } : {}) }
           : TEMPLATES[k];
-    setConfig(first);
-    setText(pretty(first));
-    setTextError(null);
+    edit(first);
   };
 
   const launch = async (): Promise<void> => {
     if (!jobKind) return;
-    setStarted(null);
-    if (textError) return setError(textError);
-    if (issueText) return setError(`the config has a problem: ${issueText}; fix it in the form or the JSON`);
-    setBusy(true);
-    try {
-      const job = await start(jobKind, config);
-      setError(null);
-      setStarted(job.id);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    await startJob({ textError, issue: issueText }, () => start(jobKind, config));
   };
 
   return (

@@ -7,6 +7,7 @@ import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
 import { describeError } from '../errors';
 import { useConnection } from '../store';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 /** The provenance fields a researcher looks for first, as short "key: value" lines; the rest stays in the JSON. */
 export function provenanceSummary(provenance: unknown): string[] {
@@ -84,7 +85,7 @@ export function ModelsView() {
                     <button type="button" aria-expanded={m.id === open} onClick={() => setOpen(m.id === open ? null : m.id)}>
                       {m.id === open ? 'Hide details' : 'Details'}
                     </button>
-                    <ManageButtons target={{ kind: 'model', ref: m.id, label: `${m.name}@${m.version}`, name: m.name }} after={() => void load()} />
+                    <ManageButtons target={{ kind: 'model', ref: m.id, label: modelLabel(m), name: m.name }} after={() => void load()} />
                   </span>
                 </td>
               </tr>

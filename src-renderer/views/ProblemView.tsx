@@ -13,6 +13,7 @@ import { MathText } from '../math/MathText';
 import { useApp, useConnection } from '../store';
 import { algorithmLabel } from '../store/searches';
 import { StepHeatmap } from './CandidateHeatmap';
+import { modelLabel } from '../../src-shared/modelLabel';
 
 type Detail = Output<'problems.detail'>;
 type ImageState = 'missing' | 'undecodable';
@@ -213,7 +214,7 @@ export function ProblemView({ id, solution, step, dataset, extId }: { id: number
   const groups = useMemo(() => {
     const name = (mid: number | null) => {
       const m = models.find((x) => x.id === mid);
-      return m ? `${m.name}@${m.version}` : mid === null ? 'no model (imported)' : `model ${mid}`;
+      return m ? modelLabel(m) : mid === null ? 'no model (imported)' : `model ${mid}`;
     };
     const byModel = new Map<string, ScoredSolution[]>();
     for (const s of solutions ?? []) byModel.set(name(s.modelId), [...(byModel.get(name(s.modelId)) ?? []), s]);

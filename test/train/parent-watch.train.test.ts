@@ -2,9 +2,9 @@
 // library only): started as Steplab starts a trainer (stdin a pipe, its own process group), it stops its
 // whole group once its stdin closes; with stdin not a pipe (a terminal, /dev/null) it does not watch.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { alive, until } from '../helpers/trainerSignals';
 
 const RECIPES = join(import.meta.dirname, '..', '..', 'models', 'recipes');
 const HARNESS = [
@@ -16,27 +16,6 @@ const HARNESS = [
   "print(json.dumps({'pid': os.getpid(), 'grandchild': g.pid, 'watching': watching}), flush=True)",
   'time.sleep(600)',
 ].join('\n');
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-};
-
-async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function start(stdin: 'pipe' | 'ignore') {
   const child = spawn('/usr/bin/python3', ['-c', HARNESS], { stdio: [stdin, 'pipe', 'inherit'], detached: true });

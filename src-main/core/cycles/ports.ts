@@ -9,6 +9,7 @@ import { splitSteps } from '../inference/prompt';
 import { parseOrmOutput } from '../reward/orm';
 import { mixSeed } from '../rng';
 import type { Store } from '../store';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface GenRequest {
   problem: Problem;
@@ -134,11 +135,11 @@ export function enginePorts(store: Store): CyclePorts {
   return {
     async openPolicy(modelId) {
       const rec = store.models.get(modelId);
-      return new BackendPolicy(store, await openBackend(rec), rec.id, `${rec.name}@${rec.version}`);
+      return new BackendPolicy(store, await openBackend(rec), rec.id, modelLabel(rec));
     },
     async openOrm(modelId, maxNewTokens) {
       const rec = store.models.get(modelId);
-      return new BackendOrm(store, await openBackend(rec), rec.id, `${rec.name}@${rec.version}`, maxNewTokens);
+      return new BackendOrm(store, await openBackend(rec), rec.id, modelLabel(rec), maxNewTokens);
     },
   };
 }

@@ -6,11 +6,10 @@ import type { Store } from '../store';
 import type { CycleRecord, CycleRunRecord } from '../store/cycles';
 import type { Solution } from '../store/solutions';
 import { loadExamples, type WrittenSet, writeTrainingSet } from './trainingSet';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
-function modelLabel(store: Store, id: number | null): string | null {
-  if (id === null) return null;
-  const m = store.models.get(id);
-  return `${m.name}@${m.version}`;
+function labelOf(store: Store, id: number | null): string | null {
+  return id === null ? null : modelLabel(store.models.get(id));
 }
 
 function cycleSummary(store: Store, run: CycleRunRecord, c: CycleRecord): CycleRun['cycles'][number] {
@@ -18,8 +17,8 @@ function cycleSummary(store: Store, run: CycleRunRecord, c: CycleRecord): CycleR
     id: c.id,
     idx: c.idx,
     status: c.status,
-    parentModel: modelLabel(store, c.idx === 0 ? run.baseModelId : (c.parentModelId ?? run.baseModelId)),
-    model: modelLabel(store, c.modelId),
+    parentModel: labelOf(store, c.idx === 0 ? run.baseModelId : (c.parentModelId ?? run.baseModelId)),
+    model: labelOf(store, c.modelId),
     metrics: c.metrics as Partial<CycleMetrics>,
     stages: c.stages,
   };
@@ -32,7 +31,7 @@ export function runView(store: Store, run: CycleRunRecord): CycleRun {
     id: run.id,
     name: run.name,
     dataset: ds?.name ?? '?',
-    baseModel: modelLabel(store, run.baseModelId) ?? '?',
+    baseModel: labelOf(store, run.baseModelId) ?? '?',
     config: run.config,
     jobId: run.jobId,
     jobState: job?.state ?? null,

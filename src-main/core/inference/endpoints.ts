@@ -9,6 +9,7 @@ import { Manifest } from '../../../src-shared/manifest';
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import { EndpointClient, EndpointError, serverRoot } from './remote';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 const ModelsList = z.object({
   data: z.array(
@@ -68,10 +69,7 @@ export interface AddEndpointOptions {
 
 function parseManifest(raw: unknown, where: string): Manifest {
   const r = Manifest.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserError(`${where}: field "${i.path.join('.')}": ${i.message}`);
-  }
+  if (!r.success) throw new UserError(formatZodIssue(r.error.issues[0], { label: where, field: true }));
   return r.data;
 }
 
@@ -98,10 +96,7 @@ export function endpointConfig(o: AddEndpointOptions): EndpointConfig {
     prmApi: o.prmApi,
     poolingGoodIndex: o.poolingGoodIndex,
   });
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserError(`endpoint ${i.path.join('.') || 'config'}: ${i.message}`);
-  }
+  if (!r.success) throw new UserError(`endpoint ${formatZodIssue(r.error.issues[0], { empty: 'config' })}`);
   return r.data;
 }
 

@@ -14,6 +14,7 @@ import { splitSteps } from './prompt';
 
 export { GenerateJobConfig as GenerateConfig } from '../../../src-shared/jobConfigs';
 import { GenerateJobConfig as GenerateConfig } from '../../../src-shared/jobConfigs';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface GenerateResult {
   problems: number;
@@ -131,7 +132,7 @@ export const generateJob: JobHandler<GenerateConfig, GenerateResult> = {
         tokens: cp.tokens,
         tokens_per_s: cp.decodeMs > 0 ? cp.tokens / (cp.decodeMs / 1000) : 0,
         provider: backend.provider,
-        model: `${modelRec.name}@${modelRec.version}`,
+        model: modelLabel(modelRec),
         ...(judge ? { judge: judgeStats(cp.judge ?? emptyJudgeCounts(), judge.judge.name, judge.mode) } : {}),
       };
     } finally {

@@ -8,6 +8,7 @@ import type { KvShape } from './kvcache';
 import type { Provider } from './providers';
 import { loadSession, type LoadedSession } from './session';
 import { loadTokenizer, type TextTokenizer } from './tokenizer';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 export interface DecoderConfig {
   modelType: string;
@@ -49,10 +50,7 @@ export function readManifest(dir: string): Manifest {
   const file = join(dir, 'manifest.json');
   const raw = readJson(file, 'every Steplab model folder has a manifest.json');
   const r = Manifest.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserError(`${file}: field "${i.path.join('.')}": ${i.message}`);
-  }
+  if (!r.success) throw new UserError(formatZodIssue(r.error.issues[0], { label: file, field: true }));
   if (r.data.role === 'orm' && !r.data.ormTemplate) {
     throw new UserError(`${file}: field "ormTemplate": required for role orm (where the JSON verdict starts, e.g. {"verdict": "J:\\n"})`);
   }

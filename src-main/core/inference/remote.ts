@@ -14,6 +14,8 @@ import { Manifest } from '../../../src-shared/manifest';
 import { OutageError, UserError } from '../errors';
 import { requestPrompt, type Completion, type CompletionOptions, type CompletionRequest, type ImageData, type ModelBackend } from './backend';
 import type { FinishReason } from './engine';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 /** The separator between a question and its reflection in a chat user turn (also the ShareGPT export's). */
 export const CHAT_REFLECTION = '\n\nReflection on an earlier attempt: ';
@@ -223,8 +225,7 @@ export class EndpointClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      throw new EndpointError(`${where} answered JSON that is not a ${path} response: field "${i.path.join('.')}": ${i.message}`, true);
+      throw new EndpointError(`${where} answered JSON that is not a ${path} response: ${formatZodIssue(parsed.error.issues[0], { field: true })}`, true);
     }
     return parsed.data;
   }
@@ -285,7 +286,7 @@ export class RemoteBackend implements ModelBackend {
 
   static open(rec: Pick<ModelRecord, 'name' | 'version' | 'manifest' | 'endpoint'>): RemoteBackend {
     const config = EndpointConfig.parse(rec.endpoint);
-    const label = `endpoint model "${rec.name}@${rec.version}" (${config.servedModel})`;
+    const label = `endpoint model "${modelLabel(rec)}" (${config.servedModel})`;
     return new RemoteBackend(Manifest.parse(rec.manifest), config, label, EndpointClient.apiKeyFor(config, label));
   }
 

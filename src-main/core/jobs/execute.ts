@@ -4,6 +4,7 @@ import type { Job, JobProgress } from '../../../src-shared/domain';
 import { CancelledError, OutageError, UserError, describeSystemError, printable } from '../errors';
 import type { Store } from '../store';
 import type { JobContext, JobHandler } from './types';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 export interface ExecuteHooks {
   /** called after every committed progress/checkpoint and throttled progress update */
@@ -30,7 +31,7 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
   const job = store.jobs.get(jobId);
   const parsed = handler.configSchema.safeParse(job.config);
   if (!parsed.success) {
-    const msg = `job ${jobId}: invalid config: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`;
+    const msg = formatZodIssue(parsed.error.issues[0], { label: `job ${jobId}: invalid config`, empty: '' });
     store.jobs.finish(jobId, 'failed', null, msg);
     const last = store.jobs.get(jobId);
     hooks.onUpdate(last);

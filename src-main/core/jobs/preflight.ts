@@ -23,6 +23,8 @@ import { checkBenchPrm } from './kinds/benchPrm';
 import { checkLabelImport } from '../data/labels/check';
 import type { Store } from '../store';
 import { REFERENCE_TRAINER } from '../training/protocol';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 /** Refuses a dataset without problems, or without the split named. */
 function requireProblems(store: Store, dataset: string, split: string | undefined): void {
@@ -162,11 +164,11 @@ const tokenizerChecked = new Map<string, string | null>();
  */
 export function checkPrmTokens(store: Store, name: string): void {
   const rec = store.models.withRole(name, 'prm');
-  const label = `PRM "${rec.name}@${rec.version}"`;
+  const label = `PRM "${modelLabel(rec)}"`;
   let manifest: Manifest;
   if (rec.endpoint) {
     const r = Manifest.safeParse(rec.manifest);
-    if (!r.success) throw new UserError(`${label} cannot score steps: its stored manifest does not read (${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message})`);
+    if (!r.success) throw new UserError(`${label} cannot score steps: its stored manifest does not read (${formatZodIssue(r.error.issues[0], { empty: '' })})`);
     manifest = r.data;
   } else {
     manifest = readManifest(rec.path);
@@ -218,7 +220,7 @@ export async function checkEndpoints(store: Store, request: JobRequest, health: 
     if (answers.some((a) => a.ok)) continue;
     const where = answers.map((a) => `${a.url} (${a.detail.replace(/^endpoint "[^"]*" at \S+ /, '')})`).join('; ');
     throw new UserError(
-      `model "${rec.name}@${rec.version}" is served over an endpoint and no server answers: ${where}; start its server (vLLM, or \`steplab serve-model\`) or check the URL and the API key, then start the job again`,
+      `model "${modelLabel(rec)}" is served over an endpoint and no server answers: ${where}; start its server (vLLM, or \`steplab serve-model\`) or check the URL and the API key, then start the job again`,
     );
   }
 }

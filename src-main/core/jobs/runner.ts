@@ -10,6 +10,7 @@ import type { Store } from '../store';
 import { jobHandlers } from './registry';
 import { signalGroup } from '../training/protocol';
 import type { WorkerInput, WorkerMessage } from './worker';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
@@ -67,7 +68,7 @@ export class JobRunner {
   submit(kind: string, config: unknown): Job {
     if (!Object.prototype.hasOwnProperty.call(JOB_CONFIGS, kind)) throw new UserError(`unknown job kind "${kind}"`);
     const parsed = JOB_CONFIGS[kind as JobKind].safeParse(config);
-    if (!parsed.success) throw new UserError(`${kind}: invalid config: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw new UserError(formatZodIssue(parsed.error.issues[0], { label: `${kind}: invalid config`, empty: '' }));
     return this.start({ kind, config: parsed.data } as JobRequest);
   }
 

@@ -31,6 +31,7 @@ import { DB_FILE, type DB } from '../store/db';
 import { batchRef, type NewNode } from '../store/trees';
 import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
 import { checkSourceIntegrity, checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export { MERGE_KINDS };
 export type MergeKind = (typeof MERGE_KINDS)[number];
@@ -411,7 +412,7 @@ class SourceMerge {
       const match = sameName.find((_, i) => differences[i].length === 0);
       if (match) {
         this.models.set(row.id, match.id);
-        this.modelLabels.set(`${row.name}@${row.version}`, `${match.name}@${match.version}`);
+        this.modelLabels.set(modelLabel(row), modelLabel(match));
         this.count('models', 'skipped');
         continue;
       }
@@ -426,15 +427,15 @@ class SourceMerge {
         this.copyInto(row.path, dest, true);
         path = dest;
       } else if (!row.endpoint) {
-        this.conflict('models', `model "${row.name}@${row.version}": its folder ${row.path} is missing; merged with that path, it cannot run until the folder is back`);
+        this.conflict('models', `model "${modelLabel(row)}": its folder ${row.path} is missing; merged with that path, it cannot run until the folder is back`);
       }
       const id = this.insert('models', { ...row, version, path, provenance: this.modelProvenance(row) });
       this.models.set(row.id, id);
-      this.modelLabels.set(`${row.name}@${row.version}`, `${row.name}@${version}`);
+      this.modelLabels.set(modelLabel(row), modelLabel({ name: row.name, version }));
       this.count('models', 'added');
       if (sameName.length > 0) {
         const what = [...new Set(differences.flat())].join(', ');
-        this.conflict('models', `model "${row.name}@${row.version}" differs from the target's "${row.name}" (${what}); added as "${row.name}@${version}"`);
+        this.conflict('models', `model "${modelLabel(row)}" differs from the target's "${row.name}" (${what}); added as "${modelLabel({ name: row.name, version })}"`);
       }
     }
   }
@@ -450,7 +451,7 @@ class SourceMerge {
         delete base[k];
       }
     }
-    return JSON.stringify({ ...base, mergedFrom: { workspace: this.src.ws.dir, model: `${row.name}@${row.version}`, ...local } });
+    return JSON.stringify({ ...base, mergedFrom: { workspace: this.src.ws.dir, model: modelLabel(row), ...local } });
   }
 
   private model(srcId: number | null): number | null {

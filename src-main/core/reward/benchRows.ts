@@ -12,6 +12,7 @@ import { UserError } from '../errors';
 import type { Store } from '../store';
 import type { Solution } from '../store/solutions';
 import type { BenchRow } from './benchMetrics';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface LoadedBenchRow {
   solution: Solution;
@@ -144,10 +145,10 @@ export function contamination(store: Store, prm: ModelRecord, rows: readonly Loa
   const set = (prm.provenance as { annotationSet?: unknown } | null)?.annotationSet;
   const empty = { annotationSet: null, trainingProblems: 0, problems: 0, rows: 0, byFingerprint: 0, byQuestion: 0, list: [] };
   if (typeof set !== 'string' || set === '') {
-    return { ...empty, checked: false, reason: `the provenance of ${prm.name}@${prm.version} names no training annotation set` };
+    return { ...empty, checked: false, reason: `the provenance of ${modelLabel(prm)} names no training annotation set` };
   }
   const ids = store.annotations.problemIdsOfSet(set);
-  if (ids.length === 0) return { ...empty, annotationSet: set, checked: false, reason: `annotation set "${set}" (the provenance of ${prm.name}@${prm.version}) is not in this workspace` };
+  if (ids.length === 0) return { ...empty, annotationSet: set, checked: false, reason: `annotation set "${set}" (the provenance of ${modelLabel(prm)}) is not in this workspace` };
   const byFp = new Map<string, number>();
   const byQ = new Map<string, number>();
   for (const id of ids) {

@@ -39,6 +39,7 @@ import { openPrm } from './scoreJob';
 
 export { BonConfig } from '../../../src-shared/jobConfigs';
 import { BonConfig } from '../../../src-shared/jobConfigs';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface SplitReport {
   split: string;
@@ -218,8 +219,8 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
       chosen_on: selectSplit,
       threshold,
       splits: reports,
-      policy: `${policyRec.name}@${policyRec.version}`,
-      prm: `${prmRec.name}@${prmRec.version}`,
+      policy: modelLabel(policyRec),
+      prm: modelLabel(prmRec),
       ...counts,
     };
     const evaluation = store.transaction(() => {

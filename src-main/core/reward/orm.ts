@@ -3,6 +3,7 @@
 // somewhere in its generation. Parsing never throws: an output that is not such an object is a recorded
 // failure with the reason, so one bad generation does not stop a cycle.
 import { z } from 'zod';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 export const OrmStatus = z.enum(['CORRECT', 'WRONG']);
 
@@ -55,7 +56,7 @@ export function parseOrmOutput(text: string, steps: number, opts: { binary?: boo
     return { ok: false, reason: `not valid JSON: ${(e as Error).message}` };
   }
   const raw = Raw.safeParse(value);
-  if (!raw.success) return { ok: false, reason: `field ${raw.error.issues[0]?.path.join('.') || '(object)'}: ${raw.error.issues[0]?.message}` };
+  if (!raw.success) return { ok: false, reason: `field ${formatZodIssue(raw.error.issues[0], { empty: '(object)' })}` };
   const status = OrmStatus.safeParse(raw.data.status.trim().toUpperCase());
   if (!status.success) return { ok: false, reason: `status "${raw.data.status}" is neither CORRECT nor WRONG` };
   const analysis = raw.data.error_analysis?.trim() ?? '';

@@ -17,6 +17,7 @@ import { CompletionResponse, dataUrl, EndpointClient, EndpointError, endpointPro
 import type { Store } from '../store';
 import { prmSpec, renderPrmInput, stepScore, type PrmSpec } from './layout';
 import type { ScoreImage, ScoreItem, ScorerStats, StepScorer } from './scorer';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 /** vLLM's /pooling answer: one item per input, its data one row per step tag for a STEP pooler. */
 const PoolingResponse = z.object({
@@ -50,7 +51,7 @@ export class RemotePrmScorer implements StepScorer {
 
   static open(rec: Pick<ModelRecord, 'name' | 'version' | 'manifest' | 'endpoint'>): RemotePrmScorer {
     const config = EndpointConfig.parse(rec.endpoint);
-    const label = `endpoint PRM "${rec.name}@${rec.version}" (${config.servedModel})`;
+    const label = `endpoint PRM "${modelLabel(rec)}" (${config.servedModel})`;
     return new RemotePrmScorer(Manifest.parse(rec.manifest), config, label, EndpointClient.apiKeyFor(config, label));
   }
 

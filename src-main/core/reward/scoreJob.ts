@@ -16,6 +16,7 @@ import { PrmScorer, type ScoreItem, type StepScorer } from './scorer';
 
 export { ScoreJobConfig as ScoreConfig } from '../../../src-shared/jobConfigs';
 import { ScoreJobConfig as ScoreConfig } from '../../../src-shared/jobConfigs';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface ScoreResult {
   prm: string;
@@ -46,7 +47,7 @@ interface Checkpoint {
 /** Finds a registered PRM and opens its scorer (in process, or over its endpoint); a clear error for a model that is not one. */
 export async function openPrm(store: Store, ref: string): Promise<{ scorer: StepScorer; modelId: number; label: string; release: () => Promise<void> }> {
   const rec = store.models.withRole(ref, 'prm');
-  const label = `${rec.name}@${rec.version}`;
+  const label = modelLabel(rec);
   if (rec.endpoint) return { scorer: RemotePrmScorer.open(rec), modelId: rec.id, label, release: async () => {} };
   const model = await loadModel(rec.path);
   try {

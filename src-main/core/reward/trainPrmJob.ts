@@ -17,6 +17,7 @@ import { REFERENCE_TRAINER, runTrainerInJob } from '../training/protocol';
 
 export { TrainPrmJobConfig as TrainPrmConfig } from '../../../src-shared/jobConfigs';
 import { TrainPrmJobConfig as TrainPrmConfig } from '../../../src-shared/jobConfigs';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface TrainPrmResult {
   model: string;
@@ -104,7 +105,7 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
       const rec = await registerModel(store, run.model, {
         name,
         provenance: {
-          parent: `${baseRec.name}@${baseRec.version}`,
+          parent: modelLabel(baseRec),
           annotationSet: config.annotations,
           annotationHash,
           trainingDataHash: annotationHash,
@@ -114,7 +115,7 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
         },
       });
       if (rec.role !== 'prm') throw new UserError(`the trainer wrote a ${rec.role} model, not a PRM`);
-      return { model: `${rec.name}@${rec.version}`, modelId: rec.id, steps: run.steps, finalLoss: run.finalLoss, annotationSet: config.annotations, annotationHash, rows: train.written };
+      return { model: modelLabel(rec), modelId: rec.id, steps: run.steps, finalLoss: run.finalLoss, annotationSet: config.annotations, annotationHash, rows: train.written };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

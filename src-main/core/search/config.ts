@@ -2,6 +2,7 @@
 // src-shared, with the papers' defaults and validated ranges), and one readable line for the first thing wrong.
 import { z } from 'zod';
 import { UserError } from '../errors';
+import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 export { DEMO_SCALE, MathShepherdConfig, OmegaConfig, rootBatch, type MathShepherdConfigInput, type OmegaConfigInput } from '../../../src-shared/jobConfigs';
 import { MathShepherdConfig, OmegaConfig } from '../../../src-shared/jobConfigs';
@@ -26,26 +27,5 @@ export function parseSearchConfig(algo: string, raw: unknown): OmegaConfig | Mat
 function parseOrThrow<T>(schema: z.ZodType<T>, raw: unknown): T {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = issue.path.map(String).join('.');
-  throw new UserError(`config: ${path === '' ? '' : `${path}: `}${describeIssue(issue)}`);
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'too_small':
-      return `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
-    case 'too_big':
-      return `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
-    case 'invalid_type':
-      if (issue.expected === 'int') return 'must be an integer';
-      if (issue.expected === 'number') return 'must be a finite number';
-      if (issue.expected === 'boolean') return 'must be true or false';
-      if (issue.expected === 'object') return 'must be an object';
-      return `must be ${issue.expected}`;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    default:
-      return issue.message;
-  }
+  throw new UserError(formatZodIssue(r.error.issues[0], { label: 'config', wording: 'plain' }));
 }

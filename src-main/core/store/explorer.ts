@@ -1,6 +1,7 @@
 // What the tree explorer reads of a search: its record, its nodes as columns, and every PRM's node scores.
 import type { Store } from '.';
 import type { SearchRecord, TreeColumns } from './trees';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface NodePrmScores {
   model: string;
@@ -13,7 +14,7 @@ export interface NodePrmScores {
 export function treePrmScores(store: Store, searchId: number): NodePrmScores[] {
   return store.scores.nodeScorers(searchId).map(({ modelId }) => {
     const m = store.models.get(modelId);
-    return { model: `${m.name}@${m.version}`, modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, searchId)].map(([n, s]) => [String(n), s])) };
+    return { model: modelLabel(m), modelId, scores: Object.fromEntries([...store.scores.nodeScores(modelId, searchId)].map(([n, s]) => [String(n), s])) };
   });
 }
 

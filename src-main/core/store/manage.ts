@@ -22,6 +22,7 @@ import { MANAGE_KIND_LABEL } from '../../../src-shared/manage';
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
 import { nowIso, prep } from './db';
+import { modelLabel } from '../../../src-shared/modelLabel';
 
 export interface ManageResolved {
   kind: ManageKind;
@@ -142,8 +143,8 @@ export class ManageRepo {
         }
         if (rows.length === 0 && asId() !== null) rows = prep(this.db, 'SELECT id, name, version FROM models WHERE id = ?').all(asId()) as Row[];
         if (rows.length === 0) return missing();
-        const name = rows.length === 1 ? `${rows[0].name}@${rows[0].version}` : `${rows[0].name} (versions ${rows.map((r) => r.version).join(', ')})`;
-        return { kind, id: rows.length === 1 ? rows[0].id : null, name, ids: rows.map((r) => r.id), jobNames: [rows[0].name, ...rows.map((r) => `${r.name}@${r.version}`)] };
+        const name = rows.length === 1 ? modelLabel(rows[0]) : `${rows[0].name} (versions ${rows.map((r) => r.version).join(', ')})`;
+        return { kind, id: rows.length === 1 ? rows[0].id : null, name, ids: rows.map((r) => r.id), jobNames: [rows[0].name, ...rows.map((r) => modelLabel(r))] };
       }
     }
   }

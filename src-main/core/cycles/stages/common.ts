@@ -6,6 +6,7 @@ import { verifyProblem } from '../../data/verify';
 import { demoCheckable, labelSolution } from '../../demo/check';
 import type { Store } from '../../store';
 import type { NewSolution, Solution } from '../../store/solutions';
+import { modelLabel } from '../../../../src-shared/modelLabel';
 
 /** Problems decoded together in one batch. */
 export const PROBLEM_BATCH = 8;
@@ -41,6 +42,5 @@ export function difficulty(p: Problem): string {
 }
 
 export function label(store: Store, modelId: number): string {
-  const m = store.models.get(modelId);
-  return `${m.name}@${m.version}`;
+  return modelLabel(store.models.get(modelId));
 }

@@ -7,6 +7,7 @@ import type { CycleRecord } from '../../store/cycles';
 import { REFERENCE_TRAINER, runTrainerInJob } from '../../training/protocol';
 import { label } from './common';
 import type { CycleRunner } from '../cycleJob';
+import { modelLabel } from '../../../../src-shared/modelLabel';
 
 export async function finetune(run: CycleRunner, c: CycleRecord): Promise<void> {
   const f = run.cfg.finetune;
@@ -29,7 +30,7 @@ export async function finetune(run: CycleRunner, c: CycleRecord): Promise<void> 
     workDir: run.workDir(c.idx),
     report: (m) => run.ctx.progress(run.progress(m)),
   });
-  run.finishStage({ steps: trained.steps }, { model: trained.model, base: `${base.name}@${base.version}`, finalLoss: trained.finalLoss, hyperparameters: hp, trainer: (f.trainer ?? REFERENCE_TRAINER).join(' ') });
+  run.finishStage({ steps: trained.steps }, { model: trained.model, base: modelLabel(base), finalLoss: trained.finalLoss, hyperparameters: hp, trainer: (f.trainer ?? REFERENCE_TRAINER).join(' ') });
 }
 
 export function modelName(run: CycleRunner, c: CycleRecord): string {
@@ -58,6 +59,6 @@ export async function register(run: CycleRunner, c: CycleRecord): Promise<void> 
       },
     }));
   if (rec.role !== 'policy') throw new UserError(`the trainer wrote a ${rec.role} model, not a policy`);
-  run.finishStage({}, { model: `${rec.name}@${rec.version}`, modelId: rec.id, parent: label(run.store, parentId) }, () => run.store.cycles.setModel(c.id, rec.id));
+  run.finishStage({}, { model: modelLabel(rec), modelId: rec.id, parent: label(run.store, parentId) }, () => run.store.cycles.setModel(c.id, rec.id));
   rmSync(join(run.workDir(c.idx), 'model'), { recursive: true, force: true });
 }

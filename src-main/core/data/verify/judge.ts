@@ -24,6 +24,7 @@ import { ChatResponse, EndpointClient } from '../../inference/remote';
 import type { Store } from '../../store';
 import { nowIso, prep, type DB } from '../../store/db';
 import { verify, verifyProblem, type AnswerType, type Verdict } from './index';
+import { modelLabel } from '../../../../src-shared/modelLabel';
 
 export type { JudgeMode } from '../../../../src-shared/jobConfigs';
 
@@ -103,7 +104,7 @@ export class Judge {
 
   private constructor(readonly model: ModelRecord) {
     this.config = EndpointConfig.parse(model.endpoint);
-    const label = `judge model "${model.name}@${model.version}" (${this.config.servedModel})`;
+    const label = `judge model "${modelLabel(model)}" (${this.config.servedModel})`;
     this.client = new EndpointClient(this.config, label, EndpointClient.apiKeyFor(this.config, label));
   }
 
@@ -112,7 +113,7 @@ export class Judge {
   }
 
   get name(): string {
-    return `${this.model.name}@${this.model.version}`;
+    return modelLabel(this.model);
   }
 
   /** Asks the judge; an outage (after the endpoint's retries) throws OutageError, which pauses a job. */

@@ -19,6 +19,7 @@ import type { JobHandler } from '../types';
 
 export { BenchPrmJobConfig } from '../../../../src-shared/jobConfigs';
 import { BenchPrmJobConfig } from '../../../../src-shared/jobConfigs';
+import { modelLabel } from '../../../../src-shared/modelLabel';
 
 export const THRESHOLD_RULE = 'a step is accepted when its score is above the threshold (score > t); sweep 0.00, 0.01, ..., 1.00, ties to the lowest';
 
@@ -135,7 +136,7 @@ export const benchPrmJob: JobHandler<BenchPrmJobConfig, BenchPrmResult> = {
     const { store, config } = ctx;
     const sel = checkBenchPrm(store, config);
     const prmRec = config.prm ? store.models.withRole(config.prm, 'prm') : null;
-    const prmLabel = prmRec ? `${prmRec.name}@${prmRec.version}` : null;
+    const prmLabel = prmRec ? modelLabel(prmRec) : null;
     const contaminated = prmRec ? contamination(store, prmRec, sel.scored) : null;
 
     // 1. step scores

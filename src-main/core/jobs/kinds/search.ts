@@ -18,6 +18,7 @@ import type { SearchEvent, SearchNode, SearchResult } from '../../search/types';
 
 export { SearchJobConfig } from '../../../../src-shared/jobConfigs';
 import { SearchJobConfig } from '../../../../src-shared/jobConfigs';
+import { modelLabel } from '../../../../src-shared/modelLabel';
 
 export interface SearchJobResult {
   annotationSet: string;
@@ -207,7 +208,7 @@ export const searchJob: JobHandler<SearchJobConfig, SearchJobResult> = {
         };
         ctx.commit(
           () => {
-            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: backend.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: `${modelRec.name}@${modelRec.version}`, timing: { totalMs, inferenceMs }, provider: backend.provider, ...(judged ? { judge: judgeStats(judged, judge!.judge.name, judge!.mode) } : {}) });
+            const r = storeSearch(store, { problemId: p.id, modelId: modelRec.id, algorithm: config.algo === 'omega' ? 'omegaprm' : 'math-shepherd', config: { ...algoConfig, ...sampling }, seed: config.seed, jobId: ctx.job.id, result, delimiter: backend.manifest.stepDelimiter, setName, annotationMode: config.annotationMode, k, model: modelLabel(modelRec), timing: { totalMs, inferenceMs }, provider: backend.provider, ...(judged ? { judge: judgeStats(judged, judge!.judge.name, judge!.mode) } : {}) });
             next.searchIds = [...cp.searchIds, r.searchId];
             next.annotations = cp.annotations + r.annotations;
             next.labelled = cp.labelled + r.labelled;
