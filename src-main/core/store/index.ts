@@ -14,6 +14,7 @@ import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
 import { ScoresRepo } from './scores';
 import { SolutionsRepo } from './solutions';
+import { StagingRepo } from './staging';
 import { TreesRepo } from './trees';
 
 export class Store {
@@ -29,6 +30,7 @@ export class Store {
   readonly cycles: CyclesRepo;
   readonly scores: ScoresRepo;
   readonly labels: LabelImportsRepo;
+  readonly staging: StagingRepo;
   readonly manage: ManageRepo;
 
   constructor(
@@ -50,6 +52,7 @@ export class Store {
     this.cycles = new CyclesRepo(db);
     this.scores = new ScoresRepo(db);
     this.labels = new LabelImportsRepo(db);
+    this.staging = new StagingRepo(db);
     this.manage = new ManageRepo(db);
   }
 
