@@ -14,7 +14,7 @@ export function evaluationRecord(store: Store, ev: EvaluationRecordRow): Evaluat
     const m = store.models.get(id);
     return `${m.name}@${m.version}`;
   };
-  const dataset = ev.datasetId === null ? null : ((store.db.prepare('SELECT name FROM datasets WHERE id = ?').get(ev.datasetId) as { name: string } | undefined)?.name ?? null);
+  const dataset = ev.datasetId === null ? null : (store.datasets.nameOf(ev.datasetId) ?? null);
   return { id: ev.id, name: ev.name, createdAt: ev.createdAt, dataset, policy: name(ev.policyId), prm: name(ev.rewardId), jobId: ev.jobId, config: ev.config, metrics: ev.metrics };
 }
 
