@@ -20,6 +20,8 @@
 // cycles, their stages and training examples (a solution's cycle id becomes null), and any table this
 // version does not know; the report lists those that hold rows.
 // One transaction per source: a source that fails leaves the target as it was before that source.
+// Its SQL is still here (test/boundaries.test.ts names this file): each source is read on a handle of its own
+// (a foreign database); its statements on the target are yet to move into the store.
 import { copyFileSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';

@@ -1,7 +1,8 @@
 // The workspaces a merge reads: checked before any work (exists, is a Steplab workspace, schema not newer
 // than this Steplab's, not the target itself) and opened read-only. A source of an older schema is copied
 // (VACUUM INTO, a consistent snapshot read through SQLite) to a temporary file and the copy migrated, so the
-// source itself is never written.
+// source itself is never written. The VACUUM INTO below runs on the source's own read-only handle, not on a
+// workspace's Store, so it stays here (test/boundaries.test.ts names this file).
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
