@@ -1,14 +1,13 @@
 // The workspaces a merge reads: checked before any work (exists, is a Steplab workspace, schema not newer
 // than this Steplab's, not the target itself) and opened read-only. A source of an older schema is copied
 // (VACUUM INTO, a consistent snapshot read through SQLite) to a temporary file and the copy migrated, so the
-// source itself is never written. The VACUUM INTO below runs on the source's own read-only handle, not on a
-// workspace's Store, so it stays here (test/boundaries.test.ts names this file).
+// source itself is never written.
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { DamagedWorkspaceError, describeDamage, headerDamage, runCheck } from '../store/integrity';
-import { DB_FILE, isSqliteFile, latestSchemaVersion, loadMigrations, migrate, openDatabase, probeDatabase, type DB } from '../store/db';
+import { copyDatabaseInto, DB_FILE, isSqliteFile, latestSchemaVersion, loadMigrations, migrate, openDatabase, probeDatabase, type DB } from '../store/db';
 
 /** tables every Steplab workspace has from its first schema version on */
 const STEPLAB_TABLES = ['problems', 'datasets', 'jobs', 'searches', 'tree_nodes'];
@@ -96,7 +95,7 @@ export function openSource(ws: CheckedWorkspace): OpenSource {
   try {
     const ro = openDatabase(file, { readonly: true });
     try {
-      ro.exec(`VACUUM INTO '${copy.replace(/'/g, "''")}'`);
+      copyDatabaseInto(ro, copy);
     } finally {
       ro.close();
     }

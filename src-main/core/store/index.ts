@@ -8,6 +8,7 @@ import { EvaluationsRepo } from './evaluations';
 import { ImagesRepo } from './images';
 import { WorkspaceIntegrity } from './integrity';
 import { JobsRepo } from './jobs';
+import { JudgeVerdictsRepo } from './judgeVerdicts';
 import { LabelImportsRepo } from './labelImports';
 import { ManageRepo } from './manage';
 import { ModelsRepo } from './models';
@@ -31,6 +32,7 @@ export class Store {
   readonly scores: ScoresRepo;
   readonly labels: LabelImportsRepo;
   readonly staging: StagingRepo;
+  readonly judgeVerdicts: JudgeVerdictsRepo;
   readonly manage: ManageRepo;
 
   constructor(
@@ -53,6 +55,7 @@ export class Store {
     this.scores = new ScoresRepo(db);
     this.labels = new LabelImportsRepo(db);
     this.staging = new StagingRepo(db);
+    this.judgeVerdicts = new JudgeVerdictsRepo(db);
     this.manage = new ManageRepo(db);
   }
 
