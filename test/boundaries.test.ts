@@ -110,7 +110,7 @@ describe('import boundaries', () => {
     expect(bad).toEqual([]);
   });
 
-  it('import-labels keeps its SQL in the store (src-main/core/store/labelImports.ts)', () => {
+  it('import-labels keeps its SQL in the store (src-main/core/store/labelImports.ts and staging.ts)', () => {
     const sources = [...files(join(root, 'src-main/core/data/labels')), join(root, 'src-main/core/jobs/kinds/importLabels.ts')];
     const bad = sources.flatMap((f) =>
       readFileSync(f, 'utf8')
@@ -120,6 +120,37 @@ describe('import boundaries', () => {
         .map(({ i }) => `${relative(root, f)}:${i + 1}`),
     );
     expect(bad).toEqual([]);
+  });
+
+  // SQL lives in the store (src-main/core/store): no file outside it prepares a statement, runs SQL text or
+  // opens a transaction on a better-sqlite3 handle; it calls the store's repositories (store.transaction
+  // and a repository's own transaction are store methods). The exceptions, each with its reason, run their
+  // statements on a database that is not the open workspace's store.
+  const SQL_OUTSIDE_STORE: Record<string, string> = {
+    'src-main/core/recover.ts': 'rebuilds a damaged workspace: its statements run on the salvaged scratch database and the new one, never on a Store',
+    'src-main/core/workspaceCheck.ts': 'checks a workspace that may be too damaged to open as a Store, on a read-only handle of its own',
+  };
+  /** The lines (from 1) that call prepare or pragma on a handle, the store's prep(db, sql), exec with SQL text, or a handle's transaction. */
+  const sqlCalls = (src: string): number[] =>
+    src
+      .split('\n')
+      .map((line, i) => ({ line, i }))
+      .filter(({ line }) => /(?<!\bthis)\.(prepare|pragma)\s*\(|(?<![.\w])prep\(|\.exec\(\s*['"`]|\bdb\.transaction\(/.test(line))
+      .map(({ i }) => i + 1);
+  it('the SQL checker sees statements on a handle, not a method named prepare or a RegExp', () => {
+    expect(sqlCalls("const a = db.prepare('SELECT 1');\nconst b = store.db\n  .prepare(sql);\nthis.s.prepare(x);\ndb.pragma('foreign_keys = ON');\nro.exec(`VACUUM`);\nstore.db.transaction(() => 1);\nprep(this.db, 'SELECT 1');")).toEqual([1, 3, 4, 5, 6, 7, 8]);
+    expect(sqlCalls("await this.prepare(rec, cache);\nconst m = /x/.exec(text);\nprepareImage(x);\nstore.transaction(() => 1);\nstore.manage.transaction(() => 1);\nthis.prep(x);")).toEqual([]);
+  });
+  it('no file outside src-main/core/store runs SQL on a database handle (except the named ones)', () => {
+    const bad = files(join(root, 'src-main')).flatMap((f) => {
+      const rel = relative(root, f);
+      if (rel.startsWith('src-main/core/store/') || rel in SQL_OUTSIDE_STORE) return [];
+      return sqlCalls(readFileSync(f, 'utf8')).map((n) => `${rel}:${n}`);
+    });
+    expect(bad).toEqual([]);
+    // an exception that no longer has SQL is taken off the list
+    const stale = Object.keys(SQL_OUTSIDE_STORE).filter((rel) => sqlCalls(readFileSync(join(root, rel), 'utf8')).length === 0);
+    expect(stale).toEqual([]);
   });
 
   it('the CLI reaches the core through the contract: no store, job runner or workbench, and no handler map', () => {

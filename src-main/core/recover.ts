@@ -3,6 +3,8 @@
 // W2's schema is Steplab's own at the source's version (then migrated to this version's), its rows are
 // the salvaged ones; a row that points at a row that was lost (a dataset member whose problem was lost)
 // is dropped and counted; images are copied when their file matches its hash, model folders copied.
+// Its SQL stays here by design (test/boundaries.test.ts names it): it runs on the salvaged scratch database
+// and the new workspace's database while they are built, never on an open workspace's Store.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';

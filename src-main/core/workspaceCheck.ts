@@ -2,6 +2,8 @@
 // cannot be): steplab.db's header, SQLite's quick_check (--full: integrity_check, which also compares every
 // index with its table), its foreign keys, the image store against the hashes the database holds (sizes;
 // --full: SHA-256 of every file), and the registered model folders against their manifests.
+// Its SQL stays here by design (test/boundaries.test.ts names it): it runs on a read-only handle of its own
+// to a database that may be too damaged to open as a Store, never on a workspace's store.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -16,11 +16,11 @@ export async function buildDamageWorkspace(dir: string): Promise<string> {
   const demo = readFileSync(join(DEMO, 'problems.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"image"')).slice(0, 3);
   for (const l of demo) {
     const row = JSON.parse(l) as { image: string };
-    lines.push(JSON.stringify({ ...row, image: join(DEMO, row.image) }));
+    lines.push(JSON.stringify({ ...row, image: row.image }));
   }
   const file = join(dir, 'p.jsonl');
   writeFileSync(file, lines.join('\n') + '\n');
-  const steps = [await cli('init', ws), await cli('import', file, '--workspace', ws, '--dataset', 'd'), await cli('models', 'register', join(ROOT, 'models', 'tiny-prm'), '--workspace', ws)];
+  const steps = [await cli('init', ws), await cli('import', file, '--workspace', ws, '--dataset', 'd', '--image-root', DEMO), await cli('models', 'register', join(ROOT, 'models', 'tiny-prm'), '--workspace', ws)];
   for (const r of steps) if (r.code !== 0) throw new Error(`set-up failed: ${r.err.join(' ')}`);
   return ws;
 }

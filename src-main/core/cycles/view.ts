@@ -26,11 +26,11 @@ function cycleSummary(store: Store, run: CycleRunRecord, c: CycleRecord): CycleR
 
 export function runView(store: Store, run: CycleRunRecord): CycleRun {
   const job = run.jobId ? store.jobs.get(run.jobId) : null;
-  const ds = store.db.prepare('SELECT name FROM datasets WHERE id = ?').get(run.datasetId) as { name: string } | undefined;
+  const ds = store.datasets.nameOf(run.datasetId);
   return {
     id: run.id,
     name: run.name,
-    dataset: ds?.name ?? '?',
+    dataset: ds ?? '?',
     baseModel: labelOf(store, run.baseModelId) ?? '?',
     config: run.config,
     jobId: run.jobId,
@@ -58,8 +58,7 @@ export function reflections(store: Store, q: { run: number; cycle?: number; outc
   for (const c of cycles) for (const e of store.cycles.examples(c.id)) if (e.source === 'corrected') kept.add(e.solutionId);
   const all: Reflection[] = [];
   for (const c of [...cycles].sort((a, b) => b.idx - a.idx)) {
-    const judged = store.db.prepare("SELECT id FROM solutions WHERE cycle_id = ? AND cycle_role = 'sample' AND orm IS NOT NULL ORDER BY id").all(c.id) as { id: number }[];
-    for (const { id } of judged) {
+    for (const id of store.solutions.judgedSampleIds(c.id)) {
       const s = store.solutions.get(id);
       const v = (s.orm as OrmVerdictRecord | null) ?? NO_VERDICT;
       const regens = store.solutions.children(s.id).map((r) => {

@@ -375,13 +375,7 @@ function mmprmFromTrees(store: Store, annotations: Annotation[], datasetId: numb
   }
   let searchIds: number[];
   if (datasetId !== null) {
-    const all = store.db
-      .prepare(
-        `SELECT s.id FROM searches s JOIN dataset_problems d ON d.problem_id = s.problem_id AND d.dataset_id = ?
-         WHERE (? IS NULL OR d.split = ?) ORDER BY d.position, s.id`,
-      )
-      .all(datasetId, opts.split ?? null, opts.split ?? null) as { id: number }[];
-    searchIds = all.map((r) => r.id).filter((id) => opts.setName === undefined || bySearch.has(id));
+    searchIds = store.trees.searchIdsOfDataset(datasetId, opts.split ?? null).filter((id) => opts.setName === undefined || bySearch.has(id));
   } else {
     searchIds = [...bySearch.keys()].sort((a, b) => a - b);
   }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import sharp, { type Metadata } from 'sharp';
 import type { ImageRef } from '../../../src-shared/domain';
 import { UserError } from '../errors';
+import type { Store } from '../store';
 import { checkImageBytes, checkImageFileSize, checkImagePixels, type Limits } from './limits';
 
 /** sharp's format name -> MIME type and file extension of the formats accepted as problem images */
@@ -36,6 +37,18 @@ export function extForMime(mime: string): string {
 /** Where an image lives in a workspace's images folder. */
 export function imagePath(imagesDir: string, ref: Pick<ImageRef, 'hash' | 'mime'>): string {
   return join(imagesDir, ref.hash.slice(0, 2), `${ref.hash}.${extForMime(ref.mime)}`);
+}
+
+/**
+ * Deletes the files of images a staged import (`import`, `import-labels`) stored that nothing else needs:
+ * no images row and no other job's staging row (store/staging.ts, serialised with every other job's
+ * commits). With `alsoStaging` the job's staging rows are deleted first (a failed job's cleanup).
+ */
+export function deleteUnreferencedImageFiles(store: Store, jobId: number, candidates: readonly Pick<ImageRef, 'hash' | 'mime'>[], alsoStaging = false): void {
+  store.staging.releaseImages(jobId, candidates, alsoStaging, (c) => {
+    const p = imagePath(store.paths.imagesDir, c);
+    if (existsSync(p)) unlinkSync(p);
+  });
 }
 
 /** An image that has been validated and hashed but whose file may not be written yet. */

@@ -31,7 +31,7 @@ import { FieldMap, ProblemFormat } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import type { JobContext, JobHandler } from '../jobs/types';
 import type { Store } from '../store';
-import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile } from './images';
+import { deleteUnreferencedImageFiles, imageLabel, prepareImage, readImageRef, writeImageFile } from './images';
 import type { PreparedImage } from './images';
 import { checkFieldColumns, problemFieldColumns } from './fieldMap';
 import { checkImageRoot } from './imageRoot';
@@ -250,29 +250,6 @@ function appendLines(path: string, lines: string[]): number {
   return statSync(path).size;
 }
 
-/**
- * Deletes the files of images this job staged that nothing else needs: no images row and no other job's
- * staging row. Runs in an IMMEDIATE transaction, so it is serialised with every other job's chunk commit,
- * which (re)writes any file it stages after taking the write lock.
- */
-function deleteUnreferencedFiles(store: Store, jobId: number, candidates: { hash: string; mime: string }[], alsoDeleteStaging: boolean): void {
-  const db = store.db;
-  db.transaction(() => {
-    if (alsoDeleteStaging) {
-      db.prepare('DELETE FROM staging_problems WHERE job_id = ?').run(jobId);
-      db.prepare('DELETE FROM staging_images WHERE job_id = ?').run(jobId);
-    }
-    const used = db.prepare(
-      'SELECT 1 FROM images WHERE hash = @hash UNION ALL SELECT 1 FROM staging_images WHERE hash = @hash AND job_id <> @jobId LIMIT 1',
-    );
-    for (const c of candidates) {
-      if (used.get({ hash: c.hash, jobId }) !== undefined) continue;
-      const p = imagePath(store.paths.imagesDir, c);
-      if (existsSync(p)) unlinkSync(p);
-    }
-  }).immediate();
-}
-
 class Importer {
   private readonly store: Store;
   private readonly jobId: number;
@@ -350,9 +327,7 @@ class Importer {
 
   /** On a later attempt: the ids already staged, and the error report as far as the checkpoint covers it. */
   private restore(): void {
-    const rows = this.store.db
-      .prepare("SELECT line, json_extract(payload, '$.extId') AS extId, json_extract(payload, '$.derived') AS derived FROM staging_problems WHERE job_id = ?")
-      .all(this.jobId) as { line: number; extId: string; derived: number | null }[];
+    const rows = this.store.staging.stagedProblemKeys(this.jobId);
     for (const r of rows) this.seen.set(r.extId, { line: r.line, derived: r.derived === 1 });
     if (existsSync(this.report.partial)) truncateSync(this.report.partial, this.cp.reportBytes);
   }
@@ -457,19 +432,15 @@ class Importer {
       badLines: [...this.cp.badLines, ...bad].slice(0, MAX_BAD_LINES),
       reportBytes,
     };
-    const db = this.store.db;
+    const staging = this.store.staging;
     const imagesDir = this.store.paths.imagesDir;
     const jobId = this.jobId;
     this.ctx.commit(
         () => {
-          const insImg = db.prepare(
-            'INSERT OR IGNORE INTO staging_images (job_id, hash, mime, width, height, bytes) VALUES (?, ?, ?, ?, ?, ?)',
-          );
-          const insProblem = db.prepare('INSERT INTO staging_problems (job_id, line, payload) VALUES (?, ?, ?)');
           const imgs = new Map<string, PreparedImage>();
           for (const c of chunk) for (const i of c.images) imgs.set(i.ref.hash, i);
-          for (const i of imgs.values()) insImg.run(jobId, i.ref.hash, i.ref.mime, i.ref.width, i.ref.height, i.ref.bytes);
-          for (const c of chunk) insProblem.run(jobId, c.no, JSON.stringify(c.problem));
+          staging.stageImages(jobId, [...imgs.values()].map((i) => i.ref));
+          staging.stageProblems(jobId, chunk.map((c) => ({ line: c.no, payload: JSON.stringify(c.problem) })));
           // files last: the rows above hold the write lock, so no cleanup of another job can delete a file
           // this chunk needs between the check and the commit
           for (const i of imgs.values()) writeImageFile(imagesDir, i);
@@ -483,7 +454,6 @@ class Importer {
   /** Moves the staged problems into the real tables in one transaction. */
   private publish(): ImportReport {
     const { store, jobId } = this;
-    const db = store.db;
     const { skipBad, dataset } = this.ctx.config;
     const unit = this.source.unit;
     const final: Checkpoint = { ...this.cp, phase: 'published', result: null };
@@ -496,15 +466,13 @@ class Importer {
       () => {
         const existed = store.datasets.findId(dataset) !== undefined;
         const datasetId = store.datasets.getOrCreate(dataset);
-        const page = db.prepare('SELECT line, payload FROM staging_problems WHERE job_id = ? AND line > ? ORDER BY line LIMIT ?');
-        const stagedImage = db.prepare('SELECT hash, mime, width, height, bytes FROM staging_images WHERE job_id = ? AND hash = ?');
         let added = 0;
         let present = 0;
         let newImages = 0;
         const bad: BadLine[] = [];
         let last = -1;
         for (;;) {
-          const rows = page.all(jobId, last, PUBLISH_PAGE) as { line: number; payload: string }[];
+          const rows = store.staging.stagedProblemPage(jobId, last, PUBLISH_PAGE);
           if (rows.length === 0) break;
           for (const r of rows) {
             last = r.line;
@@ -514,7 +482,7 @@ class Importer {
               const out = store.transaction(() => {
                 let n = 0;
                 for (const h of p.imageHashes) {
-                  const img = (stagedImage.get(jobId, h) as StagedImageRow | undefined) ?? store.images.get(h);
+                  const img = store.staging.stagedImage(jobId, h) ?? store.images.get(h);
                   if (!img) throw new Error(`import job ${jobId}: staged image ${h} is missing`);
                   if (store.images.insert(img)) n += 1;
                 }
@@ -541,11 +509,7 @@ class Importer {
           }
         }
         if (added > 0 && existed) store.datasets.bumpVersion(datasetId);
-        orphans = db
-          .prepare('SELECT s.hash, s.mime FROM staging_images s WHERE s.job_id = ? AND NOT EXISTS (SELECT 1 FROM images i WHERE i.hash = s.hash)')
-          .all(jobId) as { hash: string; mime: string }[];
-        db.prepare('DELETE FROM staging_problems WHERE job_id = ?').run(jobId);
-        db.prepare('DELETE FROM staging_images WHERE job_id = ?').run(jobId);
+        orphans = store.staging.finishPublish(jobId);
 
         const skipped = this.cp.skipped + bad.length;
         if (bad.length) final.reportBytes = appendLines(this.report.partial, bad.map((b) => JSON.stringify(b) + '\n'));
@@ -570,7 +534,7 @@ class Importer {
       final,
     );
     this.cp = final;
-    if (orphans.length) deleteUnreferencedFiles(store, jobId, orphans, false);
+    if (orphans.length) deleteUnreferencedImageFiles(store, jobId, orphans);
     return result;
   }
 
@@ -585,14 +549,6 @@ class Importer {
   }
 }
 
-interface StagedImageRow {
-  hash: string;
-  mime: string;
-  width: number;
-  height: number;
-  bytes: number;
-}
-
 export const importJob: JobHandler<ImportConfig, ImportReport> = {
   kind: 'import',
   configSchema: ImportConfigSchema,
@@ -600,8 +556,7 @@ export const importJob: JobHandler<ImportConfig, ImportReport> = {
     return new Importer(ctx).run();
   },
   cleanup(store: Store, job: Job, config: ImportConfig) {
-    const staged = store.db.prepare('SELECT hash, mime FROM staging_images WHERE job_id = ?').all(job.id) as { hash: string; mime: string }[];
-    deleteUnreferencedFiles(store, job.id, staged, true);
+    deleteUnreferencedImageFiles(store, job.id, store.staging.stagedImages(job.id), true);
     const { partial } = reportPaths(store, resolve(config.path), job.id);
     if (existsSync(partial)) unlinkSync(partial);
   },

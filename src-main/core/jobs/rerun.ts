@@ -34,25 +34,18 @@ export function sameJob(store: Store, request: JobRequest): Job | undefined {
 
 /** Removes what an unfinished job wrote, as far as nothing else refers to it; returns the rows removed. */
 function discard(store: Store, job: Job): number {
-  const db = store.db;
-  const unreferencedSolutions = `SELECT id FROM solutions s WHERE s.job_id = @id
-      AND NOT EXISTS (SELECT 1 FROM evaluation_items e WHERE e.solution_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.solution_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM cycle_examples c WHERE c.solution_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM solutions p WHERE p.parent_solution_id = s.id)`;
   return store.transaction(() => {
     let n = 0;
     switch (job.kind) {
       case 'search':
-        n += db.prepare('DELETE FROM annotations WHERE search_id IN (SELECT id FROM searches WHERE job_id = ?)').run(job.id).changes;
-        n += db.prepare('DELETE FROM searches WHERE job_id = ?').run(job.id).changes;
+        n += store.jobs.discardSearchOutput(job.id);
         break;
       case 'bon':
-        n += db.prepare('DELETE FROM evaluations WHERE job_id = ?').run(job.id).changes;
-        n += db.prepare(`DELETE FROM solutions WHERE id IN (${unreferencedSolutions})`).run({ id: job.id }).changes;
+        n += store.jobs.discardEvaluations(job.id);
+        n += store.jobs.discardUnreferencedSolutions(job.id);
         break;
       case 'generate':
-        n += db.prepare(`DELETE FROM solutions WHERE id IN (${unreferencedSolutions})`).run({ id: job.id }).changes;
+        n += store.jobs.discardUnreferencedSolutions(job.id);
         break;
       case 'train-prm': {
         const handler = jobHandlers.get(job.kind);

@@ -20,14 +20,15 @@
 // cycles, their stages and training examples (a solution's cycle id becomes null), and any table this
 // version does not know; the report lists those that hold rows.
 // One transaction per source: a source that fails leaves the target as it was before that source.
+// Its SQL, on both sides (the source's own handle and the target's), is in store/merge.ts.
 import { copyFileSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Statement } from 'better-sqlite3';
 import { imagePath } from '../data/images';
 import { UserError } from '../errors';
 import { MERGE_KINDS } from '../../../src-shared/api';
 import { Store } from '../store';
-import { DB_FILE, type DB } from '../store/db';
+import { DB_FILE } from '../store/db';
+import { MergeSide, mergeTransaction, type MemberRow } from '../store/merge';
 import { batchRef, type NewNode } from '../store/trees';
 import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
 import { checkSourceIntegrity, checkWorkspace, openSource, realWorkspacePath, type CheckedWorkspace, type OpenSource } from './source';
@@ -141,22 +142,19 @@ type Row = Record<string, unknown>;
 /** Merges one source into the target in one transaction; files it copied are removed if that fails. */
 function mergeOne(target: Store, src: OpenSource): SourceReport {
   const m = new SourceMerge(target, src);
-  src.db.exec('BEGIN'); // one consistent snapshot of the source, also while another process writes to it
   try {
-    target.db.transaction(() => m.run()).immediate();
+    m.inTransaction(() => m.run()); // the source read as one consistent snapshot
   } catch (e) {
     m.removeCopiedFiles();
     throw e;
-  } finally {
-    src.db.exec('ROLLBACK');
   }
   return m.report;
 }
 
 class SourceMerge {
   readonly report: SourceReport;
-  private readonly t: DB;
-  private readonly s: DB;
+  private readonly t: MergeSide;
+  private readonly s: MergeSide;
   private readonly copied: string[] = [];
   private readonly problems = new Map<number, number>();
   private readonly models = new Map<number, number>();
@@ -166,8 +164,6 @@ class SourceMerge {
   private readonly searches = new Map<number, number>();
   /** source curation batch -> target batch */
   private readonly batches = new Map<number, number>();
-  private readonly statements = new Map<string, Statement>();
-  private readonly columns = new Map<string, string[]>();
   private readonly folderHashes = new Map<string, string | null>();
   /** how many source rows of each identity were met so far (see nth) */
   private readonly occurrences = new Map<string, number>();
@@ -176,9 +172,13 @@ class SourceMerge {
     private readonly target: Store,
     private readonly src: OpenSource,
   ) {
-    this.t = target.db;
-    this.s = src.db;
+    this.t = new MergeSide(target.db);
+    this.s = new MergeSide(src.db);
     this.report = { source: src.ws.dir, schemaVersion: src.ws.schemaVersion, counts: emptyCounts(), conflicts: [], notMerged: [] };
+  }
+
+  inTransaction(fn: () => void): void {
+    mergeTransaction(this.t, this.s, fn);
   }
 
   run(): void {
@@ -195,23 +195,21 @@ class SourceMerge {
   }
 
   private sourceHas(table: string): boolean {
-    return this.s.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    return this.s.hasTable(table);
   }
 
   /** The rollout texts kept with the nodes of a search copied into the target. */
   private mergeRollouts(srcSearch: number, nodeMap: Map<number, number>): void {
     if (!this.sourceHas('node_rollouts')) return;
-    const rows = this.prep(this.s, 'SELECT r.node_id, r.correct, r.incorrect FROM tree_nodes t CROSS JOIN node_rollouts r ON r.node_id = t.id WHERE t.search_id = ? ORDER BY r.node_id').all(srcSearch) as { node_id: number; correct: string; incorrect: string }[];
-    const ins = this.prep(this.t, 'INSERT OR IGNORE INTO node_rollouts (node_id, correct, incorrect) VALUES (?, ?, ?)');
-    for (const r of rows) ins.run(nodeMap.get(r.node_id)!, r.correct, r.incorrect);
+    const rows = this.s.rolloutsOfSearch(srcSearch);
+    for (const r of rows) this.t.insertRollout(nodeMap.get(r.node_id)!, r.correct, r.incorrect);
   }
 
   /** What the source imported with import-labels, so re-importing those files into the target adds nothing. */
   private mergeLabelImports(): void {
     if (!this.sourceHas('label_imports')) return;
-    const rows = this.s.prepare('SELECT hash, format, problem_id, search_id, created_at FROM label_imports ORDER BY hash').all() as { hash: string; format: string; problem_id: number; search_id: number | null; created_at: string }[];
-    const ins = this.prep(this.t, 'INSERT OR IGNORE INTO label_imports (hash, format, problem_id, search_id, job_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)');
-    for (const r of rows) ins.run(r.hash, r.format, this.problem(r.problem_id), r.search_id === null ? null : (this.searches.get(r.search_id) ?? null), r.created_at);
+    const rows = this.s.labelImports();
+    for (const r of rows) this.t.insertLabelImport(r.hash, r.format, this.problem(r.problem_id), r.search_id === null ? null : (this.searches.get(r.search_id) ?? null), r.created_at);
   }
 
   removeCopiedFiles(): void {
@@ -243,37 +241,15 @@ class SourceMerge {
     this.report.conflicts.push({ source: this.src.ws.dir, kind, message });
   }
 
-  private prep(db: DB, sql: string): Statement {
-    const key = `${db === this.t ? 't' : 's'}:${sql}`;
-    let st = this.statements.get(key);
-    if (!st) {
-      st = db.prepare(sql);
-      this.statements.set(key, st);
-    }
-    return st;
-  }
-
-  private tableColumns(table: string): string[] {
-    let cols = this.columns.get(table);
-    if (!cols) {
-      cols = (this.t.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
-      this.columns.set(table, cols);
-    }
-    return cols;
-  }
-
   /** Inserts a source row into the target's table: every column the target has, `id` left to the target. Returns the new rowid. */
   private insert(table: string, row: Row, keepId = false): number {
-    const cols = this.tableColumns(table).filter((c) => (keepId || c !== 'id') && c in row);
-    const st = this.prep(this.t, `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    return Number(st.run(cols.map((c) => row[c])).lastInsertRowid);
+    return this.t.insert(table, row, keepId);
   }
 
   private listNotMerged(): void {
-    const tables = (this.s.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    for (const table of tables) {
+    for (const table of this.s.tables()) {
       if (CARRIED.has(table)) continue;
-      const rows = (this.s.prepare(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number }).n;
+      const rows = this.s.rowCount(table);
       if (rows > 0) this.report.notMerged.push({ table, rows });
     }
   }
@@ -292,8 +268,8 @@ class SourceMerge {
 
   private mergeImages(): void {
     const srcImages = join(this.src.ws.dir, 'images');
-    for (const row of this.s.prepare('SELECT * FROM images ORDER BY hash').all() as (Row & { hash: string; mime: string })[]) {
-      if (this.prep(this.t, 'SELECT 1 FROM images WHERE hash = ?').get(row.hash)) {
+    for (const row of this.s.rows('images') as (Row & { hash: string; mime: string })[]) {
+      if (this.t.hasImage(row.hash)) {
         this.count('images', 'skipped');
         continue;
       }
@@ -312,16 +288,16 @@ class SourceMerge {
   }
 
   private mergeProblems(): void {
-    for (const row of this.s.prepare('SELECT * FROM problems ORDER BY id').all() as (Row & { id: number; fingerprint: string })[]) {
-      const found = this.prep(this.t, 'SELECT id FROM problems WHERE fingerprint = ?').get(row.fingerprint) as { id: number } | undefined;
-      if (found) {
-        this.problems.set(row.id, found.id);
+    for (const row of this.s.rows('problems') as (Row & { id: number; fingerprint: string })[]) {
+      const found = this.t.problemByFingerprint(row.fingerprint);
+      if (found !== undefined) {
+        this.problems.set(row.id, found);
         this.count('problems', 'skipped');
         continue;
       }
       const id = this.insert('problems', row);
       this.problems.set(row.id, id);
-      for (const pi of this.prep(this.s, 'SELECT * FROM problem_images WHERE problem_id = ? ORDER BY position').all(row.id) as Row[]) {
+      for (const pi of this.s.problemImages(row.id)) {
         this.insert('problem_images', { ...pi, problem_id: id }, true);
       }
       this.count('problems', 'added');
@@ -337,23 +313,23 @@ class SourceMerge {
   // ---- datasets ----
 
   private mergeDatasets(): void {
-    type Member = { problem_id: number; ext_id: string; split: string | null; position: number; meta: string };
-    for (const ds of this.s.prepare('SELECT * FROM datasets ORDER BY id').all() as (Row & { id: number; name: string })[]) {
-      const found = this.prep(this.t, 'SELECT id FROM datasets WHERE name = ?').get(ds.name) as { id: number } | undefined;
-      const isNew = !found;
-      const datasetId = found ? found.id : this.insert('datasets', ds);
+    type Member = MemberRow & { problem_id: number; position: number };
+    for (const ds of this.s.rows('datasets') as (Row & { id: number; name: string })[]) {
+      const found = this.t.datasetByName(ds.name);
+      const isNew = found === undefined;
+      const datasetId = found !== undefined ? found : this.insert('datasets', ds);
       this.count('datasets', isNew ? 'added' : 'skipped');
       let changed = false;
-      for (const mem of this.prep(this.s, 'SELECT * FROM dataset_problems WHERE dataset_id = ? ORDER BY position').all(ds.id) as (Row & Member)[]) {
+      for (const mem of this.s.members(ds.id) as (Row & Member)[]) {
         const problemId = this.problem(mem.problem_id);
-        const byProblem = this.prep(this.t, 'SELECT ext_id, split, meta FROM dataset_problems WHERE dataset_id = ? AND problem_id = ?').get(datasetId, problemId) as Member | undefined;
-        const byExt = this.prep(this.t, 'SELECT problem_id FROM dataset_problems WHERE dataset_id = ? AND ext_id = ?').get(datasetId, mem.ext_id) as { problem_id: number } | undefined;
+        const byProblem = this.t.member(datasetId, problemId);
+        const byExt = this.t.memberByExtId(datasetId, mem.ext_id) !== undefined;
         if (byProblem && byProblem.ext_id === mem.ext_id) {
           let filled = false;
           if ((byProblem.split ?? null) === (mem.split ?? null) || mem.split === null) {
             // nothing to do
           } else if (byProblem.split === null) {
-            this.prep(this.t, 'UPDATE dataset_problems SET split = ? WHERE dataset_id = ? AND problem_id = ?').run(mem.split, datasetId, problemId);
+            this.t.setMemberSplit(datasetId, problemId, mem.split);
             filled = true;
           } else {
             this.conflict('dataset_members', `dataset "${ds.name}": problem "${mem.ext_id}" is in split "${byProblem.split}" in the target and "${mem.split}" in the source; kept "${byProblem.split}"`);
@@ -364,7 +340,7 @@ class SourceMerge {
           if (targetMeta === sourceMeta || sourceMeta === '{}') {
             // nothing to do
           } else if (targetMeta === '{}') {
-            this.prep(this.t, 'UPDATE dataset_problems SET meta = ? WHERE dataset_id = ? AND problem_id = ?').run(mem.meta, datasetId, problemId);
+            this.t.setMemberMeta(datasetId, problemId, mem.meta);
             filled = true;
           } else {
             this.conflict('dataset_members', `dataset "${ds.name}": problem "${mem.ext_id}" has other extra fields in the source than in the target; kept the target's`);
@@ -378,7 +354,7 @@ class SourceMerge {
           this.conflict('dataset_members', `dataset "${ds.name}": the source's problem "${mem.ext_id}" is already in the dataset as "${byProblem.ext_id}"; kept "${byProblem.ext_id}"`);
           this.count('dataset_members', 'skipped');
         } else {
-          const pos = (this.prep(this.t, 'SELECT coalesce(max(position), -1) + 1 AS p FROM dataset_problems WHERE dataset_id = ?').get(datasetId) as { p: number }).p;
+          const pos = this.t.nextMemberPosition(datasetId);
           this.insert('dataset_problems', { ...mem, dataset_id: datasetId, problem_id: problemId, position: pos }, true);
           this.count('dataset_members', 'added');
           changed = true;
@@ -399,15 +375,15 @@ class SourceMerge {
   /** The fields that differ between two model rows, [] when they are the same model. */
   private modelDifferences(a: Row, b: Row): string[] {
     const skip = new Set(['id', 'name', 'version', 'path', 'provenance', 'created_at']);
-    const diff = this.tableColumns('models').filter((c) => !skip.has(c) && canonicalValue(a[c] ?? null) !== canonicalValue(b[c] ?? null));
+    const diff = this.t.columns('models').filter((c) => !skip.has(c) && canonicalValue(a[c] ?? null) !== canonicalValue(b[c] ?? null));
     if (this.folderHashOf(a.path) !== this.folderHashOf(b.path)) diff.push('files');
     return diff;
   }
 
   private mergeModels(): void {
     type ModelRow = Row & { id: number; name: string; version: number; path: string; provenance: string | null; endpoint?: string | null };
-    for (const row of this.s.prepare('SELECT * FROM models ORDER BY id').all() as ModelRow[]) {
-      const sameName = this.prep(this.t, 'SELECT * FROM models WHERE name = ? ORDER BY version').all(row.name) as ModelRow[];
+    for (const row of this.s.rows('models') as ModelRow[]) {
+      const sameName = this.t.modelsNamed(row.name) as ModelRow[];
       const differences = sameName.map((c) => this.modelDifferences(row, c));
       const match = sameName.find((_, i) => differences[i].length === 0);
       if (match) {
@@ -416,7 +392,7 @@ class SourceMerge {
         this.count('models', 'skipped');
         continue;
       }
-      const version = (this.prep(this.t, 'SELECT coalesce(max(version), 0) + 1 AS v FROM models WHERE name = ?').get(row.name) as { v: number }).v;
+      const version = this.t.nextModelVersion(row.name);
       let path = row.path;
       const isFolder = this.folderHashOf(row.path) !== null;
       if (isFolder) {
@@ -482,13 +458,13 @@ class SourceMerge {
   }
 
   private mergeSolutions(): void {
-    const stepsOf = (db: DB, id: number): Row[] => this.prep(db, 'SELECT idx, text, gold_label FROM steps WHERE solution_id = ? ORDER BY idx').all(id) as Row[];
-    for (const row of this.s.prepare('SELECT * FROM solutions ORDER BY id').all() as (Row & { id: number; problem_id: number; model_id: number | null; parent_solution_id: number | null; created_at: string })[]) {
+    const stepsOf = (side: MergeSide, id: number): Row[] => side.stepKeys(id);
+    for (const row of this.s.rows('solutions') as (Row & { id: number; problem_id: number; model_id: number | null; parent_solution_id: number | null; created_at: string })[]) {
       const problemId = this.problem(row.problem_id);
       const modelId = this.model(row.model_id);
       const steps = stepsOf(this.s, row.id);
       const key = this.solutionKey(row, problemId, modelId, steps);
-      const candidates = this.prep(this.t, 'SELECT * FROM solutions WHERE problem_id = ? AND created_at = ?').all(problemId, row.created_at) as (Row & { id: number; model_id: number | null })[];
+      const candidates = this.t.solutionsAt(problemId, row.created_at) as (Row & { id: number; model_id: number | null })[];
       const match = this.nth('solution', key, candidates, (c) => this.solutionKey(c, problemId, c.model_id, stepsOf(this.t, c.id)));
       let id: number;
       if (match) {
@@ -497,15 +473,15 @@ class SourceMerge {
       } else {
         const parent = row.parent_solution_id === null ? null : (this.solutions.get(row.parent_solution_id) ?? null);
         id = this.insert('solutions', { ...row, problem_id: problemId, model_id: modelId, job_id: null, cycle_id: null, parent_solution_id: parent });
-        for (const s of this.prep(this.s, 'SELECT * FROM steps WHERE solution_id = ? ORDER BY idx').all(row.id) as Row[]) this.insert('steps', { ...s, solution_id: id }, true);
+        for (const s of this.s.steps(row.id)) this.insert('steps', { ...s, solution_id: id }, true);
         this.count('solutions', 'added');
       }
       this.solutions.set(row.id, id);
-      for (const sc of this.prep(this.s, 'SELECT model_id, idx, score FROM step_scores WHERE solution_id = ?').all(row.id) as { model_id: number; idx: number; score: number }[]) {
+      for (const sc of this.s.stepScores(row.id)) {
         const modelOfScore = this.model(sc.model_id)!;
-        const have = this.prep(this.t, 'SELECT score FROM step_scores WHERE model_id = ? AND solution_id = ? AND idx = ?').get(modelOfScore, id, sc.idx) as { score: number } | undefined;
+        const have = this.t.stepScore(modelOfScore, id, sc.idx);
         if (!have) {
-          this.prep(this.t, 'INSERT INTO step_scores (solution_id, model_id, idx, score) VALUES (?, ?, ?, ?)').run(id, modelOfScore, sc.idx, sc.score);
+          this.t.insertStepScore(id, modelOfScore, sc.idx, sc.score);
           this.count('step_scores', 'added');
         } else {
           if (have.score !== sc.score) this.conflict('step_scores', `solution ${id} step ${sc.idx}: the target's score ${have.score} by model ${modelOfScore} kept (source: ${sc.score})`);
@@ -519,7 +495,7 @@ class SourceMerge {
 
   private annotationsBySearch(): Map<number | null, Row[]> {
     const out = new Map<number | null, Row[]>();
-    for (const a of this.s.prepare('SELECT * FROM annotations ORDER BY id').all() as (Row & { search_id: number | null })[]) {
+    for (const a of this.s.rows('annotations') as (Row & { search_id: number | null })[]) {
       const list = out.get(a.search_id) ?? [];
       list.push(a);
       out.set(a.search_id, list);
@@ -527,14 +503,14 @@ class SourceMerge {
     return out;
   }
 
-  private nodesOf(db: DB, searchId: number): TreeNodeRow[] {
-    return this.prep(db, 'SELECT id, parent_id, depth, step_text, visits, rollouts, correct, mc, q, first_error, meta FROM tree_nodes WHERE search_id = ? ORDER BY id').all(searchId) as TreeNodeRow[];
+  private nodesOf(side: MergeSide, searchId: number): TreeNodeRow[] {
+    return side.treeNodes(searchId) as unknown as TreeNodeRow[];
   }
 
   private mergeSearches(annotations: Map<number | null, Row[]>): void {
     type SearchRow = Row & { id: number; problem_id: number; model_id: number | null; algorithm: string; config: string; seed: number | null; stats: string };
     const targetHashes = new Map<number, string>();
-    for (const row of this.s.prepare('SELECT * FROM searches ORDER BY id').all() as SearchRow[]) {
+    for (const row of this.s.rows('searches') as SearchRow[]) {
       const problemId = this.problem(row.problem_id);
       const modelId = this.model(row.model_id);
       const nodes = this.nodesOf(this.s, row.id);
@@ -544,13 +520,13 @@ class SourceMerge {
       } catch (e) {
         throw new UserError(`search ${row.id}: ${(e as Error).message}`);
       }
-      const candidates = this.prep(this.t, 'SELECT id, algorithm, config, seed FROM searches WHERE problem_id = ? AND algorithm = ? AND seed IS ? AND model_id IS ? ORDER BY id').all(problemId, row.algorithm, row.seed, modelId) as SearchRow[];
+      const candidates = this.t.searchCandidates(problemId, row.algorithm, row.seed, modelId) as SearchRow[];
       const match = this.nth(`search ${problemId} ${modelId}`, tree.hash, candidates, (c) => {
         if (!targetHashes.has(c.id)) targetHashes.set(c.id, treeHash(c, this.nodesOf(this.t, c.id)).hash);
         return targetHashes.get(c.id)!;
       });
       const nodeMap = new Map<number, number>();
-      const events = this.prep(this.s, 'SELECT seq, kind, data FROM search_events WHERE search_id = ? ORDER BY seq').all(row.id) as { seq: number; kind: string; data: string }[];
+      const events = this.s.searchEvents(row.id);
       let searchId: number;
       if (match) {
         searchId = match.id;
@@ -577,14 +553,13 @@ class SourceMerge {
         const ids = this.target.trees.insertNodes(searchId, rows);
         nodes.forEach((n, i) => nodeMap.set(n.id, ids[i]));
         const remap = (v: unknown): unknown => (typeof v === 'number' ? (nodeMap.get(v) ?? v) : v);
-        const ins = this.prep(this.t, 'INSERT INTO search_events (search_id, seq, kind, data) VALUES (?, ?, ?, ?)');
         for (const e of events) {
           const d = JSON.parse(e.data) as unknown;
           if (d && typeof d === 'object' && !Array.isArray(d)) {
             const o = d as Row;
             for (const k of ['node', 'from', 'parent']) if (k in o) o[k] = remap(o[k]);
           }
-          ins.run(searchId, e.seq, e.kind, JSON.stringify(d));
+          this.t.insertSearchEvent(searchId, e.seq, e.kind, JSON.stringify(d));
         }
         this.count('searches', 'added');
         this.count('tree_nodes', 'added', nodes.length);
@@ -598,13 +573,13 @@ class SourceMerge {
   }
 
   private mergeNodeScores(srcSearch: number, nodeMap: Map<number, number>): void {
-    const scores = this.prep(this.s, 'SELECT ns.node_id, ns.model_id, ns.score FROM tree_nodes t CROSS JOIN node_scores ns ON ns.node_id = t.id WHERE t.search_id = ? ORDER BY ns.node_id, ns.model_id').all(srcSearch) as { node_id: number; model_id: number; score: number }[];
+    const scores = this.s.nodeScoresOfSearch(srcSearch);
     for (const sc of scores) {
       const node = nodeMap.get(sc.node_id)!;
       const modelId = this.model(sc.model_id)!;
-      const have = this.prep(this.t, 'SELECT score FROM node_scores WHERE model_id = ? AND node_id = ?').get(modelId, node) as { score: number } | undefined;
+      const have = this.t.nodeScore(modelId, node);
       if (!have) {
-        this.prep(this.t, 'INSERT INTO node_scores (node_id, model_id, score) VALUES (?, ?, ?)').run(node, modelId, sc.score);
+        this.t.insertNodeScore(node, modelId, sc.score);
         this.count('node_scores', 'added');
       } else {
         if (have.score !== sc.score) this.conflict('node_scores', `tree node ${node}: the target's score ${have.score} by model ${modelId} kept (source: ${sc.score})`);
@@ -632,10 +607,10 @@ class SourceMerge {
     const row = a as Row & { id: number; problem_id: number; solution_id: number | null; set_name: string };
     const problemId = this.problem(row.problem_id);
     const solutionId = row.solution_id === null ? null : (this.solutions.get(row.solution_id) ?? null);
-    const stepsOf = (db: DB, id: number): Row[] => this.prep(db, 'SELECT * FROM annotation_steps WHERE annotation_id = ? ORDER BY idx').all(id) as Row[];
+    const stepsOf = (side: MergeSide, id: number): Row[] => side.annotationSteps(id);
     const steps = stepsOf(this.s, row.id);
     const key = this.annotationKey(problemId, searchId, solutionId, row.set_name, steps);
-    const candidates = this.prep(this.t, 'SELECT id FROM annotations WHERE problem_id = ? AND set_name = ? AND search_id IS ? AND solution_id IS ? ORDER BY id').all(problemId, row.set_name, searchId, solutionId) as { id: number }[];
+    const candidates = this.t.annotationCandidates(problemId, row.set_name, searchId, solutionId);
     const match = this.nth('annotation', key, candidates, (c) => this.annotationKey(problemId, searchId, solutionId, row.set_name, stepsOf(this.t, c.id)));
     let id: number;
     if (match) {
@@ -652,9 +627,9 @@ class SourceMerge {
   private mergeEdits(srcAnnotation: number, annotationId: number): void {
     type Edit = Row & { batch: number; undone_at: string | null };
     const key = (e: Row): string => canonicalJson([e.step_idx, e.action, e.value, e.comment ?? null, e.text ?? null, e.author ?? null, e.created_at]);
-    const edits = this.prep(this.s, 'SELECT * FROM curation_edits WHERE annotation_id = ? ORDER BY id').all(srcAnnotation) as Edit[];
+    const edits = this.s.curationEdits(srcAnnotation) as Edit[];
     if (edits.length === 0) return;
-    const existing = this.prep(this.t, 'SELECT * FROM curation_edits WHERE annotation_id = ? ORDER BY id').all(annotationId) as Edit[];
+    const existing = this.t.curationEdits(annotationId) as Edit[];
     for (const e of edits) {
       const have = this.nth(`edit ${annotationId}`, key(e), existing, key);
       if (have) {
@@ -667,7 +642,7 @@ class SourceMerge {
       }
       let batch = this.batches.get(e.batch);
       if (batch === undefined) {
-        batch = (this.prep(this.t, 'SELECT coalesce(max(batch), 0) + 1 AS b FROM curation_edits').get() as { b: number }).b;
+        batch = this.t.nextCurationBatch();
         this.batches.set(e.batch, batch);
       }
       this.insert('curation_edits', { ...e, annotation_id: annotationId, batch });

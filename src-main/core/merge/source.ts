@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { DamagedWorkspaceError, describeDamage, headerDamage, runCheck } from '../store/integrity';
-import { DB_FILE, isSqliteFile, latestSchemaVersion, loadMigrations, migrate, openDatabase, probeDatabase, type DB } from '../store/db';
+import { copyDatabaseInto, DB_FILE, isSqliteFile, latestSchemaVersion, loadMigrations, migrate, openDatabase, probeDatabase, type DB } from '../store/db';
 
 /** tables every Steplab workspace has from its first schema version on */
 const STEPLAB_TABLES = ['problems', 'datasets', 'jobs', 'searches', 'tree_nodes'];
@@ -95,7 +95,7 @@ export function openSource(ws: CheckedWorkspace): OpenSource {
   try {
     const ro = openDatabase(file, { readonly: true });
     try {
-      ro.exec(`VACUUM INTO '${copy.replace(/'/g, "''")}'`);
+      copyDatabaseInto(ro, copy);
     } finally {
       ro.close();
     }

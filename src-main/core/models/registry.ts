@@ -28,7 +28,7 @@ export async function registerModel(store: Store, folder: string, opts: Register
   const provider = model.provider;
   await model.release();
   const name = opts.name ?? manifest.name;
-  const version = (store.db.prepare('SELECT coalesce(max(version), 0) + 1 AS v FROM models WHERE name = ?').get(name) as { v: number }).v;
+  const version = store.models.nextVersion(name);
   const dest = join(store.paths.modelsDir, `${name}-v${version}`);
   if (existsSync(dest)) throw new UserError(`${dest} already exists; remove it or register under another name`);
   mkdirSync(store.paths.modelsDir, { recursive: true });

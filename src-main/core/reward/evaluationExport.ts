@@ -11,7 +11,7 @@ import { modelLabel } from '../../../src-shared/modelLabel';
 /** The evaluation as the API shows it (models and dataset by name). */
 export function evaluationRecord(store: Store, ev: EvaluationRecordRow): EvaluationRecord {
   const name = (id: number | null): string | null => (id === null ? null : modelLabel(store.models.get(id)));
-  const dataset = ev.datasetId === null ? null : ((store.db.prepare('SELECT name FROM datasets WHERE id = ?').get(ev.datasetId) as { name: string } | undefined)?.name ?? null);
+  const dataset = ev.datasetId === null ? null : (store.datasets.nameOf(ev.datasetId) ?? null);
   return { id: ev.id, name: ev.name, createdAt: ev.createdAt, dataset, policy: name(ev.policyId), prm: name(ev.rewardId), jobId: ev.jobId, config: ev.config, metrics: ev.metrics };
 }
 

@@ -37,9 +37,7 @@ export function annotationSource(store: Store, set: string): { model: string | n
     const have = store.annotations.sets().map((s) => s.name);
     throw new UserError(`annotation set "${set}" not found${have.length ? ` (have: ${have.slice(0, 10).join(', ')})` : ' (the workspace has none: run a search first)'}`);
   }
-  const models = new Set(
-    (store.db.prepare("SELECT DISTINCT json_extract(provenance, '$.model') AS m FROM annotations WHERE set_name = ?").all(set) as { m: string | null }[]).map((r) => r.m),
-  );
+  const models = new Set(store.annotations.modelsOfSet(set));
   const families = new Map<string, string>();
   for (const m of models) {
     if (!m) continue;

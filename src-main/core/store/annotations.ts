@@ -316,6 +316,11 @@ export class AnnotationsRepo {
     return (this.db.prepare('SELECT * FROM annotations WHERE search_id = ? ORDER BY id').all(searchId) as AnnRow[]).map((r) => this.hydrate(r));
   }
 
+  /** The distinct policies (provenance.model) an annotation set's annotations name; null where one names none. */
+  modelsOfSet(setName: string): (string | null)[] {
+    return (this.db.prepare("SELECT DISTINCT json_extract(provenance, '$.model') AS m FROM annotations WHERE set_name = ?").all(setName) as { m: string | null }[]).map((r) => r.m);
+  }
+
   /** The problems an annotation set labels (ids, ascending). */
   problemIdsOfSet(setName: string): number[] {
     return (this.db.prepare('SELECT DISTINCT problem_id FROM annotations WHERE set_name = ? ORDER BY problem_id').all(setName) as { problem_id: number }[]).map((r) => r.problem_id);

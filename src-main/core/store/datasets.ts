@@ -26,6 +26,11 @@ export class DatasetsRepo {
     );
   }
 
+  /** A dataset's name by id, or undefined when there is none. */
+  nameOf(id: number): string | undefined {
+    return (prep(this.db, 'SELECT name FROM datasets WHERE id = ?').get(id) as { name: string } | undefined)?.name;
+  }
+
   findId(name: string): number | undefined {
     return (prep(this.db, 'SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined)?.id;
   }

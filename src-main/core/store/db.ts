@@ -139,6 +139,11 @@ export function prep(db: DB, sql: string): Database.Statement {
   return s;
 }
 
+/** Writes a consistent copy of the database to `file` (VACUUM INTO: a snapshot read through SQLite, also of a read-only handle). */
+export function copyDatabaseInto(db: DB, file: string): void {
+  db.exec(`VACUUM INTO '${file.replace(/'/g, "''")}'`);
+}
+
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** Whether a file starts with SQLite's header (a cheap check before opening it). */

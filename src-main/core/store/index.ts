@@ -8,12 +8,14 @@ import { EvaluationsRepo } from './evaluations';
 import { ImagesRepo } from './images';
 import { WorkspaceIntegrity } from './integrity';
 import { JobsRepo } from './jobs';
+import { JudgeVerdictsRepo } from './judgeVerdicts';
 import { LabelImportsRepo } from './labelImports';
 import { ManageRepo } from './manage';
 import { ModelsRepo } from './models';
 import { ProblemsRepo } from './problems';
 import { ScoresRepo } from './scores';
 import { SolutionsRepo } from './solutions';
+import { StagingRepo } from './staging';
 import { TreesRepo } from './trees';
 
 export class Store {
@@ -29,6 +31,8 @@ export class Store {
   readonly cycles: CyclesRepo;
   readonly scores: ScoresRepo;
   readonly labels: LabelImportsRepo;
+  readonly staging: StagingRepo;
+  readonly judgeVerdicts: JudgeVerdictsRepo;
   readonly manage: ManageRepo;
 
   constructor(
@@ -50,6 +54,8 @@ export class Store {
     this.cycles = new CyclesRepo(db);
     this.scores = new ScoresRepo(db);
     this.labels = new LabelImportsRepo(db);
+    this.staging = new StagingRepo(db);
+    this.judgeVerdicts = new JudgeVerdictsRepo(db);
     this.manage = new ManageRepo(db);
   }
 

@@ -178,6 +178,32 @@ export class JobsRepo {
     return out;
   }
 
+  // ---- what an unfinished job wrote, removed before it starts over (jobs/rerun.ts) ----
+
+  /** A search job's searches and their annotations; returns the rows removed. */
+  discardSearchOutput(jobId: number): number {
+    let n = prep(this.db, 'DELETE FROM annotations WHERE search_id IN (SELECT id FROM searches WHERE job_id = ?)').run(jobId).changes;
+    n += prep(this.db, 'DELETE FROM searches WHERE job_id = ?').run(jobId).changes;
+    return n;
+  }
+
+  /** A bon job's evaluations; returns the rows removed. */
+  discardEvaluations(jobId: number): number {
+    return prep(this.db, 'DELETE FROM evaluations WHERE job_id = ?').run(jobId).changes;
+  }
+
+  /** The job's solutions that nothing refers to (no evaluation item, annotation, cycle example or child); returns the rows removed. */
+  discardUnreferencedSolutions(jobId: number): number {
+    return prep(
+      this.db,
+      `DELETE FROM solutions WHERE id IN (SELECT id FROM solutions s WHERE s.job_id = @id
+      AND NOT EXISTS (SELECT 1 FROM evaluation_items e WHERE e.solution_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.solution_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM cycle_examples c WHERE c.solution_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM solutions p WHERE p.parent_solution_id = s.id))`,
+    ).run({ id: jobId }).changes;
+  }
+
   pending(): Job[] {
     return (prep(this.db, "SELECT * FROM jobs WHERE state IN ('queued', 'interrupted') ORDER BY id").all() as JobRow[]).map(hydrate);
   }

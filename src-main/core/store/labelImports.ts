@@ -1,7 +1,7 @@
 // What `import-labels` needs of the database: the staged units of a job, the units imported already (by
 // content hash, one index look-up each), problems found by their question, the rollout texts and judge
 // values trees bring, and the moves of `annotations split`. Every statement goes through an index.
-import type { AnswerType, ImageRef } from '../../../src-shared/domain';
+import type { AnswerType } from '../../../src-shared/domain';
 import type { DB } from './db';
 import { nowIso, prep } from './db';
 
@@ -62,30 +62,6 @@ export class LabelImportsRepo {
 
   stagedPage(jobId: number, afterSeq: number, limit: number): StagedLabelRow[] {
     return prep(this.db, 'SELECT seq, hash, payload FROM staging_labels WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(jobId, afterSeq, limit) as StagedLabelRow[];
-  }
-
-  stageImages(jobId: number, refs: readonly ImageRef[]): void {
-    const ins = prep(this.db, 'INSERT OR IGNORE INTO staging_images (job_id, hash, mime, width, height, bytes) VALUES (?, ?, ?, ?, ?, ?)');
-    for (const r of refs) ins.run(jobId, r.hash, r.mime, r.width, r.height, r.bytes);
-  }
-
-  stagedImage(jobId: number, hash: string): ImageRef | undefined {
-    return prep(this.db, 'SELECT hash, mime, width, height, bytes FROM staging_images WHERE job_id = ? AND hash = ?').get(jobId, hash) as ImageRef | undefined;
-  }
-
-  /** The job's staged images whose rows are not in `images` (their files are this job's to remove on failure). */
-  stagedImagesNotPublished(jobId: number): { hash: string; mime: string }[] {
-    return prep(this.db, 'SELECT s.hash, s.mime FROM staging_images s WHERE s.job_id = ? AND NOT EXISTS (SELECT 1 FROM images i WHERE i.hash = s.hash)').all(jobId) as { hash: string; mime: string }[];
-  }
-
-  /** Whether an image file is needed by a published image row or another job's staging. */
-  imageInUse(hash: string, jobId: number): boolean {
-    return prep(this.db, 'SELECT 1 FROM images WHERE hash = @hash UNION ALL SELECT 1 FROM staging_images WHERE hash = @hash AND job_id <> @jobId LIMIT 1').get({ hash, jobId }) !== undefined;
-  }
-
-  clearStaging(jobId: number): void {
-    prep(this.db, 'DELETE FROM staging_labels WHERE job_id = ?').run(jobId);
-    prep(this.db, 'DELETE FROM staging_images WHERE job_id = ?').run(jobId);
   }
 
   // ---- problems ----

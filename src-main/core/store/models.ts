@@ -35,6 +35,11 @@ export class ModelsRepo {
     return this.get(id);
   }
 
+  /** The version the next model registered under this name gets (1 for a new name). */
+  nextVersion(name: string): number {
+    return (this.db.prepare('SELECT coalesce(max(version), 0) + 1 AS v FROM models WHERE name = ?').get(name) as { v: number }).v;
+  }
+
   get(id: number): ModelRecord {
     const r = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
     if (!r) throw new NotFoundError(`model ${id} not found`);

@@ -119,6 +119,11 @@ export class SolutionsRepo {
   }
 
   /** Regenerations of a wrong solution. */
+  /** The ids of a cycle's samples the ORM judged, in id order. */
+  judgedSampleIds(cycleId: number): number[] {
+    return (prep(this.db, "SELECT id FROM solutions WHERE cycle_id = ? AND cycle_role = 'sample' AND orm IS NOT NULL ORDER BY id").all(cycleId) as { id: number }[]).map((r) => r.id);
+  }
+
   children(parentId: number): Solution[] {
     return (this.db.prepare('SELECT * FROM solutions WHERE parent_solution_id = ? ORDER BY id').all(parentId) as SolutionRow[]).map((r) => this.hydrate(r));
   }

@@ -105,6 +105,16 @@ export class TreesRepo {
     );
   }
 
+  /** The searches of a dataset's problems (of one split, or all with null), in dataset order. */
+  searchIdsOfDataset(datasetId: number, split: string | null): number[] {
+    return (
+      this.db.prepare(
+        `SELECT s.id FROM searches s JOIN dataset_problems d ON d.problem_id = s.problem_id AND d.dataset_id = ?
+         WHERE (? IS NULL OR d.split = ?) ORDER BY d.position, s.id`,
+      ).all(datasetId, split, split) as { id: number }[]
+    ).map((r) => r.id);
+  }
+
   getSearch(id: number): SearchRecord {
     const r = this.db.prepare('SELECT * FROM searches WHERE id = ?').get(id) as
       | { id: number; problem_id: number; model_id: number | null; algorithm: string; config: string; seed: number | null; status: string; stats: string; job_id: number | null; created_at: string; name: string | null }

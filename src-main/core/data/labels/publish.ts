@@ -106,7 +106,7 @@ function ensureMember(store: Store, datasetId: number, problemId: number, finger
 /** A unit's stored images: each image row published from staging (or found published). */
 function publishImages(store: Store, jobId: number, hashes: readonly string[]): void {
   for (const h of hashes) {
-    const img: ImageRef | undefined = store.labels.stagedImage(jobId, h) ?? store.images.get(h);
+    const img: ImageRef | undefined = store.staging.stagedImage(jobId, h) ?? store.images.get(h);
     if (!img) throw new Error(`import-labels job ${jobId}: staged image ${h} is missing`);
     store.images.insert(img);
   }

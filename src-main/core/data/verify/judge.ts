@@ -22,7 +22,7 @@ import type { JudgeConfig, JudgeMode } from '../../../../src-shared/jobConfigs';
 import { UserError } from '../../errors';
 import { ChatResponse, EndpointClient } from '../../inference/remote';
 import type { Store } from '../../store';
-import { nowIso, prep, type DB } from '../../store/db';
+import type { JudgeVerdictsRepo } from '../../store/judgeVerdicts';
 import { verify, verifyProblem, type AnswerType, type Verdict } from './index';
 import { modelLabel } from '../../../../src-shared/modelLabel';
 
@@ -135,25 +135,22 @@ export interface JudgeKey {
 /** The judge's cached answers in the workspace (table judge_verdicts). */
 export class JudgeCache {
   constructor(
-    private readonly db: DB,
+    private readonly verdicts: JudgeVerdictsRepo,
     private readonly modelId: number,
   ) {}
 
   get(k: JudgeKey): { verdict: JudgeAnswer; raw: string } | null {
-    const row = prep(this.db, 'SELECT verdict, raw FROM judge_verdicts WHERE model_id = ? AND prompt_version = ? AND answer_type = ? AND gold = ? AND source = ? AND answer = ?').get(this.modelId, JUDGE_PROMPT_VERSION, k.answerType, k.gold, k.source, k.answer) as
-      | { verdict: JudgeAnswer; raw: string }
-      | undefined;
-    return row ?? null;
+    return this.verdicts.get<JudgeAnswer>({ modelId: this.modelId, promptVersion: JUDGE_PROMPT_VERSION, ...k }) ?? null;
   }
 
   /** One small transaction of its own (an autocommitted insert); a pair already cached is kept. */
   put(k: JudgeKey, verdict: JudgeAnswer, raw: string): void {
-    if (!this.db.open) return;
-    prep(this.db, 'INSERT OR IGNORE INTO judge_verdicts (model_id, prompt_version, answer_type, gold, source, answer, verdict, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(this.modelId, JUDGE_PROMPT_VERSION, k.answerType, k.gold, k.source, k.answer, verdict, raw, nowIso());
+    if (!this.verdicts.open) return;
+    this.verdicts.put({ modelId: this.modelId, promptVersion: JUDGE_PROMPT_VERSION, ...k }, verdict, raw);
   }
 
   count(): number {
-    return (prep(this.db, 'SELECT count(*) AS n FROM judge_verdicts WHERE model_id = ?').get(this.modelId) as { n: number }).n;
+    return this.verdicts.count(this.modelId);
   }
 }
 
@@ -226,7 +223,7 @@ export class JudgedVerifier {
     readonly mode: JudgeMode = 'undecided',
     private readonly signal?: AbortSignal,
   ) {
-    this.cache = new JudgeCache(store.db, judge.model.id);
+    this.cache = new JudgeCache(store.judgeVerdicts, judge.model.id);
   }
 
   /** Opens the judge a job config names (one line if it is not a registered endpoint judge). */

@@ -19,7 +19,7 @@ import type { ImageRef, ImportLabelsReport, Job } from '../../../../src-shared/d
 import { ImportLabelsJobConfig } from '../../../../src-shared/jobConfigs';
 import { UserError } from '../../errors';
 import type { Store } from '../../store';
-import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../../data/images';
+import { deleteUnreferencedImageFiles, imageLabel, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../../data/images';
 import { checkImageRoot } from '../../data/imageRoot';
 import type { ImageSource } from '../../data/problemRow';
 import { ImagePaths } from '../../data/imagePaths';
@@ -379,7 +379,7 @@ class LabelImporter {
     const done = this.inputs.folder ? Math.min(pos.file, this.inputs.files.length) : next.seq + next.skipped + next.unchanged;
     this.ctx.commit(
       () => {
-        store.labels.stageImages(jobId, images.map((i) => i.ref));
+        store.staging.stageImages(jobId, images.map((i) => i.ref));
         store.labels.stage(jobId, rows);
         // files last: the rows above hold the write lock, so no other job's cleanup can delete a file this chunk needs
         for (const img of images) writeImageFile(store.paths.imagesDir, img);
@@ -448,8 +448,7 @@ class LabelImporter {
           }
         }
         if (existed && t.problems > 0) store.datasets.bumpVersion(datasetId!);
-        orphans = store.labels.stagedImagesNotPublished(jobId);
-        store.labels.clearStaging(jobId);
+        orphans = store.staging.finishPublish(jobId);
         final.reportBytes = appendLines(this.report.partial, lines, this.cp.reportBytes);
         final.skipped = this.cp.skipped + bad.length;
         final.warnings = this.cp.warnings + lines.filter((l) => l.level === 'warning').length;
@@ -480,7 +479,7 @@ class LabelImporter {
       final,
     );
     this.cp = final;
-    if (orphans.length) deleteUnreferencedFiles(store, jobId, orphans);
+    if (orphans.length) deleteUnreferencedImageFiles(store, jobId, orphans);
     return result;
   }
 
@@ -494,20 +493,6 @@ class LabelImporter {
   }
 }
 
-/** Deletes image files this job stored that nothing else needs, serialised with every other job's commits. */
-function deleteUnreferencedFiles(store: Store, jobId: number, candidates: readonly { hash: string; mime: string }[], alsoStaging = false): void {
-  store.db
-    .transaction(() => {
-      if (alsoStaging) store.labels.clearStaging(jobId);
-      for (const c of candidates) {
-        if (store.labels.imageInUse(c.hash, jobId)) continue;
-        const p = imagePath(store.paths.imagesDir, c);
-        if (existsSync(p)) unlinkSync(p);
-      }
-    })
-    .immediate();
-}
-
 export const importLabelsJob: JobHandler<ImportLabelsJobConfig, ImportLabelsReport> = {
   kind: 'import-labels',
   configSchema: ImportLabelsJobConfig,
@@ -515,7 +500,7 @@ export const importLabelsJob: JobHandler<ImportLabelsJobConfig, ImportLabelsRepo
     return new LabelImporter(ctx).run();
   },
   cleanup(store: Store, job: Job, config: ImportLabelsJobConfig) {
-    deleteUnreferencedFiles(store, job.id, store.labels.stagedImagesNotPublished(job.id), true);
+    deleteUnreferencedImageFiles(store, job.id, store.staging.stagedImagesNotPublished(job.id), true);
     const saved = store.jobs.checkpoint<Checkpoint>(job.id);
     const { partial } = reportPaths(store, saved?.setName ?? config.setName ?? defaultSetName(config.path), job.id);
     if (existsSync(partial)) unlinkSync(partial);
