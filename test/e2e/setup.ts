@@ -43,12 +43,12 @@ export async function demoWorkspace(opts: { count?: number; dataset?: string; im
     .slice(0, count)
     .map((l) => {
       const row = JSON.parse(l) as { image?: string };
-      return JSON.stringify(row.image ? { ...row, image: join(demoDir, row.image) } : row);
+      return JSON.stringify(row);
     });
   const file = join(tmp, 'data', 'demo.jsonl');
   writeFileSync(file, lines.join('\n') + '\n');
   const wb = openWorkbench(join(tmp, 'workspace'), { create: true });
-  const imp = await wb.runner.wait(wb.runner.submit('import', { path: file, dataset, skipBad: false }).id);
+  const imp = await wb.runner.wait(wb.runner.submit('import', { path: file, dataset, skipBad: false, imageRoot: demoDir }).id);
   if (imp.state !== 'done') throw new Error(`setup import ${imp.state}: ${imp.error}`);
   for (const m of ['tiny-policy', 'tiny-prm']) await registerModel(wb.store, join(root, 'models', m));
   const job = await wb.runner.wait(
