@@ -386,7 +386,10 @@ describe('bad input: the message names where, and nothing is written', () => {
     writeFileSync(join(dir, 'x.jsonl'), '{"question": "q", "answer": "1", "mc_value": 1, "children": []}\n{"question": \n');
     await refused(join(dir, 'x.jsonl'), 'x.jsonl line 2: not valid JSON (Unexpected end of JSON input)');
     writeFileSync(join(dir, 'y.jsonl'), '{"a": 1}\n{"a": 2}\n');
-    await refused(join(dir, 'y.jsonl'), `y.jsonl line 1: not a label format Steplab reads (${labelFormatNames().join(', ')}); name one with --format`);
+    await refused(join(dir, 'y.jsonl'), `y.jsonl line 1: not a label format Steplab reads (${labelFormatNames().join(', ')}; benchmarks: processbench, visualprocessbench, prmbench); name one with --format`);
+    // a benchmark file without --format: named, with the flag that reads it
+    writeFileSync(join(dir, 'gsm8k.json'), JSON.stringify([{ id: 'gsm8k-0', generator: 'm', problem: 'q', steps: ['a', 'b'], final_answer_correct: false, label: 1 }]));
+    await refused(join(dir, 'gsm8k.json'), 'gsm8k.json item 1: looks like a processbench row (a step-level benchmark); import it with --format processbench');
   });
 
   it('--skip-bad imports the rest and writes a report; counts that do not add up are warnings there', async () => {

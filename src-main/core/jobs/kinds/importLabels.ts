@@ -26,6 +26,7 @@ import { ImagePaths } from '../../data/imagePaths';
 import { checkTextSize, limitsOf, type Limits } from '../../data/limits';
 import { memberOfImported, publishUnit, type PublishContext, type StagedUnit } from '../../data/labels/publish';
 import { detectLabelFormat, labelFormat, labelFormatNames } from '../../data/labels/labelFormats';
+import { looksLike } from '../../data/benchmarks/common';
 import { containerOf, fileRecords, listInputs, recordWhere, unitWord, type Inner, type InputFile, type Inputs } from '../../data/labels/sources';
 import { FieldError, type Assembler, type LabelFormat, type LabelPath, type LabelTree, type ReadUnit } from '../../data/labels/types';
 import { extractAnnotations } from '../../search/annotations';
@@ -191,7 +192,12 @@ class LabelImporter {
       const where = recordWhere(f, container, rec.no);
       if (rec.error !== undefined) throw new UserError(`${where}: ${rec.error}`);
       const found = detectLabelFormat(rec.value);
-      if (!found) throw new UserError(`${where}: not a label format Steplab reads (${labelFormatNames().join(', ')}); name one with --format`);
+      if (!found) {
+        // a step-level benchmark is imported by another method (benchmarks.import): say which flag reads it
+        const bench = looksLike(rec.value);
+        if (bench) throw new UserError(`${where}: looks like a ${bench} row (a step-level benchmark); import it with --format ${bench}`);
+        throw new UserError(`${where}: not a label format Steplab reads (${labelFormatNames().join(', ')}; benchmarks: processbench, visualprocessbench, prmbench); name one with --format`);
+      }
       return { format: found.format, detected: `${where} ${found.why}` };
     }
     throw new UserError(`${f.display}: no records`);
