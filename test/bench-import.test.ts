@@ -193,4 +193,21 @@ describe('import-labels routes the benchmark formats to benchmarks.import', () =
     expect(bad.code).toBe(1);
     expect(bad.err).toEqual(['error: --set and --skip-bad do not apply to --format processbench']);
   }, 300_000);
+
+  it('imports a folder of split files, each as the split of its file name; --split with several files is refused', async () => {
+    const { cli } = await import('./helpers/cli');
+    const ws = join(tmp.dir, 'ws-folder');
+    expect((await cli('init', ws)).code).toBe(0);
+    const folder = join(FIX, 'processbench');
+    const r = await cli('import-labels', folder, '--workspace', ws, '--dataset', 'pb', '--format', 'processbench', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const out = JSON.parse(r.out.at(-1)!) as { files: { file: string; split: string; added: number }[] };
+    expect(out.files.map((f) => [f.file, f.split, f.added])).toEqual([
+      ['gsm8k.json', 'gsm8k', 4],
+      ['math.jsonl', 'math', 2],
+    ]);
+    const bad = await cli('import-labels', folder, '--workspace', ws, '--dataset', 'pb', '--format', 'processbench', '--split', 'x');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toEqual([`error: --split names one file's split; ${folder} holds 2 files, each imported as the split of its file name (leave --split out, or give one file)`]);
+  }, 300_000);
 });

@@ -1,6 +1,6 @@
 // The `steplab` command line. Exit codes: 0 ok, 1 a user error (one line on stderr), 2 an internal error.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApiError, type Api, type Input } from '../../src-shared/api';
@@ -188,9 +188,19 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         if (o.format !== undefined && (BENCH_FORMATS as readonly string[]).includes(o.format)) {
           // a step-level benchmark: one solution per row with its gold step labels (Field data III)
           if (o.set || o.skipBad) throw new UserError(`--set and --skip-bad do not apply to --format ${o.format}`);
-          const r = await api['benchmarks.import']({ path: resolve(path), dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside), ...limitsFromFlags(o) });
-          if (o.json) return io.out(JSON.stringify(r));
-          io.out(`imported ${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} rows read${r.present ? `, ${r.present} imported before` : ''}${r.duplicates ? `, ${r.duplicates} repeated in the file` : ''}); problems: ${r.problems.created} new, ${r.problems.existing} already there; ${r.images} images`);
+          // a folder: each of its .json / .jsonl files is one split, named after the file (ProcessBench's
+          // gsm8k.json, math.json, ...); each file is imported whole or not at all, and a re-run adds nothing twice
+          const full = resolve(path);
+          const files = existsSync(full) && statSync(full).isDirectory() ? readdirSync(full).filter((f) => /\.(jsonl|json|ndjson)$/i.test(f)).sort().map((f) => join(full, f)) : [full];
+          if (files.length === 0) throw new UserError(`${path}: a folder with no .json or .jsonl files; give the benchmark's file, or the folder that holds its split files`);
+          if (files.length > 1 && o.split) throw new UserError(`--split names one file's split; ${path} holds ${files.length} files, each imported as the split of its file name (leave --split out, or give one file)`);
+          const reports = [];
+          for (const file of files) {
+            const r = await api['benchmarks.import']({ path: file, dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside), ...limitsFromFlags(o) });
+            reports.push(r);
+            if (!o.json) io.out(`imported ${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} rows read${r.present ? `, ${r.present} imported before` : ''}${r.duplicates ? `, ${r.duplicates} repeated in the file` : ''}); problems: ${r.problems.created} new, ${r.problems.existing} already there; ${r.images} images`);
+          }
+          if (o.json) io.out(JSON.stringify(files.length === 1 && files[0] === full ? reports[0] : { files: reports }));
           return;
         }
         if (o.format !== undefined) {
