@@ -2,7 +2,8 @@
 // split), VisualProcessBench with its pictures under --image-root, PRMBench as mr_eval's task.py loads it;
 // rows that share a problem share it, importing again adds nothing, and a file of the wrong kind, a row
 // held with other steps, or a missing picture is refused with one line naming it, nothing changed.
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Store } from '../src-main/core/store';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalDoor, type LocalDoor } from '../src-main/core/door';
@@ -209,5 +210,41 @@ describe('import-labels routes the benchmark formats to benchmarks.import', () =
     const bad = await cli('import-labels', folder, '--workspace', ws, '--dataset', 'pb', '--format', 'processbench', '--split', 'x');
     expect(bad.code).toBe(1);
     expect(bad.err).toEqual([`error: --split names one file's split; ${folder} holds 2 files, each imported as the split of its file name (leave --split out, or give one file)`]);
+  }, 300_000);
+
+  it("reads the hub's Parquet conversion of a split as its JSON (the split named without the shard suffix)", async () => {
+    const { cli } = await import('./helpers/cli');
+    const { writeParquet } = await import('./helpers/parquet');
+    const rows = JSON.parse(readFileSync(join(FIX, 'processbench', 'gsm8k.json'), 'utf8')) as Record<string, unknown>[];
+    const dir = join(tmp.dir, 'pq');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'gsm8k-00000-of-00001.parquet');
+    writeParquet(
+      file,
+      [
+        { name: 'id', leaf: 'string' },
+        { name: 'generator', leaf: 'string' },
+        { name: 'problem', leaf: 'string' },
+        { name: 'steps', list: { name: 'element', leaf: 'string' } },
+        { name: 'final_answer_correct', leaf: 'boolean' },
+        { name: 'label', leaf: 'int64' },
+      ],
+      rows.map((r) => ({ ...r, label: BigInt(r.label as number) })),
+    );
+    const ws = join(tmp.dir, 'ws-pq');
+    expect((await cli('init', ws)).code).toBe(0);
+    const pq = await cli('import-labels', file, '--workspace', ws, '--dataset', 'pq', '--format', 'processbench', '--json');
+    expect(pq.code, pq.err.join('\n')).toBe(0);
+    expect(JSON.parse(pq.out.at(-1)!)).toMatchObject({ split: 'gsm8k', rows: rows.length, added: rows.length });
+    const js = await cli('import-labels', join(FIX, 'processbench', 'gsm8k.json'), '--workspace', ws, '--dataset', 'js', '--format', 'processbench', '--json');
+    expect(js.code, js.err.join('\n')).toBe(0);
+    const store = Store.open(ws);
+    try {
+      const view = (d: string) => store.solutions.benchmarkRows(d).map((s) => [s.steps.map((st) => [st.text, st.goldLabel]), s.origin]);
+      expect(view('pq')).toHaveLength(rows.length);
+      expect(view('pq')).toEqual(view('js'));
+    } finally {
+      store.close();
+    }
   }, 300_000);
 });

@@ -191,7 +191,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
           // a folder: each of its .json / .jsonl files is one split, named after the file (ProcessBench's
           // gsm8k.json, math.json, ...); each file is imported whole or not at all, and a re-run adds nothing twice
           const full = resolve(path);
-          const files = existsSync(full) && statSync(full).isDirectory() ? readdirSync(full).filter((f) => /\.(jsonl|json|ndjson)$/i.test(f)).sort().map((f) => join(full, f)) : [full];
+          const files = existsSync(full) && statSync(full).isDirectory() ? readdirSync(full).filter((f) => /\.(jsonl|json|ndjson|parquet)$/i.test(f)).sort().map((f) => join(full, f)) : [full];
           if (files.length === 0) throw new UserError(`${path}: a folder with no .json or .jsonl files; give the benchmark's file, or the folder that holds its split files`);
           if (files.length > 1 && o.split) throw new UserError(`--split names one file's split; ${path} holds ${files.length} files, each imported as the split of its file name (leave --split out, or give one file)`);
           const reports = [];

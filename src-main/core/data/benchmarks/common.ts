@@ -1,6 +1,8 @@
 // What the three step-level benchmark readers share: the file (a JSON array or JSON lines, told apart by
-// its first character), the row each reader makes, and the naming of a file of another benchmark.
-import { readFileSync } from 'node:fs';
+// its first character, or Parquet, told by its PAR1 magic: the Hugging Face hub's conversion of a
+// dataset), the row each reader makes, and the naming of a file of another benchmark.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { basename } from 'node:path';
 import type { AnswerType, Verdict } from '../../../../src-shared/domain';
 import type { BenchFormat } from '../../../../src-shared/benchmarks';
@@ -68,6 +70,35 @@ export function requireKind(format: BenchFormat, row: unknown, where: string): R
   const lacks = `no ${missing.map((k) => `"${k}"`).join(', ')}`;
   if (other) throw new UserError(`${where}: not a ${FORMAT_NAMES[format]} row (${lacks}): it looks like a ${FORMAT_NAMES[other]} row (--format ${other})`);
   throw new UserError(`${where}: not a ${FORMAT_NAMES[format]} row (${lacks}; its fields: ${Object.keys(row).slice(0, 12).join(', ') || 'none'})`);
+}
+
+function startsWithPar1(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'PAR1';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/** The records of a benchmark file: Parquet rows, or readRecords' JSON. */
+export async function readBenchmarkRecords(path: string): Promise<{ where: string; value: unknown }[]> {
+  if (!startsWithPar1(path)) return readRecords(path);
+  const name = basename(path);
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
+  } catch (e) {
+    throw new UserError(`${name}: not a readable Parquet file (${(e as Error).message})`);
+  }
+  // integer columns come back as BigInt: the readers take numbers
+  const plain = (v: unknown): unknown =>
+    typeof v === 'bigint' ? Number(v) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' && !(v instanceof Uint8Array) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
+  return rows.map((value, i) => ({ where: `${name} row ${i + 1}`, value: plain(value) }));
 }
 
 /** The records of a JSON array or JSON-lines file, each with where it is. */

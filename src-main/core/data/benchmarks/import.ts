@@ -17,7 +17,7 @@ import { checkImageRoot } from '../imageRoot';
 import { checkTextSize, limitsOf } from '../limits';
 import type { ImportLimits } from '../../../../src-shared/jobConfigs';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../images';
-import { FORMAT_NAMES, readRecords, type ParsedBenchRow } from './common';
+import { FORMAT_NAMES, readBenchmarkRecords, type ParsedBenchRow } from './common';
 import { parsePrmBenchRow } from './prmbench';
 import { parseProcessBenchRow } from './processbench';
 import { parseVisualProcessBenchRow } from './visualprocessbench';
@@ -69,12 +69,13 @@ export function storedBenchmark(s: Pick<Solution, 'settings'>): StoredBenchmarkR
   return b && typeof b.id === 'string' && typeof b.format === 'string' ? b : null;
 }
 
-const stemOf = (name: string): string => name.replace(/\.(jsonl|json|ndjson)$/i, '');
+// the split a file names: `gsm8k.json` -> gsm8k; the hub's Parquet shards `gsm8k-00000-of-00001.parquet` -> gsm8k
+const stemOf = (name: string): string => name.replace(/\.(jsonl|json|ndjson|parquet)$/i, '').replace(/-\d{5}-of-\d{5}$/, '');
 
 /** Reads and checks every row of a benchmark file (nothing is written). */
-export function parseBenchmarkFile(path: string, format: BenchFormat, split?: string): { rows: ParsedBenchRow[]; duplicates: number; split: string } {
+export async function parseBenchmarkFile(path: string, format: BenchFormat, split?: string): Promise<{ rows: ParsedBenchRow[]; duplicates: number; split: string }> {
   const name = basename(path);
-  const records = readRecords(path);
+  const records = await readBenchmarkRecords(path);
   if (records.length === 0) throw new UserError(`${name}: no rows`);
   const sp = split ?? stemOf(name);
   const rows: ParsedBenchRow[] = [];
@@ -110,7 +111,7 @@ export async function importBenchmark(store: Store, opts: BenchmarkImportOptions
   const path = resolve(opts.path);
   const name = basename(path);
   if (!existsSync(path)) throw new UserError(`file not found: ${opts.path}`);
-  const { rows, duplicates, split } = parseBenchmarkFile(path, opts.format, opts.split);
+  const { rows, duplicates, split } = await parseBenchmarkFile(path, opts.format, opts.split);
 
   // rows the dataset already holds, by id
   const held = new Map<string, Solution>();
