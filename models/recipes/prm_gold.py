@@ -209,6 +209,9 @@ def cmd_eval(a) -> int:
              for k, r in enumerate(rows)]
     t0 = time.time()
     scores = score_rows(a.model, srows)
+    if a.scores:
+        with open(a.scores, "w", encoding="utf-8") as f:
+            json.dump(scores, f)
     flat = np.array([v for s in scores for v in s])
     lab = np.array([l == 1 for r in rows for l in r["labels"]])
     by_problem: Dict[str, List[int]] = collections.defaultdict(list)
@@ -216,14 +219,25 @@ def cmd_eval(a) -> int:
         by_problem[r["problem"]].append(k)
     aggs = {"min": lambda s: min(s), "last": lambda s: s[-1], "product": lambda s: float(np.prod(s))}
     pairs = collections.Counter()
+    per_problem = []  # (wins, pairs) of each problem with both kinds, for the bootstrap over problems
     for ks in by_problem.values():
         good = [k for k in ks if rows[k]["correct"]]
         bad = [k for k in ks if not rows[k]["correct"]]
+        w = 0.0
         for g in good:
             for b in bad:
                 x, y = min(scores[g]), min(scores[b])
                 pairs["n"] += 1
-                pairs["win"] += 1.0 if x > y else 0.5 if x == y else 0.0
+                w += 1.0 if x > y else 0.5 if x == y else 0.0
+        pairs["win"] += w
+        if good and bad:
+            per_problem.append((w, len(good) * len(bad)))
+    rng = np.random.RandomState(0)
+    pw = np.array(per_problem)
+    boot = []
+    for _ in range(1000):
+        take = pw[rng.randint(0, len(pw), len(pw))]
+        boot.append(100 * take[:, 0].sum() / take[:, 1].sum())
     # Best-of-N over the first N candidates of each problem, in expectation over ties
     bon = {}
     for n in (1, 2, 4, 8):
@@ -258,6 +272,7 @@ def cmd_eval(a) -> int:
     out = {
         "model": a.model, "candidates": len(rows), "problems": len(by_problem), "steps": int(len(flat)),
         "pairwise_min": round(100 * pairs["win"] / max(1, pairs["n"]), 1), "pairs": pairs["n"],
+        "pairwise_min_95": [round(float(np.percentile(boot, 2.5)), 1), round(float(np.percentile(boot, 97.5)), 1)],
         "step_auc": round(100 * (auc(flat, lab) or 0), 1),
         "processbench_0.5": pb_f1(rows, scores, 0.5), "processbench_best": best,
         "bon": bon, "correct_step_score_by_position": {str(k): round(float(np.mean(v)), 3) for k, v in sorted(pos.items())},
@@ -292,6 +307,7 @@ def main() -> int:
     v.add_argument("--model", required=True)
     v.add_argument("--evalset", required=True)
     v.add_argument("--out", default=None)
+    v.add_argument("--scores", default=None, help="also write the step scores (one list per candidate) here")
     a = ap.parse_args()
     torch.set_num_threads(1)
     return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval}[a.cmd](a)
