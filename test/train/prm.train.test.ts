@@ -72,6 +72,29 @@ describe('train-prm with the reference trainer', () => {
     }
   });
 
+  it("prm_template policy: the manifest carries the policy's layout, and Steplab's ONNX scorer reads it as PyTorch does", async () => {
+    const rows = parityRows().filter((r) => !r.images);
+    const train = join(tmp.dir, 'tpl-train.jsonl');
+    writeFileSync(train, rows.map((r, i) => JSON.stringify({ ...r, labels: r.completions.map(() => i % 2 === 0) })).join('\n') + '\n');
+    const out = join(tmp.dir, 'prm-tpl');
+    const cfg = join(tmp.dir, 'tpl.json');
+    writeFileSync(cfg, JSON.stringify({ task: 'prm', base_model: join(ROOT, 'models', 'tiny-policy'), train_file: train, output_dir: out, name: 'prm-tpl', prm_template: 'policy', hyperparameters: { lr: 1e-3, epochs: 1, batch_size: 4, seed: 0, max_steps: 2 } }));
+    execFileSync('/usr/bin/python3', ['models/recipes/trainer.py', '--config', cfg], { cwd: ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { prmTemplate: unknown };
+    expect(manifest.prmTemplate).toEqual({ image: '<image>\n', question: 'Q: {question}\n', process: 'S:\n', stepSeparator: '\n' });
+    const torchOut = join(tmp.dir, 'tpl-torch.json');
+    execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', '--model', out, '--in', train, '--out', torchOut], { cwd: ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const torch = (JSON.parse(readFileSync(torchOut, 'utf8')) as { scores: number[] }[]).map((s) => s.scores);
+    expect((await cli('models', 'register', out, '--workspace', ws)).code).toBe(0);
+    const rollouts = join(tmp.dir, 'tpl-r.jsonl');
+    writeFileSync(rollouts, rows.map((r) => JSON.stringify({ query: r.prompt, solutions_splits: [r.completions] })).join('\n') + '\n');
+    const sc = await cli('score', '--workspace', ws, '--prm', 'prm-tpl', '--rollouts', rollouts, '--out', join(tmp.dir, 'tpl-out.jsonl'));
+    expect(sc.code, sc.err.join('\n')).toBe(0);
+    const ort = readFileSync(join(tmp.dir, 'tpl-out.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { prm_scores: number[][] }).prm_scores[0]);
+    expect(ort.map((s) => s.length)).toEqual(torch.map((s) => s.length));
+    ort.forEach((s, i) => s.forEach((v, j) => expect(Math.abs(v - torch[i][j])).toBeLessThan(1e-4)));
+  });
+
   it('cancel stops the trainer with SIGTERM and registers nothing', async () => {
     const wb = openWorkbench(ws);
     try {
