@@ -70,16 +70,16 @@ const count = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * Refuses a question or answer longer than its cap (UTF-8 bytes); `name` is the field as the row spells it.
- * A solution step (`score --rollouts`) is held to the answer cap.
+ * A solution step (`score --rollouts`) is held to the answer cap; `what` names it ("step 2 of solution 1").
  */
-export function checkTextSize(kind: 'question' | 'answer' | 'step', name: string, text: string, limits: Limits, what: string = kind): void {
+export function checkTextSize(kind: 'question' | 'answer' | 'step', name: string, text: string, limits: Limits, what: string = `the ${kind}`): void {
   const cap = kind === 'question' ? limits.questionBytes : limits.answerBytes;
   // a string of n UTF-16 units is at most 3n UTF-8 bytes: most texts need no count
   if (text.length * 3 <= cap) return;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= cap) return;
   throw new UserError(
-    `field "${name}": the ${what} is too long (${count(bytes)} bytes; limit ${formatBytes(cap)}); shorten it or raise the limit with ${LIMIT_FLAGS[kind === 'question' ? 'questionBytes' : 'answerBytes']} <bytes>`,
+    `field "${name}": ${what} is too long (${count(bytes)} bytes; limit ${formatBytes(cap)}); shorten it or raise the limit with ${LIMIT_FLAGS[kind === 'question' ? 'questionBytes' : 'answerBytes']} <bytes>`,
   );
 }
 
