@@ -150,10 +150,18 @@ describe('benchmarks.import: VisualProcessBench', () => {
     const copy = join(tmp.dir, 'vpb-copy');
     cpSync(join(FIX, 'visualprocessbench'), copy, { recursive: true });
     expect(await refused(door.api['benchmarks.import']({ path: join(copy, 'test.jsonl'), dataset: 'vpb2', format: 'visualprocessbench' }))).toBe(
-      'test.jsonl line 3: image "/mnt/petrel/VisualProcessBench/images/dynamath/d7.png" not found on this machine; give --image-root <dir> to look for it under <dir> by its trailing path',
+      'test.jsonl line 3: field "image": image "/mnt/petrel/VisualProcessBench/images/dynamath/d7.png" not found on this machine; give --image-root <dir> to look for it under <dir> by its trailing path',
     );
     expect(counts()).toEqual(before);
     expect(imageFiles().length).toBe(files);
+  });
+
+  it('a picture over a size cap is refused naming its field, as the other imports do', async () => {
+    const before = counts();
+    expect(await refused(door.api['benchmarks.import']({ path: join(FIX, 'visualprocessbench', 'test.jsonl'), dataset: 'vpb3', format: 'visualprocessbench', imageRoot: join(FIX, 'visualprocessbench'), limits: { imageBytes: 100 } }))).toBe(
+      'test.jsonl line 1: field "image": image "images/mathverse/q1.png" is too large (135 bytes; limit 100 bytes); shrink it or raise the limit with --max-image-bytes <bytes>',
+    );
+    expect(counts()).toEqual(before);
   });
 });
 

@@ -23,6 +23,8 @@ export interface ParsedBenchRow {
   answerType: AnswerType;
   /** image references as the row gives them (VisualProcessBench) */
   images: string[];
+  /** the row's field the images are read from, for messages ("image"); absent when the format has none */
+  imageField?: string;
   steps: string[];
   /** per step: 1 correct, 0 incorrect, null unlabelled (after ProcessBench's first error) or neutral */
   gold: (0 | 1 | null)[];

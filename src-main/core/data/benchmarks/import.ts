@@ -152,7 +152,8 @@ export async function importBenchmark(store: Store, opts: BenchmarkImportOptions
       try {
         img = await prepareImage(readImageRef(ref, dirname(path), (p) => resolver.locate(p), limits), imageLabel(ref), limits);
       } catch (e) {
-        if (e instanceof UserError) throw new UserError(`${r.where}: ${e.message}`);
+        // named by its field, as the other imports name theirs
+        if (e instanceof UserError) throw new UserError(`${r.where}: field "${r.imageField ?? 'image'}": ${e.message}`);
         throw e;
       }
       images.set(img.ref.hash, img);
