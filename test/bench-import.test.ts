@@ -163,6 +163,21 @@ describe('benchmarks.import: VisualProcessBench', () => {
     );
     expect(counts()).toEqual(before);
   });
+
+  it('a line over --max-line-bytes is refused before it is parsed, nothing stored; the cap raised, it is imported', async () => {
+    const before = counts();
+    const lines = readFileSync(join(FIX, 'visualprocessbench', 'test.jsonl'), 'utf8').split('\n');
+    const opts = { path: join(FIX, 'visualprocessbench', 'test.jsonl'), dataset: 'vpb4', format: 'visualprocessbench' as const, imageRoot: join(FIX, 'visualprocessbench') };
+    // the longest line, just over the cap
+    const cap = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+    const no = lines.findIndex((l) => Buffer.byteLength(l) === cap) + 1;
+    const len = cap;
+    expect(await refused(door.api['benchmarks.import']({ ...opts, limits: { lineBytes: cap - 1 } }))).toBe(
+      `test.jsonl line ${no}: the line is ${len} bytes long (${len.toLocaleString('en-US')} bytes; limit ${cap - 1} bytes); split it or raise the limit with --max-line-bytes <bytes>`,
+    );
+    expect(counts()).toEqual(before);
+    expect(await door.api['benchmarks.import']({ ...opts, limits: { lineBytes: cap } })).toMatchObject({ rows: 3, added: 3 });
+  });
 });
 
 describe('benchmarks.import: PRMBench', () => {
