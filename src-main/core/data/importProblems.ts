@@ -15,7 +15,7 @@
 // Errors name where they are: `problems.jsonl line 17: field "answer": required`, `seed.json item 4: ...`
 // (seed array, counted from 1), `rows.parquet row 12: ...` (Parquet, counted from 1); an image's error
 // names its field. Image paths are read inside the file's folder and `imageRoot` only, unless
-// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts). With skipBad, bad rows are skipped, listed in the
+// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts), and a JSONL line over the line cap before it is parsed (never held whole: jsonl.ts readLines). With skipBad, bad rows are skipped, listed in the
 // result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
 //
 // `fields` maps Steplab fields to the file's own column names (checked against the first row, or the
