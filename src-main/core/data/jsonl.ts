@@ -56,6 +56,8 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
   let pendingBytes = 0;
   // bytes of the current line once it passed the cap (then nothing of it is kept); -1 while under
   let overBytes = -1;
+  // whether the last byte taken into the current line (kept or counted) is a '\r'
+  let lastCR = false;
   const cap = opts.maxLineBytes ?? Infinity;
   let pos = start; // file offset of the first byte of the current block
 
@@ -82,8 +84,9 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
         if (nl < 0) break;
         const piece = block.subarray(from, nl);
         const total = (overBytes >= 0 ? overBytes : pendingBytes) + piece.length;
-        // a '\r' before the newline is not part of the line's length
-        const length = total - (piece.length > 0 && piece[piece.length - 1] === CR ? 1 : 0);
+        // a '\r' before the newline (maybe the end of an earlier block) is not part of the line's length
+        const length = total - ((piece.length > 0 ? piece[piece.length - 1] === CR : lastCR) ? 1 : 0);
+        lastCR = false;
         if (length > cap) {
           pending = [];
           pendingBytes = 0;
@@ -100,6 +103,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
       }
       if (from < block.length) {
         const rest = block.length - from;
+        lastCR = block[block.length - 1] === CR;
         if (overBytes >= 0) overBytes += rest;
         else if (pendingBytes + rest > cap + 1) {
           // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
@@ -115,7 +119,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
       pos += block.length;
     }
     if (overBytes >= 0) {
-      yield long(overBytes, pos);
+      yield long(overBytes - (lastCR ? 1 : 0), pos);
       overBytes = -1;
     } else if (pending.length) {
       const bytes = Buffer.concat(pending);

@@ -150,6 +150,8 @@ async function* jsonlRecords(f: InputFile, from: Inner | null, limits?: Pick<Lim
   let pendingBytes = 0;
   // bytes of the current line once it passed the cap (nothing of it is kept then); -1 while under
   let overBytes = -1;
+  // whether the last byte taken into the current line (kept or counted) is a '\r'
+  let lastCR = false;
   const long = (bytes: number, end: number): FileRecord | null => {
     line += 1;
     if (line <= skip) return null;
@@ -173,7 +175,7 @@ async function* jsonlRecords(f: InputFile, from: Inner | null, limits?: Pick<Lim
       const piece = block.subarray(at, nl);
       let r: FileRecord | null;
       if (overBytes >= 0) {
-        const n = overBytes + piece.length - (piece.length > 0 && piece[piece.length - 1] === 0x0d ? 1 : 0);
+        const n = overBytes + piece.length - ((piece.length > 0 ? piece[piece.length - 1] === 0x0d : lastCR) ? 1 : 0);
         r = long(n, pos + nl + 1);
         overBytes = -1;
       } else {
@@ -181,11 +183,13 @@ async function* jsonlRecords(f: InputFile, from: Inner | null, limits?: Pick<Lim
       }
       pending = [];
       pendingBytes = 0;
+      lastCR = false;
       if (r) yield r;
       at = nl + 1;
     }
     if (at < block.length) {
       const rest = block.length - at;
+      lastCR = block[block.length - 1] === 0x0d;
       if (overBytes >= 0) overBytes += rest;
       else if (pendingBytes + rest > cap + 1) {
         // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
@@ -200,7 +204,7 @@ async function* jsonlRecords(f: InputFile, from: Inner | null, limits?: Pick<Lim
     pos += block.length;
   }
   if (overBytes >= 0) {
-    const r = long(overBytes, pos);
+    const r = long(overBytes - (lastCR ? 1 : 0), pos);
     if (r) yield r;
   } else if (pending.length) {
     const r = emit(Buffer.concat(pending), pos);
