@@ -630,6 +630,8 @@ export const contract = {
         imageRoot: PathIn.optional(),
         /** read pictures outside the file's folder and the --image-root folder (`--allow-outside`) */
         allowOutside: z.boolean().default(false),
+        /** the size caps (`--max-*`): question, a step (the answer cap), a picture, a line */
+        limits: ImportLimits.optional(),
       })
       .strict(),
     output: z

@@ -178,6 +178,8 @@ export const ImportLimits = z
     imageBytes: z.number().int().min(1).optional(),
     /** million pixels (width × height / 10^6) */
     imageMpx: z.number().gt(0).optional(),
+    /** one JSONL line before it is parsed; default: 8 MB or questionBytes + answerBytes + 1 MB, the larger */
+    lineBytes: z.number().int().min(1).optional(),
   })
   .strict();
 export type ImportLimits = z.infer<typeof ImportLimits>;

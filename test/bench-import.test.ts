@@ -150,10 +150,33 @@ describe('benchmarks.import: VisualProcessBench', () => {
     const copy = join(tmp.dir, 'vpb-copy');
     cpSync(join(FIX, 'visualprocessbench'), copy, { recursive: true });
     expect(await refused(door.api['benchmarks.import']({ path: join(copy, 'test.jsonl'), dataset: 'vpb2', format: 'visualprocessbench' }))).toBe(
-      'test.jsonl line 3: image "/mnt/petrel/VisualProcessBench/images/dynamath/d7.png" not found on this machine; give --image-root <dir> to look for it under <dir> by its trailing path',
+      'test.jsonl line 3: field "image": image "/mnt/petrel/VisualProcessBench/images/dynamath/d7.png" not found on this machine; give --image-root <dir> to look for it under <dir> by its trailing path',
     );
     expect(counts()).toEqual(before);
     expect(imageFiles().length).toBe(files);
+  });
+
+  it('a picture over a size cap is refused naming its field, as the other imports do', async () => {
+    const before = counts();
+    expect(await refused(door.api['benchmarks.import']({ path: join(FIX, 'visualprocessbench', 'test.jsonl'), dataset: 'vpb3', format: 'visualprocessbench', imageRoot: join(FIX, 'visualprocessbench'), limits: { imageBytes: 100 } }))).toBe(
+      'test.jsonl line 1: field "image": image "images/mathverse/q1.png" is too large (135 bytes; limit 100 bytes); shrink it or raise the limit with --max-image-bytes <bytes>',
+    );
+    expect(counts()).toEqual(before);
+  });
+
+  it('a line over --max-line-bytes is refused before it is parsed, nothing stored; the cap raised, it is imported', async () => {
+    const before = counts();
+    const lines = readFileSync(join(FIX, 'visualprocessbench', 'test.jsonl'), 'utf8').split('\n');
+    const opts = { path: join(FIX, 'visualprocessbench', 'test.jsonl'), dataset: 'vpb4', format: 'visualprocessbench' as const, imageRoot: join(FIX, 'visualprocessbench') };
+    // the longest line, just over the cap
+    const cap = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+    const no = lines.findIndex((l) => Buffer.byteLength(l) === cap) + 1;
+    const len = cap;
+    expect(await refused(door.api['benchmarks.import']({ ...opts, limits: { lineBytes: cap - 1 } }))).toBe(
+      `test.jsonl line ${no}: the line is ${len} bytes long (${len.toLocaleString('en-US')} bytes; limit ${cap - 1} bytes); split it or raise the limit with --max-line-bytes <bytes>`,
+    );
+    expect(counts()).toEqual(before);
+    expect(await door.api['benchmarks.import']({ ...opts, limits: { lineBytes: cap } })).toMatchObject({ rows: 3, added: 3 });
   });
 });
 

@@ -185,6 +185,7 @@ export interface LimitFlags {
   maxAnswerBytes?: number;
   maxImageBytes?: number;
   maxImageMpx?: number;
+  maxLineBytes?: number;
 }
 
 export function addLimitOptions(cmd: Command): Command {
@@ -192,16 +193,18 @@ export function addLimitOptions(cmd: Command): Command {
     .option('--max-question-bytes <size>', 'refuse a question longer than this (UTF-8 bytes; K, M suffixes; default 1M)', byteSize)
     .option('--max-answer-bytes <size>', 'refuse an answer longer than this (default 64K)', byteSize)
     .option('--max-image-bytes <size>', 'refuse an image file larger than this (default 64M)', byteSize)
-    .option('--max-image-mpx <n>', 'refuse an image of more million pixels than this, read from its header (default 100)', positiveNumber);
+    .option('--max-image-mpx <n>', 'refuse an image of more million pixels than this, read from its header (default 100)', positiveNumber)
+    .option('--max-line-bytes <size>', 'refuse a JSONL line longer than this, before it is parsed (default 8M, or the question and answer caps + 1M when more)', byteSize);
 }
 
 /** The caps given on the command line, as a config's `limits` (absent when none is given). */
-export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number } } {
+export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number; lineBytes?: number } } {
   const limits = {
     ...(o.maxQuestionBytes !== undefined ? { questionBytes: o.maxQuestionBytes } : {}),
     ...(o.maxAnswerBytes !== undefined ? { answerBytes: o.maxAnswerBytes } : {}),
     ...(o.maxImageBytes !== undefined ? { imageBytes: o.maxImageBytes } : {}),
     ...(o.maxImageMpx !== undefined ? { imageMpx: o.maxImageMpx } : {}),
+    ...(o.maxLineBytes !== undefined ? { lineBytes: o.maxLineBytes } : {}),
   };
   return Object.keys(limits).length ? { limits } : {};
 }

@@ -12,7 +12,7 @@ import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
 import type { TrainPrmResult } from '../core/reward/trainPrmJob';
-import { nonNegativeInt, positiveInt, runLongJob, table, withApi, type CliIO } from './common';
+import { addLimitOptions, limitsFromFlags, nonNegativeInt, positiveInt, runLongJob, table, withApi, type CliIO, type LimitFlags } from './common';
 import type { JobConfigInput, JobRequest } from '../../src-shared/jobConfigs';
 import { benchText } from './bench';
 import type { BenchPrmMetrics } from '../core/jobs/kinds/benchPrm';
@@ -97,7 +97,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
       },
     );
 
-  program
+  const scoreCommand = program
     .command('score')
     .description('score steps with a PRM: stored solutions of a dataset, the nodes of search trees, or an MM-PRM rollout file')
     .requiredOption('--workspace <dir>', 'workspace folder')
@@ -110,7 +110,8 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--shape <shape>', 'read question, options and pictures as this MM-PRM evaluator does (with --rollouts; default: detected)').choices(ROLLOUT_SHAPES))
     .option('--field <field=column>', 'read the question or the pictures from this column (with --rollouts; repeatable: question, images)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--image-root <dir>', "folder picture paths are read under, as MM-PRM's --root (with --rollouts; default: the file's folder)")
-    .option('--allow-outside', "read pictures outside the rollout file's folder and --image-root (with --rollouts)")
+    .option('--allow-outside', "read pictures outside the rollout file's folder and --image-root (with --rollouts)");
+  addLimitOptions(scoreCommand)
     .option('--threshold <t>', 'a step counts as good in the reported metrics when its score is above t', (v) => {
       const n = Number(v);
       if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
@@ -119,17 +120,19 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--rescore', 'score again what this PRM already scored')
     .option('--restart', 'refused: a score job keeps no rows of its own (use --rescore to score again)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; shape?: (typeof ROLLOUT_SHAPES)[number]; field: string[]; imageRoot?: string; allowOutside?: boolean; threshold?: number; rescore?: boolean; restart?: boolean; json?: boolean }) => {
+    .action(async (o: { workspace: string; prm: string; dataset?: string; split?: string; search?: string; rollouts?: string; out?: string; shape?: (typeof ROLLOUT_SHAPES)[number]; field: string[]; imageRoot?: string; allowOutside?: boolean; threshold?: number; rescore?: boolean; restart?: boolean; json?: boolean } & LimitFlags) => {
       const modes = [o.dataset, o.search, o.rollouts].filter(Boolean).length;
       if (modes !== 1) throw new UserError('give exactly one of --dataset, --search or --rollouts');
       if (o.rollouts && !o.out) throw new UserError('--rollouts needs --out <file> for the scored copy');
       if (o.split && !o.dataset) throw new UserError('--split goes with --dataset');
       if (!o.rollouts && (o.shape || o.field.length || o.imageRoot || o.allowOutside)) throw new UserError('--shape, --field, --image-root and --allow-outside go with --rollouts');
+      const caps = limitsFromFlags(o);
+      if (!o.rollouts && caps.limits) throw new UserError('--max-question-bytes, --max-answer-bytes, --max-image-bytes, --max-image-mpx and --max-line-bytes go with --rollouts');
       const fields = parseFieldSpecs(o.field, ['question', 'images']);
       const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withApi(o.workspace, async (api, door) => {
         if (o.rollouts) {
-          const r = await api['score.rollouts']({ prm: o.prm, rollouts: o.rollouts, out: o.out!, ...(o.shape ? { shape: o.shape } : {}), fields, ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside) });
+          const r = await api['score.rollouts']({ prm: o.prm, rollouts: o.rollouts, out: o.out!, ...(o.shape ? { shape: o.shape } : {}), fields, ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside), ...caps });
           if (o.json) io.out(JSON.stringify({ prm: r.prm, shape: r.shape, items: r.items, solutions: r.solutions, steps: r.steps, out: r.path, seconds: r.seconds }));
           else {
             if (r.shape) io.out(`shape ${r.shape} (${r.shapeFrom === '--shape' ? 'given' : `detected: ${r.shapeFrom}; --shape chooses another`})`);

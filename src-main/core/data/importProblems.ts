@@ -15,7 +15,7 @@
 // Errors name where they are: `problems.jsonl line 17: field "answer": required`, `seed.json item 4: ...`
 // (seed array, counted from 1), `rows.parquet row 12: ...` (Parquet, counted from 1); an image's error
 // names its field. Image paths are read inside the file's folder and `imageRoot` only, unless
-// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts). With skipBad, bad rows are skipped, listed in the
+// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts), and a JSONL line over the line cap before it is parsed (never held whole: jsonl.ts readLines). With skipBad, bad rows are skipped, listed in the
 // result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
 //
 // `fields` maps Steplab fields to the file's own column names (checked against the first row, or the
@@ -36,7 +36,7 @@ import type { PreparedImage } from './images';
 import { checkFieldColumns, problemFieldColumns } from './fieldMap';
 import { checkImageRoot } from './imageRoot';
 import { ImagePaths } from './imagePaths';
-import { limitsOf, type Limits } from './limits';
+import { limitsOf, lineTooLong, type Limits } from './limits';
 import { readLines } from './jsonl';
 import { derivedExtId, parseProblemRow, type ColumnMap, type ParsedRow } from './problemRow';
 
@@ -125,13 +125,14 @@ export function detectFormat(path: string): ProblemFormat {
 
 const keysOf = (v: unknown): string[] => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : []);
 
-function jsonlSource(path: string, size: number): Source {
+function jsonlSource(path: string, size: number, limits: Limits): Source {
   return {
     unit: 'line',
     total: null,
     async columns() {
       // the first line that holds JSON: a bad first line is reported by staging, with its number
-      for await (const l of readLines(path)) {
+      for await (const l of readLines(path, { maxLineBytes: limits.lineBytes })) {
+        if (l.tooLong !== undefined) continue;
         try {
           return { names: keysOf(JSON.parse(l.text)), where: `${basename(path)} line ${l.line}` };
         } catch {
@@ -147,8 +148,12 @@ function jsonlSource(path: string, size: number): Source {
     },
     async *records(from) {
       const start = 'offset' in from ? from : { offset: 0, line: 0 };
-      for await (const l of readLines(path, { offset: start.offset, line: start.line })) {
+      for await (const l of readLines(path, { offset: start.offset, line: start.line, maxLineBytes: limits.lineBytes })) {
         const after = { offset: l.endOffset, line: l.line };
+        if (l.tooLong !== undefined) {
+          yield { no: l.line, error: lineTooLong(l.tooLong, limits), after };
+          continue;
+        }
         try {
           yield { no: l.line, row: JSON.parse(l.text), after };
         } catch (e) {
@@ -227,10 +232,10 @@ async function parquetSource(path: string): Promise<Source> {
   };
 }
 
-async function openSource(path: string, format: ProblemFormat, size: number): Promise<Source> {
+async function openSource(path: string, format: ProblemFormat, size: number, limits: Limits): Promise<Source> {
   if (format === 'parquet') return parquetSource(path);
   if (format === 'mmprm-seed') return seedSource(path);
-  return jsonlSource(path, size);
+  return jsonlSource(path, size, limits);
 }
 
 export function reportPaths(store: Store, inputPath: string, jobId: number): { final: string; partial: string } {
@@ -315,7 +320,7 @@ class Importer {
       if (existsSync(this.report.partial)) unlinkSync(this.report.partial);
     }
     if (config.imageRoot !== undefined) checkImageRoot(config.imageRoot);
-    this.source = await openSource(this.path, this.cp.format, st.size);
+    this.source = await openSource(this.path, this.cp.format, st.size, this.limits);
     if (config.fields && Object.keys(config.fields).length) {
       const cols = await this.source.columns();
       if (cols) checkFieldColumns(config.fields, cols.names, cols.where);

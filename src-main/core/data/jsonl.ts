@@ -1,7 +1,9 @@
 // Streaming line reader for JSONL files. Reads the file in fixed-size blocks and splits on '\n' in the
 // raw bytes, so memory holds one block plus the line being assembled, never the whole file. Every line
 // carries the byte offset just past its newline: a job that stores { offset, line } as its checkpoint
-// resumes with `readLines(path, { offset, line })` at exactly the next line.
+// resumes with `readLines(path, { offset, line })` at exactly the next line. With `maxLineBytes`, a line
+// longer than that stops being assembled once it passes the cap: it is counted to its newline and yielded
+// as `tooLong` (its length) with empty text, so memory stays at one block plus the cap.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -15,6 +17,8 @@ export interface Line {
   text: string;
   /** byte offset just after this line's newline (the file's size for a last line without one) */
   endOffset: number;
+  /** set (the line's length in bytes, without its newline) when the line is over `maxLineBytes`; `text` is then '' */
+  tooLong?: number;
 }
 
 export interface ReadLinesOptions {
@@ -26,6 +30,8 @@ export interface ReadLinesOptions {
   includeBlank?: boolean;
   /** read block size in bytes */
   blockSize?: number;
+  /** a longer line is not held: it is yielded with `tooLong` and empty text */
+  maxLineBytes?: number;
 }
 
 const NEWLINE = 0x0a;
@@ -47,7 +53,18 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
   const stream = createReadStream(path, { start, highWaterMark: opts.blockSize ?? 64 * 1024 });
   // pieces of the line being assembled (a long line can span many blocks)
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  // bytes of the current line once it passed the cap (then nothing of it is kept); -1 while under
+  let overBytes = -1;
+  // whether the last byte taken into the current line (kept or counted) is a '\r'
+  let lastCR = false;
+  const cap = opts.maxLineBytes ?? Infinity;
   let pos = start; // file offset of the first byte of the current block
+
+  const long = (bytes: number, endOffset: number): Line => {
+    lineNo += 1;
+    return { line: lineNo, text: '', endOffset, tooLong: bytes };
+  };
 
   const emit = (bytes: Buffer, endOffset: number): Line | null => {
     lineNo += 1;
@@ -66,20 +83,54 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
         const nl = block.indexOf(NEWLINE, from);
         if (nl < 0) break;
         const piece = block.subarray(from, nl);
-        const bytes = pending.length ? Buffer.concat([...pending, piece]) : piece;
-        pending = [];
-        const l = emit(bytes, pos + nl + 1);
-        if (l) yield l;
+        const total = (overBytes >= 0 ? overBytes : pendingBytes) + piece.length;
+        // a '\r' before the newline (maybe the end of an earlier block) is not part of the line's length
+        const length = total - ((piece.length > 0 ? piece[piece.length - 1] === CR : lastCR) ? 1 : 0);
+        lastCR = false;
+        if (length > cap) {
+          pending = [];
+          pendingBytes = 0;
+          overBytes = -1;
+          yield long(length, pos + nl + 1);
+        } else {
+          const bytes = pending.length ? Buffer.concat([...pending, piece]) : piece;
+          pending = [];
+          pendingBytes = 0;
+          const l = emit(bytes, pos + nl + 1);
+          if (l) yield l;
+        }
         from = nl + 1;
       }
-      // copy: the stream may reuse or the slice may pin the whole block
-      if (from < block.length) pending.push(Buffer.from(block.subarray(from)));
+      if (from < block.length) {
+        const rest = block.length - from;
+        lastCR = block[block.length - 1] === CR;
+        if (overBytes >= 0) overBytes += rest;
+        else if (pendingBytes + rest > cap + 1) {
+          // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
+          overBytes = pendingBytes + rest;
+          pending = [];
+          pendingBytes = 0;
+        } else {
+          // copy: the stream may reuse or the slice may pin the whole block
+          pending.push(Buffer.from(block.subarray(from)));
+          pendingBytes += rest;
+        }
+      }
       pos += block.length;
     }
-    if (pending.length) {
-      const l = emit(Buffer.concat(pending), pos);
+    if (overBytes >= 0) {
+      yield long(overBytes - (lastCR ? 1 : 0), pos);
+      overBytes = -1;
+    } else if (pending.length) {
+      const bytes = Buffer.concat(pending);
       pending = [];
-      if (l) yield l;
+      let length = bytes.length;
+      if (length > 0 && bytes[length - 1] === CR) length -= 1;
+      if (length > cap) yield long(length, pos);
+      else {
+        const l = emit(bytes, pos);
+        if (l) yield l;
+      }
     }
   } finally {
     stream.destroy();

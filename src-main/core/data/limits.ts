@@ -1,5 +1,7 @@
 // Size caps of an import: a question, an answer, an image file and an image's pixels (its header's width ×
-// height, read before any decode). Each refusal names the size, the cap and the flag that raises it.
+// height, read before any decode), and one JSONL line's length, checked while the line is read and before
+// it is parsed (a longer line is counted to its end but never held whole). Each refusal names the size,
+// the cap and the flag that raises it.
 import { statSync } from 'node:fs';
 import type { ImportLimits } from '../../../src-shared/jobConfigs';
 import { UserError } from '../errors';
@@ -10,6 +12,15 @@ export interface Limits {
   imageBytes: number;
   /** million pixels */
   imageMpx: number;
+  /** one JSONL line, before it is parsed (see lineCap) */
+  lineBytes: number;
+}
+
+/** The line cap when none is given: 8 MB, or the question and answer caps plus 1 MB when that is more. */
+export const LINE_BYTES = 8 * 1024 * 1024;
+export const LINE_MARGIN = 1024 * 1024;
+export function defaultLineBytes(questionBytes: number, answerBytes: number): number {
+  return Math.max(LINE_BYTES, questionBytes + answerBytes + LINE_MARGIN);
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -17,6 +28,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   answerBytes: 64 * 1024,
   imageBytes: 64 * 1024 * 1024,
   imageMpx: 100,
+  lineBytes: LINE_BYTES,
 };
 
 export const LIMIT_FLAGS: Readonly<Record<keyof Limits, string>> = {
@@ -24,10 +36,18 @@ export const LIMIT_FLAGS: Readonly<Record<keyof Limits, string>> = {
   answerBytes: '--max-answer-bytes',
   imageBytes: '--max-image-bytes',
   imageMpx: '--max-image-mpx',
+  lineBytes: '--max-line-bytes',
 };
 
 export function limitsOf(given: ImportLimits | undefined): Limits {
-  return { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) };
+  const l: Limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) };
+  if (given?.lineBytes === undefined) l.lineBytes = defaultLineBytes(l.questionBytes, l.answerBytes);
+  return l;
+}
+
+/** The refusal of a line over the line cap (`bytes`: its whole length, counted without holding it). */
+export function lineTooLong(bytes: number, limits: Pick<Limits, 'lineBytes'>): string {
+  return `the line is ${formatBytes(bytes)} long (${count(bytes)} bytes; limit ${formatBytes(limits.lineBytes)}); split it or raise the limit with ${LIMIT_FLAGS.lineBytes} <bytes>`;
 }
 
 /** A byte count as people read it: 1 MB, 64 KB, 1.5 MB (binary multiples), or bytes under 1 KB. */
@@ -48,15 +68,18 @@ export function formatBytes(n: number): string {
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
-/** Refuses a question or answer longer than its cap (UTF-8 bytes); `name` is the field as the row spells it. */
-export function checkTextSize(kind: 'question' | 'answer', name: string, text: string, limits: Limits): void {
+/**
+ * Refuses a question or answer longer than its cap (UTF-8 bytes); `name` is the field as the row spells it.
+ * A solution step (`score --rollouts`) is held to the answer cap; `what` names it ("step 2 of solution 1").
+ */
+export function checkTextSize(kind: 'question' | 'answer' | 'step', name: string, text: string, limits: Limits, what: string = `the ${kind}`): void {
   const cap = kind === 'question' ? limits.questionBytes : limits.answerBytes;
   // a string of n UTF-16 units is at most 3n UTF-8 bytes: most texts need no count
   if (text.length * 3 <= cap) return;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= cap) return;
   throw new UserError(
-    `field "${name}": the ${kind} is too long (${count(bytes)} bytes; limit ${formatBytes(cap)}); shorten it or raise the limit with ${LIMIT_FLAGS[kind === 'question' ? 'questionBytes' : 'answerBytes']} <bytes>`,
+    `field "${name}": ${what} is too long (${count(bytes)} bytes; limit ${formatBytes(cap)}); shorten it or raise the limit with ${LIMIT_FLAGS[kind === 'question' ? 'questionBytes' : 'answerBytes']} <bytes>`,
   );
 }
 

@@ -17,14 +17,21 @@
 // on a text-only row (an `image` of "", null or []), Steplab scores it without a picture. `--field
 // question=<column>` / `images=<column>` read another column for the question text or the pictures, the
 // shape's composition (options, file names) still applied.
-import { readFileSync } from 'node:fs';
+//
+// The import size caps hold here too (limits.ts; the same --max-* flags): the question (as the file gives
+// it), each step (the answer cap), a picture's file size and its pixels (read from its header before it is
+// decoded), and one JSONL line before it is parsed. A refusal names the file, the line or item, the field,
+// the size, the cap and the flag; nothing is written.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { writeFile, rename, rm } from 'node:fs/promises';
-import { dirname, posix, resolve } from 'node:path';
+import { basename, dirname, posix, resolve } from 'node:path';
+import sharp from 'sharp';
 import type { FieldMap } from '../../../src-shared/domain';
 import { checkFieldColumns } from '../data/fieldMap';
 import { ImagePaths } from '../data/imagePaths';
 import { checkImageRoot } from '../data/imageRoot';
-import { readImageRef } from '../data/images';
+import { imageLabel, readImageRef } from '../data/images';
+import { checkImagePixels, checkTextSize, limitsOf, lineTooLong, type Limits } from '../data/limits';
 import { JsonlWriter, parseJsonLine, readLines } from '../data/jsonl';
 import { UserError } from '../errors';
 import { preprocessImage } from '../inference/image';
@@ -74,6 +81,8 @@ export interface RolloutScoreOptions {
   imageRoot?: string;
   /** `--allow-outside`: read pictures outside the file's folder and the image root (imagePaths.ts) */
   allowOutside?: boolean;
+  /** the size caps (limits.ts); the defaults when absent */
+  limits?: Limits;
   onItem?: (done: number) => void;
 }
 
@@ -158,11 +167,22 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
   if (inPath === outPath) throw new UserError('--out must be another file than --rollouts (the input is kept as it is)');
   let head: string;
   try {
-    head = readFileSync(inPath, { encoding: 'utf8' }).slice(0, 4096).trimStart();
+    // the first bytes only: a JSONL file is streamed, never read whole
+    const fd = openSync(inPath, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      head = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0)).replace(/^\uFEFF/, '').trimStart();
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new UserError(`${input}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const fields = opts.fields ?? {};
+  const limits = opts.limits ?? limitsOf(undefined);
+  const fileName = basename(inPath);
+  /** a size cap's refusal: named by the file as an import's are */
+  const capped = (where: string, e: unknown): unknown => (e instanceof UserError ? new UserError(`${fileName} ${where}: ${e.message}`) : e);
   const paths = new ImagePaths(dirname(inPath), opts.imageRoot === undefined ? null : checkImageRoot(opts.imageRoot), opts.allowOutside ?? false);
   let shape: RolloutShape | null = opts.shape ?? null;
   let shapeFrom = '--shape';
@@ -184,15 +204,28 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
     let file = '';
     const bytes = (() => {
       try {
-        return readImageRef(img.path, paths.baseDir, (p) => (file = paths.locate(p)));
+        return readImageRef(img.path, paths.baseDir, (p) => (file = paths.locate(p)), limits);
       } catch (e) {
-        if (e instanceof UserError) throw new UserError(`${where}: field "${img.field}": ${e.message}`);
-        throw e;
+        if (!(e instanceof UserError)) throw e;
+        const m = `field "${img.field}": ${e.message}`;
+        // the file-size cap is named by the file, as an import's caps are
+        throw / is too large \(/.test(e.message) ? capped(where, new UserError(m)) : new UserError(`${where}: ${m}`);
       }
     })();
     const key = file || img.path;
     let pixels = imageCache.get(key);
     if (!pixels) {
+      // the pixel cap, from the header before anything is decoded (an unreadable header: preprocessImage names it)
+      const meta = await sharp(bytes, { limitInputPixels: false })
+        .metadata()
+        .catch(() => null);
+      if (meta?.width && meta.height) {
+        try {
+          checkImagePixels(imageLabel(img.path), meta.width, meta.height, limits);
+        } catch (e) {
+          throw capped(where, new UserError(`field "${img.field}": ${(e as Error).message}`));
+        }
+      }
       pixels = await preprocessImage(bytes, settings, `${where}: image ${img.path}`);
       imageCache.set(key, pixels);
     }
@@ -201,6 +234,15 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
 
   const scoreItem = async (v: unknown, where: string): Promise<Obj> => {
     const it = rolloutInput(v, shape!, where, fields);
+    try {
+      // the question as the file gives it (MathVision's options are the evaluator's, not the file's)
+      checkTextSize('question', fields.question ?? SHAPES[shape!].question, (v as Obj)[fields.question ?? SHAPES[shape!].question] as string, limits);
+      for (const [si, steps] of it.solutions.entries()) {
+        for (const [ti, step] of steps.entries()) checkTextSize('step', 'solutions_splits', step, limits, `step ${ti + 1} of solution ${si + 1}`);
+      }
+    } catch (e) {
+      throw capped(where, e);
+    }
     if (it.images.length > 1 && scorer.model.vision) {
       // Steplab's engine places one picture per input; scoring with the first alone would not be MM-PRM's score
       throw new UserError(`${where}: ${it.images.length} pictures (${it.images.map((i) => i.field).join(', ')}), but PRM "${scorer.model.manifest.name}" reads one picture per input`);
@@ -249,8 +291,9 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
   const writer = await JsonlWriter.create(outPath);
   try {
     let seen = false;
-    for await (const line of readLines(inPath)) {
+    for await (const line of readLines(inPath, { maxLineBytes: limits.lineBytes })) {
       const where = `line ${line.line}`;
+      if (line.tooLong !== undefined) throw new UserError(`${fileName} ${where}: ${lineTooLong(line.tooLong, limits)}`);
       const v = parseJsonLine(line.text, line.line);
       if (!seen) first(v, where);
       seen = true;

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { AnswerType, Verdict } from '../../../../src-shared/domain';
 import type { BenchFormat } from '../../../../src-shared/benchmarks';
 import { UserError } from '../../errors';
+import { lineTooLong } from '../limits';
 
 /** One benchmark row as a reader makes it: a problem, one solution with its gold step labels, and its row id. */
 export interface ParsedBenchRow {
@@ -23,6 +24,8 @@ export interface ParsedBenchRow {
   answerType: AnswerType;
   /** image references as the row gives them (VisualProcessBench) */
   images: string[];
+  /** the row's field the images are read from, for messages ("image"); absent when the format has none */
+  imageField?: string;
   steps: string[];
   /** per step: 1 correct, 0 incorrect, null unlabelled (after ProcessBench's first error) or neutral */
   gold: (0 | 1 | null)[];
@@ -86,8 +89,8 @@ function startsWithPar1(path: string): boolean {
 }
 
 /** The records of a benchmark file: Parquet rows, or readRecords' JSON. */
-export async function readBenchmarkRecords(path: string): Promise<{ where: string; value: unknown }[]> {
-  if (!startsWithPar1(path)) return readRecords(path);
+export async function readBenchmarkRecords(path: string, lineBytes?: number): Promise<{ where: string; value: unknown }[]> {
+  if (!startsWithPar1(path)) return readRecords(path, lineBytes);
   const name = basename(path);
   let rows: Record<string, unknown>[];
   try {
@@ -101,8 +104,11 @@ export async function readBenchmarkRecords(path: string): Promise<{ where: strin
   return rows.map((value, i) => ({ where: `${name} row ${i + 1}`, value: plain(value) }));
 }
 
-/** The records of a JSON array or JSON-lines file, each with where it is. */
-export function readRecords(path: string): { where: string; value: unknown }[] {
+/**
+ * The records of a JSON array or JSON-lines file, each with where it is. A benchmark file is read whole (its
+ * rows are held together anyway); a JSON line over `lineBytes` (limits.ts) is still refused before it is parsed.
+ */
+export function readRecords(path: string, lineBytes?: number): { where: string; value: unknown }[] {
   const name = basename(path);
   let text: string;
   try {
@@ -123,6 +129,10 @@ export function readRecords(path: string): { where: string; value: unknown }[] {
   const out: { where: string; value: unknown }[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
+    if (lineBytes !== undefined && line.length > lineBytes / 3) {
+      const bytes = Buffer.byteLength(line.endsWith('\r') ? line.slice(0, -1) : line, 'utf8');
+      if (bytes > lineBytes) throw new UserError(`${name} line ${i + 1}: ${lineTooLong(bytes, { lineBytes })}`);
+    }
     try {
       out.push({ where: `${name} line ${i + 1}`, value: JSON.parse(line) });
     } catch (e) {

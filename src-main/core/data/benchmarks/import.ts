@@ -72,10 +72,10 @@ export function storedBenchmark(s: Pick<Solution, 'settings'>): StoredBenchmarkR
 // the split a file names: `gsm8k.json` -> gsm8k; the hub's Parquet shards `gsm8k-00000-of-00001.parquet` -> gsm8k
 const stemOf = (name: string): string => name.replace(/\.(jsonl|json|ndjson|parquet)$/i, '').replace(/-\d{5}-of-\d{5}$/, '');
 
-/** Reads and checks every row of a benchmark file (nothing is written). */
-export async function parseBenchmarkFile(path: string, format: BenchFormat, split?: string): Promise<{ rows: ParsedBenchRow[]; duplicates: number; split: string }> {
+/** Reads and checks every row of a benchmark file (nothing is written); `lineBytes`: the line cap (limits.ts). */
+export async function parseBenchmarkFile(path: string, format: BenchFormat, split?: string, lineBytes?: number): Promise<{ rows: ParsedBenchRow[]; duplicates: number; split: string }> {
   const name = basename(path);
-  const records = await readBenchmarkRecords(path);
+  const records = await readBenchmarkRecords(path, lineBytes);
   if (records.length === 0) throw new UserError(`${name}: no rows`);
   const sp = split ?? stemOf(name);
   const rows: ParsedBenchRow[] = [];
@@ -111,7 +111,7 @@ export async function importBenchmark(store: Store, opts: BenchmarkImportOptions
   const path = resolve(opts.path);
   const name = basename(path);
   if (!existsSync(path)) throw new UserError(`file not found: ${opts.path}`);
-  const { rows, duplicates, split } = await parseBenchmarkFile(path, opts.format, opts.split);
+  const { rows, duplicates, split } = await parseBenchmarkFile(path, opts.format, opts.split, limitsOf(opts.limits).lineBytes);
 
   // rows the dataset already holds, by id
   const held = new Map<string, Solution>();
@@ -152,7 +152,8 @@ export async function importBenchmark(store: Store, opts: BenchmarkImportOptions
       try {
         img = await prepareImage(readImageRef(ref, dirname(path), (p) => resolver.locate(p), limits), imageLabel(ref), limits);
       } catch (e) {
-        if (e instanceof UserError) throw new UserError(`${r.where}: ${e.message}`);
+        // named by its field, as the other imports name theirs
+        if (e instanceof UserError) throw new UserError(`${r.where}: field "${r.imageField ?? 'image'}": ${e.message}`);
         throw e;
       }
       images.set(img.ref.hash, img);

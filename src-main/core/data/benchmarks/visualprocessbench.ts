@@ -46,6 +46,7 @@ export function parseVisualProcessBenchRow(value: unknown, where: string, index:
     answer,
     answerType: answer === '' ? 'text' : inferAnswerType(answer),
     images: images.filter((p) => p.trim() !== ''),
+    imageField: 'image',
     steps,
     gold,
     label: gold.indexOf(0),

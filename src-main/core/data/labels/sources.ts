@@ -8,6 +8,7 @@ import { gunzipSync, createGunzip } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { UserError } from '../../errors';
 import { jsonSafe } from '../problemRow';
+import { lineTooLong, type Limits } from '../limits';
 
 export interface InputFile {
   abs: string;
@@ -132,8 +133,13 @@ async function* bytes(f: InputFile, offset: number): AsyncGenerator<Buffer> {
   }
 }
 
-/** JSONL lines; blank lines are counted, not yielded. Plain files resume at a byte offset, gzip ones by skipping lines. */
-async function* jsonlRecords(f: InputFile, from: Inner | null): AsyncGenerator<FileRecord> {
+/**
+ * JSONL lines; blank lines are counted, not yielded. Plain files resume at a byte offset, gzip ones by
+ * skipping lines. A line longer than `limits.lineBytes` is not held: past the cap it is only counted to
+ * its newline, and comes back as an error record (limits.ts lineTooLong).
+ */
+async function* jsonlRecords(f: InputFile, from: Inner | null, limits?: Pick<Limits, 'lineBytes'>): AsyncGenerator<FileRecord> {
+  const cap = limits?.lineBytes ?? Infinity;
   const gz = isGz(f);
   const startOffset = !gz && from && 'offset' in from ? from.offset : 0;
   const skip = gz && from ? from.no : 0;
@@ -141,10 +147,21 @@ async function* jsonlRecords(f: InputFile, from: Inner | null): AsyncGenerator<F
   if (gz) line = 0;
   let pos = startOffset;
   let pending: Buffer[] = [];
-  const emit = (b: Buffer, end: number): FileRecord | null => {
+  let pendingBytes = 0;
+  // bytes of the current line once it passed the cap (nothing of it is kept then); -1 while under
+  let overBytes = -1;
+  // whether the last byte taken into the current line (kept or counted) is a '\r'
+  let lastCR = false;
+  const long = (bytes: number, end: number): FileRecord | null => {
     line += 1;
+    if (line <= skip) return null;
+    return { no: line, error: lineTooLong(bytes, limits!), text: '', after: gz ? { no: line } : { offset: end, no: line } };
+  };
+  const emit = (b: Buffer, end: number): FileRecord | null => {
     let n = b.length;
     if (n > 0 && b[n - 1] === 0x0d) n -= 1;
+    if (n > cap) return long(n, end);
+    line += 1;
     let text = b.toString('utf8', 0, n);
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (line <= skip || text.trim() === '') return null;
@@ -156,15 +173,40 @@ async function* jsonlRecords(f: InputFile, from: Inner | null): AsyncGenerator<F
       const nl = block.indexOf(0x0a, at);
       if (nl < 0) break;
       const piece = block.subarray(at, nl);
-      const r = emit(pending.length ? Buffer.concat([...pending, piece]) : piece, pos + nl + 1);
+      let r: FileRecord | null;
+      if (overBytes >= 0) {
+        const n = overBytes + piece.length - ((piece.length > 0 ? piece[piece.length - 1] === 0x0d : lastCR) ? 1 : 0);
+        r = long(n, pos + nl + 1);
+        overBytes = -1;
+      } else {
+        r = emit(pending.length ? Buffer.concat([...pending, piece]) : piece, pos + nl + 1);
+      }
       pending = [];
+      pendingBytes = 0;
+      lastCR = false;
       if (r) yield r;
       at = nl + 1;
     }
-    if (at < block.length) pending.push(Buffer.from(block.subarray(at)));
+    if (at < block.length) {
+      const rest = block.length - at;
+      lastCR = block[block.length - 1] === 0x0d;
+      if (overBytes >= 0) overBytes += rest;
+      else if (pendingBytes + rest > cap + 1) {
+        // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
+        overBytes = pendingBytes + rest;
+        pending = [];
+        pendingBytes = 0;
+      } else {
+        pending.push(Buffer.from(block.subarray(at)));
+        pendingBytes += rest;
+      }
+    }
     pos += block.length;
   }
-  if (pending.length) {
+  if (overBytes >= 0) {
+    const r = long(overBytes - (lastCR ? 1 : 0), pos);
+    if (r) yield r;
+  } else if (pending.length) {
     const r = emit(Buffer.concat(pending), pos);
     if (r) yield r;
   }
@@ -302,10 +344,10 @@ async function* parquetRecords(f: InputFile, from: Inner | null): AsyncGenerator
 }
 
 /** The records of a file from a position on (null: its start). */
-export function fileRecords(f: InputFile, container: Container, from: Inner | null): AsyncGenerator<FileRecord> {
+export function fileRecords(f: InputFile, container: Container, from: Inner | null, limits?: Pick<Limits, 'lineBytes'>): AsyncGenerator<FileRecord> {
   switch (container) {
     case 'jsonl':
-      return jsonlRecords(f, from);
+      return jsonlRecords(f, from, limits);
     case 'array':
       return arrayRecords(f, from);
     case 'doc':

@@ -188,7 +188,7 @@ class LabelImporter {
   private async detect(): Promise<{ format: LabelFormat; detected: string }> {
     const f = this.inputs.files[0];
     const container = containerOf(f);
-    for await (const rec of fileRecords(f, container, null)) {
+    for await (const rec of fileRecords(f, container, null, this.limits)) {
       const where = recordWhere(f, container, rec.no);
       if (rec.error !== undefined) throw new UserError(`${where}: ${rec.error}`);
       const found = detectLabelFormat(rec.value);
@@ -224,7 +224,7 @@ class LabelImporter {
       let heldWhere = f.display;
       let checked = start !== null;
       if (this.rows.length === 0) this.ctx.throwIfCancelled();
-      for await (const rec of fileRecords(f, container, start)) {
+      for await (const rec of fileRecords(f, container, start, this.limits)) {
         const where = recordWhere(f, container, rec.no);
         let units: ReadUnit[] = [];
         let unitWhere = where;
