@@ -101,7 +101,7 @@ describe('bench-prm in the Evaluations view', () => {
 
   it('shows a PRMBench run with its classes', async () => {
     const { page } = session;
-    await page.getByRole('list', { name: 'Evaluations' }).getByRole('button', { name: /prmbench-scores\.jsonl/ }).click();
+    await page.getByRole('list', { name: 'Evaluations' }).getByRole('button', { name: /^bench-prm .*prmbench-scores\.jsonl$/ }).click();
     const t = page.getByTestId('prmbench-table');
     await t.waitFor();
     await expect(t.locator('caption').textContent()).resolves.toBe('PRMBench (mr_eval): PRMScore 79.2 · simplicity 62.5 · soundness 100.0 · sensitivity –');
