@@ -73,7 +73,8 @@ const rows = (sel: string): string => `document.querySelectorAll(${q(sel)}).leng
 
 /** What each view draws once its data is in: the view's marker (an expression). */
 const VIEW_DRAWN: Record<string, string> = {
-  Datasets: `${rows('[data-testid="datasets-table"] tbody tr')} > 0`,
+  // both its tables: the datasets, and the annotation sets (a count over every labelled path)
+  Datasets: `${rows('[data-testid="datasets-table"] tbody tr')} > 0 && document.querySelector('[data-testid="annotation-sets-table"]') !== null`,
   Problems: `${rows('[data-testid="problems-table"] tbody tr[aria-rowindex]:not(.loading-row)')} > 0`,
   Searches: `document.querySelector('canvas[aria-label^="Search tree, "]') !== null`,
   Evaluations: `document.querySelector('section[aria-labelledby="evaluations-title"] .empty, ul[aria-label="Evaluations"] li') !== null`,
@@ -85,7 +86,7 @@ const VIEW_DRAWN: Record<string, string> = {
 const LIST_ROWS: Record<string, { route: string; rows: string; drawn: string }> = {
   problems: { route: '#/problems/k12', rows: rows('[data-testid="problems-table"] tbody tr[aria-rowindex]'), drawn: VIEW_DRAWN.Problems },
   searches: { route: '#/searches', rows: rows('select[aria-label="Search"] option'), drawn: VIEW_DRAWN.Searches },
-  datasets: { route: '#/datasets', rows: rows('[data-testid="datasets-table"] tbody tr'), drawn: VIEW_DRAWN.Datasets },
+  datasets: { route: '#/datasets', rows: rows('[data-testid="datasets-table"] tbody tr'), drawn: `${rows('[data-testid="datasets-table"] tbody tr')} > 0` },
   jobs: { route: '#/jobs', rows: rows('[data-testid="jobs-table"] tbody tr'), drawn: VIEW_DRAWN.Jobs },
   evaluations: { route: '#/evaluations', rows: rows('ul[aria-label="Evaluations"] li'), drawn: `${rows('ul[aria-label="Evaluations"] li')} > 0` },
 };
