@@ -151,6 +151,10 @@ function Explorer({ tree }: { tree: OpenTree }) {
   const treeGold = useApp((s) => s.treeGold);
   const annotations = useApp((s) => s.annotations);
   const [tab, setTab] = useState<'node' | 'queues'>('node');
+  // the queues are mounted when first shown, not with every tree: a queue asks the core for a ranking of
+  // every scored node (about a second at MM-PRM's scale), which would hold up the host behind each open
+  const [queuesShown, setQueuesShown] = useState(false);
+  if (tab === 'queues' && !queuesShown) setQueuesShown(true);
   const [split, setSplit] = useState(loadSplit);
   const explorer = useRef<HTMLDivElement>(null);
   const height = useFillHeight(explorer, { min: 360 });
@@ -212,7 +216,7 @@ function Explorer({ tree }: { tree: OpenTree }) {
             Curation queues
           </button>
         </div>
-        {/* both stay mounted: a queue keeps its place while a row's node is looked at */}
+        {/* both stay mounted once shown: a queue keeps its place while a row's node is looked at */}
         <div className="side-body" hidden={tab !== 'node'} data-testid="node-pane">
           {selected === null ? (
             <p className="muted small">Click a node in the tree (or press Home with the tree focused) to see its path from the question, its labels and their curation.</p>
@@ -225,7 +229,7 @@ function Explorer({ tree }: { tree: OpenTree }) {
           )}
         </div>
         <div className="side-body" hidden={tab !== 'queues'} data-testid="queues-pane">
-          <DisagreementQueue onOpen={() => setTab('node')} />
+          {queuesShown && <DisagreementQueue onOpen={() => setTab('node')} />}
         </div>
       </div>
     </div>
