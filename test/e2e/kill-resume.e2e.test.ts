@@ -125,8 +125,9 @@ describe('jobs --resume in two processes at once', () => {
       expect(r.stdout).toMatch(/^resuming [12] job\(s\): /);
       expect(r.stdout).toMatch(/^id +kind +state +progress +message$/m);
     }
-    const jobs = JSON.parse((await runCli(['jobs', '--workspace', ws, '--json'])).stdout) as { id: number; state: string; attempts: number }[];
-    expect(jobs.map((j) => [j.id, j.state, j.attempts])).toEqual([[2, 'done', 2], [1, 'done', 2]]);
+    const jobs = JSON.parse((await runCli(['jobs', '--workspace', ws, '--json'])).stdout) as { id: number; state: string; attempts: number; error: string | null }[];
+    // the error rides along so that a failure says why the job failed (one CI run saw job 1 failed, unexplained)
+    expect(jobs.map((j) => [j.id, j.state, j.attempts, j.error])).toEqual([[2, 'done', 2, null], [1, 'done', 2, null]]);
     expect(counts(ws)).toEqual({ problems: 12_000, members: 12_000, distinctExt: 12_000, staging: 0 });
   });
 });
