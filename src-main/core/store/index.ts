@@ -65,8 +65,13 @@ export class Store {
     return new Store(db, paths, schemaVersion, integrity);
   }
 
+  /**
+   * A write transaction, begun IMMEDIATE: it waits (busy_timeout) for the write lock at BEGIN. A deferred
+   * one that reads first and writes later fails at once with SQLITE_BUSY when another process commits in
+   * between (WAL gives it no way to wait), which two imports publishing side by side did now and then.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   close(): void {
