@@ -152,6 +152,10 @@ describe('the stored gap, step kind and problem (migration 011)', () => {
     const want = await queue({ stepKind: 'reasoning' });
     // the copy taken back to version 10: the queue's columns, indexes and trigger gone
     const raw = new Database(join(dir, 'steplab.db'));
+    // (and the later migrations' objects, made again as the copy is migrated)
+    raw.exec(`DROP TRIGGER annotation_set_counts_insert; DROP TRIGGER annotation_set_counts_step; DROP TRIGGER annotation_set_counts_delete_steps;
+      DROP TRIGGER annotation_set_counts_delete; DROP TRIGGER annotation_set_counts_move; DROP INDEX annotations_by_set_time;
+      DROP TABLE annotation_set_counts; DROP TABLE annotation_set_problems; DROP TABLE annotation_set_searches;`);
     raw.exec(`DROP TRIGGER node_scores_gap_follows_mc; DROP INDEX node_scores_by_gap; DROP INDEX node_scores_by_kind_gap; DROP INDEX node_scores_by_problem_gap;
       ALTER TABLE node_scores DROP COLUMN gap; ALTER TABLE node_scores DROP COLUMN step_kind; ALTER TABLE node_scores DROP COLUMN problem_id;`);
     raw.pragma('user_version = 10');
