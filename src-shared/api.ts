@@ -213,7 +213,16 @@ export const contract = {
     input: z.object({ name: z.string().trim().min(1).max(100) }).strict(),
     output: z.object({ name: z.string(), source: z.enum(['set', 'system']) }).strict(),
   },
-  'datasets.list': { input: Empty, output: z.array(Dataset) },
+  /** the datasets by name, a page at a time (offset, limit), with how many there are in all */
+  'datasets.list': {
+    input: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(Dataset) }),
+  },
   'datasets.get': { input: z.object({ name: Name }).strict(), output: Dataset },
   'problems.list': {
     input: z
@@ -826,7 +835,16 @@ export const contract = {
     input: z.object({ problemId: z.number().int(), ids: z.array(z.number().int()).max(1000).optional() }).strict(),
     output: z.array(ScoredSolution),
   },
-  'evaluations.list': { input: Empty, output: z.array(EvaluationSummary) },
+  /** the evaluations, newest first, a page at a time (offset, limit), with how many there are in all */
+  'evaluations.list': {
+    input: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(EvaluationSummary) }),
+  },
   /** the problems of an evaluation's reported split, with the solution ids of their candidates */
   'evaluations.problems': {
     input: z.object({ id: z.number().int() }).strict(),

@@ -38,7 +38,8 @@ function countedSets(db: DB) {
     .all();
 }
 
-const sets = () => dispatch(ws.wb.handlers, 'annotations.sets', {});
+type SetRow = { name: string; annotations: number; steps: number };
+const sets = () => dispatch(ws.wb.handlers, 'annotations.sets', {}) as Promise<SetRow[]>;
 
 async function expectCountsAgree(): Promise<unknown[]> {
   const got = await sets();

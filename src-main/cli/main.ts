@@ -28,6 +28,7 @@ import type { JudgeMode } from '../../src-shared/jobConfigs';
 import { addRewardCommands } from './reward';
 import { addBenchCommands } from './bench';
 import { addManageCommands } from './manage';
+import { allPages } from './pages';
 import { modelLabel } from '../../src-shared/modelLabel';
 
 export type { CliIO };
@@ -495,7 +496,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; json?: boolean }) => {
       await withApi(o.workspace, async (api) => {
-        const list = await api['datasets.list']({});
+        const list = await allPages((q) => api['datasets.list'](q));
         if (o.json) return io.out(JSON.stringify(list));
         if (list.length === 0) return io.out('no datasets; import one with: steplab import <file.jsonl> --workspace <dir> --dataset <name>');
         io.out(table(['name', 'version', 'problems', 'images', 'splits'], list.map((d) => [d.name, `v${d.version}`, String(d.problemCount), String(d.imageCount), Object.entries(d.splits).map(([k, v]) => `${k}:${v}`).join(' ')])));

@@ -107,7 +107,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       schemaVersion: store.schemaVersion,
       appVersion: APP_VERSION,
       problems: store.problems.count(),
-      datasets: store.datasets.list().length,
+      datasets: store.datasets.count(),
       images: store.images.count(),
     }),
     'workspace.open': (input) => {
@@ -117,7 +117,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'workspace.recent': () => (workspaces ? workspaces.recent() : readRecentWorkspaces()),
     'curator.get': () => readCurator(),
     'curator.set': ({ name }) => saveCurator(name),
-    'datasets.list': () => store.datasets.list(),
+    'datasets.list': ({ offset, limit }) => ({ total: store.datasets.count(), items: store.datasets.list({ offset, limit }) }),
     'datasets.get': ({ name }) => store.datasets.get(name),
     'problems.list': (q) => listProblems(store, q),
     'problems.get': ({ id }) => store.problems.get(id),
@@ -338,7 +338,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
           mc: mc.get(s.id),
         }));
     },
-    'evaluations.list': () => store.evaluations.list(),
+    'evaluations.list': ({ offset, limit }) => ({ total: store.evaluations.count(), items: store.evaluations.list({ offset, limit }) }),
     'evaluations.problems': ({ id }) => {
       store.evaluations.get(id);
       const byProblem = new Map<number, { problemId: number; candidates: number; correct: number; solutionIds: number[] }>();
