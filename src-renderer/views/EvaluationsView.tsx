@@ -219,12 +219,12 @@ function EvaluationList({ current, onOpen }: { current: number | undefined; onOp
     if (count) rows.ensure(first, last);
   });
   const padTop = items[0]?.start ?? 0;
-  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
   return (
     <div className="list-scroll" ref={scroller}>
       {rows.error && <ErrorNote message={rows.error} onRetry={rows.retry} />}
       {count > 20 && <p className="muted small">{count.toLocaleString()} evaluations, newest first</p>}
-      <ul className="list" aria-label="Evaluations" style={{ paddingTop: padTop, paddingBottom: padBottom }}>
+      {/* as tall as all its rows (estimated until measured), so the scroll box has a size before the first row is drawn */}
+      <ul className="list" aria-label="Evaluations" style={{ boxSizing: 'border-box', height: virtualizer.getTotalSize(), paddingTop: padTop }}>
         {items.map((v) => {
           const e = rows.rowAt(v.index);
           return (
