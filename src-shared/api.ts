@@ -36,6 +36,22 @@ import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
 import { formatZodIssue, issuePath } from './zodMessage';
 
 const Empty = z.object({}).strict();
+
+/** what a benchmark file's import added (benchmarks.import, benchmarks.importPath) */
+const BenchImportReport = z
+  .object({
+    format: BenchFormat,
+    dataset: z.string(),
+    file: z.string(),
+    split: z.string(),
+    rows: z.number().int(),
+    added: z.number().int(),
+    present: z.number().int(),
+    duplicates: z.number().int(),
+    problems: z.object({ created: z.number().int(), existing: z.number().int() }).strict(),
+    images: z.number().int(),
+  })
+  .strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
 const SearchCosts = z
   .object({
@@ -380,20 +396,28 @@ export const contract = {
         limits: ImportLimits.optional(),
       })
       .strict(),
-    output: z
+    output: BenchImportReport,
+  },
+  /**
+   * a step-level benchmark's file, or a folder of its split files (each .json / .jsonl / .parquet file under
+   * it one split, named after the file: ProcessBench's gsm8k.json, math.json, ...), as `steplab import-labels
+   * --format processbench|visualprocessbench|prmbench` and the import-labels form take it; one report per
+   * file, each file imported whole or not at all (a path: CLI and Electron only)
+   */
+  'benchmarks.importPath': {
+    input: z
       .object({
+        path: PathIn,
+        dataset: Name,
         format: BenchFormat,
-        dataset: z.string(),
-        file: z.string(),
-        split: z.string(),
-        rows: z.number().int(),
-        added: z.number().int(),
-        present: z.number().int(),
-        duplicates: z.number().int(),
-        problems: z.object({ created: z.number().int(), existing: z.number().int() }).strict(),
-        images: z.number().int(),
+        /** one file's split (a folder's files are each their own split) */
+        split: z.string().min(1).max(100).optional(),
+        imageRoot: PathIn.optional(),
+        allowOutside: z.boolean().default(false),
+        limits: ImportLimits.optional(),
       })
       .strict(),
+    output: z.object({ files: z.array(BenchImportReport) }).strict(),
   },
   /**
    * benchmark problems of a dataset's rows (a split, or it and the split a threshold is chosen on) that
@@ -940,6 +964,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'score.rollouts',
   'cycles.exportTrainingSet',
   'benchmarks.import',
+  'benchmarks.importPath',
 ]);
 
 /**

@@ -25,7 +25,7 @@ import { checkWorkspaceFiles } from './workspaceCheck';
 import { recoverWorkspace } from './recover';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
-import { importBenchmark } from './data/benchmarks/import';
+import { importBenchmark, importBenchmarkPath } from './data/benchmarks/import';
 import { benchCsv, benchRowsView, benchSweepChart, isBenchEvaluation } from './reward/benchEvaluation';
 import { benchContamination } from './jobs/kinds/benchPrm';
 import { exportTrees } from './data/treeIO';
@@ -216,6 +216,10 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'benchmarks.import': async (o) => {
       await store.integrity.require(READS.import, 'nothing was imported');
       return importBenchmark(store, o);
+    },
+    'benchmarks.importPath': async (o) => {
+      await store.integrity.require(READS.import, 'nothing was imported');
+      return { files: await importBenchmarkPath(store, o) };
     },
     'benchmarks.contamination': (o) => {
       const r = benchContamination(store, o);
