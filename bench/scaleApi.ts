@@ -1,7 +1,8 @@
 // The host's side of the workbench at MM-PRM scale: the API calls behind the views that bench/scaleUi.ts
 // times in the page, timed directly on a workspace folder (the scale bench's scored copy, or any other):
 // filtering the disagreement queue, the Datasets view's two lists, the evaluations list. Medians of 5
-// after one warm-up call, with the load average beside them.
+// after one warm-up call, with the load average beside them. Opening the folder migrates it to this
+// Steplab's schema: time a copy of the bench's cached workspace, not the cache itself.
 //
 //   node bin/run-ts.js bench/scaleApi.ts <workspace folder>
 import { loadavg } from 'node:os';
