@@ -25,7 +25,7 @@ import { checkWorkspaceFiles } from './workspaceCheck';
 import { recoverWorkspace } from './recover';
 import { registerModel } from './models/registry';
 import { scoreRollouts } from './reward/scoreRollouts';
-import { importBenchmark } from './data/benchmarks/import';
+import { importBenchmark, importBenchmarkPath } from './data/benchmarks/import';
 import { benchCsv, benchRowsView, benchSweepChart, isBenchEvaluation } from './reward/benchEvaluation';
 import { benchContamination } from './jobs/kinds/benchPrm';
 import { exportTrees } from './data/treeIO';
@@ -107,7 +107,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
       schemaVersion: store.schemaVersion,
       appVersion: APP_VERSION,
       problems: store.problems.count(),
-      datasets: store.datasets.list().length,
+      datasets: store.datasets.count(),
       images: store.images.count(),
     }),
     'workspace.open': (input) => {
@@ -117,7 +117,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'workspace.recent': () => (workspaces ? workspaces.recent() : readRecentWorkspaces()),
     'curator.get': () => readCurator(),
     'curator.set': ({ name }) => saveCurator(name),
-    'datasets.list': () => store.datasets.list(),
+    'datasets.list': ({ offset, limit }) => ({ total: store.datasets.count(), items: store.datasets.list({ offset, limit }) }),
     'datasets.get': ({ name }) => store.datasets.get(name),
     'problems.list': (q) => listProblems(store, q),
     'problems.get': ({ id }) => store.problems.get(id),
@@ -216,6 +216,10 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
     'benchmarks.import': async (o) => {
       await store.integrity.require(READS.import, 'nothing was imported');
       return importBenchmark(store, o);
+    },
+    'benchmarks.importPath': async (o) => {
+      await store.integrity.require(READS.import, 'nothing was imported');
+      return { files: await importBenchmarkPath(store, o) };
     },
     'benchmarks.contamination': (o) => {
       const r = benchContamination(store, o);
@@ -338,7 +342,7 @@ function handlersOf(store: Store, runner: JobRunner, workspaces?: WorkspaceContr
           mc: mc.get(s.id),
         }));
     },
-    'evaluations.list': () => store.evaluations.list(),
+    'evaluations.list': ({ offset, limit }) => ({ total: store.evaluations.count(), items: store.evaluations.list({ offset, limit }) }),
     'evaluations.problems': ({ id }) => {
       store.evaluations.get(id);
       const byProblem = new Map<number, { problemId: number; candidates: number; correct: number; solutionIds: number[] }>();

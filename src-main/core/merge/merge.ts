@@ -28,6 +28,7 @@ import { UserError } from '../errors';
 import { MERGE_KINDS } from '../../../src-shared/api';
 import { Store } from '../store';
 import { DB_FILE } from '../store/db';
+import { DERIVED_TABLES } from '../store/derived';
 import { MergeSide, mergeTransaction, type MemberRow } from '../store/merge';
 import { batchRef, type NewNode } from '../store/trees';
 import { canonicalJson, canonicalValue, folderHash, sha256, treeHash, type TreeNodeRow } from './identity';
@@ -248,7 +249,7 @@ class SourceMerge {
 
   private listNotMerged(): void {
     for (const table of this.s.tables()) {
-      if (CARRIED.has(table)) continue;
+      if (CARRIED.has(table) || DERIVED_TABLES.has(table)) continue;
       const rows = this.s.rowCount(table);
       if (rows > 0) this.report.notMerged.push({ table, rows });
     }
