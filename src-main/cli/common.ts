@@ -78,12 +78,22 @@ export function port(v: string): number {
   return n;
 }
 
+/**
+ * The tests' hook into the job runner, read here at the edge and passed down (core reads no test hook from
+ * the environment): STEPLAB_TEST_KILL_AFTER_COMMITS=n kills this process after a job's n-th commit, as a
+ * crash would (the kill-resume tests).
+ */
+export function testHooks(env: NodeJS.ProcessEnv = process.env): { crashAfterCommits?: number } {
+  const n = Number(env.STEPLAB_TEST_KILL_AFTER_COMMITS ?? 0);
+  return Number.isInteger(n) && n > 0 ? { crashAfterCommits: n } : {};
+}
+
 /** Opens a workspace behind the in-process door for one command, and closes it after. */
 export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const where = resolve(dir);
   let door: LocalDoor;
   try {
-    door = openLocalDoor(dir, opts);
+    door = openLocalDoor(dir, { ...opts, ...testHooks() });
   } catch (e) {
     throw asUserFacing(e, where);
   }

@@ -10,6 +10,7 @@ import { UserError } from './errors';
 import { checkWorkspaceFiles } from './workspaceCheck';
 import { recoverWorkspace } from './recover';
 import { openWorkbench, readRecentWorkspaces, type Workbench } from './workbench';
+import type { RunnerOptions } from './jobs/runner';
 
 export interface LocalDoor {
   api: Api;
@@ -21,7 +22,7 @@ export interface LocalDoor {
 }
 
 /** Opens a workspace in this process behind the contract. Jobs of processes that died are marked interrupted. */
-export function openLocalDoor(dir: string, opts: { create?: boolean } = {}): LocalDoor {
+export function openLocalDoor(dir: string, opts: { create?: boolean } & RunnerOptions = {}): LocalDoor {
   const workbench = openWorkbench(dir, opts);
   workbench.runner.recover();
   const transport: Transport = {

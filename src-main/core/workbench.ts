@@ -10,7 +10,7 @@ import { createApiHandlers } from './api';
 import { configDir } from './configDir';
 import { dispatch } from './dispatch';
 import { UserError } from './errors';
-import { JobRunner } from './jobs/runner';
+import { JobRunner, type RunnerOptions } from './jobs/runner';
 import { Store } from './store';
 import { DB_FILE, isSqliteFile, latestSchemaVersion, probeDatabase } from './store/db';
 
@@ -30,9 +30,9 @@ export interface WorkspaceControl {
   recent(): RecentWorkspace[];
 }
 
-export function openWorkbench(dir: string, opts: { create?: boolean; concurrency?: number } = {}): Workbench {
+export function openWorkbench(dir: string, opts: { create?: boolean } & RunnerOptions = {}): Workbench {
   const store = Store.open(dir, { create: opts.create });
-  const runner = new JobRunner(store, { concurrency: opts.concurrency });
+  const runner = new JobRunner(store, { concurrency: opts.concurrency, crashAfterCommits: opts.crashAfterCommits });
   return {
     store,
     runner,

@@ -26,6 +26,11 @@ export function pidAlive(pid: number): boolean {
 export interface RunnerOptions {
   /** how many jobs run at once (default 1: the machine has 2 cores and jobs are CPU-bound) */
   concurrency?: number;
+  /**
+   * test hook, given by the edge (the CLI reads STEPLAB_TEST_KILL_AFTER_COMMITS): the whole process exits
+   * as a kill would after a job's worker has made this many commits
+   */
+  crashAfterCommits?: number;
 }
 
 export class JobRunner {
@@ -42,6 +47,7 @@ export class JobRunner {
   /** jobs resumed while their previous worker was still exiting */
   private readonly requeued = new Set<number>();
   private readonly concurrency: number;
+  private readonly crashAfterCommits: number | undefined;
   private closed = false;
 
   constructor(
@@ -49,6 +55,7 @@ export class JobRunner {
     opts: RunnerOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 1;
+    this.crashAfterCommits = opts.crashAfterCommits;
   }
 
   /** Marks jobs of dead processes as interrupted; returns their ids. */
@@ -208,8 +215,7 @@ export class JobRunner {
   }
 
   private launch(id: number): void {
-    const killAfter = Number(process.env.STEPLAB_TEST_KILL_AFTER_COMMITS ?? 0) || undefined;
-    const workerInput: WorkerInput = { workspace: this.store.paths.dir, jobId: id, crashAfterCommits: killAfter };
+    const workerInput: WorkerInput = { workspace: this.store.paths.dir, jobId: id, crashAfterCommits: this.crashAfterCommits };
     const worker = new Worker(WORKER_ENTRY, { workerData: workerInput });
     this.running.set(id, worker);
     this.emit(this.store.jobs.get(id));
