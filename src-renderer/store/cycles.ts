@@ -4,6 +4,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
 import type { CycleRun, Reflection } from '../../src-shared/cycles';
 import type { Job, ModelRecord } from '../../src-shared/domain';
+import type { JobMetric } from '../../src-shared/events';
 import { parseProgress } from '../cycles/model';
 import { describeError } from '../errors';
 import type { AppState } from '.';
@@ -44,11 +45,26 @@ export interface CyclesSlice {
   openCycleRun(id: number): void;
   loadCycleModels(): Promise<void>;
   loadCycleLoss(jobId: number): Promise<void>;
+  /** a point of a job's loss curve as the trainer reports it (a metric event): added to the curve shown */
+  onJobMetric(e: JobMetric): void;
   /** starts a run; rejects with the core's one-line reason (bad config, a dataset without the eval split …) */
   startCycles(config: Record<string, unknown>): Promise<Job>;
   loadReflections(query: ReflectionQuery): Promise<void>;
   /** a cycle job's event (from applyJob): refreshes its run when a stage starts or ends */
   onCycleJob(job: Job, before: Job | undefined): void;
+}
+
+type Series = Record<string, [number, number][]>;
+
+/** Two sets of curves as one: a step told in both keeps b's value; each curve ordered by step. */
+function mergeSeries(a: Series, b: Series): Series {
+  const out: Series = { ...a };
+  for (const [name, points] of Object.entries(b)) {
+    const byStep = new Map((out[name] ?? []).map(([step, v]) => [step, v]));
+    for (const [step, v] of points) byStep.set(step, v);
+    out[name] = [...byStep.entries()].sort((x, y) => x[0] - y[0]);
+  }
+  return out;
 }
 
 /** The run that is shown: the one in the route, else the newest. */
@@ -68,7 +84,6 @@ export const createCyclesSlice =
   (set, get) => {
     // the latest reflections request: an older reply that arrives later is dropped
     let reflectionsAsked: ReflectionQuery | null = null;
-    let lossAskedAt = 0;
     return {
       cycleRuns: [],
       cycleRunsLoaded: false,
@@ -108,14 +123,17 @@ export const createCyclesSlice =
         }
       },
       async loadCycleLoss(jobId) {
-        lossAskedAt = Date.now();
         try {
-          const series = await api['jobs.metrics']({ id: jobId });
-          set({ cycleLoss: { jobId, series } });
+          const stored = await api['jobs.metrics']({ id: jobId });
+          // points told by events while the call was out (the store keeps them in batches) are kept
+          set((s) => ({ cycleLoss: { jobId, series: s.cycleLoss?.jobId === jobId ? mergeSeries(stored, s.cycleLoss.series) : stored } }));
         } catch {
           // a job without metrics (or one that is gone) has no curve: the chart is left out
           set({ cycleLoss: { jobId, series: {} } });
         }
+      },
+      onJobMetric(e) {
+        set((s) => (s.cycleLoss?.jobId === e.jobId ? { cycleLoss: { jobId: e.jobId, series: mergeSeries(s.cycleLoss.series, { [e.name]: [[e.step, e.value]] }) } } : {}));
       },
       async startCycles(config) {
         const job = await api['cycles.start']({ config });
@@ -154,7 +172,8 @@ export const createCyclesSlice =
         if (shown?.id === run.id) {
           const place = parseProgress(job.progress.message);
           const finished = job.state !== before?.state && job.state !== 'running' && job.state !== 'queued';
-          if ((place?.stage === 'finetune' && Date.now() - lossAskedAt > 1500) || finished) void s.loadCycleLoss(job.id);
+          // the curve grows from the job's metric events while it trains; it is read whole once the job stops
+          if (finished) void s.loadCycleLoss(job.id);
           if (place?.stage === 'register' || finished) void s.loadCycleModels();
         }
       },
