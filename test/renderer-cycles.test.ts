@@ -12,7 +12,7 @@ import { canCancel, canResume, chartSeries, difficultyTable, formatCounts, forma
 import { setField } from '../src-renderer/jobs/form';
 import { paletteCommands } from '../src-renderer/palette/commands';
 import { createAppStore } from '../src-renderer/store';
-import { shownRun } from '../src-renderer/store/cycles';
+import { shownRun } from '../src-renderer/store/selectors';
 import { formatHash, parseHash } from '../src-renderer/store/route';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');

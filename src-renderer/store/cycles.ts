@@ -3,10 +3,11 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
 import type { CycleRun, Reflection } from '../../src-shared/cycles';
-import type { Job, ModelRecord } from '../../src-shared/domain';
+import type { Job } from '../../src-shared/domain';
 import type { JobMetric } from '../../src-shared/events';
 import { parseProgress } from '../cycles/model';
 import { describeError } from '../errors';
+import { shownRun } from './selectors';
 import type { AppState } from '.';
 
 export const REFLECTIONS_PAGE = 25;
@@ -29,8 +30,6 @@ export interface CyclesSlice {
   cycleRuns: CycleRun[];
   cycleRunsLoaded: boolean;
   cycleRunsError: string | null;
-  /** the workspace's models (lineage: provenance of each cycle's model) */
-  cycleModels: ModelRecord[];
   /** training loss per cycle of a run's job: "loss c1" -> [step, loss][] */
   cycleLoss: { jobId: number; series: Record<string, [number, number][]> } | null;
   /** a job started from the launch form whose run is not listed yet: it is opened once it is */
@@ -43,7 +42,6 @@ export interface CyclesSlice {
   refreshCycleRun(id: number): Promise<void>;
   /** shows a run in the Cycles view (#/cycles/<id>) */
   openCycleRun(id: number): void;
-  loadCycleModels(): Promise<void>;
   loadCycleLoss(jobId: number): Promise<void>;
   /** a point of a job's loss curve as the trainer reports it (a metric event): added to the curve shown */
   onJobMetric(e: JobMetric): void;
@@ -67,10 +65,6 @@ function mergeSeries(a: Series, b: Series): Series {
   return out;
 }
 
-/** The run that is shown: the one in the route, else the newest. */
-export function shownRun(s: Pick<AppState, 'cycleRuns' | 'cycleRun'>): CycleRun | null {
-  return s.cycleRuns.find((r) => r.id === s.cycleRun) ?? (s.cycleRun === undefined ? (s.cycleRuns[0] ?? null) : null);
-}
 
 /** Where a job stands, as far as its run's stage table is concerned. */
 const stageKey = (j: Job | undefined): string => {
@@ -88,7 +82,6 @@ export const createCyclesSlice =
       cycleRuns: [],
       cycleRunsLoaded: false,
       cycleRunsError: null,
-      cycleModels: [],
       cycleLoss: null,
       pendingCycleJob: null,
       reflectionPage: null,
@@ -114,13 +107,6 @@ export const createCyclesSlice =
       },
       openCycleRun(id) {
         set({ view: 'cycles', cycleRun: id, focus: undefined });
-      },
-      async loadCycleModels() {
-        try {
-          set({ cycleModels: await api['models.list']({}) });
-        } catch (e) {
-          set({ cycleRunsError: describeError(e) });
-        }
       },
       async loadCycleLoss(jobId) {
         try {
@@ -174,7 +160,7 @@ export const createCyclesSlice =
           const finished = job.state !== before?.state && job.state !== 'running' && job.state !== 'queued';
           // the curve grows from the job's metric events while it trains; it is read whole once the job stops
           if (finished) void s.loadCycleLoss(job.id);
-          if (place?.stage === 'register' || finished) void s.loadCycleModels();
+          if (place?.stage === 'register' || finished) void s.loadModels();
         }
       },
     };
