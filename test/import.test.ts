@@ -706,7 +706,7 @@ describe('import: large files and resuming', () => {
 
   it('runs under the real job executor', async () => {
     const job = store.jobs.create('import', { path: goodFile(), dataset: 'k12', skipBad: false });
-    const { outcome } = await executeJob(store, importJob as never, job.id, { onUpdate: () => undefined, signal: new AbortController().signal });
+    const { outcome } = await executeJob(store, importJob as never, job.id, { onEvent: () => undefined, signal: new AbortController().signal });
     expect(outcome).toMatchObject({ state: 'done', result: { imported: 4, images: 3 } });
     expect(store.jobs.get(job.id)).toMatchObject({ state: 'done', progress: { message: 'published' } });
     expectClean();

@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiError, httpRefusal, WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
-import type { Job } from '../../src-shared/domain';
 import { WorkbenchHolder, type Workbench } from '../core/workbench';
 import { answerCall, malformed } from './dispatch';
 import { rendererContentSecurityPolicy, resolveRendererPath, resolveWorkspaceImage, SVG_POLICY } from './renderer';
@@ -291,6 +290,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
+    // the jobs as they are now first, then every event (each checked against the contract by the holder)
+    const off = holder.subscribe((event) => send(ws, { event }));
+    ws.on('close', off);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       void answer(ws, data, isBinary);
     });
@@ -317,18 +319,6 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     send(ws, { id, ...(await answerCall(httpTarget, method, params, reportInternal)) });
   }
 
-  const broadcast = (msg: WireMessage): void => {
-    if (wss.clients.size === 0) return;
-    const text = JSON.stringify(msg);
-    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
-  };
-  const offJob = holder.onJob((job: Job) => broadcast({ event: { type: 'job', job } }));
-  const offSwitch = holder.onSwitch((path) => broadcast({ event: { type: 'workspace', path } }));
-  const unsubscribe = (): void => {
-    offJob();
-    offSwitch();
-  };
-
   try {
     await new Promise<void>((resolvePromise, reject) => {
       server.once('error', reject);
@@ -338,7 +328,6 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       });
     });
   } catch (e) {
-    unsubscribe();
     wss.close();
     await holder.close();
     throw e;
@@ -353,7 +342,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     token,
     close() {
       closing ??= (async () => {
-        unsubscribe();
+        // a terminated socket's close ends its subscription
         for (const ws of wss.clients) ws.terminate();
         await new Promise<void>((r) => wss.close(() => r()));
         const closed = new Promise<void>((r) => server.close(() => r()));

@@ -34,7 +34,9 @@ import {
 } from './normalize';
 import type { ParsedNumber } from './normalize';
 
-export type AnswerType = 'number' | 'fraction' | 'choice' | 'expression' | 'text';
+import type { AnswerType } from '../../../../src-shared/domain';
+
+export type { AnswerType };
 
 export const ABS_TOLERANCE = 1e-9;
 export const REL_TOLERANCE = 1e-6;
