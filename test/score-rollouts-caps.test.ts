@@ -1,8 +1,8 @@
 // `score --rollouts` holds the import size caps (issue "Nothing lost, nothing silent", item 3): a question
 // over --max-question-bytes, a step over --max-answer-bytes, a picture over --max-image-bytes or
-// --max-image-mpx (its header read before any decode), a line over --max-line-bytes (before it is parsed)
-// is refused in one line naming the file, the line, the field, the size, the cap and the flag; no output
-// file is written. The flags raise each cap.
+// --max-image-mpx (its header read before any decode), a line over --max-line-bytes or an array's item over
+// --max-item-bytes (before it is parsed) is refused in one line naming the file, the line or item, the
+// field, the size, the cap and the flag; no output file is written. The flags raise each cap.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -83,6 +83,30 @@ describe('score --rollouts: the size caps', () => {
     expect(await accepted(rollouts('at.jsonl', at), '--max-line-bytes', '2K')).toMatchObject({ items: 2 });
     const over = paddedJson(item(2), 2049);
     await refused(rollouts('over.jsonl', over), 'over.jsonl line 2: the line is 2.0 KB long (2,049 bytes; limit 2 KB); split it or raise the limit with --max-line-bytes <bytes>', '--max-line-bytes', '2K');
+  }, 60_000);
+
+  it('a JSON array: an item over --max-item-bytes is refused before it is parsed; at the cap it is scored, the array written back as JSON.stringify(items, null, 1) lays it out', async () => {
+    const items = (second: string): string => `[\n ${JSON.stringify(item(1))},\n ${second}\n]\n`;
+    const over = join(data, 'over.json');
+    writeFileSync(over, items(paddedJson(item(2), 2049)));
+    await refused(over, 'over.json item 2: the item is 2.0 KB long (2,049 bytes; limit 2 KB); split it or raise the limit with --max-item-bytes <bytes>', '--max-item-bytes', '2K');
+    const at = join(data, 'at.json');
+    writeFileSync(at, items(paddedJson(item(2), 2048)));
+    const out = join(tmp.dir, 'at-scored.json');
+    const r = await score(at, out, '--max-item-bytes', '2K', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(JSON.parse(r.out.at(-1)!)).toMatchObject({ items: 2, solutions: 2, steps: 4 });
+    const written = readFileSync(out, 'utf8');
+    const scored = JSON.parse(written) as Record<string, unknown>[];
+    expect(scored.map((o) => [o.id, (o.prm_scores as number[][]).map((s) => s.length)])).toEqual([
+      ['r1', [2]],
+      ['r2', [2]],
+    ]);
+    expect(written).toBe(JSON.stringify(scored, null, 1));
+    // an empty array gives an empty array
+    writeFileSync(join(data, 'empty.json'), '[]');
+    expect((await score(join(data, 'empty.json'), join(tmp.dir, 'empty-scored.json'))).code).toBe(0);
+    expect(readFileSync(join(tmp.dir, 'empty-scored.json'), 'utf8')).toBe('[]');
   }, 60_000);
 
   it('the cap flags go with --rollouts', async () => {
