@@ -1,9 +1,12 @@
 // Every long command resumes when re-run: the job of the same identity (kind and whole config) is found
 // and resumed, a finished one is told again and nothing runs, --restart starts over with the partial rows
 // removed first. A killed search run again, and --restart: e2e/rerun.e2e.test.ts.
+const FIX = join(import.meta.dirname, 'fixtures', 'benchmarks');
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLocalDoor } from '../src-main/core/door';
 import { cli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
@@ -40,5 +43,48 @@ describe('re-running the other long commands', () => {
     expect(score.code).toBe(1);
     expect(score.err).toEqual(["error: --restart: a score job keeps no rows of its own (its scores are the PRM's, per step, and a re-run skips what is scored): to score again, add --rescore"]);
     expect(rows(ws, "SELECT count(*) AS n FROM jobs WHERE kind = 'score'")).toEqual([{ n: 0 }]);
+  }, 600_000);
+
+  it('bench-prm: a finished run is told again (no second job or evaluation); one left running by a killed process is resumed to the result of an uninterrupted run', async () => {
+    const setup = async (name: string): Promise<string> => {
+      const ws = join(tmp.dir, name);
+      expect((await cli('init', ws, '--demo')).code).toBe(0);
+      const door = openLocalDoor(ws);
+      try {
+        await door.api['benchmarks.import']({ path: join(FIX, 'processbench', 'gsm8k.json'), dataset: 'pb', format: 'processbench' });
+      } finally {
+        await door.close();
+      }
+      return ws;
+    };
+    const args = (ws: string): string[] => ['bench-prm', '--workspace', ws, '--dataset', 'pb', '--prm', 'tiny-prm', '--resamples', '0', '--batch', '1', '--json'];
+    const ws = await setup('ws-bench');
+    const first = await cli(...args(ws));
+    expect(first.code, first.err.join('\n')).toBe(0);
+    const again = await cli(...args(ws).filter((a) => a !== '--json'));
+    expect(again.code, again.err.join('\n')).toBe(0);
+    expect(again.err.at(-1)).toMatch(/^bench-prm job \d+ with these settings is done \(.*\); its result again, nothing was run$/);
+    expect(again.out.at(-1)).toBe(`stored as evaluation ${JSON.parse(first.out.at(-1)!).evaluation}`);
+    expect(rows(ws, "SELECT count(*) AS n FROM jobs WHERE kind = 'bench-prm'")).toEqual([{ n: 1 }]);
+    expect(rows(ws, 'SELECT count(*) AS n FROM evaluations')).toEqual([{ n: 1 }]);
+
+    // a process killed while the job ran leaves it running under a pid that is gone
+    const killed = await setup('ws-bench-killed');
+    const config = rows<{ config: string }>(ws, "SELECT config FROM jobs WHERE kind = 'bench-prm'")[0].config;
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const db = new Database(join(killed, 'steplab.db'));
+    db.prepare("INSERT INTO jobs (kind, config, state, owner_pid, created_at, updated_at) VALUES ('bench-prm', ?, 'running', ?, datetime('now'), datetime('now'))").run(config, gone);
+    db.close();
+    const [{ id }] = rows<{ id: number }>(killed, "SELECT id FROM jobs WHERE kind = 'bench-prm'");
+    const resumed = await cli(...args(killed).filter((a) => a !== '--json'));
+    expect(resumed.code, resumed.err.join('\n')).toBe(0);
+    expect(resumed.err).toContain(`resuming interrupted bench-prm job ${id} (0 done); --restart starts over`);
+    // its result, told again with --json, is an uninterrupted run's
+    const told = await cli(...args(killed));
+    const { evaluation: _a, ...want } = JSON.parse(first.out.at(-1)!);
+    const { evaluation: _b, ...got } = JSON.parse(told.out.at(-1)!);
+    expect(got).toEqual(want);
+    expect(rows(killed, "SELECT id, state FROM jobs WHERE kind = 'bench-prm'")).toEqual([{ id, state: 'done' }]);
+    expect(rows(killed, 'SELECT count(*) AS n FROM evaluations')).toEqual([{ n: 1 }]);
   }, 600_000);
 });
