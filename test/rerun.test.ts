@@ -87,4 +87,29 @@ describe('re-running the other long commands', () => {
     expect(rows(killed, "SELECT id, state FROM jobs WHERE kind = 'bench-prm'")).toEqual([{ id, state: 'done' }]);
     expect(rows(killed, 'SELECT count(*) AS n FROM evaluations')).toEqual([{ n: 1 }]);
   }, 600_000);
+
+  it('generate, score and bon: a job left running by a killed process is resumed by the same command, to the rows of an uninterrupted run', async () => {
+    const commands: [kind: string, args: (ws: string) => string[], table: string][] = [
+      ['generate', (ws) => ['generate', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--limit', '2', '--model', 'tiny-policy', '--n', '2', '--seed', '3'], 'solutions'],
+      ['score', (ws) => ['score', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--prm', 'tiny-prm'], 'step_scores'],
+      ['bon', (ws) => ['bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '2', '--limit', '2', '--seed', '4'], 'evaluation_items'],
+    ];
+    const plain = join(tmp.dir, 'ws-plain');
+    const killed = join(tmp.dir, 'ws-killed');
+    for (const ws of [plain, killed]) expect((await cli('init', ws, '--demo')).code).toBe(0);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    for (const [kind, args, table] of commands) {
+      const r = await cli(...args(plain));
+      expect(r.code, r.err.join('\n')).toBe(0);
+      const [{ config }] = rows<{ config: string }>(plain, `SELECT config FROM jobs WHERE kind = '${kind}'`);
+      const db = new Database(join(killed, 'steplab.db'));
+      const id = Number(db.prepare("INSERT INTO jobs (kind, config, state, owner_pid, created_at, updated_at) VALUES (?, ?, 'running', ?, datetime('now'), datetime('now'))").run(kind, config, gone).lastInsertRowid);
+      db.close();
+      const resumed = await cli(...args(killed));
+      expect(resumed.code, resumed.err.join('\n')).toBe(0);
+      expect(resumed.err).toContain(`resuming interrupted ${kind} job ${id} (0 done); --restart starts over`);
+      expect(rows(killed, `SELECT id, state FROM jobs WHERE kind = '${kind}'`)).toEqual([{ id, state: 'done' }]);
+      expect(rows(killed, `SELECT count(*) AS n FROM ${table}`), kind).toEqual(rows(plain, `SELECT count(*) AS n FROM ${table}`));
+    }
+  }, 600_000);
 });
