@@ -59,6 +59,19 @@ describe('internal errors', () => {
       const log = readFileSync(m![1], 'utf8');
       expect(log).toContain('what: steplab datasets --workspace');
       expect(log).toMatch(/TypeError: cannot print\n\s+at /);
+      // --debug: the same one line, and the trace on stderr too
+      const traces: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array) => (traces.push(String(chunk)), true)) as typeof process.stderr.write;
+      const debugErr: string[] = [];
+      try {
+        expect(await main(['datasets', '--workspace', ws, '--debug'], { ...io, err: (l: string) => debugErr.push(l) })).toBe(2);
+      } finally {
+        process.stderr.write = write;
+        delete process.env.STEPLAB_DEBUG;
+      }
+      expect(debugErr).toEqual([expect.stringMatching(/^internal error: cannot print \(trace in .+\.log; --debug prints it here\)$/)]);
+      expect(traces.join('')).toMatch(/^TypeError: cannot print\n\s+at /);
     } finally {
       if (before === undefined) delete process.env.STEPLAB_CONFIG_DIR;
       else process.env.STEPLAB_CONFIG_DIR = before;
