@@ -1,14 +1,22 @@
 // Every long command resumes when re-run: the job of the same identity (kind and whole config) is found
 // and resumed, a finished one is told again and nothing runs, --restart starts over with the partial rows
-// removed first. A killed search run again, and --restart: e2e/rerun.e2e.test.ts.
-const FIX = join(import.meta.dirname, 'fixtures', 'benchmarks');
+// removed first. Here: generate, score, bon, train-prm and bench-prm, each finished (told again) or left
+// running by a killed process (a job row under a pid that is gone, as a SIGKILL leaves it). A killed search
+// run again, and --restart: e2e/rerun.e2e.test.ts; import and import-labels killed mid-file:
+// e2e/kill-resume.e2e.test.ts, import-labels.test.ts; a cycle run killed in a stage: cycles-cli.test.ts.
 import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalDoor } from '../src-main/core/door';
+import { registerModel } from '../src-main/core/models/registry';
 import { cli } from './helpers/cli';
+import { searchWorkspace } from './helpers/searchWorkspace';
 import { tempDir } from './helpers/tmp';
+
+const FIX = join(import.meta.dirname, 'fixtures', 'benchmarks');
+const COPY_TRAINER = join(import.meta.dirname, 'helpers', 'copy-trainer.mjs');
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -110,6 +118,40 @@ describe('re-running the other long commands', () => {
       expect(resumed.err).toContain(`resuming interrupted ${kind} job ${id} (0 done); --restart starts over`);
       expect(rows(killed, `SELECT id, state FROM jobs WHERE kind = '${kind}'`)).toEqual([{ id, state: 'done' }]);
       expect(rows(killed, `SELECT count(*) AS n FROM ${table}`), kind).toEqual(rows(plain, `SELECT count(*) AS n FROM ${table}`));
+    }
+  }, 600_000);
+
+  it('train-prm: a finished training is told again (no second model); one left running by a killed process is resumed by the same command', async () => {
+    const sw = await searchWorkspace({ count: 1 });
+    const set = sw.wb.store.annotations.sets()[0].name;
+    const plain = sw.wb.store.paths.dir;
+    // the scripted trainer copies its base: a PRM base gives a PRM
+    await registerModel(sw.wb.store, join(import.meta.dirname, '..', 'models', 'tiny-prm'));
+    await sw.wb.close();
+    const killed = join(tmp.dir, 'ws-train-killed');
+    cpSync(plain, killed, { recursive: true });
+    try {
+      const args = (ws: string): string[] => ['train-prm', '--workspace', ws, '--annotations', set, '--name', 'rerun-prm', '--base', 'tiny-prm', '--trainer', process.execPath, COPY_TRAINER];
+      const first = await cli(...args(plain));
+      expect(first.code, first.err.join('\n')).toBe(0);
+      const again = await cli(...args(plain));
+      expect(again.code, again.err.join('\n')).toBe(0);
+      expect(again.err).toEqual([expect.stringMatching(/^train-prm job \d+ with these settings is done \(.*\); its result again, nothing was run$/)]);
+      expect(again.out).toEqual(first.out);
+      expect(rows(plain, "SELECT count(*) AS n FROM jobs WHERE kind = 'train-prm'")).toEqual([{ n: 1 }]);
+      expect(rows(plain, "SELECT name FROM models WHERE role = 'prm' ORDER BY name")).toEqual([{ name: 'rerun-prm' }, { name: 'tiny-prm' }]);
+
+      const [{ config }] = rows<{ config: string }>(plain, "SELECT config FROM jobs WHERE kind = 'train-prm'");
+      const db = new Database(join(killed, 'steplab.db'));
+      const id = Number(db.prepare("INSERT INTO jobs (kind, config, state, owner_pid, created_at, updated_at) VALUES ('train-prm', ?, 'running', ?, datetime('now'), datetime('now'))").run(config, spawnSync(process.execPath, ['-e', '']).pid).lastInsertRowid);
+      db.close();
+      const resumed = await cli(...args(killed));
+      expect(resumed.code, resumed.err.join('\n')).toBe(0);
+      expect(resumed.err).toContain(`resuming interrupted train-prm job ${id} (0 done); --restart starts over`);
+      expect(rows(killed, "SELECT id, state FROM jobs WHERE kind = 'train-prm'")).toEqual([{ id, state: 'done' }]);
+      expect(rows(killed, "SELECT name FROM models WHERE role = 'prm' ORDER BY name")).toEqual([{ name: 'rerun-prm' }, { name: 'tiny-prm' }]);
+    } finally {
+      await sw.cleanup();
     }
   }, 600_000);
 });
