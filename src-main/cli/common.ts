@@ -213,6 +213,7 @@ export interface LimitFlags {
   maxImageBytes?: number;
   maxImageMpx?: number;
   maxLineBytes?: number;
+  maxItemBytes?: number;
 }
 
 export function addLimitOptions(cmd: Command): Command {
@@ -221,17 +222,19 @@ export function addLimitOptions(cmd: Command): Command {
     .option('--max-answer-bytes <size>', 'refuse an answer longer than this (default 64K)', byteSize)
     .option('--max-image-bytes <size>', 'refuse an image file larger than this (default 64M)', byteSize)
     .option('--max-image-mpx <n>', 'refuse an image of more million pixels than this, read from its header (default 100)', positiveNumber)
-    .option('--max-line-bytes <size>', 'refuse a JSONL line longer than this, before it is parsed (default 8M, or the question and answer caps + 1M when more)', byteSize);
+    .option('--max-line-bytes <size>', 'refuse a JSONL line longer than this, before it is parsed (default 8M, or the question and answer caps + 1M when more)', byteSize)
+    .option('--max-item-bytes <size>', 'refuse an item of a JSON array (or a file that is one JSON document) longer than this, before it is parsed (default as --max-line-bytes)', byteSize);
 }
 
 /** The caps given on the command line, as a config's `limits` (absent when none is given). */
-export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number; lineBytes?: number } } {
+export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number; lineBytes?: number; itemBytes?: number } } {
   const limits = {
     ...(o.maxQuestionBytes !== undefined ? { questionBytes: o.maxQuestionBytes } : {}),
     ...(o.maxAnswerBytes !== undefined ? { answerBytes: o.maxAnswerBytes } : {}),
     ...(o.maxImageBytes !== undefined ? { imageBytes: o.maxImageBytes } : {}),
     ...(o.maxImageMpx !== undefined ? { imageMpx: o.maxImageMpx } : {}),
     ...(o.maxLineBytes !== undefined ? { lineBytes: o.maxLineBytes } : {}),
+    ...(o.maxItemBytes !== undefined ? { itemBytes: o.maxItemBytes } : {}),
   };
   return Object.keys(limits).length ? { limits } : {};
 }

@@ -2,8 +2,8 @@
 // datasets Parquet file) into a dataset.
 //
 // Two phases, both resumable:
-//  1. Staging. The file is read in chunks (JSONL line by line, Parquet a row range at a time; the seed
-//     array, a small file by nature, is parsed whole). Each chunk is validated, its images are checked with
+//  1. Staging. The file is read in chunks (JSONL line by line, the seed array item by item, Parquet a row
+//     range at a time). Each chunk is validated, its images are checked with
 //     sharp and hashed, and one ctx.commit writes the chunk's problems to staging_problems, its images to
 //     staging_images (and their files to images/), and a checkpoint naming the position after the chunk.
 //     A killed job resumes at the next chunk.
@@ -15,7 +15,7 @@
 // Errors name where they are: `problems.jsonl line 17: field "answer": required`, `seed.json item 4: ...`
 // (seed array, counted from 1), `rows.parquet row 12: ...` (Parquet, counted from 1); an image's error
 // names its field. Image paths are read inside the file's folder and `imageRoot` only, unless
-// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts), and a JSONL line over the line cap before it is parsed (never held whole: jsonl.ts readLines). With skipBad, bad rows are skipped, listed in the
+// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts), and a JSONL line or a seed array's item over its cap before it is parsed (never held whole: jsonl.ts readLines, jsonArray.ts). With skipBad, bad rows are skipped, listed in the
 // result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
 //
 // `fields` maps Steplab fields to the file's own column names (checked against the first row, or the
@@ -36,7 +36,8 @@ import type { PreparedImage } from './images';
 import { checkFieldColumns, problemFieldColumns } from './fieldMap';
 import { checkImageRoot } from './imageRoot';
 import { ImagePaths } from './imagePaths';
-import { limitsOf, lineTooLong, type Limits } from './limits';
+import { itemTooLong, limitsOf, lineTooLong, type Limits } from './limits';
+import { readJsonArray } from './jsonArray';
 import { readLines } from './jsonl';
 import { derivedExtId, parseProblemRow, type ColumnMap, type ParsedRow } from './problemRow';
 
@@ -56,8 +57,11 @@ const MAX_BAD_LINES = 100;
 
 type BadLine = { line: number; message: string };
 
-/** Where to go on from: a byte offset and line number (JSONL) or a 0-based item/row index. */
-type Position = { offset: number; line: number } | { index: number };
+/**
+ * Where to go on from: a byte offset and line number (JSONL), a byte offset and the number of items read
+ * (the seed array), or a 0-based row index (Parquet; a seed array's position saved by an earlier version).
+ */
+type Position = { offset: number; line: number } | { offset: number; index: number } | { index: number };
 
 interface Checkpoint {
   v: 1;
@@ -147,7 +151,7 @@ function jsonlSource(path: string, size: number, limits: Limits): Source {
       return `line ${'line' in pos ? pos.line : 0} (${size > 0 ? Math.floor((100 * offset) / size) : 100}% of the file)`;
     },
     async *records(from) {
-      const start = 'offset' in from ? from : { offset: 0, line: 0 };
+      const start = 'line' in from ? from : { offset: 0, line: 0 };
       for await (const l of readLines(path, { offset: start.offset, line: start.line, maxLineBytes: limits.lineBytes })) {
         const after = { offset: l.endOffset, line: l.line };
         if (l.tooLong !== undefined) {
@@ -164,28 +168,44 @@ function jsonlSource(path: string, size: number, limits: Limits): Source {
   };
 }
 
-/** MM-PRM's seed file is a JSON array (10k items for MM-K12): parsed whole, then walked item by item. */
-function seedSource(path: string): Source {
-  let text = readFileSync(path, 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let items: unknown;
-  try {
-    items = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${basename(path)}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!Array.isArray(items)) throw new UserError(`${basename(path)}: expected a JSON array of problems`);
-  const arr = items as unknown[];
+/**
+ * MM-PRM's seed file is a JSON array: read item by item (jsonArray.ts), never whole; an item over the item
+ * cap is refused unread. A position is the byte offset after an item and its number; one saved as an item
+ * count alone (by an earlier version) is resumed by passing over that many items.
+ */
+function seedSource(path: string, size: number, limits: Limits): Source {
+  const name = basename(path);
+  const read = (from: Position, max: number) =>
+    readJsonArray(path, 'offset' in from && 'index' in from ? { offset: from.offset, index: from.index, maxItemBytes: max } : { skip: 'index' in from ? from.index : 0, maxItemBytes: max });
   return {
     unit: 'item',
-    total: arr.length,
-    columns: async () => (arr.length ? { names: keysOf(arr[0]), where: `${basename(path)} item 1` } : null),
+    total: null,
+    async columns() {
+      // the first item that holds JSON: a bad first item is reported by staging, with its number
+      for await (const item of read({ index: 0 }, limits.itemBytes)) {
+        if (item.tooLong !== undefined) continue;
+        try {
+          return { names: keysOf(JSON.parse(item.text)), where: `${name} item ${item.index}` };
+        } catch {
+          continue;
+        }
+      }
+      return null;
+    },
     done: (pos) => ('index' in pos ? pos.index : 0),
-    describe: (pos) => `item ${'index' in pos ? pos.index : 0} of ${arr.length}`,
+    describe: (pos) => `item ${'index' in pos ? pos.index : 0} (${size > 0 ? Math.floor((100 * ('offset' in pos ? pos.offset : 0)) / size) : 100}% of the file)`,
     async *records(from) {
-      const first = 'index' in from ? from.index : 0;
-      for (let i = first; i < arr.length; i++) {
-        yield { no: i + 1, row: arr[i], after: { index: i + 1 } };
+      for await (const item of read(from, limits.itemBytes)) {
+        const after = { offset: item.endOffset, index: item.index };
+        if (item.tooLong !== undefined) {
+          yield { no: item.index, error: itemTooLong(item.tooLong, limits), after };
+          continue;
+        }
+        try {
+          yield { no: item.index, row: JSON.parse(item.text), after };
+        } catch (e) {
+          yield { no: item.index, error: `not valid JSON (${(e as Error).message})`, after };
+        }
       }
     },
   };
@@ -234,7 +254,7 @@ async function parquetSource(path: string): Promise<Source> {
 
 async function openSource(path: string, format: ProblemFormat, size: number, limits: Limits): Promise<Source> {
   if (format === 'parquet') return parquetSource(path);
-  if (format === 'mmprm-seed') return seedSource(path);
+  if (format === 'mmprm-seed') return seedSource(path, size, limits);
   return jsonlSource(path, size, limits);
 }
 
@@ -310,7 +330,7 @@ class Importer {
         phase: 'staging',
         format,
         file: { size: st.size, mtimeMs: st.mtimeMs },
-        pos: format === 'jsonl' ? { offset: 0, line: 0 } : { index: 0 },
+        pos: format === 'jsonl' ? { offset: 0, line: 0 } : format === 'mmprm-seed' ? { offset: 0, index: 0 } : { index: 0 },
         staged: 0,
         skipped: 0,
         badLines: [],
