@@ -75,9 +75,9 @@ describe('import boundaries', () => {
     return target.startsWith('..') ? null : target.split('/')[0];
   };
   const NEVER: { from: string; to: string[]; except?: string[] }[] = [
-    { from: 'src-main/core/search', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'models', 'merge', 'api.ts', 'workbench.ts'], except: [] },
+    { from: 'src-main/core/search', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'models', 'merge', 'api.ts', 'handlers', 'workbench.ts'], except: [] },
     { from: 'src-main/core/demo', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'models', 'merge', 'data', 'search'] },
-    { from: 'src-main/core/store', to: ['reward', 'inference', 'jobs', 'search', 'cycles', 'models', 'merge', 'training', 'api.ts', 'workbench.ts'] },
+    { from: 'src-main/core/store', to: ['reward', 'inference', 'jobs', 'search', 'cycles', 'models', 'merge', 'training', 'api.ts', 'handlers', 'workbench.ts'] },
     { from: 'src-main/core/training', to: ['store', 'inference', 'jobs', 'reward', 'cycles', 'search', 'data'] },
   ];
   it.each(NEVER)('$from imports nothing from $to', ({ from, to }) => {
@@ -157,7 +157,7 @@ describe('import boundaries', () => {
     const cli = files(join(root, 'src-main/cli'));
     const imports = cli.flatMap((f) =>
       importsOf(readFileSync(f, 'utf8'))
-        .filter((s) => /\/core\/(store|workbench|dispatch|api)(\/|$)|\/core\/jobs\/(runner|registry|execute|worker)/.test(s))
+        .filter((s) => /\/core\/(store|workbench|dispatch|api|handlers)(\/|$)|\/core\/jobs\/(runner|registry|execute|worker)/.test(s))
         .map((s) => `${relative(root, f)} imports "${s}"`),
     );
     expect(imports).toEqual([]);
@@ -171,3 +171,4 @@ describe('import boundaries', () => {
     expect(calls).toEqual([]);
   });
 });
+
