@@ -5,6 +5,14 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// A reader that stops early (`steplab models --json | head`) closes the pipe: that is the reader's choice,
+// not an error of the command, so the command ends quietly as `cat` does (no stack trace, exit 0).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e && e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 const { main } = await import('../src-main/cli/main.ts');
 let settled = false;
 process.on('beforeExit', () => {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src-main/cli/main';
 import { describeSystemError } from '../src-main/core/errors';
-import { cli, runCli } from './helpers/cli';
+import { cli, runCli, startCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -174,6 +174,20 @@ describe('user errors: one line, exit 1, nothing changed', () => {
     expect(r.code).toBe(1);
     expect(r.err).toEqual(['error: dataset "d" has no split "nosuch" (its splits: test 2, train 8)']);
     expect(snapshot()).toEqual(before);
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('a closed stdout pipe (`steplab models --json | head`) ends the command quietly with 0, no stack trace', async () => {
+    const { dir, cleanup } = tempDir();
+    const ws = join(dir, 'ws');
+    expect((await cli('init', ws)).code).toBe(0);
+    const { child, done } = startCli(['models', '--workspace', ws, '--json']);
+    child.stdout!.destroy(); // the reader is gone before the command writes
+    const r = await done;
+    expect(r.stderr).not.toMatch(/EPIPE|at |Error/);
+    expect(r.code).toBe(0);
+    cleanup();
   });
 });
 

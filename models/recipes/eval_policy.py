@@ -23,6 +23,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,25 @@ def run_generation(model, tok: CharTokenizer, feats: Optional[torch.Tensor], pro
         for (i, c), r in zip(chunk, res):
             out[i][c] = r
     return out
+
+
+def split_features(vision, pdir: str, split: str) -> Tuple[Optional[torch.Tensor], Dict[str, int]]:
+    """The vision encoder's features for the pictures of one split of a make_demo_data.ts folder, and
+    each problem id's row in them (demo_tool.ts turns the PNGs into pixels, as the trainer does)."""
+    tmp = tempfile.mkdtemp(prefix="steplab-pixels-")
+    pix_file = os.path.join(tmp, "pixels.u8")
+    node_tool("pixels", "--data", pdir, "--split", split, "--out", pix_file)
+    with open(pix_file + ".json", encoding="utf-8") as f:
+        header = json.load(f)
+    pix = np.fromfile(pix_file, dtype=np.uint8).reshape(header["shape"])
+    index = {pid: i for i, pid in enumerate(header["ids"])}
+    feats = None
+    if vision is not None and len(pix):
+        vision.eval()
+        with torch.no_grad():
+            feats = vision(vision.normalise(torch.from_numpy(pix)))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return feats, index
 
 
 def to_steps(tok: CharTokenizer, tokens: List[int]) -> Tuple[List[str], bool]:

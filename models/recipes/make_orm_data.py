@@ -70,7 +70,7 @@ from steplab_model import (  # noqa: E402
     orm_checks,
     load_checkpoint,
 )
-from eval_policy import Problem, label_all, read_jsonl, run_generation, strict_ok, to_steps  # noqa: E402
+from eval_policy import Problem, label_all, read_jsonl, run_generation, split_features, strict_ok, to_steps  # noqa: E402
 
 ANSWER_RE = re.compile(r"^\s*Answer:\s*\d+\s*$")
 VALUE_CAP = 999
@@ -270,18 +270,7 @@ def main() -> int:
     model.eval()
     tok = CharTokenizer.from_file(os.path.join(args.policy, "tokenizer.json"))
     image_tokens = vision.config.tokens if vision is not None else 1
-    tmp = tempfile.mkdtemp(prefix="steplab-orm-data-")
-    pix_file = os.path.join(tmp, "pixels.u8")
-    node("models/recipes/demo_tool.ts", "pixels", "--data", pdir, "--split", "train", "--out", pix_file)
-    with open(pix_file + ".json", encoding="utf-8") as f:
-        header = json.load(f)
-    pix = np.fromfile(pix_file, dtype=np.uint8).reshape(header["shape"])
-    pix_index = {pid: i for i, pid in enumerate(header["ids"])}
-    feats = None
-    if vision is not None and len(pix):
-        vision.eval()
-        with torch.no_grad():
-            feats = vision(vision.normalise(torch.from_numpy(pix)))
+    feats, pix_index = split_features(vision, pdir, "train")
     problems = [Problem(r, pix_index[r["id"]] if r.get("image_count") is not None else None) for r in rows]
     gens = run_generation(model, tok, feats, problems, image_tokens, args.samples, args.temperature, 128, args.batch, args.seed)
     log(f"policy samples: {len(problems)} x {args.samples} at T {args.temperature} in {time.time() - t0:.0f} s")
@@ -306,6 +295,7 @@ def main() -> int:
                     cands.append((i, "synthetic:" + res[1], res[0]))
                     break
         cands.append((i, "reference", [s["text"] for s in p.row["reference_steps"]]))
+    tmp = tempfile.mkdtemp(prefix="steplab-orm-data-")
     labels = label_all([{"canonical": problems[i].canonical, "image_count": problems[i].image_count, "steps": s} for i, _, s in cands], tmp)
 
     chosen: List[Tuple[int, str, List[str], Tuple]] = []

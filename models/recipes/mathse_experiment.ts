@@ -37,10 +37,12 @@ const program = new Command()
   .option('--config <file>', 'base cycle config (JSON)')
   .option('--binary-orm <folder>', 'a binary-verdict ORM folder to compare against the diagnostic one')
   .option('--variants <list>', 'reflect,plain,binary', 'reflect,plain,binary')
+  .option('--policy <name>', 'registered policy the cycles start from', 'tiny-policy')
+  .option('--orm <name>', 'registered diagnostic ORM of the reflect variants', 'tiny-orm')
   .option('--tag <t>', 'suffix of the run names', '')
   .option('--out <file>', 'results JSON')
   .parse();
-const o = program.opts<{ workspace: string; cycles: number; evalSplit: string; config?: string; binaryOrm?: string; variants: string; tag: string; out?: string }>();
+const o = program.opts<{ workspace: string; cycles: number; evalSplit: string; config?: string; binaryOrm?: string; variants: string; policy: string; orm: string; tag: string; out?: string }>();
 
 if (!existsSync(join(o.workspace, 'steplab.db'))) {
   const code = await cliMain(['init', o.workspace, '--demo'], { out: () => {}, err: (l) => process.stderr.write(l + '\n'), tty: false });
@@ -56,8 +58,8 @@ try {
     binaryOrm = existing ? `${existing.name}@${existing.version}` : await registerModel(wb.store, o.binaryOrm, { name: 'tiny-orm-binary' }).then((m) => `${m.name}@${m.version}`);
   }
   const variants: Record<string, Record<string, unknown>> = {
-    reflect: { orm: 'tiny-orm', reflect: { ...(base.reflect as object), enabled: true } },
-    'reflect-text': { orm: 'tiny-orm', reflect: { ...(base.reflect as object), enabled: true }, regenerate: { ...(base.regenerate as object), withReflection: true } },
+    reflect: { orm: o.orm, reflect: { ...(base.reflect as object), enabled: true } },
+    'reflect-text': { orm: o.orm, reflect: { ...(base.reflect as object), enabled: true }, regenerate: { ...(base.regenerate as object), withReflection: true } },
     plain: { orm: null, reflect: { ...(base.reflect as object), enabled: false } },
     binary: { orm: binaryOrm, reflect: { ...(base.reflect as object), enabled: true } },
   };
@@ -67,7 +69,7 @@ try {
       process.stderr.write('skipping the binary variant: no --binary-orm\n');
       continue;
     }
-    const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`.replace(/[^A-Za-z0-9._-]/g, '-'), dataset: 'demo', policy: 'tiny-policy', cycles: o.cycles, evalSplit: o.evalSplit });
+    const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`.replace(/[^A-Za-z0-9._-]/g, '-'), dataset: 'demo', policy: o.policy, cycles: o.cycles, evalSplit: o.evalSplit });
     checkCycleRun(wb.store, cfg);
     const t0 = Date.now();
     const job = wb.runner.submit('cycle', cfg);
@@ -109,7 +111,7 @@ const lines = [
   '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of results) {
-  lines.push(`| ${r.variant} | 0 (base) | tiny-policy | ${pct(r.result.base_test_accuracy)} | ${pct(r.result.base_pass_at_k)} | | | | | | ${r.perCycle[0]?.seconds ?? '-'} s |`);
+  lines.push(`| ${r.variant} | 0 (base) | ${o.policy} | ${pct(r.result.base_test_accuracy)} | ${pct(r.result.base_pass_at_k)} | | | | | | ${r.perCycle[0]?.seconds ?? '-'} s |`);
   for (const c of r.result.cycles) {
     const pc = r.perCycle.find((p) => p.cycle === c.cycle)!;
     lines.push(

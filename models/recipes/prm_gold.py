@@ -38,7 +38,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import CHECKPOINT_FILE, REPO_ROOT, CharTokenizer, load_checkpoint  # noqa: E402
-from eval_policy import Problem, label_all, read_jsonl, run_generation, strict_ok, to_steps  # noqa: E402
+from eval_policy import Problem, label_all, read_jsonl, run_generation, split_features, strict_ok, to_steps  # noqa: E402
 
 DEMO = os.path.join(REPO_ROOT, "models", "demo-data")
 POLICY = os.path.join(REPO_ROOT, "models", "tiny-policy")
@@ -59,18 +59,7 @@ def sample(problems: List[Problem], pdir: str, split: str, samples: int, tempera
     model.eval()
     tok = CharTokenizer.from_file(os.path.join(POLICY, "tokenizer.json"))
     image_tokens = vision.config.tokens if vision is not None else 1
-    tmp = tempfile.mkdtemp(prefix="steplab-prm-gold-")
-    pix_file = os.path.join(tmp, "pixels.u8")
-    node("models/recipes/demo_tool.ts", "pixels", "--data", pdir, "--split", split, "--out", pix_file)
-    with open(pix_file + ".json", encoding="utf-8") as f:
-        header = json.load(f)
-    pix = np.fromfile(pix_file, dtype=np.uint8).reshape(header["shape"])
-    pix_index = {pid: i for i, pid in enumerate(header["ids"])}
-    feats = None
-    if vision is not None and len(pix):
-        vision.eval()
-        with torch.no_grad():
-            feats = vision(vision.normalise(torch.from_numpy(pix)))
+    feats, pix_index = split_features(vision, pdir, split)
     for p in problems:
         p.image = pix_index[p.id] if p.image_count is not None else None
     gens = run_generation(model, tok, feats, problems, image_tokens, samples, temperature, 128, batch, seed)

@@ -238,6 +238,11 @@ def ema_update(ema_params: List[torch.Tensor], params: List[torch.Tensor], decay
             e.mul_(decay).add_(p.detach(), alpha=1 - decay)
 
 
+def decoder_size(args) -> Dict:
+    return {"hidden_size": args.hidden, "num_hidden_layers": args.layers, "num_attention_heads": args.heads,
+            "num_key_value_heads": args.kv_heads, "head_dim": args.hidden // args.heads, "intermediate_size": args.ff}
+
+
 def lr_at(step: int, frac: float, args) -> float:
     """Linear warmup over `warmup` steps, constant, then linear decay to lr * min_lr_ratio over the last `decay_frac` of tokens."""
     lr = args.lr * min(1.0, (step + 1) / args.warmup)
@@ -250,7 +255,8 @@ def lr_at(step: int, frac: float, args) -> float:
 
 def train_policy(args, vision: VisionEncoder, vision_metrics: Dict, work: str) -> Dict:
     tok = CharTokenizer.from_file(os.path.join(args.tokenizer, "tokenizer.json"))
-    dcfg = DecoderConfig(vocab_size=tok.vocab_size, pad_token_id=tok.pad_id, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id)
+    dcfg = DecoderConfig(vocab_size=tok.vocab_size, pad_token_id=tok.pad_id, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id,
+                         **decoder_size(args))
     vcfg = vision.config
 
     held = {r["canonical"] for r in read_jsonl(os.path.join(args.demo_data, "problems.jsonl")) if r["split"] in ("val", "test")}
@@ -394,12 +400,21 @@ def main() -> int:
     ap.add_argument("--val-rows", type=int, default=512)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--eval-every", type=int, default=250)
+    # The decoder's size (defaults: the bundled tiny-policy's, DecoderConfig's defaults). Larger and
+    # smaller bases for the PRM size curve (models/tiny-prm/METRICS.md) are made with these.
+    ap.add_argument("--hidden", type=int, default=DecoderConfig.hidden_size)
+    ap.add_argument("--layers", type=int, default=DecoderConfig.num_hidden_layers)
+    ap.add_argument("--heads", type=int, default=DecoderConfig.num_attention_heads)
+    ap.add_argument("--kv-heads", type=int, default=DecoderConfig.num_key_value_heads)
+    ap.add_argument("--ff", type=int, default=DecoderConfig.intermediate_size)
     args = ap.parse_args()
+    if args.hidden % args.heads or args.heads % args.kv_heads:
+        ap.error("--hidden must be a multiple of --heads, and --heads of --kv-heads")
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
         log("warning: OPENBLAS_NUM_THREADS is not 1; BLAS threads will oversubscribe the cores")
     os.makedirs(args.work, exist_ok=True)
 
-    vcfg = VisionConfig()
+    vcfg = VisionConfig(hidden_size=args.hidden)
     if args.reuse_vision:
         state = torch.load(os.path.join(args.work, "vision.pt"), map_location="cpu")
         torch.manual_seed(args.seed)  # the projection's initial weights, as after pretraining
