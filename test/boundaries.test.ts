@@ -111,7 +111,7 @@ describe('import boundaries', () => {
   });
 
   it('import-labels keeps its SQL in the store (src-main/core/store/labelImports.ts and staging.ts)', () => {
-    const sources = [...files(join(root, 'src-main/core/data/labels')), join(root, 'src-main/core/jobs/kinds/importLabels.ts')];
+    const sources = [...files(join(root, 'src-main/core/data/labels')), ...files(join(root, 'src-main/core/jobs/kinds')).filter((f) => /\/importLabels\w*\.ts$/.test(f))];
     const bad = sources.flatMap((f) =>
       readFileSync(f, 'utf8')
         .split('\n')
