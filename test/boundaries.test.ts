@@ -172,3 +172,20 @@ describe('import boundaries', () => {
   });
 });
 
+
+// Files split by what they do: no source file in src-main is over 400 lines (the split files are one stage
+// or one concern each; see docs/ARCHITECTURE.md).
+describe('file size', () => {
+  const MAX_LINES = 400;
+  const lines = (src: string): number => (src === '' ? 0 : src.split('\n').length - (src.endsWith('\n') ? 1 : 0));
+  it('the line counter counts each line once, a last line without a newline too', () => {
+    expect([lines('a\nb\n'), lines('a\nb'), lines('')]).toEqual([2, 2, 0]);
+  });
+  it(`no file in src-main is over ${MAX_LINES} lines`, () => {
+    const over = files(join(root, 'src-main'))
+      .map((f) => ({ f: relative(root, f), n: lines(readFileSync(f, 'utf8')) }))
+      .filter(({ n }) => n > MAX_LINES)
+      .map(({ f, n }) => `${f}: ${n} lines`);
+    expect(over).toEqual([]);
+  });
+});
