@@ -36,6 +36,22 @@ import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
 import { formatZodIssue, issuePath } from './zodMessage';
 
 const Empty = z.object({}).strict();
+
+/** what a benchmark file's import added (benchmarks.import, benchmarks.importPath) */
+const BenchImportReport = z
+  .object({
+    format: BenchFormat,
+    dataset: z.string(),
+    file: z.string(),
+    split: z.string(),
+    rows: z.number().int(),
+    added: z.number().int(),
+    present: z.number().int(),
+    duplicates: z.number().int(),
+    problems: z.object({ created: z.number().int(), existing: z.number().int() }).strict(),
+    images: z.number().int(),
+  })
+  .strict();
 /** what one search cost; null where its stats do not record it (imported or older searches) */
 const SearchCosts = z
   .object({
@@ -213,7 +229,16 @@ export const contract = {
     input: z.object({ name: z.string().trim().min(1).max(100) }).strict(),
     output: z.object({ name: z.string(), source: z.enum(['set', 'system']) }).strict(),
   },
-  'datasets.list': { input: Empty, output: z.array(Dataset) },
+  /** the datasets by name, a page at a time (offset, limit), with how many there are in all */
+  'datasets.list': {
+    input: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(Dataset) }),
+  },
   'datasets.get': { input: z.object({ name: Name }).strict(), output: Dataset },
   'problems.list': {
     input: z
@@ -371,20 +396,28 @@ export const contract = {
         limits: ImportLimits.optional(),
       })
       .strict(),
-    output: z
+    output: BenchImportReport,
+  },
+  /**
+   * a step-level benchmark's file, or a folder of its split files (each .json / .jsonl / .parquet file under
+   * it one split, named after the file: ProcessBench's gsm8k.json, math.json, ...), as `steplab import-labels
+   * --format processbench|visualprocessbench|prmbench` and the import-labels form take it; one report per
+   * file, each file imported whole or not at all (a path: CLI and Electron only)
+   */
+  'benchmarks.importPath': {
+    input: z
       .object({
+        path: PathIn,
+        dataset: Name,
         format: BenchFormat,
-        dataset: z.string(),
-        file: z.string(),
-        split: z.string(),
-        rows: z.number().int(),
-        added: z.number().int(),
-        present: z.number().int(),
-        duplicates: z.number().int(),
-        problems: z.object({ created: z.number().int(), existing: z.number().int() }).strict(),
-        images: z.number().int(),
+        /** one file's split (a folder's files are each their own split) */
+        split: z.string().min(1).max(100).optional(),
+        imageRoot: PathIn.optional(),
+        allowOutside: z.boolean().default(false),
+        limits: ImportLimits.optional(),
       })
       .strict(),
+    output: z.object({ files: z.array(BenchImportReport) }).strict(),
   },
   /**
    * benchmark problems of a dataset's rows (a split, or it and the split a threshold is chosen on) that
@@ -826,7 +859,16 @@ export const contract = {
     input: z.object({ problemId: z.number().int(), ids: z.array(z.number().int()).max(1000).optional() }).strict(),
     output: z.array(ScoredSolution),
   },
-  'evaluations.list': { input: Empty, output: z.array(EvaluationSummary) },
+  /** the evaluations, newest first, a page at a time (offset, limit), with how many there are in all */
+  'evaluations.list': {
+    input: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(EvaluationSummary) }),
+  },
   /** the problems of an evaluation's reported split, with the solution ids of their candidates */
   'evaluations.problems': {
     input: z.object({ id: z.number().int() }).strict(),
@@ -922,6 +964,7 @@ export const LOCAL_ONLY: ReadonlySet<string> = new Set([
   'score.rollouts',
   'cycles.exportTrainingSet',
   'benchmarks.import',
+  'benchmarks.importPath',
 ]);
 
 /**

@@ -4,6 +4,7 @@
 // stored job back); the UI's config editor checks the text as it is typed against the same schemas.
 import { z } from 'zod';
 import { AGGREGATORS } from './aggregate';
+import { BENCH_FORMATS, type BenchFormat } from './benchmarks';
 import { CycleConfig } from './cycles';
 import { FieldMap, ProblemFormat } from './domain';
 
@@ -228,6 +229,20 @@ export const ImportLabelsJobConfig = z
   })
   .strict();
 export type ImportLabelsJobConfig = z.infer<typeof ImportLabelsJobConfig>;
+
+/**
+ * What `steplab import-labels` and the import-labels form take: the job's config, or, with `format`
+ * processbench, visualprocessbench or prmbench, a step-level benchmark's file or folder of split files
+ * (benchmarks.importPath), which goes into a dataset and takes no annotation set and no skip-bad.
+ */
+export const ImportLabelsLaunchConfig = ImportLabelsJobConfig.superRefine((c, ctx) => {
+  if (c.format === undefined || !isBenchFormat(c.format)) return;
+  if (!c.dataset) ctx.addIssue({ code: 'custom', path: ['dataset'], message: `a ${c.format} import needs a dataset to put the benchmark's rows in` });
+  if (c.setName !== undefined) ctx.addIssue({ code: 'custom', path: ['setName'], message: `an annotation set does not apply to format ${c.format} (the rows are solutions with gold step labels)` });
+  if (c.skipBad) ctx.addIssue({ code: 'custom', path: ['skipBad'], message: `skip-bad does not apply to format ${c.format}: each file is imported whole or not at all` });
+});
+
+export const isBenchFormat = (format: string): format is BenchFormat => (BENCH_FORMATS as readonly string[]).includes(format);
 
 /** Samples n solutions per problem with a policy, verifies and stores them. */
 export const GenerateJobConfig = z

@@ -104,7 +104,7 @@ describe('benchmarks.import: ProcessBench', () => {
       'gsm8k.json item 1: not a PRMBench row (no "modified_process", "error_steps", "classification"): it looks like a ProcessBench row (--format processbench)',
     );
     expect(counts()).toEqual(before);
-    expect((await door.api['datasets.list']({})).map((d) => d.name)).toEqual(['pb']);
+    expect((await door.api['datasets.list']({})).items.map((d) => d.name)).toEqual(['pb']);
   });
 
   it('refuses a row whose id the dataset holds with other steps or labels, and a bad label, writing nothing', async () => {

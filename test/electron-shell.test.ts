@@ -220,7 +220,7 @@ describe('app scheme', () => {
 
 describe('IPC calls', () => {
   it('a good call returns the workspace data', async () => {
-    expect(await handleApiCall(holder, { method: 'datasets.list', input: {} })).toMatchObject({ result: [{ name: 'tiny', problemCount: 2 }] });
+    expect(await handleApiCall(holder, { method: 'datasets.list', input: {} })).toMatchObject({ result: { total: 1, items: [{ name: 'tiny', problemCount: 2 }] } });
     const list = await handleApiCall(holder, { method: 'problems.list', input: { dataset: 'tiny' } });
     expect('result' in list && (list.result as { total: number }).total).toBe(2);
   });
@@ -296,7 +296,7 @@ describe('preload', () => {
     const { exposed, send } = loadPreload();
     const bridge = exposed[0][1] as SteplabBridge;
     const connection = bridgeConnection(bridge);
-    expect((await connection.api['datasets.list']({})).map((d) => d.name)).toEqual(['tiny']);
+    expect((await connection.api['datasets.list']({})).items.map((d) => d.name)).toEqual(['tiny']);
     expect((await connection.api['workspace.info']({})).path).toBe(wb.store.paths.dir);
     const err = await connection.api['problems.list']({ dataset: 'tiny', limit: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);

@@ -68,7 +68,7 @@ describe('manage.dependents and manage.delete, per kind', () => {
     const plan = await call<ManagePlan>('manage.dependents', { kind: 'evaluation', ref: 'bon-1' });
     expect(rows(plan)).toEqual({ evaluations: 1, 'evaluation items': 2, solutions: 2, 'solution steps': 4, 'step scores': 4, 'job records': 1 });
     await call('manage.delete', { kind: 'evaluation', ref: fx.ev, confirm: true });
-    expect(await call<unknown[]>('evaluations.list', {})).toEqual([]);
+    expect((await call<{ items: unknown[] }>('evaluations.list', {})).items).toEqual([]);
     expect(wb.store.db.prepare('SELECT 1 FROM jobs WHERE id = ?').get(fx.jBon)).toBeUndefined();
   });
 
@@ -123,7 +123,7 @@ describe('manage.dependents and manage.delete, per kind', () => {
       const table = { datasets: 'datasets', problems: 'problems', searches: 'searches', solutions: 'solutions', annotations: 'annotations', evaluations: 'evaluations' }[r.what];
       if (table) expect(before[table] - after[table], r.what).toBe(r.count);
     }
-    expect((await call<{ name: string }[]>('datasets.list', {})).map((d) => d.name)).toEqual(['other']);
+    expect((await call<{ items: { name: string }[] }>('datasets.list', {})).items.map((d) => d.name)).toEqual(['other']);
     // the shared problem and its search stay
     expect(wb.store.trees.getSearch(fx.s2.id).problemId).toBe(fx.p[0]);
     expect(wb.store.problems.get(fx.p[0]).id).toBe(fx.p[0]);
@@ -214,10 +214,10 @@ describe('manage.rename', () => {
     expect(await r('evaluation', 'bon-1', 'bon-final')).toMatchObject({ rows: 1 });
     expect(await r('cycleRun', 'run-1', 'run-a')).toMatchObject({ rows: 3 });
     expect(await r('model', 'pol@1', 'policy-a')).toMatchObject({ previous: 'pol', name: 'policy-a', rows: 1 });
-    expect((await call<{ name: string }[]>('datasets.list', {})).map((d) => d.name)).toEqual(['demo-v2', 'other']);
+    expect((await call<{ items: { name: string }[] }>('datasets.list', {})).items.map((d) => d.name)).toEqual(['demo-v2', 'other']);
     expect((await call<{ name: string }[]>('annotations.sets', {})).map((d) => d.name).sort()).toEqual(['setA-curated', 'setB']);
     expect((await call<{ items: { id: number; name: string | null }[] }>('searches.list', {})).items.find((x) => x.id === fx.s1.id)?.name).toBe('first tree');
-    expect((await call<{ name: string }[]>('evaluations.list', {}))[0].name).toBe('bon-final');
+    expect((await call<{ items: { name: string }[] }>('evaluations.list', {})).items[0].name).toBe('bon-final');
     expect((await call<{ name: string }[]>('cycles.list', {}))[0].name).toBe('run-a');
     expect((await call<{ name: string }>('models.get', { name: 'policy-a' })).name).toBe('policy-a');
     // a renamed search is found by its name

@@ -262,9 +262,9 @@ describe('cycles store slice', () => {
       'models.list': async () => [],
       'jobs.metrics': async () => ({ 'loss c1': [[1, 0.5]] }),
       'jobs.list': async () => [],
-      'datasets.list': async () => [],
+      'datasets.list': async () => ({ total: 0, items: [] }),
       'workspace.info': async () => ({}),
-      'evaluations.list': async () => [],
+      'evaluations.list': async () => ({ total: 0, items: [] }),
       'searches.list': async () => [],
     };
     const all = { ...base, ...over };

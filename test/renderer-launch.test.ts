@@ -131,7 +131,8 @@ describe('the import-labels form', () => {
   it('has path, format (detected by default), dataset, split, image root, set, skip-bad and allow-outside, checked live', () => {
     const { fields, errors } = shown('import-labels', TEMPLATES['import-labels']);
     expect(fields.map((f) => f.path.join('.'))).toEqual(['path', 'format', 'dataset', 'split', 'imageRoot', 'setName', 'skipBad', 'allowOutside']);
-    expect(byLabel(fields, 'Format').choices).toEqual([{ value: '', label: 'detect from the content' }, ...ctx.labelFormats!]);
+    // the label formats the core reads, then the step-level benchmarks (test below)
+    expect(byLabel(fields, 'Format').choices!.slice(0, 3)).toEqual([{ value: '', label: 'detect from the content' }, ...ctx.labelFormats!]);
     expect(errors.get('path')).toMatch(/expected string to have >=1 characters/);
     // an optional text left empty is absent, not ''
     const dataset = byLabel(fields, 'Dataset (new or existing)');
@@ -140,6 +141,26 @@ describe('the import-labels form', () => {
     expect(shown('import-labels', ok).errors.size).toBe(0);
     // a key the CLI has no flag for is refused by the strict schema
     expect(shown('import-labels', { ...ok, label: 'x' }).first).toMatch(/Unrecognized key/);
+  });
+
+  it('offers the benchmark formats the CLI --format takes, each checked live against the CLI schema', () => {
+    const choices = byLabel(shown('import-labels', TEMPLATES['import-labels']).fields, 'Format').choices!;
+    expect(choices.slice(3).map((c) => c.value)).toEqual(['processbench', 'visualprocessbench', 'prmbench']);
+    for (const format of ['processbench', 'visualprocessbench', 'prmbench']) {
+      const ok = { path: '/data/ProcessBench', dataset: 'pb', format, skipBad: false };
+      const { fields, errors } = shown('import-labels', ok);
+      expect(errors.size).toBe(0);
+      // a benchmark takes no annotation set and no skip-bad: neither field is offered
+      expect(fields.map((f) => f.path.join('.'))).toEqual(['path', 'format', 'dataset', 'split', 'imageRoot', 'allowOutside']);
+      expect(byLabel(fields, "Split (one file only; a folder's files are each the split of their name)").help).toBe("the file's name");
+      // a dataset is needed; a set or skip-bad given anyway is shown with its field and the reason
+      expect(shown('import-labels', { path: '/data/pb.json', format, skipBad: false }).errors.get('dataset')).toBe(`a ${format} import needs a dataset to put the benchmark's rows in`);
+      const withSet = shown('import-labels', { ...ok, setName: 'x', skipBad: true });
+      expect(withSet.errors.get('setName')).toMatch(/^an annotation set does not apply to format /);
+      expect(withSet.errors.get('skipBad')).toMatch(/^skip-bad does not apply to format .*: each file is imported whole or not at all$/);
+    }
+    // the label formats keep their fields and rules
+    expect(shown('import-labels', { path: '/d', format: 'mmprm-tree', setName: 'x', skipBad: true }).errors.size).toBe(0);
   });
 
   it('is a local-only kind: the browser page shows the exact CLI command instead', () => {
@@ -202,6 +223,32 @@ describe('Start', () => {
     ]);
     // both jobs are in the list the Jobs view draws
     expect(store.getState().jobs.map((j) => j.kind)).toEqual(['import-labels', 'bench-prm']);
+  });
+});
+
+describe('Start with a benchmark format', () => {
+  it('imports the file or folder through benchmarks.importPath (no job), then lists the datasets again', async () => {
+    const calls: [string, unknown][] = [];
+    const report = { format: 'processbench', dataset: 'pb', file: 'gsm8k.json', split: 'gsm8k', rows: 4, added: 4, present: 0, duplicates: 0, problems: { created: 4, existing: 0 }, images: 0 };
+    const api = {
+      'benchmarks.importPath': vi.fn(async (config: unknown) => {
+        calls.push(['benchmarks.importPath', config]);
+        return { files: [report] };
+      }),
+      'datasets.list': vi.fn(async (q: unknown) => {
+        calls.push(['datasets.list', q]);
+        return { total: 1, items: [dataset('pb', { gsm8k: 4 })] };
+      }),
+    } as unknown as Api;
+    const store = createAppStore(api, { view: 'jobs', dataset: null });
+    const config = { path: '/data/ProcessBench', dataset: 'pb', format: 'processbench', skipBad: false };
+    expect(launchSchema('import-labels').safeParse(config).success).toBe(true);
+    expect(await store.getState().importBenchmark(config)).toEqual([report]);
+    await vi.waitFor(() => expect(store.getState().datasets.map((d) => d.name)).toEqual(['pb']));
+    expect(calls[0]).toEqual(['benchmarks.importPath', config]);
+    expect(store.getState().jobs).toEqual([]);
+    // the headless host refuses it, as it refuses import.labels: it reads files on this machine
+    expect(httpRefusal('benchmarks.importPath', config)).toBe('benchmarks.importPath is served to the command line and the desktop app only: it reads or writes files on this machine');
   });
 });
 

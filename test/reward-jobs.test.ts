@@ -97,7 +97,7 @@ describe('steplab bon', () => {
     expect(j.metrics.accuracy).toEqual(first.accuracy);
     const wb = openWorkbench(ws);
     try {
-      const list = (await dispatch(wb.handlers, 'evaluations.list', {})) as { id: number }[];
+      const list = ((await dispatch(wb.handlers, 'evaluations.list', {})) as { items: { id: number }[] }).items;
       expect(list.map((e) => e.id)).toContain(first.evaluation);
       const ev = (await dispatch(wb.handlers, 'evaluations.get', { id: first.evaluation })) as { prm: string; metrics: { accuracy: unknown } };
       expect(ev).toMatchObject({ prm: 'tiny-prm@1', metrics: { accuracy: first.accuracy } });

@@ -55,7 +55,7 @@ async function refusal(p: Promise<unknown>): Promise<ApiError> {
 /** The open workspace is still A and still answers with A's data. */
 async function stillOnA(): Promise<void> {
   expect((await api['workspace.info']({})).path).toBe(A);
-  expect((await api['datasets.list']({})).map((d) => d.name)).toEqual(['demo']);
+  expect((await api['datasets.list']({})).items.map((d) => d.name)).toEqual(['demo']);
   expect((await api['problems.list']({ dataset: 'demo', limit: 5 })).total).toBe(40);
 }
 
@@ -185,7 +185,7 @@ describe('switching', () => {
     const info = await api['workspace.open']({ path: B, create: true });
     expect(info).toMatchObject({ path: B, datasets: 0, problems: 0 });
     expect(existsSync(join(B, 'steplab.db'))).toBe(true);
-    expect(await api['datasets.list']({})).toEqual([]);
+    expect((await api['datasets.list']({})).items).toEqual([]);
     expect((await other.api['workspace.info']({})).path).toBe(B);
     await expect.poll(() => other.events.filter((e) => e.type === 'workspace')).toEqual([{ type: 'workspace', path: B }]);
     const recent = await api['workspace.recent']({});
@@ -262,7 +262,7 @@ describe('WorkbenchHolder', () => {
       expect(await exported).toMatchObject({ written: 40 });
       expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(40);
       expect((await switched).path).toBe(join(dir.dir, 'two'));
-      expect(await holder.call('datasets.list', {})).toEqual([]);
+      expect(((await holder.call('datasets.list', {})) as { items: unknown[] }).items).toEqual([]);
       await holder.close();
       // both are closed now: the second by the holder, the first by the switch
       expect(() => holder.current.store.datasets.list()).toThrow(/not open/);

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { UserError, printable } from '../core/errors';
 import { duration, nonNegativeInt, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
 import { modelLabel } from '../../src-shared/modelLabel';
+import { allPages } from './pages';
 
 export function addCatalogCommands(program: Command, io: CliIO): Command {
   const annotations = program
@@ -88,7 +89,7 @@ export function addCatalogCommands(program: Command, io: CliIO): Command {
     .option('--json', 'print JSON')
     .action(async (o: { workspace: string; json?: boolean }) => {
       await withApi(o.workspace, async (api) => {
-        const list = await api['datasets.list']({});
+        const list = await allPages((q) => api['datasets.list'](q));
         if (o.json) return io.out(JSON.stringify(list));
         if (list.length === 0) return io.out('no datasets; import one with: steplab import <file.jsonl> --workspace <dir> --dataset <name>');
         io.out(table(['name', 'version', 'problems', 'images', 'splits'], list.map((d) => [d.name, `v${d.version}`, String(d.problemCount), String(d.imageCount), Object.entries(d.splits).map(([k, v]) => `${k}:${v}`).join(' ')])));

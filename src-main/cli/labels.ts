@@ -1,8 +1,8 @@
 // `steplab import-labels` and `import-trees`: step labels and search trees from files in the field's
 // formats, onto problems (or, for import-labels, problems made from the file).
 import { Command } from 'commander';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { BENCH_FORMATS, type BenchFormat } from '../../src-shared/benchmarks';
 import { ImportLabelsReport } from '../../src-shared/domain';
 import { checkImageRoot } from '../core/data/imageRoot';
@@ -33,16 +33,10 @@ export function addLabelImportCommands(program: Command, io: CliIO): void {
           // a folder: each of its .json / .jsonl files is one split, named after the file (ProcessBench's
           // gsm8k.json, math.json, ...); each file is imported whole or not at all, and a re-run adds nothing twice
           const full = resolve(path);
-          const files = existsSync(full) && statSync(full).isDirectory() ? readdirSync(full).filter((f) => /\.(jsonl|json|ndjson|parquet)$/i.test(f)).sort().map((f) => join(full, f)) : [full];
-          if (files.length === 0) throw new UserError(`${path}: a folder with no .json or .jsonl files; give the benchmark's file, or the folder that holds its split files`);
-          if (files.length > 1 && o.split) throw new UserError(`--split names one file's split; ${path} holds ${files.length} files, each imported as the split of its file name (leave --split out, or give one file)`);
-          const reports = [];
-          for (const file of files) {
-            const r = await api['benchmarks.import']({ path: file, dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside), ...limitsFromFlags(o) });
-            reports.push(r);
-            if (!o.json) io.out(`imported ${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} rows read${r.present ? `, ${r.present} imported before` : ''}${r.duplicates ? `, ${r.duplicates} repeated in the file` : ''}); problems: ${r.problems.created} new, ${r.problems.existing} already there; ${r.images} images`);
-          }
-          if (o.json) io.out(JSON.stringify(files.length === 1 && files[0] === full ? reports[0] : { files: reports }));
+          const { files: reports } = await api['benchmarks.importPath']({ path: full, dataset: o.dataset, format: o.format as BenchFormat, ...(o.split ? { split: o.split } : {}), ...(imageRoot ? { imageRoot } : {}), allowOutside: Boolean(o.allowOutside), ...limitsFromFlags(o) });
+          if (!o.json) for (const r of reports) io.out(`imported ${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} rows read${r.present ? `, ${r.present} imported before` : ''}${r.duplicates ? `, ${r.duplicates} repeated in the file` : ''}); problems: ${r.problems.created} new, ${r.problems.existing} already there; ${r.images} images`);
+          const folder = existsSync(full) && statSync(full).isDirectory();
+          if (o.json) io.out(JSON.stringify(folder ? { files: reports } : reports[0]));
           return;
         }
         if (o.format !== undefined) {

@@ -15,6 +15,7 @@ import type { TrainPrmResult } from '../core/reward/trainPrmJob';
 import { addLimitOptions, limitsFromFlags, nonNegativeInt, positiveInt, runLongJob, table, withApi, type CliIO, type LimitFlags } from './common';
 import type { JobConfigInput, JobRequest } from '../../src-shared/jobConfigs';
 import { benchText } from './bench';
+import { allPages } from './pages';
 import type { BenchPrmMetrics } from '../core/jobs/kinds/benchPrm';
 
 function learningRate(v: string): number {
@@ -251,7 +252,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
       if (o.out && o.id === undefined) throw new UserError('--out needs --id');
       await withApi(o.workspace, async (api) => {
         if (o.id === undefined) {
-          const list = await api['evaluations.list']({});
+          const list = await allPages((q) => api['evaluations.list'](q));
           if (o.json) return io.out(JSON.stringify(list));
           if (list.length === 0) return io.out('no evaluations; make one with: steplab bon --workspace <dir> --dataset demo --split test --policy tiny-policy --prm tiny-prm --n 16');
           io.out(table(['id', 'name', 'created'], list.map((e) => [String(e.id), e.name, e.createdAt])));

@@ -13,6 +13,7 @@ import type { Output } from '../../src-shared/api';
 import { imagePath } from './data/images';
 import { UserError } from './errors';
 import { DB_FILE, latestSchemaVersion, loadMigrations, migrate, workspacePaths, type DB } from './store/db';
+import { rebuildDerived } from './store/derived';
 import { runCheck } from './store/integrity';
 import { salvageDatabase, type Salvage, type Value } from './store/salvage';
 import { checkNewWorkspaceFolder } from './workbench';
@@ -224,6 +225,8 @@ export function recoverWorkspace(from: string, into: string): RecoverReport {
   }
   db.pragma('foreign_keys = ON');
   migrate(db, loadMigrations(), dst.dir);
+  // the counts and columns the schema derives were copied as salvaged (or made by the triggers as rows came in, in table order): made again from the rows kept
+  rebuildDerived(db);
   const problems = runCheck(db, { full: true, max: 20 });
   if (problems.length) throw new Error(`the recovered database fails integrity_check: ${problems[0]}`);
 

@@ -4,7 +4,8 @@
 import type { z } from 'zod';
 import { parseScoresText, type ScoresFile } from '../../src-shared/benchScores';
 import type { Dataset, ModelRecord } from '../../src-shared/domain';
-import { DEMO_SCALE, JOB_CONFIGS } from '../../src-shared/jobConfigs';
+import { BENCH_FORMATS } from '../../src-shared/benchmarks';
+import { DEMO_SCALE, ImportLabelsLaunchConfig, JOB_CONFIGS, isBenchFormat } from '../../src-shared/jobConfigs';
 import { modelLabel } from '../../src-shared/modelLabel';
 
 /**
@@ -43,7 +44,13 @@ export function cliCommand(kind: LaunchKind, workspace: string, config: Config):
   return parts.join(' ');
 }
 /** The schema each kind's config is checked against, as typed. */
-export const launchSchema = (kind: LaunchKind): z.ZodType => JOB_CONFIGS[kind];
+/** the schema a kind's form is checked against: the job's, but for import-labels the CLI's (its benchmark formats too) */
+export const launchSchema = (kind: LaunchKind): z.ZodType => (kind === 'import-labels' ? ImportLabelsLaunchConfig : JOB_CONFIGS[kind]);
+
+/** import-labels with a benchmark format: not a job, an import of the file or each split file of the folder */
+export const isBenchImport = (kind: LaunchKind, config: Config): boolean => kind === 'import-labels' && typeof config.format === 'string' && isBenchFormat(config.format);
+
+const BENCH_CHOICES: FieldChoice[] = BENCH_FORMATS.map((f) => ({ value: f, label: `${f} (a step-level benchmark: file or folder of split files)` }));
 export type Config = Record<string, unknown>;
 
 export interface FieldChoice {
@@ -270,14 +277,18 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
     return fields;
   }
   if (kind === 'import-labels') {
+    const bench = isBenchImport(kind, config);
     return [
-      { path: ['path'], label: 'File or folder on this machine', kind: 'text', help: '/data/omegaprm/outputs' },
-      { path: ['format'], label: 'Format', kind: 'select', optional: true, choices: [{ value: '', label: 'detect from the content' }, ...(ctx.labelFormats ?? [])] },
-      { path: ['dataset'], label: 'Dataset (new or existing)', kind: 'text', optional: true, help: 'none: the problems are in the workspace already' },
-      { path: ['split'], label: 'Split of the problems added', kind: 'text', optional: true, help: 'none' },
+      { path: ['path'], label: 'File or folder on this machine', kind: 'text', help: bench ? "/data/ProcessBench (each file a split: gsm8k.json, math.json, ...)" : '/data/omegaprm/outputs' },
+      { path: ['format'], label: 'Format', kind: 'select', optional: true, choices: [{ value: '', label: 'detect from the content' }, ...(ctx.labelFormats ?? []), ...BENCH_CHOICES] },
+      bench
+        ? { path: ['dataset'], label: 'Dataset (new or existing)', kind: 'text', optional: true, help: 'processbench' }
+        : { path: ['dataset'], label: 'Dataset (new or existing)', kind: 'text', optional: true, help: 'none: the problems are in the workspace already' },
+      { path: ['split'], label: bench ? "Split (one file only; a folder's files are each the split of their name)" : 'Split of the problems added', kind: 'text', optional: true, help: bench ? "the file's name" : 'none' },
       { path: ['imageRoot'], label: 'Image root', kind: 'text', optional: true, help: "the file's folder" },
-      { path: ['setName'], label: 'Annotation set', kind: 'text', optional: true, help: "the file's or folder's name" },
-      { path: ['skipBad'], label: 'skip bad units (import the rest, report them)', kind: 'checkbox' },
+      // a benchmark takes neither (shown only while set, beside the schema's line saying so)
+      ...(bench && config.setName === undefined ? [] : [{ path: ['setName'], label: 'Annotation set', kind: 'text', optional: true, help: "the file's or folder's name" } as FormField]),
+      ...(bench && !config.skipBad ? [] : [{ path: ['skipBad'], label: 'skip bad units (import the rest, report them)', kind: 'checkbox' } as FormField]),
       { path: ['allowOutside'], label: "read images outside the file's folder and the image root", kind: 'checkbox' },
     ];
   }

@@ -5,8 +5,15 @@ import type { EvaluationRecord, EvaluationSummary, ScoredSolution } from '../../
 import { describeError } from '../errors';
 import type { AppState } from '.';
 
+/** how many of the newest evaluations the store keeps (the palette's recent ones, the one opened by default) */
+const NEWEST = 100;
+
 export interface EvaluationsSlice {
+  /** the newest NEWEST evaluations (the list view pages through all of them) */
   evaluations: EvaluationSummary[];
+  evaluationsTotal: number;
+  /** moves on every reload: the list view starts its pages again */
+  evaluationsVersion: number;
   evaluationsLoaded: boolean;
   evaluationsError: string | null;
   evaluation: EvaluationRecord | null;
@@ -25,8 +32,10 @@ export interface EvaluationsSlice {
 
 export const createEvaluationsSlice =
   (api: Api): StateCreator<AppState, [], [], EvaluationsSlice> =>
-  (set) => ({
+  (set, get) => ({
     evaluations: [],
+    evaluationsTotal: 0,
+    evaluationsVersion: 0,
     evaluationsLoaded: false,
     evaluationsError: null,
     evaluation: null,
@@ -37,7 +46,8 @@ export const createEvaluationsSlice =
     fetchBenchRows: (q) => api['evaluations.benchRows'](q),
     async loadEvaluations() {
       try {
-        set({ evaluations: await api['evaluations.list']({}), evaluationsLoaded: true, evaluationsError: null });
+        const page = await api['evaluations.list']({ offset: 0, limit: NEWEST });
+        set({ evaluations: page.items, evaluationsTotal: page.total, evaluationsVersion: get().evaluationsVersion + 1, evaluationsLoaded: true, evaluationsError: null });
       } catch (e) {
         set({ evaluationsError: describeError(e) });
       }

@@ -1,6 +1,6 @@
 // Jobs of the workspace, kept live from the core's job events.
 import type { StateCreator } from 'zustand/vanilla';
-import type { Api, Input } from '../../src-shared/api';
+import type { Api, Input, Output } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
 import { describeError } from '../errors';
 import type { AppState } from '.';
@@ -25,6 +25,12 @@ export interface JobsSlice {
   resumeJob(id: number): Promise<void>;
   /** starts a job of any kind; rejects with the core's one-line reason for a bad config or a failed pre-flight */
   startJob(kind: Input<'jobs.start'>['kind'], config: Record<string, unknown>): Promise<Job>;
+  /**
+   * the import-labels form with a benchmark format (processbench, visualprocessbench, prmbench): the file or
+   * each split file of the folder imported through benchmarks.importPath, as the CLI's import-labels
+   * --format does (no job); the datasets listed again after it
+   */
+  importBenchmark(config: Record<string, unknown>): Promise<Output<'benchmarks.importPath'>['files']>;
 }
 
 /** The later of two reports of one job: events and list results may arrive out of order. */
@@ -87,6 +93,11 @@ export const createJobsSlice =
     },
     async resumeJob(id) {
       get().applyJob(await api['jobs.resume']({ id }));
+    },
+    async importBenchmark(config) {
+      const { files } = await api['benchmarks.importPath'](config as Input<'benchmarks.importPath'>);
+      void get().loadDatasets();
+      return files;
     },
     async startJob(kind, config) {
       // the editor checked the JSON as it was typed against the same schema; the core parses it at the door.

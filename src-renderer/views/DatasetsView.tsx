@@ -1,14 +1,21 @@
-// The workspace's datasets: name, version, size and splits; a row opens its problems. Below them, the
+// The workspace's datasets: name, version, size and splits; a row opens its problems. A virtualized table
+// over datasets.list's pages (a few dozen rows in the DOM however many datasets there are). Below them, the
 // annotation sets (the labelled paths searches made), each renamed or deleted here too.
-import { useCallback, useEffect, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Output } from '../../src-shared/api';
+import type { Dataset } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { ManageButtons } from '../components/ManageDialog';
 import { describeError } from '../errors';
+import { usePagedRows } from '../hooks/usePagedRows';
 import { useApp, useConnection } from '../store';
 
+const ROW_HEIGHT = 48;
+
 export function DatasetsView() {
-  const datasets = useApp((s) => s.datasets);
+  const total = useApp((s) => s.datasetsTotal);
+  const version = useApp((s) => s.datasetsVersion);
   const loaded = useApp((s) => s.datasetsLoaded);
   const error = useApp((s) => s.datasetsError);
   const load = useApp((s) => s.loadDatasets);
@@ -37,7 +44,7 @@ export function DatasetsView() {
         </button>
       </div>
       {error && <ErrorNote message={error} onRetry={() => void load()} />}
-      {loaded && datasets.length === 0 && (
+      {loaded && total === 0 && (
         <p className="empty">
           This workspace has no datasets yet.{' '}
           <button type="button" className="link" onClick={() => go('import')}>
@@ -47,52 +54,7 @@ export function DatasetsView() {
         </p>
       )}
       {!loaded && !error && <p className="muted">Loading…</p>}
-      {datasets.length > 0 && (
-        <table className="data-table" data-testid="datasets-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th className="num">Version</th>
-              <th className="num">Problems</th>
-              <th className="num">Images</th>
-              <th>Splits</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {datasets.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <strong>{d.name}</strong>
-                  {d.description && <div className="muted small">{d.description}</div>}
-                </td>
-                <td className="num">{d.version}</td>
-                <td className="num">{d.problemCount.toLocaleString()}</td>
-                <td className="num">{d.imageCount.toLocaleString()}</td>
-                <td>
-                  {Object.keys(d.splits).length === 0 ? (
-                    <span className="muted">none</span>
-                  ) : (
-                    Object.entries(d.splits)
-                      .sort(([a], [b]) => a.localeCompare(b))
-                      .map(([split, n]) => (
-                        <span key={split} className="chip">
-                          {split} <span className="muted">{n.toLocaleString()}</span>
-                        </span>
-                      ))
-                  )}
-                </td>
-                <td className="actions">
-                  <button type="button" onClick={() => go('problems', d.name)}>
-                    Problems
-                  </button>
-                  <ManageButtons target={{ kind: 'dataset', ref: d.id, label: `“${d.name}”`, name: d.name }} after={() => void loadSets()} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {total > 0 && <DatasetsTable version={version} after={() => void loadSets()} />}
       {setsError && <ErrorNote message={setsError} onRetry={() => void loadSets()} />}
       {sets && sets.length > 0 && (
         <>
@@ -130,5 +92,93 @@ export function DatasetsView() {
         </>
       )}
     </section>
+  );
+}
+
+/** The datasets, a window of rows at a time as the table scrolls; `version` moves when the list reloads. */
+function DatasetsTable({ version, after }: { version: number; after: () => void }) {
+  const { api } = useConnection();
+  const go = useApp((s) => s.go);
+  const rows = usePagedRows<Dataset>(`datasets#${version}`, (offset, limit) => api['datasets.list']({ offset, limit }));
+  const scroller = useRef<HTMLDivElement>(null);
+  const count = rows.total ?? 0;
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (count) rows.ensure(first, last);
+  });
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
+  return (
+    <>
+      {rows.error && <ErrorNote message={rows.error} onRetry={rows.retry} />}
+      {count > 20 && (
+        <p className="muted small" data-testid="datasets-range">
+          {count.toLocaleString()} datasets, by name
+        </p>
+      )}
+      <div className="paged-scroll datasets-scroll" ref={scroller} role="region" aria-label="Datasets table">
+        <table className="data-table" data-testid="datasets-table" aria-rowcount={count}>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th className="num">Version</th>
+              <th className="num">Problems</th>
+              <th className="num">Images</th>
+              <th>Splits</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {padTop > 0 && <tr className="spacer" style={{ height: padTop }} aria-hidden="true" />}
+            {items.map((v) => {
+              const d = rows.rowAt(v.index);
+              if (!d) {
+                return (
+                  <tr key={v.key} style={{ height: ROW_HEIGHT }} className="loading-row" aria-rowindex={v.index + 1}>
+                    <td colSpan={6} className="muted">
+                      …
+                    </td>
+                  </tr>
+                );
+              }
+              return (
+                <tr key={v.key} style={{ height: ROW_HEIGHT }} aria-rowindex={v.index + 1}>
+                  <td>
+                    <strong>{d.name}</strong>
+                    {d.description && <div className="muted small clip-line">{d.description}</div>}
+                  </td>
+                  <td className="num">{d.version}</td>
+                  <td className="num">{d.problemCount.toLocaleString()}</td>
+                  <td className="num">{d.imageCount.toLocaleString()}</td>
+                  <td>
+                    {Object.keys(d.splits).length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      Object.entries(d.splits)
+                        .sort(([a], [b]) => a.localeCompare(b))
+                        .map(([split, n]) => (
+                          <span key={split} className="chip">
+                            {split} <span className="muted">{n.toLocaleString()}</span>
+                          </span>
+                        ))
+                    )}
+                  </td>
+                  <td className="actions">
+                    <button type="button" onClick={() => go('problems', d.name)}>
+                      Problems
+                    </button>
+                    <ManageButtons target={{ kind: 'dataset', ref: d.id, label: `“${d.name}”`, name: d.name }} after={after} />
+                  </td>
+                </tr>
+              );
+            })}
+            {padBottom > 0 && <tr className="spacer" style={{ height: padBottom }} aria-hidden="true" />}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

@@ -1,12 +1,15 @@
-// Best-of-N evaluations: the list, and for the one open its accuracy table (methods x N, the rule chosen
+// Best-of-N evaluations: the list (virtualized over evaluations.list's pages, newest first), and for the one open its accuracy table (methods x N, the rule chosen
 // on the selection split marked, the best selection rule at each N in bold, both said in the caption),
 // step-level metrics and the accuracy-vs-N chart (every method of the table, in the UI's theme).
-import { useEffect, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import type { EvaluationSummary } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
+import { usePagedRows } from '../hooks/usePagedRows';
 import { useTheme } from '../hooks/useTheme';
-import { useApp } from '../store';
+import { useApp, useConnection } from '../store';
 import { CandidateHeatmap } from './CandidateHeatmap';
 import { BenchPrmView, isBenchPrm } from './BenchPrmView';
 
@@ -128,17 +131,7 @@ export function EvaluationsView() {
       )}
       {list.length > 0 && (
         <div className="split-pane">
-          <ul className="list" aria-label="Evaluations">
-            {list.map((e) => (
-              <li key={e.id}>
-                <button type="button" className={ev?.id === e.id ? 'link current' : 'link'} onClick={() => void open(e.id)}>
-                  {e.name}
-                </button>
-                <ManageButtons compact target={{ kind: 'evaluation', ref: e.id, label: `“${e.name}”`, name: e.name }} />
-                <div className="muted small">{new Date(e.createdAt).toLocaleString()}</div>
-              </li>
-            ))}
-          </ul>
+          <EvaluationList current={ev?.id} onOpen={(id) => void open(id)} />
           <div className="detail">
             {evError && <ErrorNote message={evError} onRetry={() => ev && void open(ev.id)} />}
             {ev && isBenchPrm(ev) && <BenchPrmView evaluation={ev} chart={chart} />}
@@ -208,5 +201,49 @@ export function EvaluationsView() {
         </div>
       )}
     </section>
+  );
+}
+
+/** The evaluations, newest first, a window at a time as the list scrolls (rows measured: names wrap). */
+function EvaluationList({ current, onOpen }: { current: number | undefined; onOpen: (id: number) => void }) {
+  const { api } = useConnection();
+  const version = useApp((s) => s.evaluationsVersion);
+  const rows = usePagedRows<EvaluationSummary>(`evaluations#${version}`, (offset, limit) => api['evaluations.list']({ offset, limit }));
+  const scroller = useRef<HTMLDivElement>(null);
+  const count = rows.total ?? 0;
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => 58, overscan: 8 });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (count) rows.ensure(first, last);
+  });
+  const padTop = items[0]?.start ?? 0;
+  return (
+    <div className="list-scroll" ref={scroller}>
+      {rows.error && <ErrorNote message={rows.error} onRetry={rows.retry} />}
+      {count > 20 && <p className="muted small">{count.toLocaleString()} evaluations, newest first</p>}
+      {/* as tall as all its rows (estimated until measured), so the scroll box has a size before the first row is drawn */}
+      <ul className="list" aria-label="Evaluations" style={{ boxSizing: 'border-box', height: virtualizer.getTotalSize(), paddingTop: padTop }}>
+        {items.map((v) => {
+          const e = rows.rowAt(v.index);
+          return (
+            <li key={v.key} data-index={v.index} ref={virtualizer.measureElement}>
+              {e ? (
+                <>
+                  <button type="button" className={current === e.id ? 'link current' : 'link'} onClick={() => onOpen(e.id)}>
+                    {e.name}
+                  </button>
+                  <ManageButtons compact target={{ kind: 'evaluation', ref: e.id, label: `“${e.name}”`, name: e.name }} />
+                  <div className="muted small">{new Date(e.createdAt).toLocaleString()}</div>
+                </>
+              ) : (
+                <span className="muted">…</span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }

@@ -16,6 +16,7 @@ import { jobLink } from '../jobs/describe';
 import {
   cliCommand,
   fieldIssues,
+  isBenchImport,
   fieldValue,
   formFields,
   getField,
@@ -142,7 +143,12 @@ export function LaunchJob() {
   const [kind, setKind] = useState<Kind>('search');
   const { config, text, textError, replace: edit, editText } = useConfigEditor(TEMPLATES.search);
   const [jsonOpen, setJsonOpen] = useState(false);
-  const { busy, error, started, setError, setStarted, launch: startJob } = useLaunch();
+  const { busy: starting, error, started, setError, setStarted, launch: startJob } = useLaunch();
+  const importBenchmark = useApp((s) => s.importBenchmark);
+  // a benchmark import (not a job): running, and what it added
+  const [importing, setBusy] = useState(false);
+  const [imported, setImported] = useState<string | null>(null);
+  const busy = starting || importing;
   const jobKind: LaunchKind | null = kind === 'cycle' || kind === 'export' ? null : kind;
   // the config against the kind's schema, live, whether or not the JSON editor is open (it lists every issue by line)
   const check = useMemo(() => (jobKind ? launchSchema(jobKind).safeParse(config) : null), [jobKind, config]);
@@ -173,7 +179,8 @@ export function LaunchJob() {
   useEffect(() => {
     const n = ++asked.current;
     setRefused(null);
-    if (!jobKind || !served || !check?.success || textError) return;
+    // (a benchmark import is no job: the core's import refuses what would fail, before it writes anything)
+    if (!jobKind || !served || !check?.success || textError || isBenchImport(jobKind, config)) return;
     const timer = setTimeout(() => {
       api['jobs.check']({ kind: jobKind, config } as Parameters<(typeof api)['jobs.check']>[0]).then(
         (r) => {
@@ -208,6 +215,7 @@ export function LaunchJob() {
   const chooseKind = (k: Kind): void => {
     setKind(k);
     setError(null);
+    setImported(null);
     setStarted(null);
     if (k === 'cycle' || k === 'export') return;
     const firstPrm = models.find((m) => m.role === 'prm')?.name;
@@ -222,6 +230,22 @@ export function LaunchJob() {
 
   const launch = async (): Promise<void> => {
     if (!jobKind) return;
+    setImported(null);
+    if (isBenchImport(jobKind, config)) {
+      // a benchmark's file or folder of split files, imported as the CLI's import-labels --format does
+      if (textError || issueText) return void setError(textError ?? `the config has a problem: ${issueText}; fix it in the form or the JSON`);
+      setBusy(true);
+      try {
+        const files = await importBenchmark(config);
+        setError(null);
+        setImported(files.map((r) => `${r.added} ${r.format} rows of ${r.file} into dataset "${r.dataset}" split "${r.split}" (${r.rows} read${r.present ? `, ${r.present} imported before` : ''})`).join('; '));
+      } catch (e) {
+        setError(describeError(e));
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
     await startJob({ textError, issue: issueText }, () => start(jobKind, config));
   };
 
@@ -278,6 +302,11 @@ export function LaunchJob() {
           {error && (
             <p role="alert" className="error-text" data-testid="launch-error">
               {error}
+            </p>
+          )}
+          {imported !== null && (
+            <p role="status" data-testid="launch-imported">
+              Imported {imported}.
             </p>
           )}
           {started !== null && (

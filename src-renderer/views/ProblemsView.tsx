@@ -5,6 +5,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Input, Output } from '../../src-shared/api';
+import type { Dataset } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { clip } from '../format';
@@ -145,7 +146,18 @@ function ProblemsTable() {
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const info = datasets.find((d) => d.name === dataset);
+  const listed = datasets.find((d) => d.name === dataset);
+  // the store lists the first datasets by name (the pickers' share); one past them is asked for by name
+  const { api } = useConnection();
+  const [fetched, setFetched] = useState<Dataset | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (dataset && !listed) api['datasets.get']({ name: dataset }).then((d) => live && setFetched(d), () => live && setFetched(null));
+    return () => {
+      live = false;
+    };
+  }, [api, dataset, listed]);
+  const info = listed ?? (fetched?.name === dataset ? fetched : undefined);
 
   useEffect(() => {
     const t = setTimeout(() => setSearch(searchInput.trim()), SEARCH_DELAY_MS);
@@ -162,6 +174,7 @@ function ProblemsTable() {
       <span>Dataset</span>
       <select value={dataset ?? ''} onChange={(e) => go('problems', e.target.value || null)}>
         <option value="">Choose a dataset…</option>
+        {info && !listed && <option value={info.name}>{info.name}</option>}
         {datasets.map((d) => (
           <option key={d.id} value={d.name}>
             {d.name}

@@ -6,7 +6,7 @@ import type { AreaHandlers, HandlerContext } from './context';
 
 export function evaluationsHandlers({ store }: HandlerContext) {
   return {
-    'evaluations.list': () => store.evaluations.list(),
+    'evaluations.list': ({ offset, limit }) => ({ total: store.evaluations.count(), items: store.evaluations.list({ offset, limit }) }),
     'evaluations.problems': ({ id }) => {
       store.evaluations.get(id);
       const byProblem = new Map<number, { problemId: number; candidates: number; correct: number; solutionIds: number[] }>();

@@ -1,7 +1,7 @@
 // The files area: imports (problems, trees, labels, benchmarks) and exports (trees, problems, annotations).
 import type { ImportJobConfig } from '../../../src-shared/jobConfigs';
 import { ImportLabelsReport } from '../../../src-shared/domain';
-import { importBenchmark } from '../data/benchmarks/import';
+import { importBenchmark, importBenchmarkPath } from '../data/benchmarks/import';
 import { exportAnnotations } from '../data/exportAnnotations';
 import { exportProblems } from '../data/exportProblems';
 import { LABEL_FORMATS } from '../data/labels/labelFormats';
@@ -71,6 +71,10 @@ export function filesHandlers({ store, runner }: HandlerContext) {
     'benchmarks.import': async (o) => {
       await store.integrity.require(READS.import, 'nothing was imported');
       return importBenchmark(store, o);
+    },
+    'benchmarks.importPath': async (o) => {
+      await store.integrity.require(READS.import, 'nothing was imported');
+      return { files: await importBenchmarkPath(store, o) };
     },
     'benchmarks.contamination': (o) => {
       const r = benchContamination(store, o);

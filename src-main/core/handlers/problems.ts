@@ -7,7 +7,7 @@ import { withRefs } from './context';
 
 export function problemsHandlers({ store }: HandlerContext) {
   return {
-    'datasets.list': () => store.datasets.list(),
+    'datasets.list': ({ offset, limit }) => ({ total: store.datasets.count(), items: store.datasets.list({ offset, limit }) }),
     'datasets.get': ({ name }) => store.datasets.get(name),
     'problems.list': (q) => listProblems(store, q),
     'problems.get': ({ id }) => store.problems.get(id),

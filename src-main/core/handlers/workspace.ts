@@ -18,7 +18,7 @@ export function workspaceHandlers({ store, workspaces }: HandlerContext) {
       schemaVersion: store.schemaVersion,
       appVersion: APP_VERSION,
       problems: store.problems.count(),
-      datasets: store.datasets.list().length,
+      datasets: store.datasets.count(),
       images: store.images.count(),
     }),
     'workspace.open': (input) => {

@@ -4,6 +4,7 @@
 import { copyFileSync, cpSync, renameSync, rmSync } from 'node:fs';
 import { UserError } from '../errors';
 import type { Store } from '../store';
+import { DERIVED_TABLES } from '../store/derived';
 import { MergeSide, mergeTransaction } from '../store/merge';
 import type { OpenSource } from './source';
 import { emptyCounts, type MergeKind, type SourceReport } from './types';
@@ -132,7 +133,7 @@ export class SourceMerge {
 
   listNotMerged(): void {
     for (const table of this.s.tables()) {
-      if (CARRIED.has(table)) continue;
+      if (CARRIED.has(table) || DERIVED_TABLES.has(table)) continue;
       const rows = this.s.rowCount(table);
       if (rows > 0) this.report.notMerged.push({ table, rows });
     }

@@ -5,7 +5,7 @@
 // the effective labels and texts computed in effectiveAnnotation.ts.
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
-import { nowIso } from './db';
+import { nowIso, prep } from './db';
 import { toJson } from './json';
 import { editProblem, hardLabel, type Annotation, type EditInput, type NewAnnotation } from './annotationTypes';
 import { effectiveAnnotation, type AnnRow, type EditRow, type StepRow } from './effectiveAnnotation';
@@ -114,16 +114,17 @@ export class AnnotationsRepo {
     return this.hydrate(r);
   }
 
-  /** Annotation sets with their counts, newest first. */
+  /**
+   * Annotation sets with their counts, newest first: read from the counts the schema keeps (migration 012),
+   * not counted over the annotations and their steps on every call.
+   */
   sets(): { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[] {
-    return this.db
-      .prepare(
-        `SELECT a.set_name AS name, count(*) AS annotations, count(DISTINCT a.problem_id) AS problems,
-                (SELECT count(*) FROM annotation_steps s JOIN annotations b ON b.id = s.annotation_id WHERE b.set_name = a.set_name) AS steps,
-                count(DISTINCT a.search_id) AS searches, min(a.created_at) AS createdAt
-         FROM annotations a GROUP BY a.set_name ORDER BY min(a.id) DESC`,
-      )
-      .all() as { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[];
+    return prep(
+      this.db,
+      `SELECT c.set_name AS name, c.annotations, (SELECT count(*) FROM annotation_set_problems p WHERE p.set_name = c.set_name) AS problems,
+              c.steps, (SELECT count(*) FROM annotation_set_searches r WHERE r.set_name = c.set_name) AS searches, c.created_at AS createdAt
+       FROM annotation_set_counts c ORDER BY c.first_id DESC`,
+    ).all() as { name: string; annotations: number; problems: number; steps: number; searches: number; createdAt: string }[];
   }
 
   /** One problem's annotation sets: paths, the searches they came from, and how many carry a curation edit in force. */

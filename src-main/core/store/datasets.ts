@@ -82,9 +82,14 @@ export class DatasetsRepo {
     prep(this.db, 'UPDATE datasets SET version = version + 1, updated_at = ? WHERE id = ?').run(nowIso(), datasetId);
   }
 
-  list(): Dataset[] {
-    const rows = prep(this.db, 'SELECT * FROM datasets ORDER BY name').all() as DatasetRow[];
+  /** The datasets by name (a page of them: offset, limit; all without). */
+  list(page: { offset?: number; limit?: number } = {}): Dataset[] {
+    const rows = prep(this.db, 'SELECT * FROM datasets ORDER BY name LIMIT ? OFFSET ?').all(page.limit ?? -1, page.offset ?? 0) as DatasetRow[];
     return rows.map((r) => this.hydrate(r));
+  }
+
+  count(): number {
+    return (prep(this.db, 'SELECT count(*) AS n FROM datasets').get() as { n: number }).n;
   }
 
   get(name: string): Dataset {

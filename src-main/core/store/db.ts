@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stepKind } from '../../../src-shared/stepKind';
 import { UserError } from '../errors';
 import { DamagedWorkspaceError, WorkspaceIntegrity, headerDamage } from './integrity';
 
@@ -29,8 +30,18 @@ export function latestSchemaVersion(migrations = loadMigrations()): number {
   return migrations.reduce((m, x) => Math.max(m, x.version), 0);
 }
 
+/**
+ * The SQL functions Steplab's schema and queries use, registered on a connection: steplab_step_kind(text),
+ * the kind of a tree node's last step ('answer' | 'reasoning', src-shared/stepKind.ts), which the
+ * disagreement queue stores with each node score.
+ */
+export function registerFunctions(db: DB): void {
+  db.function('steplab_step_kind', { deterministic: true }, (text: unknown) => stepKind(String(text ?? '')));
+}
+
 /** Applies pending migrations; refuses a database written by a newer schema. Returns the version now in force. */
 export function migrate(db: DB, migrations = loadMigrations(), label = 'workspace'): number {
+  registerFunctions(db);
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = latestSchemaVersion(migrations);
   if (current > latest) {
@@ -65,6 +76,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.round(opts.busyTimeoutMs ?? 10_000)}`);
+  registerFunctions(db);
   return db;
 }
 

@@ -42,8 +42,13 @@ export class EvaluationsRepo {
   }
 
   /** Evaluations, newest first (without their metrics). */
-  list(): { id: number; name: string; createdAt: string; jobId: number | null }[] {
-    return this.db.prepare('SELECT id, name, created_at AS createdAt, job_id AS jobId FROM evaluations ORDER BY id DESC').all() as {
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM evaluations').get() as { n: number }).n;
+  }
+
+  /** The evaluations, newest first (a page of them: offset, limit; all without). */
+  list(page: { offset?: number; limit?: number } = {}): { id: number; name: string; createdAt: string; jobId: number | null }[] {
+    return this.db.prepare('SELECT id, name, created_at AS createdAt, job_id AS jobId FROM evaluations ORDER BY id DESC LIMIT ? OFFSET ?').all(page.limit ?? -1, page.offset ?? 0) as {
       id: number;
       name: string;
       createdAt: string;

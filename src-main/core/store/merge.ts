@@ -5,6 +5,7 @@
 // that both sides answer (steps, tree nodes, annotation steps, curation edits) are asked of either.
 import type { DB } from './db';
 import { prep } from './db';
+import { NODE_SCORE_INSERT } from './scores';
 
 /** A row as its table holds it. */
 export type MergeRow = Record<string, unknown>;
@@ -199,7 +200,7 @@ export class MergeSide {
   }
 
   insertNodeScore(nodeId: number, modelId: number, score: number): void {
-    this.st('INSERT INTO node_scores (node_id, model_id, score) VALUES (?, ?, ?)').run(nodeId, modelId, score);
+    this.st(NODE_SCORE_INSERT).run({ node: nodeId, model: modelId, score });
   }
 
   rolloutsOfSearch(searchId: number): { node_id: number; correct: string; incorrect: string }[] {

@@ -4,7 +4,7 @@ import { aggregate, type Aggregator } from '../../../src-shared/aggregate';
 import type { Verdict } from '../../../src-shared/domain';
 import { AnnotationsRepo } from './annotations';
 import type { DB } from './db';
-import { stepKind, type StepKind } from '../../../src-shared/stepKind';
+import type { StepKind } from '../../../src-shared/stepKind';
 import { prep } from './db';
 import { fromJson } from './json';
 import { nodePrefixes } from './trees';
@@ -82,10 +82,13 @@ export class ScoresRepo {
     return out;
   }
 
-  /** Stores (replacing) one PRM's scores of tree nodes. */
+  /**
+   * Stores (replacing) one PRM's scores of tree nodes, each with what the disagreement queue filters and
+   * sorts by (its gap to the node's MC, its last step's kind, its problem: see migration 011).
+   */
   setNodeScores(modelId: number, scores: readonly (readonly [nodeId: number, score: number])[]): void {
-    const ins = this.db.prepare('INSERT OR REPLACE INTO node_scores (node_id, model_id, score) VALUES (?, ?, ?)');
-    this.db.transaction(() => scores.forEach(([node, s]) => ins.run(node, modelId, s)))();
+    const ins = this.db.prepare(NODE_SCORE_INSERT.replace('INSERT', 'INSERT OR REPLACE'));
+    this.db.transaction(() => scores.forEach(([node, score]) => ins.run({ node, model: modelId, score })))();
   }
 
   /**
@@ -107,35 +110,37 @@ export class ScoresRepo {
       .all(searchId) as { modelId: number; nodes: number }[];
   }
 
-  /** Nodes this PRM scored whose MC is known, by |score - MC| descending, and how many there are in all. */
   /**
    * Tree nodes where this PRM's score and the node's MC differ most (gap = |score - MC|, largest first),
    * filtered by the kind of the node's last step, a problem and a least gap; each with its problem's
    * question and dataset id and the steps from the question to the node. total: the scored nodes with
-   * an MC, before the filters.
+   * an MC, before the filters. The gap, kind and problem are stored with each score (migration 011) under
+   * an index per filter, so the page reads only the rows it returns; the counts walk the index alone.
    */
   disagreements(
     modelId: number,
     limit: number,
     f: { stepKind?: StepKind; problemId?: number; minGap?: number } = {},
   ): { total: number; matching: number; items: { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number; kind: StepKind; extId: string | null; question: string; path: string[] }[] } {
-    const total = (this.db.prepare('SELECT count(*) AS n FROM node_scores s JOIN tree_nodes n ON n.id = s.node_id WHERE s.model_id = ? AND n.mc IS NOT NULL').get(modelId) as { n: number }).n;
-    const rows = this.db
-      .prepare(
-        `SELECT n.search_id AS searchId, n.id AS nodeId, r.problem_id AS problemId, n.step_text AS stepText, n.mc AS mc, s.score AS score, abs(s.score - n.mc) AS gap
-         FROM node_scores s JOIN tree_nodes n ON n.id = s.node_id JOIN searches r ON r.id = n.search_id
-         WHERE s.model_id = @modelId AND n.mc IS NOT NULL AND (@problemId IS NULL OR r.problem_id = @problemId) AND abs(s.score - n.mc) >= @minGap
-         ORDER BY gap DESC, n.id`,
-      )
-      .iterate({ modelId, problemId: f.problemId ?? null, minGap: f.minGap ?? 0 }) as IterableIterator<{ searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number }>;
-    const kept: { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number; kind: StepKind }[] = [];
-    let matching = 0;
-    for (const r of rows) {
-      const kind = stepKind(r.stepText);
-      if (f.stepKind && kind !== f.stepKind) continue;
-      matching++;
-      if (kept.length < limit) kept.push({ ...r, kind });
-    }
+    const total = (prep(this.db, 'SELECT count(*) AS n FROM node_scores WHERE model_id = ? AND gap IS NOT NULL').get(modelId) as { n: number }).n;
+    // only the filters given, so that the planner picks the index that serves them (problem, kind, or gap alone)
+    const where = ['s.model_id = @modelId', 's.gap >= @minGap'];
+    if (f.problemId !== undefined) where.push('s.problem_id = @problemId');
+    if (f.stepKind !== undefined) where.push('s.step_kind = @stepKind');
+    const params = { modelId, minGap: f.minGap ?? 0, problemId: f.problemId ?? null, stepKind: f.stepKind ?? null, limit };
+    const byKind = f.stepKind !== undefined && f.problemId === undefined;
+    const index = f.problemId !== undefined ? 'node_scores_by_problem_gap' : byKind ? 'node_scores_by_kind_gap' : 'node_scores_by_gap';
+    const cond = where.join(' AND ');
+    const matching =
+      f.stepKind === undefined && f.problemId === undefined && !f.minGap
+        ? total
+        : (prep(this.db, `SELECT count(*) AS n FROM node_scores s INDEXED BY ${index} WHERE ${cond}`).get(params) as { n: number }).n;
+    const kept = prep(
+      this.db,
+      `SELECT n.search_id AS searchId, s.node_id AS nodeId, s.problem_id AS problemId, n.step_text AS stepText, n.mc AS mc, s.score AS score, s.gap AS gap, s.step_kind AS kind
+       FROM node_scores s INDEXED BY ${index} JOIN tree_nodes n ON n.id = s.node_id
+       WHERE ${cond} ORDER BY s.gap DESC, s.node_id LIMIT @limit`,
+    ).all(params) as { searchId: number; nodeId: number; problemId: number; stepText: string; mc: number; score: number; gap: number; kind: StepKind }[];
     const problem = this.db.prepare(
       `SELECT p.question, (SELECT d.ext_id FROM dataset_problems d WHERE d.problem_id = p.id ORDER BY d.dataset_id LIMIT 1) AS extId FROM problems p WHERE p.id = ?`,
     );
@@ -349,6 +354,15 @@ export class ScoresRepo {
     ).map((r) => r.id);
   }
 }
+
+/**
+ * One PRM's score of a tree node with the queue's columns taken from the node (the gap to its MC, its last
+ * step's kind, its search's problem); a node that does not exist fails the foreign key as before.
+ */
+export const NODE_SCORE_INSERT = `INSERT INTO node_scores (node_id, model_id, score, gap, step_kind, problem_id) VALUES (@node, @model, @score,
+  (SELECT abs(@score - n.mc) FROM tree_nodes n WHERE n.id = @node),
+  (SELECT steplab_step_kind(n.step_text) FROM tree_nodes n WHERE n.id = @node),
+  (SELECT r.problem_id FROM tree_nodes n JOIN searches r ON r.id = n.search_id WHERE n.id = @node))`;
 
 /** Aggregations whose value stays in [0, 1], so a conflict's gap against the verdict is comparable. */
 export type BoundedAggregator = Extract<Aggregator, 'min' | 'last' | 'product' | 'mean' | 'max'>;

@@ -6,8 +6,8 @@
 // images); then one transaction writes everything, so a refused or failed file leaves the workspace as
 // it was. Importing the same file again adds nothing: a row whose id the dataset already holds with the
 // same steps and labels is counted present, and one held with other steps or labels is refused.
-import { existsSync, unlinkSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { BenchFormat } from '../../../../src-shared/benchmarks';
 import { UserError } from '../../errors';
 import type { Store } from '../../store';
@@ -106,6 +106,21 @@ export async function parseBenchmarkFile(path: string, format: BenchFormat, spli
 
 const sameRow = (s: Solution, r: ParsedBenchRow): boolean =>
   s.steps.length === r.steps.length && s.steps.every((st, i) => st.text === r.steps[i] && st.goldLabel === r.gold[i]);
+
+/**
+ * A benchmark's file, or a folder of its split files: each .json / .jsonl / .ndjson / .parquet file under
+ * the folder is one split, named after the file (ProcessBench's gsm8k.json, math.json, ...), imported in
+ * name order, each whole or not at all (a re-run adds nothing twice). `split` names one file's split only.
+ */
+export async function importBenchmarkPath(store: Store, opts: BenchmarkImportOptions): Promise<BenchmarkImportReport[]> {
+  const full = resolve(opts.path);
+  const files = existsSync(full) && statSync(full).isDirectory() ? readdirSync(full).filter((f) => /\.(jsonl|json|ndjson|parquet)$/i.test(f)).sort().map((f) => join(full, f)) : [full];
+  if (files.length === 0) throw new UserError(`${opts.path}: a folder with no .json or .jsonl files; give the benchmark's file, or the folder that holds its split files`);
+  if (files.length > 1 && opts.split) throw new UserError(`--split names one file's split; ${opts.path} holds ${files.length} files, each imported as the split of its file name (leave --split out, or give one file)`);
+  const reports: BenchmarkImportReport[] = [];
+  for (const file of files) reports.push(await importBenchmark(store, { ...opts, path: file }));
+  return reports;
+}
 
 export async function importBenchmark(store: Store, opts: BenchmarkImportOptions): Promise<BenchmarkImportReport> {
   const path = resolve(opts.path);
