@@ -21,8 +21,10 @@ store.subscribe((s, prev) => {
 });
 if (window.location.hash !== formatHash(initialRoute)) window.history.replaceState(null, '', formatHash(initialRoute));
 
+// the jobs as the core has them come first, then every job event, reduced into the rows (store/jobs.ts)
 connection.subscribe((event) => {
-  if (event.type === 'job') store.getState().applyJob(event.job);
+  if (event.type === 'jobs') store.getState().applyJobsSnapshot(event.jobs);
+  else if (event.type === 'job') store.getState().applyJobEvent(event.event);
 });
 
 let wasOpen = false;

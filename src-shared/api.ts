@@ -16,7 +16,6 @@ import {
   NodePrmScores,
   AnswerType,
   AnnotationExportFormat,
-  ApiEvent,
   Dataset,
   ImportReport,
   Job,
@@ -30,6 +29,7 @@ import {
   TreeNode,
   Verdict,
 } from './domain';
+import { ApiEvent } from './events';
 import { ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 import { ManagePlan, ManageRenamed, ManageTarget } from './manage';

@@ -72,22 +72,6 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
-export const JobEvent = z.object({
-  type: z.literal('job'),
-  job: Job,
-});
-export type JobEvent = z.infer<typeof JobEvent>;
-
-/** the host switched to another workspace (workspace.open): clients forget what they loaded and reload */
-export const WorkspaceEvent = z.object({
-  type: z.literal('workspace'),
-  path: z.string(),
-});
-export type WorkspaceEvent = z.infer<typeof WorkspaceEvent>;
-
-export const ApiEvent = z.discriminatedUnion('type', [JobEvent, WorkspaceEvent]);
-export type ApiEvent = z.infer<typeof ApiEvent>;
-
 export const ImportReport = z.object({
   imported: z.number().int(),
   images: z.number().int(),

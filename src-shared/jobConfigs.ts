@@ -181,6 +181,8 @@ export const ImportLimits = z
     imageMpx: z.number().gt(0).optional(),
     /** one JSONL line before it is parsed; default: 8 MB or questionBytes + answerBytes + 1 MB, the larger */
     lineBytes: z.number().int().min(1).optional(),
+    /** one item of a JSON array (or a file that is one JSON document) before it is parsed; the same default */
+    itemBytes: z.number().int().min(1).optional(),
   })
   .strict();
 export type ImportLimits = z.infer<typeof ImportLimits>;

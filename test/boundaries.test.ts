@@ -170,6 +170,17 @@ describe('import boundaries', () => {
     );
     expect(calls).toEqual([]);
   });
+
+  it('src-main/core reads no test hook from the environment: the edge (the CLI) passes it in', () => {
+    const reads = files(join(root, 'src-main/core')).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, i }))
+        .filter(({ line }) => /env(\.|\[.)STEPLAB_TEST_/.test(line))
+        .map(({ i }) => `${relative(root, f)}:${i + 1}`),
+    );
+    expect(reads).toEqual([]);
+  });
 });
 
 

@@ -1,5 +1,6 @@
 // `steplab cycle ...` with the bundled models and a scripted trainer (the Python trainer runs in
-// `npm run test:train`): the --json line, status, a real SIGKILL inside a stage and `cycle resume`,
+// `npm run test:train`): the --json line, status, a real SIGKILL inside a stage and `cycle resume` (or the
+// same `cycle run` again),
 // cancel, export, and one clear line for each bad request with nothing changed in the workspace.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +89,26 @@ describe('steplab cycle', () => {
     const evalRows = "SELECT count(*) AS n FROM solutions s JOIN cycles c ON c.id = s.cycle_id JOIN cycle_runs r ON r.id = c.run_id WHERE r.name = 'killed' AND s.cycle_role LIKE 'eval-%'";
     expect(count(evalRows)).toBe(2 * 8 * 3); // cycle 0 and 1: greedy + 2 samples for 8 problems
     expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!).cycles).toHaveLength(1);
+  });
+
+  it('a run killed (SIGKILL) inside a stage resumes when the same `cycle run` is run again; run once more, it is told again', async () => {
+    const cfg16 = join(tmp.dir, 'cycle16-again.json');
+    writeFileSync(cfg16, JSON.stringify({ ...JSON.parse(readFileSync(cfgFile, 'utf8')), infer: { problems: 16, samples: 2 } }));
+    const args = [...RUN().slice(0, -1), cfg16, '--cycles', '1', '--name', 'killed-again'];
+    const killed = await runCli(args, { STEPLAB_TEST_KILL_AFTER_COMMITS: '4' });
+    expect(killed.signal).toBe('SIGKILL');
+    const sample = "SELECT count(*) AS n FROM solutions s JOIN cycles c ON c.id = s.cycle_id JOIN cycle_runs r ON r.id = c.run_id WHERE r.name = 'killed-again' AND s.cycle_role = 'sample'";
+    expect(count(sample)).toBe(16);
+    const job = count("SELECT job_id AS n FROM cycle_runs WHERE name = 'killed-again'");
+    const again = await runCli([...args, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(count(sample)).toBe(32);
+    expect(count("SELECT count(*) AS n FROM cycle_runs WHERE name = 'killed-again'")).toBe(1);
+    const done = await cli(...args);
+    expect(done.code, done.err.join('\n')).toBe(0);
+    expect(done.err).toEqual([expect.stringMatching(new RegExp(`^cycle job ${job} with these settings is done \\(.*\\); its result again, nothing was run$`))]);
+    expect(count(sample)).toBe(32);
+    expect(count("SELECT count(*) AS n FROM jobs WHERE kind = 'cycle'")).toBe(count("SELECT count(*) AS n FROM cycle_runs"));
   });
 
   it('refuses bad requests with one line before any work, changing nothing', async () => {

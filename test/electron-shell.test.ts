@@ -10,7 +10,7 @@ import { createContext, runInContext } from 'node:vm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../src-shared/api';
-import type { ApiEvent } from '../src-shared/domain';
+import type { ApiEvent } from '../src-shared/events';
 import { dispatch } from '../src-main/core/dispatch';
 import { openWorkbench, WorkbenchHolder, type Workbench } from '../src-main/core/workbench';
 import {
@@ -22,6 +22,7 @@ import {
   imageUrl,
   IPC_CALL,
   IPC_EVENT,
+  IPC_SUBSCRIBE,
   isTrustedSender,
   serveAppRequest,
   UNTRUSTED_SENDER_REPLY,
@@ -258,6 +259,7 @@ describe('preload', () => {
     const exposed: [string, unknown][] = [];
     const required: string[] = [];
     let eventHandler: ((event: unknown, payload: unknown) => void) | undefined;
+    let stopEvents: (() => void) | undefined;
     const fakeElectron = {
       contextBridge: { exposeInMainWorld: (name: string, value: unknown) => exposed.push([name, value]) },
       ipcRenderer: {
@@ -268,6 +270,12 @@ describe('preload', () => {
         },
         on: (channel: string, handler: (event: unknown, payload: unknown) => void) => {
           if (channel === IPC_EVENT) eventHandler = handler;
+        },
+        // main answers a subscribe from the trusted frame with the holder's events on IPC_EVENT
+        send: (channel: string) => {
+          if (channel !== IPC_SUBSCRIBE || !isTrustedSender({ url: APP_URL, parent: null })) return;
+          stopEvents?.();
+          stopEvents = holder.subscribe((e) => eventHandler?.({}, e));
         },
       },
     };
@@ -280,7 +288,7 @@ describe('preload', () => {
       },
     });
     runInContext(source, context, { filename: 'preload.cjs' });
-    return { exposed, required, send: (event: ApiEvent) => eventHandler?.({}, event) };
+    return { exposed, required, send: (event: ApiEvent) => eventHandler?.({}, event), stopEvents: () => stopEvents?.() };
   }
 
   it('exposes exactly the bridge on window.steplab and requires only electron', () => {
@@ -293,7 +301,7 @@ describe('preload', () => {
   });
 
   it('the renderer talks to the real core through it: data, typed errors, events, image URLs', async () => {
-    const { exposed, send } = loadPreload();
+    const { exposed, send, stopEvents } = loadPreload();
     const bridge = exposed[0][1] as SteplabBridge;
     const connection = bridgeConnection(bridge);
     expect((await connection.api['datasets.list']({})).items.map((d) => d.name)).toEqual(['tiny']);
@@ -304,13 +312,14 @@ describe('preload', () => {
     const missing = await connection.api['datasets.get']({ name: 'ghost' }).catch((e: unknown) => e);
     expect(missing).toMatchObject({ code: 'not_found', message: expect.stringContaining('dataset "ghost" not found') });
 
-    // main pushes the holder's events with webContents.send; subscribers get those that match the contract
+    // the first subscriber asks main for events: the jobs as they are come first, then the holder's events,
+    // pushed with webContents.send; subscribers get those that match the contract
     const seen: ApiEvent[] = [];
     const off = connection.subscribe((e) => seen.push(e));
-    const stop = holder.onJob((job) => send({ type: 'job', job }));
+    expect(seen).toEqual([{ type: 'jobs', jobs: wb.store.jobs.list(200) }]);
     const job = await connection.api['import.start']({ path: join(tmp.dir, 'tiny.jsonl'), dataset: 'again' });
-    await expect.poll(() => seen.some((e) => e.type === 'job' && e.job.id === job.id && e.job.state === 'done'), { timeout: 30_000 }).toBe(true);
-    stop();
+    await expect.poll(() => seen.some((e) => e.type === 'job' && e.event.type === 'finished' && e.event.jobId === job.id), { timeout: 30_000 }).toBe(true);
+    stopEvents();
     send({ type: 'workspace', path: '/x' });
     send({ type: 'bogus' } as unknown as ApiEvent);
     expect(seen.at(-1)).toEqual({ type: 'workspace', path: '/x' });

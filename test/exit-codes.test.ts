@@ -1,6 +1,6 @@
 // Exit codes 0, 1, 2 only; one line for every failure a person can act on, no stack trace; an internal
 // error names the log file with its trace; refused requests leave no job row; jobs --prune.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -59,10 +59,38 @@ describe('internal errors', () => {
       const log = readFileSync(m![1], 'utf8');
       expect(log).toContain('what: steplab datasets --workspace');
       expect(log).toMatch(/TypeError: cannot print\n\s+at /);
+      // --debug: the same one line, and the trace on stderr too
+      const traces: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array) => (traces.push(String(chunk)), true)) as typeof process.stderr.write;
+      const debugErr: string[] = [];
+      try {
+        expect(await main(['datasets', '--workspace', ws, '--debug'], { ...io, err: (l: string) => debugErr.push(l) })).toBe(2);
+      } finally {
+        process.stderr.write = write;
+        delete process.env.STEPLAB_DEBUG;
+      }
+      expect(debugErr).toEqual([expect.stringMatching(/^internal error: cannot print \(trace in .+\.log; --debug prints it here\)$/)]);
+      expect(traces.join('')).toMatch(/^TypeError: cannot print\n\s+at /);
     } finally {
       if (before === undefined) delete process.env.STEPLAB_CONFIG_DIR;
       else process.env.STEPLAB_CONFIG_DIR = before;
     }
+  });
+});
+
+describe('a command left waiting on nothing', () => {
+  it("exits 2 with one line, never Node's own 13 (bin/steplab.js, its main replaced by one that never settles)", async () => {
+    // a module hook swaps the CLI's main for a promise that never settles: the real bin/steplab.js runs around it
+    writeFileSync(join(tmp.dir, 'hooks.mjs'), "export async function resolve(s, c, next) { return /src-main\\/cli\\/main\\.ts$/.test(s) ? { url: new URL('./never.mjs', import.meta.url).href, shortCircuit: true } : next(s, c); }\n");
+    writeFileSync(join(tmp.dir, 'never.mjs'), 'export function main() { return new Promise(() => {}); }\n');
+    writeFileSync(join(tmp.dir, 'preload.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    const r = spawnSync(process.execPath, ['--import', join(tmp.dir, 'preload.mjs'), join(ROOT, 'bin', 'steplab.js'), 'datasets'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('internal error: the command stopped before it finished (it was left waiting on nothing); run it again, with --debug for details\n');
+    expect(r.status).toBe(2);
+    // without the wrapper, Node itself ends such a program with 13
+    const bare = spawnSync(process.execPath, ['--input-type=module', '-e', 'await new Promise(() => {})'], { encoding: 'utf8' });
+    expect(bare.status).toBe(13);
   });
 });
 

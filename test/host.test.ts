@@ -343,11 +343,11 @@ describe('WebSocket', () => {
     expect(started.error).toBeUndefined();
     const job = started.result as Job;
     expect(job).toMatchObject({ kind: 'import' });
-    const done = await box.next((m) => m.event?.type === 'job' && m.event.job.id === job.id && ['done', 'failed', 'cancelled'].includes(m.event.job.state));
-    expect(done.event.job.error).toBeNull();
-    expect(done.event.job.state).toBe('done');
-    const events = box.messages.filter((m) => m.event?.job?.id === job.id).map((m) => m.event.job.state);
-    expect(events).toContain('running');
+    const done = await box.next((m) => m.event?.type === 'job' && m.event.event.jobId === job.id && ['finished', 'failed', 'cancelled'].includes(m.event.event.type));
+    expect(done.event.event.error).toBeUndefined();
+    expect(done.event.event.type).toBe('finished');
+    const events = box.messages.filter((m) => m.event?.type === 'job' && (m.event.event.jobId ?? m.event.event.job?.id) === job.id).map((m) => m.event.event.type);
+    expect(events).toContain('started');
 
     ws.send(JSON.stringify({ id: 7, method: 'datasets.get', params: { name: 'tiny' } }));
     expect((await box.next((m) => m.id === 7)).result).toMatchObject({ name: 'tiny', problemCount: 3 });
@@ -360,7 +360,7 @@ describe('WebSocket', () => {
     const boxA = inbox(a);
     const boxB = inbox(b);
     const job = wb.runner.submit('import', { path: join(tmp, 'tiny.jsonl'), dataset: 'tiny-again', skipBad: false });
-    const isFinal = (m: any) => m.event?.job?.id === job.id && m.event.job.state === 'done';
+    const isFinal = (m: any) => m.event?.event?.jobId === job.id && m.event.event.type === 'finished';
     await Promise.all([boxA.next(isFinal), boxB.next(isFinal)]);
     a.close();
     b.close();

@@ -2,38 +2,17 @@
 // over 64 KB, an image file over 64 MB or over 100 Mpx (read from its header, before any decode) is
 // refused in one line naming the file, the line, the field, the size, the cap and the flag that raises it;
 // nothing stored changes and no job row is left. The flags raise (or lower) each cap.
-import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli';
+import { acceptedInFresh, jsonl, pngHeader, refusedUnchanged, visualprmRow, workspaceState } from './helpers/caps';
 import { tempDir } from './helpers/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
 let data: string;
 let ws: string;
-
-const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-
-/** A PNG whose header says width × height, with one row of pixel data: cheap to write, never decoded. */
-function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, body: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed) >>> 0);
-    return Buffer.concat([len, typed, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(width + 1))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 beforeAll(async () => {
   tmp = tempDir('steplab-caps-');
@@ -52,18 +31,6 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-function state(dir: string): Record<string, unknown> {
-  const db = new Database(join(dir, 'steplab.db'), { readonly: true });
-  const counts: Record<string, unknown> = {};
-  for (const t of ['problems', 'dataset_problems', 'images', 'jobs', 'staging_problems', 'staging_images', 'searches', 'annotations', 'solutions']) {
-    counts[t] = (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-  }
-  counts.datasets = db.prepare('SELECT name, version FROM datasets ORDER BY name').all();
-  db.close();
-  const files = (d: string): string[] => (existsSync(d) ? (readdirSync(d, { recursive: true }) as string[]).sort() : []);
-  return { ...counts, imageFiles: files(join(dir, 'images')), reports: files(join(dir, 'reports')) };
-}
-
 /** Six good lines, then the given row on line 7. */
 function problems(name: string, row: Record<string, unknown>): string {
   const rows = Array.from({ length: 6 }, (_, i) => ({ id: `ok${i}`, question: `What is ${i} + 1?`, answer: String(i + 1), image: 'small.png' }));
@@ -73,21 +40,11 @@ function problems(name: string, row: Record<string, unknown>): string {
 }
 
 async function refused(file: string, message: string, ...flags: string[]): Promise<void> {
-  const before = state(ws);
-  const r = await cli('import', file, '--workspace', ws, '--dataset', 'k12', ...flags);
-  expect(r.code).toBe(1);
-  expect(r.err).toEqual([`error: ${message}`]);
-  expect(state(ws)).toEqual(before);
+  const before = await refusedUnchanged(ws, ['import', file, '--workspace', ws, '--dataset', 'k12', ...flags], message);
   expect(before).toMatchObject({ jobs: 0, problems: 0, datasets: [] });
 }
 
-async function accepted(file: string, ...flags: string[]): Promise<Record<string, number>> {
-  const other = join(tmp.dir, `ok-${Math.random().toString(36).slice(2)}`);
-  expect((await cli('init', other)).code).toBe(0);
-  const r = await cli('import', file, '--workspace', other, '--dataset', 'k12', ...flags, '--json');
-  expect(r.code, r.err.join('\n')).toBe(0);
-  return JSON.parse(r.out.at(-1)!);
-}
+const accepted = (file: string, ...flags: string[]): Promise<Record<string, number>> => acceptedInFresh(tmp.dir, (other) => ['import', file, '--workspace', other, '--dataset', 'k12', ...flags]);
 
 describe('steplab import: size caps', () => {
   it('an image of 20000×20000 px (its header read, never decoded): too large, with the flag that raises the cap', async () => {
@@ -144,21 +101,19 @@ describe('steplab import: size caps', () => {
 });
 
 describe('import-labels: the same caps', () => {
-  const row = (): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'labels', 'visualprm', 'visualprm_raw.jsonl'), 'utf8').split('\n')[0]);
-
   it('an image over the pixel cap, a question over the cap: refused, nothing changed; the flags raise them', async () => {
     const dir = join(data, 'labels');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'photo.png'), pngHeader(20000, 20000));
     writeFileSync(join(dir, 'small.png'), readFileSync(join(data, 'small.png')));
-    writeFileSync(join(dir, 'big-image.jsonl'), JSON.stringify({ ...row(), image: 'photo.png' }) + '\n');
-    writeFileSync(join(dir, 'big-question.jsonl'), JSON.stringify({ ...row(), image: 'small.png', question: 'y'.repeat(2000), question_orig: 'y'.repeat(2000) }) + '\n');
-    const before = state(ws);
+    writeFileSync(join(dir, 'big-image.jsonl'), JSON.stringify({ ...visualprmRow(), image: 'photo.png' }) + '\n');
+    writeFileSync(join(dir, 'big-question.jsonl'), JSON.stringify({ ...visualprmRow(), image: 'small.png', question: 'y'.repeat(2000), question_orig: 'y'.repeat(2000) }) + '\n');
+    const before = workspaceState(ws);
     const img = await cli('import-labels', join(dir, 'big-image.jsonl'), '--workspace', ws, '--dataset', 'v');
     expect(img.err).toEqual(['error: big-image.jsonl line 1: field "image": image "photo.png" is too large (20000×20000 px; limit 100 Mpx); resize it or raise the limit with --max-image-mpx <n>']);
     const q = await cli('import-labels', join(dir, 'big-question.jsonl'), '--workspace', ws, '--dataset', 'v', '--max-question-bytes', '1K');
     expect(q.err).toEqual(['error: big-question.jsonl line 1: field "question": the question is too long (2,000 bytes; limit 1 KB); shorten it or raise the limit with --max-question-bytes <bytes>']);
-    expect(state(ws)).toEqual(before);
+    expect(workspaceState(ws)).toEqual(before);
     const ok = await cli('import-labels', join(dir, 'big-question.jsonl'), '--workspace', ws, '--dataset', 'v', '--max-question-bytes', '2K', '--json');
     expect(ok.code, ok.err.join('\n')).toBe(0);
     expect(JSON.parse(ok.out.at(-1)!)).toMatchObject({ problems: 1, skipped: 0 });

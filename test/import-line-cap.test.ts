@@ -2,11 +2,11 @@
 // item 3): a line over the cap (default 8 MB, or the question and answer caps + 1 MB when more;
 // --max-line-bytes) is refused in one line naming the file, the line, its length and the flag, and is never
 // held whole; nothing stored changes and no job row is left. A line just under the cap is imported.
-import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli';
+import { paddedJson, visualprmRow, workspaceState, writeWithLongValue } from './helpers/caps';
 import { tempDir } from './helpers/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -23,26 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-function state(dir: string): Record<string, unknown> {
-  const db = new Database(join(dir, 'steplab.db'), { readonly: true });
-  const counts: Record<string, unknown> = {};
-  for (const t of ['problems', 'dataset_problems', 'images', 'jobs', 'staging_problems', 'staging_images', 'solutions', 'annotations']) {
-    counts[t] = (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-  }
-  counts.datasets = db.prepare('SELECT name, version FROM datasets ORDER BY name').all();
-  db.close();
-  const files = (d: string): string[] => (existsSync(d) ? (readdirSync(d, { recursive: true }) as string[]).sort() : []);
-  return { ...counts, imageFiles: files(join(dir, 'images')), reports: files(join(dir, 'reports')) };
-}
-
-/** A JSON object line of exactly `bytes` bytes: a `meta_pad` field fills it up. */
-function lineOf(row: Record<string, unknown>, bytes: number): string {
-  const base = JSON.stringify({ ...row, pad: '' });
-  const line = JSON.stringify({ ...row, pad: 'p'.repeat(bytes - base.length) });
-  expect(Buffer.byteLength(line)).toBe(bytes);
-  return line;
-}
-
 const good = (i: number): Record<string, unknown> => ({ id: `ok${i}`, question: `What is ${i} + 1?`, answer: String(i + 1) });
 
 /** Three good lines, the given line 4, one more good line. */
@@ -56,18 +36,13 @@ describe('steplab import: the line cap', () => {
   it('a line of 9 MB (over the 8 MB default) is refused before it is parsed: the line, its length, the flag; nothing stored', async () => {
     // written in pieces: the test itself does not build the 9 MB string either
     const path = join(data, 'long.jsonl');
-    const fd = openSync(path, 'w');
-    writeSync(fd, JSON.stringify(good(1)) + '\n{"id": "big", "question": "Which?", "answer": "1", "pad": "');
-    const mb = Buffer.alloc(1024 * 1024, 'x');
-    for (let i = 0; i < 9; i++) writeSync(fd, mb);
-    writeSync(fd, '"}\n' + JSON.stringify(good(3)) + '\n');
-    closeSync(fd);
+    writeWithLongValue(path, JSON.stringify(good(1)) + '\n{"id": "big", "question": "Which?", "answer": "1", "pad": "', 9, '"}\n' + JSON.stringify(good(3)) + '\n');
     const len = 9 * 1024 * 1024 + '{"id": "big", "question": "Which?", "answer": "1", "pad": "'.length + 2;
-    const before = state(ws);
+    const before = workspaceState(ws);
     const r = await cli('import', path, '--workspace', ws, '--dataset', 'k12');
     expect(r.code).toBe(1);
     expect(r.err).toEqual([`error: long.jsonl line 2: the line is 9.0 MB long (${len.toLocaleString('en-US')} bytes; limit 8 MB); split it or raise the limit with --max-line-bytes <bytes>`]);
-    expect(state(ws)).toEqual(before);
+    expect(workspaceState(ws)).toEqual(before);
     expect(before).toMatchObject({ jobs: 0, problems: 0, datasets: [] });
     // --max-line-bytes raises it (the pad is an unknown field, kept as meta)
     const ok = await cli('import', path, '--workspace', ws, '--dataset', 'k12', '--max-line-bytes', '10M', '--json');
@@ -78,16 +53,16 @@ describe('steplab import: the line cap', () => {
   it('--max-line-bytes: a line of exactly the cap is imported, one byte more is refused; --skip-bad skips it', async () => {
     const other = join(tmp.dir, 'ws-under');
     expect((await cli('init', other)).code).toBe(0);
-    const at = file('at.jsonl', lineOf(good(4), 2048));
+    const at = file('at.jsonl', paddedJson(good(4), 2048));
     const ok = await cli('import', at, '--workspace', other, '--dataset', 'd', '--max-line-bytes', '2K', '--json');
     expect(ok.code, ok.err.join('\n')).toBe(0);
     expect(JSON.parse(ok.out.at(-1)!)).toMatchObject({ imported: 5, skipped: 0 });
 
-    const over = file('over.jsonl', lineOf(good(4), 2049));
-    const before = state(other);
+    const over = file('over.jsonl', paddedJson(good(4), 2049));
+    const before = workspaceState(other);
     const r = await cli('import', over, '--workspace', other, '--dataset', 'e', '--max-line-bytes', '2K');
     expect(r.err).toEqual(['error: over.jsonl line 4: the line is 2.0 KB long (2,049 bytes; limit 2 KB); split it or raise the limit with --max-line-bytes <bytes>']);
-    expect(state(other)).toEqual(before);
+    expect(workspaceState(other)).toEqual(before);
     const skip = await cli('import', over, '--workspace', other, '--dataset', 'e', '--max-line-bytes', '2K', '--skip-bad', '--json');
     expect(skip.code, skip.err.join('\n')).toBe(0);
     expect(JSON.parse(skip.out.at(-1)!)).toMatchObject({ skipped: 1 });
@@ -96,7 +71,7 @@ describe('steplab import: the line cap', () => {
   it('a CRLF line is measured without its \\r', async () => {
     const other = join(tmp.dir, 'ws-crlf');
     expect((await cli('init', other)).code).toBe(0);
-    const path = file('crlf.jsonl', lineOf(good(4), 2048) + '\r');
+    const path = file('crlf.jsonl', paddedJson(good(4), 2048) + '\r');
     const ok = await cli('import', path, '--workspace', other, '--dataset', 'd', '--max-line-bytes', '2K', '--json');
     expect(ok.code, ok.err.join('\n')).toBe(0);
     expect(JSON.parse(ok.out.at(-1)!)).toMatchObject({ imported: 5 });
@@ -104,23 +79,21 @@ describe('steplab import: the line cap', () => {
 });
 
 describe('import-labels: the line cap', () => {
-  const row = (): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'labels', 'visualprm', 'visualprm_raw.jsonl'), 'utf8').split('\n')[0]);
-
   it('a line over --max-line-bytes is refused, nothing stored; a line at the cap is imported', async () => {
     const dir = join(data, 'labels');
     mkdirSync(dir, { recursive: true });
-    const r0 = row();
+    const r0 = visualprmRow();
     delete r0.image;
-    const line = lineOf(r0, 4096);
+    const line = paddedJson(r0, 4096);
     writeFileSync(join(dir, 'rows.jsonl'), line + '\n');
-    const before = state(ws);
+    const before = workspaceState(ws);
     const r = await cli('import-labels', join(dir, 'rows.jsonl'), '--workspace', ws, '--dataset', 'v', '--format', 'visualprm', '--max-line-bytes', '4095');
     expect(r.code).toBe(1);
     expect(r.err).toEqual(['error: rows.jsonl line 1: the line is 4 KB long (4,096 bytes; limit 4.0 KB); split it or raise the limit with --max-line-bytes <bytes>']);
     // without --format too: the line is refused where the format is detected
     const d = await cli('import-labels', join(dir, 'rows.jsonl'), '--workspace', ws, '--dataset', 'v', '--max-line-bytes', '4095');
     expect(d.err).toEqual(['error: rows.jsonl line 1: the line is 4 KB long (4,096 bytes; limit 4.0 KB); split it or raise the limit with --max-line-bytes <bytes>']);
-    expect(state(ws)).toEqual(before);
+    expect(workspaceState(ws)).toEqual(before);
     const ok = await cli('import-labels', join(dir, 'rows.jsonl'), '--workspace', ws, '--dataset', 'v', '--max-line-bytes', '4K', '--json');
     expect(ok.code, ok.err.join('\n')).toBe(0);
     expect(JSON.parse(ok.out.at(-1)!)).toMatchObject({ problems: 1, skipped: 0 });

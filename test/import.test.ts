@@ -376,7 +376,8 @@ describe('import: MM-PRM seed JSON array', () => {
       ['k1', '3', 'number', sha(img.a), {}],
       ['k2', 'C', 'choice', sha(img.b), { subject: 'geometry' }],
     ]);
-    expect(store.jobs.list()[0].progress).toMatchObject({ done: 2, total: 2 });
+    // the array is read item by item, not counted ahead (as JSONL lines are not): progress is the items read
+    expect(store.jobs.list()[0].progress).toMatchObject({ done: 2, total: null });
   });
 
   it('names the item of a bad entry', async () => {
@@ -665,6 +666,31 @@ describe('import: large files and resuming', () => {
     expectClean();
   });
 
+  it("a seed array resumes after a kill at the byte offset after the last staged item; a position saved as an item count (an earlier version's) too", async () => {
+    const seed = Array.from({ length: 2100 }, (_, i) => ({ id: `s${i}`, question: `Seed question ${i}?`, correct_answer: String(i) }));
+    const path = write('resume-seed.json', JSON.stringify(seed, null, 2));
+    await expect(runJob(store, importJob, { path, dataset: 's', skipBad: false }, { killAfterCommits: 3 })).rejects.toBeInstanceOf(SimulatedKill);
+    const job = store.jobs.list()[0];
+    const cp = store.jobs.checkpoint<{ pos: { offset: number; index: number } }>(job.id)!;
+    expect(cp.pos.index).toBe(1500);
+    // the offset is just past item 1500's comma
+    const text = readFileSync(path, 'utf8');
+    expect(JSON.parse('[' + text.slice(cp.pos.offset).trimStart())).toEqual(seed.slice(1500));
+    const second = await runJob(store, importJob, null, { jobId: job.id });
+    expect(second.result).toMatchObject({ imported: 2100, skipped: 0 });
+    expect(store.problems.listInDataset(store.datasets.requireId('s')).items.map((p) => p.extId)).toEqual(seed.map((r) => r.id));
+
+    // the same kill, its checkpoint rewritten as an item count alone: the first 1500 items are passed over
+    await expect(runJob(store, importJob, { path, dataset: 't', skipBad: false }, { killAfterCommits: 3 })).rejects.toBeInstanceOf(SimulatedKill);
+    const old = store.jobs.list().find((j) => j.id !== job.id)!;
+    const saved = store.jobs.checkpoint<{ pos: unknown }>(old.id)!;
+    store.jobs.setProgress(old.id, { done: 1500, total: null, message: null }, { ...saved, pos: { index: 1500 } });
+    const third = await runJob(store, importJob, null, { jobId: old.id });
+    expect(third.result).toMatchObject({ imported: 2100, skipped: 0 });
+    expect(store.problems.listInDataset(store.datasets.requireId('t')).items.map((p) => p.extId)).toEqual(seed.map((r) => r.id));
+    expectClean();
+  });
+
   it('a kill during publish loses nothing: the next attempt publishes everything once', async () => {
     const path = write('resume2.jsonl', jsonl(Array.from({ length: 1200 }, (_, i) => line(i))));
     // 3 staging chunks commit, the publish commit is the one killed
@@ -706,7 +732,7 @@ describe('import: large files and resuming', () => {
 
   it('runs under the real job executor', async () => {
     const job = store.jobs.create('import', { path: goodFile(), dataset: 'k12', skipBad: false });
-    const { outcome } = await executeJob(store, importJob as never, job.id, { onUpdate: () => undefined, signal: new AbortController().signal });
+    const { outcome } = await executeJob(store, importJob as never, job.id, { onEvent: () => undefined, signal: new AbortController().signal });
     expect(outcome).toMatchObject({ state: 'done', result: { imported: 4, images: 3 } });
     expect(store.jobs.get(job.id)).toMatchObject({ state: 'done', progress: { message: 'published' } });
     expectClean();

@@ -9,6 +9,7 @@ import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import type { ApiHandlers } from '../src-shared/api';
 import { cli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
+import { onJobRow } from './helpers/jobRows';
 
 let tmp: ReturnType<typeof tempDir>;
 let wb: Workbench;
@@ -34,7 +35,7 @@ describe('jobs.resume', () => {
     const job = wb.runner.submit('search', SEARCH);
     // cancel after the first problem's search is committed
     await new Promise<void>((resolve) => {
-      const off = wb.runner.onEvent((j) => {
+      const off = onJobRow(wb, (j) => {
         if (j.id === job.id && j.progress.done >= 1) {
           off();
           wb.runner.cancel(job.id);
@@ -63,7 +64,7 @@ describe('jobs.resume', () => {
     // as the UI does: Resume as soon as the job reads cancelled, without waiting for its worker to exit
     const resumed = new Promise<unknown>((resolve) => {
       let cancelled = false;
-      const off = wb.runner.onEvent((j) => {
+      const off = onJobRow(wb, (j) => {
         if (j.id !== job.id) return;
         if (!cancelled && j.state === 'running' && j.progress.done >= 1) {
           cancelled = true;
@@ -77,7 +78,7 @@ describe('jobs.resume', () => {
     });
     expect(await resumed).toMatchObject({ state: 'queued' });
     const end = await new Promise<{ state: string; attempts: number }>((resolve) => {
-      const off = wb.runner.onEvent((j) => {
+      const off = onJobRow(wb, (j) => {
         if (j.id === job.id && (j.state === 'done' || j.state === 'failed')) {
           off();
           resolve(j);

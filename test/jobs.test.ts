@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import { tempDir } from './helpers/tmp';
+import { onJobRow } from './helpers/jobRows';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -47,7 +48,7 @@ describe('job runner (worker threads)', () => {
     writeProblems(a, 1200);
     writeProblems(b, 10, 5000);
     const seen: string[] = [];
-    wb.runner.onEvent((j) => seen.push(`${j.id}:${j.state}`));
+    onJobRow(wb, (j) => seen.push(`${j.id}:${j.state}`));
     const j1 = wb.runner.submit('import', { path: a, dataset: 'a' });
     const j2 = wb.runner.submit('import', { path: b, dataset: 'b' });
     const [r1, r2] = await Promise.all([wb.runner.wait(j1.id), wb.runner.wait(j2.id)]);
@@ -66,7 +67,7 @@ describe('job runner (worker threads)', () => {
     const bad = join(tmp.dir, 'bad.jsonl');
     writeFileSync(bad, '{"id":"a","question":"q","answer":"1"}\n{"id":"b","question":"q2"}\n');
     const seen: string[] = [];
-    wb.runner.onEvent((x) => seen.push(`${x.id}:${x.state}`));
+    onJobRow(wb, (x) => seen.push(`${x.id}:${x.state}`));
     const j = wb.runner.submit('import', { path: bad, dataset: 'd' });
     const end = await wb.runner.wait(j.id);
     expect(end.state).toBe('failed');
@@ -91,7 +92,7 @@ describe('job runner (worker threads)', () => {
     writeProblems(big, 60_000);
     const j = wb.runner.submit('import', { path: big, dataset: 'big' });
     await new Promise<void>((resolve) => {
-      const off = wb.runner.onEvent((x) => {
+      const off = onJobRow(wb, (x) => {
         if (x.id === j.id && x.state === 'running' && x.progress.done > 0) {
           off();
           wb.runner.cancel(j.id);

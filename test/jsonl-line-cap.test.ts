@@ -1,6 +1,7 @@
 // readLines' line cap (jsonl.ts): a line over `maxLineBytes` comes back as `tooLong` with its exact length
 // (without '\r\n') and empty text, whatever the block boundaries; every other line as it is, with the same
-// numbers and resume offsets as without a cap. import-labels' reader (labels/sources.ts, 256 KB blocks) the same.
+// numbers and resume offsets as without a cap. import-labels' records (labels/sources.ts) are readLines' lines,
+// an over-long one mapped to an error record with the same message.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

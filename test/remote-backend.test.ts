@@ -18,6 +18,7 @@ import { openPrm } from '../src-main/core/reward/scoreJob';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import { cli, startCli } from './helpers/cli';
 import { tempDir } from './helpers/tmp';
+import { onJobRow } from './helpers/jobRows';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const KEY_ENV = 'STEPLAB_TEST_ENDPOINT_KEY';
@@ -150,7 +151,7 @@ describe('remote backend over steplab serve-model', () => {
     const config = { dataset: 'demo', split: 'val', limit: 6, model: 'remote-policy', n: 2, seed: 3, problemsPerBatch: 1 };
     const job = wb.runner.submit('generate', config);
     let killed = false;
-    const off = wb.runner.onEvent((j) => {
+    const off = onJobRow(wb, (j) => {
       if (j.id === job.id && j.progress.done >= 2 && !killed) {
         killed = true;
         served.child.kill('SIGKILL');

@@ -12,7 +12,7 @@ import { canCancel, canResume, chartSeries, difficultyTable, formatCounts, forma
 import { setField } from '../src-renderer/jobs/form';
 import { paletteCommands } from '../src-renderer/palette/commands';
 import { createAppStore } from '../src-renderer/store';
-import { shownRun } from '../src-renderer/store/cycles';
+import { shownRun } from '../src-renderer/store/selectors';
 import { formatHash, parseHash } from '../src-renderer/store/route';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -296,6 +296,22 @@ describe('cycles store slice', () => {
     s.applyJob({ ...job('running', 'cycle 2/2 · build', 15), updatedAt: at(17) });
     await flush();
     expect(gets()).toBe(first + 1);
+  });
+
+  it("grows the loss curve shown from the job's metric events, keeping them when the stored curve is read", async () => {
+    const { api } = fakeApi();
+    const store = createAppStore(api, { view: 'cycles', dataset: null });
+    const s = store.getState();
+    await s.loadCycleLoss(5);
+    expect(store.getState().cycleLoss).toEqual({ jobId: 5, series: { 'loss c1': [[1, 0.5]] } });
+    s.applyJobEvent({ type: 'metric', jobId: 5, name: 'loss c1', step: 2, value: 0.4 });
+    s.applyJobEvent({ type: 'metric', jobId: 5, name: 'loss c1', step: 3, value: 0.3 });
+    // another job's points are not this curve's
+    s.applyJobEvent({ type: 'metric', jobId: 6, name: 'loss c1', step: 4, value: 9 });
+    expect(store.getState().cycleLoss?.series['loss c1']).toEqual([[1, 0.5], [2, 0.4], [3, 0.3]]);
+    // the store keeps points in batches: reading it again does not drop the ones events told
+    await s.loadCycleLoss(5);
+    expect(store.getState().cycleLoss?.series['loss c1']).toEqual([[1, 0.5], [2, 0.4], [3, 0.3]]);
   });
 
   it('opens the run a job started from the form once the core lists it', async () => {

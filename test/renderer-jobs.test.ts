@@ -84,3 +84,45 @@ describe('job rows', () => {
     expect(store.getState().cancelAsked).toEqual([]);
   });
 });
+
+describe('the jobs slice built from job events', () => {
+  const T = (s: number): string => `2026-01-01T00:00:${String(s).padStart(2, '0')}Z`;
+
+  it('takes the snapshot, then folds each event into its row; an event of a job it has no row for fetches the job', async () => {
+    const missing = job('import', {}, { id: 3, state: 'running', updatedAt: T(5) });
+    const api = {
+      'jobs.get': vi.fn(async () => missing),
+      'datasets.list': vi.fn(async () => []),
+      'workspace.info': vi.fn(async () => ({})),
+      'searches.list': vi.fn(async () => ({ total: 0, items: [] })),
+      'models.list': vi.fn(async () => []),
+    } as unknown as Api;
+    const store = createAppStore(api, { view: 'jobs', dataset: null });
+    const s = () => store.getState();
+    const queued = job('search', { dataset: 'demo', model: 'p', algo: 'omega' }, { state: 'queued', attempts: 0, progress: { done: 0, total: null, message: null }, updatedAt: T(1) });
+    s().applyJobsSnapshot([queued]);
+    expect(s()).toMatchObject({ jobs: [queued], jobsLoaded: true });
+    s().applyJobEvent({ type: 'started', jobId: 7, at: T(2), attempts: 1 });
+    s().applyJobEvent({ type: 'progress', jobId: 7, at: T(3), done: 2, total: 4 });
+    s().applyJobEvent({ type: 'message', jobId: 7, at: T(3), message: 'problem 2/4' });
+    expect(s().jobs[0]).toEqual({ ...queued, state: 'running', attempts: 1, progress: { done: 2, total: 4, message: 'problem 2/4' }, updatedAt: T(3) });
+    // a late report older than the row leaves it
+    s().applyJobEvent({ type: 'progress', jobId: 7, at: T(2), done: 1, total: 4 });
+    expect(s().jobs[0].progress.done).toBe(2);
+    s().applyJobEvent({ type: 'finished', jobId: 7, at: T(4), progress: { done: 4, total: 4, message: 'done' }, result: { searches: 4 } });
+    expect(s().jobs[0]).toMatchObject({ state: 'done', result: { searches: 4 }, finishedAt: T(4), progress: { done: 4, total: 4 } });
+    // a finished search refreshes what the other views show, as a finished snapshot did
+    await vi.waitFor(() => expect(api['searches.list']).toHaveBeenCalled());
+    s().applyJobEvent({ type: 'progress', jobId: 3, at: T(5), done: 1, total: null });
+    await vi.waitFor(() => expect(s().jobs.map((j) => j.id)).toEqual([7, 3]));
+    expect(api['jobs.get']).toHaveBeenCalledWith({ id: 3 });
+  });
+
+  it('a cancelling event shows the job as cancelling until it stops', () => {
+    const store = createAppStore({} as Api, { view: 'jobs', dataset: null });
+    const running = job('search', {}, { state: 'running', updatedAt: T(1) });
+    store.getState().applyJobsSnapshot([running]);
+    store.getState().applyJobEvent({ type: 'cancelling', jobId: 7, at: T(2) });
+    expect(shownState(store.getState().jobs[0], false)).toBe('cancelling');
+  });
+});

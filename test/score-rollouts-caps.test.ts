@@ -1,37 +1,19 @@
 // `score --rollouts` holds the import size caps (issue "Nothing lost, nothing silent", item 3): a question
 // over --max-question-bytes, a step over --max-answer-bytes, a picture over --max-image-bytes or
-// --max-image-mpx (its header read before any decode), a line over --max-line-bytes (before it is parsed)
-// is refused in one line naming the file, the line, the field, the size, the cap and the flag; no output
-// file is written. The flags raise each cap.
+// --max-image-mpx (its header read before any decode), a line over --max-line-bytes or an array's item over
+// --max-item-bytes (before it is parsed) is refused in one line naming the file, the line or item, the
+// field, the size, the cap and the flag; no output file is written. The flags raise each cap.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli';
+import { paddedJson, pngHeader } from './helpers/caps';
 import { tempDir } from './helpers/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
 let data: string;
 let ws: string;
-
-/** A PNG whose header says width × height, with one row of pixel data: cheap to write, never decoded. */
-function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, body: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed) >>> 0);
-    return Buffer.concat([len, typed, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 0;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(width + 1))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 beforeAll(async () => {
   tmp = tempDir('steplab-rollcaps-');
@@ -97,17 +79,39 @@ describe('score --rollouts: the size caps', () => {
   }, 60_000);
 
   it('a line over --max-line-bytes is refused before it is parsed; a line of exactly the cap is scored', async () => {
-    const base = JSON.stringify(item(2, { pad: '' }));
-    const at = JSON.stringify(item(2, { pad: 'p'.repeat(2048 - base.length) }));
-    expect(Buffer.byteLength(at)).toBe(2048);
+    const at = paddedJson(item(2), 2048);
     expect(await accepted(rollouts('at.jsonl', at), '--max-line-bytes', '2K')).toMatchObject({ items: 2 });
-    const over = JSON.stringify(item(2, { pad: 'p'.repeat(2049 - base.length) }));
+    const over = paddedJson(item(2), 2049);
     await refused(rollouts('over.jsonl', over), 'over.jsonl line 2: the line is 2.0 KB long (2,049 bytes; limit 2 KB); split it or raise the limit with --max-line-bytes <bytes>', '--max-line-bytes', '2K');
+  }, 60_000);
+
+  it('a JSON array: an item over --max-item-bytes is refused before it is parsed; at the cap it is scored, the array written back as JSON.stringify(items, null, 1) lays it out', async () => {
+    const items = (second: string): string => `[\n ${JSON.stringify(item(1))},\n ${second}\n]\n`;
+    const over = join(data, 'over.json');
+    writeFileSync(over, items(paddedJson(item(2), 2049)));
+    await refused(over, 'over.json item 2: the item is 2.0 KB long (2,049 bytes; limit 2 KB); split it or raise the limit with --max-item-bytes <bytes>', '--max-item-bytes', '2K');
+    const at = join(data, 'at.json');
+    writeFileSync(at, items(paddedJson(item(2), 2048)));
+    const out = join(tmp.dir, 'at-scored.json');
+    const r = await score(at, out, '--max-item-bytes', '2K', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(JSON.parse(r.out.at(-1)!)).toMatchObject({ items: 2, solutions: 2, steps: 4 });
+    const written = readFileSync(out, 'utf8');
+    const scored = JSON.parse(written) as Record<string, unknown>[];
+    expect(scored.map((o) => [o.id, (o.prm_scores as number[][]).map((s) => s.length)])).toEqual([
+      ['r1', [2]],
+      ['r2', [2]],
+    ]);
+    expect(written).toBe(JSON.stringify(scored, null, 1));
+    // an empty array gives an empty array
+    writeFileSync(join(data, 'empty.json'), '[]');
+    expect((await score(join(data, 'empty.json'), join(tmp.dir, 'empty-scored.json'))).code).toBe(0);
+    expect(readFileSync(join(tmp.dir, 'empty-scored.json'), 'utf8')).toBe('[]');
   }, 60_000);
 
   it('the cap flags go with --rollouts', async () => {
     const r = await cli('score', '--workspace', ws, '--prm', 'tiny-prm', '--dataset', 'demo', '--max-image-mpx', '5');
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(['error: --max-question-bytes, --max-answer-bytes, --max-image-bytes, --max-image-mpx and --max-line-bytes go with --rollouts']);
+    expect(r.err).toEqual(['error: --max-question-bytes, --max-answer-bytes, --max-image-bytes, --max-image-mpx, --max-line-bytes and --max-item-bytes go with --rollouts']);
   });
 });

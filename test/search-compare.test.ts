@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../src-main/core/dispatch';
 import { prefixKeys, sharedLabels, sharedStreams } from '../src-main/core/store/compare';
-import type { TreeNode } from '../src-main/core/store/trees';
+import type { TreeNode } from '../src-shared/domain';
 import { nodesFromColumns } from '../src-renderer/tree/columns';
 import { createAppStore } from '../src-renderer/store';
 import { parseHash } from '../src-renderer/store/route';

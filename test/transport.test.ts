@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { ApiError, createApiProxy } from '../src-shared/api';
-import type { ApiEvent } from '../src-shared/domain';
+import { jobIdOf, type ApiEvent } from '../src-shared/events';
 import { openWorkbench, type Workbench } from '../src-main/core/workbench';
 import { startHost, type Host } from '../src-main/server';
 import { createWebSocketTransport, type ConnectionInfo, type WebSocketTransport } from '../src-renderer/transport/ws';
@@ -61,14 +62,39 @@ describe('WebSocket transport', () => {
     const file = join(tmp, 'one.jsonl');
     writeFileSync(file, '{"id":"a","question":"1+1?","answer":"2"}\n');
     const job = await api['import.start']({ path: file, dataset: 'one' });
-    await expect.poll(() => events.find((e) => e.type === 'job' && e.job.id === job.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
+    await expect.poll(() => events.find((e) => e.type === 'job' && e.event.type === 'finished' && e.event.jobId === job.id), { timeout: 30_000 }).toBeTruthy();
+    // a fresh connection is told the jobs as they are first, then the events
+    expect(events[0]).toMatchObject({ type: 'jobs', jobs: expect.any(Array) });
+    expect(events.filter((e) => e.type === 'job' && jobIdOf(e.event) === job.id).map((e) => (e.type === 'job' ? e.event.type : ''))).toEqual(expect.arrayContaining(['queued', 'started', 'progress', 'finished']));
     // after unsubscribing, a listener hears nothing more while another one still does
     off();
     const witness: ApiEvent[] = [];
     t.subscribe((e) => witness.push(e));
     const second = await api['import.start']({ path: file, dataset: 'one-again' });
-    await expect.poll(() => witness.find((e) => e.type === 'job' && e.job.id === second.id && e.job.state === 'done'), { timeout: 30_000 }).toBeTruthy();
-    expect(events.filter((e) => e.type === 'job' && e.job.id === second.id)).toEqual([]);
+    await expect.poll(() => witness.find((e) => e.type === 'job' && e.event.type === 'finished' && e.event.jobId === second.id), { timeout: 30_000 }).toBeTruthy();
+    expect(events.filter((e) => e.type === 'job' && jobIdOf(e.event) === second.id)).toEqual([]);
+  });
+
+  it('refuses an event that does not match the contract and delivers the next one', async () => {
+    // a host that sends a malformed job event (counts as text) before a good one
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    const good: ApiEvent = { type: 'job', event: { type: 'progress', jobId: 3, at: '2026-01-01T00:00:01.000Z', done: 2, total: 5 } };
+    server.on('connection', (ws) => {
+      ws.send(JSON.stringify({ event: { type: 'job', event: { type: 'progress', jobId: 3, at: '2026-01-01T00:00:00.000Z', done: 'two', total: 5 } } }));
+      ws.send(JSON.stringify({ event: { type: 'job', event: { type: 'exploded', jobId: 3 } } }));
+      ws.send(JSON.stringify({ event: good }));
+    });
+    try {
+      const t = transport(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`);
+      const seen: ApiEvent[] = [];
+      t.subscribe((e) => seen.push(e));
+      await expect.poll(() => seen.length).toBe(1);
+      expect(seen).toEqual([good]);
+      t.close();
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('a call made while the host is away waits for it to come back on the same port', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ApiError, createApiProxy, type Api } from '../src-shared/api';
-import type { ApiEvent } from '../src-shared/domain';
+import type { ApiEvent } from '../src-shared/events';
 import { dispatch } from '../src-main/core/dispatch';
 import { registerModel } from '../src-main/core/models/registry';
 import { openWorkbench, readRecentWorkspaces, resolveWorkspacePath, WorkbenchHolder, type Workbench } from '../src-main/core/workbench';
@@ -188,6 +188,8 @@ describe('switching', () => {
     expect((await api['datasets.list']({})).items).toEqual([]);
     expect((await other.api['workspace.info']({})).path).toBe(B);
     await expect.poll(() => other.events.filter((e) => e.type === 'workspace')).toEqual([{ type: 'workspace', path: B }]);
+    // then the new workspace's jobs as they are (none), before any of its events
+    await expect.poll(() => other.events.slice(other.events.findIndex((e) => e.type === 'workspace'))).toEqual([{ type: 'workspace', path: B }, { type: 'jobs', jobs: [] }]);
     const recent = await api['workspace.recent']({});
     expect(recent.map((r) => [r.path, r.exists])).toEqual([
       [B, true],

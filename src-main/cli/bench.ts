@@ -9,7 +9,7 @@ import type { ContaminationReport } from '../../src-shared/benchmarks';
 import { UserError } from '../core/errors';
 import type { BenchPrmMetrics, BenchPrmResult } from '../core/jobs/kinds/benchPrm';
 import { parseScoresFile } from '../core/reward/benchScores';
-import { nonNegativeInt, parseConfig, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
+import { nonNegativeInt, parseConfig, positiveInt, runLongJob, table, withApi, type CliIO } from './common';
 import { BenchPrmJobConfig } from '../../src-shared/jobConfigs';
 import { modelLabel } from '../../src-shared/modelLabel';
 
@@ -99,9 +99,10 @@ export function addBenchCommands(program: Command, io: CliIO): void {
     .option('--resamples <n>', 'bootstrap resamples (0: no interval)', nonNegativeInt, 1000)
     .option('--batch <n>', 'rows scored per committed batch (with --prm)', positiveInt, 32)
     .option('--name <name>', 'name of the stored evaluation')
+    .option('--restart', 'refused: a bench-prm run resumes where it stopped, and a finished one is told again (use --name or --seed to run another)')
     .option('--json', 'print the result as JSON (last line)')
     .action(
-      async (o: { workspace: string; dataset: string; prm?: string; scores?: string; split?: string; threshold?: number; sweep?: boolean; sweepOn?: string; rows?: string; seed: number; resamples: number; batch: number; name?: string; json?: boolean }) => {
+      async (o: { workspace: string; dataset: string; prm?: string; scores?: string; split?: string; threshold?: number; sweep?: boolean; sweepOn?: string; rows?: string; seed: number; resamples: number; batch: number; name?: string; restart?: boolean; json?: boolean }) => {
         if (Boolean(o.prm) === Boolean(o.scores)) throw new UserError('give exactly one of --prm and --scores');
         if ([o.threshold !== undefined, Boolean(o.sweep), o.sweepOn !== undefined].filter(Boolean).length > 1) throw new UserError('give at most one of --threshold, --sweep and --sweep-on');
         if (o.sweepOn !== undefined && o.split === undefined) throw new UserError('--sweep-on needs --split (the split the chosen threshold is applied to)');
@@ -141,9 +142,10 @@ export function addBenchCommands(program: Command, io: CliIO): void {
             const c = await api['benchmarks.contamination']({ dataset: o.dataset, prm: o.prm, ...(o.split ? { split: o.split } : {}), ...(o.sweepOn ? { sweepOn: o.sweepOn } : {}) });
             for (const line of contaminationLines(c, label)) io.err(line);
           }
-          // jobs.start refuses a missing split, scores of the wrong length or an unknown row before the job is made
-          const end = await runJobToEnd(door, await api['jobs.start']({ kind: 'bench-prm', config }), io, Boolean(o.json));
-          if (end.state === 'cancelled') throw new UserError('bench-prm cancelled; no evaluation was stored (scores of finished batches are kept and reused)');
+          // refused before the job is made: a missing split, scores of the wrong length or an unknown row; the
+          // job of these settings that an earlier run left unfinished is resumed, a finished one told again
+          const end = await runLongJob(door, { kind: 'bench-prm', config }, o, io);
+          if (end.state === 'cancelled') throw new UserError('bench-prm cancelled; no evaluation was stored (scores of finished batches are kept): run the same command again to resume it');
           if (end.state !== 'done') throw new UserError(end.error ?? 'bench-prm failed');
           const r = end.result as BenchPrmResult;
           if (o.rows) {

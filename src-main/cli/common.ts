@@ -7,6 +7,7 @@ import type { Api } from '../../src-shared/api';
 import type { JobRequestInput } from '../../src-shared/jobConfigs';
 import { formatZodIssue, type ZodIssueLike } from '../../src-shared/zodMessage';
 import type { Job } from '../../src-shared/domain';
+import { jobIdOf, newerJob, reduceJob } from '../../src-shared/events';
 import { openLocalDoor, type LocalDoor } from '../core/door';
 import { JobProgressBar } from './progress';
 
@@ -78,12 +79,22 @@ export function port(v: string): number {
   return n;
 }
 
+/**
+ * The tests' hook into the job runner, read here at the edge and passed down (core reads no test hook from
+ * the environment): STEPLAB_TEST_KILL_AFTER_COMMITS=n kills this process after a job's n-th commit, as a
+ * crash would (the kill-resume tests).
+ */
+export function testHooks(env: NodeJS.ProcessEnv = process.env): { crashAfterCommits?: number } {
+  const n = Number(env.STEPLAB_TEST_KILL_AFTER_COMMITS ?? 0);
+  return Number.isInteger(n) && n > 0 ? { crashAfterCommits: n } : {};
+}
+
 /** Opens a workspace behind the in-process door for one command, and closes it after. */
 export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const where = resolve(dir);
   let door: LocalDoor;
   try {
-    door = openLocalDoor(dir, opts);
+    door = openLocalDoor(dir, { ...opts, ...testHooks() });
   } catch (e) {
     throw asUserFacing(e, where);
   }
@@ -119,9 +130,7 @@ export async function runLongJob(door: LocalDoor, request: JobRequestInput, o: {
  */
 export async function runJobToEnd(door: LocalDoor, job: Job, io: CliIO, json: boolean): Promise<Job> {
   const bar = !json && io.tty ? new JobProgressBar() : null;
-  const off = door.subscribe((e) => {
-    if (e.type === 'job' && e.job.id === job.id) bar?.update(e.job);
-  });
+  const off = followJob(door, job, (row) => bar?.update(row));
   const onSignal = (): void => {
     io.err(`cancelling job ${job.id}...`);
     void door.api['jobs.cancel']({ id: job.id }).catch(() => undefined);
@@ -136,6 +145,24 @@ export async function runJobToEnd(door: LocalDoor, job: Job, io: CliIO, json: bo
     off();
     bar?.stop();
   }
+}
+
+/**
+ * Keeps one job's row from the door's events, as the UI keeps its jobs: the snapshot the door sends first,
+ * then each event reduced into the row (src-shared/events.ts). `onChange` is told the row after each event
+ * that changed it. Returns the unsubscribe.
+ */
+export function followJob(door: LocalDoor, job: Job, onChange: (row: Job) => void): () => void {
+  let row = job;
+  return door.subscribe((e) => {
+    if (e.type === 'jobs') {
+      const now = e.jobs.find((j) => j.id === job.id);
+      if (now) row = newerJob(row, now);
+    } else if (e.type === 'job' && jobIdOf(e.event) === job.id) {
+      const next = reduceJob(row, e.event);
+      if (next && next !== row) onChange((row = next));
+    }
+  });
 }
 
 /** Resolves on Ctrl-C or SIGTERM (a server command's run ends there). */
@@ -186,6 +213,7 @@ export interface LimitFlags {
   maxImageBytes?: number;
   maxImageMpx?: number;
   maxLineBytes?: number;
+  maxItemBytes?: number;
 }
 
 export function addLimitOptions(cmd: Command): Command {
@@ -194,17 +222,19 @@ export function addLimitOptions(cmd: Command): Command {
     .option('--max-answer-bytes <size>', 'refuse an answer longer than this (default 64K)', byteSize)
     .option('--max-image-bytes <size>', 'refuse an image file larger than this (default 64M)', byteSize)
     .option('--max-image-mpx <n>', 'refuse an image of more million pixels than this, read from its header (default 100)', positiveNumber)
-    .option('--max-line-bytes <size>', 'refuse a JSONL line longer than this, before it is parsed (default 8M, or the question and answer caps + 1M when more)', byteSize);
+    .option('--max-line-bytes <size>', 'refuse a JSONL line longer than this, before it is parsed (default 8M, or the question and answer caps + 1M when more)', byteSize)
+    .option('--max-item-bytes <size>', 'refuse an item of a JSON array (or a file that is one JSON document) longer than this, before it is parsed (default as --max-line-bytes)', byteSize);
 }
 
 /** The caps given on the command line, as a config's `limits` (absent when none is given). */
-export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number; lineBytes?: number } } {
+export function limitsFromFlags(o: LimitFlags): { limits?: { questionBytes?: number; answerBytes?: number; imageBytes?: number; imageMpx?: number; lineBytes?: number; itemBytes?: number } } {
   const limits = {
     ...(o.maxQuestionBytes !== undefined ? { questionBytes: o.maxQuestionBytes } : {}),
     ...(o.maxAnswerBytes !== undefined ? { answerBytes: o.maxAnswerBytes } : {}),
     ...(o.maxImageBytes !== undefined ? { imageBytes: o.maxImageBytes } : {}),
     ...(o.maxImageMpx !== undefined ? { imageMpx: o.maxImageMpx } : {}),
     ...(o.maxLineBytes !== undefined ? { lineBytes: o.maxLineBytes } : {}),
+    ...(o.maxItemBytes !== undefined ? { itemBytes: o.maxItemBytes } : {}),
   };
   return Object.keys(limits).length ? { limits } : {};
 }

@@ -9,7 +9,7 @@ import type { Job } from '../../src-shared/domain';
 import type { CycleRunResult } from '../core/cycles/cycleJob';
 import type { LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
-import { nonNegativeInt, positiveInt, runJobToEnd, table, withApi, type CliIO } from './common';
+import { nonNegativeInt, positiveInt, followJob, runJobToEnd, table, withApi, type CliIO } from './common';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
@@ -105,8 +105,8 @@ async function watch(door: LocalDoor, job: Job, io: CliIO, json: boolean): Promi
   // stages finished by an earlier attempt are not printed again
   const before = await runOfJob(door.api, job.id);
   if (before) for (const c of before.cycles) for (const s of c.stages) printed.add(`${c.id}:${s.stage}:${s.status}:${s.endedAt}`);
-  const off = door.subscribe((e) => {
-    if (e.type === 'job' && e.job.id === job.id) reporting = reporting.then(report);
+  const off = followJob(door, job, () => {
+    reporting = reporting.then(report);
   });
   try {
     const end = await runJobToEnd(door, job, io, json);

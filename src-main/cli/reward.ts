@@ -128,7 +128,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
       if (o.split && !o.dataset) throw new UserError('--split goes with --dataset');
       if (!o.rollouts && (o.shape || o.field.length || o.imageRoot || o.allowOutside)) throw new UserError('--shape, --field, --image-root and --allow-outside go with --rollouts');
       const caps = limitsFromFlags(o);
-      if (!o.rollouts && caps.limits) throw new UserError('--max-question-bytes, --max-answer-bytes, --max-image-bytes, --max-image-mpx and --max-line-bytes go with --rollouts');
+      if (!o.rollouts && caps.limits) throw new UserError('--max-question-bytes, --max-answer-bytes, --max-image-bytes, --max-image-mpx, --max-line-bytes and --max-item-bytes go with --rollouts');
       const fields = parseFieldSpecs(o.field, ['question', 'images']);
       const imageRoot = o.imageRoot === undefined ? undefined : checkImageRoot(o.imageRoot);
       await withApi(o.workspace, async (api, door) => {

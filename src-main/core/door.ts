@@ -2,7 +2,9 @@
 // parsed against the src-shared contract and its answer checked), over a workspace opened in this
 // process. The CLI reaches the core only through it, so a CLI command and a UI action are one code path.
 import { createApiProxy, type Api, type ApiHandlers, type Method, type Transport } from '../../src-shared/api';
-import type { ApiEvent } from '../../src-shared/domain';
+import type { ApiEvent } from '../../src-shared/events';
+import { checkedEvents, streamJobs } from './events';
+import { writeErrorLog } from './log';
 import { dispatch } from './dispatch';
 import { mergeWorkspaces } from './merge';
 import { verify } from './data/verify';
@@ -10,10 +12,11 @@ import { UserError } from './errors';
 import { checkWorkspaceFiles } from './workspaceCheck';
 import { recoverWorkspace } from './recover';
 import { openWorkbench, readRecentWorkspaces, type Workbench } from './workbench';
+import type { RunnerOptions } from './jobs/runner';
 
 export interface LocalDoor {
   api: Api;
-  /** every job event of the workspace (the snapshots a host streams to its clients) */
+  /** the workspace's jobs as they are now, then every job event, each checked against the contract */
   subscribe(listener: (event: ApiEvent) => void): () => void;
   /** the workbench behind the door, for a host that serves it (steplab serve) */
   readonly workbench: Workbench;
@@ -21,12 +24,14 @@ export interface LocalDoor {
 }
 
 /** Opens a workspace in this process behind the contract. Jobs of processes that died are marked interrupted. */
-export function openLocalDoor(dir: string, opts: { create?: boolean } = {}): LocalDoor {
+export function openLocalDoor(dir: string, opts: { create?: boolean; onRefusedEvent?: (why: string) => void } & RunnerOptions = {}): LocalDoor {
   const workbench = openWorkbench(dir, opts);
   workbench.runner.recover();
+  // a refused event is a bug in the core: its line goes to the log, the command goes on without it
+  const refused = opts.onRefusedEvent ?? ((why: string) => void writeErrorLog(new Error(why), `a job event of ${workbench.store.paths.dir}`));
   const transport: Transport = {
     call: (method: Method, params: unknown) => dispatch(workbench.handlers, method, params),
-    subscribe: (listener) => workbench.runner.onEvent((job) => listener({ type: 'job', job })),
+    subscribe: (listener) => streamJobs(workbench, checkedEvents(listener, refused)),
   };
   return { api: createApiProxy(transport), subscribe: transport.subscribe, workbench, close: () => workbench.close() };
 }

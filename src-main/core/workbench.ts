@@ -5,12 +5,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ApiHandlers, Output } from '../../src-shared/api';
-import type { Job } from '../../src-shared/domain';
+import type { ApiEvent } from '../../src-shared/events';
+import { checkedEvents, jobsSnapshot } from './events';
 import { createApiHandlers } from './api';
 import { configDir } from './configDir';
 import { dispatch } from './dispatch';
 import { UserError } from './errors';
-import { JobRunner } from './jobs/runner';
+import { JobRunner, type RunnerOptions } from './jobs/runner';
 import { Store } from './store';
 import { DB_FILE, isSqliteFile, latestSchemaVersion, probeDatabase } from './store/db';
 
@@ -30,9 +31,9 @@ export interface WorkspaceControl {
   recent(): RecentWorkspace[];
 }
 
-export function openWorkbench(dir: string, opts: { create?: boolean; concurrency?: number } = {}): Workbench {
+export function openWorkbench(dir: string, opts: { create?: boolean } & RunnerOptions = {}): Workbench {
   const store = Store.open(dir, { create: opts.create });
-  const runner = new JobRunner(store, { concurrency: opts.concurrency });
+  const runner = new JobRunner(store, { concurrency: opts.concurrency, crashAfterCommits: opts.crashAfterCommits });
   return {
     store,
     runner,
@@ -166,8 +167,8 @@ export class WorkbenchHolder implements WorkspaceControl {
   private handlers: ApiHandlers;
   private readonly owned = new Set<Workbench>();
   private readonly inFlight = new Map<Workbench, { calls: number; idle: (() => void)[] }>();
-  private readonly jobListeners = new Set<(job: Job) => void>();
-  private readonly switchListeners = new Set<(path: string) => void>();
+  /** subscribers, each behind its contract check */
+  private readonly listeners = new Set<(raw: unknown) => void>();
   private unsubscribeRunner: () => void;
   private switching: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
@@ -210,16 +211,16 @@ export class WorkbenchHolder implements WorkspaceControl {
     }
   }
 
-  /** Job events of whichever workspace is open. */
-  onJob(listener: (job: Job) => void): () => void {
-    this.jobListeners.add(listener);
-    return () => this.jobListeners.delete(listener);
-  }
-
-  /** Told the new workspace's path after every switch. */
-  onSwitch(listener: (path: string) => void): () => void {
-    this.switchListeners.add(listener);
-    return () => this.switchListeners.delete(listener);
+  /**
+   * The events a client is told: the open workspace's jobs as they are now, then its job events; after a
+   * switch, the new workspace's path and its jobs as they are then. Each is checked against the contract; one
+   * that does not match is refused and reported through onError.
+   */
+  subscribe(listener: (event: ApiEvent) => void): () => void {
+    const pass = checkedEvents(listener, (why) => this.opts.onError?.(new Error(why)));
+    pass(jobsSnapshot(this.wb.store));
+    this.listeners.add(pass);
+    return () => this.listeners.delete(pass);
   }
 
   open(input: { path: string; create: boolean }): Promise<WorkspaceInfo> {
@@ -275,7 +276,10 @@ export class WorkbenchHolder implements WorkspaceControl {
       // the switch has happened: a failure to close the old workspace is reported, not thrown at the caller
       this.opts.onError?.(e);
     }
-    for (const l of this.switchListeners) l(next.store.paths.dir);
+    for (const l of this.listeners) {
+      l({ type: 'workspace', path: next.store.paths.dir });
+      l(jobsSnapshot(next.store));
+    }
     return this.info();
   }
 
@@ -284,8 +288,8 @@ export class WorkbenchHolder implements WorkspaceControl {
   }
 
   private forwardJobs(wb: Workbench): () => void {
-    return wb.runner.onEvent((job) => {
-      for (const l of this.jobListeners) l(job);
+    return wb.runner.onEvent((event) => {
+      for (const l of this.listeners) l({ type: 'job', event });
     });
   }
 

@@ -3,11 +3,11 @@
 // calls over IPC from the trusted window only, and pushes job and workspace events to it. Every decision is
 // a plain function in shell.ts, tested in Node; this file only wires them to Electron.
 // Not exercised on the development machines: Electron's binary cannot be downloaded there.
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiEvent } from '../../src-shared/domain';
+import type { ApiEvent } from '../../src-shared/events';
 import { rememberWorkspace, WorkbenchHolder } from '../core/workbench';
 import {
   allowNavigation,
@@ -17,6 +17,7 @@ import {
   handleApiCall,
   IPC_CALL,
   IPC_EVENT,
+  IPC_SUBSCRIBE,
   isTrustedSender,
   SCHEME_PRIVILEGES,
   serveAppRequest,
@@ -33,16 +34,12 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: SCHEME_P
 app.enableSandbox();
 
 let holder: WorkbenchHolder | undefined;
-let mainWindow: BrowserWindow | undefined;
 
 function workspaceArg(): string {
   const i = process.argv.indexOf('--workspace');
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : join(app.getPath('userData'), 'workspace');
 }
 
-function push(event: ApiEvent): void {
-  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, event);
-}
 
 async function start(): Promise<void> {
   const workspaces = WorkbenchHolder.open(workspaceArg(), { create: true, onError: (e) => console.error(e) });
@@ -53,8 +50,16 @@ async function start(): Promise<void> {
   } catch (e) {
     console.error(e);
   }
-  workspaces.onJob((job) => push({ type: 'job', job }));
-  workspaces.onSwitch((path) => push({ type: 'workspace', path }));
+  // the page asks for events when it subscribes (again after a reload): its jobs as they are then, then every event
+  let stopEvents: (() => void) | undefined;
+  ipcMain.on(IPC_SUBSCRIBE, (event: IpcMainEvent) => {
+    if (!isTrustedSender(event.senderFrame)) return;
+    const contents = event.sender;
+    stopEvents?.();
+    stopEvents = workspaces.subscribe((e: ApiEvent) => {
+      if (!contents.isDestroyed()) contents.send(IPC_EVENT, e);
+    });
+  });
 
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowPermission(permission)));
   protocol.handle(APP_SCHEME, async (request) => {
@@ -67,7 +72,6 @@ async function start(): Promise<void> {
   );
 
   const win = new BrowserWindow(windowOptions(PRELOAD));
-  mainWindow = win;
   win.webContents.setWindowOpenHandler(({ url }) => {
     const { action, openExternal } = windowOpenAction(url);
     if (openExternal) void shell.openExternal(openExternal);

@@ -7,7 +7,9 @@ const { contextBridge, ipcRenderer } = require('electron');
 
 const IPC_CALL = 'steplab:call';
 const IPC_EVENT = 'steplab:event';
+const IPC_SUBSCRIBE = 'steplab:subscribe';
 const listeners = new Set();
+let subscribed = false;
 
 ipcRenderer.on(IPC_EVENT, (_event, apiEvent) => {
   for (const listener of listeners) listener(apiEvent);
@@ -24,6 +26,11 @@ contextBridge.exposeInMainWorld('steplab', {
   subscribe(listener) {
     if (typeof listener !== 'function') throw new TypeError('subscribe takes a function');
     listeners.add(listener);
+    // the first subscriber asks main for events: the jobs as they are now come first, then every event
+    if (!subscribed) {
+      subscribed = true;
+      ipcRenderer.send(IPC_SUBSCRIBE);
+    }
     return () => {
       listeners.delete(listener);
     };

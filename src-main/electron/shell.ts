@@ -15,6 +15,8 @@ export const IMAGES_PATH = '/images/';
 /** The IPC channels the preload uses (preload.cjs repeats them: a sandboxed preload cannot import this file). */
 export const IPC_CALL = 'steplab:call';
 export const IPC_EVENT = 'steplab:event';
+/** the page subscribes (preload.cjs): main answers on IPC_EVENT with the jobs as they are, then every event */
+export const IPC_SUBSCRIBE = 'steplab:subscribe';
 
 /** Privileges of the app scheme: a standard, secure origin with fetch and streaming (for protocol.registerSchemesAsPrivileged). */
 export const SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } as const;

@@ -200,7 +200,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
   });
 
-  const { wss, unsubscribe } = serveWebSocket(server, { guard, target: httpTarget, holder, maxPayload: MAX_BODY_BYTES, reportInternal });
+  const wss = serveWebSocket(server, { guard, target: httpTarget, holder, maxPayload: MAX_BODY_BYTES, reportInternal });
 
   try {
     await new Promise<void>((resolvePromise, reject) => {
@@ -211,7 +211,6 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       });
     });
   } catch (e) {
-    unsubscribe();
     wss.close();
     await holder.close();
     throw e;
@@ -226,7 +225,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     token,
     close() {
       closing ??= (async () => {
-        unsubscribe();
+        // a terminated socket's close ends its subscription
         for (const ws of wss.clients) ws.terminate();
         await new Promise<void>((r) => wss.close(() => r()));
         const closed = new Promise<void>((r) => server.close(() => r()));

@@ -1,10 +1,9 @@
 // The host's WebSocket (/ws): the upgrade checked as an HTTP request is, each message answered as an API
-// call, and job and workspace-switch events sent to every client.
+// call, and each client sent the jobs as they are and then every event (the holder's subscription).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
-import type { Job } from '../../src-shared/domain';
 import type { WorkbenchHolder } from '../core/workbench';
 import { answerCall, malformed, type ApiTarget } from './dispatch';
 import type { RequestGuard } from './guard';
@@ -12,16 +11,10 @@ import type { RequestGuard } from './guard';
 /** The id of an error reply to a WebSocket message too malformed to have a usable id. */
 export const UNREADABLE_MESSAGE_ID = -1;
 
-export interface HostSocket {
-  wss: WebSocketServer;
-  /** stops sending job and workspace events */
-  unsubscribe(): void;
-}
-
 export function serveWebSocket(
   server: Server,
   o: { guard: RequestGuard; target: ApiTarget; holder: WorkbenchHolder; maxPayload: number; reportInternal: (e: unknown) => void },
-): HostSocket {
+): WebSocketServer {
   const { guard, target, holder, reportInternal } = o;
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload });
 
@@ -51,6 +44,9 @@ export function serveWebSocket(
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
+    // the jobs as they are now first, then every event (each checked against the contract by the holder)
+    const off = holder.subscribe((event) => send(ws, { event }));
+    ws.on('close', off);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       void answer(ws, data, isBinary);
     });
@@ -77,20 +73,7 @@ export function serveWebSocket(
     send(ws, { id, ...(await answerCall(target, method, params, reportInternal)) });
   }
 
-  const broadcast = (msg: WireMessage): void => {
-    if (wss.clients.size === 0) return;
-    const text = JSON.stringify(msg);
-    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
-  };
-  const offJob = holder.onJob((job: Job) => broadcast({ event: { type: 'job', job } }));
-  const offSwitch = holder.onSwitch((path) => broadcast({ event: { type: 'workspace', path } }));
-  return {
-    wss,
-    unsubscribe: (): void => {
-      offJob();
-      offSwitch();
-    },
-  };
+  return wss;
 }
 
 function recoverId(raw: unknown): number {

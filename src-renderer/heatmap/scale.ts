@@ -1,9 +1,10 @@
 // The heatmap's colour scale: a value in [0, 1] (a PRM's P(good) or an MC value) to red-yellow-green,
 // grey where a step has no value. Looked up in a 256-entry table so a 20,000-cell frame does no maths.
 import { interpolateRdYlGn } from 'd3-scale-chromatic';
+import type { Verdict } from '../../src-shared/domain';
 
 export const NO_VALUE = '#9aa3ad';
-export const VERDICT_COLOURS: Record<'correct' | 'incorrect' | 'unparseable' | 'none', string> = {
+export const VERDICT_COLOURS: Record<Verdict | 'none', string> = {
   correct: '#1a9850',
   incorrect: '#d73027',
   unparseable: '#f46d43',

@@ -1,10 +1,12 @@
 // Orders the dataset heatmap's rows: dataset order, an aggregate of the row's values (min or mean,
 // rows with no value last whatever the direction), or verdict (correct, incorrect, unparseable, none).
+import type { Verdict } from '../../src-shared/domain';
+
 export interface HeatRow {
   problemId: number;
   extId: string;
   solutionId: number | null;
-  verdict: 'correct' | 'incorrect' | 'unparseable' | null;
+  verdict: Verdict | null;
   scores: (number | null)[];
 }
 

@@ -3,9 +3,11 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../src-shared/api';
 import type { CycleRun, Reflection } from '../../src-shared/cycles';
-import type { Job, ModelRecord } from '../../src-shared/domain';
+import type { Job } from '../../src-shared/domain';
+import type { JobMetric } from '../../src-shared/events';
 import { parseProgress } from '../cycles/model';
 import { describeError } from '../errors';
+import { shownRun } from './selectors';
 import type { AppState } from '.';
 
 export const REFLECTIONS_PAGE = 25;
@@ -28,8 +30,6 @@ export interface CyclesSlice {
   cycleRuns: CycleRun[];
   cycleRunsLoaded: boolean;
   cycleRunsError: string | null;
-  /** the workspace's models (lineage: provenance of each cycle's model) */
-  cycleModels: ModelRecord[];
   /** training loss per cycle of a run's job: "loss c1" -> [step, loss][] */
   cycleLoss: { jobId: number; series: Record<string, [number, number][]> } | null;
   /** a job started from the launch form whose run is not listed yet: it is opened once it is */
@@ -42,8 +42,9 @@ export interface CyclesSlice {
   refreshCycleRun(id: number): Promise<void>;
   /** shows a run in the Cycles view (#/cycles/<id>) */
   openCycleRun(id: number): void;
-  loadCycleModels(): Promise<void>;
   loadCycleLoss(jobId: number): Promise<void>;
+  /** a point of a job's loss curve as the trainer reports it (a metric event): added to the curve shown */
+  onJobMetric(e: JobMetric): void;
   /** starts a run; rejects with the core's one-line reason (bad config, a dataset without the eval split …) */
   startCycles(config: Record<string, unknown>): Promise<Job>;
   loadReflections(query: ReflectionQuery): Promise<void>;
@@ -51,10 +52,19 @@ export interface CyclesSlice {
   onCycleJob(job: Job, before: Job | undefined): void;
 }
 
-/** The run that is shown: the one in the route, else the newest. */
-export function shownRun(s: Pick<AppState, 'cycleRuns' | 'cycleRun'>): CycleRun | null {
-  return s.cycleRuns.find((r) => r.id === s.cycleRun) ?? (s.cycleRun === undefined ? (s.cycleRuns[0] ?? null) : null);
+type Series = Record<string, [number, number][]>;
+
+/** Two sets of curves as one: a step told in both keeps b's value; each curve ordered by step. */
+function mergeSeries(a: Series, b: Series): Series {
+  const out: Series = { ...a };
+  for (const [name, points] of Object.entries(b)) {
+    const byStep = new Map((out[name] ?? []).map(([step, v]) => [step, v]));
+    for (const [step, v] of points) byStep.set(step, v);
+    out[name] = [...byStep.entries()].sort((x, y) => x[0] - y[0]);
+  }
+  return out;
 }
+
 
 /** Where a job stands, as far as its run's stage table is concerned. */
 const stageKey = (j: Job | undefined): string => {
@@ -68,12 +78,10 @@ export const createCyclesSlice =
   (set, get) => {
     // the latest reflections request: an older reply that arrives later is dropped
     let reflectionsAsked: ReflectionQuery | null = null;
-    let lossAskedAt = 0;
     return {
       cycleRuns: [],
       cycleRunsLoaded: false,
       cycleRunsError: null,
-      cycleModels: [],
       cycleLoss: null,
       pendingCycleJob: null,
       reflectionPage: null,
@@ -100,22 +108,18 @@ export const createCyclesSlice =
       openCycleRun(id) {
         set({ view: 'cycles', cycleRun: id, focus: undefined });
       },
-      async loadCycleModels() {
-        try {
-          set({ cycleModels: await api['models.list']({}) });
-        } catch (e) {
-          set({ cycleRunsError: describeError(e) });
-        }
-      },
       async loadCycleLoss(jobId) {
-        lossAskedAt = Date.now();
         try {
-          const series = await api['jobs.metrics']({ id: jobId });
-          set({ cycleLoss: { jobId, series } });
+          const stored = await api['jobs.metrics']({ id: jobId });
+          // points told by events while the call was out (the store keeps them in batches) are kept
+          set((s) => ({ cycleLoss: { jobId, series: s.cycleLoss?.jobId === jobId ? mergeSeries(stored, s.cycleLoss.series) : stored } }));
         } catch {
           // a job without metrics (or one that is gone) has no curve: the chart is left out
           set({ cycleLoss: { jobId, series: {} } });
         }
+      },
+      onJobMetric(e) {
+        set((s) => (s.cycleLoss?.jobId === e.jobId ? { cycleLoss: { jobId: e.jobId, series: mergeSeries(s.cycleLoss.series, { [e.name]: [[e.step, e.value]] }) } } : {}));
       },
       async startCycles(config) {
         const job = await api['cycles.start']({ config });
@@ -154,8 +158,9 @@ export const createCyclesSlice =
         if (shown?.id === run.id) {
           const place = parseProgress(job.progress.message);
           const finished = job.state !== before?.state && job.state !== 'running' && job.state !== 'queued';
-          if ((place?.stage === 'finetune' && Date.now() - lossAskedAt > 1500) || finished) void s.loadCycleLoss(job.id);
-          if (place?.stage === 'register' || finished) void s.loadCycleModels();
+          // the curve grows from the job's metric events while it trains; it is read whole once the job stops
+          if (finished) void s.loadCycleLoss(job.id);
+          if (place?.stage === 'register' || finished) void s.loadModels();
         }
       },
     };

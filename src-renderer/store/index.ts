@@ -10,13 +10,14 @@ import { createDatasetsSlice, type DatasetsSlice } from './datasets';
 import { createEvaluationsSlice, type EvaluationsSlice } from './evaluations';
 import { createJobsSlice, type JobsSlice } from './jobs';
 import { createManageSlice, type ManageSlice } from './manage';
+import { createModelsSlice, type ModelsSlice } from './models';
 import { createSearchesSlice, type SearchesSlice } from './searches';
 import type { ThemeChoice } from '../theme';
 import type { Route } from './route';
 import { createViewSlice, type ViewSlice } from './view';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspace';
 
-export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & CurationSlice & CyclesSlice & ManageSlice & ViewSlice;
+export type AppState = WorkspaceSlice & DatasetsSlice & JobsSlice & EvaluationsSlice & SearchesSlice & CurationSlice & CyclesSlice & ManageSlice & ModelsSlice & ViewSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice): AppStore {
@@ -29,6 +30,7 @@ export function createAppStore(api: Api, route: Route, themeChoice?: ThemeChoice
     ...createCurationSlice(api)(...a),
     ...createCyclesSlice(api)(...a),
     ...createManageSlice(api)(...a),
+    ...createModelsSlice(api)(...a),
     ...createViewSlice(route, themeChoice)(...a),
   }));
 }

@@ -2,6 +2,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api, Input, Output } from '../../src-shared/api';
 import type { Job } from '../../src-shared/domain';
+import { jobIdOf, newerJob, reduceJob, type JobEvent } from '../../src-shared/events';
 import { describeError } from '../errors';
 import type { AppState } from '.';
 
@@ -17,8 +18,12 @@ export interface JobsSlice {
   loadJobs(): Promise<void>;
   /** fetches one job (a link to a job the list has not loaded, or one made outside this window) */
   loadJob(id: number): Promise<void>;
-  /** merges a job the core reported (event or call result) */
+  /** merges a job the core reported (a call's result, or the row a job event left) */
   applyJob(job: Job): void;
+  /** a job event from the core, reduced into the job's row (src-shared/events.ts reduceJob) */
+  applyJobEvent(event: JobEvent): void;
+  /** the jobs as the core had them when this window subscribed (or switched workspace), before its events */
+  applyJobsSnapshot(jobs: Job[]): void;
   /** rejects with the core's error so the caller can show it beside the job */
   cancelJob(id: number): Promise<void>;
   /** continues a stopped job from its checkpoint; rejects with the core's reason where it cannot */
@@ -33,14 +38,12 @@ export interface JobsSlice {
   importBenchmark(config: Record<string, unknown>): Promise<Output<'benchmarks.importPath'>['files']>;
 }
 
-/** The later of two reports of one job: events and list results may arrive out of order. */
-const newer = (a: Job, b: Job): Job => (b.updatedAt >= a.updatedAt ? b : a);
-
+/** The rows with the incoming ones merged in, each job's later report kept (events and list results may arrive out of order). */
 export function mergeJobs(current: Job[], incoming: Job[]): Job[] {
   const byId = new Map(current.map((j) => [j.id, j]));
   for (const j of incoming) {
     const have = byId.get(j.id);
-    byId.set(j.id, have ? newer(have, j) : j);
+    byId.set(j.id, have ? newerJob(have, j) : j);
   }
   return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, JOBS_SHOWN);
 }
@@ -81,6 +84,18 @@ export const createJobsSlice =
       }
       if (FINAL.has(job.state) && !before) void get().loadJobs();
       if (job.kind === 'cycle') get().onCycleJob(job, before);
+    },
+    applyJobEvent(event) {
+      if (event.type === 'metric') return get().onJobMetric(event);
+      const id = jobIdOf(event);
+      const before = get().jobs.find((j) => j.id === id);
+      const after = reduceJob(before, event);
+      // an event of a job this window has no row for (older than the list it loaded): its row is fetched
+      if (!after) return void get().loadJob(id);
+      if (after !== before) get().applyJob(after);
+    },
+    applyJobsSnapshot(jobs) {
+      set((s) => ({ jobs: mergeJobs(s.jobs, jobs), jobsLoaded: true, jobsError: null }));
     },
     async cancelJob(id) {
       set((s) => ({ cancelAsked: [...s.cancelAsked, id] }));

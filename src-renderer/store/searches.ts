@@ -9,7 +9,6 @@ import type { NodeDisagreement, NodePrmScores, SearchSummary, TreeNode } from '.
 import { describeError } from '../errors';
 import { extrasFromColumns, nodesFromColumns, type NodeExtra } from '../tree/columns';
 import type { AppState } from '.';
-import { modelLabel } from '../../src-shared/modelLabel';
 
 export type OpenTree = {
   search: SearchSummary;
@@ -70,8 +69,7 @@ export interface SearchesSlice {
   /** the open search's problem (question, pictures, gold answer) */
   treeProblem: ProblemDetail | null;
   treeProblemError: string | null;
-  /** registered PRMs (name@version) and the disagreement queue of the one chosen */
-  prms: string[];
+  /** the disagreement queue of the PRM chosen (the PRMs to choose from: prmLabels in selectors.ts) */
   disagreements: { prm: string; scoredNodes: number; matching?: number; items: NodeDisagreement[] } | null;
   disagreementsError: string | null;
   /** kept rollout texts of the open tree's nodes, by node id, as they were asked for */
@@ -127,7 +125,6 @@ export const createSearchesSlice =
       treeGold: null,
       treeProblem: null,
       treeProblemError: null,
-      prms: [],
       disagreements: null,
       disagreementsError: null,
       nodeRollouts: {},
@@ -135,9 +132,9 @@ export const createSearchesSlice =
       rolloutsShown: null,
       async loadSearches() {
         try {
-          const [page, models] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), api['models.list']({})]);
-          const prms = models.filter((m) => m.role === 'prm').map((m) => modelLabel(m));
-          set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null, prms });
+          // the PRMs a view picks from are the models slice's (prmLabels in selectors.ts), read again beside the list
+          const [page] = await Promise.all([api['searches.list']({ offset: 0, limit: 200 }), get().loadModels()]);
+          set({ searches: page.items, searchesTotal: page.total, searchesLoaded: true, searchesError: null });
         } catch (e) {
           set({ searchesError: describeError(e) });
         }

@@ -1,7 +1,7 @@
 // Picks the transport the page talks through: the Electron preload bridge when the page runs in the
 // desktop window, the headless host's WebSocket otherwise. The rest of the renderer sees only `api`.
 import { ApiError, ApiErrorBody, createApiProxy, type Api, type Method, type Transport } from '../../src-shared/api';
-import { ApiEvent } from '../../src-shared/domain';
+import { ApiEvent } from '../../src-shared/events';
 import { createWebSocketTransport, type ConnectionInfo } from './ws';
 
 /**

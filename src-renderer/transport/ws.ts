@@ -1,7 +1,7 @@
 // The API over the headless host's WebSocket. Browser code only: the page's token cookie authenticates
 // the connection, so the URL carries no secret.
 import { ApiError, ApiErrorBody, type Method, type Transport } from '../../src-shared/api';
-import { ApiEvent } from '../../src-shared/domain';
+import { ApiEvent } from '../../src-shared/events';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 

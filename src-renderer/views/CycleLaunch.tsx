@@ -30,7 +30,7 @@ function Field({ field, config, onChange }: { field: CycleField; config: Config;
 export function CycleLaunch({ open }: { open: boolean }) {
   const start = useApp((s) => s.startCycles);
   const datasets = useApp((s) => s.datasets);
-  const models = useApp((s) => s.cycleModels);
+  const models = useApp((s) => s.models);
   const { config, text, textError, replace, editText } = useConfigEditor(CYCLE_TEMPLATE);
   const [jsonOpen, setJsonOpen] = useState(false);
   const { busy, error, started, setError, launch: startRun } = useLaunch();

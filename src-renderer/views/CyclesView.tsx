@@ -12,7 +12,7 @@ import { CycleChart, LossChart } from '../cycles/charts';
 import { canCancel, canResume, chartSeries, difficultyTable, formatCounts, formatDuration, lineage, stageRows } from '../cycles/model';
 import { describeError } from '../errors';
 import { useApp } from '../store';
-import { shownRun } from '../store/cycles';
+import { shownRun } from '../store/selectors';
 import { CycleLaunch } from './CycleLaunch';
 import { ReflectionBrowser } from './ReflectionBrowser';
 import './cycles.css';
@@ -187,7 +187,7 @@ function DifficultyTable({ run }: { run: CycleRun }) {
 }
 
 function Lineage({ run }: { run: CycleRun }) {
-  const models = useApp((s) => s.cycleModels);
+  const models = useApp((s) => s.models);
   const nodes = lineage(run, models);
   return (
     <ol className="lineage" aria-label="Model lineage" data-testid="lineage">
@@ -260,7 +260,7 @@ export function CyclesView() {
   const loaded = useApp((s) => s.cycleRunsLoaded);
   const error = useApp((s) => s.cycleRunsError);
   const load = useApp((s) => s.loadCycleRuns);
-  const loadModels = useApp((s) => s.loadCycleModels);
+  const loadModels = useApp((s) => s.loadModels);
   const open = useApp((s) => s.openCycleRun);
   const wanted = useApp((s) => s.cycleRun);
   const run = useApp(shownRun);

@@ -6,7 +6,6 @@
 // search-labelled step at its node in the tree.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { Input, Output } from '../../src-shared/api';
-import type { ModelRecord } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { clip } from '../format';
@@ -16,6 +15,7 @@ import { rasterize } from '../heatmap/raster';
 import { legendGradient, NO_VALUE, VERDICT_COLOURS } from '../heatmap/scale';
 import { aggregateRow, sortRows, type SortDir, type SortKey } from '../heatmap/sort';
 import { useApp, useConnection } from '../store';
+import { modelsOfRole } from '../store/selectors';
 import './ProblemsView.css';
 import { modelLabel } from '../../src-shared/modelLabel';
 
@@ -101,15 +101,13 @@ export function DatasetHeatmap({ dataset }: { dataset: string }) {
   const [data, setData] = useState<Data | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const [policies, setPolicies] = useState<ModelRecord[]>([]);
+  const policies = useApp(modelsOfRole('policy'));
+  const loadModels = useApp((s) => s.loadModels);
   const [reload, setReload] = useState(0);
 
   useEffect(() => {
-    api['models.list']({}).then(
-      (m) => setPolicies(m.filter((x) => x.role === 'policy')),
-      () => undefined,
-    );
-  }, [api]);
+    void loadModels();
+  }, [loadModels]);
 
   useEffect(() => {
     let live = true;

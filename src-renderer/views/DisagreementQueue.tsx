@@ -11,6 +11,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { useApp, useConnection } from '../store';
 import type { QueueFilters } from '../store/searches';
+import { prmLabels } from '../store/selectors';
 import { BulkBar } from './CurationBulkBar';
 import './DisagreementQueue.css';
 
@@ -167,7 +168,7 @@ function QueueRow({ d, ticked, onTick, onOpen }: { d: NodeDisagreement; ticked: 
 }
 
 export function DisagreementQueue({ onOpen }: { onOpen?(): void } = {}) {
-  const prms = useApp((s) => s.prms);
+  const prms = useApp(prmLabels);
   const queue = useApp((s) => s.disagreements);
   const error = useApp((s) => s.disagreementsError);
   const load = useApp((s) => s.loadDisagreements);
@@ -278,7 +279,7 @@ export function DisagreementQueue({ onOpen }: { onOpen?(): void } = {}) {
 
 /** The solution-level queue, beside the node queue. */
 export function SolutionConflictQueue() {
-  const prms = useApp((s) => s.prms);
+  const prms = useApp(prmLabels);
   const [prm, setPrm] = useState<string | null>(null);
   const chosen = prm ?? prms[0] ?? null;
   if (!chosen) return null;

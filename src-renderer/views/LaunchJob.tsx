@@ -8,7 +8,6 @@
 // import-labels reads a path: over the headless host (browser mode) its form is replaced by the CLI
 // command. A cycle run uses its own form; exports write files.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { ModelRecord } from '../../src-shared/domain';
 import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
 import { describeError } from '../errors';
@@ -33,7 +32,7 @@ import {
   type FormField,
   type LaunchKind,
 } from '../jobs/form';
-import { useApp, useConnection } from '../store';
+import { useApp, useAppStore, useConnection } from '../store';
 import { CycleLaunch } from './CycleLaunch';
 import { ExportAnnotationsForm, ExportProblemsForm } from './ExportAnnotationsForm';
 import { formatZodIssue } from '../../src-shared/zodMessage';
@@ -130,7 +129,9 @@ export function LaunchJob() {
   const start = useApp((s) => s.startJob);
   const datasets = useApp((s) => s.datasets);
   const jobs = useApp((s) => s.jobs);
-  const loadCycleModels = useApp((s) => s.loadCycleModels);
+  const models = useApp((s) => s.models);
+  const loadModels = useApp((s) => s.loadModels);
+  const appStore = useAppStore();
   const navigate = useApp((s) => s.navigate);
   const cycleRuns = useApp((s) => s.cycleRuns);
   const workspacePath = useApp((s) => s.workspace?.path ?? '');
@@ -138,7 +139,6 @@ export function LaunchJob() {
   const [labelFormats, setLabelFormats] = useState<FieldChoice[]>([]);
   const [refused, setRefused] = useState<string | null>(null);
   const asked = useRef(0);
-  const [models, setModels] = useState<ModelRecord[]>([]);
   const [sets, setSets] = useState<string[]>([]);
   const [kind, setKind] = useState<Kind>('search');
   const { config, text, textError, replace: edit, editText } = useConfigEditor(TEMPLATES.search);
@@ -158,15 +158,19 @@ export function LaunchJob() {
   const served = !jobKind || local || !LOCAL_KINDS.has(jobKind);
 
   useEffect(() => {
-    api['models.list']({}).then(setModels, (e: unknown) => setError(describeError(e)));
+    // the models slice, read again when the form opens and after each start (a job may register a model)
+    void loadModels().then(() => {
+      const failed = appStore.getState().modelsError;
+      if (failed) setError(failed);
+    });
     api['annotations.sets']({}).then(
       (s) => setSets(s.map((x) => x.name)),
       () => undefined,
     );
-  }, [api, started]);
+  }, [api, started, loadModels, appStore]);
   useEffect(() => {
-    if (kind === 'cycle') void loadCycleModels();
-  }, [kind, loadCycleModels]);
+    if (kind === 'cycle') void loadModels();
+  }, [kind, loadModels]);
   useEffect(() => {
     if (kind !== 'import-labels' || !local) return;
     api['import.labelFormats']({}).then(

@@ -1,12 +1,10 @@
 // The workspace's registered models: name@version, role, tokenizer family, where they came from
 // (provenance: parent, training data, job) and their manifest. Registering happens in the CLI
 // (`steplab models register`, `steplab train-prm`), so this view reads and explains.
-import { useCallback, useEffect, useState } from 'react';
-import type { ModelRecord } from '../../src-shared/domain';
+import { useEffect, useState } from 'react';
 import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
-import { describeError } from '../errors';
-import { useConnection } from '../store';
+import { useApp } from '../store';
 import { modelLabel } from '../../src-shared/modelLabel';
 
 /** The provenance fields a researcher looks for first, as short "key: value" lines; the rest stays in the JSON. */
@@ -20,19 +18,11 @@ export function provenanceSummary(provenance: unknown): string[] {
 }
 
 export function ModelsView() {
-  const { api } = useConnection();
-  const [models, setModels] = useState<ModelRecord[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // the models slice (store/models.ts): read again whenever the view opens
+  const models = useApp((s) => (s.modelsLoaded ? s.models : null));
+  const error = useApp((s) => s.modelsError);
+  const load = useApp((s) => s.loadModels);
   const [open, setOpen] = useState<number | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setModels(await api['models.list']({}));
-      setError(null);
-    } catch (e) {
-      setError(describeError(e));
-    }
-  }, [api]);
   useEffect(() => {
     void load();
   }, [load]);

@@ -5,7 +5,7 @@
 // heatmap cell is highlighted and scrolled into view.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Output } from '../../src-shared/api';
-import type { ModelRecord, ScoredSolution } from '../../src-shared/domain';
+import type { ScoredSolution } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { colourOf } from '../heatmap/scale';
@@ -175,7 +175,8 @@ export function ProblemView({ id, solution, step, dataset, extId }: { id: number
   const go = useApp((s) => s.go);
   const [detail, setDetail] = useState<Detail | null>(null);
   const [solutions, setSolutions] = useState<ScoredSolution[] | null>(null);
-  const [models, setModels] = useState<ModelRecord[]>([]);
+  const models = useApp((s) => s.models);
+  const loadModels = useApp((s) => s.loadModels);
   const [error, setError] = useState<string | null>(null);
   const [solError, setSolError] = useState<string | null>(null);
   const [prm, setPrm] = useState<string | null>(null);
@@ -200,14 +201,11 @@ export function ProblemView({ id, solution, step, dataset, extId }: { id: number
       (s) => live && (setSolutions(s), setSolError(null)),
       (e: unknown) => live && setSolError(describeError(e)),
     );
-    api['models.list']({}).then(
-      (m) => live && setModels(m),
-      () => undefined,
-    );
+    void loadModels();
     return () => {
       live = false;
     };
-  }, [api, id, reload]);
+  }, [api, id, reload, loadModels]);
 
   const prms = useMemo(() => [...new Set((solutions ?? []).flatMap((s) => Object.keys(s.scores)))].sort(), [solutions]);
   const shownPrm = prm && prms.includes(prm) ? prm : prms[0] ?? null;

@@ -1,5 +1,5 @@
-// The CLI's own signals reach a trainer's process group, end to end through the real command: SIGTERM
-// cancels the job (the group stops, the command ends in one line), SIGKILL closes the trainer's stdin, on
+// The CLI's own signals reach a trainer's process group, end to end through the real command: SIGTERM or
+// SIGINT (Ctrl-C) cancels the job (the group stops, the command ends in one line), SIGKILL closes the trainer's stdin, on
 // which the trainer protocol has it exit with its group. The in-process cases are in trainer-group.test.ts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,12 +13,12 @@ const WAIT_MS = 120_000;
 const made = trainingWorkspace(NO_FIXED_LIMIT);
 
 describe("the CLI's signals reach the trainer", () => {
-  it("the CLI's SIGTERM cancels the job: the trainer's group stops and the command ends in one line", { timeout: NO_FIXED_LIMIT }, async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)("the CLI's %s cancels the job: the trainer's group stops and the command ends in one line", { timeout: NO_FIXED_LIMIT }, async (signal) => {
     const { ws, set } = made;
-    const file = join(ws, 'pids-sigterm.json');
-    const { child, done } = startCli(['train-prm', '--workspace', ws, '--annotations', set, '--name', 'sigterm-prm', '--trainer', 'node', TRAINER, file]);
+    const file = join(ws, `pids-${signal.toLowerCase()}.json`);
+    const { child, done } = startCli(['train-prm', '--workspace', ws, '--annotations', set, '--name', `${signal.toLowerCase()}-prm`, '--trainer', 'node', TRAINER, file]);
     const pids = await pidsOf(file, WAIT_MS);
-    child.kill('SIGTERM');
+    child.kill(signal);
     const r = await done;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^cancelling job \d+\.\.\.\nerror: training cancelled; nothing was registered\n$/);

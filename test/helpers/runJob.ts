@@ -60,6 +60,7 @@ export async function runJob<C, R>(store: Store, handler: JobHandler<C, R>, conf
     progress(p: JobProgress): void {
       store.jobs.setProgress(job.id, p);
     },
+    metric(): void {},
     throwIfCancelled(): void {
       if (signal.aborted) throw new CancelledError();
     },

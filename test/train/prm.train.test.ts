@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src-main/core/store';
 import { openWorkbench } from '../../src-main/core/workbench';
 import { tempDir } from '../helpers/tmp';
+import { onJobRow } from '../helpers/jobRows';
 import { cli } from '../helpers/cli';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -101,7 +102,7 @@ describe('train-prm with the reference trainer', () => {
       const before = wb.store.models.list().length;
       const job = wb.runner.submit('train-prm', { annotations: set, name: 'prm-cancelled', batchSize: 2, epochs: 50 });
       let asked = false;
-      const off = wb.runner.onEvent((j) => {
+      const off = onJobRow(wb, (j) => {
         if (!asked && j.id === job.id && j.state === 'running' && j.progress.done >= 1) {
           asked = true;
           wb.runner.cancel(job.id);

@@ -2,8 +2,8 @@
 // datasets Parquet file) into a dataset.
 //
 // Two phases, both resumable:
-//  1. Staging. The file is read in chunks (JSONL line by line, Parquet a row range at a time; the seed
-//     array, a small file by nature, is parsed whole). Each chunk is validated, its images are checked with
+//  1. Staging. The file is read in chunks (JSONL line by line, the seed array item by item, Parquet a row
+//     range at a time). Each chunk is validated, its images are checked with
 //     sharp and hashed, and one ctx.commit writes the chunk's problems to staging_problems, its images to
 //     staging_images (and their files to images/), and a checkpoint naming the position after the chunk.
 //     A killed job resumes at the next chunk.
@@ -15,7 +15,7 @@
 // Errors name where they are: `problems.jsonl line 17: field "answer": required`, `seed.json item 4: ...`
 // (seed array, counted from 1), `rows.parquet row 12: ...` (Parquet, counted from 1); an image's error
 // names its field. Image paths are read inside the file's folder and `imageRoot` only, unless
-// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts), and a JSONL line over the line cap before it is parsed (never held whole: jsonl.ts readLines). With skipBad, bad rows are skipped, listed in the
+// `allowOutside` (imagePaths.ts); questions, answers and images over the size caps are refused (limits.ts), and a JSONL line or a seed array's item over its cap before it is parsed (never held whole: jsonl.ts readLines, jsonArray.ts). With skipBad, bad rows are skipped, listed in the
 // result (the first 100) and written to <workspace>/reports/<input file name>.import-errors.jsonl.
 //
 // `fields` maps Steplab fields to the file's own column names (checked against the first row, or the
@@ -107,7 +107,7 @@ class Importer {
         phase: 'staging',
         format,
         file: { size: st.size, mtimeMs: st.mtimeMs },
-        pos: format === 'jsonl' ? { offset: 0, line: 0 } : { index: 0 },
+        pos: format === 'jsonl' ? { offset: 0, line: 0 } : format === 'mmprm-seed' ? { offset: 0, index: 0 } : { index: 0 },
         staged: 0,
         skipped: 0,
         badLines: [],

@@ -3,11 +3,13 @@
 // carries the byte offset just past its newline: a job that stores { offset, line } as its checkpoint
 // resumes with `readLines(path, { offset, line })` at exactly the next line. With `maxLineBytes`, a line
 // longer than that stops being assembled once it passes the cap: it is counted to its newline and yielded
-// as `tooLong` (its length) with empty text, so memory stays at one block plus the cap.
+// as `tooLong` (its length) with empty text, so memory stays at one block plus the cap. With `gzip`, the
+// file is decompressed as it is read (offsets then count decompressed bytes, and a read starts at 0).
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { UserError } from '../errors';
 
 export interface Line {
@@ -32,6 +34,39 @@ export interface ReadLinesOptions {
   blockSize?: number;
   /** a longer line is not held: it is yielded with `tooLong` and empty text */
   maxLineBytes?: number;
+  /** the file is gzip-compressed: decompress it as it is read (`offset` must then be 0) */
+  gzip?: boolean;
+  /** how a message names the file (default: its base name) */
+  name?: string;
+}
+
+/** A file's bytes in blocks from an offset on, decompressed when `gzip` (then only from 0). */
+export async function* fileBlocks(path: string, opts: { start?: number; blockSize?: number; gzip?: boolean; name?: string } = {}): AsyncGenerator<Buffer> {
+  const start = opts.start ?? 0;
+  if (opts.gzip && start !== 0) throw new Error('a gzip file is read from its start');
+  const raw = createReadStream(path, { start, highWaterMark: opts.blockSize ?? 64 * 1024 });
+  const stream = opts.gzip ? raw.pipe(createGunzip({ chunkSize: Math.max(64, opts.blockSize ?? 64 * 1024) })) : raw;
+  try {
+    if (!opts.gzip) {
+      for await (const block of stream as AsyncIterable<Buffer>) yield block;
+      return;
+    }
+    const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    for (;;) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UserError(`${opts.name ?? basename(path)}: not a readable gzip file (${(e as Error).message})`);
+        throw e;
+      }
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    raw.destroy();
+    if (stream !== raw) stream.destroy();
+  }
 }
 
 const NEWLINE = 0x0a;
@@ -50,7 +85,6 @@ export function parseJsonLine(text: string, line: number): unknown {
 export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
   const start = opts.offset ?? 0;
   let lineNo = opts.line ?? 0;
-  const stream = createReadStream(path, { start, highWaterMark: opts.blockSize ?? 64 * 1024 });
   // pieces of the line being assembled (a long line can span many blocks)
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -76,64 +110,60 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
     return { line: lineNo, text, endOffset };
   };
 
-  try {
-    for await (const block of stream as AsyncIterable<Buffer>) {
-      let from = 0;
-      for (;;) {
-        const nl = block.indexOf(NEWLINE, from);
-        if (nl < 0) break;
-        const piece = block.subarray(from, nl);
-        const total = (overBytes >= 0 ? overBytes : pendingBytes) + piece.length;
-        // a '\r' before the newline (maybe the end of an earlier block) is not part of the line's length
-        const length = total - ((piece.length > 0 ? piece[piece.length - 1] === CR : lastCR) ? 1 : 0);
-        lastCR = false;
-        if (length > cap) {
-          pending = [];
-          pendingBytes = 0;
-          overBytes = -1;
-          yield long(length, pos + nl + 1);
-        } else {
-          const bytes = pending.length ? Buffer.concat([...pending, piece]) : piece;
-          pending = [];
-          pendingBytes = 0;
-          const l = emit(bytes, pos + nl + 1);
-          if (l) yield l;
-        }
-        from = nl + 1;
-      }
-      if (from < block.length) {
-        const rest = block.length - from;
-        lastCR = block[block.length - 1] === CR;
-        if (overBytes >= 0) overBytes += rest;
-        else if (pendingBytes + rest > cap + 1) {
-          // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
-          overBytes = pendingBytes + rest;
-          pending = [];
-          pendingBytes = 0;
-        } else {
-          // copy: the stream may reuse or the slice may pin the whole block
-          pending.push(Buffer.from(block.subarray(from)));
-          pendingBytes += rest;
-        }
-      }
-      pos += block.length;
-    }
-    if (overBytes >= 0) {
-      yield long(overBytes - (lastCR ? 1 : 0), pos);
-      overBytes = -1;
-    } else if (pending.length) {
-      const bytes = Buffer.concat(pending);
-      pending = [];
-      let length = bytes.length;
-      if (length > 0 && bytes[length - 1] === CR) length -= 1;
-      if (length > cap) yield long(length, pos);
-      else {
-        const l = emit(bytes, pos);
+  for await (const block of fileBlocks(path, { start, blockSize: opts.blockSize, gzip: opts.gzip, name: opts.name })) {
+    let from = 0;
+    for (;;) {
+      const nl = block.indexOf(NEWLINE, from);
+      if (nl < 0) break;
+      const piece = block.subarray(from, nl);
+      const total = (overBytes >= 0 ? overBytes : pendingBytes) + piece.length;
+      // a '\r' before the newline (maybe the end of an earlier block) is not part of the line's length
+      const length = total - ((piece.length > 0 ? piece[piece.length - 1] === CR : lastCR) ? 1 : 0);
+      lastCR = false;
+      if (length > cap) {
+        pending = [];
+        pendingBytes = 0;
+        overBytes = -1;
+        yield long(length, pos + nl + 1);
+      } else {
+        const bytes = pending.length ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        pendingBytes = 0;
+        const l = emit(bytes, pos + nl + 1);
         if (l) yield l;
       }
+      from = nl + 1;
     }
-  } finally {
-    stream.destroy();
+    if (from < block.length) {
+      const rest = block.length - from;
+      lastCR = block[block.length - 1] === CR;
+      if (overBytes >= 0) overBytes += rest;
+      else if (pendingBytes + rest > cap + 1) {
+        // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
+        overBytes = pendingBytes + rest;
+        pending = [];
+        pendingBytes = 0;
+      } else {
+        // copy: the stream may reuse or the slice may pin the whole block
+        pending.push(Buffer.from(block.subarray(from)));
+        pendingBytes += rest;
+      }
+    }
+    pos += block.length;
+  }
+  if (overBytes >= 0) {
+    yield long(overBytes - (lastCR ? 1 : 0), pos);
+    overBytes = -1;
+  } else if (pending.length) {
+    const bytes = Buffer.concat(pending);
+    pending = [];
+    let length = bytes.length;
+    if (length > 0 && bytes[length - 1] === CR) length -= 1;
+    if (length > cap) yield long(length, pos);
+    else {
+      const l = emit(bytes, pos);
+      if (l) yield l;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Size caps of an import: a question, an answer, an image file and an image's pixels (its header's width ×
-// height, read before any decode), and one JSONL line's length, checked while the line is read and before
-// it is parsed (a longer line is counted to its end but never held whole). Each refusal names the size,
-// the cap and the flag that raises it.
+// height, read before any decode), one JSONL line's length and one item's length in a file that is a JSON
+// array (or one JSON document), each checked while it is read and before it is parsed (a longer one is
+// counted to its end but never held whole). Each refusal names the size, the cap and the flag that raises it.
 import { statSync } from 'node:fs';
 import type { ImportLimits } from '../../../src-shared/jobConfigs';
 import { UserError } from '../errors';
@@ -12,11 +12,13 @@ export interface Limits {
   imageBytes: number;
   /** million pixels */
   imageMpx: number;
-  /** one JSONL line, before it is parsed (see lineCap) */
+  /** one JSONL line, before it is parsed (see defaultLineBytes) */
   lineBytes: number;
+  /** one item of a JSON array, or a file that is one JSON document, before it is parsed (the same default) */
+  itemBytes: number;
 }
 
-/** The line cap when none is given: 8 MB, or the question and answer caps plus 1 MB when that is more. */
+/** The line (and item) cap when none is given: 8 MB, or the question and answer caps plus 1 MB when that is more. */
 export const LINE_BYTES = 8 * 1024 * 1024;
 export const LINE_MARGIN = 1024 * 1024;
 export function defaultLineBytes(questionBytes: number, answerBytes: number): number {
@@ -29,6 +31,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   imageBytes: 64 * 1024 * 1024,
   imageMpx: 100,
   lineBytes: LINE_BYTES,
+  itemBytes: LINE_BYTES,
 };
 
 export const LIMIT_FLAGS: Readonly<Record<keyof Limits, string>> = {
@@ -37,17 +40,29 @@ export const LIMIT_FLAGS: Readonly<Record<keyof Limits, string>> = {
   imageBytes: '--max-image-bytes',
   imageMpx: '--max-image-mpx',
   lineBytes: '--max-line-bytes',
+  itemBytes: '--max-item-bytes',
 };
 
 export function limitsOf(given: ImportLimits | undefined): Limits {
   const l: Limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) };
   if (given?.lineBytes === undefined) l.lineBytes = defaultLineBytes(l.questionBytes, l.answerBytes);
+  if (given?.itemBytes === undefined) l.itemBytes = defaultLineBytes(l.questionBytes, l.answerBytes);
   return l;
 }
 
 /** The refusal of a line over the line cap (`bytes`: its whole length, counted without holding it). */
 export function lineTooLong(bytes: number, limits: Pick<Limits, 'lineBytes'>): string {
   return `the line is ${formatBytes(bytes)} long (${count(bytes)} bytes; limit ${formatBytes(limits.lineBytes)}); split it or raise the limit with ${LIMIT_FLAGS.lineBytes} <bytes>`;
+}
+
+/** The refusal of an item of a JSON array over the item cap (`bytes`: its whole length, counted without holding it). */
+export function itemTooLong(bytes: number, limits: Pick<Limits, 'itemBytes'>): string {
+  return `the item is ${formatBytes(bytes)} long (${count(bytes)} bytes; limit ${formatBytes(limits.itemBytes)}); split it or raise the limit with ${LIMIT_FLAGS.itemBytes} <bytes>`;
+}
+
+/** The refusal of a file that is one JSON document over the item cap (`bytes`: its length, decompressed). */
+export function documentTooLong(bytes: number, limits: Pick<Limits, 'itemBytes'>): string {
+  return `the JSON document is ${formatBytes(bytes)} long (${count(bytes)} bytes; limit ${formatBytes(limits.itemBytes)}); raise the limit with ${LIMIT_FLAGS.itemBytes} <bytes>`;
 }
 
 /** A byte count as people read it: 1 MB, 64 KB, 1.5 MB (binary multiples), or bytes under 1 KB. */

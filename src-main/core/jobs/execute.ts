@@ -1,14 +1,15 @@
 // Runs one claimed job to its end inside the current thread: builds the context, maps the outcome to a
 // final state, and calls the handler's cleanup after a failure or cancel.
 import type { Job, JobProgress } from '../../../src-shared/domain';
+import type { JobEvent } from '../../../src-shared/events';
 import { CancelledError, OutageError, UserError, describeSystemError, printable } from '../errors';
 import type { Store } from '../store';
 import type { JobContext, JobHandler } from './types';
 import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 export interface ExecuteHooks {
-  /** called after every committed progress/checkpoint and throttled progress update */
-  onUpdate(job: Job): void;
+  /** the job's events as they happen: its progress (after every commit and throttled update), metrics and how it ended */
+  onEvent(event: JobEvent): void;
   signal: AbortSignal;
   /** minimum ms between non-checkpoint progress writes */
   throttleMs?: number;
@@ -27,14 +28,35 @@ export interface JobEnd {
   removed: boolean;
 }
 
+/** The event that tells how a stopped job ended, from its stored row (undefined for a job still queued or running). */
+export function endEvent(job: Job, removed = false): JobEvent | undefined {
+  const about = { jobId: job.id, at: job.updatedAt, progress: job.progress };
+  switch (job.state) {
+    case 'done':
+      return { type: 'finished', ...about, result: job.result };
+    case 'failed':
+      return { type: 'failed', ...about, error: job.error ?? 'failed', ...(removed ? { removed } : {}) };
+    case 'cancelled':
+      return { type: 'cancelled', ...about, reason: job.error ?? 'cancelled' };
+    case 'interrupted':
+      return { type: 'interrupted', ...about, reason: job.error };
+    default:
+      return undefined;
+  }
+}
+
 export async function executeJob(store: Store, handler: JobHandler<unknown, unknown>, jobId: number, hooks: ExecuteHooks): Promise<JobEnd> {
   const job = store.jobs.get(jobId);
+  const tellEnd = (last: Job, removed = false): void => {
+    const e = endEvent(last, removed);
+    if (e) hooks.onEvent(e);
+  };
   const parsed = handler.configSchema.safeParse(job.config);
   if (!parsed.success) {
     const msg = formatZodIssue(parsed.error.issues[0], { label: `job ${jobId}: invalid config`, empty: '' });
     store.jobs.finish(jobId, 'failed', null, msg);
     const last = store.jobs.get(jobId);
-    hooks.onUpdate(last);
+    tellEnd(last);
     return { outcome: { state: 'failed', error: msg }, job: last, removed: false };
   }
   const config = parsed.data;
@@ -42,6 +64,16 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
   let lastWrite = 0;
   let lastCancelCheck = 0;
   let commits = 0;
+  // the message last told: a progress event carries the counts, a message event only a changed line
+  let said = job.progress.message;
+  const tellProgress = (): void => {
+    const j = store.jobs.get(jobId);
+    hooks.onEvent({ type: 'progress', jobId, at: j.updatedAt, done: j.progress.done, total: j.progress.total });
+    if (j.progress.message !== said) {
+      said = j.progress.message;
+      hooks.onEvent({ type: 'message', jobId, at: j.updatedAt, message: said });
+    }
+  };
   const cancelled = (): boolean => {
     if (hooks.signal.aborted) return true;
     const now = Date.now();
@@ -67,7 +99,7 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
       commits++;
       hooks.afterCommit?.(commits);
       lastWrite = Date.now();
-      hooks.onUpdate(store.jobs.get(jobId));
+      tellProgress();
       return r;
     },
     progress(p: JobProgress): void {
@@ -75,7 +107,10 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
       if (now - lastWrite < throttle && p.total !== p.done) return;
       lastWrite = now;
       store.jobs.setProgress(jobId, p);
-      hooks.onUpdate(store.jobs.get(jobId));
+      tellProgress();
+    },
+    metric(name: string, step: number, value: number): void {
+      hooks.onEvent({ type: 'metric', jobId, name, step, value });
     },
     throwIfCancelled(): void {
       if (cancelled()) throw new CancelledError();
@@ -93,7 +128,7 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
       const error = `${e.message}; the job is paused with its work saved: resume it once the service answers (steplab jobs --workspace <dir> --resume, or Resume in the Jobs view)`;
       store.jobs.pause(jobId, error);
       const last = store.jobs.get(jobId);
-      hooks.onUpdate(last);
+      tellEnd(last);
       return { outcome: { state: 'interrupted', error }, job: last, removed: false };
     }
     const system = describeSystemError(e, store.paths.dir);
@@ -120,10 +155,10 @@ export async function executeJob(store: Store, handler: JobHandler<unknown, unkn
   if (refused) {
     // the request was refused (bad input) and cleanup left the workspace exactly as it was: the job's row
     // goes too, after its last event has told the caller why
-    hooks.onUpdate(last);
+    tellEnd(last, true);
     store.jobs.remove(jobId);
     return { outcome, job: last, removed: true };
   }
-  hooks.onUpdate(last);
+  tellEnd(last);
   return { outcome, job: last, removed: false };
 }

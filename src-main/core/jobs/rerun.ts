@@ -64,6 +64,7 @@ function noRestart(kind: string): string | null {
   if (kind === 'score') return 'a score job keeps no rows of its own (its scores are the PRM\'s, per step, and a re-run skips what is scored): to score again, add --rescore';
   if (kind === 'cycle') return 'a cycle run resumes from its last finished stage and cannot start over: start a new run under another --name';
   if (kind === 'import') return 'an interrupted import resumes from its checkpoint; a failed one left nothing behind: run the import again';
+  if (kind === 'bench-prm') return "a bench-prm job stores its evaluation only when it ends, and the step scores of its finished batches are the PRM's (any run reuses them): to run another, change --name or --seed";
   return null;
 }
 

@@ -4,12 +4,14 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Job } from '../../../src-shared/domain';
+import type { JobEvent } from '../../../src-shared/events';
 import { JOB_CONFIGS, type JobKind, type JobRequest } from '../../../src-shared/jobConfigs';
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import { jobHandlers } from './registry';
 import { signalGroup } from '../training/protocol';
 import type { WorkerInput, WorkerMessage } from './worker';
+import { endEvent } from './execute';
 import { formatZodIssue } from '../../../src-shared/zodMessage';
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -26,6 +28,11 @@ export function pidAlive(pid: number): boolean {
 export interface RunnerOptions {
   /** how many jobs run at once (default 1: the machine has 2 cores and jobs are CPU-bound) */
   concurrency?: number;
+  /**
+   * test hook, given by the edge (the CLI reads STEPLAB_TEST_KILL_AFTER_COMMITS): the whole process exits
+   * as a kill would after a job's worker has made this many commits
+   */
+  crashAfterCommits?: number;
 }
 
 export class JobRunner {
@@ -42,6 +49,7 @@ export class JobRunner {
   /** jobs resumed while their previous worker was still exiting */
   private readonly requeued = new Set<number>();
   private readonly concurrency: number;
+  private readonly crashAfterCommits: number | undefined;
   private closed = false;
 
   constructor(
@@ -49,6 +57,7 @@ export class JobRunner {
     opts: RunnerOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 1;
+    this.crashAfterCommits = opts.crashAfterCommits;
   }
 
   /** Marks jobs of dead processes as interrupted; returns their ids. */
@@ -76,7 +85,9 @@ export class JobRunner {
   start(request: JobRequest): Job {
     if (!jobHandlers.has(request.kind)) throw new UserError(`unknown job kind "${request.kind}"`);
     const job = this.store.jobs.create(request.kind, request.config);
-    this.emit(job);
+    // a refused job's id is free again once its row is gone: the new job's waiters wait for the new job
+    this.removed.delete(job.id);
+    this.emit({ type: 'queued', job });
     this.enqueue(job.id);
     return job;
   }
@@ -108,7 +119,7 @@ export class JobRunner {
     }
     if (!this.store.jobs.requeue(id)) throw new UserError(`job ${id} changed state meanwhile; refresh and try again`);
     const queued = this.store.jobs.get(id);
-    this.emit(queued);
+    this.emit({ type: 'queued', job: queued });
     this.enqueue(id);
     return queued;
   }
@@ -118,7 +129,9 @@ export class JobRunner {
     const qi = this.queue.indexOf(id);
     if (qi >= 0) this.queue.splice(qi, 1);
     this.running.get(id)?.postMessage({ type: 'cancel' });
-    this.emit(job);
+    // a queued job is cancelled at once; a running one stops at its next check
+    if (job.state === 'cancelled') this.emitEnd(job);
+    else if (job.cancelRequested) this.emit({ type: 'cancelling', jobId: id, at: job.updatedAt });
     if (job.state === 'cancelled') this.resolveWaiters(job);
     return job;
   }
@@ -142,7 +155,8 @@ export class JobRunner {
     return promise;
   }
 
-  onEvent(listener: (job: Job) => void): () => void {
+  /** The typed events of every job this runner starts, runs, cancels or resumes (src-shared/events.ts). */
+  onEvent(listener: (event: JobEvent) => void): () => void {
     this.events.on('job', listener);
     return () => this.events.off('job', listener);
   }
@@ -156,8 +170,14 @@ export class JobRunner {
     await Promise.all([...this.running.values()].map((w) => w.terminate()));
   }
 
-  private emit(job: Job): void {
-    this.events.emit('job', job);
+  private emit(event: JobEvent): void {
+    this.events.emit('job', event);
+  }
+
+  /** Tells how a stopped job ended, from its stored row. */
+  private emitEnd(job: Job): void {
+    const e = endEvent(job);
+    if (e) this.emit(e);
   }
 
   private resolveWaiters(job: Job): void {
@@ -208,11 +228,11 @@ export class JobRunner {
   }
 
   private launch(id: number): void {
-    const killAfter = Number(process.env.STEPLAB_TEST_KILL_AFTER_COMMITS ?? 0) || undefined;
-    const workerInput: WorkerInput = { workspace: this.store.paths.dir, jobId: id, crashAfterCommits: killAfter };
+    const workerInput: WorkerInput = { workspace: this.store.paths.dir, jobId: id, crashAfterCommits: this.crashAfterCommits };
     const worker = new Worker(WORKER_ENTRY, { workerData: workerInput });
     this.running.set(id, worker);
-    this.emit(this.store.jobs.get(id));
+    const started = this.store.jobs.get(id);
+    this.emit({ type: 'started', jobId: id, at: started.updatedAt, attempts: started.attempts });
     let finished = false;
     let removed: Job | null = null;
     const children = new Set<number>();
@@ -222,7 +242,7 @@ export class JobRunner {
         else children.delete(m.pid);
         return;
       }
-      this.emit(m.job);
+      if (m.type === 'event') return this.emit(m.event);
       if (m.type === 'finished') {
         finished = true;
         if (m.removed) removed = m.job;
@@ -247,12 +267,12 @@ export class JobRunner {
         // the host is shutting down: leave the job resumable from its last checkpoint
         this.store.jobs.interrupt(id);
         job = this.store.jobs.get(id);
-        this.emit(job);
+        this.emitEnd(job);
       } else if (!finished && job.state === 'running') {
         // the worker died without finishing: record it, so the job is not left claimed
         this.store.jobs.finish(id, 'failed', null, `internal error: job worker stopped${err ? `: ${err.message}` : ''}`);
         job = this.store.jobs.get(id);
-        this.emit(job);
+        this.emitEnd(job);
       }
       this.resolveWaiters(job);
       if (this.requeued.delete(id) && !this.closed) this.queue.push(id);

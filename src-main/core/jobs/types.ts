@@ -16,6 +16,8 @@ export interface JobContext<C> {
   commit<T>(fn: () => T, progress: JobProgress, checkpoint: unknown): T;
   /** a progress update with no checkpoint (throttled by the runner) */
   progress(p: JobProgress): void;
+  /** a point of one of the job's series (a trainer's loss), told to clients as it comes (the store keeps the series) */
+  metric(name: string, step: number, value: number): void;
   /** throws CancelledError when cancel was requested */
   throwIfCancelled(): void;
 }

@@ -1,6 +1,7 @@
 // Worker-thread side of a job: its own SQLite connection, its own handler, messages to the runner.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Job } from '../../../src-shared/domain';
+import type { JobEvent } from '../../../src-shared/events';
 import { Store } from '../store';
 import { executeJob } from './execute';
 import { onTrainerProcess } from '../training/protocol';
@@ -14,10 +15,12 @@ export interface WorkerInput {
   crashAfterCommits?: number;
 }
 /**
- * finished: the job's last snapshot; removed: its row was deleted as it ended (a refused request);
- * child: a trainer process group started or ended (the runner stops those still running with the job)
+ * event: one of the job's events (progress, message, metric, how it ended), passed on by the runner;
+ * finished: the job's last row, for the runner's waiters; removed: its row was deleted as it ended (a
+ * refused request); child: a trainer process group started or ended (the runner stops those still
+ * running with the job)
  */
-export type WorkerMessage = { type: 'update'; job: Job } | { type: 'finished'; job: Job; removed: boolean } | { type: 'child'; pid: number; running: boolean };
+export type WorkerMessage = { type: 'event'; event: JobEvent } | { type: 'finished'; job: Job; removed: boolean } | { type: 'child'; pid: number; running: boolean };
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
@@ -34,7 +37,7 @@ try {
   const job = store.jobs.get(input.jobId);
   const end = await executeJob(store, handlerFor(job.kind), input.jobId, {
     signal: abort.signal,
-    onUpdate: (j) => port.postMessage({ type: 'update', job: j } satisfies WorkerMessage),
+    onEvent: (event) => port.postMessage({ type: 'event', event } satisfies WorkerMessage),
     // a bug's trace goes to a log file; the job's error names it (--debug / STEPLAB_DEBUG=1 prints it too)
     logInternalError: (e) => {
       if (debugEnabled()) process.stderr.write(`steplab job ${input.jobId}: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -20,10 +20,11 @@
 //
 // The import size caps hold here too (limits.ts; the same --max-* flags): the question (as the file gives
 // it), each step (the answer cap), a picture's file size and its pixels (read from its header before it is
-// decoded), and one JSONL line before it is parsed. A refusal names the file, the line or item, the field,
-// the size, the cap and the flag; nothing is written.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { writeFile, rename, rm } from 'node:fs/promises';
+// decoded), and one JSONL line or array item before it is parsed (an array is read and written item by item,
+// never whole). A refusal names the file, the line or item, the field, the size, the cap and the flag;
+// nothing is written.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, posix, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { FieldMap } from '../../../src-shared/domain';
@@ -31,7 +32,8 @@ import { checkFieldColumns } from '../data/fieldMap';
 import { ImagePaths } from '../data/imagePaths';
 import { checkImageRoot } from '../data/imageRoot';
 import { imageLabel, readImageRef } from '../data/images';
-import { checkImagePixels, checkTextSize, limitsOf, lineTooLong, type Limits } from '../data/limits';
+import { checkImagePixels, checkTextSize, itemTooLong, limitsOf, lineTooLong, type Limits } from '../data/limits';
+import { readJsonArray } from '../data/jsonArray';
 import { JsonlWriter, parseJsonLine, readLines } from '../data/jsonl';
 import { UserError } from '../errors';
 import { preprocessImage } from '../inference/image';
@@ -263,28 +265,48 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
   const finish = (): RolloutScoreResult => ({ ...counts, path: outPath, shape, shapeFrom });
 
   if (head.startsWith('[')) {
-    let arr: unknown;
-    try {
-      arr = JSON.parse(readFileSync(inPath, 'utf8'));
-    } catch (e) {
-      throw new UserError(`${input}: not valid JSON (${(e as Error).message})`);
-    }
-    if (!Array.isArray(arr)) throw new UserError(`${input}: expected a JSON array of rollout items`);
-    const items: unknown[] = arr;
-    if (items.length) first(items[0], 'item 1');
-    const out: Obj[] = [];
-    for (const [i, v] of items.entries()) {
-      const o = await scoreItem(v, `item ${i + 1}`);
-      out.push(o);
-      count(o);
-    }
+    // read item by item (never whole) and written item by item, as JSON.stringify(items, null, 1) lays it out
     const tmp = `${outPath}.tmp-${process.pid}`;
+    let fh: FileHandle;
     try {
-      await writeFile(tmp, JSON.stringify(out, null, 1));
-      await rename(tmp, outPath);
+      fh = await open(tmp, 'w');
     } catch (e) {
-      await rm(tmp, { force: true });
       throw new UserError(`cannot write ${output}: ${(e as Error).message}`);
+    }
+    const out = new BlockWriter(fh);
+    const writing = async (what: () => Promise<void>): Promise<void> => {
+      try {
+        await what();
+      } catch (e) {
+        throw new UserError(`cannot write ${output}: ${(e as Error).message}`);
+      }
+    };
+    try {
+      for await (const item of readJsonArray(inPath, { maxItemBytes: limits.itemBytes })) {
+        const where = `item ${item.index}`;
+        if (item.tooLong !== undefined) throw new UserError(`${fileName} ${where}: ${itemTooLong(item.tooLong, limits)}`);
+        let v: unknown;
+        try {
+          v = JSON.parse(item.text);
+        } catch (e) {
+          throw new UserError(`${fileName} ${where}: not valid JSON (${(e as Error).message})`);
+        }
+        if (item.index === 1) first(v, where);
+        const o = await scoreItem(v, where);
+        // one space of indent per level, the item itself one level in: newlines occur only between tokens
+        const text = (item.index === 1 ? '[\n ' : ',\n ') + JSON.stringify(o, null, 1).replace(/\n/g, '\n ');
+        await writing(() => out.write(text));
+        count(o);
+      }
+      await writing(async () => {
+        await out.write(counts.items === 0 ? '[]' : '\n]');
+        await out.close();
+        await rename(tmp, outPath);
+      });
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw e;
     }
     return finish();
   }
@@ -307,4 +329,29 @@ export async function scoreRolloutsFile(scorer: PrmScorer, input: string, output
     throw e;
   }
   return finish();
+}
+
+/** Buffers text into blocks of about 1 MB before writing them to a file. */
+class BlockWriter {
+  private buf: string[] = [];
+  private len = 0;
+  constructor(private readonly fh: FileHandle) {}
+
+  async write(text: string): Promise<void> {
+    this.buf.push(text);
+    this.len += text.length;
+    if (this.len >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    await this.fh.write(this.buf.join(''));
+    this.buf = [];
+    this.len = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.fh.close();
+  }
 }

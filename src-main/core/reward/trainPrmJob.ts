@@ -94,6 +94,7 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
         jobId: job.id,
         throwIfCancelled: () => ctx.throwIfCancelled(),
         metric: 'loss',
+        onMetric: (name, step, value) => ctx.metric(name, step, value),
         command: config.trainer ?? REFERENCE_TRAINER,
         config: trainerConfig,
         workDir: dir,

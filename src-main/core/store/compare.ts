@@ -2,7 +2,8 @@
 // wall time, labelled steps) and how far their MC labels agree on the step prefixes both estimated.
 import { UserError } from '../errors';
 import type { Store } from '.';
-import type { SearchRecord, TreeNode } from './trees';
+import type { SearchRecord } from './trees';
+import type { TreeNode } from '../../../src-shared/domain';
 
 export interface SearchCosts {
   searchId: number;

@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DB } from './db';
 import { nowIso } from './db';
 import { fromJson, toJson } from './json';
+import type { TreeNode } from '../../../src-shared/domain';
 
 export interface NewNode {
   /** index into the same batch (negative: -1 - i) or an existing node id; null for a root */
@@ -20,20 +21,6 @@ export interface NewNode {
   meta?: unknown;
 }
 
-export interface TreeNode {
-  id: number;
-  searchId: number;
-  parentId: number | null;
-  depth: number;
-  stepText: string;
-  visits: number;
-  rollouts: number;
-  correct: number;
-  mc: number | null;
-  q: number | null;
-  firstError: boolean;
-  meta: unknown;
-}
 
 /** A tree by field: element i of every array is the i-th node (id order); firstError is 0 or 1. */
 export interface TreeColumns {
@@ -51,7 +38,7 @@ export interface TreeColumns {
   searchNode: (number | null)[];
 }
 
-/** A tree_nodes row as SQLite returns it. */
+/** A tree_nodes row as SQLite returns it (snake_case columns, first_error 0/1, meta as JSON text): hydrated into a TreeNode. */
 export interface NodeRow {
   id: number;
   search_id: number;

@@ -160,6 +160,8 @@ export async function runTrainerInJob(opts: {
   jobId: number;
   throwIfCancelled(): void;
   metric: string;
+  /** each point of the curve as it comes (the job's metric event) */
+  onMetric?(name: string, step: number, value: number): void;
   command: readonly string[];
   config: Record<string, unknown>;
   workDir: string;
@@ -192,6 +194,7 @@ export async function runTrainerInJob(opts: {
           if (typeof e.loss === 'number' && Number.isFinite(e.loss)) {
             finalLoss = e.loss;
             pending.push([e.step, e.loss]);
+            opts.onMetric?.(opts.metric, e.step, e.loss);
             if (pending.length >= 20) flush();
           }
           opts.report(`step ${e.step}${e.total ? `/${e.total}` : ''}${finalLoss !== null ? `, loss ${finalLoss.toFixed(4)}` : ''}`, e.step, e.total ?? null);

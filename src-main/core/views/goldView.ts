@@ -2,7 +2,7 @@
 // node's steps (other problems have none), as columns in node id order, and the tree's summary.
 import { labelSolution } from '../demo/check';
 import type { Store } from '../store';
-import type { TreeNode } from '../store/trees';
+import type { TreeNode } from '../../../src-shared/domain';
 import { treeGold, type GoldLabeller, type GoldSummary } from '../search/gold';
 
 export interface SearchGold {

@@ -25,6 +25,7 @@ export async function finetune(run: CycleRunner, c: CycleRecord): Promise<void> 
     jobId: run.ctx.job.id,
     throwIfCancelled: () => run.ctx.throwIfCancelled(),
     metric: `loss c${c.idx}`,
+    onMetric: (name, step, value) => run.ctx.metric(name, step, value),
     command: f.trainer ?? REFERENCE_TRAINER,
     config: { task: 'sft', base_model: base.path, train_file: file, output_dir: out, name: modelName(run, c), cycle: c.idx, hyperparameters: hp },
     workDir: run.workDir(c.idx),

@@ -1,13 +1,15 @@
 // What the three step-level benchmark readers share: the file (a JSON array or JSON lines, told apart by
 // its first character, or Parquet, told by its PAR1 magic: the Hugging Face hub's conversion of a
 // dataset), the row each reader makes, and the naming of a file of another benchmark.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { basename } from 'node:path';
 import type { AnswerType, Verdict } from '../../../../src-shared/domain';
 import type { BenchFormat } from '../../../../src-shared/benchmarks';
 import { UserError } from '../../errors';
-import { lineTooLong } from '../limits';
+import { itemTooLong, lineTooLong, type Limits } from '../limits';
+import { readJsonArray } from '../jsonArray';
+import { readLines } from '../jsonl';
 
 /** One benchmark row as a reader makes it: a problem, one solution with its gold step labels, and its row id. */
 export interface ParsedBenchRow {
@@ -88,9 +90,12 @@ function startsWithPar1(path: string): boolean {
   }
 }
 
-/** The records of a benchmark file: Parquet rows, or readRecords' JSON. */
-export async function readBenchmarkRecords(path: string, lineBytes?: number): Promise<{ where: string; value: unknown }[]> {
-  if (!startsWithPar1(path)) return readRecords(path, lineBytes);
+/** The records of a benchmark file, one at a time: Parquet rows, or readRecords' JSON. */
+export async function* readBenchmarkRecords(path: string, limits: Pick<Limits, 'lineBytes' | 'itemBytes'>): AsyncGenerator<{ where: string; value: unknown }> {
+  if (!startsWithPar1(path)) {
+    yield* readRecords(path, limits);
+    return;
+  }
   const name = basename(path);
   let rows: Record<string, unknown>[];
   try {
@@ -101,45 +106,50 @@ export async function readBenchmarkRecords(path: string, lineBytes?: number): Pr
   // integer columns come back as BigInt: the readers take numbers
   const plain = (v: unknown): unknown =>
     typeof v === 'bigint' ? Number(v) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' && !(v instanceof Uint8Array) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
-  return rows.map((value, i) => ({ where: `${name} row ${i + 1}`, value: plain(value) }));
+  for (const [i, value] of rows.entries()) yield { where: `${name} row ${i + 1}`, value: plain(value) };
 }
 
 /**
- * The records of a JSON array or JSON-lines file, each with where it is. A benchmark file is read whole (its
- * rows are held together anyway); a JSON line over `lineBytes` (limits.ts) is still refused before it is parsed.
+ * The records of a JSON array or JSON-lines file (told apart by the first character), each with where it
+ * is, read one at a time: an array item by item (jsonArray.ts), lines by readLines. A line over
+ * `lineBytes` or an item over `itemBytes` (limits.ts) is refused before it is parsed, never held whole.
  */
-export function readRecords(path: string, lineBytes?: number): { where: string; value: unknown }[] {
+export async function* readRecords(path: string, limits: Pick<Limits, 'lineBytes' | 'itemBytes'>): AsyncGenerator<{ where: string; value: unknown }> {
   const name = basename(path);
-  let text: string;
+  let head: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const fd = openSync(path, 'r');
+    try {
+      const b = Buffer.alloc(4096);
+      head = b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new UserError(`${name}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trimStart().startsWith('[')) {
-    let arr: unknown;
-    try {
-      arr = JSON.parse(text);
-    } catch (e) {
-      throw new UserError(`${name}: not valid JSON (${(e as Error).message})`);
+  if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
+  if (head.trimStart().startsWith('[')) {
+    for await (const item of readJsonArray(path, { maxItemBytes: limits.itemBytes })) {
+      const where = `${name} item ${item.index}`;
+      if (item.tooLong !== undefined) throw new UserError(`${where}: ${itemTooLong(item.tooLong, limits)}`);
+      yield { where, value: parseAt(item.text, where) };
     }
-    return (arr as unknown[]).map((value, i) => ({ where: `${name} item ${i + 1}`, value }));
+    return;
   }
-  const out: { where: string; value: unknown }[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    if (lineBytes !== undefined && line.length > lineBytes / 3) {
-      const bytes = Buffer.byteLength(line.endsWith('\r') ? line.slice(0, -1) : line, 'utf8');
-      if (bytes > lineBytes) throw new UserError(`${name} line ${i + 1}: ${lineTooLong(bytes, { lineBytes })}`);
-    }
-    try {
-      out.push({ where: `${name} line ${i + 1}`, value: JSON.parse(line) });
-    } catch (e) {
-      throw new UserError(`${name} line ${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-  });
-  return out;
+  for await (const line of readLines(path, { maxLineBytes: limits.lineBytes })) {
+    const where = `${name} line ${line.line}`;
+    if (line.tooLong !== undefined) throw new UserError(`${where}: ${lineTooLong(line.tooLong, limits)}`);
+    yield { where, value: parseAt(line.text, where) };
+  }
+}
+
+function parseAt(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /** A field that must be a non-empty string. */

@@ -14,7 +14,7 @@ import type { Store } from '../../store';
 import type { NewSolution, Solution } from '../../store/solutions';
 import { ImagePaths } from '../imagePaths';
 import { checkImageRoot } from '../imageRoot';
-import { checkTextSize, limitsOf } from '../limits';
+import { checkTextSize, limitsOf, type Limits } from '../limits';
 import type { ImportLimits } from '../../../../src-shared/jobConfigs';
 import { imageLabel, imagePath, prepareImage, readImageRef, writeImageFile, type PreparedImage } from '../images';
 import { FORMAT_NAMES, readBenchmarkRecords, type ParsedBenchRow } from './common';
@@ -72,16 +72,16 @@ export function storedBenchmark(s: Pick<Solution, 'settings'>): StoredBenchmarkR
 // the split a file names: `gsm8k.json` -> gsm8k; the hub's Parquet shards `gsm8k-00000-of-00001.parquet` -> gsm8k
 const stemOf = (name: string): string => name.replace(/\.(jsonl|json|ndjson|parquet)$/i, '').replace(/-\d{5}-of-\d{5}$/, '');
 
-/** Reads and checks every row of a benchmark file (nothing is written); `lineBytes`: the line cap (limits.ts). */
-export async function parseBenchmarkFile(path: string, format: BenchFormat, split?: string, lineBytes?: number): Promise<{ rows: ParsedBenchRow[]; duplicates: number; split: string }> {
+/** Reads and checks every row of a benchmark file (nothing is written); `limits`: the line and item caps (limits.ts). */
+export async function parseBenchmarkFile(path: string, format: BenchFormat, split: string | undefined, limits: Pick<Limits, 'lineBytes' | 'itemBytes'>): Promise<{ rows: ParsedBenchRow[]; duplicates: number; split: string }> {
   const name = basename(path);
-  const records = await readBenchmarkRecords(path, lineBytes);
-  if (records.length === 0) throw new UserError(`${name}: no rows`);
   const sp = split ?? stemOf(name);
   const rows: ParsedBenchRow[] = [];
   const seen = new Map<string, string>();
   let duplicates = 0;
-  records.forEach((r, index) => {
+  let index = -1;
+  for await (const r of readBenchmarkRecords(path, limits)) {
+    index += 1;
     const made =
       format === 'processbench'
         ? [parseProcessBenchRow(r.value, r.where, index, sp)]
@@ -100,7 +100,8 @@ export async function parseBenchmarkFile(path: string, format: BenchFormat, spli
       seen.set(row.id, row.where);
       rows.push(row);
     }
-  });
+  }
+  if (index < 0) throw new UserError(`${name}: no rows`);
   return { rows, duplicates, split: sp };
 }
 
@@ -126,7 +127,7 @@ export async function importBenchmark(store: Store, opts: BenchmarkImportOptions
   const path = resolve(opts.path);
   const name = basename(path);
   if (!existsSync(path)) throw new UserError(`file not found: ${opts.path}`);
-  const { rows, duplicates, split } = await parseBenchmarkFile(path, opts.format, opts.split, limitsOf(opts.limits).lineBytes);
+  const { rows, duplicates, split } = await parseBenchmarkFile(path, opts.format, opts.split, limitsOf(opts.limits));
 
   // rows the dataset already holds, by id
   const held = new Map<string, Solution>();

@@ -1,14 +1,18 @@
 // The records of a label import: a file or every file under a folder, each read as JSONL (a record per
-// line), a JSON array (a record per item, streamed: the array is never held whole), one JSON document
-// (MM-PRM's per-question trees, llm-reasoners logs), or Parquet rows; `.gz` files are decompressed as
-// they are read. Each record carries the position after it, so an import resumes at the next record.
-import { closeSync, createReadStream, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+// line: jsonl.ts readLines), a JSON array (a record per item, streamed: the array is never held whole;
+// jsonArray.ts), one JSON document (MM-PRM's per-question trees, llm-reasoners logs; refused unread over
+// the item cap), or Parquet rows; `.gz` files are decompressed as they are read. Each record carries the
+// position after it, so an import resumes at the next record. A line or item over its cap (limits.ts) comes
+// back as an error record, never held whole.
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { gunzipSync, createGunzip } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { UserError } from '../../errors';
 import { jsonSafe } from '../problemRow';
-import { lineTooLong, type Limits } from '../limits';
+import { documentTooLong, itemTooLong, lineTooLong, type Limits } from '../limits';
+import { readJsonArray } from '../jsonArray';
+import { fileBlocks, readLines } from '../jsonl';
 
 export interface InputFile {
   abs: string;
@@ -123,190 +127,60 @@ function parse(text: string, no: number, after: Inner): FileRecord {
   }
 }
 
-async function* bytes(f: InputFile, offset: number): AsyncGenerator<Buffer> {
-  const raw = createReadStream(f.abs, { start: isGz(f) ? 0 : offset, highWaterMark: 256 * 1024 });
-  const stream = isGz(f) ? raw.pipe(createGunzip()) : raw;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
-  } finally {
-    raw.destroy();
+/**
+ * JSONL lines (jsonl.ts readLines); blank lines are counted, not yielded. Plain files resume at a byte
+ * offset, gzip ones by skipping lines. A line longer than `lineBytes` is not held: past the cap it is only
+ * counted to its newline, and comes back as an error record (limits.ts lineTooLong).
+ */
+async function* jsonlRecords(f: InputFile, from: Inner | null, lineBytes: number): AsyncGenerator<FileRecord> {
+  const gz = isGz(f);
+  const at = !gz && from && 'offset' in from ? from : null;
+  const skip = from && !at ? from.no : 0;
+  for await (const l of readLines(f.abs, { offset: at?.offset ?? 0, line: at?.no ?? 0, maxLineBytes: lineBytes, gzip: gz, name: f.display })) {
+    if (l.line <= skip) continue;
+    const after: Inner = gz ? { no: l.line } : { offset: l.endOffset, no: l.line };
+    if (l.tooLong !== undefined) yield { no: l.line, error: lineTooLong(l.tooLong, { lineBytes }), text: '', after };
+    else yield parse(l.text, l.line, after);
   }
 }
 
 /**
- * JSONL lines; blank lines are counted, not yielded. Plain files resume at a byte offset, gzip ones by
- * skipping lines. A line longer than `limits.lineBytes` is not held: past the cap it is only counted to
- * its newline, and comes back as an error record (limits.ts lineTooLong).
+ * The items of a top-level JSON array, one at a time (jsonArray.ts readJsonArray: memory holds one item).
+ * Plain files resume at the byte offset after an item, gzip ones by skipping items. An item longer than
+ * `itemBytes` is not held, and comes back as an error record (limits.ts itemTooLong).
  */
-async function* jsonlRecords(f: InputFile, from: Inner | null, limits?: Pick<Limits, 'lineBytes'>): AsyncGenerator<FileRecord> {
-  const cap = limits?.lineBytes ?? Infinity;
+async function* arrayRecords(f: InputFile, from: Inner | null, itemBytes: number): AsyncGenerator<FileRecord> {
   const gz = isGz(f);
-  const startOffset = !gz && from && 'offset' in from ? from.offset : 0;
-  const skip = gz && from ? from.no : 0;
-  let line = from?.no ?? 0;
-  if (gz) line = 0;
-  let pos = startOffset;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  // bytes of the current line once it passed the cap (nothing of it is kept then); -1 while under
-  let overBytes = -1;
-  // whether the last byte taken into the current line (kept or counted) is a '\r'
-  let lastCR = false;
-  const long = (bytes: number, end: number): FileRecord | null => {
-    line += 1;
-    if (line <= skip) return null;
-    return { no: line, error: lineTooLong(bytes, limits!), text: '', after: gz ? { no: line } : { offset: end, no: line } };
-  };
-  const emit = (b: Buffer, end: number): FileRecord | null => {
-    let n = b.length;
-    if (n > 0 && b[n - 1] === 0x0d) n -= 1;
-    if (n > cap) return long(n, end);
-    line += 1;
-    let text = b.toString('utf8', 0, n);
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (line <= skip || text.trim() === '') return null;
-    return parse(text, line, gz ? { no: line } : { offset: end, no: line });
-  };
-  for await (const block of bytes(f, startOffset)) {
-    let at = 0;
-    for (;;) {
-      const nl = block.indexOf(0x0a, at);
-      if (nl < 0) break;
-      const piece = block.subarray(at, nl);
-      let r: FileRecord | null;
-      if (overBytes >= 0) {
-        const n = overBytes + piece.length - ((piece.length > 0 ? piece[piece.length - 1] === 0x0d : lastCR) ? 1 : 0);
-        r = long(n, pos + nl + 1);
-        overBytes = -1;
-      } else {
-        r = emit(pending.length ? Buffer.concat([...pending, piece]) : piece, pos + nl + 1);
-      }
-      pending = [];
-      pendingBytes = 0;
-      lastCR = false;
-      if (r) yield r;
-      at = nl + 1;
-    }
-    if (at < block.length) {
-      const rest = block.length - at;
-      lastCR = block[block.length - 1] === 0x0d;
-      if (overBytes >= 0) overBytes += rest;
-      else if (pendingBytes + rest > cap + 1) {
-        // over the cap (one byte kept in hand for a '\r'): count the rest of the line, keep none of it
-        overBytes = pendingBytes + rest;
-        pending = [];
-        pendingBytes = 0;
-      } else {
-        pending.push(Buffer.from(block.subarray(at)));
-        pendingBytes += rest;
-      }
-    }
-    pos += block.length;
-  }
-  if (overBytes >= 0) {
-    const r = long(overBytes - (lastCR ? 1 : 0), pos);
-    if (r) yield r;
-  } else if (pending.length) {
-    const r = emit(Buffer.concat(pending), pos);
-    if (r) yield r;
+  const at = !gz && from && 'offset' in from ? from : null;
+  const skip = from && !at ? from.no : 0;
+  for await (const item of readJsonArray(f.abs, { offset: at?.offset ?? 0, index: at?.no ?? 0, skip, maxItemBytes: itemBytes, gzip: gz, name: f.display })) {
+    const after: Inner = gz ? { no: item.index } : { offset: item.endOffset, no: item.index };
+    if (item.tooLong !== undefined) yield { no: item.index, error: itemTooLong(item.tooLong, { itemBytes }), text: '', after };
+    else yield parse(item.text, item.index, after);
   }
 }
 
-/**
- * The items of a top-level JSON array, one at a time: the bytes are scanned for the commas at depth 1
- * (outside strings), so memory holds one item. Plain files resume at the byte offset after an item.
- */
-async function* arrayRecords(f: InputFile, from: Inner | null): AsyncGenerator<FileRecord> {
-  const gz = isGz(f);
-  const resumeAt = !gz && from && 'offset' in from ? from.offset : 0;
-  const skip = gz && from ? from.no : 0;
-  let index = gz ? 0 : (from?.no ?? 0);
-  // before the first item the scanner expects '['; after a resume it is inside the array, between items
-  let started = resumeAt > 0;
-  let depth = started ? 1 : 0;
-  let inString = false;
-  let escape = false;
-  let collecting = false;
-  let segStart = 0;
-  let item: Buffer[] = [];
-  let pos = resumeAt;
-  let done = false;
-  let first = resumeAt === 0;
-  const take = (after: number): FileRecord | null => {
-    index += 1;
-    const text = Buffer.concat(item).toString('utf8').trim();
-    item = [];
-    collecting = false;
-    return index > skip ? parse(text, index, gz ? { no: index } : { offset: after, no: index }) : null;
-  };
-  for await (const block of bytes(f, resumeAt)) {
-    let i = 0;
-    if (first && block.length >= 3 && block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf) i = 3;
-    first = false;
-    segStart = 0;
-    for (; i < block.length; i++) {
-      const c = block[i];
-      if (inString) {
-        if (escape) escape = false;
-        else if (c === 0x5c) escape = true;
-        else if (c === 0x22) inString = false;
-        continue;
-      }
-      const space = c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-      if (!started) {
-        if (c === 0x5b) {
-          started = true;
-          depth = 1;
-        } else if (!space) {
-          throw new UserError(`${f.display}: not a JSON array`);
-        }
-        continue;
-      }
-      if (!collecting) {
-        if (space || c === 0x2c) continue;
-        if (c === 0x5d) {
-          done = true;
-          break;
-        }
-        collecting = true;
-        segStart = i;
-      }
-      if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth += 1;
-      else if (c === 0x7d || c === 0x5d) {
-        depth -= 1;
-        if (depth === 0) {
-          // the array's closing bracket right after its last item
-          item.push(block.subarray(segStart, i));
-          const r = take(pos + i);
-          done = true;
-          if (r) yield r;
-          break;
-        }
-      } else if (c === 0x2c && depth === 1) {
-        item.push(block.subarray(segStart, i));
-        const r = take(pos + i + 1);
-        if (r) yield r;
-      }
-    }
-    if (collecting && !done) item.push(Buffer.from(block.subarray(segStart)));
-    pos += block.length;
-    if (done) break;
-  }
-  if (!done) throw new UserError(`${f.display}: the JSON array ends before its closing "]"`);
-}
-
-async function* docRecords(f: InputFile, from: Inner | null): AsyncGenerator<FileRecord> {
+/** A file that is one JSON document (a tree): read whole, so refused unread when over `itemBytes`. */
+async function* docRecords(f: InputFile, from: Inner | null, itemBytes: number): AsyncGenerator<FileRecord> {
   if (from && from.no >= 1) return;
-  let buf = readFileSync(f.abs);
-  if (isGz(f)) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new UserError(`${f.display}: not a readable gzip file (${(e as Error).message})`);
-    }
+  const tooLong = (bytes: number): FileRecord => ({ no: 0, error: documentTooLong(bytes, { itemBytes }), text: '', after: { no: 1 } });
+  if (!isGz(f) && f.size > itemBytes) {
+    yield tooLong(f.size);
+    return;
   }
-  let text = buf.toString('utf8');
+  // decompressed as it is read: a gzip file's length is known only at its end, and nothing past the cap is kept
+  const kept: Buffer[] = [];
+  let bytes = 0;
+  for await (const block of fileBlocks(f.abs, { gzip: isGz(f), name: f.display })) {
+    bytes += block.length;
+    if (bytes <= itemBytes) kept.push(block);
+    else kept.length = 0;
+  }
+  if (bytes > itemBytes) {
+    yield tooLong(bytes);
+    return;
+  }
+  let text = Buffer.concat(kept).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   yield parse(text, 0, { no: 1 });
 }
@@ -343,15 +217,18 @@ async function* parquetRecords(f: InputFile, from: Inner | null): AsyncGenerator
   }
 }
 
-/** The records of a file from a position on (null: its start). */
-export function fileRecords(f: InputFile, container: Container, from: Inner | null, limits?: Pick<Limits, 'lineBytes'>): AsyncGenerator<FileRecord> {
+/**
+ * The records of a file from a position on (null: its start). `limits`: the line cap of JSONL and the item
+ * cap of an array's items or a whole document (limits.ts; absent: none).
+ */
+export function fileRecords(f: InputFile, container: Container, from: Inner | null, limits?: Partial<Pick<Limits, 'lineBytes' | 'itemBytes'>>): AsyncGenerator<FileRecord> {
   switch (container) {
     case 'jsonl':
-      return jsonlRecords(f, from, limits);
+      return jsonlRecords(f, from, limits?.lineBytes ?? Infinity);
     case 'array':
-      return arrayRecords(f, from);
+      return arrayRecords(f, from, limits?.itemBytes ?? Infinity);
     case 'doc':
-      return docRecords(f, from);
+      return docRecords(f, from, limits?.itemBytes ?? Infinity);
     case 'parquet':
       return parquetRecords(f, from);
   }

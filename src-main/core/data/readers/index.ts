@@ -25,7 +25,7 @@ export function detectFormat(path: string): ProblemFormat {
 
 export async function openSource(path: string, format: ProblemFormat, size: number, limits: Limits): Promise<Source> {
   if (format === 'parquet') return parquetSource(path);
-  if (format === 'mmprm-seed') return seedSource(path);
+  if (format === 'mmprm-seed') return seedSource(path, size, limits);
   return jsonlSource(path, size, limits);
 }
 

@@ -27,7 +27,7 @@ export function jsonlSource(path: string, size: number, limits: Limits): Source 
       return `line ${'line' in pos ? pos.line : 0} (${size > 0 ? Math.floor((100 * offset) / size) : 100}% of the file)`;
     },
     async *records(from) {
-      const start = 'offset' in from ? from : { offset: 0, line: 0 };
+      const start = 'line' in from ? from : { offset: 0, line: 0 };
       for await (const l of readLines(path, { offset: start.offset, line: start.line, maxLineBytes: limits.lineBytes })) {
         const after = { offset: l.endOffset, line: l.line };
         if (l.tooLong !== undefined) {

@@ -1,33 +1,48 @@
-// MM-PRM's seed file: one JSON array of problems.
-import { readFileSync } from 'node:fs';
+// MM-PRM's seed file: one JSON array of problems, read item by item.
 import { basename } from 'node:path';
-import { UserError } from '../../errors';
-import { keysOf, type Source } from './source';
+import { readJsonArray } from '../jsonArray';
+import { itemTooLong, type Limits } from '../limits';
+import { keysOf, type Position, type Source } from './source';
 
-/** MM-PRM's seed file is a JSON array (10k items for MM-K12): parsed whole, then walked item by item. */
-export function seedSource(path: string): Source {
-  let text = readFileSync(path, 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let items: unknown;
-  try {
-    items = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${basename(path)}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!Array.isArray(items)) throw new UserError(`${basename(path)}: expected a JSON array of problems`);
-  const arr = items as unknown[];
+/**
+ * MM-PRM's seed file is a JSON array: read item by item (jsonArray.ts), never whole; an item over the item
+ * cap is refused unread. A position is the byte offset after an item and its number; one saved as an item
+ * count alone (by an earlier version) is resumed by passing over that many items.
+ */
+export function seedSource(path: string, size: number, limits: Limits): Source {
+  const name = basename(path);
+  const read = (from: Position, max: number) =>
+    readJsonArray(path, 'offset' in from && 'index' in from ? { offset: from.offset, index: from.index, maxItemBytes: max } : { skip: 'index' in from ? from.index : 0, maxItemBytes: max });
   return {
     unit: 'item',
-    total: arr.length,
-    columns: async () => (arr.length ? { names: keysOf(arr[0]), where: `${basename(path)} item 1` } : null),
+    total: null,
+    async columns() {
+      // the first item that holds JSON: a bad first item is reported by staging, with its number
+      for await (const item of read({ index: 0 }, limits.itemBytes)) {
+        if (item.tooLong !== undefined) continue;
+        try {
+          return { names: keysOf(JSON.parse(item.text)), where: `${name} item ${item.index}` };
+        } catch {
+          continue;
+        }
+      }
+      return null;
+    },
     done: (pos) => ('index' in pos ? pos.index : 0),
-    describe: (pos) => `item ${'index' in pos ? pos.index : 0} of ${arr.length}`,
+    describe: (pos) => `item ${'index' in pos ? pos.index : 0} (${size > 0 ? Math.floor((100 * ('offset' in pos ? pos.offset : 0)) / size) : 100}% of the file)`,
     async *records(from) {
-      const first = 'index' in from ? from.index : 0;
-      for (let i = first; i < arr.length; i++) {
-        yield { no: i + 1, row: arr[i], after: { index: i + 1 } };
+      for await (const item of read(from, limits.itemBytes)) {
+        const after = { offset: item.endOffset, index: item.index };
+        if (item.tooLong !== undefined) {
+          yield { no: item.index, error: itemTooLong(item.tooLong, limits), after };
+          continue;
+        }
+        try {
+          yield { no: item.index, row: JSON.parse(item.text), after };
+        } catch (e) {
+          yield { no: item.index, error: `not valid JSON (${(e as Error).message})`, after };
+        }
       }
     },
   };
 }
-

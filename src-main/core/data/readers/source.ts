@@ -1,8 +1,11 @@
 // What the problem import reads a file through: a Source walks one file's records from a resumable
 // position, one reader per format (jsonl.ts, mmprm-seed.ts, parquet.ts; index.ts picks one).
 
-/** Where to go on from: a byte offset and line number (JSONL) or a 0-based item/row index. */
-export type Position = { offset: number; line: number } | { index: number };
+/**
+ * Where to go on from: a byte offset and line number (JSONL), a byte offset and the number of items read
+ * (the seed array), or a 0-based row index (Parquet; a seed array's position saved by an earlier version).
+ */
+export type Position = { offset: number; line: number } | { offset: number; index: number } | { index: number };
 
 export interface SourceRecord {
   /** line, item or row number, counted from 1 */

@@ -23,7 +23,9 @@ import { numbersClose } from './numbers';
 export { expressionsEquivalent } from './mathExpr';
 export { ABS_TOLERANCE, REL_TOLERANCE, numbersClose } from './numbers';
 
-export type AnswerType = 'number' | 'fraction' | 'choice' | 'expression' | 'text';
+import type { AnswerType } from '../../../../src-shared/domain';
+
+export type { AnswerType };
 
 function numbersMatch(gold: ParsedNumber, pred: ParsedNumber): boolean {
   if (numbersClose(gold.value, pred.value)) return true;

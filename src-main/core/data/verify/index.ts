@@ -15,7 +15,9 @@ import { answersMatch, inferAnswerType } from './compare';
 import type { AnswerType, MatchOptions } from './compare';
 import { extractAnswer } from './extract';
 
-export type Verdict = 'correct' | 'incorrect' | 'unparseable';
+import type { Verdict } from '../../../../src-shared/domain';
+
+export type { Verdict };
 
 export interface VerifyResult {
   verdict: Verdict;
