@@ -2,24 +2,25 @@
 // plus the workspace's images and the built renderer. Any local process or web page can reach a
 // loopback port, so every request must carry the token and name this host (DNS-rebinding guard).
 // The workspace it serves can be switched (workspace.open): every client is then told to reload.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+// Who it answers is in guard.ts, how it replies in respond.ts, its WebSocket in socket.ts.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ApiError, httpRefusal, WireRequest, type ApiErrorBody, type WireMessage } from '../../src-shared/api';
+import { ApiError, httpRefusal, type ApiErrorBody } from '../../src-shared/api';
 import { WorkbenchHolder, type Workbench } from '../core/workbench';
-import { answerCall, malformed } from './dispatch';
+import { answerCall } from './dispatch';
+import { requestGuard, TOKEN_COOKIE } from './guard';
 import { rendererContentSecurityPolicy, resolveRendererPath, resolveWorkspaceImage, SVG_POLICY } from './renderer';
+import { readBody, responder } from './respond';
+import { serveWebSocket } from './socket';
 
-export const TOKEN_COOKIE = 'steplab_token';
+export { TOKEN_COOKIE } from './guard';
+export { UNREADABLE_MESSAGE_ID } from './socket';
+
 /** The largest request body (HTTP) or message (WebSocket) the host reads. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
-/** The id of an error reply to a WebSocket message too malformed to have a usable id. */
-export const UNREADABLE_MESSAGE_ID = -1;
 
 const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 
@@ -69,8 +70,6 @@ const NOT_BUILT_PAGE = `<!doctype html>
 </body></html>
 `;
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
 export async function startHost(opts: HostOptions): Promise<Host> {
   const holder = new WorkbenchHolder(opts.workbench, { onError: opts.onInternalError });
   // methods that read or write arbitrary paths are not served over HTTP (src-shared/api.ts LOCAL_ONLY and
@@ -84,75 +83,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   // the token travels in a cookie and a URL, so it is restricted to characters that need no escaping there
   if (!/^[A-Za-z0-9._~-]{16,}$/.test(token)) throw new Error('host token must be at least 16 characters of A-Z a-z 0-9 . _ ~ -');
-  const tokenDigest = digest(token);
   const rendererDir = resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR);
   const reportInternal = opts.onInternalError ?? (() => {});
   let port = 0;
   let csp = '';
 
-  // Hashing both sides gives equal lengths, which timingSafeEqual needs, without leaking the token's length.
-  const tokenMatches = (candidate: string | undefined): boolean =>
-    typeof candidate === 'string' && candidate.length > 0 && timingSafeEqual(digest(candidate), tokenDigest);
+  const guard = requestGuard(token, () => port);
 
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    const host = req.headers.host?.toLowerCase();
-    return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-  };
-
-  /** A browser names the page that sent a request; only pages served by this host may use it. */
-  const originAllowed = (req: IncomingMessage): boolean => {
-    const origin = req.headers.origin;
-    return origin === undefined || origin.toLowerCase() === `http://${req.headers.host?.toLowerCase()}`;
-  };
-
-  const authorized = (req: IncomingMessage, url: URL): boolean => {
-    const auth = req.headers.authorization;
-    if (auth !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-      if (m && tokenMatches(m[1])) return true;
-    }
-    if (tokenMatches(url.searchParams.get('token') ?? undefined)) return true;
-    return cookieValues(req.headers.cookie, TOKEN_COOKIE).some(tokenMatches);
-  };
-
-  const baseHeaders = (): OutgoingHttpHeaders => ({
-    'Content-Security-Policy': csp,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    'X-Frame-Options': 'DENY',
-  });
-
-  const sendJson = (res: ServerResponse, status: number, body: unknown, extra: OutgoingHttpHeaders = {}): void => {
-    const data = Buffer.from(JSON.stringify(body), 'utf8');
-    res.writeHead(status, {
-      ...baseHeaders(),
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': data.length,
-      'Cache-Control': 'no-store',
-      ...extra,
-    });
-    res.end(data);
-  };
-  const sendError = (res: ServerResponse, status: number, body: ApiErrorBody, extra?: OutgoingHttpHeaders): void =>
-    sendJson(res, status, body, extra);
-
-  const sendHtml = (res: ServerResponse, status: number, html: string, head: boolean): void => {
-    const data = Buffer.from(html, 'utf8');
-    res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': data.length, 'Cache-Control': 'no-store' });
-    res.end(head ? undefined : data);
-  };
-
-  const sendFile = (res: ServerResponse, file: string, size: number, headers: OutgoingHttpHeaders, head: boolean): void => {
-    res.writeHead(200, { ...baseHeaders(), 'Content-Length': size, ...headers });
-    if (head) {
-      res.end();
-      return;
-    }
-    const stream = createReadStream(file);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
-  };
+  const { baseHeaders, sendJson, sendError, sendHtml, sendFile } = responder(() => csp);
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     if (req.method !== 'POST') {
@@ -207,16 +145,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req)) {
+    if (!guard.hostAllowed(req)) {
       sendError(res, 403, { code: 'unauthorized', message: `this host answers only to 127.0.0.1:${port} or localhost:${port}` });
       return;
     }
-    if (!originAllowed(req)) {
+    if (!guard.originAllowed(req)) {
       sendError(res, 403, { code: 'unauthorized', message: 'requests from other web pages are refused' });
       return;
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (!authorized(req, url)) {
+    if (!guard.authorized(req, url)) {
       sendError(res, 401, { code: 'unauthorized', message: 'missing or wrong token: open the URL that Steplab printed when it started' });
       return;
     }
@@ -262,62 +200,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-
-  const refuseUpgrade = (socket: Duplex, status: 401 | 403 | 404, reason: string): void => {
-    const body = JSON.stringify({ code: status === 404 ? 'not_found' : 'unauthorized', message: reason } satisfies ApiErrorBody);
-    const statusText = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status];
-    socket.end(
-      `HTTP/1.1 ${status} ${statusText}\r\n` +
-        'Connection: close\r\nContent-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  };
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    if (!hostAllowed(req)) return refuseUpgrade(socket, 403, 'wrong Host header');
-    if (!originAllowed(req)) return refuseUpgrade(socket, 403, 'WebSocket connections from other web pages are refused');
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (!authorized(req, url)) return refuseUpgrade(socket, 401, 'missing or wrong token');
-    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'WebSocket endpoint is /ws');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-
-  const send = (ws: WebSocket, msg: WireMessage): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-  };
-
-  wss.on('connection', (ws: WebSocket) => {
-    ws.on('error', () => ws.terminate());
-    // the jobs as they are now first, then every event (each checked against the contract by the holder)
-    const off = holder.subscribe((event) => send(ws, { event }));
-    ws.on('close', off);
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      void answer(ws, data, isBinary);
-    });
-  });
-
-  async function answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
-    if (isBinary) {
-      send(ws, { id: UNREADABLE_MESSAGE_ID, error: { code: 'bad_request', message: 'messages must be JSON text, not binary' } });
-      return;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(rawToString(data));
-    } catch (e) {
-      send(ws, { id: UNREADABLE_MESSAGE_ID, error: { code: 'bad_request', message: `message is not valid JSON (${(e as Error).message})` } });
-      return;
-    }
-    const parsed = WireRequest.safeParse(raw);
-    if (!parsed.success) {
-      send(ws, { id: recoverId(raw), error: malformed(parsed.error, '{id, method, params}') });
-      return;
-    }
-    const { id, method, params } = parsed.data;
-    send(ws, { id, ...(await answerCall(httpTarget, method, params, reportInternal)) });
-  }
+  const wss = serveWebSocket(server, { guard, target: httpTarget, holder, maxPayload: MAX_BODY_BYTES, reportInternal });
 
   try {
     await new Promise<void>((resolvePromise, reject) => {
@@ -353,55 +236,4 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       return closing;
     },
   };
-}
-
-function recoverId(raw: unknown): number {
-  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-  return typeof id === 'number' && Number.isInteger(id) ? id : UNREADABLE_MESSAGE_ID;
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
-}
-
-function cookieValues(header: string | undefined, name: string): string[] {
-  if (!header) return [];
-  const out: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    out.push(part.slice(eq + 1).trim());
-  }
-  return out;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
-  return new Promise((resolvePromise, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      resolvePromise('too_large');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolvePromise('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolvePromise(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
 }

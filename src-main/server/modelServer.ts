@@ -13,6 +13,7 @@
 // the embedded backend does, so results equal in-process ones.
 // Requests that arrive while the engine is busy are decoded together in one batch when their sampling
 // settings agree (rows keep their own random streams, so batching does not change any result).
+// The wire's request bodies are in openaiWire.ts, the batching in modelBatcher.ts.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,8 @@ import { requestPrompt, type EmbeddedBackend, type ImageData } from '../core/inf
 import type { Rollout, RolloutRequest } from '../core/inference/engine';
 import { CHAT_REFLECTION } from '../core/inference/remote';
 import { UserError } from '../core/errors';
-import { formatZodIssue, issuePath } from '../../src-shared/zodMessage';
+import { modelBatcher } from './modelBatcher';
+import { BadRequest, ChatBody, CompletionsBody, imageFromDataUrl, parseBody, type Settings } from './openaiWire';
 
 export const MAX_MODEL_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -50,90 +52,7 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
-const Stop = z.union([z.string(), z.array(z.string()).max(16)]).nullish();
-const Common = {
-  model: z.string().optional(),
-  n: z.number().int().min(1).max(256).default(1),
-  temperature: z.number().min(0).max(5).default(1),
-  top_p: z.number().gt(0).max(1).default(1),
-  top_k: z.number().int().min(-1).max(100_000).nullish(),
-  seed: z.number().int().nullish(),
-  /** Steplab's extension: completion k samples from stream stream_offset + k (continues an earlier set) */
-  stream_offset: z.number().int().min(0).max(1_000_000).default(0),
-  max_tokens: z.number().int().min(1).nullish(),
-  max_completion_tokens: z.number().int().min(1).nullish(),
-  stop: Stop,
-  include_stop_str_in_output: z.boolean().default(false),
-  stream: z.boolean().nullish(),
-  echo: z.boolean().nullish(),
-};
-const CompletionsBody = z.object({
-  ...Common,
-  prompt: z.union([z.string(), z.array(z.string()).min(1).max(256)]),
-  logprobs: z.number().int().min(0).max(20).nullish(),
-  /** Steplab's extension: one data-URL picture for the prompt's image token (a vision PRM's raw layout) */
-  images: z.array(z.string()).max(1).nullish(),
-  /** Steplab's extension: tokens whose log-probabilities are returned in top_logprobs wherever they rank (a PRM's Yes and No) */
-  logprob_tokens: z.array(z.string()).max(16).nullish(),
-});
-const ContentPart = z.union([
-  z.object({ type: z.literal('text'), text: z.string() }),
-  z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }) }),
-]);
-const Message = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.union([z.string(), z.array(ContentPart)]) });
-const ChatBody = z.object({
-  ...Common,
-  messages: z.array(Message).min(1).max(16),
-  logprobs: z.boolean().nullish(),
-  top_logprobs: z.number().int().min(0).max(20).nullish(),
-  continue_final_message: z.boolean().default(false),
-  add_generation_prompt: z.boolean().default(true),
-});
-
-interface Settings {
-  temperature: number;
-  topK: number;
-  topP: number;
-  maxNewTokens: number;
-  stop: string[];
-  topLogprobs: number;
-  logprobTokens: number[];
-}
-
-interface Pending {
-  settings: Settings;
-  requests: RolloutRequest[];
-  resolve(r: Rollout[][]): void;
-  reject(e: unknown): void;
-}
-
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-function parseBody<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new BadRequest(formatZodIssue(i, { field: true }), 400, issuePath(i) || null);
-  }
-  return r.data;
-}
-
-function imageFromDataUrl(url: string): ImageData {
-  const m = /^data:(image\/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]+)$/.exec(url);
-  if (!m) throw new BadRequest('image_url: only data: URLs with base64 pictures are accepted (this server fetches nothing)', 400, 'messages');
-  const bytes = Buffer.from(m[2], 'base64');
-  return { key: createHash('sha256').update(bytes).digest('hex'), mime: m[1], bytes };
-}
 
 export async function startModelServer(opts: ModelServerOptions): Promise<ModelServer> {
   const backend = opts.backend;
@@ -147,52 +66,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const created = Math.floor(Date.now() / 1000);
   const tokenText = (id: number): string => engine.decode([id]);
 
-  // ---- batching: requests queue while the engine decodes; equal settings are decoded together
-  const queue: Pending[] = [];
-  let busy = false;
-  const settingsKey = (s: Settings): string => JSON.stringify(s);
-  const pump = async (): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    try {
-      while (queue.length) {
-        const key = settingsKey(queue[0].settings);
-        const group = queue.filter((p) => settingsKey(p.settings) === key);
-        for (const p of group) queue.splice(queue.indexOf(p), 1);
-        const all = group.flatMap((p) => p.requests);
-        stats.batches++;
-        stats.rows += all.reduce((a, r) => a + r.rngs.length, 0);
-        try {
-          const s = group[0].settings;
-          const out = await engine.generate(all, {
-            temperature: s.temperature,
-            topK: s.topK,
-            topP: s.topP,
-            maxNewTokens: s.maxNewTokens,
-            stopAtStep: false,
-            stopStrings: s.stop,
-            topLogprobs: s.topLogprobs || undefined,
-            logprobTokens: s.logprobTokens,
-            maxBatch: opts.maxBatch,
-          });
-          let i = 0;
-          for (const p of group) {
-            p.resolve(out.slice(i, i + p.requests.length));
-            i += p.requests.length;
-          }
-        } catch (e) {
-          for (const p of group) p.reject(e);
-        }
-      }
-    } finally {
-      busy = false;
-    }
-  };
-  const decode = (settings: Settings, requests: RolloutRequest[]): Promise<Rollout[][]> =>
-    new Promise((resolve, reject) => {
-      queue.push({ settings, requests, resolve, reject });
-      setImmediate(() => void pump());
-    });
+  // batching: requests queue while the engine decodes; equal settings are decoded together (modelBatcher.ts)
+  const decode = modelBatcher(engine, stats, opts.maxBatch);
 
   const settingsOf = (b: z.infer<typeof CompletionsBody> | z.infer<typeof ChatBody>, topLogprobs: number): Settings => {
     if (b.stream) throw new BadRequest('stream: true is not supported; ask for the whole answer', 400, 'stream');

@@ -10,6 +10,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
+import { describeError } from '../errors';
 import { jobLink } from '../jobs/describe';
 import { describeError } from '../errors';
 import {

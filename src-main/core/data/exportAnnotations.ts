@@ -32,17 +32,20 @@
 // loader (MM-PRM's internvl/train) prepends the single placeholder itself for one image and asserts one
 // per image for a list. Images (trl, mmprm) are copied beside the output as images/<hash>.<ext>.
 // Every row is built (and checked) before anything is written, so a refused row leaves no file behind.
-// readAnnotations() parses trl and math-shepherd files back into {question, steps: [{text, label}]}.
+// readAnnotations() (readAnnotations.ts) parses trl and math-shepherd files back into {question, steps:
+// [{text, label}]}. The rows of each format are built in annotationRows.ts.
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AnnotationExportFormat, ImageRef, Problem } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import type { Store } from '../store';
 import type { Annotation } from '../store/annotations';
-import { ImageExporter, extForMime } from './images';
-import { JsonlWriter, parseJsonLine, readLines } from './jsonl';
+import { ImageExporter } from './images';
+import { JsonlWriter } from './jsonl';
 import { MMPRM_TAG, mmprmProcess, mmprmSelect, mmprmTreePaths, type MmprmItem, type MmprmTreeNode } from './mmprmTree';
-import { answersMatch, extractAnswer } from './verify';
+import { SHEPHERD_TAG, MMPRM_MIN_WORDS, exportSteps, keepAnnotation, imageRel, where, trlRow, mmprmHuman, checkMmprmText, mmprmImage, mmprmStepRow, shepherdRow, prm800kRow, openrlhfRow, processbenchRow, type Labelled, type Row, type Settings } from './annotationRows';
+export { exportSteps, finalAnswer, keepAnnotation, MMPRM_MIN_WORDS, SHEPHERD_TAG } from './annotationRows';
+export { parseMathShepherdRow, parseTrlRow, readAnnotations, type ReadAnnotation } from './readAnnotations';
 
 export { MMPRM_TAG } from './mmprmTree';
 
@@ -87,199 +90,10 @@ export interface ExportAnnotationsResult {
   path: string;
 }
 
-/** Math-Shepherd's step tag. */
-export const SHEPHERD_TAG = 'ки';
-/** The character TRL's math_shepherd converter swaps the tag for before splitting: one in a text adds a step. */
-const SHEPHERD_SWAP = 'ⶻ';
-/** Questions TRL's math_shepherd converter treats as known annotation errors: it drops their first label. */
-const TRL_SHEPHERD_QUIRKS = ['Mr. Rocky', 'Parker', 'What is the smallest positive', ' The Myth', 'Let $\\mathbf{a}$', 'Find the arithmetic', 'Determine an ordered pair', 'Determine the ordered pair', 'At the Quill and Scroll stationery', 'Round to the nearest', 'Calculate $\\sqrt{10p}', 'Simplify $\\sqrt{28x}'];
-/** MM-PRM's traverse.py drops paths of at most this many words. */
-export const MMPRM_MIN_WORDS = 10;
-/** InternVL's image placeholder. */
-const IMAGE_TAG = '<image>';
-
-/** A step as exported: effective text, soft label and hard label. */
-interface Step {
-  text: string;
-  soft: number;
-  good: boolean;
-}
-
-interface Labelled {
-  annotation: Annotation;
-  problem: Problem;
-  images: string[];
-  steps: Step[];
-}
-
-type Row = Record<string, unknown>;
-
 /** An export's rows with the images they name, built and checked before anything is written. */
 interface Built {
   rows: Row[];
   images: ImageRef[];
-}
-
-interface Settings {
-  original: boolean;
-  threshold: number;
-  softLabels: boolean;
-  placeholder: string;
-  rewardTokens: readonly [string, string];
-}
-
-/** The steps of an annotation with their labels: curated (a relabel wins over the threshold) or the search's own. */
-export function exportSteps(a: Annotation, original: boolean, threshold: number): Step[] {
-  return a.steps.map((s) =>
-    original
-      ? { text: s.originalText, soft: s.originalSoft, good: s.originalSoft > threshold }
-      : { text: s.text, soft: s.softLabel, good: s.edited ? s.hardLabel > 0 : s.softLabel > threshold },
-  );
-}
-
-/** Whether an annotation passes the curation filter and the rejected rule. */
-export function keepAnnotation(a: Annotation, curation: CurationFilter, includeRejected: boolean): boolean {
-  if (a.steps.length === 0 || (a.rejected && !includeRejected)) return false;
-  return curation === 'all' || (curation === 'curated') === a.curated;
-}
-
-/** The path of an image as exports name it, relative to the output file (the file is copied there on success). */
-const imageRel = (ref: Pick<ImageRef, 'hash' | 'mime'>): string => `images/${ref.hash}.${extForMime(ref.mime)}`;
-
-const where = (l: Pick<Labelled, 'annotation' | 'problem'>): string => `annotation ${l.annotation.id} (problem "${l.problem.extId}")`;
-
-function trlRow({ problem, images, steps }: Labelled, s: Settings): Row {
-  const row: Row = { prompt: problem.question, completions: steps.map((x) => x.text), labels: steps.map((x) => (s.softLabels ? x.soft : x.good)) };
-  if (images.length) row.images = images;
-  return row;
-}
-
-/** The human turn of an MM-PRM row: one "<image>\n" per image when there are two or more. */
-function mmprmHuman(question: string, process: string, images: number): string {
-  return `${images > 1 ? `${IMAGE_TAG}\n`.repeat(images) : ''}Question: ${question}\nProcess: ${process}`;
-}
-
-/** Refuses text that InternVL would count as a placeholder: a stray tag shifts every label or image. */
-function checkMmprmText(what: string, question: string, steps: readonly string[]): void {
-  if (question.includes(IMAGE_TAG)) throw new UserError(`${what}, question: contains "${IMAGE_TAG}", which InternVL's loader counts as an image placeholder; remove it from the question`);
-  if (question.includes(MMPRM_TAG)) throw new UserError(`${what}, question: contains MM-PRM's step tag "${MMPRM_TAG}"; remove it from the question`);
-  const bad = steps.findIndex((t) => t.includes(MMPRM_TAG) || t.includes(IMAGE_TAG));
-  if (bad >= 0) throw new UserError(`${what}, step ${bad + 1}: contains "${steps[bad].includes(MMPRM_TAG) ? MMPRM_TAG : IMAGE_TAG}", which MM-PRM's loader counts as a placeholder; edit the step in curation or leave the path out`);
-}
-
-function mmprmImage(row: Row, images: string[]): void {
-  if (images.length === 1) row.image = images[0];
-  else if (images.length > 1) row.image = images;
-}
-
-function mmprmStepRow(l: Labelled): Row {
-  checkMmprmText(where(l), l.problem.question, l.steps.map((x) => x.text));
-  const process = l.steps.map((x) => x.text.trim() + MMPRM_TAG).join('\n\n');
-  const row: Row = { id: l.annotation.id };
-  mmprmImage(row, l.images);
-  row.conversations = [
-    { from: 'human', value: mmprmHuman(l.problem.question, process, l.images.length) },
-    { from: 'gpt', value: l.steps.map((x) => x.soft) },
-  ];
-  return row;
-}
-
-const stepPrefix = (i: number): string => `Step ${i + 1}: `;
-
-function shepherdRow(l: Labelled): Row {
-  const { problem, steps } = l;
-  const q = problem.question;
-  for (const tag of [SHEPHERD_TAG, SHEPHERD_SWAP]) {
-    if (q.includes(tag)) throw new UserError(`${where(l)}, question: contains "${tag}", which Math-Shepherd readers take for a step tag; remove it from the question or export another format`);
-    const i = steps.findIndex((x) => x.text.includes(tag));
-    // the older message's words kept first: scripts match on them
-    if (i >= 0) throw new UserError(`annotation ${l.annotation.id}, step ${i + 1}: contains the Math-Shepherd step tag "${tag}"; edit the step in curation or leave the path out`);
-  }
-  const texts = steps.map((x, i) => `${x.text.startsWith(stepPrefix(i)) ? '' : stepPrefix(i)}${x.text}`);
-  // TRL's converter splits "{q} Step 1: {s1} " on "Step 1:" and unpacks exactly two parts
-  if (`${q} ${texts[0]}`.split(stepPrefix(0).trim()).length !== 2) throw new UserError(`${where(l)}: "${stepPrefix(0).trim()}" appears again in the question or first step, which TRL's math_shepherd converter cannot split; edit the text or export another format`);
-  const quirk = TRL_SHEPHERD_QUIRKS.find((p) => q.startsWith(p));
-  if (quirk) throw new UserError(`${where(l)}, question: starts with "${quirk}", which TRL's math_shepherd converter treats as a known upstream error and drops the first label; reword the question's start or export another format`);
-  const body = (mark: (good: boolean) => string): string => texts.map((t, i) => `${t} ${mark(steps[i].good)}`).join('\n');
-  return { input: `${q} ${body(() => SHEPHERD_TAG)}`, label: `${q} ${body((g) => (g ? '+' : '-'))}`, task: problem.source ?? 'steplab' };
-}
-
-const ANSWER_WORDS = new Set(['the', 'final', 'answer', 'is']);
-
-/**
- * The final answer of a solution's last step, when its last line states one ("Answer: 10", "The final
- * answer is $10$", "\\boxed{10}"); and that step in PRM800K's layout, "...\n\n# Answer\n\n{answer}". A last
- * line that only states the answer is replaced; one that says more is kept before the "# Answer" block.
- */
-export function finalAnswer(step: string): { answer: string; prm800k: string } | null {
-  const lines = step.trimEnd().split('\n');
-  const last = lines[lines.length - 1] ?? '';
-  if (!/answer|\\boxed/i.test(last)) return null;
-  const answer = extractAnswer(last);
-  if (answer === null) return null;
-  const rest = last.replace(answer, ' ').replace(/\\boxed|[{}$.,:：*]/g, ' ').split(/\s+/).filter(Boolean);
-  const onlyAnswer = rest.every((w) => ANSWER_WORDS.has(w.toLowerCase()));
-  const before = (onlyAnswer ? lines.slice(0, -1) : lines).join('\n').trimEnd();
-  return { answer, prm800k: `${before}${before ? '\n\n' : ''}# Answer\n\n${answer}` };
-}
-
-function prm800kRow(l: Labelled, totalTime: number | null): Row {
-  const { annotation, problem } = l;
-  const fin = finalAnswer(l.steps[l.steps.length - 1].text);
-  const texts = l.steps.map((x, i) => (i === l.steps.length - 1 && fin ? fin.prm800k : x.text));
-  const firstBad = l.steps.findIndex((x) => !x.good);
-  const labelled = firstBad < 0 ? texts : texts.slice(0, firstBad + 1);
-  const solution = typeof problem.meta.solution === 'string' ? problem.meta.solution : null;
-  return {
-    labeler: 'steplab',
-    timestamp: annotation.createdAt,
-    generation: null,
-    is_quality_control_question: false,
-    is_initial_screening_question: false,
-    question: {
-      problem: problem.question,
-      ground_truth_solution: solution,
-      ground_truth_answer: problem.answer,
-      pre_generated_steps: texts,
-      pre_generated_answer: fin?.answer ?? null,
-      pre_generated_verifier_score: null,
-    },
-    label: {
-      steps: labelled.map((text, i) => ({
-        completions: [{ text, rating: l.steps[i].good ? 1 : -1, flagged: null }],
-        human_completion: null,
-        chosen_completion: i === firstBad ? null : 0,
-      })),
-      total_time: totalTime,
-      // PRM800K's reasons: the first error found, a solution reached, or labelling stopped before either
-      finish_reason: firstBad >= 0 ? 'found_error' : fin ? 'solution' : 'give_up',
-    },
-  };
-}
-
-function openrlhfRow(l: Labelled, s: Settings): Row {
-  const ph = s.placeholder;
-  if (l.problem.question.includes(ph)) throw new UserError(`${where(l)}, question: contains the placeholder token "${ph}"; choose another --placeholder-token or edit the question`);
-  const i = l.steps.findIndex((x) => x.text.includes(ph));
-  if (i >= 0) throw new UserError(`${where(l)}, step ${i + 1}: contains the placeholder token "${ph}"; choose another --placeholder-token or edit the step in curation`);
-  const [pos, neg] = s.rewardTokens;
-  return {
-    input: `${l.problem.question}\n${l.steps.map((x) => `${x.text} ${ph}`).join('\n')}`,
-    label: l.steps.map((x) => (s.softLabels ? x.soft : x.good ? pos : neg)),
-  };
-}
-
-function processbenchRow(l: Labelled): Row {
-  const fin = finalAnswer(l.steps[l.steps.length - 1].text);
-  const model = l.annotation.provenance.model;
-  return {
-    id: `${l.annotation.setName}-${l.annotation.id}`,
-    generator: typeof model === 'string' ? model : null,
-    problem: l.problem.question,
-    steps: l.steps.map((x) => x.text),
-    final_answer_correct: fin !== null && answersMatch(l.problem.answer, fin.answer, l.problem.answerType) === true,
-    label: l.steps.findIndex((x) => !x.good),
-  };
 }
 
 const WITH_IMAGES: ReadonlySet<AnnotationExportFormat> = new Set(['trl', 'mmprm']);
@@ -473,86 +287,3 @@ async function writeRows(store: Store, rows: Iterable<{ row: Row; images: readon
 }
 
 /** A labelled step sequence read back from an exported file. */
-export interface ReadAnnotation {
-  question: string;
-  steps: { text: string; label: number }[];
-  images?: string[];
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Parses one TRL stepwise-supervision row (labels may be numbers or booleans). */
-export function parseTrlRow(row: unknown): ReadAnnotation {
-  if (!isObj(row)) throw new UserError('not a JSON object');
-  const { prompt, completions, labels, images } = row;
-  if (typeof prompt !== 'string') throw new UserError('field "prompt": must be a string');
-  if (!Array.isArray(completions) || !completions.every((c) => typeof c === 'string')) {
-    throw new UserError('field "completions": must be a list of strings');
-  }
-  if (!Array.isArray(labels) || labels.length !== completions.length) {
-    throw new UserError('field "labels": must be a list as long as "completions"');
-  }
-  const steps = completions.map((text, i) => {
-    const l = labels[i];
-    if (typeof l === 'boolean') return { text: text as string, label: l ? 1 : 0 };
-    if (typeof l !== 'number' || !(l >= 0 && l <= 1)) throw new UserError(`field "labels": item ${i + 1} must be a number in [0, 1] or a boolean`);
-    return { text: text as string, label: l };
-  });
-  const out: ReadAnnotation = { question: prompt, steps };
-  if (images !== undefined) {
-    if (!Array.isArray(images) || !images.every((x) => typeof x === 'string')) throw new UserError('field "images": must be a list of paths');
-    out.images = images as string[];
-  }
-  return out;
-}
-
-/**
- * Parses one Math-Shepherd row. The question is the text before the first " Step 1: "; steps are the text
- * between step tags, without their "Step N: " prefix; each label (1 for "+", 0 for "-") is read from the
- * `label` string at the tag's place.
- */
-export function parseMathShepherdRow(row: unknown): ReadAnnotation {
-  if (!isObj(row)) throw new UserError('not a JSON object');
-  const { input, label } = row;
-  if (typeof input !== 'string') throw new UserError('field "input": must be a string');
-  if (typeof label !== 'string') throw new UserError('field "label": must be a string');
-  const tag = ` ${SHEPHERD_TAG}`;
-  // every tag sits at the end of the text or before the newline that starts the next step
-  const ends: number[] = [];
-  for (let at = input.indexOf(tag); at >= 0; at = input.indexOf(tag, at + tag.length)) {
-    const after = at + tag.length;
-    if (after === input.length || input[after] === '\n') ends.push(at);
-  }
-  if (ends.length === 0) throw new UserError(`field "input": has no step tag "${SHEPHERD_TAG}"`);
-  const first = input.indexOf(` ${stepPrefix(0)}`);
-  if (first < 0 || first > ends[0]) throw new UserError(`field "input": no "${stepPrefix(0).trim()}" before the first step tag`);
-  const question = input.slice(0, first);
-  const steps: { text: string; label: number }[] = [];
-  let start = first + 1;
-  ends.forEach((end, k) => {
-    let text = input.slice(start, end);
-    if (text.startsWith(stepPrefix(k))) text = text.slice(stepPrefix(k).length);
-    // "ки" (2 characters) becomes "+" or "-" (1): the k-th mark sits k characters earlier in `label`
-    const mark = label[end + 1 - k];
-    if (mark !== '+' && mark !== '-') throw new UserError(`field "label": no + or - for step ${k + 1}`);
-    steps.push({ text, label: mark === '+' ? 1 : 0 });
-    start = end + tag.length + 1;
-  });
-  return { question, steps };
-}
-
-/** Reads an exported trl or math-shepherd file back. Errors name the line. */
-export async function readAnnotations(path: string, format: 'trl' | 'math-shepherd'): Promise<ReadAnnotation[]> {
-  const parse = format === 'trl' ? parseTrlRow : parseMathShepherdRow;
-  const out: ReadAnnotation[] = [];
-  for await (const l of readLines(path)) {
-    const row = parseJsonLine(l.text, l.line);
-    try {
-      out.push(parse(row));
-    } catch (e) {
-      if (e instanceof UserError) throw new UserError(`line ${l.line}: ${e.message}`);
-      throw e;
-    }
-  }
-  return out;
-}

@@ -22,12 +22,13 @@
 // Parquet schema, before anything is staged); `imageRoot` is where image paths are looked for
 // (imageRoot.ts). Both are part of the job's config, so a resumed import reads the rest of the file the
 // same way.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { z } from 'zod';
-import type { AnswerType, ImportReport, Job } from '../../../src-shared/domain';
-import { FieldMap, ProblemFormat } from '../../../src-shared/domain';
+//
+// Where each part is: the readers in readers/ (jsonl.ts, mmprm-seed.ts, parquet.ts, the format picked in
+// index.ts), the checkpoint and error report in importState.ts, publishing in importPublish.ts; this file
+// runs the job and stages.
+import { existsSync, renameSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { ImportReport, Job } from '../../../src-shared/domain';
 import { UserError } from '../errors';
 import type { JobContext, JobHandler } from '../jobs/types';
 import type { Store } from '../store';
@@ -36,10 +37,12 @@ import type { PreparedImage } from './images';
 import { checkFieldColumns, problemFieldColumns } from './fieldMap';
 import { checkImageRoot } from './imageRoot';
 import { ImagePaths } from './imagePaths';
-import { itemTooLong, limitsOf, lineTooLong, type Limits } from './limits';
-import { readJsonArray } from './jsonArray';
-import { readLines } from './jsonl';
-import { derivedExtId, parseProblemRow, type ColumnMap, type ParsedRow } from './problemRow';
+import { appendLines, MAX_BAD_LINES, reportPaths, type BadLine, type Checkpoint, type StagedProblem } from './importState';
+import { publishStaged } from './importPublish';
+import { limitsOf, type Limits } from './limits';
+import { derivedExtId, parseProblemRow, type ColumnMap } from './problemRow';
+import { detectFormat, openSource } from './readers';
+import type { Position, Source, SourceRecord } from './readers/source';
 
 export { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
 import { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
@@ -48,232 +51,6 @@ import { ImportJobConfig as ImportConfigSchema, type ImportJobConfig as ImportCo
 export const CHUNK_ROWS = 500;
 /** A chunk is also cut when its images reach this many bytes, so memory stays bounded. */
 const CHUNK_IMAGE_BYTES = 64 * 1024 * 1024;
-/** Parquet rows decoded per read. */
-const PARQUET_READ_ROWS = 2000;
-/** Staged rows published per page read. */
-const PUBLISH_PAGE = 1000;
-/** How many bad rows the job result lists (the report file has them all). */
-const MAX_BAD_LINES = 100;
-
-type BadLine = { line: number; message: string };
-
-/**
- * Where to go on from: a byte offset and line number (JSONL), a byte offset and the number of items read
- * (the seed array), or a 0-based row index (Parquet; a seed array's position saved by an earlier version).
- */
-type Position = { offset: number; line: number } | { offset: number; index: number } | { index: number };
-
-interface Checkpoint {
-  v: 1;
-  phase: 'staging' | 'published';
-  format: ProblemFormat;
-  file: { size: number; mtimeMs: number };
-  pos: Position;
-  staged: number;
-  skipped: number;
-  badLines: BadLine[];
-  /** size of the partial error report covered by this checkpoint */
-  reportBytes: number;
-  result: ImportReport | null;
-}
-
-/** A problem as staged: everything publish needs, with images already stored as files. */
-type StagedProblem = Omit<ParsedRow, 'id' | 'images' | 'imageField'> & {
-  extId: string;
-  imageHashes: string[];
-  /** the row had no id: extId was derived from the content */
-  derived?: true;
-};
-
-interface SourceRecord {
-  /** line, item or row number, counted from 1 */
-  no: number;
-  row?: unknown;
-  /** set when the record could not even be parsed */
-  error?: string;
-  /** where to resume after this record */
-  after: Position;
-}
-
-interface Source {
-  /** what a record is called in messages */
-  unit: 'line' | 'item' | 'row';
-  /** number of items or rows; null for JSONL (lines are not counted ahead) */
-  total: number | null;
-  records(from: Position): AsyncGenerator<SourceRecord>;
-  /** lines, items or rows read up to a position */
-  done(pos: Position): number;
-  /** where a position is, for progress messages */
-  describe(pos: Position): string;
-  /** the columns a `--field` mapping may name, and where they were read (null: the file has no rows) */
-  columns(): Promise<{ names: string[]; where: string } | null>;
-}
-
-const UNIT: Record<ProblemFormat, Source['unit']> = { jsonl: 'line', 'mmprm-seed': 'item', parquet: 'row' };
-
-/** Picks the format from the extension and the first bytes: `.parquet` / PAR1 magic, `[` (a JSON array), else JSONL. */
-export function detectFormat(path: string): ProblemFormat {
-  if (/\.parquet$/i.test(path)) return 'parquet';
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(4096);
-    const n = readSync(fd, head, 0, head.length, 0);
-    if (n >= 4 && head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
-    let text = head.subarray(0, n).toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return text.trimStart().startsWith('[') ? 'mmprm-seed' : 'jsonl';
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const keysOf = (v: unknown): string[] => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : []);
-
-function jsonlSource(path: string, size: number, limits: Limits): Source {
-  return {
-    unit: 'line',
-    total: null,
-    async columns() {
-      // the first line that holds JSON: a bad first line is reported by staging, with its number
-      for await (const l of readLines(path, { maxLineBytes: limits.lineBytes })) {
-        if (l.tooLong !== undefined) continue;
-        try {
-          return { names: keysOf(JSON.parse(l.text)), where: `${basename(path)} line ${l.line}` };
-        } catch {
-          continue;
-        }
-      }
-      return null;
-    },
-    done: (pos) => ('line' in pos ? pos.line : 0),
-    describe: (pos) => {
-      const offset = 'offset' in pos ? pos.offset : 0;
-      return `line ${'line' in pos ? pos.line : 0} (${size > 0 ? Math.floor((100 * offset) / size) : 100}% of the file)`;
-    },
-    async *records(from) {
-      const start = 'line' in from ? from : { offset: 0, line: 0 };
-      for await (const l of readLines(path, { offset: start.offset, line: start.line, maxLineBytes: limits.lineBytes })) {
-        const after = { offset: l.endOffset, line: l.line };
-        if (l.tooLong !== undefined) {
-          yield { no: l.line, error: lineTooLong(l.tooLong, limits), after };
-          continue;
-        }
-        try {
-          yield { no: l.line, row: JSON.parse(l.text), after };
-        } catch (e) {
-          yield { no: l.line, error: `not valid JSON (${(e as Error).message})`, after };
-        }
-      }
-    },
-  };
-}
-
-/**
- * MM-PRM's seed file is a JSON array: read item by item (jsonArray.ts), never whole; an item over the item
- * cap is refused unread. A position is the byte offset after an item and its number; one saved as an item
- * count alone (by an earlier version) is resumed by passing over that many items.
- */
-function seedSource(path: string, size: number, limits: Limits): Source {
-  const name = basename(path);
-  const read = (from: Position, max: number) =>
-    readJsonArray(path, 'offset' in from && 'index' in from ? { offset: from.offset, index: from.index, maxItemBytes: max } : { skip: 'index' in from ? from.index : 0, maxItemBytes: max });
-  return {
-    unit: 'item',
-    total: null,
-    async columns() {
-      // the first item that holds JSON: a bad first item is reported by staging, with its number
-      for await (const item of read({ index: 0 }, limits.itemBytes)) {
-        if (item.tooLong !== undefined) continue;
-        try {
-          return { names: keysOf(JSON.parse(item.text)), where: `${name} item ${item.index}` };
-        } catch {
-          continue;
-        }
-      }
-      return null;
-    },
-    done: (pos) => ('index' in pos ? pos.index : 0),
-    describe: (pos) => `item ${'index' in pos ? pos.index : 0} (${size > 0 ? Math.floor((100 * ('offset' in pos ? pos.offset : 0)) / size) : 100}% of the file)`,
-    async *records(from) {
-      for await (const item of read(from, limits.itemBytes)) {
-        const after = { offset: item.endOffset, index: item.index };
-        if (item.tooLong !== undefined) {
-          yield { no: item.index, error: itemTooLong(item.tooLong, limits), after };
-          continue;
-        }
-        try {
-          yield { no: item.index, row: JSON.parse(item.text), after };
-        } catch (e) {
-          yield { no: item.index, error: `not valid JSON (${(e as Error).message})`, after };
-        }
-      }
-    },
-  };
-}
-
-async function parquetSource(path: string): Promise<Source> {
-  const file = await asyncBufferFromFile(path);
-  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
-  try {
-    metadata = await parquetMetadataAsync(file);
-  } catch (e) {
-    throw new UserError(`${basename(path)}: not a readable Parquet file (${(e as Error).message})`);
-  }
-  const total = Number(metadata.num_rows);
-  // row-group boundaries: reads never straddle a group, so each read decodes only the groups it needs
-  const bounds: number[] = [];
-  let at = 0;
-  for (const g of metadata.row_groups) {
-    at += Number(g.num_rows);
-    bounds.push(at);
-  }
-  return {
-    unit: 'row',
-    total,
-    columns: async () => ({ names: parquetSchema(metadata).children.map((c) => c.element.name), where: `${basename(path)} (Parquet schema)` }),
-    done: (pos) => ('index' in pos ? pos.index : 0),
-    describe: (pos) => `row ${'index' in pos ? pos.index : 0} of ${total}`,
-    async *records(from) {
-      let start = 'index' in from ? from.index : 0;
-      while (start < total) {
-        const groupEnd = bounds.find((b) => b > start) ?? total;
-        const end = Math.min(groupEnd, start + PARQUET_READ_ROWS);
-        let rows: Record<string, unknown>[];
-        try {
-          // utf8: false keeps binary columns (image bytes) as Uint8Array; string columns still come back as text
-          rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, utf8: false, useOffsetIndex: true });
-        } catch (e) {
-          throw new UserError(`${basename(path)}: cannot read rows ${start + 1}-${end} (${(e as Error).message})`);
-        }
-        for (let i = 0; i < rows.length; i++) yield { no: start + i + 1, row: rows[i], after: { index: start + i + 1 } };
-        start = end;
-      }
-    },
-  };
-}
-
-async function openSource(path: string, format: ProblemFormat, size: number, limits: Limits): Promise<Source> {
-  if (format === 'parquet') return parquetSource(path);
-  if (format === 'mmprm-seed') return seedSource(path, size, limits);
-  return jsonlSource(path, size, limits);
-}
-
-export function reportPaths(store: Store, inputPath: string, jobId: number): { final: string; partial: string } {
-  const final = join(store.paths.dir, 'reports', `${basename(inputPath)}.import-errors.jsonl`);
-  return { final, partial: `${final}.job${jobId}.partial` };
-}
-
-/** Appends lines to a file and returns its new size. */
-function appendLines(path: string, lines: string[]): number {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a');
-  try {
-    if (lines.length) writeSync(fd, lines.join(''));
-  } finally {
-    closeSync(fd);
-  }
-  return statSync(path).size;
-}
 
 class Importer {
   private readonly store: Store;
@@ -476,90 +253,10 @@ class Importer {
     this.cp = next;
   }
 
-  /** Moves the staged problems into the real tables in one transaction. */
+  /** Moves the staged problems into the real tables in one transaction (importPublish.ts). */
   private publish(): ImportReport {
-    const { store, jobId } = this;
-    const { skipBad, dataset } = this.ctx.config;
-    const unit = this.source.unit;
-    const final: Checkpoint = { ...this.cp, phase: 'published', result: null };
-    let orphans: { hash: string; mime: string }[] = [];
-    const done = this.source.done(this.cp.pos);
-    this.ctx.progress({ done, total: this.source.total, message: `publishing ${this.cp.staged} problems` });
-    const published = { done, total: this.source.total, message: 'published' };
-
-    const result = this.ctx.commit(
-      () => {
-        const existed = store.datasets.findId(dataset) !== undefined;
-        const datasetId = store.datasets.getOrCreate(dataset);
-        let added = 0;
-        let present = 0;
-        let newImages = 0;
-        const bad: BadLine[] = [];
-        let last = -1;
-        for (;;) {
-          const rows = store.staging.stagedProblemPage(jobId, last, PUBLISH_PAGE);
-          if (rows.length === 0) break;
-          for (const r of rows) {
-            last = r.line;
-            const p = JSON.parse(r.payload) as StagedProblem;
-            try {
-              // a savepoint per problem: with skipBad a clash undoes only this problem
-              const out = store.transaction(() => {
-                let n = 0;
-                for (const h of p.imageHashes) {
-                  const img = store.staging.stagedImage(jobId, h) ?? store.images.get(h);
-                  if (!img) throw new Error(`import job ${jobId}: staged image ${h} is missing`);
-                  if (store.images.insert(img)) n += 1;
-                }
-                const { id } = store.problems.upsert({
-                  question: p.question,
-                  answer: p.answer,
-                  answerType: p.answerType,
-                  source: p.source,
-                  tags: p.tags,
-                  imageHashes: p.imageHashes,
-                  meta: p.meta,
-                });
-                return { state: store.datasets.addMember(datasetId, id, p.extId, p.split, p.meta), images: n };
-              });
-              if (out.state === 'added') added += 1;
-              else present += 1;
-              newImages += out.images;
-            } catch (e) {
-              if (!(e instanceof UserError)) throw e;
-              const message = `${this.fileName} ${unit} ${r.line}: ${e.message}`;
-              if (!skipBad) throw new UserError(message);
-              bad.push({ line: r.line, message });
-            }
-          }
-        }
-        if (added > 0 && existed) store.datasets.bumpVersion(datasetId);
-        orphans = store.staging.finishPublish(jobId);
-
-        const skipped = this.cp.skipped + bad.length;
-        if (bad.length) final.reportBytes = appendLines(this.report.partial, bad.map((b) => JSON.stringify(b) + '\n'));
-        final.skipped = skipped;
-        final.badLines = [...this.cp.badLines, ...bad].slice(0, MAX_BAD_LINES);
-        const report: ImportReport = {
-          imported: added,
-          images: newImages,
-          skipped,
-          unchanged: present,
-          badLines: final.badLines,
-          reportPath: skipped > 0 ? this.report.final : null,
-        };
-        // The checkpoint must carry the result. `final` is the object handed to commit below and is filled
-        // in here; writing it explicitly too keeps that true whether the runner records the checkpoint
-        // before or after fn runs.
-        final.result = report;
-        store.jobs.setProgress(jobId, published, final);
-        return report;
-      },
-      published,
-      final,
-    );
-    this.cp = final;
-    if (orphans.length) deleteUnreferencedImageFiles(store, jobId, orphans);
+    const { result, cp } = publishStaged({ ctx: this.ctx, cp: this.cp, source: this.source, fileName: this.fileName, report: this.report });
+    this.cp = cp;
     return result;
   }
 

@@ -16,7 +16,9 @@ export {
 export type { PreparedImage } from './images';
 export { FIELD_ALIASES, parseProblemRow, inferAnswerType, derivedExtId, jsonSafe } from './problemRow';
 export type { FieldSpec, ImageSource, ParsedRow, ProblemField } from './problemRow';
-export { importJob, ImportConfigSchema, detectFormat, reportPaths, CHUNK_ROWS } from './importProblems';
+export { importJob, ImportConfigSchema, CHUNK_ROWS } from './importProblems';
+export { detectFormat } from './readers';
+export { reportPaths } from './importState';
 export type { ImportConfig } from './importProblems';
 export { exportProblems, problemToRow } from './exportProblems';
 export type { ExportProblemsOptions, ExportProblemsResult } from './exportProblems';

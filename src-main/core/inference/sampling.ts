@@ -80,3 +80,18 @@ export function sampleToken(logits: Float32Array, offset: number, vocab: number,
   }
   return { token: chosen, logprob: logits[offset + chosen] - lse };
 }
+
+/** The k most likely tokens of one logits row and their log-probabilities (temperature 1), best first. */
+export function topTokens(logits: Float32Array, offset: number, vocab: number, k: number): { token: number; logprob: number }[] {
+  const lse = logSumExp(logits, offset, vocab);
+  const best: { token: number; logprob: number }[] = [];
+  for (let i = 0; i < vocab; i++) {
+    const lp = logits[offset + i] - lse;
+    if (best.length < k || lp > best[best.length - 1].logprob) {
+      best.push({ token: i, logprob: lp });
+      best.sort((a, b) => b.logprob - a.logprob || a.token - b.token);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best;
+}

@@ -1,107 +1,17 @@
 // Annotations are labelled step sequences. Original labels and texts are written once; curation appends
 // edit records (one batch per user action, bulk actions included), and the effective label and text of a
 // step are the originals with the records in force applied in order. Undo marks a batch's records undone
-// and redo clears the mark: no record and no original is ever deleted.
+// and redo clears the mark: no record and no original is ever deleted. The types are in annotationTypes.ts,
+// the effective labels and texts computed in effectiveAnnotation.ts.
 import { NotFoundError, UserError } from '../errors';
 import type { DB } from './db';
 import { nowIso, prep } from './db';
-import { fromJson, toJson } from './json';
+import { toJson } from './json';
+import { editProblem, hardLabel, type Annotation, type EditInput, type NewAnnotation } from './annotationTypes';
+import { effectiveAnnotation, type AnnRow, type EditRow, type StepRow } from './effectiveAnnotation';
 
-export interface NewAnnotation {
-  problemId: number;
-  searchId?: number | null;
-  solutionId?: number | null;
-  setName?: string;
-  provenance?: Record<string, unknown>;
-  steps: { text: string; softLabel: number }[];
-}
-
-export type CurationAction = 'accept' | 'reject' | 'relabel' | 'comment' | 'text';
-
-export interface AnnotationStep {
-  idx: number;
-  /** the step text after curation */
-  text: string;
-  /** the text the search produced, never changed */
-  originalText: string;
-  textEdited: boolean;
-  /** the label the search produced, never changed */
-  originalSoft: number;
-  originalHard: number;
-  /** the label after curation */
-  softLabel: number;
-  hardLabel: number;
-  edited: boolean;
-  /** comments of the edits in force on this step, oldest first */
-  comments: string[];
-}
-
-/** One curation record: what was done to which step, by whom, when, in which batch, and whether it was undone. */
-export interface CurationEdit {
-  id: number;
-  batch: number;
-  stepIdx: number | null;
-  action: CurationAction;
-  value: number | null;
-  text: string | null;
-  comment: string | null;
-  author: string | null;
-  createdAt: string;
-  undone: boolean;
-}
-
-export interface Annotation {
-  id: number;
-  problemId: number;
-  searchId: number | null;
-  solutionId: number | null;
-  setName: string;
-  provenance: Record<string, unknown>;
-  /** rejected by curation: excluded from exports */
-  rejected: boolean;
-  accepted: boolean;
-  /** at least one curation edit is in force */
-  curated: boolean;
-  createdAt: string;
-  steps: AnnotationStep[];
-  /** every curation record of the annotation, undone ones included, oldest first */
-  history: CurationEdit[];
-}
-
-export interface EditInput {
-  stepIdx?: number | null;
-  action: CurationAction;
-  value?: number | null;
-  text?: string | null;
-  comment?: string | null;
-}
-
-/** Hard label as in MM-PRM / OmegaPRM: a step is good when any rollout from it reached the answer. */
-export const hardLabel = (mc: number): number => (mc > 0 ? 1 : 0);
-
-/** The one-line reason an edit cannot apply to an annotation with `steps` steps, or null when it can. */
-function editProblem(annotationId: number, steps: number, e: EditInput): string | null {
-  const step = e.stepIdx ?? null;
-  if (step !== null && (!Number.isInteger(step) || step < 0 || step >= steps)) return `annotation ${annotationId} has ${steps} steps; there is no step ${step}`;
-  switch (e.action) {
-    case 'relabel':
-      if (step === null) return 'relabel needs a step index';
-      if (e.value === null || e.value === undefined || !(e.value >= 0 && e.value <= 1)) return 'relabel needs a value in [0, 1]';
-      return null;
-    case 'text':
-      if (step === null) return 'a text edit needs a step index';
-      if (typeof e.text !== 'string' || e.text.trim() === '') return 'a text edit needs a non-empty step text';
-      return null;
-    case 'comment':
-      if (!e.comment || e.comment.trim() === '') return 'a comment edit needs a comment';
-      return null;
-    case 'accept':
-    case 'reject':
-      return step === null ? null : `${e.action} applies to a whole path: leave the step index out`;
-    default:
-      return `unknown curation action "${String(e.action)}"`;
-  }
-}
+export { hardLabel } from './annotationTypes';
+export type { Annotation, AnnotationStep, CurationAction, CurationEdit, EditInput, NewAnnotation } from './annotationTypes';
 
 export class AnnotationsRepo {
   constructor(private readonly db: DB) {}
@@ -338,87 +248,10 @@ export class AnnotationsRepo {
   private hydrate(r: AnnRow): Annotation {
     const steps = this.db
       .prepare('SELECT idx, text, soft_label, hard_label FROM annotation_steps WHERE annotation_id = ? ORDER BY idx')
-      .all(r.id) as { idx: number; text: string; soft_label: number; hard_label: number }[];
+      .all(r.id) as StepRow[];
     const edits = this.db
       .prepare('SELECT id, batch, step_idx, action, value, text, comment, author, created_at, undone_at FROM curation_edits WHERE annotation_id = ? ORDER BY id')
       .all(r.id) as EditRow[];
-    let rejected = false;
-    let accepted = false;
-    const out: AnnotationStep[] = steps.map((s) => ({
-      idx: s.idx,
-      text: s.text,
-      originalText: s.text,
-      textEdited: false,
-      originalSoft: s.soft_label,
-      originalHard: s.hard_label,
-      softLabel: s.soft_label,
-      hardLabel: s.hard_label,
-      edited: false,
-      comments: [],
-    }));
-    const live = edits.filter((e) => e.undone_at === null);
-    for (const e of live) {
-      const step = e.step_idx === null ? undefined : out[e.step_idx];
-      if (e.comment && step) step.comments.push(e.comment);
-      if (e.action === 'relabel' && step && e.value !== null) {
-        step.softLabel = e.value;
-        step.hardLabel = hardLabel(e.value);
-        step.edited = true;
-      }
-      if (e.action === 'text' && step && e.text !== null) {
-        step.text = e.text;
-        step.textEdited = true;
-      }
-      if (e.step_idx === null && e.action === 'reject') [rejected, accepted] = [true, false];
-      if (e.step_idx === null && e.action === 'accept') [rejected, accepted] = [false, true];
-    }
-    return {
-      id: r.id,
-      problemId: r.problem_id,
-      searchId: r.search_id,
-      solutionId: r.solution_id,
-      setName: r.set_name,
-      provenance: fromJson(r.provenance, {}),
-      rejected,
-      accepted,
-      curated: live.length > 0,
-      createdAt: r.created_at,
-      steps: out,
-      history: edits.map((e) => ({
-        id: e.id,
-        batch: e.batch,
-        stepIdx: e.step_idx,
-        action: e.action,
-        value: e.value,
-        text: e.text,
-        comment: e.comment,
-        author: e.author,
-        createdAt: e.created_at,
-        undone: e.undone_at !== null,
-      })),
-    };
+    return effectiveAnnotation(r, steps, edits);
   }
-}
-
-interface EditRow {
-  id: number;
-  batch: number;
-  step_idx: number | null;
-  action: CurationAction;
-  value: number | null;
-  text: string | null;
-  comment: string | null;
-  author: string | null;
-  created_at: string;
-  undone_at: string | null;
-}
-
-interface AnnRow {
-  id: number;
-  problem_id: number;
-  search_id: number | null;
-  solution_id: number | null;
-  set_name: string;
-  provenance: string;
-  created_at: string;
 }

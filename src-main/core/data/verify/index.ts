@@ -67,8 +67,8 @@ export type { AnswerType, MatchOptions } from './compare';
 export {
   normalizeLatex,
   normalizeText,
-  parseNumberLiteral,
   parseChoiceLetter,
   latexToMathjs,
 } from './normalize';
-export type { ParsedNumber } from './normalize';
+export { parseNumberLiteral } from './numberLiteral';
+export type { ParsedNumber } from './numberLiteral';

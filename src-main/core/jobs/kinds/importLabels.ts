@@ -12,9 +12,10 @@
 // `outputs/ab12.json: children[2].children[0]: field "mc_value": required`. With skipBad, bad units are
 // left out and listed in <workspace>/reports/<set>.import-labels.jsonl, with the warnings (counts that
 // do not add up), which are reported and never refused.
+// The checkpoint and report are in importLabelsState.ts, publishing in importLabelsPublish.ts.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, renameSync, truncateSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ImageRef, ImportLabelsReport, Job } from '../../../../src-shared/domain';
 import { ImportLabelsJobConfig } from '../../../../src-shared/jobConfigs';
 import { UserError } from '../../errors';
@@ -24,7 +25,7 @@ import { checkImageRoot } from '../../data/imageRoot';
 import type { ImageSource } from '../../data/problemRow';
 import { ImagePaths } from '../../data/imagePaths';
 import { checkTextSize, limitsOf, type Limits } from '../../data/limits';
-import { memberOfImported, publishUnit, type PublishContext, type StagedUnit } from '../../data/labels/publish';
+import type { StagedUnit } from '../../data/labels/publish';
 import { detectLabelFormat, labelFormat, labelFormatNames } from '../../data/labels/labelFormats';
 import { looksLike } from '../../data/benchmarks/common';
 import { containerOf, fileRecords, listInputs, recordWhere, unitWord, type Inner, type InputFile, type Inputs } from '../../data/labels/sources';
@@ -32,55 +33,16 @@ import { FieldError, type Assembler, type LabelFormat, type LabelPath, type Labe
 import { extractAnnotations } from '../../search/annotations';
 import type { SearchNode } from '../../search/types';
 import type { JobContext, JobHandler } from '../types';
+import { appendLines, defaultSetName, MAX_BAD, reportPaths, type Bad, type Checkpoint, type ImportedMarker, type Position, type ReportLine } from './importLabelsState';
+import { publishLabels } from './importLabelsPublish';
 
 export { ImportLabelsJobConfig };
+export { defaultSetName } from './importLabelsState';
 
 /** Units per staging commit, and the payload and image bytes that also cut a chunk. */
 const CHUNK_UNITS = 200;
 const CHUNK_PAYLOAD_BYTES = 32 * 1024 * 1024;
 const CHUNK_IMAGE_BYTES = 64 * 1024 * 1024;
-const PUBLISH_PAGE = 100;
-const MAX_BAD = 100;
-
-type Bad = { where: string; message: string };
-type ReportLine = Bad & { level: 'error' | 'warning' };
-
-interface Position {
-  file: number;
-  inner: Inner | null;
-}
-
-interface Checkpoint {
-  v: 1;
-  phase: 'staging' | 'published';
-  format: string;
-  detected: string | null;
-  setName: string;
-  /** the files read and their sizes and times: a resumed import refuses files that changed */
-  filesKey: string;
-  files: number;
-  pos: Position;
-  seq: number;
-  skipped: number;
-  unchanged: number;
-  warnings: number;
-  badLines: Bad[];
-  reportBytes: number;
-  result: ImportLabelsReport | null;
-}
-
-/** A staged unit whose content was imported before: only its problem's membership is published. */
-interface ImportedMarker {
-  imported: number;
-  where: string;
-  problem: StagedUnit['problem'];
-}
-
-/** The default annotation set: the file's or folder's name without its extensions. */
-export function defaultSetName(path: string): string {
-  const name = basename(resolve(path)).replace(/(\.(jsonl|ndjson|json|parquet|gz))+$/i, '');
-  return name === '' ? 'imported' : name;
-}
 
 /** The same import: a re-run of it resumes the interrupted job instead of starting another. */
 export function sameLabelImport(a: unknown, b: ImportLabelsJobConfig): boolean {
@@ -96,23 +58,6 @@ export function sameLabelImport(a: unknown, b: ImportLabelsJobConfig): boolean {
     Boolean(x.allowOutside) === b.allowOutside &&
     JSON.stringify(x.limits ?? {}) === JSON.stringify(b.limits ?? {})
   );
-}
-
-function reportPaths(store: Store, setName: string, jobId: number): { final: string; partial: string } {
-  const final = join(store.paths.dir, 'reports', `${setName.replace(/[^A-Za-z0-9._-]+/g, '_')}.import-labels.jsonl`);
-  return { final, partial: `${final}.job${jobId}.partial` };
-}
-
-function appendLines(path: string, lines: readonly ReportLine[], size: number): number {
-  if (lines.length === 0) return size;
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a');
-  try {
-    writeSync(fd, lines.map((l) => JSON.stringify(l) + '\n').join(''));
-  } finally {
-    closeSync(fd);
-  }
-  return statSync(path).size;
 }
 
 /** Paths a tree gives by MM-PRM's rules (traverse.py's, before its down-sampling), as a search's annotations. */
@@ -406,86 +351,10 @@ class LabelImporter {
     this.carry = null;
   }
 
-  /** Writes every staged unit in one transaction. */
+  /** Writes every staged unit in one transaction (importLabelsPublish.ts). */
   private publish(): ImportLabelsReport {
-    const { store, jobId } = this;
-    const { dataset, split, skipBad } = this.ctx.config;
-    const final: Checkpoint = { ...this.cp, phase: 'published', result: null };
-    const published = { done: this.cp.seq, total: this.cp.seq, message: 'published' };
-    this.ctx.progress({ done: 0, total: this.cp.seq, message: `publishing ${this.cp.seq} units` });
-    let orphans: { hash: string; mime: string }[] = [];
-    const result = this.ctx.commit(
-      () => {
-        const existed = dataset !== undefined && store.datasets.findId(dataset) !== undefined;
-        const datasetId = dataset === undefined ? null : store.datasets.getOrCreate(dataset);
-        const pctx: PublishContext = { store, jobId, format: this.cp.format, datasetId, split: split ?? null, setName: this.cp.setName };
-        const t = { problems: 0, searches: 0, nodes: 0, annotations: 0, labelledSteps: 0, solutions: 0, unchanged: 0 };
-        const bad: Bad[] = [];
-        const lines: ReportLine[] = [];
-        let last = 0;
-        for (;;) {
-          const page = store.labels.stagedPage(jobId, last, PUBLISH_PAGE);
-          if (page.length === 0) break;
-          for (const row of page) {
-            last = row.seq;
-            const unit = JSON.parse(row.payload) as StagedUnit | ImportedMarker;
-            const before = 'imported' in unit ? unit.imported : store.labels.importedProblem(row.hash);
-            try {
-              if (before !== undefined) {
-                t.unchanged += 1;
-                if (store.transaction(() => memberOfImported(pctx, before, unit.problem))) t.problems += 1;
-                continue;
-              }
-              const c = store.transaction(() => publishUnit(pctx, unit as StagedUnit, row.hash));
-              t.problems += c.problemAdded ? 1 : 0;
-              t.searches += c.searches;
-              t.nodes += c.nodes;
-              t.annotations += c.annotations;
-              t.labelledSteps += c.labelledSteps;
-              t.solutions += c.solutions;
-              for (const w of c.warnings) lines.push({ where: unit.where, level: 'warning', message: `${unit.where}: ${w}` });
-            } catch (e) {
-              if (!(e instanceof UserError)) throw e;
-              const message = `${unit.where}: ${e.message}`;
-              if (!skipBad) throw new UserError(message);
-              bad.push({ where: unit.where, message });
-              lines.push({ where: unit.where, level: 'error', message });
-            }
-          }
-        }
-        if (existed && t.problems > 0) store.datasets.bumpVersion(datasetId!);
-        orphans = store.staging.finishPublish(jobId);
-        final.reportBytes = appendLines(this.report.partial, lines, this.cp.reportBytes);
-        final.skipped = this.cp.skipped + bad.length;
-        final.warnings = this.cp.warnings + lines.filter((l) => l.level === 'warning').length;
-        final.badLines = [...this.cp.badLines, ...bad].slice(0, MAX_BAD);
-        const report: ImportLabelsReport = {
-          format: this.cp.format,
-          detected: this.cp.detected,
-          annotationSet: this.cp.setName,
-          files: this.cp.files,
-          problems: t.problems,
-          searches: t.searches,
-          nodes: t.nodes,
-          annotations: t.annotations,
-          labelledSteps: t.labelledSteps,
-          solutions: t.solutions,
-          skipped: final.skipped,
-          unchanged: this.cp.unchanged + t.unchanged,
-          warnings: final.warnings,
-          badLines: final.badLines,
-          reportPath: final.skipped + final.warnings > 0 ? this.report.final : null,
-        };
-        // the checkpoint carries the result whether the runner writes it before or after fn runs
-        final.result = report;
-        store.jobs.setProgress(jobId, published, final);
-        return report;
-      },
-      published,
-      final,
-    );
-    this.cp = final;
-    if (orphans.length) deleteUnreferencedImageFiles(store, jobId, orphans);
+    const { result, cp } = publishLabels({ ctx: this.ctx, cp: this.cp, report: this.report });
+    this.cp = cp;
     return result;
   }
 
