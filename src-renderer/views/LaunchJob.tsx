@@ -12,7 +12,6 @@ import { FieldControl } from '../components/FieldControl';
 import { ConfigEditor } from '../config/ConfigEditor';
 import { describeError } from '../errors';
 import { jobLink } from '../jobs/describe';
-import { describeError } from '../errors';
 import {
   cliCommand,
   fieldIssues,
