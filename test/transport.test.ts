@@ -110,7 +110,7 @@ describe('WebSocket transport', () => {
     await new Promise((r) => setTimeout(r, 300));
     const second = await startHost({ workbench: wb, port: first.port, token: first.token, rendererDir: join(tmp, 'none') });
     try {
-      expect(Array.isArray(await pending)).toBe(true);
+      expect(Array.isArray((await pending).items)).toBe(true);
       expect(states.at(-1)).toBe('open');
     } finally {
       await second.close();
