@@ -2,13 +2,16 @@
 // it scrolls), with search and filters (split, answer type, images, solved, label status); the keyboard
 // moves the selection and Enter opens a problem. The same view shows one problem or the dataset heatmap
 // when the route focuses one.
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Input, Output } from '../../src-shared/api';
 import type { Dataset } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
+import { ValueOptions } from '../components/ValueOptions';
+import { LoadingRow, SpacerRow } from '../components/PagedTableRows';
 import { describeError } from '../errors';
 import { clip } from '../format';
+import { usePagedRows, type PagedRows } from '../hooks/usePagedRows';
+import { useVirtualPaged } from '../hooks/useVirtualPaged';
 import { useApp, useConnection } from '../store';
 import { DatasetHeatmap } from './DatasetHeatmap';
 import { ProblemView } from './ProblemView';
@@ -48,54 +51,9 @@ function toQuery(dataset: string, search: string, f: Filters): Query {
 const LABEL_TEXT: Record<Item['label'], string> = { search: 'search', curated: 'curated', none: '—' };
 
 /** Windows of rows of one query, fetched on demand; a new query starts a new cache. */
-function useRowWindows(query: Query) {
+function useRowWindows(query: Query): PagedRows<Item> {
   const { api } = useConnection();
-  const key = JSON.stringify(query);
-  const [state, setState] = useState<{ key: string; total: number | null; windows: Map<number, Item[]>; error: string | null }>({
-    key,
-    total: null,
-    windows: new Map(),
-    error: null,
-  });
-  const inflight = useRef(new Set<string>());
-  const [reload, setReload] = useState(0);
-
-  const fetchWindow = useCallback(
-    (w: number) => {
-      const id = `${key}#${w}`;
-      if (inflight.current.has(id)) return;
-      inflight.current.add(id);
-      api['problems.list']({ ...query, offset: w * WINDOW, limit: WINDOW })
-        .then((page) =>
-          setState((s) => {
-            if (s.key !== key) return s;
-            const windows = new Map(s.windows);
-            windows.set(w, page.items);
-            return { ...s, total: page.total, windows, error: null };
-          }),
-        )
-        .catch((e: unknown) => {
-          setState((s) => (s.key === key ? { ...s, error: describeError(e), total: s.total ?? 0 } : s));
-        })
-        .finally(() => inflight.current.delete(id));
-    },
-    // the key stands for the query
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, key],
-  );
-
-  useEffect(() => {
-    setState({ key, total: null, windows: new Map(), error: null });
-    inflight.current.clear();
-    fetchWindow(0);
-  }, [key, fetchWindow, reload]);
-
-  const current = state.key === key ? state : { key, total: null, windows: new Map<number, Item[]>(), error: null };
-  const rowAt = (i: number): Item | undefined => current.windows.get(Math.floor(i / WINDOW))?.[i % WINDOW];
-  const ensure = (first: number, last: number) => {
-    for (let w = Math.floor(first / WINDOW); w <= Math.floor(last / WINDOW); w++) if (!current.windows.has(w)) fetchWindow(w);
-  };
-  return { total: current.total, error: current.error, rowAt, ensure, retry: () => setReload((n) => n + 1) };
+  return usePagedRows<Item>(JSON.stringify(query), (offset, limit) => api['problems.list']({ ...query, offset, limit }), WINDOW);
 }
 
 export function ProblemsView() {
@@ -243,22 +201,14 @@ function ProblemsTable() {
           <span>Split</span>
           <select value={filters.split} onChange={(e) => set('split', e.target.value)} aria-label="Split">
             <option value="">All splits</option>
-            {splits.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <ValueOptions values={splits} />
           </select>
         </label>
         <label className="field inline">
           <span>Answer type</span>
           <select value={filters.answerType} onChange={(e) => set('answerType', e.target.value)} aria-label="Answer type">
             <option value="">Any type</option>
-            {ANSWER_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
+            <ValueOptions values={ANSWER_TYPES} />
           </select>
         </label>
         <label className="field inline">
@@ -297,22 +247,12 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
   const { imageUrl } = useConnection();
   const navigate = useApp((s) => s.navigate);
   const stableQuery = useMemo(() => query, [JSON.stringify(query)]); // eslint-disable-line react-hooks/exhaustive-deps
-  const { total, error, rowAt, ensure, retry } = useRowWindows(stableQuery);
+  const rows = useRowWindows(stableQuery);
+  const { total, error, rowAt, retry } = rows;
   const [selected, setSelected] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
 
-  const virtualizer = useVirtualizer({
-    count: total ?? 0,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
-  useEffect(() => {
-    if (total) ensure(first, last);
-  });
+  const { count, virtualizer, items, first, last, padTop, padBottom } = useVirtualPaged(rows, scroller, ROW_HEIGHT, 10);
   useEffect(() => setSelected(0), [stableQuery]);
 
   const open = (i: number) => {
@@ -339,9 +279,6 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
     }
   };
 
-  const padTop = items[0]?.start ?? 0;
-  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
-  const count = total ?? 0;
   // the rows in sight (without the overscan), for "1–50 of 3,000"
   const shownFrom = Math.min(virtualizer.range?.startIndex ?? first, Math.max(0, count - 1));
   const shownTo = Math.min(virtualizer.range?.endIndex ?? last, Math.max(0, count - 1));
@@ -374,19 +311,11 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
               </tr>
             </thead>
             <tbody>
-              {padTop > 0 && <tr className="spacer" style={{ height: padTop }} aria-hidden="true" />}
+              <SpacerRow height={padTop} />
               {items.map((v) => {
                 const p = rowAt(v.index);
                 const sel = v.index === selected;
-                if (!p) {
-                  return (
-                    <tr key={v.key} style={{ height: ROW_HEIGHT }} className="loading-row" aria-rowindex={v.index + 1}>
-                      <td colSpan={8} className="muted">
-                        …
-                      </td>
-                    </tr>
-                  );
-                }
+                if (!p) return <LoadingRow key={v.key} index={v.index} height={ROW_HEIGHT} columns={8} />;
                 return (
                   <tr
                     key={v.key}
@@ -434,7 +363,7 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
                   </tr>
                 );
               })}
-              {padBottom > 0 && <tr className="spacer" style={{ height: padBottom }} aria-hidden="true" />}
+              <SpacerRow height={padBottom} />
             </tbody>
           </table>
         </div>
