@@ -6,7 +6,6 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { Input, Output } from '../../src-shared/api';
 import type { Dataset } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
-import { ValueOptions } from '../components/ValueOptions';
 import { LoadingRow, SpacerRow } from '../components/PagedTableRows';
 import { describeError } from '../errors';
 import { clip } from '../format';
@@ -35,6 +34,43 @@ interface Filters {
   label: '' | 'search' | 'curated' | 'none';
 }
 const NO_FILTERS: Filters = { split: '', answerType: '', images: '', solved: '', label: '' };
+
+/** The filter selects above the table: the filter each sets, its label and its options (value, text). */
+function filterSelects(splits: readonly string[]): { key: keyof Filters; label: string; options: [string, string][] }[] {
+  return [
+    { key: 'split', label: 'Split', options: [['', 'All splits'], ...splits.map((x): [string, string] => [x, x])] },
+    { key: 'answerType', label: 'Answer type', options: [['', 'Any type'], ...ANSWER_TYPES.map((x): [string, string] => [x, x])] },
+    {
+      key: 'images',
+      label: 'Images',
+      options: [
+        ['', 'With or without'],
+        ['with', 'Has an image'],
+        ['without', 'No image'],
+      ],
+    },
+    {
+      key: 'solved',
+      label: 'Solutions',
+      options: [
+        ['', 'Any'],
+        ['solved', 'Solved (a solution verified correct)'],
+        ['unsolved', 'Unsolved (solutions, none correct)'],
+        ['none', 'No solutions yet'],
+      ],
+    },
+    {
+      key: 'label',
+      label: 'Labels',
+      options: [
+        ['', 'Any'],
+        ['search', 'Labelled by a search'],
+        ['curated', 'Curated'],
+        ['none', 'Unlabelled'],
+      ],
+    },
+  ];
+}
 
 function toQuery(dataset: string, search: string, f: Filters): Query {
   return {
@@ -197,46 +233,18 @@ function ProblemsTable() {
             aria-label="Search problems"
           />
         </label>
-        <label className="field inline">
-          <span>Split</span>
-          <select value={filters.split} onChange={(e) => set('split', e.target.value)} aria-label="Split">
-            <option value="">All splits</option>
-            <ValueOptions values={splits} />
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Answer type</span>
-          <select value={filters.answerType} onChange={(e) => set('answerType', e.target.value)} aria-label="Answer type">
-            <option value="">Any type</option>
-            <ValueOptions values={ANSWER_TYPES} />
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Images</span>
-          <select value={filters.images} onChange={(e) => set('images', e.target.value as Filters['images'])} aria-label="Images">
-            <option value="">With or without</option>
-            <option value="with">Has an image</option>
-            <option value="without">No image</option>
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Solutions</span>
-          <select value={filters.solved} onChange={(e) => set('solved', e.target.value as Filters['solved'])} aria-label="Solutions">
-            <option value="">Any</option>
-            <option value="solved">Solved (a solution verified correct)</option>
-            <option value="unsolved">Unsolved (solutions, none correct)</option>
-            <option value="none">No solutions yet</option>
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Labels</span>
-          <select value={filters.label} onChange={(e) => set('label', e.target.value as Filters['label'])} aria-label="Labels">
-            <option value="">Any</option>
-            <option value="search">Labelled by a search</option>
-            <option value="curated">Curated</option>
-            <option value="none">Unlabelled</option>
-          </select>
-        </label>
+        {filterSelects(splits).map(({ key, label, options }) => (
+          <label key={key} className="field inline">
+            <span>{label}</span>
+            <select value={filters[key]} onChange={(e) => set(key, e.target.value as Filters[typeof key])} aria-label={label}>
+              {options.map(([value, text]) => (
+                <option key={value} value={value}>
+                  {text}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
       </div>
       <VirtualTable key={dataset} query={toQuery(dataset, search, filters)} dataset={dataset} />
     </section>
