@@ -9,7 +9,18 @@ import { splitSearchConfig, type SearchJobResult } from '../core/jobs/kinds/sear
 import { nonNegative, nonNegativeInt, positiveInt, probability, jobResult, runLongJob, withApi, type CliIO } from './common';
 import type { JobRequest } from '../../src-shared/jobConfigs';
 import { judgeFromFlags, judgeJson, judgeLine, judgeModeOption, judgeOption } from './judge';
-import type { JudgeMode } from '../../src-shared/jobConfigs';
+import type { JudgeConfig, JudgeMode } from '../../src-shared/jobConfigs';
+import type { Api, Input } from '../../src-shared/api';
+
+/**
+ * What generate and search check before the job is made: the policy (as `model` asks for it) and the
+ * dataset exist; the judge of --judge/--judge-mode (its model itself is checked when the job is started).
+ */
+async function checkPolicyRun(api: Api, o: { dataset: string; judge?: string; judgeMode?: JudgeMode }, model: Input<'models.get'>): Promise<JudgeConfig | undefined> {
+  await api['models.get'](model);
+  await api['datasets.get']({ name: o.dataset });
+  return judgeFromFlags(o);
+}
 
 export function addSearchCommands(program: Command, io: CliIO): void {
   /** generate's and search's first options: the workspace, the dataset and the policy */
@@ -38,9 +49,7 @@ export function addSearchCommands(program: Command, io: CliIO): void {
   )
     .action(async (o: { workspace: string; dataset: string; model: string; n: number; split?: string; limit?: number; temperature?: number; topK?: number; topP?: number; maxNewTokens?: number; seed: number; judge?: string; judgeMode?: JudgeMode; restart?: boolean; json?: boolean }) => {
       await withApi(o.workspace, async (api, door) => {
-        await api['models.get']({ name: o.model });
-        await api['datasets.get']({ name: o.dataset });
-        const judge = judgeFromFlags(o); // the judge model itself is checked when the job is started
+        const judge = await checkPolicyRun(api, o, { name: o.model });
         const config = {
           dataset: o.dataset,
           model: o.model,
@@ -94,9 +103,7 @@ export function addSearchCommands(program: Command, io: CliIO): void {
       }
       const { sampling, algorithm } = splitSearchConfig(raw);
       await withApi(o.workspace, async (api, door) => {
-        await api['models.get']({ name: o.model, role: 'policy' });
-        await api['datasets.get']({ name: o.dataset });
-        const judge = judgeFromFlags(o); // the judge model itself is checked when the job is started
+        const judge = await checkPolicyRun(api, o, { name: o.model, role: 'policy' });
         const config = {
           dataset: o.dataset,
           model: o.model,
