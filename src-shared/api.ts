@@ -30,7 +30,7 @@ import {
   Verdict,
 } from './domain';
 import { ApiEvent } from './events';
-import { ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
+import { ImportJobConfig, ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
 import { formatZodIssue, issuePath } from './zodMessage';
@@ -193,6 +193,22 @@ const PathIn = z.string().min(1).max(4096);
 /** rollout texts kept with a tree node, each rollout a list of steps */
 const NodeRollouts = z.object({ correct: z.array(z.array(z.string())), incorrect: z.array(z.array(z.string())) }).strict();
 const Name = z.string().min(1).max(200);
+/** a step-level benchmark's file or folder to import (benchmarks.import, benchmarks.importPath) */
+const BenchImportInput = z
+  .object({
+    path: PathIn,
+    dataset: Name,
+    format: BenchFormat,
+    /** the split the rows go to: a file's by default its name without its extension; a folder's files are each their own split */
+    split: z.string().min(1).max(100).optional(),
+    /** VisualProcessBench: where the image paths are (`--image-root`) */
+    imageRoot: PathIn.optional(),
+    /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
+    allowOutside: z.boolean().default(false),
+    /** size caps other than the defaults (`--max-question-bytes` ...) */
+    limits: ImportLimits.optional(),
+  })
+  .strict();
 const DatasetQuery = z.object({
   dataset: Name,
   split: z.string().min(1).max(100).optional(),
@@ -357,22 +373,8 @@ export const contract = {
    * interrupted is resumed from its checkpoint instead (resumed: true). Reads a path: see LOCAL_ONLY.
    */
   'import.start': {
-    input: z
-      .object({
-        path: z.string().min(1),
-        dataset: Name,
-        format: ProblemFormat.optional(),
-        skipBad: z.boolean().default(false),
-        /** Steplab field -> the file's column (`--field`), beating the built-in aliases */
-        fields: FieldMap.optional(),
-        /** folder image paths are read against / looked for under (`--image-root`) */
-        imageRoot: z.string().min(1).optional(),
-        /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
-        allowOutside: z.boolean().default(false),
-        /** size caps other than the defaults (`--max-question-bytes` ...) */
-        limits: ImportLimits.optional(),
-      })
-      .strict(),
+    /** the import job's config (src-shared/jobConfigs.ts), no other key */
+    input: ImportJobConfig.strict(),
     output: Job.extend({ resumed: z.boolean() }),
   },
   /**
@@ -381,21 +383,7 @@ export const contract = {
    * when it is refused, nothing added when imported again (a path: CLI and Electron only)
    */
   'benchmarks.import': {
-    input: z
-      .object({
-        path: PathIn,
-        dataset: Name,
-        format: BenchFormat,
-        /** the split the rows go to (default: the file's name without its extension) */
-        split: z.string().min(1).max(100).optional(),
-        /** VisualProcessBench: where the image paths are (`--image-root`) */
-        imageRoot: PathIn.optional(),
-        /** read images outside the file's folder and the --image-root folder (`--allow-outside`) */
-        allowOutside: z.boolean().default(false),
-        /** size caps other than the defaults (`--max-question-bytes` ...) */
-        limits: ImportLimits.optional(),
-      })
-      .strict(),
+    input: BenchImportInput,
     output: BenchImportReport,
   },
   /**
@@ -405,18 +393,7 @@ export const contract = {
    * file, each file imported whole or not at all (a path: CLI and Electron only)
    */
   'benchmarks.importPath': {
-    input: z
-      .object({
-        path: PathIn,
-        dataset: Name,
-        format: BenchFormat,
-        /** one file's split (a folder's files are each their own split) */
-        split: z.string().min(1).max(100).optional(),
-        imageRoot: PathIn.optional(),
-        allowOutside: z.boolean().default(false),
-        limits: ImportLimits.optional(),
-      })
-      .strict(),
+    input: BenchImportInput,
     output: z.object({ files: z.array(BenchImportReport) }).strict(),
   },
   /**

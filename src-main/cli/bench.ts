@@ -9,7 +9,7 @@ import type { ContaminationReport } from '../../src-shared/benchmarks';
 import { UserError } from '../core/errors';
 import type { BenchPrmMetrics, BenchPrmResult } from '../core/jobs/kinds/benchPrm';
 import { parseScoresFile } from '../core/reward/benchScores';
-import { nonNegativeInt, parseConfig, positiveInt, runLongJob, table, withApi, type CliIO } from './common';
+import { nonNegativeInt, parseConfig, positiveInt, jobResult, runLongJob, table, withApi, type CliIO } from './common';
 import { BenchPrmJobConfig } from '../../src-shared/jobConfigs';
 import { modelLabel } from '../../src-shared/modelLabel';
 
@@ -145,9 +145,7 @@ export function addBenchCommands(program: Command, io: CliIO): void {
           // refused before the job is made: a missing split, scores of the wrong length or an unknown row; the
           // job of these settings that an earlier run left unfinished is resumed, a finished one told again
           const end = await runLongJob(door, { kind: 'bench-prm', config }, o, io);
-          if (end.state === 'cancelled') throw new UserError('bench-prm cancelled; no evaluation was stored (scores of finished batches are kept): run the same command again to resume it');
-          if (end.state !== 'done') throw new UserError(end.error ?? 'bench-prm failed');
-          const r = end.result as BenchPrmResult;
+          const r = jobResult<BenchPrmResult>(end, 'bench-prm cancelled; no evaluation was stored (scores of finished batches are kept): run the same command again to resume it', 'bench-prm failed');
           if (o.rows) {
             const rows = await allRows(api, r.evaluation);
             writeFileSync(

@@ -124,6 +124,13 @@ export async function runLongJob(door: LocalDoor, request: JobRequestInput, o: {
   return runJobToEnd(door, job, io, Boolean(o.json));
 }
 
+/** The result of a job that ran to its end; a cancelled or failed one ends the command with its one line. */
+export function jobResult<R = unknown>(end: Job, cancelled: string, failed: string): R {
+  if (end.state === 'cancelled') throw new UserError(cancelled);
+  if (end.state !== 'done') throw new UserError(end.error ?? failed);
+  return end.result as R;
+}
+
 /**
  * Runs a job to its end in this process, drawing a progress bar; Ctrl-C (SIGINT) or SIGTERM cancels it,
  * which stops a trainer it runs with its whole process group, and the command then ends as cancelled.

@@ -135,8 +135,18 @@ async function pickRun(api: Api, id: number | undefined): Promise<CycleRun> {
   return latest;
 }
 
+/** The run --id names (default: the latest) and its job's id; a run without a job ends the command. */
+async function pickRunJob(api: Api, id: number | undefined): Promise<{ run: CycleRun; jobId: number }> {
+  const run = await pickRun(api, id);
+  if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
+  return { run, jobId: run.jobId };
+}
+
 export function addCycleCommands(program: Command, io: CliIO): void {
   const cycle = program.command('cycle').description('MathSE self-evolving cycles: infer, verify, collect, reflect, regenerate, fine-tune, evaluate');
+  /** a subcommand on one run of a workspace: --id, or the latest */
+  const runCommand = (name: string, description: string): Command =>
+    cycle.command(name).description(description).requiredOption('--workspace <dir>', 'workspace folder').option('--id <run>', 'the run (default: the latest)', positiveInt);
 
   cycle
     .command('run')
@@ -216,32 +226,22 @@ export function addCycleCommands(program: Command, io: CliIO): void {
       });
     });
 
-  cycle
-    .command('resume')
-    .description('continue a paused, failed, cancelled or interrupted run where it stopped')
-    .requiredOption('--workspace <dir>', 'workspace folder')
-    .option('--id <run>', 'the run (default: the latest)', positiveInt)
+  runCommand('resume', 'continue a paused, failed, cancelled or interrupted run where it stopped')
     .option('--json', 'last line: the cycles as JSON')
     .action(async (o: { workspace: string; id?: number; json?: boolean }) => {
       await withApi(o.workspace, async (api, door) => {
-        const run = await pickRun(api, o.id);
-        if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
-        const job = await api['jobs.resume']({ id: run.jobId });
+        const { run, jobId } = await pickRunJob(api, o.id);
+        const job = await api['jobs.resume']({ id: jobId });
         if (!o.json) io.out(`resuming cycle run ${run.id} (${run.name}) as job ${job.id}`);
         await finish(api, await watch(door, job, io, Boolean(o.json)), io, Boolean(o.json));
       });
     });
 
-  cycle
-    .command('cancel')
-    .description('cancel a running cycle run (finished stages are kept; resume continues it)')
-    .requiredOption('--workspace <dir>', 'workspace folder')
-    .option('--id <run>', 'the run (default: the latest)', positiveInt)
+  runCommand('cancel', 'cancel a running cycle run (finished stages are kept; resume continues it)')
     .action(async (o: { workspace: string; id?: number }) => {
       await withApi(o.workspace, async (api) => {
-        const run = await pickRun(api, o.id);
-        if (!run.jobId) throw new UserError(`cycle run ${run.id} has no job`);
-        const j = await api['jobs.cancel']({ id: run.jobId });
+        const { run, jobId } = await pickRunJob(api, o.id);
+        const j = await api['jobs.cancel']({ id: jobId });
         io.out(`cycle run ${run.id} (job ${j.id}): ${j.state === 'running' ? 'cancel requested' : j.state}`);
       });
     });

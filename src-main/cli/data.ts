@@ -11,7 +11,7 @@ import { type LocalDoor } from '../core/door';
 import { UserError } from '../core/errors';
 import { readManifest } from '../core/inference/model';
 import { BUNDLED_MODELS_DIR, bundledModelFolders } from '../core/models/bundled';
-import { addLimitOptions, limitsFromFlags, type LimitFlags, nonNegative, nonNegativeInt, positiveInt, runJobToEnd, withApi, type CliIO } from './common';
+import { addLimitOptions, limitsFromFlags, type LimitFlags, nonNegative, nonNegativeInt, positiveInt, jobResult, runJobToEnd, withApi, type CliIO } from './common';
 import { modelLabel } from '../../src-shared/modelLabel';
 
 export function addDataCommands(program: Command, io: CliIO): void {
@@ -69,9 +69,7 @@ export function addDataCommands(program: Command, io: CliIO): void {
         });
         if (job.resumed && !o.json) io.err(`resuming interrupted import job ${job.id} (${job.progress.done} lines done)`);
         const end = await runJobToEnd(door, job, io, Boolean(o.json));
-        if (end.state === 'cancelled') throw new UserError(`import cancelled; the workspace is unchanged`);
-        if (end.state !== 'done') throw new UserError(end.error ?? 'import failed');
-        const r = ImportReport.parse(end.result);
+        const r = ImportReport.parse(jobResult(end, `import cancelled; the workspace is unchanged`, 'import failed'));
         if (o.json) {
           io.out(JSON.stringify({ imported: r.imported, images: r.images, skipped: r.skipped }));
         } else {

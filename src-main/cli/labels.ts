@@ -7,7 +7,7 @@ import { BENCH_FORMATS, type BenchFormat } from '../../src-shared/benchmarks';
 import { ImportLabelsReport } from '../../src-shared/domain';
 import { checkImageRoot } from '../core/data/imageRoot';
 import { UserError } from '../core/errors';
-import { addLimitOptions, limitsFromFlags, type LimitFlags, runJobToEnd, withApi, type CliIO } from './common';
+import { addLimitOptions, limitsFromFlags, type LimitFlags, jobResult, runJobToEnd, withApi, type CliIO } from './common';
 
 export function addLabelImportCommands(program: Command, io: CliIO): void {
   const importLabelsCommand = program
@@ -56,9 +56,7 @@ export function addLabelImportCommands(program: Command, io: CliIO): void {
         });
         if (job.resumed) io.err(`resuming interrupted import-labels job ${job.id} (${job.progress.message ?? 'nothing staged yet'})`);
         const end = await runJobToEnd(door, job, io, Boolean(o.json));
-        if (end.state === 'cancelled') throw new UserError('import-labels cancelled; the workspace is unchanged');
-        if (end.state !== 'done') throw new UserError(end.error ?? 'import-labels failed');
-        const r = ImportLabelsReport.parse(end.result);
+        const r = ImportLabelsReport.parse(jobResult(end, 'import-labels cancelled; the workspace is unchanged', 'import-labels failed'));
         io.out(`format ${r.format}${r.detected ? ` (detected: ${r.detected})` : ''}`);
         if (o.json) {
           io.out(JSON.stringify({ problems: r.problems, searches: r.searches, nodes: r.nodes, annotations: r.annotations, labelled_steps: r.labelledSteps, annotation_set: r.annotationSet, skipped: r.skipped }));

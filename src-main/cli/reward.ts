@@ -12,7 +12,7 @@ import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
 import type { TrainPrmResult } from '../core/reward/trainPrmJob';
-import { addLimitOptions, limitsFromFlags, nonNegativeInt, positiveInt, runLongJob, table, withApi, type CliIO, type LimitFlags } from './common';
+import { addLimitOptions, limitsFromFlags, nonNegativeInt, positiveInt, jobResult, runLongJob, table, withApi, type CliIO, type LimitFlags } from './common';
 import type { JobConfigInput, JobRequest } from '../../src-shared/jobConfigs';
 import { benchText } from './bench';
 import { allPages } from './pages';
@@ -89,9 +89,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         await withApi(o.workspace, async (api, door) => {
           // the door parses the config, and jobs.start refuses an unknown set, base or name before the job starts
           const end = await runLongJob(door, { kind: 'train-prm', config }, o, io);
-          if (end.state === 'cancelled') throw new UserError('training cancelled; nothing was registered');
-          if (end.state !== 'done') throw new UserError(end.error ?? 'training failed');
-          const r = end.result as TrainPrmResult;
+          const r = jobResult<TrainPrmResult>(end, 'training cancelled; nothing was registered', 'training failed');
           if (o.json) io.out(JSON.stringify({ model: r.model, steps: r.steps, final_loss: r.finalLoss, annotation_set: r.annotationSet, annotation_hash: r.annotationHash, rows: r.rows, job: end.id }));
           else io.out(`registered ${r.model} (role prm): ${r.steps} steps on ${r.rows} paths of set "${r.annotationSet}", final loss ${r.finalLoss?.toFixed(4) ?? 'n/a'}; loss curve stored with job ${end.id}`);
         });
@@ -166,9 +164,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           ...(o.rescore ? { rescore: true } : {}),
         };
         const end = await runLongJob(door, { kind: 'score', config } as JobRequest, o, io);
-        if (end.state === 'cancelled') throw new UserError('scoring cancelled; scores of finished batches are kept');
-        if (end.state !== 'done') throw new UserError(end.error ?? 'scoring failed');
-        const r = end.result as ScoreResult;
+        const r = jobResult<ScoreResult>(end, 'scoring cancelled; scores of finished batches are kept', 'scoring failed');
         if (o.json) return io.out(JSON.stringify(r));
         io.out(
           `${r.prm}: scored ${o.dataset ? `${r.solutions} solutions` : `${r.nodes} tree nodes`} (${r.steps} steps${r.skipped ? `, ${r.skipped} already scored` : ''}), mean score ${r.mean_score?.toFixed(3) ?? 'n/a'}, ${Math.round(r.tokens_per_s)} tokens/s`,
@@ -226,9 +222,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
           }
           await api['datasets.get']({ name: o.dataset });
           const end = await runLongJob(door, { kind: 'bon', config }, o, io);
-          if (end.state === 'cancelled') throw new UserError('evaluation cancelled; candidates and scores made so far are kept and reused by the next run');
-          if (end.state !== 'done') throw new UserError(end.error ?? 'evaluation failed');
-          const r = end.result as BonResult;
+          const r = jobResult<BonResult>(end, 'evaluation cancelled; candidates and scores made so far are kept and reused by the next run', 'evaluation failed');
           if (!o.json) io.out(bonText(r, o.split));
           if (o.chart) {
             writeFileSync(o.chart, (await api['evaluations.chart']({ id: r.evaluation, split: o.split })).svg);

@@ -148,19 +148,23 @@ function splitChoices(ctx: FormContext, config: Config, noneLabel: string): Fiel
   return [{ value: '', label: noneLabel }, ...Object.keys(d?.splits ?? {}).sort().map((s) => ({ value: s, label: `${s} (${d!.splits[s].toLocaleString()})` }))];
 }
 
+/** Choices from value → label (in that order). */
+const choiceList = (labels: Record<string, string>): FieldChoice[] => Object.entries(labels).map(([value, label]) => ({ value, label }));
+
 const sameIds = (a: unknown, b: readonly number[]): boolean => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): FormField[] {
   const datasets = { path: ['dataset'], label: 'Dataset', kind: 'select' as const, choices: ctx.datasets.map((d) => ({ value: d.name, label: `${d.name} (${d.problemCount.toLocaleString()} problems)` })) };
-  const common = [
-    { path: ['limit'], label: 'Problems (at most)', kind: 'number' as const, optional: true, min: 1, help: 'empty: all of the split' },
-    { path: ['seed'], label: 'Seed', kind: 'number' as const },
-  ];
+  const seed: FormField = { path: ['seed'], label: 'Seed', kind: 'number' };
+  const common: FormField[] = [{ path: ['limit'], label: 'Problems (at most)', kind: 'number', optional: true, min: 1, help: 'empty: all of the split' }, seed];
+  const anySplit: FormField = { path: ['split'], label: 'Split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'all splits') };
+  const policy = (path: string): FormField => ({ path: [path], label: 'Policy', kind: 'select', choices: modelChoices(ctx, 'policy') });
+  const prm: FormField = { path: ['prm'], label: 'PRM', kind: 'select', choices: modelChoices(ctx, 'prm') };
   if (kind === 'generate') {
     return [
       datasets,
-      { path: ['split'], label: 'Split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'all splits') },
-      { path: ['model'], label: 'Policy', kind: 'select', choices: modelChoices(ctx, 'policy') },
+      anySplit,
+      policy('model'),
       { path: ['n'], label: 'Samples per problem (n)', kind: 'number', min: 1 },
       { path: ['temperature'], label: 'Temperature', kind: 'number', optional: true, min: 0, help: "the policy manifest's" },
       ...common,
@@ -172,17 +176,14 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
       path: ['target'],
       label: 'Score',
       kind: 'select',
-      choices: [
-        { value: 'dataset', label: "a dataset's stored solutions" },
-        { value: 'searches', label: "a search job's trees" },
-      ],
+      choices: choiceList({ dataset: "a dataset's stored solutions", searches: "a search job's trees" }),
       read: (c) => (c.searches ? 'searches' : 'dataset'),
       write: (c, v) => {
         const { dataset: _d, split: _s, searches: _x, ...rest } = c;
         return v === 'searches' ? { ...rest, searches: jobs[0]?.searchIds ?? [] } : { ...rest, dataset: ctx.datasets[0]?.name ?? '' };
       },
     };
-    const fields: FormField[] = [{ path: ['prm'], label: 'PRM', kind: 'select', choices: modelChoices(ctx, 'prm') }, target];
+    const fields: FormField[] = [prm, target];
     if (config.searches) {
       fields.push({
         path: ['searches'],
@@ -196,7 +197,7 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         write: (c, v) => ({ ...c, searches: jobs.find((x) => `job:${x.id}` === v)?.searchIds ?? c.searches }),
       });
     } else {
-      fields.push(datasets, { path: ['split'], label: 'Split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'all splits') });
+      fields.push(datasets, anySplit);
     }
     fields.push({ path: ['rescore'], label: 'score again what this PRM scored', kind: 'checkbox' });
     return fields;
@@ -217,14 +218,11 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         path: ['labels'],
         label: 'Labels',
         kind: 'select',
-        choices: [
-          { value: 'soft', label: 'soft (MC values, as MM-PRM)' },
-          { value: 'hard', label: 'hard (MC > 0)' },
-        ],
+        choices: choiceList({ soft: 'soft (MC values, as MM-PRM)', hard: 'hard (MC > 0)' }),
       },
       { path: ['epochs'], label: 'Epochs', kind: 'number', optional: true, min: 1, help: "the trainer's default" },
       { path: ['maxSteps'], label: 'Max steps', kind: 'number', optional: true, min: 1, help: 'no limit' },
-      { path: ['seed'], label: 'Seed', kind: 'number' },
+      seed,
     ];
   }
   if (kind === 'bench-prm') {
@@ -236,10 +234,7 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         path: ['source'],
         label: 'Step scores from',
         kind: 'select',
-        choices: [
-          { value: 'prm', label: 'a registered PRM' },
-          { value: 'file', label: 'a scores file' },
-        ],
+        choices: choiceList({ prm: 'a registered PRM', file: 'a scores file' }),
         read: (c) => (c.prm !== undefined ? 'prm' : 'file'),
         write: (c, v) => {
           const { prm: _p, scores: _s, ...rest } = c;
@@ -247,17 +242,13 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         },
       },
       config.prm !== undefined
-        ? { path: ['prm'], label: 'PRM', kind: 'select', choices: modelChoices(ctx, 'prm') }
+        ? prm
         : { path: ['scores'], label: 'Scores file (JSON lines)', kind: 'file', read: (c) => String((c.scores as { file?: unknown } | undefined)?.file ?? ''), help: '{"id", "scores"} per line, or bare arrays in row order' },
       {
         path: ['rule'],
         label: 'Threshold',
         kind: 'select',
-        choices: [
-          { value: 'threshold', label: 'given' },
-          { value: 'sweep', label: 'oracle sweep (these rows)' },
-          { value: 'sweepOn', label: 'sweep on another split' },
-        ],
+        choices: choiceList({ threshold: 'given', sweep: 'oracle sweep (these rows)', sweepOn: 'sweep on another split' }),
         read: () => rule,
         write: (c, v) => {
           const { threshold: _t, sweep: _w, sweepOn: _o, ...rest } = c;
@@ -271,7 +262,7 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
     if (rule === 'sweepOn') fields.push({ path: ['sweepOn'], label: 'Choose the threshold on split', kind: 'select', choices: splitChoices(ctx, config, '').slice(1) });
     fields.push(
       { path: ['resamples'], label: 'Bootstrap resamples (95% interval)', kind: 'number', min: 0 },
-      { path: ['seed'], label: 'Seed', kind: 'number' },
+      seed,
       { path: ['name'], label: 'Name', kind: 'text', optional: true, help: 'automatic' },
     );
     return fields;
@@ -297,8 +288,8 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
       datasets,
       { path: ['split'], label: 'Evaluate on split', kind: 'select', choices: splitChoices(ctx, config, 'choose a split').slice(1) },
       { path: ['selectOn'], label: 'Choose the rule on split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'none (report every rule)') },
-      { path: ['policy'], label: 'Policy', kind: 'select', choices: modelChoices(ctx, 'policy') },
-      { path: ['prm'], label: 'PRM', kind: 'select', choices: modelChoices(ctx, 'prm') },
+      policy('policy'),
+      prm,
       { path: ['n'], label: 'N (candidates per problem)', kind: 'number', min: 1 },
       ...common,
     ];
@@ -317,16 +308,13 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         ];
   return [
     datasets,
-    { path: ['split'], label: 'Split', kind: 'select', optional: true, choices: splitChoices(ctx, config, 'all splits') },
-    { path: ['model'], label: 'Policy', kind: 'select', choices: modelChoices(ctx, 'policy') },
+    anySplit,
+    policy('model'),
     {
       path: ['algo'],
       label: 'Algorithm',
       kind: 'select',
-      choices: [
-        { value: 'omega', label: 'OmegaPRM (MCTS + binary search)' },
-        { value: 'mc', label: 'Math-Shepherd (Monte Carlo from every step)' },
-      ],
+      choices: choiceList({ omega: 'OmegaPRM (MCTS + binary search)', mc: 'Math-Shepherd (Monte Carlo from every step)' }),
     },
     ...algoFields,
     {
@@ -334,10 +322,7 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
       label: 'Paths to label',
       kind: 'select',
       defaultValue: 'mmprm',
-      choices: [
-        { value: 'mmprm', label: "MM-PRM's rules" },
-        { value: 'all-paths', label: 'every root-to-node path' },
-      ],
+      choices: choiceList({ mmprm: "MM-PRM's rules", 'all-paths': 'every root-to-node path' }),
     },
     ...common,
   ];

@@ -177,22 +177,18 @@ export function TreeCanvas(props: TreeCanvasProps) {
       g.strokeStyle = MATCH_COLOR;
       g.stroke(matchRings);
     }
+    // a ring round a node, `gap` screen pixels out from it
+    const ring = (n: { x: number; y: number; r: number }, gap: number, color: string): void => {
+      g.lineWidth = 3 / view.k;
+      g.strokeStyle = color;
+      g.beginPath();
+      g.arc(n.x, n.y, n.r + gap / view.k, 0, 2 * Math.PI);
+      g.stroke();
+    };
     const sel = onPath[0];
-    if (sel) {
-      g.lineWidth = 3 / view.k;
-      g.strokeStyle = PATH_COLOR;
-      g.beginPath();
-      g.arc(sel.x, sel.y, sel.r + 1.5 / view.k, 0, 2 * Math.PI);
-      g.stroke();
-    }
+    if (sel) ring(sel, 1.5, PATH_COLOR);
     const touched = frame?.touched === null || frame?.touched === undefined ? undefined : layout.byId.get(frame.touched);
-    if (touched) {
-      g.lineWidth = 3 / view.k;
-      g.strokeStyle = TOUCHED_COLOR;
-      g.beginPath();
-      g.arc(touched.x, touched.y, touched.r + 6 / view.k, 0, 2 * Math.PI);
-      g.stroke();
-    }
+    if (touched) ring(touched, 6, TOUCHED_COLOR);
     // collapsed nodes: a "+count" badge at a constant screen size
     if (collapsed.length) {
       g.setTransform(dpr, 0, 0, dpr, 0, 0);

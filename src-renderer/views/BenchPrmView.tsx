@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { BenchRowView } from '../../src-shared/benchmarks';
 import type { EvaluationRecord } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
+import { ValueOptions } from '../components/ValueOptions';
 import { MathText } from '../math/MathText';
 import { useApp } from '../store';
 import './benchprm.css';
@@ -181,11 +182,7 @@ function RowBrowser({ id, splits, threshold }: { id: number; splits: string[]; t
           split{' '}
           <select aria-label="Split" value={split} onChange={(e) => (setSplit(e.target.value), setOffset(0))}>
             <option value="">all</option>
-            {splits.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <ValueOptions values={splits} />
           </select>
         </label>
         <label>

@@ -1,14 +1,15 @@
 // The workspace's datasets: name, version, size and splits; a row opens its problems. A virtualized table
 // over datasets.list's pages (a few dozen rows in the DOM however many datasets there are). Below them, the
 // annotation sets (the labelled paths searches made), each renamed or deleted here too.
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Output } from '../../src-shared/api';
 import type { Dataset } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { ManageButtons } from '../components/ManageDialog';
+import { LoadingRow, SpacerRow } from '../components/PagedTableRows';
 import { describeError } from '../errors';
 import { usePagedRows } from '../hooks/usePagedRows';
+import { useVirtualPaged } from '../hooks/useVirtualPaged';
 import { useApp, useConnection } from '../store';
 
 const ROW_HEIGHT = 48;
@@ -101,16 +102,7 @@ function DatasetsTable({ version, after }: { version: number; after: () => void 
   const go = useApp((s) => s.go);
   const rows = usePagedRows<Dataset>(`datasets#${version}`, (offset, limit) => api['datasets.list']({ offset, limit }));
   const scroller = useRef<HTMLDivElement>(null);
-  const count = rows.total ?? 0;
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
-  useEffect(() => {
-    if (count) rows.ensure(first, last);
-  });
-  const padTop = items[0]?.start ?? 0;
-  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
+  const { count, items, padTop, padBottom } = useVirtualPaged(rows, scroller, ROW_HEIGHT, 10);
   return (
     <>
       {rows.error && <ErrorNote message={rows.error} onRetry={rows.retry} />}
@@ -132,18 +124,10 @@ function DatasetsTable({ version, after }: { version: number; after: () => void 
             </tr>
           </thead>
           <tbody>
-            {padTop > 0 && <tr className="spacer" style={{ height: padTop }} aria-hidden="true" />}
+            <SpacerRow height={padTop} />
             {items.map((v) => {
               const d = rows.rowAt(v.index);
-              if (!d) {
-                return (
-                  <tr key={v.key} style={{ height: ROW_HEIGHT }} className="loading-row" aria-rowindex={v.index + 1}>
-                    <td colSpan={6} className="muted">
-                      …
-                    </td>
-                  </tr>
-                );
-              }
+              if (!d) return <LoadingRow key={v.key} index={v.index} height={ROW_HEIGHT} columns={6} />;
               return (
                 <tr key={v.key} style={{ height: ROW_HEIGHT }} aria-rowindex={v.index + 1}>
                   <td>
@@ -175,7 +159,7 @@ function DatasetsTable({ version, after }: { version: number; after: () => void 
                 </tr>
               );
             })}
-            {padBottom > 0 && <tr className="spacer" style={{ height: padBottom }} aria-hidden="true" />}
+            <SpacerRow height={padBottom} />
           </tbody>
         </table>
       </div>

@@ -1,13 +1,13 @@
 // Best-of-N evaluations: the list (virtualized over evaluations.list's pages, newest first), and for the one open its accuracy table (methods x N, the rule chosen
 // on the selection split marked, the best selection rule at each N in bold, both said in the caption),
 // step-level metrics and the accuracy-vs-N chart (every method of the table, in the UI's theme).
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { EvaluationSummary } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
 import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
 import { usePagedRows } from '../hooks/usePagedRows';
+import { useVirtualPaged } from '../hooks/useVirtualPaged';
 import { useTheme } from '../hooks/useTheme';
 import { useApp, useConnection } from '../store';
 import { CandidateHeatmap } from './CandidateHeatmap';
@@ -210,15 +210,7 @@ function EvaluationList({ current, onOpen }: { current: number | undefined; onOp
   const version = useApp((s) => s.evaluationsVersion);
   const rows = usePagedRows<EvaluationSummary>(`evaluations#${version}`, (offset, limit) => api['evaluations.list']({ offset, limit }));
   const scroller = useRef<HTMLDivElement>(null);
-  const count = rows.total ?? 0;
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => 58, overscan: 8 });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
-  useEffect(() => {
-    if (count) rows.ensure(first, last);
-  });
-  const padTop = items[0]?.start ?? 0;
+  const { count, virtualizer, items, padTop } = useVirtualPaged(rows, scroller, 58, 8);
   return (
     <div className="list-scroll" ref={scroller}>
       {rows.error && <ErrorNote message={rows.error} onRetry={rows.retry} />}

@@ -10,6 +10,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { describeError } from '../errors';
 import { colourOf } from '../heatmap/scale';
 import { MathText } from '../math/MathText';
+import { ProblemText } from '../components/ProblemText';
 import { useApp, useConnection } from '../store';
 import { algorithmLabel } from '../store/searches';
 import { StepHeatmap } from './CandidateHeatmap';
@@ -262,12 +263,7 @@ export function ProblemView({ id, solution, step, dataset, extId }: { id: number
         {p.answerType} answer{p.source ? ` · source ${p.source}` : ''} · id {p.id}
       </div>
       <ProblemImages detail={detail} />
-      <div className="question-text" data-testid="question">
-        <MathText text={p.question} />
-      </div>
-      <div className="gold">
-        Gold answer: <MathText text={p.answer || '(none)'} className="mono" />
-      </div>
+      <ProblemText problem={p} questionClass="question-text" questionTestId="question" goldClass="gold" />
 
       <h3>Searches and step labels</h3>
       {work ? <ProblemWork work={work} onOpen={openSearch} /> : <p className="muted small">Loading its searches…</p>}

@@ -2,13 +2,15 @@
 // it scrolls), with search and filters (split, answer type, images, solved, label status); the keyboard
 // moves the selection and Enter opens a problem. The same view shows one problem or the dataset heatmap
 // when the route focuses one.
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Input, Output } from '../../src-shared/api';
 import type { Dataset } from '../../src-shared/domain';
 import { ErrorNote } from '../components/ErrorNote';
+import { LoadingRow, SpacerRow } from '../components/PagedTableRows';
 import { describeError } from '../errors';
 import { clip } from '../format';
+import { usePagedRows, type PagedRows } from '../hooks/usePagedRows';
+import { useVirtualPaged } from '../hooks/useVirtualPaged';
 import { useApp, useConnection } from '../store';
 import { DatasetHeatmap } from './DatasetHeatmap';
 import { ProblemView } from './ProblemView';
@@ -33,6 +35,43 @@ interface Filters {
 }
 const NO_FILTERS: Filters = { split: '', answerType: '', images: '', solved: '', label: '' };
 
+/** The filter selects above the table: the filter each sets, its label and its options (value, text). */
+function filterSelects(splits: readonly string[]): { key: keyof Filters; label: string; options: [string, string][] }[] {
+  return [
+    { key: 'split', label: 'Split', options: [['', 'All splits'], ...splits.map((x): [string, string] => [x, x])] },
+    { key: 'answerType', label: 'Answer type', options: [['', 'Any type'], ...ANSWER_TYPES.map((x): [string, string] => [x, x])] },
+    {
+      key: 'images',
+      label: 'Images',
+      options: [
+        ['', 'With or without'],
+        ['with', 'Has an image'],
+        ['without', 'No image'],
+      ],
+    },
+    {
+      key: 'solved',
+      label: 'Solutions',
+      options: [
+        ['', 'Any'],
+        ['solved', 'Solved (a solution verified correct)'],
+        ['unsolved', 'Unsolved (solutions, none correct)'],
+        ['none', 'No solutions yet'],
+      ],
+    },
+    {
+      key: 'label',
+      label: 'Labels',
+      options: [
+        ['', 'Any'],
+        ['search', 'Labelled by a search'],
+        ['curated', 'Curated'],
+        ['none', 'Unlabelled'],
+      ],
+    },
+  ];
+}
+
 function toQuery(dataset: string, search: string, f: Filters): Query {
   return {
     dataset,
@@ -48,54 +87,9 @@ function toQuery(dataset: string, search: string, f: Filters): Query {
 const LABEL_TEXT: Record<Item['label'], string> = { search: 'search', curated: 'curated', none: '—' };
 
 /** Windows of rows of one query, fetched on demand; a new query starts a new cache. */
-function useRowWindows(query: Query) {
+function useRowWindows(query: Query): PagedRows<Item> {
   const { api } = useConnection();
-  const key = JSON.stringify(query);
-  const [state, setState] = useState<{ key: string; total: number | null; windows: Map<number, Item[]>; error: string | null }>({
-    key,
-    total: null,
-    windows: new Map(),
-    error: null,
-  });
-  const inflight = useRef(new Set<string>());
-  const [reload, setReload] = useState(0);
-
-  const fetchWindow = useCallback(
-    (w: number) => {
-      const id = `${key}#${w}`;
-      if (inflight.current.has(id)) return;
-      inflight.current.add(id);
-      api['problems.list']({ ...query, offset: w * WINDOW, limit: WINDOW })
-        .then((page) =>
-          setState((s) => {
-            if (s.key !== key) return s;
-            const windows = new Map(s.windows);
-            windows.set(w, page.items);
-            return { ...s, total: page.total, windows, error: null };
-          }),
-        )
-        .catch((e: unknown) => {
-          setState((s) => (s.key === key ? { ...s, error: describeError(e), total: s.total ?? 0 } : s));
-        })
-        .finally(() => inflight.current.delete(id));
-    },
-    // the key stands for the query
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, key],
-  );
-
-  useEffect(() => {
-    setState({ key, total: null, windows: new Map(), error: null });
-    inflight.current.clear();
-    fetchWindow(0);
-  }, [key, fetchWindow, reload]);
-
-  const current = state.key === key ? state : { key, total: null, windows: new Map<number, Item[]>(), error: null };
-  const rowAt = (i: number): Item | undefined => current.windows.get(Math.floor(i / WINDOW))?.[i % WINDOW];
-  const ensure = (first: number, last: number) => {
-    for (let w = Math.floor(first / WINDOW); w <= Math.floor(last / WINDOW); w++) if (!current.windows.has(w)) fetchWindow(w);
-  };
-  return { total: current.total, error: current.error, rowAt, ensure, retry: () => setReload((n) => n + 1) };
+  return usePagedRows<Item>(JSON.stringify(query), (offset, limit) => api['problems.list']({ ...query, offset, limit }), WINDOW);
 }
 
 export function ProblemsView() {
@@ -239,54 +233,18 @@ function ProblemsTable() {
             aria-label="Search problems"
           />
         </label>
-        <label className="field inline">
-          <span>Split</span>
-          <select value={filters.split} onChange={(e) => set('split', e.target.value)} aria-label="Split">
-            <option value="">All splits</option>
-            {splits.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Answer type</span>
-          <select value={filters.answerType} onChange={(e) => set('answerType', e.target.value)} aria-label="Answer type">
-            <option value="">Any type</option>
-            {ANSWER_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Images</span>
-          <select value={filters.images} onChange={(e) => set('images', e.target.value as Filters['images'])} aria-label="Images">
-            <option value="">With or without</option>
-            <option value="with">Has an image</option>
-            <option value="without">No image</option>
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Solutions</span>
-          <select value={filters.solved} onChange={(e) => set('solved', e.target.value as Filters['solved'])} aria-label="Solutions">
-            <option value="">Any</option>
-            <option value="solved">Solved (a solution verified correct)</option>
-            <option value="unsolved">Unsolved (solutions, none correct)</option>
-            <option value="none">No solutions yet</option>
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Labels</span>
-          <select value={filters.label} onChange={(e) => set('label', e.target.value as Filters['label'])} aria-label="Labels">
-            <option value="">Any</option>
-            <option value="search">Labelled by a search</option>
-            <option value="curated">Curated</option>
-            <option value="none">Unlabelled</option>
-          </select>
-        </label>
+        {filterSelects(splits).map(({ key, label, options }) => (
+          <label key={key} className="field inline">
+            <span>{label}</span>
+            <select value={filters[key]} onChange={(e) => set(key, e.target.value as Filters[typeof key])} aria-label={label}>
+              {options.map(([value, text]) => (
+                <option key={value} value={value}>
+                  {text}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
       </div>
       <VirtualTable key={dataset} query={toQuery(dataset, search, filters)} dataset={dataset} />
     </section>
@@ -297,22 +255,12 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
   const { imageUrl } = useConnection();
   const navigate = useApp((s) => s.navigate);
   const stableQuery = useMemo(() => query, [JSON.stringify(query)]); // eslint-disable-line react-hooks/exhaustive-deps
-  const { total, error, rowAt, ensure, retry } = useRowWindows(stableQuery);
+  const rows = useRowWindows(stableQuery);
+  const { total, error, rowAt, retry } = rows;
   const [selected, setSelected] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
 
-  const virtualizer = useVirtualizer({
-    count: total ?? 0,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
-  useEffect(() => {
-    if (total) ensure(first, last);
-  });
+  const { count, virtualizer, items, first, last, padTop, padBottom } = useVirtualPaged(rows, scroller, ROW_HEIGHT, 10);
   useEffect(() => setSelected(0), [stableQuery]);
 
   const open = (i: number) => {
@@ -339,9 +287,6 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
     }
   };
 
-  const padTop = items[0]?.start ?? 0;
-  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
-  const count = total ?? 0;
   // the rows in sight (without the overscan), for "1–50 of 3,000"
   const shownFrom = Math.min(virtualizer.range?.startIndex ?? first, Math.max(0, count - 1));
   const shownTo = Math.min(virtualizer.range?.endIndex ?? last, Math.max(0, count - 1));
@@ -374,19 +319,11 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
               </tr>
             </thead>
             <tbody>
-              {padTop > 0 && <tr className="spacer" style={{ height: padTop }} aria-hidden="true" />}
+              <SpacerRow height={padTop} />
               {items.map((v) => {
                 const p = rowAt(v.index);
                 const sel = v.index === selected;
-                if (!p) {
-                  return (
-                    <tr key={v.key} style={{ height: ROW_HEIGHT }} className="loading-row" aria-rowindex={v.index + 1}>
-                      <td colSpan={8} className="muted">
-                        …
-                      </td>
-                    </tr>
-                  );
-                }
+                if (!p) return <LoadingRow key={v.key} index={v.index} height={ROW_HEIGHT} columns={8} />;
                 return (
                   <tr
                     key={v.key}
@@ -434,7 +371,7 @@ function VirtualTable({ query, dataset }: { query: Query; dataset: string }) {
                   </tr>
                 );
               })}
-              {padBottom > 0 && <tr className="spacer" style={{ height: padBottom }} aria-hidden="true" />}
+              <SpacerRow height={padBottom} />
             </tbody>
           </table>
         </div>

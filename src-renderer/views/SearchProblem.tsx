@@ -3,7 +3,7 @@
 // problem has them (found / late / early first errors, false alarms, missed).
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
-import { MathText } from '../math/MathText';
+import { ProblemText } from '../components/ProblemText';
 import { useApp, useConnection } from '../store';
 import { algorithmLabel, searchTitle, type OpenTree, type SearchGold } from '../store/searches';
 
@@ -51,14 +51,7 @@ export function SearchProblem({ tree }: { tree: OpenTree }) {
         </div>
         {error && <ErrorNote message={`The problem: ${error}`} />}
         {p ? (
-          <>
-            <div className="search-problem-question" data-testid="search-question">
-              <MathText text={p.question} />
-            </div>
-            <div className="small">
-              Gold answer: <MathText text={p.answer || '(none)'} className="mono" />
-            </div>
-          </>
+          <ProblemText problem={p} questionClass="search-problem-question" questionTestId="search-question" goldClass="small" />
         ) : (
           !error && <div className="muted small">Loading the problem…</div>
         )}

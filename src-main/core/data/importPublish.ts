@@ -5,8 +5,8 @@ import type { ImportReport } from '../../../src-shared/domain';
 import type { ImportJobConfig as ImportConfig } from '../../../src-shared/jobConfigs';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
-import { deleteUnreferencedImageFiles } from './images';
 import { appendLines, MAX_BAD_LINES, type BadLine, type Checkpoint, type StagedProblem } from './importState';
+import { commitPublished } from './publishPhase';
 import type { Source } from './readers/source';
 
 /** Staged rows published per page read. */
@@ -29,82 +29,68 @@ export function publishStaged({ ctx, cp, source, fileName, report: reportFile }:
   const { skipBad, dataset } = ctx.config;
   const unit = source.unit;
   const final: Checkpoint = { ...cp, phase: 'published', result: null };
-  let orphans: { hash: string; mime: string }[] = [];
   const done = source.done(cp.pos);
   ctx.progress({ done, total: source.total, message: `publishing ${cp.staged} problems` });
   const published = { done, total: source.total, message: 'published' };
 
-  const result = ctx.commit(
-    () => {
-      const existed = store.datasets.findId(dataset) !== undefined;
-      const datasetId = store.datasets.getOrCreate(dataset);
-      let added = 0;
-      let present = 0;
-      let newImages = 0;
-      const bad: BadLine[] = [];
-      let last = -1;
-      for (;;) {
-        const rows = store.staging.stagedProblemPage(jobId, last, PUBLISH_PAGE);
-        if (rows.length === 0) break;
-        for (const r of rows) {
-          last = r.line;
-          const p = JSON.parse(r.payload) as StagedProblem;
-          try {
-            // a savepoint per problem: with skipBad a clash undoes only this problem
-            const out = store.transaction(() => {
-              let n = 0;
-              for (const h of p.imageHashes) {
-                const img = store.staging.stagedImage(jobId, h) ?? store.images.get(h);
-                if (!img) throw new Error(`import job ${jobId}: staged image ${h} is missing`);
-                if (store.images.insert(img)) n += 1;
-              }
-              const { id } = store.problems.upsert({
-                question: p.question,
-                answer: p.answer,
-                answerType: p.answerType,
-                source: p.source,
-                tags: p.tags,
-                imageHashes: p.imageHashes,
-                meta: p.meta,
-              });
-              return { state: store.datasets.addMember(datasetId, id, p.extId, p.split, p.meta), images: n };
+  return commitPublished(ctx, final, published, () => {
+    const existed = store.datasets.findId(dataset) !== undefined;
+    const datasetId = store.datasets.getOrCreate(dataset);
+    let added = 0;
+    let present = 0;
+    let newImages = 0;
+    const bad: BadLine[] = [];
+    let last = -1;
+    for (;;) {
+      const rows = store.staging.stagedProblemPage(jobId, last, PUBLISH_PAGE);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        last = r.line;
+        const p = JSON.parse(r.payload) as StagedProblem;
+        try {
+          // a savepoint per problem: with skipBad a clash undoes only this problem
+          const out = store.transaction(() => {
+            let n = 0;
+            for (const h of p.imageHashes) {
+              const img = store.staging.stagedImage(jobId, h) ?? store.images.get(h);
+              if (!img) throw new Error(`import job ${jobId}: staged image ${h} is missing`);
+              if (store.images.insert(img)) n += 1;
+            }
+            const { id } = store.problems.upsert({
+              question: p.question,
+              answer: p.answer,
+              answerType: p.answerType,
+              source: p.source,
+              tags: p.tags,
+              imageHashes: p.imageHashes,
+              meta: p.meta,
             });
-            if (out.state === 'added') added += 1;
-            else present += 1;
-            newImages += out.images;
-          } catch (e) {
-            if (!(e instanceof UserError)) throw e;
-            const message = `${fileName} ${unit} ${r.line}: ${e.message}`;
-            if (!skipBad) throw new UserError(message);
-            bad.push({ line: r.line, message });
-          }
+            return { state: store.datasets.addMember(datasetId, id, p.extId, p.split, p.meta), images: n };
+          });
+          if (out.state === 'added') added += 1;
+          else present += 1;
+          newImages += out.images;
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          const message = `${fileName} ${unit} ${r.line}: ${e.message}`;
+          if (!skipBad) throw new UserError(message);
+          bad.push({ line: r.line, message });
         }
       }
-      if (added > 0 && existed) store.datasets.bumpVersion(datasetId);
-      orphans = store.staging.finishPublish(jobId);
+    }
+    if (added > 0 && existed) store.datasets.bumpVersion(datasetId);
 
-      const skipped = cp.skipped + bad.length;
-      if (bad.length) final.reportBytes = appendLines(reportFile.partial, bad.map((b) => JSON.stringify(b) + '\n'));
-      final.skipped = skipped;
-      final.badLines = [...cp.badLines, ...bad].slice(0, MAX_BAD_LINES);
-      const report: ImportReport = {
-        imported: added,
-        images: newImages,
-        skipped,
-        unchanged: present,
-        badLines: final.badLines,
-        reportPath: skipped > 0 ? reportFile.final : null,
-      };
-      // The checkpoint must carry the result. `final` is the object handed to commit below and is filled
-      // in here; writing it explicitly too keeps that true whether the runner records the checkpoint
-      // before or after fn runs.
-      final.result = report;
-      store.jobs.setProgress(jobId, published, final);
-      return report;
-    },
-    published,
-    final,
-  );
-  if (orphans.length) deleteUnreferencedImageFiles(store, jobId, orphans);
-  return { result, cp: final };
+    const skipped = cp.skipped + bad.length;
+    if (bad.length) final.reportBytes = appendLines(reportFile.partial, bad.map((b) => JSON.stringify(b) + '\n'));
+    final.skipped = skipped;
+    final.badLines = [...cp.badLines, ...bad].slice(0, MAX_BAD_LINES);
+    return {
+      imported: added,
+      images: newImages,
+      skipped,
+      unchanged: present,
+      badLines: final.badLines,
+      reportPath: skipped > 0 ? reportFile.final : null,
+    } satisfies ImportReport;
+  });
 }

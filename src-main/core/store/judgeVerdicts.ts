@@ -12,6 +12,9 @@ export interface JudgeVerdictKey {
   answer: string;
 }
 
+/** A key's values in the order of the key columns (model_id, prompt_version, answer_type, gold, source, answer). */
+const keyValues = (k: JudgeVerdictKey): [number, number, string, string, string, string] => [k.modelId, k.promptVersion, k.answerType, k.gold, k.source, k.answer];
+
 export class JudgeVerdictsRepo {
   constructor(private readonly db: DB) {}
 
@@ -21,25 +24,13 @@ export class JudgeVerdictsRepo {
   }
 
   get<V extends string>(k: JudgeVerdictKey): { verdict: V; raw: string } | undefined {
-    return prep(this.db, 'SELECT verdict, raw FROM judge_verdicts WHERE model_id = ? AND prompt_version = ? AND answer_type = ? AND gold = ? AND source = ? AND answer = ?').get(
-      k.modelId,
-      k.promptVersion,
-      k.answerType,
-      k.gold,
-      k.source,
-      k.answer,
-    ) as { verdict: V; raw: string } | undefined;
+    return prep(this.db, 'SELECT verdict, raw FROM judge_verdicts WHERE model_id = ? AND prompt_version = ? AND answer_type = ? AND gold = ? AND source = ? AND answer = ?').get(...keyValues(k)) as { verdict: V; raw: string } | undefined;
   }
 
   /** One small transaction of its own (an autocommitted insert); a pair already cached is kept. */
   put(k: JudgeVerdictKey, verdict: string, raw: string): void {
     prep(this.db, 'INSERT OR IGNORE INTO judge_verdicts (model_id, prompt_version, answer_type, gold, source, answer, verdict, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-      k.modelId,
-      k.promptVersion,
-      k.answerType,
-      k.gold,
-      k.source,
-      k.answer,
+      ...keyValues(k),
       verdict,
       raw,
       nowIso(),

@@ -81,6 +81,10 @@ const NODES_PER_STATEMENT = 64;
 /** Refers to the i-th node of the same insertNodes batch. */
 export const batchRef = (i: number): number => -1 - i;
 
+type NodeStats = Pick<NewNode, 'visits' | 'rollouts' | 'correct' | 'mc' | 'q' | 'firstError'>;
+/** A node's search statistics as a NewNode carries them (a search's result or an imported tree). */
+export const nodeStats = (n: NodeStats): NodeStats => ({ visits: n.visits, rollouts: n.rollouts, correct: n.correct, mc: n.mc, q: n.q, firstError: n.firstError });
+
 export class TreesRepo {
   constructor(private readonly db: DB) {}
 

@@ -17,7 +17,7 @@
 import type { AnswerType, ImageRef } from '../../../../src-shared/domain';
 import { UserError } from '../../errors';
 import type { Store } from '../../store';
-import { batchRef, type NewNode } from '../../store/trees';
+import { batchRef, nodeStats, type NewNode } from '../../store/trees';
 import { problemFingerprint } from '../fingerprint';
 import { inferAnswerType } from '../problemRow';
 import type { LabelPath, LabelProblem, LabelTree } from './types';
@@ -136,12 +136,7 @@ export function publishUnit(ctx: PublishContext, unit: StagedUnit, hash: string)
         parent: n.parent === null ? null : batchRef(index.get(n.parent)!),
         depth,
         stepText: n.text ?? n.steps.join(t.delimiter),
-        visits: n.visits,
-        rollouts: n.rollouts,
-        correct: n.correct,
-        mc: n.mc,
-        q: n.q,
-        firstError: n.firstError,
+        ...nodeStats(n),
         meta: { searchNode: n.id, terminal: n.terminal, ...n.meta },
       };
     });

@@ -8,7 +8,7 @@ import { UserError } from '../../errors';
 import { openBackend, problemImageData } from '../../inference/backend';
 import type { JobHandler } from '../types';
 import type { Store } from '../../store';
-import { batchRef, type NewNode } from '../../store/trees';
+import { batchRef, nodeStats, type NewNode } from '../../store/trees';
 import { extractAnnotations, labelledSteps } from '../../search/annotations';
 import { enginePort } from './searchPort';
 import { runMathShepherd } from '../../search/mathShepherd';
@@ -117,12 +117,7 @@ export function storeSearch(
     parent: n.parentId === null ? null : batchRef(index.get(n.parentId)!),
     depth: n.depth,
     stepText: n.steps.join(s.delimiter),
-    visits: n.visits,
-    rollouts: n.rollouts,
-    correct: n.correct,
-    mc: n.mc,
-    q: n.q,
-    firstError: n.firstError,
+    ...nodeStats(n),
     meta: { searchNode: n.id, steps: n.steps, terminal: n.terminal },
   }));
   const ids = store.trees.insertNodes(searchId, rows);
