@@ -11,6 +11,7 @@ import { batchRef, type NewNode } from '../src-main/core/store/trees';
 import { openWorkbench } from '../src-main/core/workbench';
 import { createRng } from '../src-main/core/rng';
 import { fmt, median } from './util';
+import { measureScript } from './scaleUi';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -61,22 +62,30 @@ export async function benchUi(opts: { nodes?: number; repeats?: number } = {}): 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(host.url);
     const firstRender: number[] = [];
+    const driver: number[] = [];
     const fps: number[] = [];
     for (let r = 0; r < repeats; r++) {
       await page.goto(`http://127.0.0.1:${host.port}/#/datasets`);
       await page.reload();
       await page.getByRole('button', { name: 'Searches', exact: true }).waitFor();
-      const t0 = Date.now();
-      await page.getByRole('button', { name: 'Searches', exact: true }).click();
-      await page.waitForFunction((n) => document.querySelector(`canvas[aria-label="Search tree, ${n} nodes"]`) !== null, N);
-      await page.evaluate(() => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res))));
-      firstRender.push(Date.now() - t0);
+      // measured in the page, as bench/scaleUi.ts measures: from the click (dispatched in the page) to the
+      // frame after the tree's canvas is in the DOM; the driver's wall time around the same call beside it
+      const t0 = performance.now();
+      firstRender.push(
+        await page.evaluate<number>(
+          measureScript(
+            `[...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Searches').click()`,
+            `document.querySelector('canvas[aria-label="Search tree, ${N} nodes"]') !== null`,
+          ),
+        ),
+      );
+      driver.push(performance.now() - t0);
       // drag for 2 s: one pointer move per animation frame, each one redrawing the whole tree
       // (a string, so that the bundler's helpers for named functions do not travel into the page)
       fps.push(await page.evaluate<number>(DRAG_FOR_TWO_SECONDS));
     }
     return [
-      `tree explorer, ${fmt(N)}-node tree in Chromium: first render ${fmt(median(firstRender))} ms (goal < 200 ms; API call + layout + canvas), panning ${fmt(median(fps), 1)} fps (goal >= 30)`,
+      `tree explorer, ${fmt(N)}-node tree in Chromium: first render ${fmt(median(firstRender))} ms in the page, ${fmt(median(driver))} ms as the driver sees it (goal < 200 ms; API call + layout + canvas), panning ${fmt(median(fps), 1)} fps (goal >= 30)`,
     ];
   } finally {
     await browser.close();
