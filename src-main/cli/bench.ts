@@ -9,8 +9,8 @@ import type { ContaminationReport } from '../../src-shared/benchmarks';
 import { UserError } from '../core/errors';
 import type { BenchPrmMetrics, BenchPrmResult } from '../core/jobs/kinds/benchPrm';
 import { parseScoresFile } from '../core/reward/benchScores';
-import { nonNegativeInt, parseConfig, positiveInt, jobResult, runLongJob, table, withApi, type CliIO } from './common';
-import { BenchPrmJobConfig } from '../../src-shared/jobConfigs';
+import { nonNegativeInt, positiveInt, jobResult, runLongJob, table, withApi, type CliIO } from './common';
+import type { JobConfigInput } from '../../src-shared/jobConfigs';
 import { modelLabel } from '../../src-shared/modelLabel';
 
 function unitInterval(v: string): number {
@@ -106,7 +106,7 @@ export function addBenchCommands(program: Command, io: CliIO): void {
         if (Boolean(o.prm) === Boolean(o.scores)) throw new UserError('give exactly one of --prm and --scores');
         if ([o.threshold !== undefined, Boolean(o.sweep), o.sweepOn !== undefined].filter(Boolean).length > 1) throw new UserError('give at most one of --threshold, --sweep and --sweep-on');
         if (o.sweepOn !== undefined && o.split === undefined) throw new UserError('--sweep-on needs --split (the split the chosen threshold is applied to)');
-        let scores: BenchPrmJobConfig['scores'];
+        let scores: JobConfigInput<'bench-prm'>['scores'];
         if (o.scores) {
           let text: string;
           try {
@@ -116,7 +116,8 @@ export function addBenchCommands(program: Command, io: CliIO): void {
           }
           scores = parseScoresFile(text, basename(o.scores));
         }
-        const config = parseConfig(BenchPrmJobConfig, {
+        // parsed once, at the door (runLongJob): a bad setting is refused there in the same words
+        const config: JobConfigInput<'bench-prm'> = {
           dataset: o.dataset,
           seed: o.seed,
           resamples: o.resamples,
@@ -128,7 +129,7 @@ export function addBenchCommands(program: Command, io: CliIO): void {
           ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
           ...(o.sweepOn ? { sweepOn: o.sweepOn } : {}),
           ...(o.name ? { name: o.name } : {}),
-        });
+        };
         await withApi(o.workspace, async (api, door) => {
           if (o.prm) {
             let label: string;

@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Api } from '../../src-shared/api';
 import type { JobRequestInput } from '../../src-shared/jobConfigs';
-import { formatZodIssue, type ZodIssueLike } from '../../src-shared/zodMessage';
 import type { Job } from '../../src-shared/domain';
 import { jobIdOf, newerJob, reduceJob } from '../../src-shared/events';
 import { openLocalDoor, type LocalDoor } from '../core/door';
@@ -189,14 +188,6 @@ export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
   return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
-}
-
-
-/** Parses a config through its schema, turning the first issue into a one-line error. */
-export function parseConfig<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: ZodIssueLike[] } } }, v: unknown): T {
-  const r = schema.safeParse(v);
-  if (!r.success) throw new UserError(formatZodIssue(r.error.issues[0]));
-  return r.data;
 }
 
 /** A size in bytes: 1048576, 512K, 1M, 2G (K, M, G: binary multiples; a trailing B is allowed). */
