@@ -232,7 +232,8 @@ describe('problems view', () => {
     expect(fromSearch.length).toBeGreaterThan(0);
     for (const r of fromSearch) expect(r.scores.every((v) => v !== null)).toBe(true);
     expect(mc.fromSearches).toBe(fromSearch.length);
-    expect(await page.getByTestId('heatmap-explain').innerText()).toContain(`${fromSearch.length} rows come from searches`);
+    // the mode's label changes at the click, the rows when their data is in: wait for the explanation's count
+    await expect.poll(() => page.getByTestId('heatmap-explain').innerText()).toContain(`${fromSearch.length} rows come from searches`);
     await page.screenshot({ path: join(screenshots, 'dataset-heatmap-mc.png') });
     await page.getByRole('group', { name: 'Colour by' }).getByRole('button', { name: 'PRM score' }).click();
     await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/coloured by PRM score \(tiny-prm@1\)$/);
