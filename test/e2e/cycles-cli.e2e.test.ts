@@ -5,11 +5,11 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../src-main/core/store';
-import { cli, runCli } from './helpers/cli';
-import { tempDir } from './helpers/tmp';
+import { Store } from '../../src-main/core/store';
+import { cli, runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/tmp';
 
-const TRAINER = [process.execPath, join(import.meta.dirname, 'helpers', 'copy-trainer.mjs')];
+const TRAINER = [process.execPath, join(import.meta.dirname, '..', 'helpers', 'copy-trainer.mjs')];
 
 let tmp: ReturnType<typeof tempDir>;
 let ws: string;
@@ -123,7 +123,7 @@ describe('steplab cycle', () => {
     writeFileSync(only, JSON.stringify({ question: 'What is 1 + 1?', answer: '2', split: 'train' }) + '\n');
     expect((await cli('import', only, '--workspace', ws, '--dataset', 'trainonly')).code).toBe(0);
     const prmCopy = join(tmp.dir, 'prm-as-orm');
-    cpSync(join(import.meta.dirname, '..', 'models', 'tiny-prm'), prmCopy, { recursive: true });
+    cpSync(join(import.meta.dirname, '..', '..', 'models', 'tiny-prm'), prmCopy, { recursive: true });
 
     const before = [count('SELECT count(*) AS n FROM jobs'), count('SELECT count(*) AS n FROM cycle_runs'), count('SELECT count(*) AS n FROM solutions'), count('SELECT count(*) AS n FROM models')];
     const base = ['cycle', 'run', '--workspace', ws, '--policy', 'tiny-policy'];

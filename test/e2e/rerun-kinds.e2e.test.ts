@@ -2,21 +2,21 @@
 // and resumed, a finished one is told again and nothing runs, --restart starts over with the partial rows
 // removed first. Here: generate, score, bon, train-prm and bench-prm, each finished (told again) or left
 // running by a killed process (a job row under a pid that is gone, as a SIGKILL leaves it). A killed search
-// run again, and --restart: e2e/rerun.e2e.test.ts; import and import-labels killed mid-file:
-// e2e/kill-resume.e2e.test.ts, import-labels.test.ts; a cycle run killed in a stage: cycles-cli.test.ts.
+// run again, and --restart: rerun.e2e.test.ts; import and import-labels killed mid-file:
+// kill-resume.e2e.test.ts, ../import-labels.test.ts; a cycle run killed in a stage: cycles-cli.e2e.test.ts.
 import { spawnSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLocalDoor } from '../src-main/core/door';
-import { registerModel } from '../src-main/core/models/registry';
-import { cli } from './helpers/cli';
-import { searchWorkspace } from './helpers/searchWorkspace';
-import { tempDir } from './helpers/tmp';
+import { openLocalDoor } from '../../src-main/core/door';
+import { registerModel } from '../../src-main/core/models/registry';
+import { cli } from '../helpers/cli';
+import { searchWorkspace } from '../helpers/searchWorkspace';
+import { tempDir } from '../helpers/tmp';
 
-const FIX = join(import.meta.dirname, 'fixtures', 'benchmarks');
-const COPY_TRAINER = join(import.meta.dirname, 'helpers', 'copy-trainer.mjs');
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'benchmarks');
+const COPY_TRAINER = join(import.meta.dirname, '..', 'helpers', 'copy-trainer.mjs');
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -126,7 +126,7 @@ describe('re-running the other long commands', () => {
     const set = sw.wb.store.annotations.sets()[0].name;
     const plain = sw.wb.store.paths.dir;
     // the scripted trainer copies its base: a PRM base gives a PRM
-    await registerModel(sw.wb.store, join(import.meta.dirname, '..', 'models', 'tiny-prm'));
+    await registerModel(sw.wb.store, join(import.meta.dirname, '..', '..', 'models', 'tiny-prm'));
     await sw.wb.close();
     const killed = join(tmp.dir, 'ws-train-killed');
     cpSync(plain, killed, { recursive: true });
