@@ -12,8 +12,9 @@
 //   tables     REPRODUCE.md: every stage's time and the tables above
 //
 // Resuming: a stage that finished leaves <work>/stages/<name>.json and is skipped when the command is run
-// again; an interrupted stage runs again, and the jobs inside it (searches, training, Best-of-N, cycles)
-// resume where they stopped, as the CLI's jobs do. --only reruns the named stages (their markers removed
+// again; an interrupted stage runs again: the CLI jobs inside it (searches, train-prm, Best-of-N, cycles)
+// resume where they stopped, and the Python steps are skipped when their output is there (training data,
+// the policy's checkpoint, each ORM folder); one cut off mid-way starts over. --only reruns the named stages (their markers removed
 // first). Everything is written under --work; nothing in models/ is changed (install by copying
 // <work>/models/<name> over models/<name>, with the parity fixtures, as models/recipes/README.md says).
 //
