@@ -1,7 +1,7 @@
 // Step-score aggregations and Best-of-N selection rules against hand-computed values.
 import { describe, expect, it } from 'vitest';
 import { aggregate, answerKey, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Candidate } from '../src-main/core/reward/aggregate';
-import { bonTable, chooseMethod, chooseThreshold, processBenchF1, stepF1, stepPairs } from '../src-main/core/reward/metrics';
+import { bonTable, chooseMethod, chooseThreshold, pairwiseAccuracy, processBenchF1, stepF1, stepPairs } from '../src-main/core/reward/metrics';
 
 const c = (correct: boolean, answer: string | null, scores: number[]): Candidate => ({ correct, answer, scores });
 
@@ -113,5 +113,32 @@ describe('step metrics', () => {
 
   it('chooses the best threshold on the grid', () => {
     expect(chooseThreshold((t) => -Math.abs(t - 0.35))).toBe(0.35);
+  });
+});
+
+describe('pairwiseAccuracy', () => {
+  const c = (correct: boolean, scores: number[]): Candidate => ({ correct, answer: correct ? '1' : '2', scores });
+  it('counts correct-above-incorrect pairs within each problem, ties half, and skips one-sided problems', () => {
+    const problems = [
+      // min scores: right 0.9, 0.5; wrong 0.6, 0.5 -> pairs (0.9>0.6) 1, (0.9>0.5) 1, (0.5<0.6) 0, (0.5=0.5) 0.5 = 2.5 of 4
+      { problemId: 1, greedyCorrect: null, candidates: [c(true, [0.95, 0.9]), c(true, [0.5]), c(false, [0.7, 0.6]), c(false, [0.5, 0.8])] },
+      // one right above one wrong: 1 of 1
+      { problemId: 2, greedyCorrect: null, candidates: [c(true, [0.4]), c(false, [0.3])] },
+      // no wrong candidate: not counted
+      { problemId: 3, greedyCorrect: null, candidates: [c(true, [0.1]), c(true, [0.2])] },
+    ];
+    const r = pairwiseAccuracy(problems, 'min');
+    expect(r.pairs).toBe(5);
+    expect(r.problems).toBe(2);
+    expect(r.accuracy).toBeCloseTo(3.5 / 5, 12);
+    expect(r.interval[0]).toBeLessThanOrEqual(r.accuracy);
+    expect(r.interval[1]).toBeGreaterThanOrEqual(r.accuracy);
+    // by the last step instead: right 0.9, 0.5; wrong 0.6, 0.8 -> 1 + 1 + 0 + 0 = 2; problem 2: 1
+    expect(pairwiseAccuracy(problems, 'last').accuracy).toBeCloseTo(3 / 5, 12);
+  });
+  it('is NaN with an empty interval when no problem has both kinds', () => {
+    const r = pairwiseAccuracy([{ problemId: 1, greedyCorrect: null, candidates: [c(true, [0.5])] }]);
+    expect(r.pairs).toBe(0);
+    expect(Number.isNaN(r.accuracy)).toBe(true);
   });
 });

@@ -58,6 +58,17 @@ describe('steplab bon', () => {
       const pass = [...byProblem.values()].filter((c) => c.some((x) => x === 1)).length / byProblem.size;
       expect(first.accuracy.random).toBeCloseTo(random, 12);
       expect(first.accuracy.pass_at_n).toBeCloseTo(pass, 12);
+      // the pairwise accuracy, recomputed from the stored items' min scores
+      let wins = 0;
+      let pairs = 0;
+      const mins = new Map<number, { correct: number; min: number }[]>();
+      for (const i of items) mins.set(i.problemId, [...(mins.get(i.problemId) ?? []), { correct: i.scores.correct, min: i.scores.min }]);
+      for (const c of mins.values()) {
+        for (const r of c.filter((x) => x.correct === 1)) for (const w of c.filter((x) => x.correct === 0)) [wins, pairs] = [wins + (r.min > w.min ? 1 : r.min === w.min ? 0.5 : 0), pairs + 1];
+      }
+      const pw = (ev.metrics as { splits: Record<string, { pairwise: { accuracy: number; pairs: number } }> }).splits.test.pairwise;
+      expect(pw.pairs).toBe(pairs);
+      if (pairs) expect(pw.accuracy).toBeCloseTo(wins / pairs, 12);
       // each candidate's step scores are stored under the PRM
       const prm = store.models.byName('tiny-prm');
       const scores = store.scores.stepScores(prm.id, items.map((i) => i.solutionId));

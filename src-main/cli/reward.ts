@@ -283,5 +283,11 @@ export function bonText(r: Pick<BonResult, 'splits' | 'chosen' | 'chosen_on' | '
       `step level vs gold labels (threshold ${s.threshold}${r.chosen_on !== split ? `, chosen on ${r.chosen_on}` : ''}): ProcessBench F1 ${pct(s.processbench.f1)} (first error ${pct(s.processbench.errorAccuracy)} of ${s.processbench.flawed} flawed, no error ${pct(s.processbench.correctAccuracy)} of ${s.processbench.correct} correct), step macro F1 ${pct(s.stepF1.macroF1)}; at 0.5: ${pct(s.at05.processbench.f1)} / ${pct(s.at05.stepF1.macroF1)}`,
     );
   }
+  if (rep.pairwise && rep.pairwise.problems > 0) {
+    const pw = rep.pairwise;
+    lines.push(
+      `pairwise: a correct candidate's ${pw.aggregator} step score above an incorrect one's of the same problem in ${pct(pw.accuracy)} of ${pw.pairs} pairs (95% interval ${pct(pw.interval[0])}–${pct(pw.interval[1])} over ${pw.problems} problems; chance 50.0)`,
+    );
+  }
   return lines.join('\n');
 }

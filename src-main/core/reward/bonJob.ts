@@ -25,6 +25,7 @@ import {
   bonTable,
   chooseMethod,
   chooseThreshold,
+  pairwiseAccuracy,
   processBenchF1,
   stepF1,
   stepPairs,
@@ -34,6 +35,7 @@ import {
   type ProcessBenchResult,
   type ScoredSolution,
   type StepF1Result,
+  type PairwiseResult,
 } from './metrics';
 import { openPrm } from './scoreJob';
 
@@ -49,6 +51,8 @@ export interface SplitReport {
   byN: Record<string, BonRow>;
   /** demo domain: ProcessBench F1 and step macro F1 against the gold step labels, at the threshold */
   steps: { threshold: number; processbench: ProcessBenchResult; stepF1: StepF1Result; at05: { processbench: ProcessBenchResult; stepF1: StepF1Result } } | null;
+  /** within-problem pairwise accuracy of the candidates' min step score (correct above incorrect), with a bootstrap interval */
+  pairwise?: PairwiseResult;
 }
 
 export interface BonResult {
@@ -199,6 +203,7 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
         problems: scored[sp].problems.length,
         candidates: scored[sp].items.length,
         byN: Object.fromEntries([...table.entries()].map(([n, row]) => [String(n), row])),
+        pairwise: pairwiseAccuracy(scored[sp].problems, 'min'),
         steps: st.length
           ? {
               threshold,

@@ -7,7 +7,8 @@
 // of the "good" and the "bad" class). A step is predicted good when the PRM accepts it: its score is above
 // the threshold (src-shared/stepRule.ts, the one rule of the tool); thresholds are chosen by its sweep.
 import { accepts, firstRejected, sweepBest, SWEEP_THRESHOLDS } from '../../../src-shared/stepRule';
-import { AGGREGATORS, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Aggregator, type Candidate } from './aggregate';
+import { createRng } from '../rng';
+import { aggregate, AGGREGATORS, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Aggregator, type Candidate } from './aggregate';
 
 export const BON_METHODS = ['random', 'greedy', 'majority', ...AGGREGATORS.map((a) => `prm_${a}` as const), 'prm_weighted_vote', 'pass_at_n'] as const;
 export type BonMethod = (typeof BON_METHODS)[number];
@@ -149,3 +150,53 @@ export function chooseThreshold(metric: (t: number) => number, grid: readonly nu
   return sweepBest(metric, grid).threshold;
 }
 
+
+export interface PairwiseResult {
+  /** the aggregation the candidates are compared by */
+  aggregator: Aggregator;
+  /** share of (correct, incorrect) pairs of one problem's candidates in which the correct one scores higher (ties half) */
+  accuracy: number;
+  /** pairs compared, over every problem with both kinds of candidate */
+  pairs: number;
+  /** problems with both a correct and an incorrect candidate */
+  problems: number;
+  /** 95% percentile interval of a bootstrap over those problems (1,000 resamples, seed 0) */
+  interval: [number, number];
+}
+
+/**
+ * Within-problem pairwise accuracy of a PRM: how often a correct candidate's aggregate score is above an
+ * incorrect candidate's of the same problem. Unlike Best-of-N it does not depend on N or on how many
+ * candidates are right, and 0.5 is chance whatever the policy. The interval resamples problems.
+ */
+export function pairwiseAccuracy(problems: readonly ProblemCandidates[], how: Aggregator = 'min'): PairwiseResult {
+  const per: [wins: number, pairs: number][] = [];
+  for (const p of problems) {
+    const right = p.candidates.filter((c) => c.correct).map((c) => aggregate(c.scores, how));
+    const wrong = p.candidates.filter((c) => !c.correct).map((c) => aggregate(c.scores, how));
+    if (!right.length || !wrong.length) continue;
+    let wins = 0;
+    for (const r of right) for (const w of wrong) wins += r > w ? 1 : r === w ? 0.5 : 0;
+    per.push([wins, right.length * wrong.length]);
+  }
+  const ratio = (rows: readonly [number, number][]): number => {
+    let w = 0;
+    let n = 0;
+    for (const [a, b] of rows) [w, n] = [w + a, n + b];
+    return n ? w / n : NaN;
+  };
+  const accuracy = ratio(per);
+  const rng = createRng(0);
+  const boots: number[] = [];
+  if (per.length) {
+    for (let b = 0; b < 1000; b++) boots.push(ratio(per.map(() => per[rng.int(0, per.length - 1)])));
+    boots.sort((a, b) => a - b);
+  }
+  return {
+    aggregator: how,
+    accuracy,
+    pairs: per.reduce((a, [, n]) => a + n, 0),
+    problems: per.length,
+    interval: per.length ? [boots[24], boots[974]] : [NaN, NaN],
+  };
+}
