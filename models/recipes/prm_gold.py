@@ -19,7 +19,8 @@ problem, every step labelled by the checker (1 before the first wrong line, 0 fr
 `eval` scores the evaluation set with the PRM folder (prm_score.py's reference scorer) and prints JSON:
 within-problem pairwise accuracy (a correct candidate's min step score above an incorrect one's, ties
 half), step AUC, ProcessBench F1 at 0.5 and at the best threshold, Best-of-N by min / last / product
-against random pick, majority vote and pass@N, and the mean score of correct steps by position.
+against random pick, majority vote and pass@N, the mean score of correct steps by position, and the twin
+check (a right line against the same line with its result or count changed by one, after the same prefix).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -190,6 +192,50 @@ def pb_f1(rows: List[Dict], scores: List[List[float]], t: float) -> Dict:
     return {"threshold": t, "f1": round(100 * f1, 1), "error_acc": round(100 * acc_e, 1), "correct_acc": round(100 * acc_c, 1)}
 
 
+ARITH = re.compile(r"^(\d+) ([-+*/]) (\d+) = (\d+)$")
+COUNT = re.compile(r"^count = (\d+)$")
+
+
+def twin_check(model: str, rows: List[Dict], scores: List[List[float]], base: str) -> Dict:
+    """Minimal pairs: each distinct correct candidate once, one of its lines changed into a wrong twin (an
+    arithmetic line's result +-1, or a count line's count +-1 within 1..9) and the path cut after it. The
+    PRM's score of the right line against its twin's, at the same position after the same prefix (a step's
+    score depends only on the steps up to it): a PRM that checks the line scores the right one higher;
+    one that scores position, length or step kind cannot tell them apart (50%)."""
+    from prm_score import score_rows  # noqa: E402
+    rng = np.random.RandomState(1)
+    seen = set()
+    twins: Dict[str, List] = {"arithmetic": [], "count": []}
+    for k, r in enumerate(rows):
+        key = (r["prompt"], tuple(r["completions"]))
+        if not r["correct"] or key in seen:
+            continue
+        seen.add(key)
+        lines = r["completions"]
+        for kind, rx in (("arithmetic", ARITH), ("count", COUNT)):
+            js = [j for j, line in enumerate(lines) if rx.match(line)]
+            if not js:
+                continue
+            j = js[rng.randint(len(js))]
+            m = rx.match(lines[j])
+            v = int(m.groups()[-1])
+            lo, hi = (1, 9) if kind == "count" else (0, 10 ** 9)
+            d = v + 1 if (v - 1 < lo or (v + 1 <= hi and rng.rand() < 0.5)) else v - 1
+            twin = lines[j][: m.start(m.lastindex)] + str(d)
+            twins[kind].append((k, j, lines[:j] + [twin]))
+    out: Dict[str, Dict] = {}
+    for kind, items in twins.items():
+        if not items:
+            continue
+        trows = [{"line": i + 1, "prompt": rows[k]["prompt"], "steps": steps, "image": (os.path.join(base, rows[k]["images"][0]) if rows[k]["images"] else None)}
+                 for i, (k, j, steps) in enumerate(items)]
+        ts = score_rows(model, trows)
+        w = sum(1.0 if scores[k][j] > ts[i][j] else 0.5 if scores[k][j] == ts[i][j] else 0.0 for i, (k, j, _) in enumerate(items))
+        gap = float(np.mean([scores[k][j] - ts[i][j] for i, (k, j, _) in enumerate(items)]))
+        out[kind] = {"pairs": len(items), "right_above_twin": round(100 * w / len(items), 1), "mean_score_gap": round(gap, 4)}
+    return out
+
+
 def cmd_eval(a) -> int:
     from prm_score import score_rows  # noqa: E402
     rows = read_jsonl(a.evalset)
@@ -258,6 +304,7 @@ def cmd_eval(a) -> int:
         if r["correct"]:
             for j, v in enumerate(s):
                 pos[min(j + 1, 7)].append(v)
+    twins = twin_check(a.model, rows, scores, base)
     out = {
         "model": a.model, "candidates": len(rows), "problems": len(by_problem), "steps": int(len(flat)),
         "pairwise_min": round(100 * pairs["win"] / max(1, pairs["n"]), 1), "pairs": pairs["n"],
@@ -265,6 +312,7 @@ def cmd_eval(a) -> int:
         "step_auc": round(100 * (auc(flat, lab) or 0), 1),
         "processbench_0.5": pb_f1(rows, scores, 0.5), "processbench_best": best,
         "bon": bon, "correct_step_score_by_position": {str(k): round(float(np.mean(v)), 3) for k, v in sorted(pos.items())},
+        "twins": twins,
         "seconds": round(time.time() - t0, 1),
     }
     txt = json.dumps(out)
