@@ -19,6 +19,8 @@ interface SplitReport {
   candidates: number;
   byN: Record<string, Row>;
   steps: { threshold: number; processbench: { f1: number; errorAccuracy: number; correctAccuracy: number; flawed: number; correct: number }; stepF1: { macroF1: number } } | null;
+  /** absent in evaluations stored before it was computed */
+  pairwise?: { aggregator: string; accuracy: number; pairs: number; problems: number; interval: [number, number] };
 }
 interface BonMetrics {
   n: number;
@@ -153,6 +155,13 @@ export function EvaluationsView() {
                           Step level against gold labels (threshold {m.splits[sp].steps!.threshold}): ProcessBench F1 {pct(m.splits[sp].steps!.processbench.f1)} (first error{' '}
                           {pct(m.splits[sp].steps!.processbench.errorAccuracy)}% of {m.splits[sp].steps!.processbench.flawed} flawed, no error {pct(m.splits[sp].steps!.processbench.correctAccuracy)}% of{' '}
                           {m.splits[sp].steps!.processbench.correct} correct) · step macro F1 {pct(m.splits[sp].steps!.stepF1.macroF1)}
+                        </p>
+                      )}
+                      {m.splits[sp].pairwise && m.splits[sp].pairwise!.pairs > 0 && (
+                        <p className="small" data-testid={`pairwise-${sp}`}>
+                          Pairwise: a correct candidate&apos;s {m.splits[sp].pairwise!.aggregator} step score is above an incorrect one&apos;s of the same problem in{' '}
+                          {pct(m.splits[sp].pairwise!.accuracy)}% of {m.splits[sp].pairwise!.pairs.toLocaleString()} pairs (95% interval {pct(m.splits[sp].pairwise!.interval[0])}–
+                          {pct(m.splits[sp].pairwise!.interval[1])}% over {m.splits[sp].pairwise!.problems} problems; chance 50%)
                         </p>
                       )}
                     </div>

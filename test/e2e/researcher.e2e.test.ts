@@ -344,6 +344,10 @@ describe('honest tables and charts', () => {
     expect(svg).toMatch(/method: greedy[^"]*" [^>]*stroke-dasharray="6,3"/);
     expect(svg).toMatch(/method: pass_at_n[^"]*" [^>]*stroke-dasharray="2,2"/);
     expect(await page.getByTestId('chart-caption').innerText()).toContain('every method of the table above is drawn');
+    // the pairwise accuracy, as stored, under the table (shown only when some problem has a right and a wrong candidate)
+    const pw = (ws.wb.store.evaluations.get(evaluationId).metrics as { splits: Record<string, { pairwise: { accuracy: number; pairs: number } }> }).splits.train.pairwise;
+    if (pw.pairs > 0) expect(await page.getByTestId('pairwise-train').innerText()).toContain(`${(100 * pw.accuracy).toFixed(1)}% of ${pw.pairs.toLocaleString('en-US')} pairs`);
+    else expect(await page.getByTestId('pairwise-train').count()).toBe(0);
     expect(svg).not.toContain('#1c2026');
     // the dark theme: the chart is drawn again on the dark surface
     await page.getByLabel('Theme').selectOption('dark');
