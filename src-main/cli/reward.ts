@@ -286,7 +286,7 @@ export function bonText(r: Pick<BonResult, 'splits' | 'chosen' | 'chosen_on' | '
   if (rep.pairwise && rep.pairwise.problems > 0) {
     const pw = rep.pairwise;
     lines.push(
-      `pairwise: a correct candidate's ${pw.aggregator} step score above an incorrect one's of the same problem in ${pct(pw.accuracy)} of ${pw.pairs} pairs (95% interval ${pct(pw.interval[0])}–${pct(pw.interval[1])} over ${pw.problems} problems; chance 50.0)`,
+      `pairwise: a correct candidate's ${pw.aggregator} step score above an incorrect one's of the same problem in ${pct(pw.accuracy)}% of ${pw.pairs} pairs (95% interval ${pct(pw.interval[0])}–${pct(pw.interval[1])}% over ${pw.problems} problems; chance 50%)`,
     );
   }
   return lines.join('\n');
