@@ -27,9 +27,10 @@ const o = new Command()
   .option('--reference-k <n>', 'rollouts per reference prefix', '32')
   .option('--reference-steps <n>', 'labelled steps sampled per set for the reference (0: none)', '400')
   .option('--reference-seed <n>', 'the reference rollouts\' seed (the searches used 1)', '7')
+  .option('--problems <a-b>', 'only the annotations of problems with ids a..b (e.g. the first 300 train problems: 1-300)')
   .option('--json <file>', 'also write the numbers as JSON')
   .parse()
-  .opts<{ workspace: string; sets: string; policy: string; referenceK: string; referenceSteps: string; referenceSeed: string; json?: string }>();
+  .opts<{ workspace: string; sets: string; policy: string; referenceK: string; referenceSteps: string; referenceSeed: string; problems?: string; json?: string }>();
 
 interface Step {
   problemId: number;
@@ -66,12 +67,14 @@ const model = SAMPLE > 0 ? await loadModel(resolve(o.policy)) : null;
 const backend = model ? new EmbeddedBackend(model) : null;
 try {
   for (const set of o.sets.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [lo, hi] = o.problems ? o.problems.split('-').map(Number) : [0, Number.MAX_SAFE_INTEGER];
     const rows = store.db
       .prepare(
         `SELECT a.id, a.problem_id AS problemId, s.idx, s.text, s.soft_label AS soft, s.hard_label AS hard
-           FROM annotations a JOIN annotation_steps s ON s.annotation_id = a.id WHERE a.set_name = ? ORDER BY a.id, s.idx`,
+           FROM annotations a JOIN annotation_steps s ON s.annotation_id = a.id
+          WHERE a.set_name = ? AND a.problem_id BETWEEN ? AND ? ORDER BY a.id, s.idx`,
       )
-      .all(set) as { id: number; problemId: number; idx: number; text: string; soft: number; hard: 0 | 1 }[];
+      .all(set, lo, hi) as { id: number; problemId: number; idx: number; text: string; soft: number; hard: 0 | 1 }[];
     if (rows.length === 0) throw new Error(`annotation set "${set}" has no steps in ${o.workspace}`);
     const paths = new Map<number, typeof rows>();
     for (const r of rows) (paths.get(r.id) ?? paths.set(r.id, []).get(r.id)!).push(r);
