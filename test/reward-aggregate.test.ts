@@ -1,7 +1,7 @@
 // Step-score aggregations and Best-of-N selection rules against hand-computed values.
 import { describe, expect, it } from 'vitest';
 import { aggregate, answerKey, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Candidate } from '../src-main/core/reward/aggregate';
-import { bonTable, chooseMethod, chooseThreshold, pairwiseAccuracy, processBenchF1, stepF1, stepPairs } from '../src-main/core/reward/metrics';
+import { bonTable, chooseMethod, chooseThreshold, pairedDifference, pairwiseAccuracy, processBenchF1, stepF1, stepPairs } from '../src-main/core/reward/metrics';
 
 const c = (correct: boolean, answer: string | null, scores: number[]): Candidate => ({ correct, answer, scores });
 
@@ -140,5 +140,25 @@ describe('pairwiseAccuracy', () => {
     const r = pairwiseAccuracy([{ problemId: 1, greedyCorrect: null, candidates: [c(true, [0.5])] }]);
     expect(r.pairs).toBe(0);
     expect(Number.isNaN(r.accuracy)).toBe(true);
+  });
+});
+
+describe('pairedDifference', () => {
+  const c = (correct: boolean, answer: string, scores: number[]): Candidate => ({ correct, answer, scores });
+  it('is the mean per-problem difference of two methods at N, with a bootstrap interval around it', () => {
+    const problems = [
+      // N = 2, two groups. prm_min picks the right one in both groups (1); majority ties 1-1 in each (0.5)
+      { problemId: 1, greedyCorrect: false, candidates: [c(true, '1', [0.9]), c(false, '2', [0.1]), c(false, '3', [0.2]), c(true, '1', [0.8])] },
+      // prm_min picks the wrong one (0); majority: both agree on the wrong answer (0)
+      { problemId: 2, greedyCorrect: true, candidates: [c(false, '5', [0.9]), c(false, '5', [0.1]), c(false, '5', [0.7]), c(false, '5', [0.3])] },
+    ];
+    const d = pairedDifference(problems, 2, 'prm_min', 'majority');
+    expect(d.diff).toBeCloseTo((1 - 0.5 + 0) / 2, 12);
+    expect(d.interval[0]).toBeLessThanOrEqual(d.diff);
+    expect(d.interval[1]).toBeGreaterThanOrEqual(d.diff);
+    expect(d.interval[0]).toBeGreaterThanOrEqual(0);
+    expect(d.interval[1]).toBeLessThanOrEqual(0.5);
+    // against greedy: (1 - 0) and (0 - 1)
+    expect(pairedDifference(problems, 2, 'prm_min', 'greedy').diff).toBeCloseTo(0, 12);
   });
 });

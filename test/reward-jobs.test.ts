@@ -69,6 +69,15 @@ describe('steplab bon', () => {
       const pw = (ev.metrics as { splits: Record<string, { pairwise: { accuracy: number; pairs: number } }> }).splits.test.pairwise;
       expect(pw.pairs).toBe(pairs);
       if (pairs) expect(pw.accuracy).toBeCloseTo(wins / pairs, 12);
+      // the chosen rule against majority, greedy and random: the mean of paired differences is the difference of the accuracies
+      const diffs = (ev.metrics as { splits: Record<string, { differences: { a: string; b: string; n: number; diff: number; interval: [number, number] }[] }> }).splits.test.differences;
+      expect(diffs.map((d) => d.b)).toEqual(['majority', 'greedy', 'random']);
+      for (const d of diffs) {
+        expect(d).toMatchObject({ a: first.chosen, n: 4 });
+        expect(d.diff).toBeCloseTo(first.accuracy[d.a] - first.accuracy[d.b], 12);
+        expect(d.interval[0]).toBeLessThanOrEqual(d.diff + 1e-12);
+        expect(d.interval[1]).toBeGreaterThanOrEqual(d.diff - 1e-12);
+      }
       // each candidate's step scores are stored under the PRM
       const prm = store.models.byName('tiny-prm');
       const scores = store.scores.stepScores(prm.id, items.map((i) => i.solutionId));

@@ -289,5 +289,8 @@ export function bonText(r: Pick<BonResult, 'splits' | 'chosen' | 'chosen_on' | '
       `pairwise: a correct candidate's ${pw.aggregator} step score above an incorrect one's of the same problem in ${pct(pw.accuracy)}% of ${pw.pairs} pairs (95% interval ${pct(pw.interval[0])}–${pct(pw.interval[1])}% over ${pw.problems} problems; chance 50%)`,
     );
   }
+  for (const d of rep.differences ?? []) {
+    lines.push(`${d.a} minus ${d.b} at N=${d.n}: ${d.diff >= 0 ? '+' : ''}${pct(d.diff)} points (95% interval ${pct(d.interval[0])} to ${pct(d.interval[1])}, paired bootstrap over problems)`);
+  }
   return lines.join('\n');
 }

@@ -21,6 +21,7 @@ interface SplitReport {
   steps: { threshold: number; processbench: { f1: number; errorAccuracy: number; correctAccuracy: number; flawed: number; correct: number }; stepF1: { macroF1: number } } | null;
   /** absent in evaluations stored before it was computed */
   pairwise?: { aggregator: string; accuracy: number; pairs: number; problems: number; interval: [number, number] };
+  differences?: { a: string; b: string; n: number; diff: number; interval: [number, number] }[];
 }
 interface BonMetrics {
   n: number;
@@ -162,6 +163,13 @@ export function EvaluationsView() {
                           Pairwise: a correct candidate&apos;s {m.splits[sp].pairwise!.aggregator} step score is above an incorrect one&apos;s of the same problem in{' '}
                           {pct(m.splits[sp].pairwise!.accuracy)}% of {m.splits[sp].pairwise!.pairs.toLocaleString()} pairs (95% interval {pct(m.splits[sp].pairwise!.interval[0])}–
                           {pct(m.splits[sp].pairwise!.interval[1])}% over {m.splits[sp].pairwise!.problems} problems; chance 50%)
+                        </p>
+                      )}
+                      {(m.splits[sp].differences ?? []).length > 0 && (
+                        <p className="small" data-testid={`differences-${sp}`}>
+                          At N={m.splits[sp].differences![0].n}, {m.splits[sp].differences![0].a} minus:{' '}
+                          {m.splits[sp].differences!.map((d) => `${d.b} ${d.diff >= 0 ? '+' : ''}${pct(d.diff)} [${pct(d.interval[0])}, ${pct(d.interval[1])}]`).join(' · ')} points (95% intervals, paired bootstrap over
+                          problems)
                         </p>
                       )}
                     </div>

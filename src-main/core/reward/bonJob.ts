@@ -25,6 +25,7 @@ import {
   bonTable,
   chooseMethod,
   chooseThreshold,
+  pairedDifference,
   pairwiseAccuracy,
   processBenchF1,
   stepF1,
@@ -36,6 +37,7 @@ import {
   type ScoredSolution,
   type StepF1Result,
   type PairwiseResult,
+  type PairedDifference,
 } from './metrics';
 import { openPrm } from './scoreJob';
 
@@ -53,6 +55,8 @@ export interface SplitReport {
   steps: { threshold: number; processbench: ProcessBenchResult; stepF1: StepF1Result; at05: { processbench: ProcessBenchResult; stepF1: StepF1Result } } | null;
   /** within-problem pairwise accuracy of the candidates' min step score (correct above incorrect), with a bootstrap interval */
   pairwise?: PairwiseResult;
+  /** the chosen PRM method against majority vote, greedy and random pick at N, with paired bootstrap intervals */
+  differences?: PairedDifference[];
 }
 
 export interface BonResult {
@@ -204,6 +208,9 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
         candidates: scored[sp].items.length,
         byN: Object.fromEntries([...table.entries()].map(([n, row]) => [String(n), row])),
         pairwise: pairwiseAccuracy(scored[sp].problems, 'min'),
+        differences: (['majority', 'greedy', 'random'] as const)
+          .filter((b) => b !== 'greedy' || scored[sp].problems.every((p) => p.greedyCorrect !== null))
+          .map((b) => pairedDifference(scored[sp].problems, config.n, chosen, b, { voteWeight: config.voteWeight as Aggregator })),
         steps: st.length
           ? {
               threshold,
