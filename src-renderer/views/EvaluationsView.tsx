@@ -167,8 +167,8 @@ export function EvaluationsView() {
                       )}
                       {(m.splits[sp].differences ?? []).length > 0 && (
                         <p className="small" data-testid={`differences-${sp}`}>
-                          At N={m.splits[sp].differences![0].n}, {m.splits[sp].differences![0].a} minus:{' '}
-                          {m.splits[sp].differences!.map((d) => `${d.b} ${d.diff >= 0 ? '+' : ''}${pct(d.diff)} [${pct(d.interval[0])}, ${pct(d.interval[1])}]`).join(' · ')} points (95% intervals, paired bootstrap over
+                          At N={m.splits[sp].differences![0].n}, {LABELS[m.splits[sp].differences![0].a] ?? m.splits[sp].differences![0].a} minus:{' '}
+                          {m.splits[sp].differences!.map((d) => `${LABELS[d.b] ?? d.b} ${d.diff >= 0 ? '+' : ''}${pct(d.diff)} [${pct(d.interval[0])}, ${pct(d.interval[1])}]`).join(' · ')} points (95% intervals, paired bootstrap over
                           problems)
                         </p>
                       )}

@@ -348,7 +348,7 @@ describe('honest tables and charts', () => {
     const pw = (ws.wb.store.evaluations.get(evaluationId).metrics as { splits: Record<string, { pairwise: { accuracy: number; pairs: number } }> }).splits.train.pairwise;
     if (pw.pairs > 0) expect(await page.getByTestId('pairwise-train').innerText()).toContain(`${(100 * pw.accuracy).toFixed(1)}% of ${pw.pairs.toLocaleString('en-US')} pairs`);
     else expect(await page.getByTestId('pairwise-train').count()).toBe(0);
-    expect(await page.getByTestId('differences-train').innerText()).toMatch(/^At N=2, prm_\w+ minus: majority [-+]?\d+\.\d \[/);
+    expect(await page.getByTestId('differences-train').innerText()).toMatch(/^At N=2, PRM[\w -]+ minus: majority vote [-+]?\d+\.\d \[/);
     expect(svg).not.toContain('#1c2026');
     // the dark theme: the chart is drawn again on the dark surface
     await page.getByLabel('Theme').selectOption('dark');
