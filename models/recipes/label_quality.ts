@@ -58,6 +58,12 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : '—');
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
+/** A user error: one line, exit 2. */
+function fail(msg: string): never {
+  process.stderr.write(`label_quality: ${msg}\n`);
+  process.exit(2);
+}
+
 const store = Store.open(resolve(o.workspace));
 const K = Number(o.referenceK);
 const SAMPLE = Number(o.referenceSteps);
@@ -75,7 +81,7 @@ try {
           WHERE a.set_name = ? AND a.problem_id BETWEEN ? AND ? ORDER BY a.id, s.idx`,
       )
       .all(set, lo, hi) as { id: number; problemId: number; idx: number; text: string; soft: number; hard: 0 | 1 }[];
-    if (rows.length === 0) throw new Error(`annotation set "${set}" has no steps in ${o.workspace}`);
+    if (rows.length === 0) fail(`annotation set "${set}" has no steps in ${o.workspace}${o.problems ? ` for problems ${o.problems}` : ''}; list the sets with: steplab annotations --workspace ${o.workspace}`);
     const paths = new Map<number, typeof rows>();
     for (const r of rows) (paths.get(r.id) ?? paths.set(r.id, []).get(r.id)!).push(r);
     const steps: Step[] = [];
@@ -84,7 +90,7 @@ try {
       const pid = path[0].problemId;
       if (!checkable.has(pid)) {
         const meta = store.problems.get(pid).meta as { canonical?: string; image_count?: number | null };
-        if (!meta.canonical) throw new Error(`problem ${pid} has no demo canonical form; label_quality reads demo problems only`);
+        if (!meta.canonical) fail(`problem ${pid} has no demo canonical form: label_quality reads the demo dataset's problems only`);
         checkable.set(pid, { canonical: meta.canonical, image_count: meta.image_count ?? null });
       }
       const texts = path.map((r) => r.text);
