@@ -34,6 +34,28 @@ function methodScore(m: BonMethod, cands: readonly Candidate[], voteWeight: Aggr
   return bestOfN(cands, m.slice(4) as Aggregator);
 }
 
+/** A method's expected accuracy on one problem at N: averaged over the disjoint groups of N of its candidates (greedy: its one solution). */
+function methodAtN(m: BonMethod, p: ProblemCandidates, n: number, voteWeight: Aggregator): number {
+  if (m === 'greedy') return p.greedyCorrect ? 1 : 0;
+  const groups = Math.floor(p.candidates.length / n);
+  let sum = 0;
+  for (let g = 0; g < groups; g++) sum += methodScore(m, p.candidates.slice(g * n, (g + 1) * n), voteWeight);
+  return groups ? sum / groups : 0;
+}
+
+/**
+ * The 95% percentile interval of a statistic over 1,000 bootstrap resamples of per-problem items (seed 0,
+ * so a stored evaluation reads the same every time); [NaN, NaN] when there is no item.
+ */
+function bootstrap95<T>(items: readonly T[], stat: (sample: readonly T[]) => number): [number, number] {
+  if (!items.length) return [NaN, NaN];
+  const rng = createRng(0);
+  const boots: number[] = [];
+  for (let r = 0; r < 1000; r++) boots.push(stat(items.map(() => items[rng.int(0, items.length - 1)])));
+  boots.sort((x, y) => x - y);
+  return [boots[24], boots[974]];
+}
+
 /** Accuracy (fraction of problems) of every method at each N that every problem has enough candidates for. */
 export function bonTable(problems: readonly ProblemCandidates[], ns: readonly number[] = DEFAULT_NS, opts: { voteWeight?: Aggregator } = {}): Map<number, BonRow> {
   const voteWeight = opts.voteWeight ?? 'product';
@@ -43,16 +65,7 @@ export function bonTable(problems: readonly ProblemCandidates[], ns: readonly nu
   for (const n of ns) {
     if (n < 1 || n > have) continue;
     const row = Object.fromEntries(BON_METHODS.map((m) => [m, 0])) as BonRow;
-    for (const p of problems) {
-      const groups = Math.floor(p.candidates.length / n);
-      for (const m of BON_METHODS) {
-        if (m === 'greedy') continue;
-        let sum = 0;
-        for (let g = 0; g < groups; g++) sum += methodScore(m, p.candidates.slice(g * n, (g + 1) * n), voteWeight);
-        row[m] += sum / groups;
-      }
-      row.greedy += p.greedyCorrect ? 1 : 0;
-    }
+    for (const p of problems) for (const m of BON_METHODS) row[m] += methodAtN(m, p, n, voteWeight);
     for (const m of BON_METHODS) row[m] /= problems.length;
     out.set(n, row);
   }
@@ -76,22 +89,9 @@ export interface PairedDifference {
  */
 export function pairedDifference(problems: readonly ProblemCandidates[], n: number, a: BonMethod, b: BonMethod, opts: { voteWeight?: Aggregator } = {}): PairedDifference {
   const voteWeight = opts.voteWeight ?? 'product';
-  const at = (m: BonMethod, p: ProblemCandidates): number => {
-    if (m === 'greedy') return p.greedyCorrect ? 1 : 0;
-    const groups = Math.floor(p.candidates.length / n);
-    let sum = 0;
-    for (let g = 0; g < groups; g++) sum += methodScore(m, p.candidates.slice(g * n, (g + 1) * n), voteWeight);
-    return groups ? sum / groups : 0;
-  };
-  const d = problems.map((p) => at(a, p) - at(b, p));
+  const d = problems.map((p) => methodAtN(a, p, n, voteWeight) - methodAtN(b, p, n, voteWeight));
   const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
-  const rng = createRng(0);
-  const boots: number[] = [];
-  if (d.length) {
-    for (let r = 0; r < 1000; r++) boots.push(mean(d.map(() => d[rng.int(0, d.length - 1)])));
-    boots.sort((x, y) => x - y);
-  }
-  return { a, b, n, diff: mean(d), interval: d.length ? [boots[24], boots[974]] : [NaN, NaN] };
+  return { a, b, n, diff: mean(d), interval: bootstrap95(d, mean) };
 }
 
 /** The PRM method with the highest accuracy in a row (first in PRM_METHODS order on a tie). */
@@ -185,7 +185,6 @@ export function chooseThreshold(metric: (t: number) => number, grid: readonly nu
   return sweepBest(metric, grid).threshold;
 }
 
-
 export interface PairwiseResult {
   /** the aggregation the candidates are compared by */
   aggregator: Aggregator;
@@ -220,18 +219,11 @@ export function pairwiseAccuracy(problems: readonly ProblemCandidates[], how: Ag
     for (const [a, b] of rows) [w, n] = [w + a, n + b];
     return n ? w / n : NaN;
   };
-  const accuracy = ratio(per);
-  const rng = createRng(0);
-  const boots: number[] = [];
-  if (per.length) {
-    for (let b = 0; b < 1000; b++) boots.push(ratio(per.map(() => per[rng.int(0, per.length - 1)])));
-    boots.sort((a, b) => a - b);
-  }
   return {
     aggregator: how,
-    accuracy,
+    accuracy: ratio(per),
     pairs: per.reduce((a, [, n]) => a + n, 0),
     problems: per.length,
-    interval: per.length ? [boots[24], boots[974]] : [NaN, NaN],
+    interval: bootstrap95(per, ratio),
   };
 }
