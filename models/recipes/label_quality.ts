@@ -74,28 +74,24 @@ const backend = model ? new EmbeddedBackend(model) : null;
 try {
   for (const set of o.sets.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [lo, hi] = o.problems ? o.problems.split('-').map(Number) : [0, Number.MAX_SAFE_INTEGER];
-    const rows = store.db
-      .prepare(
-        `SELECT a.id, a.problem_id AS problemId, s.idx, s.text, s.soft_label AS soft, s.hard_label AS hard
-           FROM annotations a JOIN annotation_steps s ON s.annotation_id = a.id
-          WHERE a.set_name = ? AND a.problem_id BETWEEN ? AND ? ORDER BY a.id, s.idx`,
-      )
-      .all(set, lo, hi) as { id: number; problemId: number; idx: number; text: string; soft: number; hard: 0 | 1 }[];
-    if (rows.length === 0) fail(`annotation set "${set}" has no steps in ${o.workspace}${o.problems ? ` for problems ${o.problems}` : ''}; list the sets with: steplab annotations --workspace ${o.workspace}`);
-    const paths = new Map<number, typeof rows>();
-    for (const r of rows) (paths.get(r.id) ?? paths.set(r.id, []).get(r.id)!).push(r);
+    // the store's reader: curation applied and rejected annotations left out, as train-prm exports them
+    const paths = [...store.annotations.forSetPages(set)]
+      .flat()
+      .filter((a) => !a.rejected && a.problemId >= lo && a.problemId <= hi && a.steps.length > 0)
+      .sort((x, y) => x.id - y.id); // id order: the reference sample below draws from the steps in this order
+    if (paths.length === 0) fail(`annotation set "${set}" has no steps in ${o.workspace}${o.problems ? ` for problems ${o.problems}` : ''}; list the sets with: steplab annotations --workspace ${o.workspace}`);
     const steps: Step[] = [];
     const checkable = new Map<number, DemoCheckable>();
-    for (const path of paths.values()) {
-      const pid = path[0].problemId;
+    for (const a of paths) {
+      const pid = a.problemId;
       if (!checkable.has(pid)) {
         const meta = store.problems.get(pid).meta as { canonical?: string; image_count?: number | null };
         if (!meta.canonical) fail(`problem ${pid} has no demo canonical form: label_quality reads the demo dataset's problems only`);
         checkable.set(pid, { canonical: meta.canonical, image_count: meta.image_count ?? null });
       }
-      const texts = path.map((r) => r.text);
+      const texts = a.steps.map((st) => st.text);
       const fe = labelSolution(checkable.get(pid)!, texts).firstError;
-      for (const r of path) steps.push({ problemId: pid, path: texts, idx: r.idx, soft: r.soft, hard: r.hard, gold: fe === null || r.idx < fe ? 1 : 0 });
+      for (const st of a.steps) steps.push({ problemId: pid, path: texts, idx: st.idx, soft: st.softLabel, hard: st.hardLabel as 0 | 1, gold: fe === null || st.idx < fe ? 1 : 0 });
     }
     const goodSoft = steps.filter((s) => s.gold === 1).map((s) => s.soft);
     const badSoft = steps.filter((s) => s.gold === 0).map((s) => s.soft);
@@ -107,7 +103,7 @@ try {
     for (let p = 0; p < 7; p++) byPos.push(mean(steps.filter((s) => s.gold === 1 && (p < 6 ? s.idx === p : s.idx >= 6)).map((s) => s.soft)));
     const res: Record<string, unknown> = {
       problems: checkable.size,
-      paths: paths.size,
+      paths: paths.length,
       steps: steps.length,
       hardNegatives: steps.filter((s) => s.hard === 0).length,
       goldNegatives: badSoft.length,
@@ -121,7 +117,7 @@ try {
       softOfGoldGoodByPosition: byPos,
     };
     lines.push(
-      `${set}: ${checkable.size} problems, ${paths.size} paths, ${steps.length} steps (${pct(res.hardNegatives as number, steps.length)}% hard 0, gold ${pct(badSoft.length, steps.length)}% wrong)`,
+      `${set}: ${checkable.size} problems, ${paths.length} paths, ${steps.length} steps (${pct(res.hardNegatives as number, steps.length)}% hard 0, gold ${pct(badSoft.length, steps.length)}% wrong)`,
       `  hard vs gold: agreement ${pct(agree, steps.length)}%, "bad" precision ${pct(tp, tp + fp)}% recall ${pct(tp, tp + fn)}% (TP ${tp}, FP ${fp}, FN ${fn})`,
       `  soft vs gold: AUC ${f(res.softAucVsGold as number)}, mean soft of gold-good ${f(mean(goodSoft))}, of gold-wrong ${f(mean(badSoft))}`,
       `  soft of gold-good steps by position 1..7+: ${byPos.map((x) => f(x, 2)).join(', ')}`,

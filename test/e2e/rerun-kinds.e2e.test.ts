@@ -14,6 +14,7 @@ import { registerModel } from '../../src-main/core/models/registry';
 import { cli } from '../helpers/cli';
 import { searchWorkspace } from '../helpers/searchWorkspace';
 import { tempDir } from '../helpers/tmp';
+import { rows } from '../helpers/db';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'benchmarks');
 const COPY_TRAINER = join(import.meta.dirname, '..', 'helpers', 'copy-trainer.mjs');
@@ -24,14 +25,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-function rows<T>(ws: string, sql: string): T[] {
-  const db = new Database(join(ws, 'steplab.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
 
 
 describe('re-running the other long commands', () => {

@@ -4,11 +4,11 @@
 // only when the work stops moving.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, runCli } from '../helpers/cli';
 import { whileProgressing } from '../helpers/progress';
 import { tempDir } from '../helpers/tmp';
+import { rows } from '../helpers/db';
 
 const NO_FIXED_LIMIT = 3_600_000;
 
@@ -22,14 +22,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-function rows<T>(ws: string, sql: string): T[] {
-  const db = new Database(join(ws, 'steplab.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
 
 /** What moves while a search works: its searches and its job's progress. */
 function progressOf(ws: string): unknown {

@@ -31,8 +31,7 @@ async function search(algo: 'omega' | 'mc', config: string, set: string): Promis
   const res = JSON.parse(r.out.at(-1)!) as { policy_tokens: number };
   const store = Store.open(ws);
   try {
-    const { n } = store.db.prepare('SELECT count(*) AS n FROM annotation_steps s JOIN annotations a ON a.id = s.annotation_id WHERE a.set_name = ?').get(set) as { n: number };
-    return { tokens: res.policy_tokens, steps: n };
+    return { tokens: res.policy_tokens, steps: store.annotations.sets().find((s) => s.name === set)?.steps ?? 0 };
   } finally {
     store.close();
   }
