@@ -138,6 +138,11 @@ export const CycleMetrics = z.object({
   diagnosed: z.number(),
   corrected: z.number(),
   train_examples: z.number(),
+  /**
+   * greedy accuracy minus the stage-0 policy's on the same held-out problems, with the 95% paired bootstrap
+   * interval over problems (1000 resamples, seed 0); null for cycle 0 and for a run measured before it existed
+   */
+  vs_base: z.object({ diff: z.number(), lo: z.number(), hi: z.number(), problems: z.number() }).nullable(),
 });
 export type CycleMetrics = z.infer<typeof CycleMetrics>;
 

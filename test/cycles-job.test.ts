@@ -9,6 +9,8 @@ import type { CycleStage, OrmVerdictRecord } from '../src-shared/cycles';
 import { CycleConfig } from '../src-shared/cycles';
 import { runCycles, type CycleCheckpoint, type CycleRunResult, cycleJob, reflectionText } from '../src-main/core/cycles/cycleJob';
 import { exportCycleTrainingSet, reflections, runView } from '../src-main/core/cycles/view';
+import { pairedWithBase } from '../src-main/core/cycles/stages/evaluate';
+import { meanDifference } from '../src-main/core/reward/metrics';
 import type { JobHandler } from '../src-main/core/jobs/types';
 import { Store } from '../src-main/core/store';
 import { cli } from './helpers/cli';
@@ -168,6 +170,9 @@ describe('a cycle run with scripted models', () => {
     expect(r.result.cycles.map((c) => c.cycle)).toEqual([1, 2]);
     expect(r.result.cycles[0]).toMatchObject({ correct_paths: st.collect.counts.correct_paths, diagnosed: st.reflect.counts.diagnosed, corrected: st.regenerate.counts.corrected, train_examples: ex.length });
     expect(r.result.base_test_accuracy).toBe(r.result.cycles[0].test_accuracy);
+    // against the base, paired on the same held-out problems: the scripted greedy is the same in every cycle
+    expect(view.cycles[0].metrics.vs_base).toBeNull();
+    for (const c of r.result.cycles) expect(c.vs_base).toEqual({ diff: 0, lo: 0, hi: 0, problems: 5 });
     // the work folder keeps the training set, not the trained copy (it lives in the workspace's models/)
     expect(existsSync(join(store.paths.dir, 'cycles', 'ref', 'c1', 'train.jsonl'))).toBe(true);
     expect(existsSync(join(store.paths.dir, 'cycles', 'ref', 'c1', 'model'))).toBe(false);
@@ -298,5 +303,25 @@ describe('exports of a training set', () => {
     expect(one.regenerations.filter((g) => g.kept)).toHaveLength(1);
     expect(one.regenerations[0].prefixSteps).toBe(one.verdict.errorStep! - 1);
     expect(unparsed.items.every((u) => u.regenerations.length === 0 && u.verdict.reason === 'no JSON object in the output')).toBe(true);
+  });
+});
+
+describe('a cycle against the base', () => {
+  it('pairs greedy correctness by problem: the accuracy difference on the shared problems, with a bootstrap interval', () => {
+    // 20 shared problems: the base right on 0-9, the cycle right on 4-15 (gains 10-15, loses 0-3); 99 only in the cycle
+    const base = new Map(Array.from({ length: 20 }, (_, i) => [i, i < 10] as [number, boolean]));
+    const now = [...Array.from({ length: 20 }, (_, i) => ({ problemId: i, right: i >= 4 && i < 16 })), { problemId: 99, right: true }];
+    const r = pairedWithBase(base, now)!;
+    expect(r.problems).toBe(20);
+    expect(r.diff).toBeCloseTo((6 - 4) / 20, 12);
+    expect(r.lo).toBeLessThan(r.diff);
+    expect(r.hi).toBeGreaterThan(r.diff);
+    // the interval is meanDifference's over the per-problem differences, in the cycle's order
+    const d = Array.from({ length: 20 }, (_, i) => (i >= 10 && i < 16 ? 1 : i < 4 ? -1 : 0));
+    expect([r.lo, r.hi]).toEqual(meanDifference(d).interval);
+    expect(pairedWithBase(base, now)).toEqual(r); // seeded: the same interval every time
+    // every problem gained: the interval is the point
+    expect(pairedWithBase(new Map([[1, false], [2, false]]), [{ problemId: 1, right: true }, { problemId: 2, right: true }])).toEqual({ diff: 1, lo: 1, hi: 1, problems: 2 });
+    expect(pairedWithBase(base, [{ problemId: 99, right: true }])).toBeNull();
   });
 });

@@ -40,7 +40,7 @@ function run(): CycleRun {
         status: 'done',
         parentModel: 'tiny-policy@1',
         model: 'run-c1@1',
-        metrics: { test_accuracy: 0.5, pass_at_k: 0.75, by_difficulty: { '10': { n: 2, accuracy: 0.5 }, '2': { n: 3, accuracy: 1 } }, correct_paths: 6, diagnosed: 5, corrected: 2, train_examples: 8 },
+        metrics: { test_accuracy: 0.5, pass_at_k: 0.75, by_difficulty: { '10': { n: 2, accuracy: 0.5 }, '2': { n: 3, accuracy: 1 } }, correct_paths: 6, diagnosed: 5, corrected: 2, train_examples: 8, vs_base: { diff: -0.125, lo: -0.375, hi: 0.125, problems: 8 } },
         stages: CYCLE_STAGES.map((s) =>
           s === 'build' ? stage(s, 'done', { counts: { train_examples: 8, correct: 6 }, artifacts: { trainingDataHash: 'sha256:abc' } }) : stage(s, 'done', s === 'infer' ? { counts: { problems: 8, samples: 16 } } : {}),
         ),
@@ -161,7 +161,8 @@ describe('per-cycle results', () => {
       [2, null, 'run-c1@1'],
     ]);
     expect(nodes[1]).toMatchObject({ trainExamples: 8, trainingDataHash: 'sha256:abc', testAccuracy: 0.5, delta: -12.5 });
-    expect(nodes[0]).toMatchObject({ trainExamples: null, trainingDataHash: null, delta: null });
+    expect(nodes[1].vsBase).toEqual({ diff: -12.5, lo: -37.5, hi: 12.5, problems: 8 });
+    expect(nodes[0]).toMatchObject({ trainExamples: null, trainingDataHash: null, delta: null, vsBase: null });
     const r = run();
     r.cycles[0].stages = r.cycles[0].stages.map((s) => (s.stage === 'build' ? { ...s, artifacts: {}, counts: {} } : s));
     const c1 = r.cycles.find((c) => c.idx === 1)!;

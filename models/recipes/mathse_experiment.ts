@@ -4,7 +4,7 @@
 // reflection), everything else equal. Prints a Markdown table and writes the numbers as JSON.
 //
 //   node bin/run-ts.js models/recipes/mathse_experiment.ts --workspace /tmp/mathse --cycles 3 \
-//       [--eval-split test] [--config cycle.json] [--binary-orm <folder>] [--variants reflect,reflect-text,plain,binary] [--out results.json]
+//       [--dataset demo] [--eval-split test] [--config cycle.json] [--binary-orm <folder>] [--variants reflect,reflect-text,plain,binary] [--out results.json]
 //
 // reflect: the run as configured (the ORM's verdicts decide which paths regenerate and from which step);
 // reflect-text: the same with the diagnosis text forced into the regeneration prompt; plain: no ORM, correct
@@ -37,12 +37,13 @@ const program = new Command()
   .option('--config <file>', 'base cycle config (JSON)')
   .option('--binary-orm <folder>', 'a binary-verdict ORM folder to compare against the diagnostic one')
   .option('--variants <list>', 'reflect,plain,binary', 'reflect,plain,binary')
+  .option('--dataset <name>', 'dataset whose train split the cycles infer on and whose --eval-split they are measured on', 'demo')
   .option('--policy <name>', 'registered policy the cycles start from', 'tiny-policy')
   .option('--orm <name>', 'registered diagnostic ORM of the reflect variants', 'tiny-orm')
   .option('--tag <t>', 'suffix of the run names', '')
   .option('--out <file>', 'results JSON')
   .parse();
-const o = program.opts<{ workspace: string; cycles: number; evalSplit: string; config?: string; binaryOrm?: string; variants: string; policy: string; orm: string; tag: string; out?: string }>();
+const o = program.opts<{ workspace: string; dataset: string; cycles: number; evalSplit: string; config?: string; binaryOrm?: string; variants: string; policy: string; orm: string; tag: string; out?: string }>();
 
 if (!existsSync(join(o.workspace, 'steplab.db'))) {
   const code = await cliMain(['init', o.workspace, '--demo'], { out: () => {}, err: (l) => process.stderr.write(l + '\n'), tty: false });
@@ -69,15 +70,18 @@ try {
       process.stderr.write('skipping the binary variant: no --binary-orm\n');
       continue;
     }
-    const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`.replace(/[^A-Za-z0-9._-]/g, '-'), dataset: 'demo', policy: o.policy, cycles: o.cycles, evalSplit: o.evalSplit });
+    const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`.replace(/[^A-Za-z0-9._-]/g, '-'), dataset: o.dataset, policy: o.policy, cycles: o.cycles, evalSplit: o.evalSplit });
     checkCycleRun(wb.store, cfg);
     const t0 = Date.now();
     const job = wb.runner.submit('cycle', cfg);
-    let lastMsg = '';
-    const off = wb.runner.onEvent((j) => {
-      if (j.id === job.id && j.progress.message && j.progress.message !== lastMsg && !j.progress.message.includes('step ')) {
-        lastMsg = j.progress.message;
-        process.stderr.write(`[${v} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${lastMsg}\n`);
+    let lastStage = '';
+    const off = wb.runner.onEvent((e) => {
+      // one line per stage: "cycle 1/3 · infer" of "cycle 1/3 · infer · 184/4000 problems"
+      if (e.type !== 'message' || e.jobId !== job.id || !e.message) return;
+      const stage = e.message.split(' · ').slice(0, 2).join(' · ');
+      if (stage !== lastStage) {
+        lastStage = stage;
+        process.stderr.write(`[${v} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${stage}\n`);
       }
     });
     const end = await wb.runner.wait(job.id);
@@ -106,16 +110,18 @@ try {
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : (100 * x).toFixed(1));
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const vs = (v: { diff: number; lo: number; hi: number } | null | undefined) => (v ? `${signed(v.diff)} [${signed(v.lo)}, ${signed(v.hi)}]` : '-');
 const lines = [
-  `| variant | cycle | policy | ${o.evalSplit} greedy acc | pass@k | correct paths | diagnosed | corrected | train rows | ORM first error exact | cycle time |`,
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  `| variant | cycle | policy | ${o.evalSplit} greedy acc | vs base [95%] | pass@k | correct paths | diagnosed | corrected | train rows | ORM first error exact | cycle time |`,
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of results) {
-  lines.push(`| ${r.variant} | 0 (base) | ${o.policy} | ${pct(r.result.base_test_accuracy)} | ${pct(r.result.base_pass_at_k)} | | | | | | ${r.perCycle[0]?.seconds ?? '-'} s |`);
+  lines.push(`| ${r.variant} | 0 (base) | ${o.policy} | ${pct(r.result.base_test_accuracy)} | | ${pct(r.result.base_pass_at_k)} | | | | | | ${r.perCycle[0]?.seconds ?? '-'} s |`);
   for (const c of r.result.cycles) {
     const pc = r.perCycle.find((p) => p.cycle === c.cycle)!;
     lines.push(
-      `| ${r.variant} | ${c.cycle} | ${c.policy} | ${pct(c.test_accuracy)} | ${pct(c.pass_at_k)} | ${c.correct_paths} | ${c.diagnosed} | ${c.corrected} | ${c.train_examples} | ${pc.ormExact === null ? '-' : `${pct(pc.ormExact)} (${pc.ormJudged} judged, ${pc.ormUnparsed} unparsed)`} | ${pc.seconds} s |`,
+      `| ${r.variant} | ${c.cycle} | ${c.policy} | ${pct(c.test_accuracy)} | ${vs(c.vs_base)} | ${pct(c.pass_at_k)} | ${c.correct_paths} | ${c.diagnosed} | ${c.corrected} | ${c.train_examples} | ${pc.ormExact === null ? '-' : `${pct(pc.ormExact)} (${pc.ormJudged} judged, ${pc.ormUnparsed} unparsed)`} | ${pc.seconds} s |`,
     );
   }
 }

@@ -38,10 +38,13 @@ function stageLine(c: CycleSummary, s: CycleSummary['stages'][number]): string {
   return `cycle ${c.idx} · ${s.stage.padEnd(10)} ${s.status}${seconds(s)}${counts ? `: ${counts}` : ''}${reason ? ` (${reason})` : ''}`;
 }
 
+/** A difference of two fractions in points, with its sign. */
+const signed = (d: number): string => `${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)}`;
+
 /** The table of a run's cycles (`rows`; default all), each compared with the cycle before it. */
 function cycleTable(run: CycleRun, rows: readonly CycleSummary[] = run.cycles): string {
   return table(
-    ['cycle', 'policy', 'test acc', 'vs prev', 'pass@k', 'strict', 'correct paths', 'diagnosed', 'corrected', 'train rows'],
+    ['cycle', 'policy', 'test acc', 'vs prev', 'vs base [95%]', 'pass@k', 'strict', 'correct paths', 'diagnosed', 'corrected', 'train rows'],
     rows.map((c) => {
       const m = c.metrics;
       const prev = c.idx > 0 ? run.cycles.find((x) => x.idx === c.idx - 1)?.metrics : undefined;
@@ -50,7 +53,8 @@ function cycleTable(run: CycleRun, rows: readonly CycleSummary[] = run.cycles): 
         c.idx === 0 ? '0 (base)' : String(c.idx),
         c.model ?? '-',
         pct(m.test_accuracy),
-        delta === null ? '' : `${delta >= 0 ? '+' : ''}${(100 * delta).toFixed(1)}`,
+        delta === null ? '' : signed(delta),
+        m.vs_base ? `${signed(m.vs_base.diff)} [${signed(m.vs_base.lo)}, ${signed(m.vs_base.hi)}]` : '',
         pct(m.pass_at_k),
         pct(m.strict_accuracy),
         c.idx === 0 ? '' : String(m.correct_paths ?? '-'),
@@ -69,6 +73,7 @@ export function cycleJsonLine(r: CycleRunResult): string {
       cycle: c.cycle,
       policy: c.policy,
       test_accuracy: c.test_accuracy,
+      vs_base: c.vs_base ?? null,
       pass_at_k: c.pass_at_k,
       correct_paths: c.correct_paths,
       diagnosed: c.diagnosed,

@@ -164,6 +164,8 @@ export interface LineageNode {
   testAccuracy: number | null;
   /** against the previous cycle, in points */
   delta: number | null;
+  /** against the base on the same held-out problems, in points, with the paired 95% bootstrap interval */
+  vsBase: { diff: number; lo: number; hi: number; problems: number } | null;
   status: CycleRun['cycles'][number]['status'];
 }
 
@@ -187,6 +189,7 @@ export function lineage(run: CycleRun, models: readonly ModelRecord[]): LineageN
       trainingDataHash: c.idx > 0 && typeof hash === 'string' ? hash : null,
       testAccuracy: acc,
       delta: acc !== null && prev !== null ? Math.round((acc - prev) * 1000) / 10 : null,
+      vsBase: c.metrics.vs_base ? { diff: pct(c.metrics.vs_base.diff)!, lo: pct(c.metrics.vs_base.lo)!, hi: pct(c.metrics.vs_base.hi)!, problems: c.metrics.vs_base.problems } : null,
       status: c.status,
     };
     if (acc !== null) prev = acc;

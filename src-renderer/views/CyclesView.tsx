@@ -186,6 +186,8 @@ function DifficultyTable({ run }: { run: CycleRun }) {
   );
 }
 
+const signedPt = (x: number): string => `${x > 0 ? '+' : ''}${x.toFixed(1)}`;
+
 function Lineage({ run }: { run: CycleRun }) {
   const models = useApp((s) => s.models);
   const nodes = lineage(run, models);
@@ -199,6 +201,12 @@ function Lineage({ run }: { run: CycleRun }) {
             <strong>{pct(n.testAccuracy)}</strong> <span className="muted small">test acc</span>
             {n.delta !== null && <span className={`small delta ${n.delta > 0 ? 'up' : n.delta < 0 ? 'down' : ''}`}> {n.delta > 0 ? `+${n.delta}` : n.delta} pt</span>}
           </div>
+          {n.vsBase && (
+            <div className="small" data-testid="vs-base" title={`greedy accuracy minus the base's on the same ${n.vsBase.problems} held-out problems; 95% paired bootstrap interval over them`}>
+              vs base {signedPt(n.vsBase.diff)} <span className="muted">[{signedPt(n.vsBase.lo)}, {signedPt(n.vsBase.hi)}]</span>
+              {n.vsBase.lo > 0 ? <span className="delta up"> above 0</span> : n.vsBase.hi < 0 ? <span className="delta down"> below 0</span> : <span className="muted"> covers 0</span>}
+            </div>
+          )}
           {n.cycle > 0 && (
             <div className="small muted">
               {n.trainExamples !== null ? `${n.trainExamples.toLocaleString()} training rows` : 'no training set yet'}

@@ -90,8 +90,16 @@ export interface PairedDifference {
 export function pairedDifference(problems: readonly ProblemCandidates[], n: number, a: BonMethod, b: BonMethod, opts: { voteWeight?: Aggregator } = {}): PairedDifference {
   const voteWeight = opts.voteWeight ?? 'product';
   const d = problems.map((p) => methodAtN(a, p, n, voteWeight) - methodAtN(b, p, n, voteWeight));
+  return { a, b, n, ...meanDifference(d) };
+}
+
+/**
+ * The mean of per-item paired differences (e.g. one problem's greedy correctness under two models, 1/0 each)
+ * with the seeded 95% bootstrap interval over items: the paired bootstrap the demo's goals are stated in.
+ */
+export function meanDifference(d: readonly number[]): { diff: number; interval: [number, number] } {
   const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
-  return { a, b, n, diff: mean(d), interval: bootstrap95(d, mean) };
+  return { diff: mean(d), interval: bootstrap95(d, mean) };
 }
 
 /** The PRM method with the highest accuracy in a row (first in PRM_METHODS order on a tie). */

@@ -2,7 +2,8 @@
 import type { CycleMetrics, CycleStage } from '../../../../src-shared/cycles';
 import type { Problem } from '../../../../src-shared/domain';
 import type { CycleRecord } from '../../store/cycles';
-import type { NewSolution } from '../../store/solutions';
+import type { NewSolution, Solution } from '../../store/solutions';
+import { meanDifference } from '../../reward/metrics';
 import type { GenOutput } from '../ports';
 import { checked, isRight, difficulty, label, PROBLEM_BATCH } from './common';
 import type { CycleRunner } from '../cycleJob';
@@ -79,5 +80,25 @@ export function metricsOf(run: CycleRunner, c: CycleRecord, pool: readonly Probl
     diagnosed: counts('reflect', 'diagnosed'),
     corrected: counts('regenerate', 'corrected'),
     train_examples: counts('build', 'train_examples'),
+    vs_base: c.idx === 0 || c.runId === null ? null : versusBase(run, c.runId, greedy),
   };
+}
+
+/** This cycle's greedy correctness against the stage-0 policy's on the problems both answered (cycle 0's rows). */
+function versusBase(run: CycleRunner, runId: number, greedy: readonly Solution[]): CycleMetrics['vs_base'] {
+  const base = run.store.cycles.byRunIdx(runId, 0);
+  if (!base) return null;
+  const baseRight = new Map(run.store.solutions.forCycle(base.id, 'eval-greedy').map((s) => [s.problemId, isRight(s)]));
+  return pairedWithBase(baseRight, greedy.map((s) => ({ problemId: s.problemId, right: isRight(s) })));
+}
+
+/**
+ * Per held-out problem, right now (1/0) minus right under the base (1/0), over the problems both have: the
+ * mean is the accuracy difference on them, with meanDifference's paired bootstrap interval; null when none.
+ */
+export function pairedWithBase(baseRight: ReadonlyMap<number, boolean>, now: readonly { problemId: number; right: boolean }[]): CycleMetrics['vs_base'] {
+  const d = now.filter((s) => baseRight.has(s.problemId)).map((s) => Number(s.right) - Number(baseRight.get(s.problemId)));
+  if (!d.length) return null;
+  const m = meanDifference(d);
+  return { diff: m.diff, lo: m.interval[0], hi: m.interval[1], problems: d.length };
 }
