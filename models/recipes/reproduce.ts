@@ -8,7 +8,8 @@
 //   prm        train-prm on the train searches' annotations (soft labels, lr 3e-4, 3 epochs)
 //   bon        Best-of-16 on the test split with the PRM's rule and threshold chosen on val
 //   orm        ORM rows from the policy's samples, the diagnostic and the binary ORM trained, both evaluated
-//   mathse     three MathSE cycles with the ORM's reflections and without (plain), evaluated on test
+//   mathse     three MathSE cycles on 4,000 fresh problems each, with the ORM's reflections and without (plain),
+//              the two side by side, evaluated on test
 //   tables     REPRODUCE.md: every stage's time and the tables above
 //
 // Resuming: a stage that finished leaves <work>/stages/<name>.json and is skipped when the command is run
@@ -21,7 +22,7 @@
 // --quick runs the same stages at a scale that takes minutes (a smoke run of the pipeline; its numbers
 // mean nothing); its later stages use the bundled tiny-policy, as a policy trained for a minute labels nothing.
 import { Command } from 'commander';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,11 @@ const S = {
   ormSteps: q ? 10 : 800,
   ormLimit: q ? 10 : null,
   cycles: q ? 1 : 3,
-  cycleConfig: q ? { infer: { problems: 10, samples: 2 }, evaluate: { problems: 10 }, finetune: { maxSteps: 5 } } : {},
+  /** fresh train problems each cycle answers (make_cycle_pool.ts writes cycles x this many) */
+  poolPerCycle: q ? 10 : 4000,
+  cycleConfig: q
+    ? { infer: { problems: 10, samples: 2, rotate: true }, evaluate: { problems: 10 }, finetune: { maxSteps: 5 } }
+    : { infer: { problems: 4000, samples: 4, rotate: true }, collect: { maxPerProblem: 1 }, reflect: { maxPerProblem: 1 } },
 };
 /** the policy the later stages use: the one the policy stage trained; in a --quick run the bundled one, since
  *  a policy trained for a minute solves nothing, so its searches would label no step */
@@ -73,7 +78,7 @@ const logs = join(W, 'logs');
 interface Stage {
   name: string;
   what: string;
-  run: (log: string) => void;
+  run: (log: string) => void | Promise<void>;
 }
 
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
@@ -93,14 +98,30 @@ function sh(log: string, cmd: string, args: (string | number)[], opts: { stdoutT
   }
   return r.stdout ?? '';
 }
+/** sh without waiting: for two commands side by side (their output goes to their own log). */
+function shAsync(log: string, cmd: string, args: (string | number)[]): Promise<string> {
+  const argv = args.map(String);
+  appendFileSync(log, `\n$ ${cmd} ${argv.join(' ')}\n`);
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, argv, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      appendFileSync(log, b);
+    });
+    child.stderr.on('data', (b: Buffer) => appendFileSync(log, b));
+    child.on('error', (e) => fail(new StageError(`${cmd} ${argv.slice(0, 2).join(' ')}: ${e.message}; see ${log}`)));
+    child.on('close', (code) => (code === 0 ? done(out) : fail(new StageError(`${cmd} ${argv.slice(0, 2).join(' ')} exited with ${code}; see ${log}`))));
+  });
+}
 const ts = (log: string, script: string, ...args: (string | number)[]) => sh(log, process.execPath, [join(REPO, 'bin', 'run-ts.js'), script, ...args]);
 const steplab = (log: string, ...args: (string | number)[]) => sh(log, process.execPath, [join(REPO, 'bin', 'steplab.js'), ...args]);
 const py = (log: string, script: string, args: (string | number)[], opts?: { stdoutTo?: string }) => sh(log, PY, [join(REPO, 'models', 'recipes', script), ...args], opts);
 
 class StageError extends Error {}
 
-function registered(name: string): boolean {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'steplab.js'), 'models', '--workspace', ws, '--json'], { cwd: REPO, encoding: 'utf8' });
+function registered(name: string, workspace = ws): boolean {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'steplab.js'), 'models', '--workspace', workspace, '--json'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) return false;
   const list = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as { models?: { name: string }[] } | { name: string }[];
   const arr = Array.isArray(list) ? list : (list.models ?? []);
@@ -190,14 +211,32 @@ const stages: Stage[] = [
   },
   {
     name: 'mathse',
-    what: `MathSE: ${S.cycles} cycles with the ORM's reflections and without (plain), evaluated on test`,
-    run: (log) => {
-      if (!registered(ORM)) steplab(log, 'models', 'register', join(models, 'tiny-orm'), '--workspace', ws, '--name', ORM);
+    what: `MathSE: ${S.cycles} cycles on ${S.poolPerCycle} fresh problems each, with the ORM's reflections and without (plain), side by side, evaluated on test`,
+    run: async (log) => {
+      // MathSE's "remaining data": fresh problems the policy was not distilled on, with the bundled val/test
+      const pool = join(build, 'cycle-pool');
+      if (!existsSync(join(pool, 'problems.jsonl'))) ts(log, 'models/recipes/make_cycle_pool.ts', '--out', pool, '--problems', S.cycles * S.poolPerCycle, '--seed', 99);
       const cfg = join(build, 'cycle.json');
       writeFileSync(cfg, JSON.stringify(S.cycleConfig));
-      const table = ts(log, 'models/recipes/mathse_experiment.ts', '--workspace', ws, '--cycles', S.cycles, '--eval-split', 'test', '--config', cfg,
-        '--policy', POLICY, '--orm', ORM, '--variants', 'reflect,plain', '--tag', '-repro', '--out', join(W, 'mathse.json'));
-      writeFileSync(join(W, 'mathse.md'), table);
+      // one workspace per variant, so the two run side by side on the two cores
+      const variants = ['reflect', 'plain'];
+      for (const v of variants) {
+        const vws = join(W, `ws-mathse-${v}`);
+        if (!existsSync(join(vws, 'steplab.db'))) steplab(log, 'init', vws, '--demo');
+        if (!registered(POLICY, vws)) steplab(log, 'models', 'register', policyFolder(), '--workspace', vws, '--name', POLICY);
+        if (!registered(ORM, vws)) steplab(log, 'models', 'register', join(models, 'tiny-orm'), '--workspace', vws, '--name', ORM);
+        steplab(log, 'import', join(pool, 'problems.jsonl'), '--workspace', vws, '--dataset', 'demo-pool'); // again: a no-op that leaves the imported problems as they were
+      }
+      const tables = await Promise.all(
+        variants.map((v) =>
+          shAsync(log.replace(/\.log$/, `-${v}.log`), process.execPath, [join(REPO, 'bin', 'run-ts.js'), 'models/recipes/mathse_experiment.ts',
+            '--workspace', join(W, `ws-mathse-${v}`), '--dataset', 'demo-pool', '--cycles', S.cycles, '--eval-split', 'test', '--config', cfg,
+            '--policy', POLICY, '--orm', ORM, '--variants', v, '--tag', '-repro', '--out', join(W, `mathse-${v}.json`)]),
+        ),
+      );
+      // one table: the header once, then each variant's rows
+      const lines = tables.map((t) => t.trim().split('\n'));
+      writeFileSync(join(W, 'mathse.md'), [...lines[0].slice(0, 2), ...lines.flatMap((l) => l.slice(2))].join('\n') + '\n');
     },
   },
   {
@@ -296,7 +335,7 @@ for (const s of stages) {
   process.stderr.write(`reproduce: ${s.name}: ${s.what} (log: ${log})\n`);
   const start = Date.now();
   try {
-    s.run(log);
+    await s.run(log);
   } catch (e) {
     if (e instanceof StageError) {
       process.stderr.write(`reproduce: ${s.name} failed: ${e.message}; run the same command again to resume\n`);
