@@ -149,6 +149,9 @@ describe('cycles screen', () => {
     expect(c1).toMatch(/@1/);
     expect(c1).toMatch(/\d+ training rows/);
     expect(c1).toMatch(/sha256:/);
+    // against the base on the same held-out problems, with the paired interval and where it lies
+    expect(await lineage.locator('li').first().getByTestId('vs-base').count()).toBe(0);
+    expect(c1).toMatch(/vs base [+-]?\d+\.\d \[[+-]?\d+\.\d, [+-]?\d+\.\d\] (above 0|below 0|covers 0)/);
 
     // reflections: the ORM diagnosed wrong paths of cycle 1; open one
     const total = page.getByTestId('reflections-total');
