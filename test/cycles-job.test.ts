@@ -158,10 +158,14 @@ describe('a cycle run with scripted models', () => {
     expect(ex.every((e) => e.reflection === null)).toBe(true);
     expect(ex).toHaveLength(st.collect.counts.correct_paths + st.reflect.counts.diagnosed + 3);
     expect(st.build.counts.train_examples).toBe(ex.length);
+    expect(st.build.counts).toMatchObject({ correct: st.collect.counts.correct_paths, corrected: st.reflect.counts.diagnosed, distilled: 3, carried_over: 0 });
     // cumulative pool: cycle 2 carries cycle 1's rows
     const c2 = store.cycles.byRunIdx(r.result.runId, 2)!;
     const ex2 = new Set(store.cycles.examples(c2.id).map((e) => e.solutionId));
     expect(ex.filter((e) => e.source !== 'distilled').every((e) => ex2.has(e.solutionId))).toBe(true);
+    const b2 = c2.stages.find((s) => s.stage === 'build')!.counts;
+    expect(b2.carried_over).toBe(ex.length - 3);
+    expect(b2.correct + b2.corrected + b2.distilled + b2.carried_over).toBe(b2.train_examples);
     // evaluate: greedy + k samples per held-out problem; the scripted greedy is right on even problem ids
     expect(store.solutions.countForCycle(c1.id, 'eval-greedy')).toBe(5);
     expect(store.solutions.countForCycle(c1.id, 'eval-sample')).toBe(10);

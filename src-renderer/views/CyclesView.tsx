@@ -204,7 +204,8 @@ function Lineage({ run }: { run: CycleRun }) {
           {n.vsBase && (
             <div className="small" data-testid="vs-base" title={`greedy accuracy minus the base's on the same ${n.vsBase.problems} held-out problems; 95% paired bootstrap interval over them`}>
               vs base {signedPt(n.vsBase.diff)} <span className="muted">[{signedPt(n.vsBase.lo)}, {signedPt(n.vsBase.hi)}]</span>
-              {n.vsBase.lo > 0 ? <span className="delta up"> above 0</span> : n.vsBase.hi < 0 ? <span className="delta down"> below 0</span> : <span className="muted"> covers 0</span>}
+              {' '}
+              {n.vsBase.lo > 0 ? <span className="delta up">above{'\u00a0'}0</span> : n.vsBase.hi < 0 ? <span className="delta down">below{'\u00a0'}0</span> : <span className="muted">covers{'\u00a0'}0</span>}
             </div>
           )}
           {n.cycle > 0 && (

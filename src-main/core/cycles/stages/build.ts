@@ -27,6 +27,8 @@ export function build(run: CycleRunner, c: CycleRecord): void {
   const distilled: CycleExample[] = distilledRows(run, c).map((id) => ({ solutionId: id, source: 'distilled', reflection: null }));
   const seen = new Set<number>();
   const rows = [...distilled, ...carried.filter((e) => e.source !== 'distilled'), ...fresh, ...correctedRows].filter((e) => (seen.has(e.solutionId) ? false : (seen.add(e.solutionId), true)));
+  const inRows = new Set(rows);
+  const kept = (xs: readonly CycleExample[]): number => xs.filter((e) => inRows.has(e)).length;
   if (rows.length === 0) throw new UserError('no training examples: no sample was verified correct and none was corrected; raise infer.samples or infer.problems');
   const policy = run.store.models.get(run.policyOf(c));
   const manifest = Manifest.parse(policy.manifest);
@@ -39,7 +41,8 @@ export function build(run: CycleRunner, c: CycleRecord): void {
   });
   const written = writeTrainingSet(run.store, loadExamples(run.store, c.id), file, 'trainer', manifest);
   run.finishStage(
-    { train_examples: rows.length, correct: fresh.length, corrected: corrected.length, distilled: distilled.length, carried_over: rows.length - fresh.length - corrected.length - distilled.length },
+    // the counts are of the rows kept: a row in two sources counts once, in the first of distilled, carried over, correct, corrected
+    { train_examples: rows.length, correct: kept(fresh), corrected: kept(correctedRows), distilled: kept(distilled), carried_over: kept(carried.filter((e) => e.source !== 'distilled')) },
     { file, trainingDataHash: written.hash, images: written.images, reflectionInTraining: b.reflectionInTraining, pool: b.pool },
   );
 }
