@@ -46,6 +46,8 @@ describe('steplab cycle', () => {
     expect(stages.map((l) => l.split(/\s+/)[3])).toEqual(['infer', 'verify', 'collect', 'reflect', 'regenerate', 'build', 'finetune', 'register', 'evaluate']);
     expect(stages[3]).toContain('skipped');
     expect(text.out.join('\n')).toMatch(/^0 \(base\)\s+tiny-policy@1\s+\d+\.\d%/m);
+    // the scripted trainer copies the policy: cycle 1 answers as the base, problem by problem
+    expect(text.out.join('\n')).toMatch(/^1\s+plain-c1@1\s+\d+\.\d%\s+\+0\.0\s+\+0\.0 \[\+0\.0, \+0\.0\]/m);
 
     const r = await cli(...RUN(), '--cycles', '2', '--name', 'two', '--json');
     expect(r.code, r.err.join('\n')).toBe(0);
@@ -56,7 +58,9 @@ describe('steplab cycle', () => {
       [2, 'two-c2@1'],
     ]);
     for (const c of last.cycles) {
-      expect(Object.keys(c).sort()).toEqual(['correct_paths', 'corrected', 'cycle', 'diagnosed', 'pass_at_k', 'policy', 'test_accuracy', 'train_examples']);
+      expect(Object.keys(c).sort()).toEqual(['correct_paths', 'corrected', 'cycle', 'diagnosed', 'pass_at_k', 'policy', 'test_accuracy', 'train_examples', 'vs_base']);
+      expect(c.vs_base).toEqual({ diff: 0, lo: 0, hi: 0, problems: expect.any(Number) });
+      expect(c.vs_base.problems).toBeGreaterThan(0);
       expect(c.test_accuracy).toBeGreaterThanOrEqual(0);
       expect(c.test_accuracy).toBeLessThanOrEqual(1);
       expect(c.train_examples).toBe(c.correct_paths + (c.cycle === 2 ? last.cycles[0].train_examples : 0));
