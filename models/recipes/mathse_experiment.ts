@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { CycleConfig } from '../../src-shared/cycles';
 import { checkCycleRun } from '../../src-main/core/cycles/check';
 import type { CycleRunResult } from '../../src-main/core/cycles/cycleJob';
+import { startOrResume } from '../../src-main/core/jobs/rerun';
 import { registerModel } from '../../src-main/core/models/registry';
 import { openWorkbench } from '../../src-main/core/workbench';
 import { main as cliMain } from '../../src-main/cli/main';
@@ -71,9 +72,13 @@ try {
       continue;
     }
     const cfg = CycleConfig.parse({ ...base, ...variants[v], name: `mathse-${v}${o.tag}`.replace(/[^A-Za-z0-9._-]/g, '-'), dataset: o.dataset, policy: o.policy, cycles: o.cycles, evalSplit: o.evalSplit });
-    checkCycleRun(wb.store, cfg);
     const t0 = Date.now();
-    const job = wb.runner.submit('cycle', cfg);
+    // a run of this name and config that was stopped resumes where it stopped; a finished one gives its result again
+    const { job, reuse } = startOrResume(wb.store, wb.runner, { kind: 'cycle', config: cfg }, false, (r) => {
+      checkCycleRun(wb.store, cfg);
+      return r;
+    });
+    if (reuse !== 'new') process.stderr.write(`${v}: cycle job ${job.id} ${reuse === 'done' ? 'finished before: its result again' : 'resumes where it stopped'}\n`);
     let lastStage = '';
     const off = wb.runner.onEvent((e) => {
       // one line per stage: "cycle 1/3 · infer" of "cycle 1/3 · infer · 184/4000 problems"

@@ -22,7 +22,7 @@
 // --quick runs the same stages at a scale that takes minutes (a smoke run of the pipeline; its numbers
 // mean nothing); its later stages use the bundled tiny-policy, as a policy trained for a minute labels nothing.
 import { Command } from 'commander';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,12 +98,13 @@ function sh(log: string, cmd: string, args: (string | number)[], opts: { stdoutT
   }
   return r.stdout ?? '';
 }
-/** sh without waiting: for two commands side by side (their output goes to their own log). */
-function shAsync(log: string, cmd: string, args: (string | number)[]): Promise<string> {
+/** sh without waiting: for commands side by side (each with its own log); the child joins `children`. */
+function shAsync(log: string, cmd: string, args: (string | number)[], children: ChildProcess[]): Promise<string> {
   const argv = args.map(String);
   appendFileSync(log, `\n$ ${cmd} ${argv.join(' ')}\n`);
   return new Promise((done, fail) => {
     const child = spawn(cmd, argv, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString('utf8');
@@ -111,7 +112,7 @@ function shAsync(log: string, cmd: string, args: (string | number)[]): Promise<s
     });
     child.stderr.on('data', (b: Buffer) => appendFileSync(log, b));
     child.on('error', (e) => fail(new StageError(`${cmd} ${argv.slice(0, 2).join(' ')}: ${e.message}; see ${log}`)));
-    child.on('close', (code) => (code === 0 ? done(out) : fail(new StageError(`${cmd} ${argv.slice(0, 2).join(' ')} exited with ${code}; see ${log}`))));
+    child.on('close', (code, signal) => (code === 0 ? done(out) : fail(new StageError(`${cmd} ${argv.slice(0, 2).join(' ')} ${code === null ? `stopped by ${signal}` : `exited with ${code}`}; see ${log}`))));
   });
 }
 const ts = (log: string, script: string, ...args: (string | number)[]) => sh(log, process.execPath, [join(REPO, 'bin', 'run-ts.js'), script, ...args]);
@@ -227,13 +228,23 @@ const stages: Stage[] = [
         if (!registered(ORM, vws)) steplab(log, 'models', 'register', join(models, 'tiny-orm'), '--workspace', vws, '--name', ORM);
         steplab(log, 'import', join(pool, 'problems.jsonl'), '--workspace', vws, '--dataset', 'demo-pool'); // again: a no-op that leaves the imported problems as they were
       }
-      const tables = await Promise.all(
-        variants.map((v) =>
-          shAsync(log.replace(/\.log$/, `-${v}.log`), process.execPath, [join(REPO, 'bin', 'run-ts.js'), 'models/recipes/mathse_experiment.ts',
-            '--workspace', join(W, `ws-mathse-${v}`), '--dataset', 'demo-pool', '--cycles', S.cycles, '--eval-split', 'test', '--config', cfg,
-            '--policy', POLICY, '--orm', ORM, '--variants', v, '--tag', '-repro', '--out', join(W, `mathse-${v}.json`)]),
-        ),
+      const children: ChildProcess[] = [];
+      const runs = variants.map((v) =>
+        shAsync(log.replace(/\.log$/, `-${v}.log`), process.execPath, [join(REPO, 'bin', 'run-ts.js'), 'models/recipes/mathse_experiment.ts',
+          '--workspace', join(W, `ws-mathse-${v}`), '--dataset', 'demo-pool', '--cycles', S.cycles, '--eval-split', 'test', '--config', cfg,
+          '--policy', POLICY, '--orm', ORM, '--variants', v, '--tag', '-repro', '--out', join(W, `mathse-${v}.json`)], children),
       );
+      // one failing stops the other (its cycle run resumes when the stage runs again), so none is left running
+      let first: unknown = null;
+      for (const r of runs) {
+        r.catch((e: unknown) => {
+          first ??= e;
+          for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+        });
+      }
+      const settled = await Promise.allSettled(runs);
+      if (first) throw first;
+      const tables = settled.map((r) => (r as PromiseFulfilledResult<string>).value);
       // one table: the header once, then each variant's rows
       const lines = tables.map((t) => t.trim().split('\n'));
       writeFileSync(join(W, 'mathse.md'), [...lines[0].slice(0, 2), ...lines.flatMap((l) => l.slice(2))].join('\n') + '\n');
