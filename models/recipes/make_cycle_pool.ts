@@ -8,7 +8,7 @@
 //
 // Held out: a fresh problem whose canonical form (the math without wording or modality) is a bundled
 // problem's (any split) or an earlier fresh one's is dropped, as train_policy.py drops its training rows.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,7 +66,9 @@ try {
   if (fresh.length < want) fail(`only ${fresh.length} of ${want} fresh problems are new at seed ${seed}: ask for fewer`);
   const heldOut = bundled.filter((r) => r.split === 'val' || r.split === 'test');
   for (const r of heldOut) if (r.image) copyFileSync(join(demo, r.image), join(v.out, 'images', basename(r.image)));
-  writeFileSync(join(v.out, 'problems.jsonl'), [...fresh, ...heldOut].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  // written whole, then renamed: a run cut off leaves no problems.jsonl, so the next one starts over
+  writeFileSync(join(v.out, 'problems.jsonl.part'), [...fresh, ...heldOut].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  renameSync(join(v.out, 'problems.jsonl.part'), join(v.out, 'problems.jsonl'));
   const count = (split: string) => heldOut.filter((r) => r.split === split).length;
   console.log(`wrote ${fresh.length} fresh train problems (seed ${seed}) and the bundled val (${count('val')}) and test (${count('test')}) to ${v.out}`);
 } finally {
