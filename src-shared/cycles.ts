@@ -146,6 +146,12 @@ export const CycleMetrics = z.object({
 });
 export type CycleMetrics = z.infer<typeof CycleMetrics>;
 
+/** A cycle's vs_base as the CLI table and the experiment recipe print it, in points: "+9.2 [+6.2, +12.4]". */
+export function formatVsBase(v: NonNullable<CycleMetrics['vs_base']>): string {
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+  return `${signed(v.diff)} [${signed(v.lo)}, ${signed(v.hi)}]`;
+}
+
 export const StageStatus = z.enum(['pending', 'running', 'done', 'failed', 'skipped']);
 export type StageStatus = z.infer<typeof StageStatus>;
 

@@ -15,7 +15,7 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CycleConfig } from '../../src-shared/cycles';
+import { CycleConfig, formatVsBase } from '../../src-shared/cycles';
 import { checkCycleRun } from '../../src-main/core/cycles/check';
 import type { CycleRunResult } from '../../src-main/core/cycles/cycleJob';
 import { startOrResume } from '../../src-main/core/jobs/rerun';
@@ -115,8 +115,6 @@ try {
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : (100 * x).toFixed(1));
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
-const vs = (v: { diff: number; lo: number; hi: number } | null | undefined) => (v ? `${signed(v.diff)} [${signed(v.lo)}, ${signed(v.hi)}]` : '-');
 const lines = [
   `| variant | cycle | policy | ${o.evalSplit} greedy acc | vs base [95%] | pass@k | correct paths | diagnosed | corrected | train rows | ORM first error exact | cycle time |`,
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -126,7 +124,7 @@ for (const r of results) {
   for (const c of r.result.cycles) {
     const pc = r.perCycle.find((p) => p.cycle === c.cycle)!;
     lines.push(
-      `| ${r.variant} | ${c.cycle} | ${c.policy} | ${pct(c.test_accuracy)} | ${vs(c.vs_base)} | ${pct(c.pass_at_k)} | ${c.correct_paths} | ${c.diagnosed} | ${c.corrected} | ${c.train_examples} | ${pc.ormExact === null ? '-' : `${pct(pc.ormExact)} (${pc.ormJudged} judged, ${pc.ormUnparsed} unparsed)`} | ${pc.seconds} s |`,
+      `| ${r.variant} | ${c.cycle} | ${c.policy} | ${pct(c.test_accuracy)} | ${c.vs_base ? formatVsBase(c.vs_base) : '-'} | ${pct(c.pass_at_k)} | ${c.correct_paths} | ${c.diagnosed} | ${c.corrected} | ${c.train_examples} | ${pc.ormExact === null ? '-' : `${pct(pc.ormExact)} (${pc.ormJudged} judged, ${pc.ormUnparsed} unparsed)`} | ${pc.seconds} s |`,
     );
   }
 }

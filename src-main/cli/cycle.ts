@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Api, Input } from '../../src-shared/api';
-import type { CycleConfig, CycleRun, CycleSummary } from '../../src-shared/cycles';
+import { formatVsBase, type CycleConfig, type CycleRun, type CycleSummary } from '../../src-shared/cycles';
 import type { Job } from '../../src-shared/domain';
 import type { CycleRunResult } from '../core/cycles/cycleJob';
 import type { LocalDoor } from '../core/door';
@@ -54,7 +54,7 @@ function cycleTable(run: CycleRun, rows: readonly CycleSummary[] = run.cycles): 
         c.model ?? '-',
         pct(m.test_accuracy),
         delta === null ? '' : signed(delta),
-        m.vs_base ? `${signed(m.vs_base.diff)} [${signed(m.vs_base.lo)}, ${signed(m.vs_base.hi)}]` : '',
+        m.vs_base ? formatVsBase(m.vs_base) : '',
         pct(m.pass_at_k),
         pct(m.strict_accuracy),
         c.idx === 0 ? '' : String(m.correct_paths ?? '-'),

@@ -25,8 +25,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-
-
 describe('re-running the other long commands', () => {
   it('generate: a finished run is told again; score cannot restart and says what to do instead', async () => {
     const ws = join(tmp.dir, 'ws-gen');

@@ -22,7 +22,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-
 /** What moves while a search works: its searches and its job's progress. */
 function progressOf(ws: string): unknown {
   try {
