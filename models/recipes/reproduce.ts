@@ -35,6 +35,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runStages } from './schedule';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PY = '/usr/bin/python3';
@@ -94,7 +95,13 @@ interface Stage {
   what: string;
   /** the stages whose outputs this one reads */
   after: string[];
-  run: (log: string, children: Set<ChildProcess>) => Promise<void>;
+  run: (log: string, procs: Procs) => Promise<void>;
+}
+
+/** A stage's child processes, and the signal that stops them (another stage failed). */
+interface Procs {
+  children: Set<ChildProcess>;
+  signal: AbortSignal;
 }
 
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
@@ -103,8 +110,9 @@ const NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64'];
 
 /** Runs one command of a stage, its output appended to the stage's log; a failure fails the stage. The child
  *  joins `children`, so a stage that fails elsewhere can stop it. */
-function sh(log: string, children: Set<ChildProcess>, cmd: string, args: (string | number)[], opts: { stdoutTo?: string } = {}): Promise<string> {
+function sh(log: string, { children, signal }: Procs, cmd: string, args: (string | number)[], opts: { stdoutTo?: string } = {}): Promise<string> {
   const argv = args.map(String);
+  if (signal.aborted) return Promise.reject(new StageError('stopped: another stage failed'));
   appendFileSync(log, `\n$ ${cmd} ${argv.join(' ')}\n`);
   return new Promise((done, fail) => {
     // stdin is /dev/null, not a pipe: the reference trainer exits when a stdin pipe closes (the trainer
@@ -128,10 +136,10 @@ function sh(log: string, children: Set<ChildProcess>, cmd: string, args: (string
     });
   });
 }
-const ts = (log: string, ch: Set<ChildProcess>, script: string, ...args: (string | number)[]) =>
+const ts = (log: string, ch: Procs, script: string, ...args: (string | number)[]) =>
   sh(log, ch, process.execPath, [...NODE_FLAGS, join(REPO, 'bin', 'run-ts.js'), script, ...args]);
-const steplab = (log: string, ch: Set<ChildProcess>, ...args: (string | number)[]) => sh(log, ch, process.execPath, [...NODE_FLAGS, join(REPO, 'bin', 'steplab.js'), ...args]);
-const py = (log: string, ch: Set<ChildProcess>, script: string, args: (string | number)[], opts?: { stdoutTo?: string }) =>
+const steplab = (log: string, ch: Procs, ...args: (string | number)[]) => sh(log, ch, process.execPath, [...NODE_FLAGS, join(REPO, 'bin', 'steplab.js'), ...args]);
+const py = (log: string, ch: Procs, script: string, args: (string | number)[], opts?: { stdoutTo?: string }) =>
   sh(log, ch, PY, [join(REPO, 'models', 'recipes', script), ...args], opts);
 
 class StageError extends Error {}
@@ -148,7 +156,7 @@ const pool = join(build, 'cycle-pool');
 
 /** One MathSE variant in a workspace of its own (so the two can run side by side): the pool imported, the
  *  cycles run (resumed by identity when run again), its table kept for REPRODUCE.md. */
-async function mathse(variant: 'reflect' | 'plain', log: string, ch: Set<ChildProcess>): Promise<void> {
+async function mathse(variant: 'reflect' | 'plain', log: string, ch: Procs): Promise<void> {
   const cfg = join(build, 'cycle.json');
   writeFileSync(cfg, JSON.stringify(S.cycleConfig));
   const vws = join(W, `ws-mathse-${variant}`);
@@ -344,11 +352,20 @@ function mathseTable(): string {
 
 function report(): string {
   const names = stages.filter((s) => s.name !== 'tables').map((s) => s.name);
-  const first = Math.min(...names.map((n) => marker(n)?.startedAt).filter((t): t is string => !!t).map((t) => Date.parse(t)));
+  // offsets count from the start of the run (invocation) the stage ran in
+  const runStart = new Map<string, number>();
+  for (const n of names) {
+    const m = marker(n);
+    if (m?.run && m.startedAt) runStart.set(m.run, Math.min(runStart.get(m.run) ?? Infinity, Date.parse(m.startedAt)));
+  }
+  const runNo = new Map([...runStart.entries()].sort((a, b) => a[1] - b[1]).map(([r], i) => [r, i + 1]));
   const min = (sec: number) => `${(sec / 60).toFixed(1)} min`;
   const rows = stages.filter((s) => s.name !== 'tables').map((s) => {
     const m = marker(s.name);
-    const span = m?.startedAt && Number.isFinite(first) ? `${min((Date.parse(m.startedAt) - first) / 1000)} – ${min((Date.parse(m.finishedAt) - first) / 1000)}` : '';
+    const t0 = m?.run ? runStart.get(m.run) : undefined;
+    const span = m?.startedAt && t0 !== undefined
+      ? `${runNo.size > 1 ? `run ${runNo.get(m.run!)}: ` : ''}${min((Date.parse(m.startedAt) - t0) / 1000)} – ${min((Date.parse(m.finishedAt) - t0) / 1000)}`
+      : '';
     return `| ${s.name} | ${s.what} | ${s.after.join(', ') || '–'} | ${span} | ${m ? min(m.seconds) : 'not run'} |`;
   });
   const summed = names.reduce((a, n) => a + (marker(n)?.seconds ?? 0), 0);
@@ -360,7 +377,7 @@ function report(): string {
     '| stage | what | reads | ran (from the start) | wall time |',
     '|---|---|---|---|---|',
     ...rows,
-    `| all | the run, start to end | | | **${min(wallSeconds(names))}** (stage times summed: ${min(summed)}) |`,
+    `| all | ${runNo.size > 1 ? `${runNo.size} runs, each from its first stage's start to its last one's end, added` : 'the run, from its first stage\'s start to its last one\'s end'} | | | **${min(wallSeconds(names))}** (stage times summed: ${min(summed)}) |`,
     '',
     '## tiny-policy',
     '',
@@ -412,51 +429,28 @@ for (const s of [...waiting]) {
     waiting.splice(waiting.indexOf(s), 1);
   }
 }
-const running = new Map<string, Set<ChildProcess>>();
-let failure: string | null = null;
-await new Promise<void>((finish) => {
-  const pump = (): void => {
-    if (!failure) {
-      for (const s of [...waiting]) {
-        if (running.size >= o.cores) break;
-        // a stage it reads that is not to run here (finished, or left out by --only) is taken as there
-        if (s.after.some((d) => running.has(d) || waiting.some((w) => w.name === d))) continue;
-        start(s);
-      }
-    }
-    if (running.size === 0 && (failure || waiting.length === 0)) finish();
-  };
-  const start = (s: Stage): void => {
-    waiting.splice(waiting.indexOf(s), 1);
-    const children = new Set<ChildProcess>();
-    running.set(s.name, children);
-    const log = join(logs, `${s.name}.log`);
+const result = await runStages(waiting, o.cores, {
+  run: (s, signal) => {
+    const procs: Procs = { children: new Set(), signal };
+    // another stage failed: this one's children stop too (their jobs resume when the command runs again)
+    signal.addEventListener('abort', () => {
+      for (const c of procs.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    });
     const startedAt = new Date();
-    process.stderr.write(`reproduce: ${s.name}: ${s.what} (log: ${log})\n`);
-    s.run(log, children).then(
-      () => {
-        const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
-        const m: Marker = { seconds, finishedAt: new Date().toISOString(), startedAt: startedAt.toISOString(), run: runId };
-        writeFileSync(join(marks, `${s.name}.json`), JSON.stringify(m) + '\n');
-        process.stderr.write(`reproduce: ${s.name}: done in ${(seconds / 60).toFixed(1)} min\n`);
-        running.delete(s.name);
-        pump();
-      },
-      (e: unknown) => {
-        running.delete(s.name);
-        if (!failure) {
-          failure = `${s.name} failed: ${e instanceof StageError ? e.message : ((e as Error)?.stack ?? String(e))}`;
-          // the others stop too; their jobs resume when the command runs again
-          for (const ch of running.values()) for (const c of ch) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-        }
-        pump();
-      },
-    );
-  };
-  pump();
+    return s.run(join(logs, `${s.name}.log`), procs).then(() => {
+      const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+      const m: Marker = { seconds, finishedAt: new Date().toISOString(), startedAt: startedAt.toISOString(), run: runId };
+      writeFileSync(join(marks, `${s.name}.json`), JSON.stringify(m) + '\n');
+      process.stderr.write(`reproduce: ${s.name}: done in ${(seconds / 60).toFixed(1)} min\n`);
+    });
+  },
+  started: (s) => process.stderr.write(`reproduce: ${s.name}: ${s.what} (log: ${join(logs, `${s.name}.log`)})\n`),
 });
+const failure = result.failed
+  ? `${result.failed.stage.name} failed: ${result.failed.error instanceof StageError ? result.failed.error.message : ((result.failed.error as Error)?.stack ?? String(result.failed.error))}`
+  : null;
 if (failure) {
   process.stderr.write(`reproduce: ${failure}; run the same command again to resume\n`);
   process.exit(1);
 }
-if (running.size === 0 && waiting.length === 0) process.stderr.write(`reproduce: finished in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
+process.stderr.write(`reproduce: finished in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
