@@ -1,5 +1,6 @@
 // `npm run bench`: throughput of Steplab's paths against the alternative a user would write, measured
 // in the same run on the same machine; each line prints both and their ratio.
+import { benchGc } from './gc';
 import { benchHeatmap } from './heatmap';
 import { benchImport } from './import';
 import { benchInference } from './inference';
@@ -20,6 +21,7 @@ for (const r of inf.results) console.log(report(r));
 for (const n of inf.notes) console.log(n);
 for (const r of await benchReward()) console.log(report(r));
 for (const line of await benchSearch()) console.log(line);
+for (const line of await benchGc()) console.log(line);
 for (const line of (await benchRemote()).lines) console.log(line);
 for (const line of await benchUi()) console.log(line);
 for (const line of await benchHeatmap()) console.log(line);
