@@ -246,6 +246,7 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=1, help="synthetic wrong solutions per problem")
     ap.add_argument("--correct-share", type=float, default=0.45)
     ap.add_argument("--searches", default=None, help="TRL stepwise JSONL exported from Steplab searches (optional)")
+    ap.add_argument("--numbered", action="store_true", help="number the solution's lines in the ORM input (`3: 6 + 18 = 24`; an experiment)")
     ap.add_argument("--checks", action="store_true", help='write the "checks" field first in each verdict (a checking ORM)')
     ap.add_argument("--context", type=int, default=512, help="with --checks: leave out rows longer than this many tokens")
     ap.add_argument("--batch", type=int, default=64)
@@ -322,7 +323,7 @@ def main() -> int:
     by_step = collections.Counter()
     for i, src, steps, (status, step, analysis, suggestion) in chosen:
         p = problems[i]
-        prompt = format_orm_input(p.question, steps, p.image is not None)
+        prompt = format_orm_input(p.question, steps, p.image is not None, numbered=args.numbered)
         checks = orm_checks(steps, status, step, analysis) if args.checks else None
         target = format_orm_target(status, step, analysis, suggestion, checks=checks)
         if args.checks and len(tok.encode_prompt(prompt, image_tokens)) + len(target) + 1 > args.context:

@@ -74,17 +74,18 @@ def _render_question(question: str) -> str:
     return re.sub(r"\s*\n\s*", " ", question).strip()
 
 
-def format_orm_input(question: str, steps: Sequence[str], has_image: bool, verdict: str = ORM_VERDICT) -> str:
+def format_orm_input(question: str, steps: Sequence[str], has_image: bool, verdict: str = ORM_VERDICT, numbered: bool = False) -> str:
     """`Q: {question}\n` [`<image>\n`] `S:\n` + each step + `\n` + the verdict marker: byte for byte what
-    renderOrmPrompt (src-main/core/inference/prompt.ts) gives for the demo template."""
+    renderOrmPrompt (src-main/core/inference/prompt.ts) gives for the demo template. `numbered` (an
+    experiment, not in renderOrmPrompt) writes each line as `{n}: {step}`, n from 1."""
     out = PROMPT_TEMPLATE["question"].replace("{question}", _render_question(question))
     if has_image:
         out += PROMPT_TEMPLATE["image"]
     out += PROMPT_TEMPLATE["solution"]
-    return out + "".join(s + STEP_DELIMITER for s in steps) + verdict
+    return out + "".join((f"{i + 1}: " if numbered else "") + s + STEP_DELIMITER for i, s in enumerate(steps)) + verdict
 
 
-def split_orm_input(text: str, verdict: str = ORM_VERDICT) -> Optional[Tuple[str, bool, List[str]]]:
+def split_orm_input(text: str, verdict: str = ORM_VERDICT, numbered: bool = False) -> Optional[Tuple[str, bool, List[str]]]:
     """Inverse of format_orm_input: (question, has image, steps), or None when `text` is not laid out so."""
     q_head = PROMPT_TEMPLATE["question"].split("{question}")[0]
     q_tail = PROMPT_TEMPLATE["question"].split("{question}")[1]
@@ -103,7 +104,16 @@ def split_orm_input(text: str, verdict: str = ORM_VERDICT) -> Optional[Tuple[str
     rest = rest[len(PROMPT_TEMPLATE["solution"]):]
     if rest and not rest.endswith(STEP_DELIMITER):
         return None
-    return question, has_image, split_solution(rest)
+    steps = split_solution(rest)
+    if numbered:
+        out = []
+        for i, st in enumerate(steps):
+            head = f"{i + 1}: "
+            if not st.startswith(head):
+                return None
+            out.append(st[len(head):])
+        steps = out
+    return question, has_image, steps
 
 
 def format_orm_target(status: str, error_step: Optional[int] = None, error_analysis: str = "", improvement_suggestion: str = "",

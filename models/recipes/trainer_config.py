@@ -26,7 +26,7 @@ PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, 
 # (src-main/core/reward/layout.ts) and prm_score.py read it from there.
 PRM_TEMPLATES = {"mmprm": dict(PRM_TEMPLATE),
                  "policy": {"image": PRM_TEMPLATE["image"], "question": "Q: {question}\n", "process": "S:\n", "stepSeparator": "\n"}}
-ORM_OPTIONS = {"orm_kind": "diagnostic"}
+ORM_OPTIONS = {"orm_kind": "diagnostic", "orm_numbered": False}
 # The ORM's verdict is greedy and about 130 characters for the demo (the longest diagnostic targets).
 ORM_SAMPLING = {"temperature": 0, "topK": 0, "topP": 1, "maxNewTokens": 160}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
@@ -118,4 +118,6 @@ def read_orm_options(cfg: Dict, nested: Dict) -> Dict:
                 opts[k] = v
     if opts["orm_kind"] not in ORM_KINDS:
         raise ConfigError(f'config: "orm_kind" must be "diagnostic" or "binary", got {json.dumps(opts["orm_kind"])}')
+    if not isinstance(opts["orm_numbered"], bool):
+        raise ConfigError(f'config: "orm_numbered" must be true or false, got {json.dumps(opts["orm_numbered"])}')
     return opts

@@ -31,12 +31,12 @@ ORM_ROW_HELP = ('orm rows are {"messages": [{"role": "user", "content": "Q: ...\
                 '{"role": "assistant", "content": "{\\"status\\":\\"WRONG\\",\\"error_step\\":2,...}"}], "images": [...]}')
 
 
-def orm_convert(kind: str, verdict: str, counts: Dict[str, int]):
+def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool = False):
     """The ORM's row check: the user turn must be the ORM input (format_orm_input), the assistant turn a
     JSON verdict, rewritten as format_orm_target writes it (status only for a binary ORM)."""
 
     def convert(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
-        parts = split_orm_input(prompt, verdict)
+        parts = split_orm_input(prompt, verdict, numbered)
         if parts is None:
             raise ConfigError(f'{where}: field "messages": the user content must be the ORM input, the policy prompt with the '
                               f'solution\'s lines written out and then {json.dumps(verdict)} (format_orm_input); got {json.dumps(prompt[-60:])} at its end; '
@@ -124,7 +124,7 @@ def orm(cfg: Dict, run: Run) -> str:
     try:
         examples, pixels, data_hash = read_sft(
             cfg["train_file"], b.tok, b.image_tokens, b.vision is not None, b.image_size,
-            convert=orm_convert(kind, verdict, counts), tokenizer_for=orm_tokenizer(b, tmp, added),
+            convert=orm_convert(kind, verdict, counts, opts["orm_numbered"]), tokenizer_for=orm_tokenizer(b, tmp, added),
             context=b.model.config.max_position_embeddings,
         )
         tok = CharTokenizer.from_file(os.path.join(tmp, "tokenizer.json"))
@@ -158,8 +158,11 @@ def orm(cfg: Dict, run: Run) -> str:
         }}
         emit("log", message=f"orm ({kind}): trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
         template = {"verdict": verdict, "kind": kind}
+        # numbered lines are an experiment (models/recipes/README.md): Steplab's renderOrmPrompt does not write them, so the
+        # manifest's ormTemplate leaves them out and such a folder is for eval_orm.py --numbered only
+        metrics["orm"]["numbered"] = opts["orm_numbered"]
         return finish(run, cfg, b, role="orm", recipe="models/recipes/trainer.py (orm)", data_hash=data_hash, metrics=metrics,
-                      checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": template,
+                      checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": {**template, "numbered": opts["orm_numbered"]},
                                         "base": b.manifest.get("name")},
                       tokenizer_dir=tmp, manifest_overrides={"ormTemplate": template, "parameters": sampling})
     finally:
