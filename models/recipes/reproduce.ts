@@ -17,7 +17,7 @@
 // Scheduling: a stage starts once the stages it reads have finished, and at most --cores of them run at a time
 // (each keeps one core busy), the longest chain (policy, orm, mathse-reflect) first. Every node child runs with
 // --single-threaded-gc --max-semi-space-size=64: with V8's default parallel GC a search process keeps a second
-// core 40% busy with collections of the ONNX runtime's per-step output buffers; see "Speed" in the README.
+// core 40% busy with collections of the ONNX runtime's per-step output buffers; see "GC flags" under Benchmarks in the README.
 //
 // Resuming: a stage that finished leaves <work>/stages/<name>.json and is skipped when the command is run
 // again; an interrupted stage runs again: the CLI jobs inside it (searches, train-prm, Best-of-N, cycles)
@@ -105,7 +105,7 @@ interface Procs {
 }
 
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
-/** V8 flags of every node child: one GC thread and a larger young generation (measured in the README, "Speed") */
+/** V8 flags of every node child: one GC thread and a larger young generation (bench/gc.ts; the README, Benchmarks, "GC flags") */
 const NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64'];
 
 /** Runs one command of a stage, its output appended to the stage's log; a failure fails the stage. The child
