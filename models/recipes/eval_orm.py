@@ -136,8 +136,9 @@ def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: 
         with torch.no_grad():
             vision.eval()
             feats = vision(vision.normalise(torch.from_numpy(pix)))
+    numbered = bool(((manifest.get("provenance") or {}).get("metrics") or {}).get("orm", {}).get("numbered"))
     texts = [format_orm_input(problems[s["problem"]].question, s["steps"], problems[s["problem"]].image is not None, tmpl.get("verdict", "V:\n"),
-                              numbered=bool(((manifest.get("provenance") or {}).get("metrics") or {}).get("orm", {}).get("numbered")))
+                              numbered=numbered)
              for s in sols]
     prompts = [tok.encode_prompt(t, image_tokens) for t in texts]
     order = sorted(range(len(sols)), key=lambda k: len(prompts[k]))
