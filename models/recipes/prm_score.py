@@ -11,6 +11,12 @@ then the steps, each stripped and followed by <prm>, joined by `\\n\\n`. The sco
 softmax([logit Yes, logit No])[0] at the i-th <prm> position. scores.json is
 [{"scores": [p1, p2, ...]}, ...], one entry per row in order, floats as computed (not rounded).
 Rows are run one at a time, without padding.
+
+With --policy-likelihood, --model is a policy folder and the score of step i is the policy's own
+probability of writing that line: exp of the summed log-probabilities (temperature 1) of the line's tokens
+and its step delimiter, after the policy's prompt (the manifest's promptTemplate, steplab_formats.
+format_prompt) and the steps before it. Not a PRM: the baseline that tells what the policy already knows
+about its candidates (models/tiny-prm/METRICS.md, "The policy's own likelihood").
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from steplab_model import (  # noqa: E402
     merge_image_features,
     jsonl_rows,
     parse_prm_row,
+    STEP_DELIMITER,
+    format_prompt,
     prm_log_probs,
 )
 
@@ -49,6 +57,19 @@ def read_rows(path: str) -> List[Dict]:
     return rows
 
 
+def image_features(model_dir: str, vision, rows: List[Dict]) -> Dict[str, torch.Tensor]:
+    refs = sorted({r["image"] for r in rows if r["image"]})
+    feats: Dict[str, torch.Tensor] = {}
+    if refs:
+        if vision is None:
+            raise ValueError(f"{model_dir} has no vision encoder but some rows have an image")
+        vision.eval()
+        pixels = decode_images(refs, vision.config.image_size)
+        out = vision(vision.normalise(torch.from_numpy(pixels)))
+        feats = {ref: out[i:i + 1] for i, ref in enumerate(refs)}
+    return feats
+
+
 @torch.no_grad()
 def score_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as f:
@@ -60,15 +81,7 @@ def score_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     model.eval()
     tok = CharTokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
     image_tokens = vision.config.tokens if vision is not None else 1
-    refs = sorted({r["image"] for r in rows if r["image"]})
-    feats: Dict[str, torch.Tensor] = {}
-    if refs:
-        if vision is None:
-            raise ValueError(f"{model_dir} has no vision encoder but some rows have an image")
-        vision.eval()
-        pixels = decode_images(refs, vision.config.image_size)
-        out = vision(vision.normalise(torch.from_numpy(pixels)))
-        feats = {ref: out[i:i + 1] for i, ref in enumerate(refs)}
+    feats = image_features(model_dir, vision, rows)
     context = model.config.max_position_embeddings
     result = []
     for r in rows:
@@ -87,15 +100,49 @@ def score_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     return result
 
 
+@torch.no_grad()
+def likelihood_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
+    with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    if manifest.get("role") != "policy":
+        print(f"prm_score: note: {model_dir} has role {manifest.get('role')!r}, not 'policy'", file=sys.stderr)
+    model, vision, _ = load_checkpoint(os.path.join(model_dir, CHECKPOINT_FILE))
+    model.eval()
+    tok = CharTokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    image_tokens = vision.config.tokens if vision is not None else 1
+    feats = image_features(model_dir, vision, rows)
+    context = model.config.max_position_embeddings
+    result = []
+    for r in rows:
+        ids = tok.encode_prompt(format_prompt(r["prompt"], r["image"] is not None), image_tokens)
+        spans = []
+        for step in r["steps"]:
+            e = tok.encode(step + STEP_DELIMITER, add_bos=False)
+            spans.append((len(ids), len(ids) + len(e)))
+            ids += e
+        if len(ids) > context:
+            raise ValueError(f"line {r['line']}: {len(ids)} tokens, more than the context of {context}")
+        x = torch.tensor([ids], dtype=torch.long)
+        embeds = model.embed(x)
+        if r["image"] is not None:
+            embeds = merge_image_features(embeds, x, tok.image_id, feats[r["image"]])
+        logits, _ = model(inputs_embeds=embeds)
+        # lp[t - 1] = log p(ids[t] | ids[:t])
+        lp = torch.log_softmax(logits[0, :-1].float(), dim=-1).gather(1, x[0, 1:, None])[:, 0]
+        result.append([float(lp[a - 1:b - 1].sum().exp()) for a, b in spans])
+    return result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, help="PRM folder (checkpoint.pt, tokenizer.json, manifest.json)")
+    ap.add_argument("--model", required=True, help="PRM folder (checkpoint.pt, tokenizer.json, manifest.json); a policy folder with --policy-likelihood")
+    ap.add_argument("--policy-likelihood", action="store_true", help="score each step by the policy's probability of writing it (see above)")
     ap.add_argument("--in", dest="inp", required=True, help="TRL stepwise rows (JSONL)")
     ap.add_argument("--out", required=True, help="scores.json to write")
     args = ap.parse_args()
     torch.set_num_threads(1)
     try:
-        scores = score_rows(args.model, read_rows(args.inp))
+        scores = (likelihood_rows if args.policy_likelihood else score_rows)(args.model, read_rows(args.inp))
     except (ValueError, OSError) as e:
         print(f"prm_score: {e}", file=sys.stderr)
         return 2

@@ -7,6 +7,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src-main/core/inference/engine';
+import { preprocessImage } from '../../src-main/core/inference/image';
+import { loadModel } from '../../src-main/core/inference/model';
+import { renderPrompt } from '../../src-main/core/inference/prompt';
 import { Store } from '../../src-main/core/store';
 import { openWorkbench } from '../../src-main/core/workbench';
 import { tempDir } from '../helpers/tmp';
@@ -15,6 +19,7 @@ import { cli } from '../helpers/cli';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PRM_DIR = join(ROOT, 'models', 'tiny-prm');
+const POLICY_DIR = join(ROOT, 'models', 'tiny-policy');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'tiny-prm-scores.json');
 
 let tmp: ReturnType<typeof tempDir>;
@@ -141,6 +146,53 @@ describe('parity: PyTorch PRM scores', () => {
     // float32 kernels differ by a few ulps between BLAS builds and CPUs (a CI run here saw 6e-7); any real
     // change of the layout or the weights moves scores by far more than 5e-6
     committed.scores.forEach((s, i) => s.scores.forEach((v, j) => expect(v).toBeCloseTo(scores[i].scores[j], 5)));
+  });
+});
+
+describe("the policy's own likelihood (prm_score.py --policy-likelihood)", () => {
+  it("gives each step the probability that Steplab's engine gives the policy's tokens, and a line off by one less than the right one", async () => {
+    const rows = parityRows();
+    const input = join(tmp.dir, 'lik-rows.jsonl');
+    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
+    const outFile = join(tmp.dir, 'lik-scores.json');
+    execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', '--model', POLICY_DIR, '--policy-likelihood', '--in', input, '--out', outFile], {
+      cwd: ROOT,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const torch = (JSON.parse(readFileSync(outFile, 'utf8')) as { scores: number[] }[]).map((s) => s.scores);
+    const model = await loadModel(POLICY_DIR);
+    const engine = new Engine(model);
+    const vocab = Array.from({ length: model.config.vocabSize }, (_, i) => i);
+    const V = vocab.length;
+    for (const [i, r] of rows.entries()) {
+      const hasImage = Boolean(r.images);
+      const upTo = (k: number) => engine.encodePrompt(renderPrompt(model.manifest, r.prompt, { hasImage, steps: r.completions.slice(0, k) }));
+      const ids = upTo(r.completions.length);
+      const ends = r.completions.map((_, k) => upTo(k).length).concat(ids.length);
+      const image = r.images ? { key: String(i), pixels: await preprocessImage(readFileSync(join(ROOT, r.images[0])), model.manifest.image!) } : undefined;
+      const positions = Array.from({ length: ids.length - ends[0] }, (_, j) => ends[0] - 1 + j);
+      const logits = (await engine.logitsAt([{ ids, image, positions }], vocab))[0];
+      const logp = (t: number): number => {
+        // log-softmax at position t - 1 (row j of `logits`), taken at the token written at t
+        const row = logits.subarray((t - ends[0]) * V, (t - ends[0] + 1) * V);
+        const max = Math.max(...row);
+        const lse = max + Math.log(row.reduce((a, x) => a + Math.exp(x - max), 0));
+        return row[ids[t]] - lse;
+      };
+      const ort = r.completions.map((_, k) => {
+        let sum = 0;
+        for (let t = ends[k]; t < ends[k + 1]; t++) sum += logp(t);
+        return Math.exp(sum);
+      });
+      expect(torch[i]).toHaveLength(r.completions.length);
+      ort.forEach((v, k) => expect(Math.abs(v - torch[i][k]), `row ${i + 1} step ${k + 1}`).toBeLessThan(1e-4));
+    }
+    // rows come in pairs: the reference steps, then the same with one result off by one
+    for (let i = 0; i < rows.length; i += 2) {
+      const k = rows[i + 1].completions.findIndex((s, j) => s !== rows[i].completions[j]);
+      expect(torch[i + 1][k], `${rows[i].completions[k]} against ${rows[i + 1].completions[k]}`).toBeLessThan(torch[i][k]);
+    }
   });
 });
 
