@@ -1,6 +1,7 @@
 // The PRM's jobs with the bundled models on real demo problems: Best-of-N end to end (selection on
 // val, candidates reused, evaluation stored and exported), scoring stored solutions, search trees and
 // an MM-PRM rollout file, and the one-line errors that come before any work.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { openWorkbench } from '../src-main/core/workbench';
 import { tempDir } from './helpers/tmp';
 import { cli } from './helpers/cli';
 
+const ROOT = join(import.meta.dirname, '..');
 let tmp: ReturnType<typeof tempDir>;
 let ws: string;
 
@@ -86,6 +88,45 @@ describe('steplab bon', () => {
     } finally {
       store.close();
     }
+  });
+
+  it("models/recipes/bon_rows.ts exports the candidates and, given the PRM's stored step scores, tables what steplab bon stored", () => {
+    const rowsFile = join(tmp.dir, 'bon-rows.jsonl');
+    const run = (...args: string[]) => execFileSync(process.execPath, [join(ROOT, 'bin', 'run-ts.js'), join(ROOT, 'models', 'recipes', 'bon_rows.ts'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    run('export', '--workspace', ws, '--evaluation', String(first.evaluation), '--out', rowsFile);
+    const rows = readFileSync(rowsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { solution: number; completions: string[]; labels: (number | null)[] });
+    expect(rows).toHaveLength(6 * 4);
+    const store = Store.open(ws);
+    let metrics: { splits: Record<string, { byN: Record<string, Record<string, number>>; pairwise: { accuracy: number; pairs: number }; differences: { a: string; b: string; diff: number; interval: number[] }[] }> };
+    try {
+      metrics = store.evaluations.get(first.evaluation).metrics as typeof metrics;
+      const stored = store.scores.stepScores(store.models.byName('tiny-prm').id, rows.map((r) => r.solution));
+      for (const r of rows) expect(r.labels).toEqual(store.solutions.get(r.solution).steps.map((s) => s.goldLabel));
+      writeFileSync(join(tmp.dir, 'bon-scores.json'), JSON.stringify(rows.map((r) => ({ scores: stored.get(r.solution) }))));
+    } finally {
+      store.close();
+    }
+    run('table', '--workspace', ws, '--evaluation', String(first.evaluation), '--scores', join(tmp.dir, 'bon-scores.json'), '--json', join(tmp.dir, 'bon-table.json'));
+    const table = JSON.parse(readFileSync(join(tmp.dir, 'bon-table.json'), 'utf8')) as {
+      byN: Record<string, Record<string, number>>;
+      pairwise: { min: { accuracy: number; pairs: number } };
+      differences: Record<string, { b: string; diff: number; interval: number[] }[]>;
+    };
+    const test = metrics.splits.test;
+    expect(Object.keys(table.byN)).toEqual(Object.keys(test.byN));
+    for (const [n, row] of Object.entries(test.byN)) for (const [m, v] of Object.entries(row)) expect(table.byN[n][m], `${m} at N=${n}`).toBeCloseTo(v, 12);
+    expect(table.pairwise.min.pairs).toBe(test.pairwise.pairs);
+    if (test.pairwise.pairs) expect(table.pairwise.min.accuracy).toBeCloseTo(test.pairwise.accuracy, 12);
+    expect(table.differences[first.chosen].map(({ b, diff, interval }) => ({ b, diff, interval }))).toEqual(test.differences.map(({ b, diff, interval }) => ({ b, diff, interval })));
+    // a scores file that does not fit the rows is one line, no table
+    writeFileSync(join(tmp.dir, 'bon-short.json'), JSON.stringify([{ scores: [0.5] }]));
+    let err = '';
+    try {
+      run('table', '--workspace', ws, '--evaluation', String(first.evaluation), '--scores', join(tmp.dir, 'bon-short.json'));
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+    }
+    expect(err.trim()).toBe(`bon_rows: ${join(tmp.dir, 'bon-short.json')}: expected 24 entries (one per exported row), got 1`);
   });
 
   it('reuses the stored candidates on a second run and gives the same numbers', async () => {

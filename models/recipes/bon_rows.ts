@@ -3,27 +3,34 @@
 //
 //   node bin/run-ts.js models/recipes/bon_rows.ts export --workspace ws [--evaluation ID] --out rows.jsonl
 //   node bin/run-ts.js models/recipes/bon_rows.ts table --workspace ws [--evaluation ID] --scores scores.json [--json out.json]
+//   node bin/run-ts.js models/recipes/bon_rows.ts table --workspace ws [--evaluation ID] --arithmetic-rule [--json out.json]
 //
 // `export` writes the evaluation's candidates (its reported split, in the order `steplab bon` reads them:
 // by problem, then by candidate index) as TRL stepwise rows with the demo's gold step labels, and beside
-// each the problem's dataset id ("problem"), its verdict ("correct") and its normalised final answer.
+// each the problem's dataset id ("problem"), the solution's id in the workspace ("solution"), its verdict
+// ("correct") and its normalised final answer.
 // `table` reads step scores made elsewhere for those rows ({"scores": [[p1, p2, ...], ...]} or
 // [{"scores": [...]}, ...], one entry per row in order, each step's score in [0, 1]) and prints what
 // `steplab bon` prints for a PRM, computed by the same functions (src-main/core/reward/metrics.ts) on the
 // same candidates and the same greedy solutions: accuracy by N for every rule, the within-problem pairwise
 // accuracy, and each rule at the largest N against majority vote, greedy and random pick with the paired
-// bootstrap interval. No rule is chosen: every aggregation is listed.
+// bootstrap interval. No rule is chosen: every aggregation is listed. `--arithmetic-rule` scores instead by a
+// rule that checks each line on its own, as a PRM that had learned only that would: 0 for an `a op b = c`
+// line whose result is wrong (the demo checker's line parser), 1 for any other line. It reads neither the
+// question nor the picture, so it cannot see a wrong operand, count or plan.
 import { Command } from 'commander';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AGGREGATORS, answerKey } from '../../src-shared/aggregate';
 import { BON_METHODS, bonTable, chooseThreshold, pairedDifference, pairwiseAccuracy, processBenchF1, type BonMethod, type ProblemCandidates, type ScoredSolution } from '../../src-main/core/reward/metrics';
 import { imagePath } from '../../src-main/core/data/images';
+import { parseStepLine } from '../../src-main/core/demo/check';
 import { Store } from '../../src-main/core/store';
 import type { Solution } from '../../src-main/core/store/solutions';
 
 interface Row {
   problem: string;
+  solution: number;
   correct: boolean;
   answer: string | null;
   prompt: string;
@@ -79,6 +86,7 @@ function load(workspace: string, evaluation: string | undefined): Loaded {
       greedyCorrect: greedy ? greedy.verdict === 'correct' : null,
       rows: cands.map((s) => ({
         problem: refs.get(pid)?.extId ?? String(pid),
+        solution: s.id,
         correct: s.verdict === 'correct',
         answer: answerKey(s.finalAnswer),
         prompt: p.question,
@@ -90,6 +98,13 @@ function load(workspace: string, evaluation: string | undefined): Loaded {
   }
   store.close();
   return { split: cfg.split, n: cfg.n, problems };
+}
+
+function arithmeticRule(line: string): number {
+  const p = parseStepLine(line);
+  if (p.kind !== 'arith') return 1;
+  const v = p.op === '+' ? p.a + p.b : p.op === '-' ? p.a - p.b : p.op === '*' ? p.a * p.b : p.a / p.b;
+  return v === p.c ? 1 : 0;
 }
 
 const pct = (x: number): string => (100 * x).toFixed(1);
@@ -117,16 +132,20 @@ program
   .command('table')
   .requiredOption('--workspace <dir>')
   .option('--evaluation <id>', 'the evaluation (default: the newest Best-of-N one)')
-  .requiredOption('--scores <file>', 'step scores, one entry per exported row in order')
+  .option('--scores <file>', 'step scores, one entry per exported row in order')
+  .option('--arithmetic-rule', "score each line 0 when it is an `a op b = c` line with a wrong result, else 1")
   .option('--json <file>', 'also write the numbers as JSON')
-  .action((o: { workspace: string; evaluation?: string; scores: string; json?: string }) => {
+  .action((o: { workspace: string; evaluation?: string; scores?: string; arithmeticRule?: boolean; json?: string }) => {
+    if (Boolean(o.scores) === Boolean(o.arithmeticRule)) fail('give either --scores FILE or --arithmetic-rule');
     const l = load(o.workspace, o.evaluation);
     let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(o.scores, 'utf8'));
-    } catch (e) {
-      fail(`${o.scores}: ${(e as Error).message}`);
-    }
+    if (o.arithmeticRule) raw = l.problems.flatMap((p) => p.rows.map((r) => r.completions.map(arithmeticRule)));
+    else
+      try {
+        raw = JSON.parse(readFileSync(o.scores!, 'utf8'));
+      } catch (e) {
+        fail(`${o.scores}: ${(e as Error).message}`);
+      }
     const list = (Array.isArray(raw) ? raw : (raw as { scores?: unknown }).scores) as unknown[];
     const total = l.problems.reduce((a, p) => a + p.rows.length, 0);
     if (!Array.isArray(list) || list.length !== total) fail(`${o.scores}: expected ${total} entries (one per exported row), got ${Array.isArray(list) ? list.length : 'no list'}`);
