@@ -5,6 +5,8 @@ are too noisy", and an evaluation of any PRM folder on tiny-policy candidates of
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py data --work W --seed 31 --problems 12000 --samples 2
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py evalset --work W --samples 8
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py eval --model <prm folder> --evalset W/eval-val.jsonl [--out m.json]
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py deepen --base models/tiny-policy --out W/base-d6 --layers 2
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py relabel --rows rows.jsonl --scores lik.json --out rows-lik.jsonl
 
 `data` writes W/problems/ (fresh demo problems, make_demo_data.ts --seed; problems whose canonical form is
 in the bundled val/test split dropped) and W/problems/gold-train.jsonl: TRL stepwise rows of tiny-policy
@@ -21,6 +23,10 @@ within-problem pairwise accuracy (a correct candidate's min step score above an 
 half), step AUC, ProcessBench F1 at 0.5 and at the best threshold, Best-of-N by min / last / product
 against random pick, majority vote and pass@N, the mean score of correct steps by position, and the twin
 check (a right line against the same line with its result or count changed by one, after the same prefix).
+
+`deepen` writes a base with more layers on top, added as an identity (their output projections zero), for a
+PRM deeper than the policy. `relabel` replaces each step's label of TRL rows by a prm_score.py score (e.g.
+the policy's likelihood, `prm_score.py --policy-likelihood`), to train a PRM on it as soft labels.
 """
 
 from __future__ import annotations
@@ -323,6 +329,59 @@ def cmd_eval(a) -> int:
     return 0
 
 
+def cmd_deepen(a) -> int:
+    """A base with `--layers` more decoder layers on top of `--base`, added as an identity: each new layer's
+    attention output and MLP down projections are zero, so the model computes what the base computes until
+    training moves them. The folder is the base's, with the new checkpoint and config."""
+    import dataclasses
+    import shutil
+    from steplab_decoder import LlamaForCausalLM, save_checkpoint
+    if os.path.exists(a.out):
+        log(f"{a.out} exists; choose a new folder")
+        return 2
+    model, vision, extra = load_checkpoint(os.path.join(a.base, CHECKPOINT_FILE))
+    cfg = dataclasses.replace(model.config, num_hidden_layers=model.config.num_hidden_layers + a.layers)
+    torch.manual_seed(a.seed)
+    deep = LlamaForCausalLM(cfg)
+    missing = deep.load_state_dict(model.state_dict(), strict=False)
+    if missing.unexpected_keys:
+        raise SystemExit(f"unexpected keys {missing.unexpected_keys}")
+    with torch.no_grad():
+        for layer in deep.model.layers[model.config.num_hidden_layers:]:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+    shutil.copytree(a.base, a.out, ignore=shutil.ignore_patterns("onnx", CHECKPOINT_FILE, "*.md"))
+    save_checkpoint(os.path.join(a.out, CHECKPOINT_FILE), deep, vision, extra)
+    with open(os.path.join(a.out, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    config["num_hidden_layers"] = cfg.num_hidden_layers
+    with open(os.path.join(a.out, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+    x = torch.randint(3, cfg.vocab_size, (1, 32))
+    gap = float((deep(x)[0] - model(x)[0]).abs().max())
+    log(f"{a.out}: {cfg.num_hidden_layers} layers ({a.layers} new, identity: max logit gap {gap:.1e})")
+    return 0
+
+
+def cmd_relabel(a) -> int:
+    """TRL rows with each step's label replaced by a score of prm_score.py's scores file (e.g. the policy's
+    likelihood), as soft labels."""
+    with open(a.scores, encoding="utf-8") as f:
+        scores = [e["scores"] for e in json.load(f)]
+    rows = read_jsonl(a.rows)
+    if len(rows) != len(scores):
+        log(f"{a.scores}: {len(scores)} entries for {len(rows)} rows of {a.rows}")
+        return 2
+    with open(a.out, "w", encoding="utf-8") as f:
+        for n, (r, s) in enumerate(zip(rows, scores), start=1):
+            if len(s) != len(r["completions"]):
+                log(f"{a.scores}: entry {n} has {len(s)} scores for {len(r['completions'])} steps")
+                return 2
+            f.write(json.dumps({**r, "labels": [round(float(v), 5) for v in s]}) + "\n")
+    log(f"{len(rows)} rows written to {a.out}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -345,9 +404,18 @@ def main() -> int:
     v.add_argument("--evalset", required=True)
     v.add_argument("--out", default=None)
     v.add_argument("--scores", default=None, help="also write the step scores (one list per candidate) here")
+    g = sub.add_parser("deepen")
+    g.add_argument("--base", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--layers", type=int, default=2)
+    g.add_argument("--seed", type=int, default=0)
+    r = sub.add_parser("relabel")
+    r.add_argument("--rows", required=True)
+    r.add_argument("--scores", required=True)
+    r.add_argument("--out", required=True)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval}[a.cmd](a)
+    return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval, "deepen": cmd_deepen, "relabel": cmd_relabel}[a.cmd](a)
 
 
 if __name__ == "__main__":
