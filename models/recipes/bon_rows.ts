@@ -13,8 +13,9 @@
 // [{"scores": [...]}, ...], one entry per row in order, each step's score in [0, 1]) and prints what
 // `steplab bon` prints for a PRM, computed by the same functions (src-main/core/reward/metrics.ts) on the
 // same candidates and the same greedy solutions: accuracy by N for every rule, the within-problem pairwise
-// accuracy, and each rule at the largest N against majority vote, greedy and random pick with the paired
-// bootstrap interval. No rule is chosen: every aggregation is listed. `--arithmetic-rule` scores instead by a
+// accuracy, each rule at the largest N against majority vote, greedy and random pick with the paired
+// bootstrap interval, and ProcessBench F1 against the gold step labels at 0.5 and at the threshold best on
+// this same split (optimistic: there is no second split to choose it on). No rule is chosen: every aggregation is listed. `--arithmetic-rule` scores instead by a
 // rule that checks each line on its own, as a PRM that had learned only that would: 0 for an `a op b = c`
 // line whose result is wrong (the demo checker's line parser), 1 for any other line. It reads neither the
 // question nor the picture, so it cannot see a wrong operand, count or plan.
