@@ -14,9 +14,10 @@ Rows are run one at a time, without padding.
 
 With --policy-likelihood, --model is a policy folder and the score of step i is the policy's own
 probability of writing that line: exp of the summed log-probabilities (temperature 1) of the line's tokens
-and its step delimiter, after the policy's prompt (the manifest's promptTemplate, steplab_formats.
-format_prompt) and the steps before it. Not a PRM: the baseline that tells what the policy already knows
-about its candidates (models/tiny-prm/METRICS.md, "The policy's own likelihood").
+and its step delimiter (the manifest's stepDelimiter), after the policy's prompt (the manifest's
+promptTemplate, as Steplab's renderPrompt lays it out) and the steps before it. Not a PRM: the baseline
+that tells what the policy already knows about its candidates (models/tiny-prm/METRICS.md, "What a verifier
+needs here").
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from steplab_model import (  # noqa: E402
     merge_image_features,
     jsonl_rows,
     parse_prm_row,
+    PROMPT_TEMPLATE,
     STEP_DELIMITER,
-    format_prompt,
+    one_line,
     prm_log_probs,
 )
 
@@ -112,12 +114,17 @@ def likelihood_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     image_tokens = vision.config.tokens if vision is not None else 1
     feats = image_features(model_dir, vision, rows)
     context = model.config.max_position_embeddings
+    template = manifest.get("promptTemplate") or PROMPT_TEMPLATE
+    delimiter = manifest.get("stepDelimiter", STEP_DELIMITER)
     result = []
     for r in rows:
-        ids = tok.encode_prompt(format_prompt(r["prompt"], r["image"] is not None), image_tokens)
+        prompt = template["question"].replace("{question}", one_line(r["prompt"]))
+        if r["image"] is not None and template.get("image"):
+            prompt += template["image"]
+        ids = tok.encode_prompt(prompt + template["solution"], image_tokens)
         spans = []
         for step in r["steps"]:
-            e = tok.encode(step + STEP_DELIMITER, add_bos=False)
+            e = tok.encode(step + delimiter, add_bos=False)
             spans.append((len(ids), len(ids) + len(e)))
             ids += e
         if len(ids) > context:
