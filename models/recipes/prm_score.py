@@ -72,70 +72,65 @@ def image_features(model_dir: str, vision, rows: List[Dict]) -> Dict[str, torch.
     return feats
 
 
+class Loaded:
+    """A model folder read for scoring rows: its manifest, decoder, tokenizer and the rows' image features."""
+
+    def __init__(self, model_dir: str, role: str, rows: List[Dict]):
+        with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as f:
+            self.manifest: Dict = json.load(f)
+        if self.manifest.get("role") != role:
+            print(f"prm_score: note: {model_dir} has role {self.manifest.get('role')!r}, not {role!r}", file=sys.stderr)
+        self.model, vision, _ = load_checkpoint(os.path.join(model_dir, CHECKPOINT_FILE))
+        self.model.eval()
+        self.tok = CharTokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+        self.image_tokens = vision.config.tokens if vision is not None else 1
+        self.feats = image_features(model_dir, vision, rows)
+        self.context = self.model.config.max_position_embeddings
+
+    def logits(self, r: Dict, ids: List[int]) -> torch.Tensor:
+        """[T, V] logits of one row's ids, the row's picture merged at the image token positions."""
+        if len(ids) > self.context:
+            raise ValueError(f"line {r['line']}: {len(ids)} tokens, more than the context of {self.context}")
+        x = torch.tensor([ids], dtype=torch.long)
+        embeds = self.model.embed(x)
+        if r["image"] is not None:
+            embeds = merge_image_features(embeds, x, self.tok.image_id, self.feats[r["image"]])
+        logits, _ = self.model(inputs_embeds=embeds)
+        return logits[0]
+
+
 @torch.no_grad()
 def score_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
-    with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
-    if manifest.get("role") != "prm":
-        print(f"prm_score: note: {model_dir} has role {manifest.get('role')!r}, not 'prm'", file=sys.stderr)
-    template: Optional[Dict[str, str]] = manifest.get("prmTemplate") or PRM_TEMPLATE
-    model, vision, _ = load_checkpoint(os.path.join(model_dir, CHECKPOINT_FILE))
-    model.eval()
-    tok = CharTokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
-    image_tokens = vision.config.tokens if vision is not None else 1
-    feats = image_features(model_dir, vision, rows)
-    context = model.config.max_position_embeddings
+    m = Loaded(model_dir, "prm", rows)
+    template: Optional[Dict[str, str]] = m.manifest.get("prmTemplate") or PRM_TEMPLATE
     result = []
     for r in rows:
-        ids, tags = tok.encode_prm(r["prompt"], r["steps"], r["image"] is not None, image_tokens, template)
+        ids, tags = m.tok.encode_prm(r["prompt"], r["steps"], r["image"] is not None, m.image_tokens, template)
         if len(tags) != len(r["steps"]):
             raise ValueError(f"line {r['line']}: {len(r['steps'])} steps but {len(tags)} {PRM_TOKEN} tokens")
-        if len(ids) > context:
-            raise ValueError(f"line {r['line']}: {len(ids)} tokens, more than the context of {context}")
-        x = torch.tensor([ids], dtype=torch.long)
-        embeds = model.embed(x)
-        if r["image"] is not None:
-            embeds = merge_image_features(embeds, x, tok.image_id, feats[r["image"]])
-        logits, _ = model(inputs_embeds=embeds)
-        logp = prm_log_probs(logits[0, torch.tensor(tags)], tok.yes_id, tok.no_id)
+        logp = prm_log_probs(m.logits(r, ids)[torch.tensor(tags)], m.tok.yes_id, m.tok.no_id)
         result.append([float(v) for v in logp[:, 0].exp().tolist()])
     return result
 
 
 @torch.no_grad()
 def likelihood_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
-    with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
-    if manifest.get("role") != "policy":
-        print(f"prm_score: note: {model_dir} has role {manifest.get('role')!r}, not 'policy'", file=sys.stderr)
-    model, vision, _ = load_checkpoint(os.path.join(model_dir, CHECKPOINT_FILE))
-    model.eval()
-    tok = CharTokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
-    image_tokens = vision.config.tokens if vision is not None else 1
-    feats = image_features(model_dir, vision, rows)
-    context = model.config.max_position_embeddings
-    template = manifest.get("promptTemplate") or PROMPT_TEMPLATE
-    delimiter = manifest.get("stepDelimiter", STEP_DELIMITER)
+    m = Loaded(model_dir, "policy", rows)
+    template = m.manifest.get("promptTemplate") or PROMPT_TEMPLATE
+    delimiter = m.manifest.get("stepDelimiter", STEP_DELIMITER)
     result = []
     for r in rows:
         prompt = template["question"].replace("{question}", one_line(r["prompt"]))
         if r["image"] is not None and template.get("image"):
             prompt += template["image"]
-        ids = tok.encode_prompt(prompt + template["solution"], image_tokens)
+        ids = m.tok.encode_prompt(prompt + template["solution"], m.image_tokens)
         spans = []
         for step in r["steps"]:
-            e = tok.encode(step + delimiter, add_bos=False)
+            e = m.tok.encode(step + delimiter, add_bos=False)
             spans.append((len(ids), len(ids) + len(e)))
             ids += e
-        if len(ids) > context:
-            raise ValueError(f"line {r['line']}: {len(ids)} tokens, more than the context of {context}")
-        x = torch.tensor([ids], dtype=torch.long)
-        embeds = model.embed(x)
-        if r["image"] is not None:
-            embeds = merge_image_features(embeds, x, tok.image_id, feats[r["image"]])
-        logits, _ = model(inputs_embeds=embeds)
         # lp[t - 1] = log p(ids[t] | ids[:t])
-        lp = torch.log_softmax(logits[0, :-1].float(), dim=-1).gather(1, x[0, 1:, None])[:, 0]
+        lp = torch.log_softmax(m.logits(r, ids)[:-1].float(), dim=-1).gather(1, torch.tensor(ids[1:])[:, None])[:, 0]
         result.append([float(lp[a - 1:b - 1].sum().exp()) for a, b in spans])
     return result
 
