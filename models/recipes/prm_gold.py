@@ -365,10 +365,14 @@ def cmd_deepen(a) -> int:
 
 def cmd_relabel(a) -> int:
     """TRL rows with each step's label replaced by a score of prm_score.py's scores file (e.g. the policy's
-    likelihood), as soft labels."""
+    likelihood), as soft labels. Written beside the rows when they name their pictures by relative paths."""
     with open(a.scores, encoding="utf-8") as f:
         scores = [e["scores"] for e in json.load(f)]
     rows = read_jsonl(a.rows)
+    moved = os.path.dirname(os.path.abspath(a.out)) != os.path.dirname(os.path.abspath(a.rows))
+    if moved and any(not (i.startswith("data:") or os.path.isabs(i)) for r in rows for i in r.get("images") or []):
+        log(f"{a.rows}: its image paths are relative to its folder; write --out into that folder")
+        return 2
     if len(rows) != len(scores):
         log(f"{a.scores}: {len(scores)} entries for {len(rows)} rows of {a.rows}")
         return 2

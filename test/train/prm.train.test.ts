@@ -1,7 +1,7 @@
 // The PRM through the reference trainer, end to end in Steplab: train-prm on an annotation set that a
 // search made, the loss curve stored, the model registered with provenance and scoring; cancel leaves
-// nothing; and the committed PyTorch scores that `npm test` compares the ONNX scorer with.
-// UPDATE_PARITY=1 rewrites that fixture.
+// nothing; the committed PyTorch scores that `npm test` compares the ONNX scorer with; and prm_score.py's
+// policy likelihood against Steplab's engine. UPDATE_PARITY=1 rewrites that fixture.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
