@@ -41,9 +41,8 @@ from steplab_model import (  # noqa: E402
     merge_image_features,
     jsonl_rows,
     parse_prm_row,
-    PROMPT_TEMPLATE,
     STEP_DELIMITER,
-    one_line,
+    render_prompt,
     prm_log_probs,
 )
 
@@ -116,14 +115,11 @@ def score_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
 @torch.no_grad()
 def likelihood_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     m = Loaded(model_dir, "policy", rows)
-    template = m.manifest.get("promptTemplate") or PROMPT_TEMPLATE
+    template = m.manifest.get("promptTemplate")
     delimiter = m.manifest.get("stepDelimiter", STEP_DELIMITER)
     result = []
     for r in rows:
-        prompt = template["question"].replace("{question}", one_line(r["prompt"]))
-        if r["image"] is not None and template.get("image"):
-            prompt += template["image"]
-        ids = m.tok.encode_prompt(prompt + template["solution"], m.image_tokens)
+        ids = m.tok.encode_prompt(render_prompt(r["prompt"], r["image"] is not None, template), m.image_tokens)
         spans = []
         for step in r["steps"]:
             e = m.tok.encode(step + delimiter, add_bos=False)

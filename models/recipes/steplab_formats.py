@@ -74,15 +74,21 @@ def _render_question(question: str) -> str:
     return re.sub(r"\s*\n\s*", " ", question).strip()
 
 
+def render_prompt(question: str, has_image: bool, template: Optional[Dict[str, str]] = None) -> str:
+    """The policy prompt up to its solution marker as src-main's renderPrompt writes it from a manifest's
+    promptTemplate (PROMPT_TEMPLATE when none is given), without a reflection."""
+    t = template or PROMPT_TEMPLATE
+    out = t["question"].replace("{question}", _render_question(question))
+    if has_image and t.get("image"):
+        out += t["image"]
+    return out + t["solution"]
+
+
 def format_orm_input(question: str, steps: Sequence[str], has_image: bool, verdict: str = ORM_VERDICT, numbered: bool = False) -> str:
     """`Q: {question}\n` [`<image>\n`] `S:\n` + each step + `\n` + the verdict marker: byte for byte what
     renderOrmPrompt (src-main/core/inference/prompt.ts) gives for the demo template. `numbered` (an
     experiment, not in renderOrmPrompt) writes each line as `{n}: {step}`, n from 1."""
-    out = PROMPT_TEMPLATE["question"].replace("{question}", _render_question(question))
-    if has_image:
-        out += PROMPT_TEMPLATE["image"]
-    out += PROMPT_TEMPLATE["solution"]
-    return out + "".join((f"{i + 1}: " if numbered else "") + s + STEP_DELIMITER for i, s in enumerate(steps)) + verdict
+    return render_prompt(question, has_image) + "".join((f"{i + 1}: " if numbered else "") + s + STEP_DELIMITER for i, s in enumerate(steps)) + verdict
 
 
 def split_orm_input(text: str, verdict: str = ORM_VERDICT, numbered: bool = False) -> Optional[Tuple[str, bool, List[str]]]:

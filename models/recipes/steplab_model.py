@@ -52,6 +52,7 @@ from steplab_formats import (  # noqa: E402,F401
     ORM_EXTRA_CHARS,
     ORM_STATUSES,
     _render_question,
+    render_prompt,
     format_orm_input,
     split_orm_input,
     format_orm_target,

@@ -159,7 +159,7 @@ def orm(cfg: Dict, run: Run) -> str:
         emit("log", message=f"orm ({kind}): trained {step} steps in {seconds:.1f} s, final loss {last_loss:.4f}; exporting")
         template = {"verdict": verdict, "kind": kind}
         # numbered lines are an experiment (models/recipes/README.md): Steplab's renderOrmPrompt does not write them, so the
-        # manifest's ormTemplate leaves them out and such a folder is for eval_orm.py --numbered only
+        # manifest's ormTemplate leaves them out; such a folder is for eval_orm.py, which reads metrics.orm.numbered
         metrics["orm"]["numbered"] = opts["orm_numbered"]
         return finish(run, cfg, b, role="orm", recipe="models/recipes/trainer.py (orm)", data_hash=data_hash, metrics=metrics,
                       checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": {**template, "numbered": opts["orm_numbered"]},
