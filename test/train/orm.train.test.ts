@@ -169,3 +169,53 @@ describe('reference trainer (orm)', () => {
     expect(r2.events.at(-1)).toMatchObject({ event: 'error', message: expect.stringMatching(/bad\.jsonl line 1: field "messages": the user content must be the ORM input/) });
   });
 });
+
+describe('orm_readout.py (where an ORM error_step comes from)', () => {
+  it("reads the step Steplab's engine would write after the forced verdict start, and sets it beside the no-content rules", async () => {
+    const file = ormFile('readout.jsonl', 12);
+    const child = spawn('/usr/bin/python3', ['models/recipes/orm_readout.py', '--orm', ORM_DIR, '--rows', file, '--json'], { cwd: ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, err).toBe(0);
+    const s = JSON.parse(out) as {
+      rows: number;
+      exact: number;
+      constant_rule: { step: number; exact: number };
+      length_rule_exact: number;
+      rows_read: { error_step: number; lines: number; predicted: string }[];
+    };
+    const textWrong = cases(12).filter(({ row, steps }) => !row.image && labelSolution(row, steps).firstError !== null);
+    expect(textWrong.length).toBeGreaterThan(2);
+    expect(s.rows).toBe(textWrong.length);
+    expect(s.rows_read.map((r) => [r.error_step, r.lines])).toEqual(textWrong.map(({ row, steps }) => [labelSolution(row, steps).firstError! + 1, steps.length]));
+    const hits = s.rows_read.filter((r) => r.predicted === String(r.error_step)).length;
+    expect(s.exact).toBeCloseTo((100 * hits) / s.rows, 1);
+
+    const m = await loadModel(ORM_DIR);
+    try {
+      const engine = new Engine(m);
+      const forced = m.tokenizer.encode('{"status":"WRONG","error_step":', { addSpecialTokens: false });
+      const gen = await engine.generate(
+        textWrong.map(({ row, steps }) => ({ prefix: [...engine.encodePrompt(renderOrmPrompt(m.manifest, row.question, { hasImage: false, steps })), ...forced], rngs: [() => 0] })),
+        { temperature: 0, topK: 0, topP: 1, maxNewTokens: 1, stopAtStep: false },
+      );
+      expect(gen.map((g) => g[0].text)).toEqual(s.rows_read.map((r) => r.predicted));
+    } finally {
+      await m.release();
+    }
+  });
+
+  it('a row that is not an ORM row gives one line naming the file and line, exit 1', async () => {
+    const file = join(tmp.dir, 'not-orm.jsonl');
+    writeFileSync(file, readFileSync(ormFile('one.jsonl', 1), 'utf8') + '{"prompt": "x"}\n');
+    const child = spawn('/usr/bin/python3', ['models/recipes/orm_readout.py', '--orm', ORM_DIR, '--rows', file], { cwd: ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(err.trim()).toBe(`orm_readout: ${file} line 3: not an ORM row (make_orm_data.py writes them)`);
+  });
+});
