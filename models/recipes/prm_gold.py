@@ -7,6 +7,7 @@ are too noisy", and an evaluation of any PRM folder on tiny-policy candidates of
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py eval --model <prm folder> --evalset W/eval-val.jsonl [--out m.json]
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py deepen --base models/tiny-policy --out W/base-d6 --layers 2
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py relabel --rows rows.jsonl --scores lik.json --out rows-lik.jsonl
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py firsterror --val-rows V --val-scores VS --test-rows T --test-scores TS
 
 `data` writes W/problems/ (fresh demo problems, make_demo_data.ts --seed; problems whose canonical form is
 in the bundled val/test split dropped) and W/problems/gold-train.jsonl: TRL stepwise rows of tiny-policy
@@ -27,6 +28,7 @@ check (a right line against the same line with its result or count changed by on
 `deepen` writes a base with more layers on top, added as an identity (their output projections zero), for a
 PRM deeper than the policy. `relabel` replaces each step's label of TRL rows by a prm_score.py score (e.g.
 the policy's likelihood, `prm_score.py --policy-likelihood`), to train a PRM on it as soft labels.
+`firsterror` tells how often step scores name the first wrong step (the first step under a τ chosen on val).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import re
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -386,6 +388,51 @@ def cmd_relabel(a) -> int:
     return 0
 
 
+def first_error_rates(rows: List[Dict], scores: List[List[float]], tau: float) -> Tuple[float, float, int]:
+    """(share of wrong rows whose first step scoring under tau is their first 0 label, share of right rows
+    with no step under tau, number of wrong rows)."""
+    hit = wrong = kept = right = 0
+    for r, s in zip(rows, scores):
+        first = next((i for i, v in enumerate(s) if v < tau), None)
+        if 0 in r["labels"]:
+            wrong += 1
+            hit += first == r["labels"].index(0)
+        else:
+            right += 1
+            kept += first is None
+    return hit / max(wrong, 1), kept / max(right, 1), wrong
+
+
+def cmd_firsterror(a) -> int:
+    """Where step scores put the first wrong step: the first step under τ, τ chosen on the val rows (0.01 to
+    0.99 by 0.01, the best share of wrong rows whose gold first wrong step it names), then applied to the test
+    rows. Rows are TRL rows with gold step labels (1 before the first wrong step, 0 there)."""
+    sets = []
+    for rows_path, scores_path in ((a.val_rows, a.val_scores), (a.test_rows, a.test_scores)):
+        rows = read_jsonl(rows_path)
+        try:
+            with open(scores_path, encoding="utf-8") as f:
+                scores = [e["scores"] for e in json.load(f)]
+        except (ValueError, TypeError, KeyError):
+            log(f'{scores_path}: not a prm_score.py scores file ([{{"scores": [...]}}, ...], one entry per row)')
+            return 2
+        if any("labels" not in r for r in rows):
+            log(f"{rows_path}: every row needs its gold \"labels\"")
+            return 2
+        if len(rows) != len(scores) or any(len(s) != len(r["labels"]) for r, s in zip(rows, scores)):
+            log(f"{scores_path}: its scores do not match the rows and steps of {rows_path}")
+            return 2
+        sets.append((rows, scores))
+    taus = [round(0.01 * k, 2) for k in range(1, 100)]
+    tau = max(taus, key=lambda t: first_error_rates(*sets[0], t)[0])
+    out = {"tau": tau}
+    for name, (rows, scores) in zip(("val", "test"), sets):
+        named, kept, wrong = first_error_rates(rows, scores, tau)
+        out[name] = {"wrong_rows": wrong, "first_error_exact": round(100 * named, 1), "correct_rows_with_no_step_under_tau": round(100 * kept, 1)}
+    print(json.dumps(out))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -417,9 +464,13 @@ def main() -> int:
     r.add_argument("--rows", required=True)
     r.add_argument("--scores", required=True)
     r.add_argument("--out", required=True)
+    fe = sub.add_parser("firsterror")
+    for k in ("val-rows", "val-scores", "test-rows", "test-scores"):
+        fe.add_argument(f"--{k}", required=True)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval, "deepen": cmd_deepen, "relabel": cmd_relabel}[a.cmd](a)
+    return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval, "deepen": cmd_deepen, "relabel": cmd_relabel,
+            "firsterror": cmd_firsterror}[a.cmd](a)
 
 
 if __name__ == "__main__":

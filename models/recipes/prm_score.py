@@ -18,6 +18,12 @@ and its step delimiter (the manifest's stepDelimiter), after the policy's prompt
 promptTemplate, as Steplab's renderPrompt lays it out) and the steps before it. Not a PRM: the baseline
 that tells what the policy already knows about its candidates (models/tiny-prm/METRICS.md, "What a verifier
 needs here").
+
+With --orm-layout, the PRM's head is read where an ORM would have to check each line: each row is laid out
+as the ORM input (steplab_model.format_orm_input: the policy prompt, the lines joined by the step
+delimiter, then `V:\n`, no <prm> tokens), and the score of step i is softmax([logit Yes, logit No])[0] at
+the newline that ends line i. Not how a PRM is used: the check of whether a PRM's line check carries over
+to the ORM's layout (models/recipes/README.md, "Where the ORM's error_step comes from").
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ from steplab_model import (  # noqa: E402
     jsonl_rows,
     parse_prm_row,
     STEP_DELIMITER,
+    ORM_VERDICT,
+    format_orm_input,
     render_prompt,
     prm_log_probs,
 )
@@ -113,6 +121,30 @@ def score_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
 
 
 @torch.no_grad()
+def orm_layout_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
+    m = Loaded(model_dir, "prm", rows)
+    newline = m.tok.encode("\n", add_bos=False)
+    if len(newline) != 1:
+        raise ValueError(f"{model_dir}: the tokenizer has no single newline token")
+    result = []
+    for r in rows:
+        if any("\n" in step for step in r["steps"]):
+            raise ValueError(f"line {r['line']}: a step holds a newline, so its end in the ORM layout is not one position")
+        head = format_orm_input(r["prompt"], [], r["image"] is not None, verdict="")
+        ids = m.tok.encode_prompt(head, m.image_tokens)
+        ends = []
+        for step in r["steps"]:
+            ids += m.tok.encode(step + STEP_DELIMITER, add_bos=False)
+            ends.append(len(ids) - 1)
+            if ids[-1] != newline[0]:
+                raise ValueError(f"line {r['line']}: the step delimiter does not end in a newline token")
+        ids += m.tok.encode(ORM_VERDICT, add_bos=False)
+        logp = prm_log_probs(m.logits(r, ids)[torch.tensor(ends)], m.tok.yes_id, m.tok.no_id)
+        result.append([float(v) for v in logp[:, 0].exp().tolist()])
+    return result
+
+
+@torch.no_grad()
 def likelihood_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     m = Loaded(model_dir, "policy", rows)
     template = m.manifest.get("promptTemplate")
@@ -135,12 +167,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="PRM folder (checkpoint.pt, tokenizer.json, manifest.json); a policy folder with --policy-likelihood")
     ap.add_argument("--policy-likelihood", action="store_true", help="score each step by the policy's probability of writing it (see above)")
+    ap.add_argument("--orm-layout", action="store_true", help="read the PRM's head at the line ends of the ORM input (see above)")
     ap.add_argument("--in", dest="inp", required=True, help="TRL stepwise rows (JSONL)")
     ap.add_argument("--out", required=True, help="scores.json to write")
     args = ap.parse_args()
     torch.set_num_threads(1)
     try:
-        scores = (likelihood_rows if args.policy_likelihood else score_rows)(args.model, read_rows(args.inp))
+        if args.policy_likelihood and args.orm_layout:
+            raise ValueError("--policy-likelihood and --orm-layout do not go together")
+        scores = (likelihood_rows if args.policy_likelihood else orm_layout_rows if args.orm_layout else score_rows)(args.model, read_rows(args.inp))
     except (ValueError, OSError) as e:
         print(f"prm_score: {e}", file=sys.stderr)
         return 2

@@ -47,9 +47,11 @@ verdict is MathSE's JSON, {"status":"WRONG","error_step":3,"error_analysis":"ste
 "improvement_suggestion":"..."} (error_step 1-based over the lines; CORRECT has 0 and empty texts);
 the trainer rewrites it compactly in that key order (orm.ts formatOrmTarget). A checking ORM's rows
 (make_orm_data.py --checks) start the verdict with "checks", the line marks joined by `; `, kept
-first (parseOrmOutput ignores it); a binary ORM drops it. The loss covers the verdict and </s>. Extra key (top level or in `hyperparameters`):
+first (parseOrmOutput ignores it); a binary ORM drops it. The loss covers the verdict and </s>. Extra keys (top level or in `hyperparameters`):
     "orm_kind": "diagnostic"          # or "binary": the target is {"status": ...} alone (the other
                                       # fields of the rows are dropped, so one row file serves both)
+    "orm_numbered": false             # true: the user turn's lines are numbered (`3: 6 + 18 = 24`)
+    "orm_step_weight": 1              # 1..1000: the error_step digits count this many times in the loss
 The base is a policy or an ORM of the demo family. Characters the rows need that its tokenizer lacks
 (always `{`, `}`, `"`, `_` for a policy) are added as new tokens, and the tied embedding grows by rows
 that start at the mean of the old ones. The manifest gets role "orm" and "ormTemplate"

@@ -84,6 +84,28 @@ def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool 
     return convert
 
 
+STEP_KEY = '"error_step":'
+
+
+def step_positions(tok: CharTokenizer, ids: List[int], plen: int) -> List[int]:
+    """The positions in `ids` of the digits of a WRONG target's error_step (none for a CORRECT one): the
+    target is read token by token, each token's text from the tokenizer."""
+    texts = [tok.decode([i]) for i in ids[plen:]]
+    starts, n = [], 0
+    for t in texts:
+        starts.append(n)
+        n += len(t)
+    target = "".join(texts)
+    at = target.find(STEP_KEY)
+    if at < 0 or '"status":"CORRECT"' in target:
+        return []
+    k = at + len(STEP_KEY)
+    end = k
+    while end < len(target) and target[end].isdigit():
+        end += 1
+    return [plen + j for j, s in enumerate(starts) if k <= s < end]
+
+
 def orm_tokenizer(b: Base, tmp: str, added_out: List[str]):
     """tokenizer_for of read_sft: b's tokenizer extended by the JSON characters and any other character
     the rows use that it lacks; writes the three tokenizer files into `tmp` for the export."""
@@ -148,7 +170,12 @@ def orm(cfg: Dict, run: Run) -> str:
                              f"vocabulary {old_vocab} -> {model.config.vocab_size} (added {json.dumps(''.join(added))})"))
         run.check()
         feats = frozen_features(vision, pixels)
-        step, last_loss, seconds, curve = optimise(run, b, hp, len(examples), causal_lm_loss(b, examples, feats), f"orm ({kind})", "rows")
+        step_weight = opts["orm_step_weight"]
+        weighted = [step_positions(tok, ids, plen) for ids, plen, _img in examples] if step_weight != 1.0 and kind == "diagnostic" else None
+        if weighted is not None:
+            emit("log", message=f"orm ({kind}): the error_step tokens of {sum(1 for w in weighted if w)} rows weigh {step_weight:g} in the loss")
+        step, last_loss, seconds, curve = optimise(run, b, hp, len(examples), causal_lm_loss(b, examples, feats, weighted, step_weight),
+                                                   f"orm ({kind})", "rows")
         run.check()
         metrics = {"orm": {
             "kind": kind, "rows": len(examples), "image_rows": n_img, "correct_rows": counts["CORRECT"], "wrong_rows": counts["WRONG"],
@@ -161,6 +188,8 @@ def orm(cfg: Dict, run: Run) -> str:
         # numbered lines are an experiment (models/recipes/README.md): Steplab's renderOrmPrompt does not write them, so the
         # manifest's ormTemplate leaves them out; such a folder is for eval_orm.py, which reads metrics.orm.numbered
         metrics["orm"]["numbered"] = opts["orm_numbered"]
+        if weighted is not None:
+            metrics["orm"]["step_weight"] = step_weight
         return finish(run, cfg, b, role="orm", recipe="models/recipes/trainer.py (orm)", data_hash=data_hash, metrics=metrics,
                       checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": {**template, "numbered": opts["orm_numbered"]},
                                         "base": b.manifest.get("name")},

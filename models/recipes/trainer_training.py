@@ -176,10 +176,13 @@ def forward_with_images(b: Base, ids: torch.Tensor, imgs: List[int], feats: Opti
     return logits
 
 
-def causal_lm_loss(b: Base, examples: Sequence[Tuple[List[int], int, int]], feats: Optional[torch.Tensor]) -> Callable[[np.ndarray], torch.Tensor]:
+def causal_lm_loss(b: Base, examples: Sequence[Tuple[List[int], int, int]], feats: Optional[torch.Tensor],
+                   weighted: Optional[Sequence[Sequence[int]]] = None, weight: float = 1.0) -> Callable[[np.ndarray], torch.Tensor]:
     """The batch loss of sft and orm: next-token cross-entropy over each example's target (its ids after
-    the prompt's `plen`), examples being (ids, plen, image index or -1)."""
+    the prompt's `plen`), examples being (ids, plen, image index or -1). With `weighted` (for each example,
+    positions in its ids) and `weight` > 1, the loss is the weighted mean: those tokens count `weight` times."""
     pad = b.tok.pad_id
+    use_weights = weighted is not None and weight != 1.0
 
     def batch_loss(idx: np.ndarray) -> torch.Tensor:
         width = max(len(examples[i][0]) for i in idx)
@@ -193,7 +196,14 @@ def causal_lm_loss(b: Base, examples: Sequence[Tuple[List[int], int, int]], feat
             if img >= 0:
                 imgs.append(img)
         logits = forward_with_images(b, ids, imgs, feats)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        if not use_weights:
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        w = (labels != -100).float()
+        for r, i in enumerate(idx):
+            for pos in weighted[i]:  # token `pos` of the ids is predicted at pos - 1
+                w[r, pos - 1] = weight
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100, reduction="none")
+        return (ce * w.reshape(-1)).sum() / w.sum()
 
     return batch_loss
 

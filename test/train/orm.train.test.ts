@@ -149,6 +149,31 @@ describe('reference trainer (orm)', () => {
     }
   });
 
+  it('orm_step_weight: the error_step digits of the WRONG rows weigh more in the loss (recorded in the manifest); a bad value exits 2', async () => {
+    const file = ormFile('weighted.jsonl', 8);
+    const wrongRows = readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.includes('\\"status\\":\\"WRONG\\"')).length;
+    expect(wrongRows).toBeGreaterThan(0);
+    const base = { task: 'orm', base_model: MODEL_DIR, train_file: file, hyperparameters: { batch_size: 16, max_steps: 1, seed: 0 } };
+    const plain = await trainer({ ...base, output_dir: join(tmp.dir, 'orm-w1') });
+    const heavy = await trainer({ ...base, output_dir: join(tmp.dir, 'orm-w50'), orm_step_weight: 50 });
+    expect(plain.code, plain.stderr.slice(-2000)).toBe(0);
+    expect(heavy.code, heavy.stderr.slice(-2000)).toBe(0);
+    const logs = heavy.events.filter((e) => e.event === 'log').map((e) => String(e.message));
+    expect(logs).toContain(`orm (diagnostic): the error_step tokens of ${wrongRows} rows weigh 50 in the loss`);
+    expect(plain.events.filter((e) => e.event === 'log').some((e) => String(e.message).includes('weigh 50 in the loss') || String(e.message).includes('error_step tokens'))).toBe(false);
+    const firstLoss = (r: Run) => r.events.find((e) => e.event === 'progress')!.loss as number;
+    expect(firstLoss(heavy)).not.toBeCloseTo(firstLoss(plain), 3);
+    const manifest = (dir: string) => JSON.parse(readFileSync(join(tmp.dir, dir, 'manifest.json'), 'utf8')) as { provenance: { metrics: { orm: Record<string, unknown> } } };
+    expect(manifest('orm-w50').provenance.metrics.orm.step_weight).toBe(50);
+    expect(manifest('orm-w1').provenance.metrics.orm).not.toHaveProperty('step_weight');
+
+    const out = join(tmp.dir, 'never-w');
+    const bad = await trainer({ ...base, output_dir: out, orm_step_weight: 0.5 });
+    expect(bad.code).toBe(2);
+    expect(bad.events.at(-1)).toMatchObject({ event: 'error', message: 'config: "orm_step_weight" must be a number from 1 to 1000 (the loss weight of the error_step tokens), got 0.5' });
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a bad row exits 2 with its line and field named, and writes nothing', async () => {
     const good = readFileSync(ormFile('good.jsonl', 2), 'utf8').trim().split('\n');
     const bad = JSON.parse(good[1]) as { messages: { content: string }[] };

@@ -1,7 +1,7 @@
 // The PRM through the reference trainer, end to end in Steplab: train-prm on an annotation set that a
 // search made, the loss curve stored, the model registered with provenance and scoring; cancel leaves
 // nothing; the committed PyTorch scores that `npm test` compares the ONNX scorer with; and prm_score.py's
-// policy likelihood against Steplab's engine. UPDATE_PARITY=1 rewrites that fixture.
+// policy likelihood and a PRM's head read in the ORM's layout, against Steplab's engine. UPDATE_PARITY=1 rewrites that fixture.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/core/inference/engine';
 import { preprocessImage } from '../../src-main/core/inference/image';
 import { loadModel } from '../../src-main/core/inference/model';
-import { renderPrompt } from '../../src-main/core/inference/prompt';
+import { renderOrmPrompt, renderPrompt } from '../../src-main/core/inference/prompt';
 import { Store } from '../../src-main/core/store';
 import { openWorkbench } from '../../src-main/core/workbench';
 import { tempDir } from '../helpers/tmp';
@@ -193,6 +193,79 @@ describe("the policy's own likelihood (prm_score.py --policy-likelihood)", () =>
       const k = rows[i + 1].completions.findIndex((s, j) => s !== rows[i].completions[j]);
       expect(torch[i + 1][k], `${rows[i].completions[k]} against ${rows[i + 1].completions[k]}`).toBeLessThan(torch[i][k]);
     }
+  });
+});
+
+describe("a PRM's head at the line ends of the ORM input (prm_score.py --orm-layout)", () => {
+  it("reads Yes/No where Steplab's engine reads them on renderOrmPrompt's text, at the newline that ends each line", async () => {
+    const rows = parityRows();
+    const input = join(tmp.dir, 'orml-rows.jsonl');
+    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
+    const outFile = join(tmp.dir, 'orml-scores.json');
+    execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', '--model', PRM_DIR, '--orm-layout', '--in', input, '--out', outFile], {
+      cwd: ROOT,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const torch = (JSON.parse(readFileSync(outFile, 'utf8')) as { scores: number[] }[]).map((s) => s.scores);
+    const model = await loadModel(PRM_DIR);
+    try {
+      const engine = new Engine(model);
+      const manifest = { ...model.manifest, ormTemplate: { verdict: 'V:\n', kind: 'diagnostic' as const } };
+      const newline = model.tokenizer.encode('\n', { addSpecialTokens: false });
+      const yesNo = [model.tokenizer.tokenToId('Yes')!, model.tokenizer.tokenToId('No')!];
+      for (const [i, r] of rows.entries()) {
+        const hasImage = Boolean(r.images);
+        const ids = engine.encodePrompt(renderOrmPrompt(manifest, r.prompt, { hasImage, steps: r.completions }));
+        const ends = r.completions.map((_, k) => engine.encodePrompt(renderPrompt(manifest, r.prompt, { hasImage, steps: r.completions.slice(0, k + 1) })).length - 1);
+        ends.forEach((t) => expect(ids[t]).toBe(newline[0]));
+        const image = r.images ? { key: String(i), pixels: await preprocessImage(readFileSync(join(ROOT, r.images[0])), model.manifest.image!) } : undefined;
+        const logits = (await engine.logitsAt([{ ids, image, positions: ends }], yesNo))[0];
+        const ort = ends.map((_, k) => 1 / (1 + Math.exp(logits[2 * k + 1] - logits[2 * k])));
+        expect(torch[i]).toHaveLength(r.completions.length);
+        ort.forEach((v, k) => expect(Math.abs(v - torch[i][k]), `row ${i + 1} step ${k + 1}`).toBeLessThan(1e-4));
+      }
+    } finally {
+      await model.release();
+    }
+  });
+});
+
+describe('prm_gold.py firsterror (where step scores put the first wrong step)', () => {
+  it('chooses τ on the val rows alone and applies it to the test rows; a scores file that is not one gives one line', () => {
+    const row = (labels: number[]) => JSON.stringify({ prompt: 'q', completions: labels.map((_, i) => `s${i}`), labels });
+    const write = (name: string, text: string) => {
+      const f = join(tmp.dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    // val: wrong at step 2 (0.9, 0.3) and at step 1 (0.25, 0.2): 0.31 <= τ <= 0.9 names both; the right row (0.9, 0.6) keeps no step under 0.31
+    const valRows = write('fe-val.jsonl', [row([1, 0]), row([0, 0]), row([1, 1])].join('\n') + '\n');
+    const valScores = write('fe-val.json', JSON.stringify([{ scores: [0.9, 0.3] }, { scores: [0.25, 0.2] }, { scores: [0.9, 0.6] }]));
+    // test at τ = 0.31 (the first of the best): step 1 of the first row is under it (wrong call), the second row is named
+    const testRows = write('fe-test.jsonl', [row([1, 0]), row([1, 1, 0]), row([1, 1])].join('\n') + '\n');
+    const testScores = write('fe-test.json', JSON.stringify([{ scores: [0.2, 0.1] }, { scores: [0.8, 0.7, 0.305] }, { scores: [0.4, 0.35] }]));
+    const run = (vs: string) =>
+      execFileSync('/usr/bin/python3', ['models/recipes/prm_gold.py', 'firsterror', '--val-rows', valRows, '--val-scores', vs, '--test-rows', testRows, '--test-scores', testScores], {
+        cwd: ROOT,
+        env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    expect(JSON.parse(run(valScores))).toEqual({
+      tau: 0.31,
+      val: { wrong_rows: 2, first_error_exact: 100, correct_rows_with_no_step_under_tau: 100 },
+      test: { wrong_rows: 2, first_error_exact: 50, correct_rows_with_no_step_under_tau: 100 },
+    });
+    const bad = write('fe-bad.json', JSON.stringify([[0.9, 0.3]]));
+    let err = '';
+    try {
+      run(bad);
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+      expect((e as { status: number }).status).toBe(2);
+    }
+    expect(err.trim()).toBe(`[prm_gold] ${bad}: not a prm_score.py scores file ([{"scores": [...]}, ...], one entry per row)`);
   });
 });
 
