@@ -10,7 +10,7 @@ reads only the solution's length).
         --rows W/problems/orm-train.jsonl [--limit 800] [--json]
 
 The rows are make_orm_data.py's (TRL conversations; `--numbered` rows for an ORM trained with
-"orm_numbered"). Only WRONG rows without a picture are read: the readout needs no vision encoder then,
+"orm_numbered"; an ORM trained with "orm_prm_layout" gets them laid out as it was trained). Only WRONG rows without a picture are read: the readout needs no vision encoder then,
 and the count of such rows is printed.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from steplab_model import CHECKPOINT_FILE, CharTokenizer, generate, load_checkpoint  # noqa: E402
+from steplab_model import CHECKPOINT_FILE, ORM_VERDICT, CharTokenizer, format_prm_input, generate, load_checkpoint, split_orm_input  # noqa: E402
 
 PREFIX = '{"status":"WRONG","error_step":'
 
@@ -53,6 +53,13 @@ def readout(orm: str, rows: List[Tuple[str, int, int]], batch: int = 64) -> List
     model, _, _ = load_checkpoint(os.path.join(orm, CHECKPOINT_FILE))
     model.eval()
     tok = CharTokenizer.from_file(os.path.join(orm, "tokenizer.json"))
+    with open(os.path.join(orm, "manifest.json"), encoding="utf-8") as f:
+        layout = (((json.load(f).get("provenance") or {}).get("metrics") or {}).get("orm") or {}).get("prm_layout")
+    if layout:  # an ORM trained with "orm_prm_layout" reads its rows in the PRM's layout (trainer_orm.py)
+        def relaid(user: str) -> str:
+            question, has_image, steps = split_orm_input(user, ORM_VERDICT)
+            return format_prm_input(question, steps, has_image, layout) + ORM_VERDICT
+        rows = [(relaid(u), g, k) for u, g, k in rows]
     preds: List[str] = []
     with torch.no_grad():
         for b0 in range(0, len(rows), batch):

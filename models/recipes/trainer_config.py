@@ -26,7 +26,7 @@ PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, 
 # (src-main/core/reward/layout.ts) and prm_score.py read it from there.
 PRM_TEMPLATES = {"mmprm": dict(PRM_TEMPLATE),
                  "policy": {"image": PRM_TEMPLATE["image"], "question": "Q: {question}\n", "process": "S:\n", "stepSeparator": "\n"}}
-ORM_OPTIONS = {"orm_kind": "diagnostic", "orm_numbered": False, "orm_step_weight": 1.0}
+ORM_OPTIONS = {"orm_kind": "diagnostic", "orm_numbered": False, "orm_step_weight": 1.0, "orm_prm_layout": False}
 # The ORM's verdict is greedy and about 130 characters for the demo (the longest diagnostic targets).
 ORM_SAMPLING = {"temperature": 0, "topK": 0, "topP": 1, "maxNewTokens": 160}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
@@ -120,6 +120,8 @@ def read_orm_options(cfg: Dict, nested: Dict) -> Dict:
         raise ConfigError(f'config: "orm_kind" must be "diagnostic" or "binary", got {json.dumps(opts["orm_kind"])}')
     if not isinstance(opts["orm_numbered"], bool):
         raise ConfigError(f'config: "orm_numbered" must be true or false, got {json.dumps(opts["orm_numbered"])}')
+    if not isinstance(opts["orm_prm_layout"], bool):
+        raise ConfigError(f'config: "orm_prm_layout" must be true or false, got {json.dumps(opts["orm_prm_layout"])}')
     w = opts["orm_step_weight"]
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not 1 <= w <= 1000:
         raise ConfigError(f'config: "orm_step_weight" must be a number from 1 to 1000 (the loss weight of the error_step tokens), got {json.dumps(w)}')

@@ -7,16 +7,18 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from steplab_model import (
     ORM_CHECK_SEPARATOR,
     ORM_EXTRA_CHARS,
     ORM_STATUSES,
     ORM_VERDICT,
+    PRM_TEMPLATE,
     CharTokenizer,
     extend_tokenizer_json,
     format_orm_target,
+    format_prm_input,
     resize_token_embeddings,
     split_orm_input,
     SPECIAL_TOKENS,
@@ -31,11 +33,20 @@ ORM_ROW_HELP = ('orm rows are {"messages": [{"role": "user", "content": "Q: ...\
                 '{"role": "assistant", "content": "{\\"status\\":\\"WRONG\\",\\"error_step\\":2,...}"}], "images": [...]}')
 
 
-def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool = False):
+def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool = False, prm_layout: Optional[Dict[str, str]] = None):
     """The ORM's row check: the user turn must be the ORM input (format_orm_input), the assistant turn a
-    JSON verdict, rewritten as format_orm_target writes it (status only for a binary ORM)."""
+    JSON verdict, rewritten as format_orm_target writes it (status only for a binary ORM). With
+    `prm_layout` (a prmTemplate) the input is laid out again as the PRM input, a <prm> tag after each line,
+    then the verdict marker: an experiment (models/recipes/README.md), not a layout Steplab writes."""
 
     def convert(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
+        prompt, target = convert_row(where, prompt, solution, images)
+        if prm_layout is not None:
+            question, has_image, steps = split_orm_input(prompt, verdict, numbered)  # checked in convert_row
+            prompt = format_prm_input(question, steps, has_image, prm_layout) + verdict
+        return prompt, target
+
+    def convert_row(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
         parts = split_orm_input(prompt, verdict, numbered)
         if parts is None:
             raise ConfigError(f'{where}: field "messages": the user content must be the ORM input, the policy prompt with the '
@@ -141,12 +152,13 @@ def orm(cfg: Dict, run: Run) -> str:
     b = load_base(cfg)
     verdict = (b.manifest.get("ormTemplate") or {}).get("verdict", ORM_VERDICT)
     counts = {"CORRECT": 0, "WRONG": 0, "checked": 0}
+    prm_layout = (b.manifest.get("prmTemplate") or PRM_TEMPLATE) if opts["orm_prm_layout"] else None
     added: List[str] = []
     tmp = tempfile.mkdtemp(prefix="steplab-orm-tokenizer-")
     try:
         examples, pixels, data_hash = read_sft(
             cfg["train_file"], b.tok, b.image_tokens, b.vision is not None, b.image_size,
-            convert=orm_convert(kind, verdict, counts, opts["orm_numbered"]), tokenizer_for=orm_tokenizer(b, tmp, added),
+            convert=orm_convert(kind, verdict, counts, opts["orm_numbered"], prm_layout), tokenizer_for=orm_tokenizer(b, tmp, added),
             context=b.model.config.max_position_embeddings,
         )
         tok = CharTokenizer.from_file(os.path.join(tmp, "tokenizer.json"))
@@ -190,6 +202,8 @@ def orm(cfg: Dict, run: Run) -> str:
         metrics["orm"]["numbered"] = opts["orm_numbered"]
         if weighted is not None:
             metrics["orm"]["step_weight"] = step_weight
+        if prm_layout is not None:  # for eval_orm.py, like "numbered"
+            metrics["orm"]["prm_layout"] = prm_layout
         return finish(run, cfg, b, role="orm", recipe="models/recipes/trainer.py (orm)", data_hash=data_hash, metrics=metrics,
                       checkpoint_extra={"orm": {k: v for k, v in metrics["orm"].items() if k != "loss_curve"}, "orm_template": {**template, "numbered": opts["orm_numbered"]},
                                         "base": b.manifest.get("name")},

@@ -174,6 +174,24 @@ describe('reference trainer (orm)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('orm_prm_layout: the rows are read in the base PRM\'s layout, a <prm> tag after each line (recorded for eval_orm.py); a bad value exits 2', async () => {
+    const file = ormFile('prm-layout.jsonl', 4);
+    const prmDir = join(ROOT, 'models', 'tiny-prm');
+    const base = { task: 'orm', base_model: prmDir, train_file: file, hyperparameters: { batch_size: 8, max_steps: 1, seed: 0 } };
+    const plain = await trainer({ ...base, output_dir: join(tmp.dir, 'orm-l0') });
+    const tagged = await trainer({ ...base, output_dir: join(tmp.dir, 'orm-l1'), orm_prm_layout: true });
+    expect(plain.code, plain.stderr.slice(-2000)).toBe(0);
+    expect(tagged.code, tagged.stderr.slice(-2000)).toBe(0);
+    const firstLoss = (r: Run) => r.events.find((e) => e.event === 'progress')!.loss as number;
+    expect(firstLoss(tagged)).not.toBeCloseTo(firstLoss(plain), 3);
+    const orm = (dir: string) => (JSON.parse(readFileSync(join(tmp.dir, dir, 'manifest.json'), 'utf8')) as { provenance: { metrics: { orm: Record<string, unknown> } } }).provenance.metrics.orm;
+    expect(orm('orm-l1').prm_layout).toEqual(readManifest(prmDir).prmTemplate);
+    expect(orm('orm-l0')).not.toHaveProperty('prm_layout');
+    const bad = await trainer({ ...base, output_dir: join(tmp.dir, 'never-l'), orm_prm_layout: 'yes' });
+    expect(bad.code).toBe(2);
+    expect(bad.events.at(-1)).toMatchObject({ event: 'error', message: 'config: "orm_prm_layout" must be true or false, got "yes"' });
+  });
+
   it('a bad row exits 2 with its line and field named, and writes nothing', async () => {
     const good = readFileSync(ormFile('good.jsonl', 2), 'utf8').trim().split('\n');
     const bad = JSON.parse(good[1]) as { messages: { content: string }[] };
