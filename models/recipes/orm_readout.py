@@ -10,8 +10,9 @@ reads only the solution's length).
         --rows W/problems/orm-train.jsonl [--limit 800] [--json]
 
 The rows are make_orm_data.py's (TRL conversations; `--numbered` rows for an ORM trained with
-"orm_numbered"; an ORM trained with "orm_prm_layout" gets them laid out as it was trained). Only WRONG rows without a picture are read: the readout needs no vision encoder then,
-and the count of such rows is printed.
+"orm_numbered"; an ORM trained with "orm_prm_layout" gets them laid out as it was trained). Only WRONG
+rows without a picture are read: the readout needs no vision encoder then, and the count of such rows is
+printed.
 """
 from __future__ import annotations
 
