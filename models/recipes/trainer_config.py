@@ -125,5 +125,7 @@ def read_orm_options(cfg: Dict, nested: Dict) -> Dict:
     w = opts["orm_step_weight"]
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not 1 <= w <= 1000:
         raise ConfigError(f'config: "orm_step_weight" must be a number from 1 to 1000 (the loss weight of the error_step tokens), got {json.dumps(w)}')
+    if opts["orm_kind"] == "binary" and w != 1:
+        raise ConfigError('config: "orm_step_weight" weighs the error_step of a diagnostic ORM; a binary ORM writes no step')
     opts["orm_step_weight"] = float(w)
     return opts

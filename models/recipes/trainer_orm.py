@@ -183,7 +183,7 @@ def orm(cfg: Dict, run: Run) -> str:
         run.check()
         feats = frozen_features(vision, pixels)
         step_weight = opts["orm_step_weight"]
-        weighted = [step_positions(tok, ids, plen) for ids, plen, _img in examples] if step_weight != 1.0 and kind == "diagnostic" else None
+        weighted = [step_positions(tok, ids, plen) for ids, plen, _img in examples] if step_weight != 1.0 else None
         if weighted is not None:
             emit("log", message=f"orm ({kind}): the error_step tokens of {sum(1 for w in weighted if w)} rows weigh {step_weight:g} in the loss")
         step, last_loss, seconds, curve = optimise(run, b, hp, len(examples), causal_lm_loss(b, examples, feats, weighted, step_weight),

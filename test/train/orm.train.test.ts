@@ -172,6 +172,10 @@ describe('reference trainer (orm)', () => {
     expect(bad.code).toBe(2);
     expect(bad.events.at(-1)).toMatchObject({ event: 'error', message: 'config: "orm_step_weight" must be a number from 1 to 1000 (the loss weight of the error_step tokens), got 0.5' });
     expect(existsSync(out)).toBe(false);
+    const binary = await trainer({ ...base, output_dir: out, orm_kind: 'binary', orm_step_weight: 20 });
+    expect(binary.code).toBe(2);
+    expect(binary.events.at(-1)).toMatchObject({ event: 'error', message: 'config: "orm_step_weight" weighs the error_step of a diagnostic ORM; a binary ORM writes no step' });
+    expect(existsSync(out)).toBe(false);
   });
 
   it('orm_prm_layout: the rows are read in the base PRM\'s layout, a <prm> tag after each line (recorded for eval_orm.py); a bad value exits 2', async () => {
