@@ -50,7 +50,6 @@ from steplab_model import (  # noqa: E402
     ORM_CHECK_SEPARATOR,
     first_json_object,
     format_orm_input,
-    format_prm_input,
     generate,
     load_checkpoint,
     parse_orm_output,
@@ -140,10 +139,8 @@ def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: 
     orm_metrics = ((manifest.get("provenance") or {}).get("metrics") or {}).get("orm", {})
     numbered = bool(orm_metrics.get("numbered"))
     prm_layout = orm_metrics.get("prm_layout")  # an experiment: the PRM's layout with <prm> tags (trainer_orm.py)
-    texts = [format_prm_input(problems[s["problem"]].question, s["steps"], problems[s["problem"]].image is not None, prm_layout) + tmpl.get("verdict", "V:\n")
-             if prm_layout else
-             format_orm_input(problems[s["problem"]].question, s["steps"], problems[s["problem"]].image is not None, tmpl.get("verdict", "V:\n"),
-                              numbered=numbered)
+    texts = [format_orm_input(problems[s["problem"]].question, s["steps"], problems[s["problem"]].image is not None, tmpl.get("verdict", "V:\n"),
+                              numbered=numbered, prm_layout=prm_layout)
              for s in sols]
     prompts = [tok.encode_prompt(t, image_tokens) for t in texts]
     order = sorted(range(len(sols)), key=lambda k: len(prompts[k]))

@@ -26,59 +26,62 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from steplab_model import CHECKPOINT_FILE, ORM_VERDICT, CharTokenizer, format_prm_input, generate, load_checkpoint, split_orm_input  # noqa: E402
+from steplab_model import CHECKPOINT_FILE, CharTokenizer, format_orm_input, generate, load_checkpoint, split_orm_input  # noqa: E402
 
 PREFIX = '{"status":"WRONG","error_step":'
 
 
-def read_rows(path: str, limit: int) -> List[Tuple[str, int, int]]:
-    """(ORM input, gold error step, number of solution lines) of the first `limit` text-only WRONG rows."""
-    out: List[Tuple[str, int, int]] = []
+Row = Tuple[str, Tuple[str, bool, List[str]], int]
+
+
+def read_rows(path: str, limit: int) -> List[Row]:
+    """(ORM input; its question, has image and lines; gold error step) of the first `limit` text-only WRONG rows."""
+    out: List[Row] = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             try:
                 row = json.loads(line)
                 user, target = row["messages"][0]["content"], json.loads(row["messages"][1]["content"])
+                parts = split_orm_input(user)  # numbered lines are read as lines too
+                if parts is None:
+                    raise ValueError
             except (ValueError, KeyError, IndexError, TypeError):
                 raise SystemExit(f"orm_readout: {path} line {n}: not an ORM row (make_orm_data.py writes them)")
             if row.get("images") or target.get("status") != "WRONG":
                 continue
-            lines = user.split("\nS:\n", 1)[-1].rsplit("\nV:\n", 1)[0].split("\n")
-            out.append((user, int(target["error_step"]), len(lines)))
+            out.append((user, parts, int(target["error_step"])))
             if len(out) >= limit:
                 break
     return out
 
 
-def readout(orm: str, rows: List[Tuple[str, int, int]], batch: int = 64) -> List[str]:
+def readout(orm: str, rows: List[Row], batch: int = 64) -> List[str]:
     model, _, _ = load_checkpoint(os.path.join(orm, CHECKPOINT_FILE))
     model.eval()
     tok = CharTokenizer.from_file(os.path.join(orm, "tokenizer.json"))
     with open(os.path.join(orm, "manifest.json"), encoding="utf-8") as f:
         layout = (((json.load(f).get("provenance") or {}).get("metrics") or {}).get("orm") or {}).get("prm_layout")
-    if layout:  # an ORM trained with "orm_prm_layout" reads its rows in the PRM's layout (trainer_orm.py)
-        def relaid(user: str) -> str:
-            question, has_image, steps = split_orm_input(user, ORM_VERDICT)
-            return format_prm_input(question, steps, has_image, layout) + ORM_VERDICT
-        rows = [(relaid(u), g, k) for u, g, k in rows]
+    # an ORM trained with "orm_prm_layout" reads its rows in the PRM's layout (trainer_orm.py)
+    texts = [format_orm_input(q, steps, has_image, prm_layout=layout) if layout else user for user, (q, has_image, steps), _ in rows]
     preds: List[str] = []
     with torch.no_grad():
-        for b0 in range(0, len(rows), batch):
-            prompts = [tok.encode_prompt(u, 1) + tok.encode(PREFIX, add_bos=False) for u, _, _ in rows[b0:b0 + batch]]
+        for b0 in range(0, len(texts), batch):
+            prompts = [tok.encode_prompt(t, 1) + tok.encode(PREFIX, add_bos=False) for t in texts[b0:b0 + batch]]
             preds.extend(tok.decode(o) for o in generate(model, prompts, 1, tok.eos_id, tok.pad_id))
     return preds
 
 
-def summarise(rows: List[Tuple[str, int, int]], preds: List[str]) -> Dict:
+def summarise(rows: List[Row], preds: List[str]) -> Dict:
     n = len(rows)
-    exact = sum(p == str(g) for (_, g, _), p in zip(rows, preds))
+    gold = [(g, len(parts[2])) for _, parts, g in rows]  # (error step, number of lines)
+    exact = sum(p == str(g) for (g, _), p in zip(gold, preds))
     by_gold: Dict[int, List[int]] = collections.defaultdict(lambda: [0, 0])
-    for (_, g, _), p in zip(rows, preds):
+    for (g, _), p in zip(gold, preds):
         by_gold[g][0] += p == str(g)
         by_gold[g][1] += 1
-    common = collections.Counter(g for _, g, _ in rows).most_common(1)[0]
+    common = collections.Counter(g for g, _ in gold).most_common(1)[0]
     by_len: Dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    for _, g, k in rows:
+    for g, k in gold:
         by_len[k][g] += 1
     length_rule = sum(c.most_common(1)[0][1] for c in by_len.values())
     return {
@@ -88,7 +91,7 @@ def summarise(rows: List[Tuple[str, int, int]], preds: List[str]) -> Dict:
         "predicted": dict(collections.Counter(preds).most_common()),
         "constant_rule": {"step": common[0], "exact": round(100 * common[1] / n, 1)},
         "length_rule_exact": round(100 * length_rule / n, 1),
-        "rows_read": [{"error_step": g, "lines": k, "predicted": p} for (_, g, k), p in zip(rows, preds)],
+        "rows_read": [{"error_step": g, "lines": k, "predicted": p} for (g, k), p in zip(gold, preds)],
     }
 
 

@@ -365,11 +365,22 @@ def cmd_deepen(a) -> int:
     return 0
 
 
+def read_scores(path: str) -> Optional[List[List[float]]]:
+    """The step scores of a prm_score.py scores file, or None (after one line saying so) when it is not one."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [e["scores"] for e in json.load(f)]
+    except (ValueError, TypeError, KeyError):
+        log(f'{path}: not a prm_score.py scores file ([{{"scores": [...]}}, ...], one entry per row)')
+        return None
+
+
 def cmd_relabel(a) -> int:
     """TRL rows with each step's label replaced by a score of prm_score.py's scores file (e.g. the policy's
     likelihood), as soft labels. Written beside the rows when they name their pictures by relative paths."""
-    with open(a.scores, encoding="utf-8") as f:
-        scores = [e["scores"] for e in json.load(f)]
+    scores = read_scores(a.scores)
+    if scores is None:
+        return 2
     rows = read_jsonl(a.rows)
     moved = os.path.dirname(os.path.abspath(a.out)) != os.path.dirname(os.path.abspath(a.rows))
     if moved and any(not (i.startswith("data:") or os.path.isabs(i)) for r in rows for i in r.get("images") or []):
@@ -410,11 +421,8 @@ def cmd_firsterror(a) -> int:
     sets = []
     for rows_path, scores_path in ((a.val_rows, a.val_scores), (a.test_rows, a.test_scores)):
         rows = read_jsonl(rows_path)
-        try:
-            with open(scores_path, encoding="utf-8") as f:
-                scores = [e["scores"] for e in json.load(f)]
-        except (ValueError, TypeError, KeyError):
-            log(f'{scores_path}: not a prm_score.py scores file ([{{"scores": [...]}}, ...], one entry per row)')
+        scores = read_scores(scores_path)
+        if scores is None:
             return 2
         if any("labels" not in r for r in rows):
             log(f"{rows_path}: every row needs its gold \"labels\"")

@@ -49,7 +49,6 @@ from steplab_model import (  # noqa: E402
     parse_prm_row,
     STEP_DELIMITER,
     ORM_VERDICT,
-    format_orm_input,
     render_prompt,
     prm_log_probs,
 )
@@ -130,8 +129,7 @@ def orm_layout_rows(model_dir: str, rows: List[Dict]) -> List[List[float]]:
     for r in rows:
         if any("\n" in step for step in r["steps"]):
             raise ValueError(f"line {r['line']}: a step holds a newline, so its end in the ORM layout is not one position")
-        head = format_orm_input(r["prompt"], [], r["image"] is not None, verdict="")
-        ids = m.tok.encode_prompt(head, m.image_tokens)
+        ids = m.tok.encode_prompt(render_prompt(r["prompt"], r["image"] is not None), m.image_tokens)
         ends = []
         for step in r["steps"]:
             ids += m.tok.encode(step + STEP_DELIMITER, add_bos=False)

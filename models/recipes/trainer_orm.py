@@ -17,8 +17,8 @@ from steplab_model import (
     PRM_TEMPLATE,
     CharTokenizer,
     extend_tokenizer_json,
+    format_orm_input,
     format_orm_target,
-    format_prm_input,
     resize_token_embeddings,
     split_orm_input,
     SPECIAL_TOKENS,
@@ -40,13 +40,11 @@ def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool 
     then the verdict marker: an experiment (models/recipes/README.md), not a layout Steplab writes."""
 
     def convert(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
-        prompt, target = convert_row(where, prompt, solution, images)
-        if prm_layout is not None:
-            question, has_image, steps = split_orm_input(prompt, verdict, numbered)  # checked in convert_row
-            prompt = format_prm_input(question, steps, has_image, prm_layout) + verdict
-        return prompt, target
+        (question, has_image, steps), target = checked(where, prompt, solution)
+        return (prompt if prm_layout is None else format_orm_input(question, steps, has_image, verdict, prm_layout=prm_layout)), target
 
-    def convert_row(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
+    def checked(where: str, prompt: str, solution: str) -> Tuple[Tuple[str, bool, List[str]], str]:
+        """(the input's question, has image and steps; the target)"""
         parts = split_orm_input(prompt, verdict, numbered)
         if parts is None:
             raise ConfigError(f'{where}: field "messages": the user content must be the ORM input, the policy prompt with the '
@@ -66,7 +64,7 @@ def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool 
             raise ConfigError(f'{where}: field "messages": the verdict\'s "status" must be "CORRECT" or "WRONG", got {json.dumps(status)}')
         counts[status] += 1
         if kind == "binary":
-            return prompt, format_orm_target(status, binary=True)
+            return parts, format_orm_target(status, binary=True)
         step = v.get("error_step", 0)
         texts = {}
         for k in ("error_analysis", "improvement_suggestion"):
@@ -89,7 +87,7 @@ def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool 
             if not isinstance(checks, list) or not all(isinstance(c, str) and "\n" not in c for c in checks):
                 raise ConfigError(f'{where}: field "messages": the verdict\'s "checks" must be a one-line string (or a list of them), got {json.dumps(checks)[:60]}')
             counts["checked"] += 1
-        return prompt, format_orm_target(status, step if status == "WRONG" else 0, texts["error_analysis"], texts["improvement_suggestion"],
+        return parts, format_orm_target(status, step if status == "WRONG" else 0, texts["error_analysis"], texts["improvement_suggestion"],
                                          checks=checks)
 
     return convert

@@ -152,15 +152,7 @@ describe('parity: PyTorch PRM scores', () => {
 describe("the policy's own likelihood (prm_score.py --policy-likelihood)", () => {
   it("gives each step the probability that Steplab's engine gives the policy's tokens, and a line off by one less than the right one", async () => {
     const rows = parityRows();
-    const input = join(tmp.dir, 'lik-rows.jsonl');
-    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
-    const outFile = join(tmp.dir, 'lik-scores.json');
-    execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', '--model', POLICY_DIR, '--policy-likelihood', '--in', input, '--out', outFile], {
-      cwd: ROOT,
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const torch = (JSON.parse(readFileSync(outFile, 'utf8')) as { scores: number[] }[]).map((s) => s.scores);
+    const torch = prmScoreParityRows('lik', ['--model', POLICY_DIR, '--policy-likelihood']);
     const model = await loadModel(POLICY_DIR);
     const engine = new Engine(model);
     const vocab = Array.from({ length: model.config.vocabSize }, (_, i) => i);
@@ -199,15 +191,7 @@ describe("the policy's own likelihood (prm_score.py --policy-likelihood)", () =>
 describe("a PRM's head at the line ends of the ORM input (prm_score.py --orm-layout)", () => {
   it("reads Yes/No where Steplab's engine reads them on renderOrmPrompt's text, at the newline that ends each line", async () => {
     const rows = parityRows();
-    const input = join(tmp.dir, 'orml-rows.jsonl');
-    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
-    const outFile = join(tmp.dir, 'orml-scores.json');
-    execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', '--model', PRM_DIR, '--orm-layout', '--in', input, '--out', outFile], {
-      cwd: ROOT,
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const torch = (JSON.parse(readFileSync(outFile, 'utf8')) as { scores: number[] }[]).map((s) => s.scores);
+    const torch = prmScoreParityRows('orml', ['--model', PRM_DIR, '--orm-layout']);
     const model = await loadModel(PRM_DIR);
     try {
       const engine = new Engine(model);
@@ -268,6 +252,19 @@ describe('prm_gold.py firsterror (where step scores put the first wrong step)', 
     expect(err.trim()).toBe(`[prm_gold] ${bad}: not a prm_score.py scores file ([{"scores": [...]}, ...], one entry per row)`);
   });
 });
+
+/** prm_score.py's step scores of parityRows() with `args` (model and mode), through files named after `name`. */
+function prmScoreParityRows(name: string, args: string[]): number[][] {
+  const input = join(tmp.dir, `${name}-rows.jsonl`);
+  writeFileSync(input, parityRows().map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
+  const outFile = join(tmp.dir, `${name}-scores.json`);
+  execFileSync('/usr/bin/python3', ['models/recipes/prm_score.py', ...args, '--in', input, '--out', outFile], {
+    cwd: ROOT,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return (JSON.parse(readFileSync(outFile, 'utf8')) as { scores: number[] }[]).map((s) => s.scores);
+}
 
 /** Demo test problems: the reference steps, and the same with one result off by one (later steps kept). */
 function parityRows(): { prompt: string; completions: string[]; images?: string[] }[] {
