@@ -3,6 +3,10 @@
 // tied), so no rule gains from candidate order.
 
 export const AGGREGATORS = ['min', 'last', 'product', 'mean', 'max', 'sum_log_odds', 'mean_odds'] as const;
+
+/** Best-of-N's selection methods: the baselines, each PRM aggregation (best candidate), the PRM-weighted vote and the oracle. */
+export const BON_METHODS = ['random', 'greedy', 'majority', ...AGGREGATORS.map((a) => `prm_${a}` as const), 'prm_weighted_vote', 'pass_at_n'] as const;
+export type BonMethod = (typeof BON_METHODS)[number];
 export type Aggregator = (typeof AGGREGATORS)[number];
 
 /** Scores are clamped into [EPS, 1 - EPS] before logs and odds, so a saturated PRM stays finite. */

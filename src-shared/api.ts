@@ -10,6 +10,7 @@ import {
   EvaluationProblem,
   ScoredSolution,
   CurationActionSchema,
+  EvaluationComparison,
   EvaluationRecord,
   EvaluationSummary,
   ROLLOUT_SHAPES,
@@ -30,6 +31,7 @@ import {
   Verdict,
 } from './domain';
 import { ApiEvent } from './events';
+import { BON_METHODS } from './aggregate';
 import { ImportJobConfig, ImportLabelsJobConfig, ImportLimits, JobRequest } from './jobConfigs';
 import { BenchFormat, BenchRowView, ContaminationReport } from './benchmarks';
 import { ManagePlan, ManageRenamed, ManageTarget } from './manage';
@@ -867,6 +869,11 @@ export const contract = {
     output: z.object({ total: z.number().int(), items: z.array(BenchRowView) }).strict(),
   },
 
+  /** two Best-of-N evaluations of the same problems (e.g. two PRMs on the same candidates): a minus b at each N up to n, each side's chosen method or `method` for both, with the paired bootstrap interval */
+  'evaluations.compare': {
+    input: z.object({ a: z.number().int(), b: z.number().int(), n: z.number().int().min(1).max(1024).optional(), method: z.enum(BON_METHODS).optional() }).strict(),
+    output: EvaluationComparison,
+  },
   /** the accuracy-vs-N chart of a Best-of-N evaluation as SVG (default: the split it reports on) */
   /** every method of the table drawn, line style by kind (PRM solid, baselines dashed, the oracle dotted); theme: the UI's light or dark */
   'evaluations.chart': {

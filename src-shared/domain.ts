@@ -1,5 +1,6 @@
 // Domain types shared by core, hosts and renderer. Pure: zod schemas and the types inferred from them.
 import { z } from 'zod';
+import { BON_METHODS } from './aggregate';
 
 export const AnswerType = z.enum(['number', 'fraction', 'choice', 'expression', 'text']);
 export type AnswerType = z.infer<typeof AnswerType>;
@@ -246,6 +247,31 @@ export const EvaluationRecord = z.object({
   metrics: z.record(z.string(), z.unknown()),
 });
 export type EvaluationRecord = z.infer<typeof EvaluationRecord>;
+
+/** One side of an evaluations.compare: the evaluation, its policy and PRM, and the method read on it. */
+const ComparedEvaluation = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  policy: z.string(),
+  prm: z.string(),
+  method: z.enum(BON_METHODS),
+  /** the split the method was chosen on (the evaluation's own choice); null when one method was named for both */
+  chosenOn: z.string().nullable(),
+  voteWeight: z.string(),
+});
+
+/** Two Best-of-N evaluations of the same problems: accuracy of a minus b at each N, with the paired bootstrap interval over problems. */
+export const EvaluationComparison = z.object({
+  dataset: z.string(),
+  split: z.string(),
+  problems: z.number().int(),
+  /** both read the very same candidates (same policy, sampling and seed): only the PRM differs */
+  sameCandidates: z.boolean(),
+  a: ComparedEvaluation,
+  b: ComparedEvaluation,
+  rows: z.array(z.object({ n: z.number().int(), a: z.number(), b: z.number(), diff: z.number(), interval: z.tuple([z.number(), z.number()]) })),
+});
+export type EvaluationComparison = z.infer<typeof EvaluationComparison>;
 
 /** A stored solution with its steps (gold labels on the demo domain) and every PRM's step scores. */
 export const ScoredSolution = z.object({

@@ -30,6 +30,7 @@ afterAll(() => tmp?.cleanup());
 
 describe('steplab bon', () => {
   let first: Record<string, any>;
+  let byMinId: number;
 
   it('reports every method for N = 1, 2, 4 with the aggregation chosen on val', async () => {
     const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--json');
@@ -175,6 +176,86 @@ describe('steplab bon', () => {
     expect(lines[0]).toBe('split,n,method,accuracy,chosen');
     expect(lines).toHaveLength(1 + 2 * 3 * 12); // two splits, three N, twelve methods
     expect(lines).toContain(`test,4,random,${first.accuracy.random},0`);
+  });
+
+  it('compares two evaluations of the same candidates problem by problem: a minus b at each N, as a hand count of the stored rows gives', async () => {
+    const r = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--select-on', 'val', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '4', '--limit', '6', '--vote-weight', 'min', '--name', 'vote by min', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const byMin = lastJson(r).evaluation as number;
+    byMinId = byMin;
+    // the hand count: per problem, the candidates' verdicts, answers and min step scores, in k order
+    const store = Store.open(ws);
+    let problems: { correct: boolean; answer: string | null; min: number; product: number }[][];
+    try {
+      const byProblem = new Map<number, { k: number; correct: boolean; answer: string | null; min: number; product: number }[]>();
+      for (const it of store.evaluations.items(first.evaluation)) {
+        const s = store.solutions.get(it.solutionId);
+        const k = (s.settings as { bon: { k: number } }).bon.k;
+        const answer = s.finalAnswer === null ? null : s.finalAnswer.trim().toLowerCase().replace(/\s+/g, '');
+        byProblem.set(it.problemId, [...(byProblem.get(it.problemId) ?? []), { k, correct: it.scores.correct === 1, answer: answer || null, min: it.scores.min, product: it.scores.product }]);
+      }
+      problems = [...byProblem.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c.sort((a, b) => a.k - b.k));
+    } finally {
+      store.close();
+    }
+    // best by min score (ties: the expected pick), and the answer vote weighted by min or by product, over the first n candidates
+    const best = (c: typeof problems[0]) => { const top = Math.max(...c.map((x) => x.min)); const tied = c.filter((x) => x.min === top); return tied.filter((x) => x.correct).length / tied.length; };
+    const vote = (c: typeof problems[0], w: (x: typeof c[0]) => number) => {
+      const g = new Map<string, { total: number; correct: boolean }>();
+      for (const x of c) if (x.answer !== null) g.set(x.answer, { total: (g.get(x.answer)?.total ?? 0) + Math.max(0, w(x)), correct: g.get(x.answer)?.correct ?? x.correct });
+      if (!g.size) return 0;
+      const top = Math.max(...[...g.values()].map((v) => v.total));
+      const win = [...g.values()].filter((v) => v.total === top);
+      return win.filter((v) => v.correct).length / win.length;
+    };
+    const mean = (f: (c: typeof problems[0]) => number) => problems.reduce((a, c) => a + f(c.slice(0, 4)), 0) / problems.length;
+
+    const same = await cli('evaluations', '--workspace', ws, '--id', String(byMin), '--against', String(first.evaluation), '--method', 'prm_min', '--json');
+    expect(same.code, same.err.join('\n')).toBe(0);
+    const s1 = lastJson(same);
+    expect(s1).toMatchObject({ dataset: 'demo', split: 'test', problems: 6, sameCandidates: true, a: { id: byMin, method: 'prm_min', chosenOn: null, prm: 'tiny-prm@1' }, b: { id: first.evaluation, method: 'prm_min' } });
+    expect(s1.rows.map((x: { n: number }) => x.n)).toEqual([1, 2, 4]);
+    const at4 = s1.rows.at(-1);
+    expect(at4.a).toBeCloseTo(mean(best), 12);
+    expect(at4).toMatchObject({ diff: 0, interval: [0, 0] }); // one PRM, one method: no difference at all
+
+    const votes = await cli('evaluations', '--workspace', ws, '--id', String(byMin), '--against', String(first.evaluation), '--method', 'prm_weighted_vote', '--json');
+    const v = lastJson(votes).rows.at(-1);
+    expect(v.a).toBeCloseTo(mean((c) => vote(c, (x) => x.min)), 12);
+    expect(v.b).toBeCloseTo(mean((c) => vote(c, (x) => x.product)), 12);
+    expect(v.diff).toBeCloseTo(v.a - v.b, 12);
+    expect(v.interval[0]).toBeLessThanOrEqual(v.diff + 1e-12);
+    expect(v.interval[1]).toBeGreaterThanOrEqual(v.diff - 1e-12);
+
+    // each side's own chosen method by default, and the table a person reads
+    const text = await cli('evaluations', '--workspace', ws, '--id', String(byMin), '--against', String(first.evaluation));
+    const out = text.out.join('\n');
+    expect(out).toContain('demo/test, 6 problems, the same candidates');
+    expect(out).toContain(`a: evaluation ${byMin} (vote by min; PRM tiny-prm@1, policy tiny-policy@1): ${lastJson(r).chosen} (chosen on val)`);
+    expect(out).toMatch(/\n4 +[\d.]+ +[\d.]+ +[+\u2212][\d.]+ +\[[+\u2212][\d.]+, [+\u2212][\d.]+\]/);
+  });
+
+  it('refuses to compare an evaluation with itself, with other problems or beyond its N, in one line each, and changes nothing', async () => {
+    const few = await cli('bon', '--workspace', ws, '--dataset', 'demo', '--split', 'test', '--policy', 'tiny-policy', '--prm', 'tiny-prm', '--n', '2', '--limit', '3', '--name', 'three problems', '--json');
+    expect(few.code, few.err.join('\n')).toBe(0);
+    const three = lastJson(few).evaluation as number;
+    const count = () => { const st = Store.open(ws); try { return st.evaluations.count(); } finally { st.close(); } };
+    const before = count();
+    const id = String(first.evaluation);
+    const cases: [string[], string][] = [
+      [['--id', id, '--against', id], `error: evaluation ${id} compared with itself; name two evaluations`],
+      [['--id', id, '--against', String(three)], `error: evaluations ${id} and ${three} hold different problems of demo/test (6 and 3); run steplab bon with the same --limit for both`],
+      [['--id', id, '--against', '999'], 'error: evaluation 999 not found'],
+      [['--id', id, '--against', String(byMinId), '--n', '8'], 'error: N 8 is more than the 4 candidates per problem both evaluations have; give --n 4 or less'],
+      [['--id', id, '--against', String(byMinId), '--method', 'best'], `error: --method: unknown method "best" (random, greedy, majority, prm_min, prm_last, prm_product, prm_mean, prm_max, prm_sum_log_odds, prm_mean_odds, prm_weighted_vote, pass_at_n)`],
+      [['--id', id, '--n', '2'], 'error: --n and --method go with --against'],
+    ];
+    for (const [args, msg] of cases) {
+      const res = await cli('evaluations', '--workspace', ws, ...args);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.err, args.join(' ')).toEqual([msg]);
+    }
+    expect(count()).toBe(before);
   });
 
   it('refuses N < 1, a policy given as PRM and an unknown split before any work', async () => {

@@ -6,8 +6,8 @@ import { ApiError } from '../../src-shared/api';
 import { UserError } from '../core/errors';
 import { AGGREGATORS } from '../core/reward/aggregate';
 import type { BonResult } from '../core/reward/bonJob';
-import { BON_METHODS } from '../core/reward/metrics';
-import { ROLLOUT_SHAPES } from '../../src-shared/domain';
+import { BON_METHODS, type BonMethod } from '../core/reward/metrics';
+import { ROLLOUT_SHAPES, type EvaluationComparison } from '../../src-shared/domain';
 import { parseFieldSpecs } from '../core/data/fieldMap';
 import { checkImageRoot } from '../core/data/imageRoot';
 import type { ScoreResult } from '../core/reward/scoreJob';
@@ -240,11 +240,21 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--id <n>', 'the evaluation to show or export', positiveInt)
     .option('--format <fmt>', 'json | csv | svg (accuracy against N) (with --out)', 'json')
     .option('--out <file>', 'write the evaluation to this file')
+    .option('--against <m>', 'compare evaluation --id with this one (same problems): accuracy of --id minus this at each N, with the paired bootstrap interval', positiveInt)
+    .option('--n <N>', 'with --against: up to this N (default: the largest both have)', nAtLeastOne)
+    .option('--method <m>', `with --against: read this method on both (default: each evaluation's chosen one): ${BON_METHODS.join(', ')}`)
     .option('--json', 'print JSON')
-    .action(async (o: { workspace: string; id?: number; format: string; out?: string; json?: boolean }) => {
+    .action(async (o: { workspace: string; id?: number; format: string; out?: string; against?: number; n?: number; method?: string; json?: boolean }) => {
       if (!['json', 'csv', 'svg'].includes(o.format)) throw new UserError(`unknown format "${o.format}" (json, csv or svg)`);
       if (o.out && o.id === undefined) throw new UserError('--out needs --id');
+      if (o.against === undefined && (o.n !== undefined || o.method !== undefined)) throw new UserError('--n and --method go with --against');
+      if (o.against !== undefined && (o.id === undefined || o.out)) throw new UserError('--against needs --id (the evaluation to compare) and no --out');
+      if (o.method !== undefined && !(BON_METHODS as readonly string[]).includes(o.method)) throw new UserError(`--method: unknown method "${o.method}" (${BON_METHODS.join(', ')})`);
       await withApi(o.workspace, async (api) => {
+        if (o.against !== undefined) {
+          const c = await api['evaluations.compare']({ a: o.id!, b: o.against, ...(o.n ? { n: o.n } : {}), ...(o.method ? { method: o.method as BonMethod } : {}) });
+          return io.out(o.json ? JSON.stringify(c) : compareText(c));
+        }
         if (o.id === undefined) {
           const list = await allPages((q) => api['evaluations.list'](q));
           if (o.json) return io.out(JSON.stringify(list));
@@ -266,6 +276,22 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         else if (m.splits) io.out(bonText(m, Object.keys(m.splits).at(-1)!));
       });
     });
+}
+
+/** Two evaluations side by side: each one's method, and a minus b at each N with its interval. */
+export function compareText(c: EvaluationComparison): string {
+  const who = (s: EvaluationComparison['a']) =>
+    `evaluation ${s.id} (${s.name}; PRM ${s.prm}, policy ${s.policy}): ${s.method}${s.chosenOn ? ` (chosen on ${s.chosenOn})` : ''}`;
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
+  return [
+    `${c.dataset}/${c.split}, ${c.problems} problems, ${c.sameCandidates ? 'the same candidates' : 'different candidates (another policy, sampling or seed)'}; accuracy %, a minus b with the 95% interval of a paired bootstrap over problems`,
+    `a: ${who(c.a)}`,
+    `b: ${who(c.b)}`,
+    table(
+      ['N', 'a', 'b', 'a − b', '95% interval'],
+      c.rows.map((r) => [String(r.n), pct(r.a), pct(r.b), signed(r.diff), `[${signed(r.interval[0])}, ${signed(r.interval[1])}]`]),
+    ),
+  ].join('\n');
 }
 
 /** The accuracy table of a Best-of-N result (methods down, N across), with the chosen method marked. */

@@ -1,5 +1,6 @@
 // The evaluations area: Best-of-N and bench-prm evaluations listed, read per problem, charted and exported.
 import { benchCsv, benchRowsView, benchSweepChart, isBenchEvaluation } from '../reward/benchEvaluation';
+import { compareEvaluations } from '../reward/evaluationCompare';
 import { evaluationChart, evaluationCsv, evaluationJson, evaluationRecord } from '../reward/evaluationExport';
 import { READS } from '../store/integrity';
 import type { AreaHandlers, HandlerContext } from './context';
@@ -25,6 +26,7 @@ export function evaluationsHandlers({ store }: HandlerContext) {
       const ev = store.evaluations.get(id);
       return isBenchEvaluation(ev) ? benchSweepChart(ev) : evaluationChart(ev, split, theme);
     },
+    'evaluations.compare': (q) => compareEvaluations(store, q),
     'evaluations.benchRows': ({ id, ...q }) => benchRowsView(store, id, q),
     'evaluations.export': async ({ id, format }) => {
       await store.integrity.require(READS['evaluations.export'], 'nothing was exported');

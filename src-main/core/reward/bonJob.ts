@@ -111,6 +111,49 @@ function candidatesOf(store: Store, problemId: number, keys: { sample: string; g
   return { samples, greedy };
 }
 
+/** A split's candidates as Best-of-N reads them, with the PRM's step scores. */
+export interface ScoredProblems {
+  problems: ProblemCandidates[];
+  /** the candidates whose every step has a gold label (demo domain), for the step-level metrics */
+  steps: ScoredSolution[];
+  /** one row per candidate as the evaluation stores it: its verdict and every aggregation of its step scores */
+  items: { problemId: number; solutionId: number; scores: Record<string, number> }[];
+}
+
+/**
+ * The stored candidates k < n of each problem (in k order) and its greedy solution, under the candidate
+ * keys, with the step scores the PRM `prmId` gave them: what the `bon` job's metrics and
+ * `evaluations.compare` read.
+ */
+export function scoredProblems(store: Store, problems: readonly Pick<Problem, 'id'>[], keys: { sample: string; greedy: string }, n: number, prmId: number): ScoredProblems {
+  const out: ScoredProblems = { problems: [], steps: [], items: [] };
+  for (const p of problems) {
+    const stored = candidatesOf(store, p.id, keys);
+    const cands = [...stored.samples.entries()].filter(([k]) => k < n).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    const sc = store.scores.stepScores(prmId, cands.map((s) => s.id));
+    const greedy = stored.greedy;
+    out.problems.push({
+      problemId: p.id,
+      greedyCorrect: greedy ? greedy.verdict === 'correct' : null,
+      candidates: cands.map((s) => ({ correct: s.verdict === 'correct', answer: answerKey(s.finalAnswer), scores: sc.get(s.id) ?? [] })),
+    });
+    for (const s of cands) {
+      const scores = sc.get(s.id) ?? [];
+      const gold = s.steps.map((x) => x.goldLabel);
+      if (gold.length && gold.every((g) => g === 0 || g === 1)) out.steps.push({ gold: gold as (0 | 1)[], scores, finalCorrect: s.verdict === 'correct' });
+      out.items.push({ problemId: p.id, solutionId: s.id, scores: { correct: s.verdict === 'correct' ? 1 : 0, ...Object.fromEntries(AGGREGATORS.map((a) => [a, finiteOr(aggregate(scores, a))])) } });
+    }
+  }
+  return out;
+}
+
+/** The candidate keys a stored Best-of-N evaluation read (its policy, sampling settings and seed). */
+export function evaluationKeys(ev: { policyId: number | null; config: Record<string, unknown> }): { sample: string; greedy: string } | null {
+  const c = ev.config as { sampling?: Sampling; seed?: number };
+  if (ev.policyId === null || !c.sampling || typeof c.seed !== 'number') return null;
+  return { sample: candidateKey(ev.policyId, c.sampling, c.seed, false), greedy: candidateKey(ev.policyId, c.sampling, c.seed, true) };
+}
+
 export const bonJob: JobHandler<BonConfig, BonResult> = {
   kind: 'bon',
   configSchema: BonConfig,
@@ -170,30 +213,8 @@ export const bonJob: JobHandler<BonConfig, BonResult> = {
     // 3. metrics
     const ns = DEFAULT_NS.filter((x) => x < config.n).concat(config.n);
     const reports: Record<string, SplitReport> = {};
-    const scored: Record<string, { problems: ProblemCandidates[]; steps: ScoredSolution[]; items: { problemId: number; solutionId: number; scores: Record<string, number> }[] }> = {};
-    for (const sp of splits) {
-      const problems: ProblemCandidates[] = [];
-      const steps: ScoredSolution[] = [];
-      const items: { problemId: number; solutionId: number; scores: Record<string, number> }[] = [];
-      for (const p of problemsOf.get(sp)!) {
-        const stored = candidatesOf(store, p.id, keys);
-        const cands = [...stored.samples.entries()].filter(([k]) => k < config.n).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-        const sc = store.scores.stepScores(prmRec.id, cands.map((s) => s.id));
-        const greedy = stored.greedy;
-        problems.push({
-          problemId: p.id,
-          greedyCorrect: greedy ? greedy.verdict === 'correct' : null,
-          candidates: cands.map((s) => ({ correct: s.verdict === 'correct', answer: answerKey(s.finalAnswer), scores: sc.get(s.id) ?? [] })),
-        });
-        for (const s of cands) {
-          const scores = sc.get(s.id) ?? [];
-          const gold = s.steps.map((x) => x.goldLabel);
-          if (gold.length && gold.every((g) => g === 0 || g === 1)) steps.push({ gold: gold as (0 | 1)[], scores, finalCorrect: s.verdict === 'correct' });
-          items.push({ problemId: p.id, solutionId: s.id, scores: { correct: s.verdict === 'correct' ? 1 : 0, ...Object.fromEntries(AGGREGATORS.map((a) => [a, finiteOr(aggregate(scores, a))])) } });
-        }
-      }
-      scored[sp] = { problems, steps, items };
-    }
+    const scored: Record<string, ScoredProblems> = {};
+    for (const sp of splits) scored[sp] = scoredProblems(store, problemsOf.get(sp)!, keys, config.n, prmRec.id);
     const selectSplit = config.selectOn ?? config.split;
     const selectTable = bonTable(scored[selectSplit].problems, ns, { voteWeight: config.voteWeight as Aggregator });
     const chosen = chooseMethod(selectTable.get(config.n)!);

@@ -10,8 +10,8 @@ import { accepts, firstRejected, sweepBest, SWEEP_THRESHOLDS } from '../../../sr
 import { createRng } from '../rng';
 import { aggregate, AGGREGATORS, bestOfN, majorityVote, passAtN, randomPick, weightedVote, type Aggregator, type Candidate } from './aggregate';
 
-export const BON_METHODS = ['random', 'greedy', 'majority', ...AGGREGATORS.map((a) => `prm_${a}` as const), 'prm_weighted_vote', 'pass_at_n'] as const;
-export type BonMethod = (typeof BON_METHODS)[number];
+import { BON_METHODS, type BonMethod } from '../../../src-shared/aggregate';
+export { BON_METHODS, type BonMethod };
 /** The PRM-based selection rules, among which one is chosen on a validation split. */
 export const PRM_METHODS = BON_METHODS.filter((m) => m.startsWith('prm_')) as BonMethod[];
 
@@ -91,6 +91,26 @@ export function pairedDifference(problems: readonly ProblemCandidates[], n: numb
   const voteWeight = opts.voteWeight ?? 'product';
   const d = problems.map((p) => methodAtN(a, p, n, voteWeight) - methodAtN(b, p, n, voteWeight));
   return { a, b, n, ...meanDifference(d) };
+}
+
+/**
+ * Method a on one set of candidates minus method b on another, problem by problem, at N: two PRMs on the
+ * same candidates, or two policies' candidates of the same problems. `pa` and `pb` hold the same problems
+ * in the same order; the interval is the paired bootstrap over them (1,000 resamples, seed 0).
+ */
+export function pairedDifferenceAcross(
+  pa: readonly ProblemCandidates[],
+  a: BonMethod,
+  pb: readonly ProblemCandidates[],
+  b: BonMethod,
+  n: number,
+  opts: { voteWeightA?: Aggregator; voteWeightB?: Aggregator } = {},
+): { n: number; a: number; b: number; diff: number; interval: [number, number] } {
+  if (pa.length !== pb.length || pa.some((p, i) => p.problemId !== pb[i].problemId)) throw new Error('pairedDifferenceAcross: the two sets must hold the same problems in the same order');
+  const va = pa.map((p) => methodAtN(a, p, n, opts.voteWeightA ?? 'product'));
+  const vb = pb.map((p) => methodAtN(b, p, n, opts.voteWeightB ?? 'product'));
+  const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
+  return { n, a: mean(va), b: mean(vb), ...meanDifference(va.map((x, i) => x - vb[i])) };
 }
 
 /**
