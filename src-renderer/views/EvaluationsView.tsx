@@ -2,7 +2,8 @@
 // on the selection split marked, the best selection rule at each N in bold, both said in the caption),
 // step-level metrics and the accuracy-vs-N chart (every method of the table, in the UI's theme).
 import { useEffect, useRef, useState } from 'react';
-import type { EvaluationSummary } from '../../src-shared/domain';
+import type { EvaluationComparison, EvaluationSummary } from '../../src-shared/domain';
+import { describeError } from '../errors';
 import { ErrorNote } from '../components/ErrorNote';
 import { ManageButtons } from '../components/ManageDialog';
 import { ViewHeader } from '../components/ViewHeader';
@@ -196,6 +197,7 @@ export function EvaluationsView() {
                     </figcaption>
                   </figure>
                 )}
+                <CompareWith id={ev.id} others={list.filter((e) => e.id !== ev.id)} />
                 {shown && ev.prm && (
                   <div>
                     <h4>Candidates of one problem ({splits.at(-1)} split): step scores</h4>
@@ -218,6 +220,86 @@ export function EvaluationsView() {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * The open evaluation against another of the same problems (MM-PRM's ablations: two PRMs on the same
+ * candidates): each one's chosen rule, this minus that at each N, with the paired bootstrap interval
+ * (evaluations.compare), and whether the interval leaves 0.
+ */
+function CompareWith({ id, others }: { id: number; others: EvaluationSummary[] }) {
+  const { api } = useConnection();
+  const [other, setOther] = useState<number | null>(null);
+  const [result, setResult] = useState<EvaluationComparison | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setOther(null);
+    setResult(null);
+    setError(null);
+  }, [id]);
+  useEffect(() => {
+    if (other === null) return;
+    let live = true;
+    setResult(null);
+    api['evaluations.compare']({ a: id, b: other }).then(
+      (r) => live && (setResult(r), setError(null)),
+      (e: unknown) => live && setError(describeError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id, other]);
+  if (others.length === 0) return null;
+  const signed = (x: number) => `${x >= 0 ? '+' : '\u2212'}${Math.abs(100 * x).toFixed(1)}`;
+  const rule = (s: EvaluationComparison['a']) => `${LABELS[s.method] ?? s.method}${s.chosenOn ? ` (chosen on ${s.chosenOn})` : ''}`;
+  return (
+    <div data-testid="compare">
+      <h4>Against another evaluation of the same problems</h4>
+      <label>
+        compare with{' '}
+        <select aria-label="Compare with" value={other ?? ''} onChange={(e) => setOther(e.target.value === '' ? null : Number(e.target.value))}>
+          <option value="">(choose an evaluation)</option>
+          {others.map((e) => (
+            <option key={e.id} value={e.id}>
+              #{e.id} {e.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {error && <ErrorNote message={error} />}
+      {result && (
+        <table className="data-table" data-testid="compare-table">
+          <caption>
+            {result.dataset}/{result.split}, {result.problems.toLocaleString()} problems, {result.sameCandidates ? 'the same candidates' : 'different candidates (another policy, sampling or seed)'} ·
+            accuracy (%) · this: PRM <span className="mono">{result.a.prm}</span>, {rule(result.a)} · that (#{result.b.id}): PRM <span className="mono">{result.b.prm}</span>, {rule(result.b)} ·
+            95% interval of a paired bootstrap over problems
+          </caption>
+          <thead>
+            <tr>
+              <th className="num">N</th>
+              <th className="num">this</th>
+              <th className="num">that</th>
+              <th className="num">this − that</th>
+              <th>95% interval</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.rows.map((r) => (
+              <tr key={r.n}>
+                <td className="num">{r.n}</td>
+                <td className="num">{pct(r.a)}</td>
+                <td className="num">{pct(r.b)}</td>
+                <td className="num">{signed(r.diff)}</td>
+                <td>
+                  [{signed(r.interval[0])}, {signed(r.interval[1])}] {r.interval[0] > 0 ? 'above 0' : r.interval[1] < 0 ? 'below 0' : 'covers 0'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }
 

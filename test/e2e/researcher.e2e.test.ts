@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareEvaluations } from '../../src-main/core/reward/evaluationCompare';
 import { searchGold } from '../../src-main/core/views/goldView';
 import { demoWorkspace, disposeWorkspace, ensureRendererBuilt, openBrowser, screenshots, serve, type BrowserSession, type DemoWorkspace, type Host } from './setup';
 
@@ -356,6 +357,33 @@ describe('honest tables and charts', () => {
     await page.getByRole('img', { name: /^Accuracy against N on / }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(screenshots, 'researcher-evaluations-dark.png') });
     await page.getByLabel('Theme').selectOption('system');
+    expect(session.errors).toEqual([]);
+  });
+});
+
+describe('two evaluations side by side', () => {
+  it('compares the open evaluation with another of the same problems: each rule, the difference and its interval, as evaluations.compare gives', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const second = await ws.wb.runner.wait(ws.wb.runner.submit('bon', { dataset: ws.dataset, split: 'train', policy: 'tiny-policy', prm: 'tiny-prm', n: 2, limit: 2, voteWeight: 'min', name: 'vote weighted by min' }).id);
+    if (second.state !== 'done') throw new Error(`bon ${second.state}: ${second.error}`);
+    const otherId = (second.result as { evaluation: number }).evaluation;
+    await page.goto(`${origin()}/#/evaluations/${evaluationId}`);
+    const compare = page.getByTestId('compare');
+    await compare.getByLabel('Compare with').selectOption(String(otherId));
+    const table = page.getByTestId('compare-table');
+    await table.waitFor();
+    const want = compareEvaluations(ws.wb.store, { a: evaluationId, b: otherId });
+    const pct = (x: number) => (100 * x).toFixed(1);
+    const signed = (x: number) => `${x >= 0 ? '+' : '\u2212'}${Math.abs(100 * x).toFixed(1)}`;
+    const rows = (await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))) as string[][];
+    expect(rows).toEqual(
+      want.rows.map((r) => [String(r.n), pct(r.a), pct(r.b), signed(r.diff), `[${signed(r.interval[0])}, ${signed(r.interval[1])}] ${r.interval[0] > 0 ? 'above 0' : r.interval[1] < 0 ? 'below 0' : 'covers 0'}`]),
+    );
+    const caption = await table.locator('caption').innerText();
+    expect(caption).toContain(`${ws.dataset}/train, 2 problems, the same candidates`);
+    expect(caption).toContain(`that (#${otherId}): PRM tiny-prm@1`);
+    await table.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, 'researcher-evaluations-compare.png') });
     expect(session.errors).toEqual([]);
   });
 });
