@@ -8,6 +8,7 @@ are too noisy", and an evaluation of any PRM folder on tiny-policy candidates of
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py deepen --base models/tiny-policy --out W/base-d6 --layers 2
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py relabel --rows rows.jsonl --scores lik.json --out rows-lik.jsonl
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py firsterror --val-rows V --val-scores VS --test-rows T --test-scores TS
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/recipes/prm_gold.py recompute --model models/tiny-policy --rows T [--json]
 
 `data` writes W/problems/ (fresh demo problems, make_demo_data.ts --seed; problems whose canonical form is
 in the bundled val/test split dropped) and W/problems/gold-train.jsonl: TRL stepwise rows of tiny-policy
@@ -29,6 +30,11 @@ check (a right line against the same line with its result or count changed by on
 PRM deeper than the policy. `relabel` replaces each step's label of TRL rows by a prm_score.py score (e.g.
 the policy's likelihood, `prm_score.py --policy-likelihood`), to train a PRM on it as soft labels.
 `firsterror` tells how often step scores name the first wrong step (the first step under a τ chosen on val).
+`recompute` asks what a verifier built on the policy's own arithmetic would need: for each text row whose
+first wrong step (gold labels) is an `a op b = c` line with a wrong result, what the policy writes greedily
+after `a op b =` in the row's context (in place of the line), and after the same expression written again
+as the next line (a verifier recomputing the line it just read); each is the right value, the row's wrong
+`c` again, or another number.
 """
 
 from __future__ import annotations
@@ -441,6 +447,83 @@ def cmd_firsterror(a) -> int:
     return 0
 
 
+_ARITH = re.compile(r"^\s*(\d+)\s*([-+*/])\s*(\d+)\s*=\s*(\d+)\s*$")
+
+
+def _value(a: str, op: str, b: str) -> Optional[int]:
+    x, y = int(a), int(b)
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    return x // y if y and x % y == 0 else None
+
+
+@torch.no_grad()
+def cmd_recompute(a) -> int:
+    from prm_score import Loaded, read_rows  # noqa: E402  (prm_score's reader and model loading)
+    from steplab_model import STEP_DELIMITER, render_prompt  # noqa: E402
+    try:
+        rows = read_rows(a.rows)
+        raw = read_jsonl(a.rows)
+    except ValueError as e:
+        log(str(e))
+        return 1
+    m = Loaded(a.model, "policy", [])
+    template = m.manifest.get("promptTemplate")
+
+    def greedy(r: Dict, ids: List[int]) -> str:
+        out = ""
+        for _ in range(8):
+            t = int(m.logits(r, ids)[-1].argmax())
+            if t == m.tok.eos_id:
+                break
+            ch = m.tok.decode([t], skip_special=True)
+            if ch == STEP_DELIMITER:
+                break
+            out += ch
+            ids = ids + [t]
+        return out.strip()
+
+    read = []
+    for r, x in zip(rows, raw):
+        labels = x.get("labels")
+        if r["image"] is not None or not isinstance(labels, list) or 0 not in labels:
+            continue
+        k = labels.index(0)
+        mm = _ARITH.match(r["steps"][k])
+        if not mm:
+            continue
+        lhs, op, rhs, c = mm.groups()
+        v = _value(lhs, op, rhs)
+        if v is None or v == int(c):
+            continue
+        expr = f"{lhs} {op} {rhs} ="
+        ctx = lambda steps: m.tok.encode_prompt(render_prompt(r["prompt"], False, template), m.image_tokens) + m.tok.encode("".join(st + STEP_DELIMITER for st in steps) + expr, add_bos=False)
+        read.append({"line": r["line"], "step": k + 1, "value": str(v), "written": c,
+                     "in_context": greedy(r, ctx(r["steps"][:k])), "next_line": greedy(r, ctx(r["steps"][:k + 1]))})
+        if a.limit and len(read) >= a.limit:
+            break
+    if not read:
+        log(f"{a.rows}: no text row whose first wrong step (gold labels) is an `a op b = c` line with a wrong result")
+        return 1
+    pct = lambda n: round(100 * n / len(read), 1)
+    out = {"rows": len(read)}
+    for where in ("in_context", "next_line"):
+        right = sum(x[where] == x["value"] for x in read)
+        same = sum(x[where] == x["written"] for x in read)
+        out[where] = {"right": pct(right), "same_wrong": pct(same), "other": pct(len(read) - right - same)}
+    if a.json:
+        print(json.dumps({**out, "rows_read": read}))
+    else:
+        print(f"{len(read)} rows whose first wrong step is a wrong result; the policy's greedy value after `a op b =` (% right / the same wrong value / another)")
+        for where, what in (("in_context", "in the row's context, in place of the line"), ("next_line", "the expression written again as the next line")):
+            print(f"  {what}: {out[where]['right']} / {out[where]['same_wrong']} / {out[where]['other']}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -475,10 +558,15 @@ def main() -> int:
     fe = sub.add_parser("firsterror")
     for k in ("val-rows", "val-scores", "test-rows", "test-scores"):
         fe.add_argument(f"--{k}", required=True)
+    rc = sub.add_parser("recompute")
+    rc.add_argument("--model", default=POLICY)
+    rc.add_argument("--rows", required=True)
+    rc.add_argument("--limit", type=int, default=0)
+    rc.add_argument("--json", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(1)
     return {"data": cmd_data, "evalset": cmd_evalset, "eval": cmd_eval, "deepen": cmd_deepen, "relabel": cmd_relabel,
-            "firsterror": cmd_firsterror}[a.cmd](a)
+            "firsterror": cmd_firsterror, "recompute": cmd_recompute}[a.cmd](a)
 
 
 if __name__ == "__main__":

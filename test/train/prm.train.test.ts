@@ -254,6 +254,60 @@ describe('prm_gold.py firsterror (where step scores put the first wrong step)', 
 });
 
 /** prm_score.py's step scores of parityRows() with `args` (model and mode), through files named after `name`. */
+describe("what the policy's own arithmetic gives a verifier (prm_gold.py recompute)", () => {
+  it("reads the value Steplab's engine writes greedily after `a op b =`, in the row's context and as the next line", async () => {
+    // the text rows whose first wrong step is a result off by one, labelled as gold labels are (0 from it on)
+    const rows = parityRows()
+      .filter((r, i) => i % 2 === 1 && !r.images)
+      .map((r, i) => {
+        const ref = parityRows().filter((x, j) => j % 2 === 0 && !x.images)[i];
+        const k = r.completions.findIndex((st, j) => st !== ref.completions[j]);
+        return { ...r, labels: r.completions.map((_, j) => (j < k ? 1 : 0)), k };
+      });
+    expect(rows.length).toBe(4);
+    const file = join(tmp.dir, 'recompute-rows.jsonl');
+    writeFileSync(file, rows.map(({ k: _k, ...r }) => JSON.stringify(r)).join('\n') + '\n');
+    const out = execFileSync('/usr/bin/python3', ['models/recipes/prm_gold.py', 'recompute', '--model', POLICY_DIR, '--rows', file, '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      encoding: 'utf8',
+    });
+    const res = JSON.parse(out) as { rows: number; in_context: Record<string, number>; rows_read: { line: number; step: number; value: string; written: string; in_context: string; next_line: string }[] };
+    expect(res.rows).toBe(4);
+    expect(res.rows_read.map((x) => x.step)).toEqual(rows.map((r) => r.k + 1));
+    const model = await loadModel(POLICY_DIR);
+    try {
+      const engine = new Engine(model);
+      for (const [i, r] of rows.entries()) {
+        const [, a, op, b, c] = /^(\d+) ([-+*/]) (\d+) = (\d+)$/.exec(r.completions[r.k])!;
+        const value = { '+': Number(a) + Number(b), '-': Number(a) - Number(b), '*': Number(a) * Number(b), '/': Number(a) / Number(b) }[op as '+' | '-' | '*' | '/'];
+        expect(res.rows_read[i]).toMatchObject({ value: String(value), written: c });
+        const after = (steps: string[]) => [...engine.encodePrompt(renderPrompt(model.manifest, r.prompt, { hasImage: false, steps })), ...model.tokenizer.encode(`${a} ${op} ${b} =`, { addSpecialTokens: false })];
+        const gen = await engine.generate(
+          [{ prefix: after(r.completions.slice(0, r.k)), rngs: [() => 0] }, { prefix: after(r.completions.slice(0, r.k + 1)), rngs: [() => 0] }],
+          { temperature: 0, topK: 0, topP: 1, maxNewTokens: 8, stopAtStep: true },
+        );
+        expect([gen[0][0].text.trim(), gen[1][0].text.trim()], `row ${i + 1}`).toEqual([res.rows_read[i].in_context, res.rows_read[i].next_line]);
+      }
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('a file without such a row gives one line naming it, exit 1', () => {
+    const file = join(tmp.dir, 'recompute-none.jsonl');
+    writeFileSync(file, JSON.stringify({ prompt: 'Tom has 7 apples. He buys 3 more. How many apples now?', completions: ['7 + 3 = 10', 'Answer: 10'], labels: [1, 1] }) + '\n');
+    let err = '';
+    try {
+      execFileSync('/usr/bin/python3', ['models/recipes/prm_gold.py', 'recompute', '--model', POLICY_DIR, '--rows', file], { cwd: ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      expect((e as { status: number }).status).toBe(1);
+      err = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(err.trim()).toBe(`[prm_gold] ${file}: no text row whose first wrong step (gold labels) is an \`a op b = c\` line with a wrong result`);
+  });
+});
+
 function prmScoreParityRows(name: string, args: string[]): number[][] {
   const input = join(tmp.dir, `${name}-rows.jsonl`);
   writeFileSync(input, parityRows().map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');
