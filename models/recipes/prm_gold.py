@@ -468,8 +468,8 @@ def cmd_recompute(a) -> int:
     try:
         rows = read_rows(a.rows)
         raw = read_jsonl(a.rows)
-    except ValueError as e:
-        log(str(e))
+    except (OSError, ValueError) as e:
+        log(f"{a.rows}: {e.strerror}" if isinstance(e, OSError) and e.strerror else str(e))
         return 1
     m = Loaded(a.model, "policy", [])
     template = m.manifest.get("promptTemplate")
