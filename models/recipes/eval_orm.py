@@ -51,6 +51,7 @@ from steplab_model import (  # noqa: E402
     first_json_object,
     format_orm_input,
     generate,
+    orm_provenance,
     load_checkpoint,
     parse_orm_output,
 )
@@ -136,7 +137,7 @@ def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: 
         with torch.no_grad():
             vision.eval()
             feats = vision(vision.normalise(torch.from_numpy(pix)))
-    orm_metrics = ((manifest.get("provenance") or {}).get("metrics") or {}).get("orm", {})
+    orm_metrics = orm_provenance(manifest)
     numbered = bool(orm_metrics.get("numbered"))
     prm_layout = orm_metrics.get("prm_layout")  # an experiment: the PRM's layout with <prm> tags (trainer_orm.py)
     texts = [format_orm_input(problems[s["problem"]].question, s["steps"], problems[s["problem"]].image is not None, tmpl.get("verdict", "V:\n"),

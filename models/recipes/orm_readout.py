@@ -26,7 +26,7 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from steplab_model import CHECKPOINT_FILE, CharTokenizer, format_orm_input, generate, load_checkpoint, split_orm_input  # noqa: E402
+from steplab_model import CHECKPOINT_FILE, CharTokenizer, format_orm_input, generate, load_checkpoint, orm_provenance, split_orm_input  # noqa: E402
 
 PREFIX = '{"status":"WRONG","error_step":'
 
@@ -60,7 +60,7 @@ def readout(orm: str, rows: List[Row], batch: int = 64) -> List[str]:
     model.eval()
     tok = CharTokenizer.from_file(os.path.join(orm, "tokenizer.json"))
     with open(os.path.join(orm, "manifest.json"), encoding="utf-8") as f:
-        layout = (((json.load(f).get("provenance") or {}).get("metrics") or {}).get("orm") or {}).get("prm_layout")
+        layout = orm_provenance(json.load(f)).get("prm_layout")
     # an ORM trained with "orm_prm_layout" reads its rows in the PRM's layout (trainer_orm.py)
     texts = [format_orm_input(q, steps, has_image, prm_layout=layout) if layout else user for user, (q, has_image, steps), _ in rows]
     preds: List[str] = []

@@ -54,7 +54,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import CHECKPOINT_FILE, REPO_ROOT, CharTokenizer, load_checkpoint  # noqa: E402
-from eval_policy import Problem, label_all, read_jsonl, run_generation, split_features, strict_ok, to_steps  # noqa: E402
+from eval_policy import ARITH_RE, Problem, label_all, read_jsonl, run_generation, split_features, strict_ok, to_steps  # noqa: E402
 
 DEMO = os.path.join(REPO_ROOT, "models", "demo-data")
 POLICY = os.path.join(REPO_ROOT, "models", "tiny-policy")
@@ -447,9 +447,6 @@ def cmd_firsterror(a) -> int:
     return 0
 
 
-_ARITH = re.compile(r"^\s*(\d+)\s*([-+*/])\s*(\d+)\s*=\s*(\d+)\s*$")
-
-
 def _value(a: str, op: str, b: str) -> Optional[int]:
     x, y = int(a), int(b)
     if op == "+":
@@ -493,7 +490,7 @@ def cmd_recompute(a) -> int:
         if r["image"] is not None or not isinstance(labels, list) or 0 not in labels:
             continue
         k = labels.index(0)
-        mm = _ARITH.match(r["steps"][k])
+        mm = ARITH_RE.match(r["steps"][k])
         if not mm:
             continue
         lhs, op, rhs, c = mm.groups()

@@ -96,6 +96,12 @@ def format_orm_input(question: str, steps: Sequence[str], has_image: bool, verdi
     return render_prompt(question, has_image) + "".join((f"{i + 1}: " if numbered else "") + s + STEP_DELIMITER for i, s in enumerate(steps)) + verdict
 
 
+def orm_provenance(manifest: Dict) -> Dict:
+    """The ORM options a trained ORM folder's manifest records (provenance.metrics.orm, trainer_orm.py:
+    "numbered", "prm_layout", ...), which its readers follow; {} when it records none."""
+    return ((manifest.get("provenance") or {}).get("metrics") or {}).get("orm") or {}
+
+
 def split_orm_input(text: str, verdict: str = ORM_VERDICT, numbered: bool = False) -> Optional[Tuple[str, bool, List[str]]]:
     """Inverse of format_orm_input: (question, has image, steps), or None when `text` is not laid out so."""
     q_head = PROMPT_TEMPLATE["question"].split("{question}")[0]

@@ -54,6 +54,7 @@ from steplab_formats import (  # noqa: E402,F401
     _render_question,
     render_prompt,
     format_orm_input,
+    orm_provenance,
     split_orm_input,
     format_orm_target,
     ORM_CHECK_SEPARATOR,

@@ -253,14 +253,14 @@ describe('prm_gold.py firsterror (where step scores put the first wrong step)', 
   });
 });
 
-/** prm_score.py's step scores of parityRows() with `args` (model and mode), through files named after `name`. */
 describe("what the policy's own arithmetic gives a verifier (prm_gold.py recompute)", () => {
   it("reads the value Steplab's engine writes greedily after `a op b =`, in the row's context and as the next line", async () => {
     // the text rows whose first wrong step is a result off by one, labelled as gold labels are (0 from it on)
-    const rows = parityRows()
+    const all = parityRows();
+    const rows = all
       .filter((r, i) => i % 2 === 1 && !r.images)
-      .map((r, i) => {
-        const ref = parityRows().filter((x, j) => j % 2 === 0 && !x.images)[i];
+      .map((r) => {
+        const ref = all[all.indexOf(r) - 1];
         const k = r.completions.findIndex((st, j) => st !== ref.completions[j]);
         return { ...r, labels: r.completions.map((_, j) => (j < k ? 1 : 0)), k };
       });
@@ -308,6 +308,7 @@ describe("what the policy's own arithmetic gives a verifier (prm_gold.py recompu
   });
 });
 
+/** prm_score.py's step scores of parityRows() with `args` (model and mode), through files named after `name`. */
 function prmScoreParityRows(name: string, args: string[]): number[][] {
   const input = join(tmp.dir, `${name}-rows.jsonl`);
   writeFileSync(input, parityRows().map((r) => JSON.stringify({ ...r, images: r.images?.map((p) => join(ROOT, p)) })).join('\n') + '\n');

@@ -93,6 +93,9 @@ export function pairedDifference(problems: readonly ProblemCandidates[], n: numb
   return { a, b, n, ...meanDifference(d) };
 }
 
+/** The mean of a list; NaN for none. */
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
+
 /**
  * Method a on one set of candidates minus method b on another, problem by problem, at N: two PRMs on the
  * same candidates, or two policies' candidates of the same problems. `pa` and `pb` hold the same problems
@@ -109,7 +112,6 @@ export function pairedDifferenceAcross(
   if (pa.length !== pb.length || pa.some((p, i) => p.problemId !== pb[i].problemId)) throw new Error('pairedDifferenceAcross: the two sets must hold the same problems in the same order');
   const va = pa.map((p) => methodAtN(a, p, n, opts.voteWeightA ?? 'product'));
   const vb = pb.map((p) => methodAtN(b, p, n, opts.voteWeightB ?? 'product'));
-  const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
   return { n, a: mean(va), b: mean(vb), ...meanDifference(va.map((x, i) => x - vb[i])) };
 }
 
@@ -118,7 +120,6 @@ export function pairedDifferenceAcross(
  * with the seeded 95% bootstrap interval over items: the paired bootstrap the demo's goals are stated in.
  */
 export function meanDifference(d: readonly number[]): { diff: number; interval: [number, number] } {
-  const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
   return { diff: mean(d), interval: bootstrap95(d, mean) };
 }
 
