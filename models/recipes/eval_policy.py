@@ -35,6 +35,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from steplab_model import (  # noqa: E402
+    _ARITH_LINE,
     REPO_ROOT,
     CHECKPOINT_FILE,
     CharTokenizer,
@@ -44,7 +45,7 @@ from steplab_model import (  # noqa: E402
     split_solution,
 )
 
-ARITH_RE = re.compile(r"^\s*(\d+)\s*([-+*/])\s*(\d+)\s*=\s*(\d+)\s*$")
+ARITH_RE = _ARITH_LINE  # an `a op b = c` line (steplab_formats)
 
 
 def node_tool(*args: str) -> None:
