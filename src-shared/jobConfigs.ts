@@ -297,6 +297,12 @@ export const TrainPrmJobConfig = z
     /** name to register the PRM under; default prm-<set> */
     name: z.string().regex(MODEL_NAME, 'letters, digits, . _ - (max 100)').optional(),
     labels: z.enum(['soft', 'hard']).default('soft'),
+    /**
+     * the PRM reads a calculator's check after each `a op b = c` of a step, before the step's tag: " (=v)" when the
+     * written result is v = a op b, " (!=v)" when it is not (the trainer's prm_template "mmprm-calculator"; the
+     * manifest's prmTemplate.calculator / calculatorMismatch tell every scorer to write the same)
+     */
+    calculator: z.boolean().optional(),
     lr: z.number().gt(0).max(1).optional(),
     epochs: z.number().int().min(1).max(1000).optional(),
     batchSize: z.number().int().min(1).max(4096).optional(),

@@ -39,6 +39,11 @@ export const PromptTemplate = z
  * How a PRM reads a solution (MM-PRM's layout): `{image}{question}{process}{step1}<tag>{sep}{step2}<tag>...`,
  * the tag being specialTokens.prm. Each step's score is softmax over the Yes/No logits at its tag.
  */
+const CalculatorNote = z
+  .string()
+  .max(100)
+  .refine((s) => s.includes('{value}'), 'must contain {value}');
+
 export const PrmTemplate = z
   .object({
     /** placed first when the problem has an image */
@@ -47,8 +52,16 @@ export const PrmTemplate = z
     question: z.string().refine((s) => s.includes('{question}'), 'must contain {question}'),
     process: z.string(),
     stepSeparator: z.string(),
+    /**
+     * a calculator's note after each `a op b = c` of a step, before its tag; must contain {value}, the exact
+     * result of `a op b` (src-main/core/reward/layout.ts, calculatorNotes)
+     */
+    calculator: CalculatorNote.optional(),
+    /** the note instead where the written c is not that result (needs calculator); without it every note is calculator */
+    calculatorMismatch: CalculatorNote.optional(),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.calculatorMismatch === undefined || t.calculator !== undefined, { message: 'calculatorMismatch needs calculator', path: ['calculatorMismatch'] });
 export type PrmTemplate = z.infer<typeof PrmTemplate>;
 
 /**

@@ -85,6 +85,23 @@ describe('a damaged workspace is refused in one line', () => {
     expect(readFileSync(join(ws, 'steplab.db')).equals(before)).toBe(true);
   });
 
+  it('a command waits for the background check of a large workspace, then writes', async () => {
+    const env = { STEPLAB_OPEN_CHECK_MAX_BYTES: '1' }; // every workspace counts as large
+    const db = new Database(join(ws, 'steplab.db'));
+    const t = new Date().toISOString();
+    const queued = Number(db.prepare("INSERT INTO jobs (kind, config, state, created_at, updated_at) VALUES ('search', '{}', 'queued', ?, ?)").run(t, t).lastInsertRowid);
+    db.close();
+    const r = await runCli(['jobs', '--cancel', String(queued), '--workspace', ws], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const after = new Database(join(ws, 'steplab.db'), { readonly: true });
+    try {
+      expect(after.prepare('SELECT state FROM jobs WHERE id = ?').get(queued)).toEqual({ state: 'cancelled' });
+    } finally {
+      after.close();
+    }
+  });
+
   it('a large workspace is read-only until its background check passes, then writable', async () => {
     const before = process.env.STEPLAB_OPEN_CHECK_MAX_BYTES;
     process.env.STEPLAB_OPEN_CHECK_MAX_BYTES = '1';

@@ -38,6 +38,7 @@ describe('job rows', () => {
     expect(describeJob(job('score', { prm: 'tiny-prm', dataset: 'demo', split: 'test' })).settings).toEqual(['tiny-prm', 'demo/test solutions']);
     expect(describeJob(job('generate', { dataset: 'demo', model: 'tiny-policy', n: 4 })).settings).toEqual(['demo', 'tiny-policy', 'n=4', 'seed 0']);
     expect(describeJob(job('train-prm', { annotations: 'omega-2', name: 'prm-x', labels: 'soft' })).settings).toEqual(['set omega-2', '→ prm-x', 'soft labels']);
+    expect(describeJob(job('train-prm', { annotations: 'omega-2', labels: 'soft', calculator: true })).settings).toEqual(['set omega-2', 'soft labels', 'with a calculator']);
     expect(describeJob(job('cycle', { dataset: 'demo', policy: 'tiny-policy', orm: 'tiny-orm', cycles: 3 }))).toEqual({ title: 'Cycle run', settings: ['demo', 'tiny-policy + tiny-orm', '3 cycles'] });
     expect(describeJob(job('import', { path: '/data/x/problems.jsonl', dataset: 'demo' })).settings).toEqual(['problems.jsonl → demo']);
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MMPRM_TEMPLATE, Manifest } from '../src-shared/manifest';
 import { preprocessImage } from '../src-main/core/inference/image';
 import { loadModel, type LoadedModel } from '../src-main/core/inference/model';
-import { prmSpec, renderPrmInput, stepScore } from '../src-main/core/reward/layout';
+import { calculatorValue, prmSpec, renderPrmInput, stepScore } from '../src-main/core/reward/layout';
 import { PrmScorer } from '../src-main/core/reward/scorer';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -45,9 +45,41 @@ describe('MM-PRM layout', () => {
     expect(renderPrmInput(spec, 'q', ['a<prm>b'], false)).toBe('Question: q\nProcess: ab<prm>');
   });
 
+  it("writes a calculator's check after each a op b = c of a step when the template has calculator notes", () => {
+    const check = { ...spec, template: { ...MMPRM_TEMPLATE, calculator: ' (={value})', calculatorMismatch: ' (!={value})' } };
+    const steps = ['count = 3', '3 + 1 = 5', '3 + 1 = 4', '12 / 5 = 2', '12 / 5 = 2.40', '10 / 3 = 3.3333', '1 / 32 = 0', '2 / 3 = 1', '7 / 0 = 1', '5 - 9 = -4', '6*7=42', 'so 2 + 2 = 4 and 3 * 3 = 8', '4 + 4 = 8.', 'Answer: 5'];
+    expect(renderPrmInput(check, 'q', steps, false)).toBe(
+      'Question: q\nProcess: count = 3<prm>\n\n3 + 1 = 5 (!=4)<prm>\n\n3 + 1 = 4 (=4)<prm>\n\n12 / 5 = 2 (!=2.4)<prm>\n\n12 / 5 = 2.40 (=2.4)<prm>\n\n' +
+        // 10/3 to 4 decimals; 1/32 = 0.03125 rounds half up; 2/3 rounds up; a division by 0 gets no note
+        '10 / 3 = 3.3333 (=3.3333)<prm>\n\n1 / 32 = 0 (!=0.0313)<prm>\n\n2 / 3 = 1 (!=0.6667)<prm>\n\n7 / 0 = 1<prm>\n\n5 - 9 = -4 (=-4)<prm>\n\n' +
+        '6*7=42 (=42)<prm>\n\nso 2 + 2 = 4 and 3 * 3 = 8 (=4) (!=9)<prm>\n\n4 + 4 = 8. (=8)<prm>\n\nAnswer: 5<prm>',
+    );
+    // the value alone when there is no mismatch note
+    const value = { ...spec, template: { ...MMPRM_TEMPLATE, calculator: ' (={value})' } };
+    expect(renderPrmInput(value, 'q', ['3 + 1 = 5', '3 + 1 = 4'], false)).toBe('Question: q\nProcess: 3 + 1 = 5 (=4)<prm>\n\n3 + 1 = 4 (=4)<prm>');
+    // decimal operands and 10-digit numbers are not read as an expression; without the notes nothing changes
+    expect(renderPrmInput(check, 'q', ['1.5 + 2 = 3.5', '1234567890 + 1 = 1234567891'], false)).toBe('Question: q\nProcess: 1.5 + 2 = 3.5<prm>\n\n1234567890 + 1 = 1234567891<prm>');
+    expect(renderPrmInput(spec, 'q', ['3 + 1 = 5'], false)).toBe('Question: q\nProcess: 3 + 1 = 5<prm>');
+    // exact beyond 2^53, as Python's int, in the value and in the comparison
+    expect(calculatorValue(999999999, '*', 999999999)).toBe('999999998000000001');
+    expect(renderPrmInput(check, 'q', ['999999999 * 999999999 = 999999998000000000'], false)).toContain('(!=999999998000000001)');
+    expect(calculatorValue(999999999, '/', 7)).toBe('142857142.7143');
+  });
+
+  it('refuses a calculator note without {value}, and a mismatch note alone', () => {
+    const m = Manifest.parse(JSON.parse(readFileSync(join(PRM_DIR, 'manifest.json'), 'utf8')));
+    const bad = Manifest.safeParse({ ...m, prmTemplate: { ...MMPRM_TEMPLATE, calculator: ' (calc)' } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['prmTemplate.calculator: must contain {value}']);
+    const lone = Manifest.safeParse({ ...m, prmTemplate: { ...MMPRM_TEMPLATE, calculatorMismatch: ' (!={value})' } });
+    expect(lone.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['prmTemplate.calculatorMismatch: calculatorMismatch needs calculator']);
+  });
+
   it('puts one tag per step at the hand-computed positions', () => {
     const { ids, positions } = scorer.encode({ question: 'Tom has 3.', steps: ['3 + 1 = 4', 'Answer: 4'] });
-    const before1 = 'Question: Tom has 3.\nProcess: 3 + 1 = 4';
+    // the bundled PRM reads the calculator's check of an `a op b = c` line before its tag
+    expect(model.manifest.prmTemplate).toMatchObject({ calculator: ' (={value})', calculatorMismatch: ' (!={value})' });
+    const before1 = 'Question: Tom has 3.\nProcess: 3 + 1 = 4 (=4)';
     const before2 = before1 + '<prm>\n\nAnswer: 4';
     // BOS, then one token per character; the tag is one token
     expect(positions).toEqual([1 + before1.length, 1 + before2.length - '<prm>'.length + 1]);

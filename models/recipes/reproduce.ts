@@ -6,7 +6,7 @@
 //   policy          tokenizer, 200k training problems, the tiny policy trained, exported to ONNX with parity, evaluated
 //   pool            MathSE's problem pool: 12,000 fresh demo problems plus the bundled val/test (needs nothing)
 //   searches        a demo workspace; OmegaPRM searches with the policy over 1,506 train and 150 val problems
-//   prm             train-prm on the train searches' annotations (soft labels, lr 3e-4, 3 epochs)
+//   prm             train-prm on the train searches' annotations (soft labels, lr 3e-4, 3 epochs, the calculator's check)
 //   bon             Best-of-16 on the test split with the PRM's rule and threshold chosen on val
 //   orm             ORM rows from the policy's samples; the diagnostic and the binary ORM trained
 //   orm-eval        both ORMs evaluated on test against a threshold on the PRM's step scores (needs orm, prm)
@@ -245,12 +245,12 @@ const stages: Stage[] = [
   },
   {
     name: 'prm',
-    what: `train-prm on the train annotations: soft labels, lr 3e-4, ${S.prmEpochs} epochs, batch 16, seed 0`,
+    what: `train-prm on the train annotations: soft labels, lr 3e-4, ${S.prmEpochs} epochs, batch 16, seed 0, reading the calculator's check of each line`,
     after: ['searches'],
     run: async (log, ch) => {
       if (!registered(PRM)) {
         await steplab(log, ch, 'train-prm', '--workspace', ws, '--annotations', 'demo-train-omega', '--val-annotations', 'demo-val-omega',
-          '--epochs', S.prmEpochs, '--lr', '0.0003', '--name', PRM);
+          '--epochs', S.prmEpochs, '--lr', '0.0003', '--calculator', '--name', PRM);
       }
       const folder = readdirSync(join(ws, 'models')).filter((d) => d.startsWith(`${PRM}-v`)).sort().pop();
       if (!folder) throw new StageError(`train-prm registered no folder named ${PRM}-v* in ${join(ws, 'models')}; see ${log}`);

@@ -49,12 +49,58 @@ PRM_TEMPLATE = {
 }
 
 
+# A calculator's check in the PRM's input, after GenPRM's code-execution feedback: the optional "calculator" and
+# "calculatorMismatch" notes of a prmTemplate (e.g. " (={value})" and " (!={value})"). After a step's text and
+# before its tag comes one note per `a op b = c` in the step (a and b whole numbers of at most 9 digits; + - * /):
+# "calculatorMismatch" when the written c is not the result of `a op b` (compared as numbers), else "calculator";
+# {value} is that result: a whole number, or for a division that does not come out even the quotient rounded half
+# up to 4 decimals with trailing zeros dropped. A division by 0 gets no note; without "calculatorMismatch" every
+# note is "calculator" (the value alone). src-main/core/reward/layout.ts (calculatorNotes) writes the same string.
+CALC_EXPR = re.compile(r"(?<![\d.])(\d{1,9})\s*([-+*/])\s*(\d{1,9})\s*=\s*(-?\d{1,18}(?:\.\d{1,9})?)(?!\d)", re.ASCII)
+
+
+def calculator_value(a: int, op: str, b: int) -> Optional[str]:
+    """The calculator's result of `a op b` as a note writes it (None for a division by 0)."""
+    if op == "+":
+        return str(a + b)
+    if op == "-":
+        return str(a - b)
+    if op == "*":
+        return str(a * b)
+    if b == 0:
+        return None
+    if a % b == 0:
+        return str(a // b)
+    q = (2 * a * 10000 + b) // (2 * b)  # a / b x 10^4, rounded half up (a, b >= 0)
+    whole, frac = divmod(q, 10000)
+    return f"{whole}.{frac:04d}".rstrip("0").rstrip(".")
+
+
+def _same_number(written: str, value: str) -> bool:
+    if "." not in written and "." not in value:
+        return int(written) == int(value)
+    return float(written) == float(value)
+
+
+def calculator_notes(step: str, note: str, mismatch: Optional[str] = None) -> str:
+    """The calculator notes of one step ("" when it has no `a op b = c`)."""
+    out = ""
+    for m in CALC_EXPR.finditer(step):
+        v = calculator_value(int(m.group(1)), m.group(2), int(m.group(3)))
+        if v is not None:
+            out += (note if mismatch is None or _same_number(m.group(4), v) else mismatch).replace("{value}", v)
+    return out
+
+
 def format_prm_input(question: str, steps: Sequence[str], has_image: bool, template: Optional[Dict[str, str]] = None) -> str:
     """`<image>\\n` (with an image) + `Question: {question}\\n` + `Process: ` + the steps, each
-    stripped and followed by <prm>, joined by a blank line. The question is used as given."""
+    stripped and followed by <prm>, joined by a blank line. The question is used as given. With a
+    "calculator" note in the template, each step's calculator notes come between its text and its tag."""
     t = template or PRM_TEMPLATE
     head = (t["image"] if has_image else "") + t["question"].replace("{question}", question)
-    return head + t["process"] + t["stepSeparator"].join(s.strip() + PRM_TOKEN for s in steps)
+    note = t.get("calculator")
+    return head + t["process"] + t["stepSeparator"].join(
+        s.strip() + (calculator_notes(s.strip(), note, t.get("calculatorMismatch")) if note else "") + PRM_TOKEN for s in steps)
 
 
 # The ORM's input (MathSE's outcome reward model): the policy prompt with the steps written out, then

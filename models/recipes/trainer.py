@@ -37,6 +37,11 @@ that pair against [t, 1 - t] at every tag. Extra keys (top level or in `hyperpar
                                       # (not question, tags or separators) of the steps before the first
                                       # step with target < 0.5
     "init_tag_from_newline": false    # copy the "\n" embedding into <prm>'s before training
+    "prm_template": "mmprm"           # the input layout (trainer_config.PRM_TEMPLATES): "mmprm", "policy" (the
+                                      # policy's own prompt layout), "mmprm-calculator": MM-PRM's with a
+                                      # calculator's check after each `a op b = c` of a step, before its tag,
+                                      # " (=v)" or " (!=v)" (steplab_formats.calculator_notes; `steplab
+                                      # train-prm --calculator`), or "mmprm-calculator-value": " (=v)" always
 The PRM starts from the base model's weights and trains the decoder and the vision projection.
 
 ORM (MathSE's outcome reward model): rows are TRL conversations like sft's, {"messages": [{"role":

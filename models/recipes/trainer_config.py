@@ -25,7 +25,12 @@ PRM_OPTIONS = {"labels": "soft", "dedupe": True, "max_paths_per_problem": None, 
 # a solution the way the policy wrote it. Written to the manifest as "prmTemplate"; Steplab's scorer
 # (src-main/core/reward/layout.ts) and prm_score.py read it from there.
 PRM_TEMPLATES = {"mmprm": dict(PRM_TEMPLATE),
-                 "policy": {"image": PRM_TEMPLATE["image"], "question": "Q: {question}\n", "process": "S:\n", "stepSeparator": "\n"}}
+                 "policy": {"image": PRM_TEMPLATE["image"], "question": "Q: {question}\n", "process": "S:\n", "stepSeparator": "\n"},
+                 # MM-PRM's layout with a calculator's check of every `a op b = c` (steplab_formats.calculator_notes):
+                 # " (=v)" where the written result is v = a op b, " (!=v)" where it is not
+                 "mmprm-calculator": {**PRM_TEMPLATE, "calculator": " (={value})", "calculatorMismatch": " (!={value})"},
+                 # the same with the calculator's value alone, " (=v)" after every such expression (a diagnostic)
+                 "mmprm-calculator-value": {**PRM_TEMPLATE, "calculator": " (={value})"}}
 ORM_OPTIONS = {"orm_kind": "diagnostic", "orm_numbered": False, "orm_step_weight": 1.0, "orm_prm_layout": False}
 # The ORM's verdict is greedy and about 130 characters for the demo (the longest diagnostic targets).
 ORM_SAMPLING = {"temperature": 0, "topK": 0, "topP": 1, "maxNewTokens": 160}

@@ -98,6 +98,9 @@ export async function withApi<T>(dir: string, fn: (api: Api, door: LocalDoor) =>
     throw asUserFacing(e, where);
   }
   try {
+    // a command runs once and has nothing else to do while a large workspace's background damage check runs: it
+    // waits for it, or every write it makes (models register, a job's rows) would be refused as read-only
+    await door.ready();
     return await fn(door.api, door);
   } catch (e) {
     throw asUserFacing(e, where);

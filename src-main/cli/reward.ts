@@ -41,6 +41,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
     .option('--base <model>', 'model to start from (default: the policy that produced the annotations)')
     .option('--name <name>', 'name to register the PRM under (default: prm-<set>)')
     .option('--hard-labels', 'train on hard labels (MC > 0) instead of the soft MC values')
+    .option('--calculator', "let the PRM read a calculator's check after each `a op b = c` of a step, before its tag: ' (=v)' when c is v = a op b, ' (!=v)' when not")
     .option('--lr <x>', 'learning rate', learningRate)
     .option('--epochs <n>', 'epochs', positiveInt)
     .option('--batch-size <n>', 'rows per step', positiveInt)
@@ -59,6 +60,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         base?: string;
         name?: string;
         hardLabels?: boolean;
+        calculator?: boolean;
         lr?: number;
         epochs?: number;
         batchSize?: number;
@@ -74,6 +76,7 @@ export function addRewardCommands(program: Command, io: CliIO): void {
         const config: JobConfigInput<'train-prm'> = {
           annotations: o.annotations,
           labels: o.hardLabels ? 'hard' : 'soft',
+          ...(o.calculator ? { calculator: true } : {}),
           seed: o.seed,
           dedupe: o.dedupe,
           ...(o.base ? { base: o.base } : {}),

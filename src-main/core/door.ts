@@ -20,6 +20,8 @@ export interface LocalDoor {
   subscribe(listener: (event: ApiEvent) => void): () => void;
   /** the workbench behind the door, for a host that serves it (steplab serve) */
   readonly workbench: Workbench;
+  /** resolves once a large workspace's background damage check has ended (at once when none runs); writes wait for it */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ export function openLocalDoor(dir: string, opts: { create?: boolean; onRefusedEv
     call: (method: Method, params: unknown) => dispatch(workbench.handlers, method, params),
     subscribe: (listener) => streamJobs(workbench, checkedEvents(listener, refused)),
   };
-  return { api: createApiProxy(transport), subscribe: transport.subscribe, workbench, close: () => workbench.close() };
+  return { api: createApiProxy(transport), subscribe: transport.subscribe, workbench, ready: () => workbench.store.integrity.settled(), close: () => workbench.close() };
 }
 
 /** The methods that need no open workspace. */

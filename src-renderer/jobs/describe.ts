@@ -56,7 +56,7 @@ export function describeJob(job: Job): { title: string; settings: string[] } {
       s.push(where(c), str(c.selectOn) ? `rule chosen on ${str(c.selectOn)}` : null, [str(c.policy), str(c.prm)].filter(Boolean).join(' + ') || null, num(c.n) !== null ? `N=${num(c.n)}` : null);
       break;
     case 'train-prm':
-      s.push(str(c.annotations) ? `set ${str(c.annotations)}` : null, str(c.base) ? `from ${str(c.base)}` : null, str(c.name) ? `→ ${str(c.name)}` : null, str(c.labels) ? `${str(c.labels)} labels` : null);
+      s.push(str(c.annotations) ? `set ${str(c.annotations)}` : null, str(c.base) ? `from ${str(c.base)}` : null, str(c.name) ? `→ ${str(c.name)}` : null, str(c.labels) ? `${str(c.labels)} labels` : null, c.calculator === true ? 'with a calculator' : null);
       break;
     case 'cycle':
       s.push(str(c.dataset), [str(c.policy), str(c.orm)].filter(Boolean).join(' + ') || null, num(c.cycles) !== null ? plural(num(c.cycles)!, 'cycle') : null);

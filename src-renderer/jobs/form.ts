@@ -220,6 +220,7 @@ export function formFields(kind: LaunchKind, config: Config, ctx: FormContext): 
         kind: 'select',
         choices: choiceList({ soft: 'soft (MC values, as MM-PRM)', hard: 'hard (MC > 0)' }),
       },
+      { path: ['calculator'], label: "reads a calculator's check of each a op b = c (=v, or !=v when c is wrong)", kind: 'checkbox' },
       { path: ['epochs'], label: 'Epochs', kind: 'number', optional: true, min: 1, help: "the trainer's default" },
       { path: ['maxSteps'], label: 'Max steps', kind: 'number', optional: true, min: 1, help: 'no limit' },
       seed,

@@ -11,6 +11,9 @@ import { Engine } from '../../src-main/core/inference/engine';
 import { preprocessImage } from '../../src-main/core/inference/image';
 import { loadModel } from '../../src-main/core/inference/model';
 import { renderOrmPrompt, renderPrompt } from '../../src-main/core/inference/prompt';
+import { renderPrmInput } from '../../src-main/core/reward/layout';
+import { PrmScorer } from '../../src-main/core/reward/scorer';
+import type { PrmTemplate } from '../../src-shared/manifest';
 import { Store } from '../../src-main/core/store';
 import { openWorkbench } from '../../src-main/core/workbench';
 import { tempDir } from '../helpers/tmp';
@@ -99,6 +102,46 @@ describe('train-prm with the reference trainer', () => {
     const ort = readFileSync(join(tmp.dir, 'tpl-out.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { prm_scores: number[][] }).prm_scores[0]);
     expect(ort.map((s) => s.length)).toEqual(torch.map((s) => s.length));
     ort.forEach((s, i) => s.forEach((v, j) => expect(Math.abs(v - torch[i][j])).toBeLessThan(1e-4)));
+  });
+
+  it("--calculator: the manifest carries the calculator's note, and Steplab's ONNX scorer reads what PyTorch read", async () => {
+    const r = await cli('train-prm', '--workspace', ws, '--annotations', set, '--max-steps', '2', '--batch-size', '8', '--calculator', '--lr', '0.001', '--name', 'prm-calc', '--json');
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const store = Store.open(ws);
+    let dir: string;
+    try {
+      const rec = store.models.byName('prm-calc');
+      expect(rec.provenance).toMatchObject({ options: { labels: 'soft', calculator: true } });
+      const m = rec.manifest as { prmTemplate: unknown; provenance: { metrics: { prm: { prm_template: string } } } };
+      expect(m.prmTemplate).toEqual({ image: '<image>\n', question: 'Question: {question}\n', process: 'Process: ', stepSeparator: '\n\n', calculator: ' (={value})', calculatorMismatch: ' (!={value})' });
+      expect(m.provenance.metrics.prm.prm_template).toBe('mmprm-calculator');
+      dir = rec.path;
+    } finally {
+      store.close();
+    }
+    // the same text from Python (training, prm_score.py) and from Steplab's scorer, on lines the calculator reads and lines it does not
+    const steps = ['count = 3', '3 + 1 = 5', '3 + 1 = 4', '12 / 5 = 2', '12 / 5 = 2.40', '10 / 3 = 3', '1 / 32 = 0', '7 / 0 = 1', '5 - 9 = -4', '6*7=42', '2 + 2 = 4 and 3 * 3 = 8', '4 + 4 = 8.', '1.5 + 2 = 3.5', '999999999 * 999999999 = 999999998000000000', 'Answer: 5'];
+    const template = (JSON.parse(readFileSync(join(dir!, 'manifest.json'), 'utf8')) as { prmTemplate: PrmTemplate }).prmTemplate;
+    const py = execFileSync('/usr/bin/python3', ['-c', 'import json, sys; sys.path.insert(0, "models/recipes"); from steplab_formats import format_prm_input; ' +
+      'a = json.load(sys.stdin); print(json.dumps(format_prm_input(a["q"], a["steps"], True, a["t"])))'], { cwd: ROOT, input: JSON.stringify({ q: 'Tom has 3.', steps, t: template }), encoding: 'utf8' });
+    const spec = { template, tag: '<prm>', yes: 'Yes', no: 'No' };
+    expect(JSON.parse(py)).toBe(renderPrmInput(spec, 'Tom has 3.', steps, true));
+    expect(JSON.parse(py)).toContain('3 + 1 = 5 (!=4)<prm>\n\n3 + 1 = 4 (=4)<prm>\n\n12 / 5 = 2 (!=2.4)<prm>');
+    // scores: PyTorch (prm_score.py reads prmTemplate from the manifest) against onnxruntime-node, with broken lines among the rows
+    const torch = prmScoreParityRows('calc', ['--model', dir!]);
+    const rows = parityRows();
+    const model = await loadModel(dir!);
+    try {
+      const scorer = new PrmScorer(model);
+      for (const [i, row] of rows.entries()) {
+        const image = row.images ? { key: `p${i}`, pixels: await preprocessImage(readFileSync(join(ROOT, row.images[0])), model.manifest.image!) } : undefined;
+        const [ort] = await scorer.score([{ question: row.prompt, steps: row.completions, image }]);
+        expect(ort.length).toBe(torch[i].length);
+        ort.forEach((v, j) => expect(Math.abs(v - torch[i][j])).toBeLessThan(1e-4));
+      }
+    } finally {
+      await model.release();
+    }
   });
 
   it('cancel stops the trainer with SIGTERM and registers nothing', async () => {

@@ -84,6 +84,7 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
         output_dir: out,
         name,
         labels: config.labels,
+        ...(config.calculator ? { prm_template: 'mmprm-calculator' } : {}),
         dedupe: config.dedupe,
         max_paths_per_problem: config.maxPathsPerProblem ?? null,
         val_file: val?.path ?? null,
@@ -109,7 +110,7 @@ export const trainPrmJob: JobHandler<TrainPrmConfig, TrainPrmResult> = {
           annotationHash,
           trainingDataHash: annotationHash,
           rows: train.written,
-          options: { labels: config.labels, lr: config.lr ?? null, epochs: config.epochs ?? null, batchSize: config.batchSize ?? null, maxSteps: config.maxSteps ?? null, seed: config.seed, dedupe: config.dedupe, maxPathsPerProblem: config.maxPathsPerProblem ?? null, valAnnotations: config.valAnnotations ?? null },
+          options: { labels: config.labels, calculator: config.calculator ?? false, lr: config.lr ?? null, epochs: config.epochs ?? null, batchSize: config.batchSize ?? null, maxSteps: config.maxSteps ?? null, seed: config.seed, dedupe: config.dedupe, maxPathsPerProblem: config.maxPathsPerProblem ?? null, valAnnotations: config.valAnnotations ?? null },
           job: job.id,
         },
       });

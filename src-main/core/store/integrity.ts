@@ -183,6 +183,11 @@ export class WorkspaceIntegrity {
     });
   }
 
+  /** Resolves once a background check has ended (at once when none runs). */
+  settled(): Promise<void> {
+    return this.state.kind === 'pending' ? this.state.done : Promise.resolve();
+  }
+
   /** Whether the workspace is read-only until its background check passes. */
   get checking(): boolean {
     return this.state.kind === 'pending';
