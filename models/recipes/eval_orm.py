@@ -141,7 +141,7 @@ def orm_outputs(model_dir: str, problems: List[Problem], pix: np.ndarray, sols: 
     numbered = bool(orm_metrics.get("numbered"))
     prm_layout = orm_metrics.get("prm_layout")  # an experiment: the PRM's layout with <prm> tags (trainer_orm.py)
     texts = [format_orm_input(problems[s["problem"]].question, s["steps"], problems[s["problem"]].image is not None, tmpl.get("verdict", "V:\n"),
-                              numbered=numbered, prm_layout=prm_layout)
+                              numbered=numbered, prm_layout=prm_layout, calculator=orm_metrics.get("calculator"))
              for s in sols]
     prompts = [tok.encode_prompt(t, image_tokens) for t in texts]
     order = sorted(range(len(sols)), key=lambda k: len(prompts[k]))

@@ -131,15 +131,17 @@ def render_prompt(question: str, has_image: bool, template: Optional[Dict[str, s
 
 
 def format_orm_input(question: str, steps: Sequence[str], has_image: bool, verdict: str = ORM_VERDICT, numbered: bool = False,
-                     prm_layout: Optional[Dict[str, str]] = None) -> str:
+                     prm_layout: Optional[Dict[str, str]] = None, calculator: Optional[Dict[str, str]] = None) -> str:
     """`Q: {question}\n` [`<image>\n`] `S:\n` + each step + `\n` + the verdict marker: byte for byte what
-    renderOrmPrompt (src-main/core/inference/prompt.ts) gives for the demo template. Two experiments, not
+    renderOrmPrompt (src-main/core/inference/prompt.ts) gives for the demo template. Three experiments, not
     in renderOrmPrompt: `numbered` writes each line as `{n}: {step}`, n from 1; `prm_layout` (a
     prmTemplate, "orm_prm_layout" in trainer_orm.py) lays the question and lines out as the PRM input, a
-    <prm> tag after each line (format_prm_input, unnumbered), then the verdict marker."""
+    <prm> tag after each line (format_prm_input, unnumbered), then the verdict marker; `calculator` ({"calculator",
+    "calculatorMismatch"} notes, "orm_calculator") writes a calculator's check after each line (calculator_notes)."""
     if prm_layout is not None:
         return format_prm_input(question, steps, has_image, prm_layout) + verdict
-    return render_prompt(question, has_image) + "".join((f"{i + 1}: " if numbered else "") + s + STEP_DELIMITER for i, s in enumerate(steps)) + verdict
+    notes = (lambda s: calculator_notes(s, calculator["calculator"], calculator.get("calculatorMismatch"))) if calculator else (lambda s: "")
+    return render_prompt(question, has_image) + "".join((f"{i + 1}: " if numbered else "") + s + notes(s) + STEP_DELIMITER for i, s in enumerate(steps)) + verdict
 
 
 def orm_provenance(manifest: Dict) -> Dict:

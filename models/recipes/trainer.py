@@ -58,6 +58,7 @@ first (parseOrmOutput ignores it); a binary ORM drops it. The loss covers the ve
     "orm_numbered": false             # true: the user turn's lines are numbered (`3: 6 + 18 = 24`)
     "orm_step_weight": 1              # 1..1000: the error_step digits count this many times in the loss
     "orm_prm_layout": false           # true: the rows are read in the base PRM's layout (<prm> after each line)
+    "orm_calculator": false           # true: the rows are read with numbered lines, each with a calculator's check
 The base is a policy or an ORM of the demo family. Characters the rows need that its tokenizer lacks
 (always `{`, `}`, `"`, `_` for a policy) are added as new tokens, and the tied embedding grows by rows
 that start at the mean of the old ones. The manifest gets role "orm" and "ormTemplate"

@@ -31,7 +31,7 @@ PRM_TEMPLATES = {"mmprm": dict(PRM_TEMPLATE),
                  "mmprm-calculator": {**PRM_TEMPLATE, "calculator": " (={value})", "calculatorMismatch": " (!={value})"},
                  # the same with the calculator's value alone, " (=v)" after every such expression (a diagnostic)
                  "mmprm-calculator-value": {**PRM_TEMPLATE, "calculator": " (={value})"}}
-ORM_OPTIONS = {"orm_kind": "diagnostic", "orm_numbered": False, "orm_step_weight": 1.0, "orm_prm_layout": False}
+ORM_OPTIONS = {"orm_kind": "diagnostic", "orm_numbered": False, "orm_step_weight": 1.0, "orm_prm_layout": False, "orm_calculator": False}
 # The ORM's verdict is greedy and about 130 characters for the demo (the longest diagnostic targets).
 ORM_SAMPLING = {"temperature": 0, "topK": 0, "topP": 1, "maxNewTokens": 160}
 KNOWN_KEYS = {"task", "base_model", "train_file", "output_dir", "hyperparameters", "name", "cycle", *HYPER}
@@ -127,6 +127,8 @@ def read_orm_options(cfg: Dict, nested: Dict) -> Dict:
         raise ConfigError(f'config: "orm_numbered" must be true or false, got {json.dumps(opts["orm_numbered"])}')
     if not isinstance(opts["orm_prm_layout"], bool):
         raise ConfigError(f'config: "orm_prm_layout" must be true or false, got {json.dumps(opts["orm_prm_layout"])}')
+    if not isinstance(opts["orm_calculator"], bool):
+        raise ConfigError(f'config: "orm_calculator" must be true or false, got {json.dumps(opts["orm_calculator"])}')
     w = opts["orm_step_weight"]
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not 1 <= w <= 1000:
         raise ConfigError(f'config: "orm_step_weight" must be a number from 1 to 1000 (the loss weight of the error_step tokens), got {json.dumps(w)}')

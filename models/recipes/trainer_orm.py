@@ -24,7 +24,7 @@ from steplab_model import (
     SPECIAL_TOKENS,
 )
 from trainer_protocol import ConfigError, Run, emit
-from trainer_config import ORM_SAMPLING
+from trainer_config import PRM_TEMPLATES, ORM_SAMPLING
 from trainer_data import read_sft
 from trainer_training import Base, causal_lm_loss, finish, frozen_features, load_base, optimise
 
@@ -33,7 +33,8 @@ ORM_ROW_HELP = ('orm rows are {"messages": [{"role": "user", "content": "Q: ...\
                 '{"role": "assistant", "content": "{\\"status\\":\\"WRONG\\",\\"error_step\\":2,...}"}], "images": [...]}')
 
 
-def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool = False, prm_layout: Optional[Dict[str, str]] = None):
+def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool = False, prm_layout: Optional[Dict[str, str]] = None,
+                calculator: Optional[Dict[str, str]] = None):
     """The ORM's row check: the user turn must be the ORM input (format_orm_input), the assistant turn a
     JSON verdict, rewritten as format_orm_target writes it (status only for a binary ORM). With
     `prm_layout` (a prmTemplate) the input is laid out again as the PRM input, a <prm> tag after each line,
@@ -41,6 +42,8 @@ def orm_convert(kind: str, verdict: str, counts: Dict[str, int], numbered: bool 
 
     def convert(where: str, prompt: str, solution: str, images: List[str]) -> Tuple[str, str]:
         (question, has_image, steps), target = checked(where, prompt, solution)
+        if calculator is not None:  # numbered lines, each with the calculator's check: an experiment
+            return format_orm_input(question, steps, has_image, verdict, numbered=True, calculator=calculator), target
         return (prompt if prm_layout is None else format_orm_input(question, steps, has_image, verdict, prm_layout=prm_layout)), target
 
     def checked(where: str, prompt: str, solution: str) -> Tuple[Tuple[str, bool, List[str]], str]:
@@ -151,12 +154,13 @@ def orm(cfg: Dict, run: Run) -> str:
     verdict = (b.manifest.get("ormTemplate") or {}).get("verdict", ORM_VERDICT)
     counts = {"CORRECT": 0, "WRONG": 0, "checked": 0}
     prm_layout = (b.manifest.get("prmTemplate") or PRM_TEMPLATE) if opts["orm_prm_layout"] else None
+    calculator = {k: PRM_TEMPLATES["mmprm-calculator"][k] for k in ("calculator", "calculatorMismatch")} if opts["orm_calculator"] else None
     added: List[str] = []
     tmp = tempfile.mkdtemp(prefix="steplab-orm-tokenizer-")
     try:
         examples, pixels, data_hash = read_sft(
             cfg["train_file"], b.tok, b.image_tokens, b.vision is not None, b.image_size,
-            convert=orm_convert(kind, verdict, counts, opts["orm_numbered"], prm_layout), tokenizer_for=orm_tokenizer(b, tmp, added),
+            convert=orm_convert(kind, verdict, counts, opts["orm_numbered"], prm_layout, calculator), tokenizer_for=orm_tokenizer(b, tmp, added),
             context=b.model.config.max_position_embeddings,
         )
         tok = CharTokenizer.from_file(os.path.join(tmp, "tokenizer.json"))
@@ -197,7 +201,9 @@ def orm(cfg: Dict, run: Run) -> str:
         template = {"verdict": verdict, "kind": kind}
         # numbered lines are an experiment (models/recipes/README.md): Steplab's renderOrmPrompt does not write them, so the
         # manifest's ormTemplate leaves them out; such a folder is for eval_orm.py, which reads metrics.orm.numbered
-        metrics["orm"]["numbered"] = opts["orm_numbered"]
+        metrics["orm"]["numbered"] = opts["orm_numbered"] or calculator is not None
+        if calculator is not None:  # for eval_orm.py, like "numbered"
+            metrics["orm"]["calculator"] = calculator
         if weighted is not None:
             metrics["orm"]["step_weight"] = step_weight
         if prm_layout is not None:  # for eval_orm.py, like "numbered"
