@@ -53,7 +53,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from steplab_model import CHECKPOINT_FILE, REPO_ROOT, CharTokenizer, load_checkpoint  # noqa: E402
+from steplab_model import CHECKPOINT_FILE, REPO_ROOT, CharTokenizer, calculator_value, load_checkpoint  # noqa: E402
 from eval_policy import ARITH_RE, Problem, label_all, read_jsonl, run_generation, split_features, strict_ok, to_steps  # noqa: E402
 
 DEMO = os.path.join(REPO_ROOT, "models", "demo-data")
@@ -447,17 +447,6 @@ def cmd_firsterror(a) -> int:
     return 0
 
 
-def _value(a: str, op: str, b: str) -> Optional[int]:
-    x, y = int(a), int(b)
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
-    return x // y if y and x % y == 0 else None
-
-
 @torch.no_grad()
 def cmd_recompute(a) -> int:
     from prm_score import Loaded, read_rows  # noqa: E402  (prm_score's reader and model loading)
@@ -494,12 +483,12 @@ def cmd_recompute(a) -> int:
         if not mm:
             continue
         lhs, op, rhs, c = mm.groups()
-        v = _value(lhs, op, rhs)
-        if v is None or v == int(c):
+        v = calculator_value(int(lhs), op, int(rhs))  # the PRM's calculator; a division that is not whole is left out
+        if v is None or "." in v or v == str(int(c)):
             continue
         expr = f"{lhs} {op} {rhs} ="
         ctx = lambda steps: m.tok.encode_prompt(render_prompt(r["prompt"], False, template), m.image_tokens) + m.tok.encode("".join(st + STEP_DELIMITER for st in steps) + expr, add_bos=False)
-        read.append({"line": r["line"], "step": k + 1, "value": str(v), "written": c,
+        read.append({"line": r["line"], "step": k + 1, "value": v, "written": c,
                      "in_context": greedy(r, ctx(r["steps"][:k])), "next_line": greedy(r, ctx(r["steps"][:k + 1]))})
         if a.limit and len(read) >= a.limit:
             break

@@ -53,6 +53,7 @@ from steplab_formats import (  # noqa: E402,F401
     ORM_STATUSES,
     _render_question,
     render_prompt,
+    calculator_value,
     format_orm_input,
     orm_provenance,
     split_orm_input,
